@@ -1,0 +1,223 @@
+"""Save and load generators as safetensors, with the full config in the file's metadata.
+
+A checkpoint is one `.safetensors` file:
+
+* tensors  "G.<param>"            the generator (the EMA copy when EMA was on)
+           "D.<param>"            the discriminator, when kept (so "ask the discriminator" works later)
+           "S<step>.G.<param>"    optional snapshots of G along training (the timeline)
+* metadata "format"  = "gan-classroom/1"
+           "config"  = GANConfig as JSON (architecture, latent size, conditional, dataset, preset, ...)
+           "info"    = JSON: steps trained, seconds, device, data source, pixel range, free text
+
+safetensors holds raw tensors and a JSON header only, so loading can never execute code (unlike
+pickle-based `torch.save` files, which are refused). Loading validates everything: size, header,
+format tag, config, every tensor's name and shape, and that the weights are finite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from .config import ConfigError, GANConfig
+from .models import ARCHITECTURES, build_models
+
+FORMAT = "gan-classroom/1"
+MAX_BYTES = 64 * 1024 * 1024          # refuse bigger files before reading them: our largest model is ~4 MB
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+PIXEL_RANGE = "[-1, 1] (tanh); pixel = (x + 1) * 127.5"
+
+
+class CheckpointError(ValueError):
+    """A file that is not a usable GAN Classroom checkpoint; the message says why."""
+
+
+@dataclass
+class Checkpoint:
+    config: GANConfig
+    G: torch.nn.Module                         # eval mode, CPU, no gradients
+    D: torch.nn.Module | None = None           # eval mode, CPU, no gradients, when the file has one
+    info: dict = field(default_factory=dict)
+    snapshots: list = field(default_factory=list)   # [(step, G state_dict)] along training
+    source: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.info.get("name") or Path(self.source).stem
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: no half-written checkpoint ever appears."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def checkpoint_bytes(config: GANConfig, G: torch.nn.Module, D: torch.nn.Module | None = None,
+                     info: dict | None = None, snapshots=()) -> bytes:
+    """Serialise a generator (and optionally D and snapshots) to safetensors bytes."""
+    tensors = {}
+    for prefix, module in (("G.", G), ("D.", D)):
+        if module is not None:
+            for k, v in module.state_dict().items():
+                tensors[prefix + k] = v.detach().to("cpu").contiguous()
+    for step, state in snapshots:
+        for k, v in state.items():
+            tensors[f"S{int(step)}.G.{k}"] = v.detach().to("cpu").contiguous()
+    meta_info = {"pixel_range": PIXEL_RANGE, **(info or {})}
+    metadata = {"format": FORMAT, "config": config.to_json(), "info": json.dumps(meta_info, sort_keys=True)}
+    return st_save(tensors, metadata=metadata)
+
+
+def save_checkpoint(path: str | os.PathLike, config: GANConfig, G, D=None, info: dict | None = None,
+                    snapshots=()) -> Path:
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        raise CheckpointError(f"Checkpoints are .safetensors files; got {path.name!r}.")
+    _atomic_write(path, checkpoint_bytes(config, G, D, info, snapshots))
+    return path
+
+
+def _header(data: bytes) -> dict:
+    if len(data) < 8:
+        raise CheckpointError("The file is too short to be a safetensors checkpoint.")
+    if data[:2] == b"PK" or data[:1] == b"\x80":
+        raise CheckpointError("This looks like a pickle/zip file from torch.save. GAN Classroom never unpickles "
+                              "files (they can run code); it only loads .safetensors checkpoints.")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > len(data) - 8 or n > 16 * 1024 * 1024:
+        raise CheckpointError("The file is not a safetensors checkpoint (its header size is impossible) or is truncated.")
+    try:
+        header = json.loads(data[8:8 + n])
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise CheckpointError("The file is not a safetensors checkpoint (its header is not JSON).") from None
+    if not isinstance(header, dict):
+        raise CheckpointError("The file is not a safetensors checkpoint (bad header).")
+    return header
+
+
+def load_checkpoint_bytes(data: bytes, source: str = "<upload>", max_bytes: int = MAX_BYTES) -> Checkpoint:
+    """Validate and load a checkpoint from bytes. Raises CheckpointError with a clear reason."""
+    if len(data) > max_bytes:
+        raise CheckpointError(f"The file is {len(data) / 1e6:.1f} MB; checkpoints over {max_bytes / 1e6:.0f} MB are refused.")
+    meta = _header(data).get("__metadata__") or {}
+    if meta.get("format") != FORMAT:
+        raise CheckpointError("This safetensors file was not saved by GAN Classroom (no 'gan-classroom/1' metadata), "
+                              "so its architecture is unknown.")
+    try:
+        config = GANConfig.from_json(meta.get("config", "")).validate()
+        info = json.loads(meta.get("info", "{}"))
+    except (ConfigError, TypeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"The checkpoint's config is not usable: {exc}") from None
+    if config.arch not in ARCHITECTURES:
+        raise CheckpointError(f"Unknown architecture {config.arch!r} in the checkpoint.")
+    try:
+        tensors = st_load(data)
+    except Exception as exc:  # safetensors raises its own error types for corrupt payloads
+        raise CheckpointError(f"The checkpoint's tensors could not be read (corrupt or truncated file): {exc}") from None
+
+    G, D = build_models(config, "cpu")
+    groups: dict[str, dict] = {}
+    for key, value in tensors.items():
+        prefix, _, name = key.partition(".")
+        groups.setdefault(prefix, {})[name] = value
+    if "G" not in groups:
+        raise CheckpointError("The checkpoint holds no generator weights (no 'G.' tensors).")
+    _load_into(G, groups.pop("G"), "generator")
+    if "D" in groups:
+        _load_into(D, groups.pop("D"), "discriminator")
+        D.eval().requires_grad_(False)
+    else:
+        D = None
+    snapshots = []
+    for prefix in sorted((p for p in groups if p.startswith("S") and p[1:].isdigit()), key=lambda p: int(p[1:])):
+        state = {k.removeprefix("G."): v for k, v in groups[prefix].items()}
+        _check_state(G.state_dict(), state, f"snapshot at step {prefix[1:]}")
+        snapshots.append((int(prefix[1:]), state))
+    return Checkpoint(config, G.eval().requires_grad_(False), D, info, snapshots, source)
+
+
+def _load_into(module: torch.nn.Module, state: dict, what: str) -> None:
+    expected = module.state_dict()
+    _check_state(expected, state, what)
+    module.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()})
+
+
+def _check_state(expected: dict, state: dict, what: str) -> None:
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    wrong = [f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})" for k, v in expected.items()
+             if k in state and state[k].shape != v.shape]
+    if missing or unexpected or wrong:
+        parts = []
+        if missing:
+            parts.append(f"missing {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}")
+        if unexpected:
+            parts.append(f"unexpected {', '.join(unexpected[:4])}{' ...' if len(unexpected) > 4 else ''}")
+        if wrong:
+            parts.append(f"wrong shape {', '.join(wrong[:3])}{' ...' if len(wrong) > 3 else ''}")
+        raise CheckpointError(f"The {what} weights do not match the config in the file: {'; '.join(parts)}.")
+    for k, v in state.items():
+        if v.is_floating_point() and not torch.isfinite(v).all():
+            raise CheckpointError(f"The {what} weights contain NaN or infinite values ({k}): the run had diverged.")
+
+
+def load_checkpoint(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> Checkpoint:
+    """Load a checkpoint file, or a shipped model by name (see `list_pretrained`)."""
+    path = resolve_model_path(path)
+    size = path.stat().st_size
+    if size > max_bytes:    # checked before reading a byte
+        raise CheckpointError(f"{path.name} is {size / 1e6:.1f} MB; checkpoints over {max_bytes / 1e6:.0f} MB are refused.")
+    return load_checkpoint_bytes(path.read_bytes(), str(path), max_bytes)
+
+
+def list_pretrained(directory: Path = PRETRAINED_DIR) -> list[str]:
+    """Names of the generators shipped in pretrained/ (file stems), best first as listed in its index."""
+    if not directory.is_dir():
+        return []
+    names = sorted(p.stem for p in directory.glob("*.safetensors") if not p.stem.startswith("classifier"))
+    order = ["dcgan", "cdcgan", "mlp", "wgan-gp", "hinge-sn", "collapse", "saturating"]
+    return sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n))
+
+
+def resolve_model_path(name_or_path: str | os.PathLike) -> Path:
+    """A file path as given, or the path of a shipped model called `name`."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    shipped = PRETRAINED_DIR / f"{name_or_path}.safetensors"
+    if shipped.is_file() and "/" not in str(name_or_path):
+        return shipped
+    known = ", ".join(list_pretrained()) or "none shipped"
+    raise CheckpointError(f"No checkpoint file {str(name_or_path)!r} and no shipped model of that name (shipped: {known}).")
+
+
+def read_info(path: str | os.PathLike) -> dict:
+    """A checkpoint's config and info without building the model (for listings)."""
+    path = resolve_model_path(path)
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+        if len(head) < 8:
+            raise CheckpointError(f"{path.name} is not a safetensors checkpoint.")
+        (n,) = struct.unpack("<Q", head)
+        data = head + fh.read(min(n, 16 * 1024 * 1024))
+    meta = _header(data).get("__metadata__") or {}
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path.name} was not saved by GAN Classroom.")
+    return {"config": json.loads(meta["config"]), "info": json.loads(meta.get("info", "{}"))}

@@ -1,0 +1,193 @@
+"""Command line: python -m gan_core {train, sample, presets, pretrained} ...
+
+    python -m gan_core train --preset dcgan --seconds 60 --out runs/dcgan.safetensors
+    python -m gan_core sample --model dcgan --n 64 --out grid.png
+    python -m gan_core presets
+    python -m gan_core pretrained
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .checkpoints import CheckpointError, list_pretrained, load_checkpoint, read_info, save_checkpoint
+from .config import DEFAULT_PRESET, PRESETS, ConfigError, preset_config
+from .data import DATA_ENV, DataFormatError, DataUnavailable, load_dataset
+from .device import DEVICE_CHOICES, DeviceError
+from .sampling import generate, make_grid, sample_labels, sample_z, to_png
+from .training import Trainer
+
+
+class ProgressBar:
+    """A one-line terminal progress bar (no extra dependency); silent when stderr is not a terminal."""
+
+    def __init__(self, total_steps: int, total_seconds: float, stream=sys.stderr, width: int = 28):
+        self.total_steps, self.total_seconds = total_steps, total_seconds
+        self.stream, self.width = stream, width
+        self.tty = stream.isatty()
+        self._last = 0.0
+
+    def __call__(self, trainer: Trainer, records) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.25 and not trainer.done:
+            return
+        self._last = now
+        r = records[-1]
+        fracs = []
+        if self.total_steps:
+            fracs.append(r.step / self.total_steps)
+        if self.total_seconds:
+            fracs.append(r.elapsed / self.total_seconds)
+        frac = min(1.0, max(fracs) if fracs else 0.0)
+        bar = "#" * int(frac * self.width)
+        line = (f"[{bar:<{self.width}}] {frac:4.0%}  step {r.step:>6}  {r.elapsed:6.1f}s  "
+                f"D {r.d_loss:7.3f}  G {r.g_loss:7.3f}  D(x) {r.d_real:5.2f}  D(G(z)) {r.d_fake:5.2f}  "
+                f"{r.images_per_s:7.0f} img/s")
+        if self.tty:
+            self.stream.write("\r" + line)
+        else:
+            if int(frac * 10) == int(getattr(self, "_decile", -1)):
+                return
+            self._decile = int(frac * 10)
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def cmd_train(args) -> int:
+    overrides = {"dataset": args.dataset, "seed": args.seed}
+    if args.steps is not None:
+        overrides["max_steps"] = args.steps
+        overrides["max_seconds"] = args.seconds if args.seconds is not None else 0.0
+    elif args.seconds is not None:
+        overrides["max_seconds"] = args.seconds
+    for pair in args.set or []:
+        key, _, value = pair.partition("=")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    cfg = preset_config(args.preset, **overrides)
+    data = load_dataset(cfg.dataset, args.data_dir)
+    print(f"data:   {data.describe()}", file=sys.stderr)
+    trainer = Trainer(cfg, data, device=args.device)
+    print(f"device: {trainer.device_name}", file=sys.stderr)
+    print(f"preset: {cfg.preset} ({PRESETS[cfg.preset].description})", file=sys.stderr)
+    print(f"params: G {trainer.param_counts['G']:,}  D {trainer.param_counts['D']:,}", file=sys.stderr)
+    if not args.quiet:
+        trainer.add_callback("on_record", ProgressBar(cfg.max_steps, cfg.max_seconds))
+    try:
+        trainer.run()
+    except KeyboardInterrupt:
+        trainer.stop()
+    print(file=sys.stderr)
+    print(f"{trainer.status}: {trainer.message}", file=sys.stderr)
+    if trainer.status == "failed":
+        return 1
+    info = {"steps": trainer.step, "seconds": round(trainer.elapsed, 2), "device": trainer.device_name,
+            "data": data.describe(), "status": trainer.status, "message": trainer.message,
+            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "command": "python -m gan_core " + " ".join(sys.argv[1:])}
+    if args.name:
+        info["name"] = args.name
+    snaps = [(s.step, s.g_state) for s in trainer.snapshot_list() if s.g_state is not None]
+    keep = snaps[:: max(1, len(snaps) // args.keep_snapshots)][-args.keep_snapshots:] if args.keep_snapshots else []
+    out = save_checkpoint(args.out, cfg, trainer.export_generator(), trainer.D, info, keep)
+    print(f"saved:  {out} ({out.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
+    return 0 if trainer.status in ("finished", "stopped") else 3
+
+
+def cmd_sample(args) -> int:
+    ckpt = load_checkpoint(args.model)
+    cfg = ckpt.config
+    z = sample_z(args.n, cfg.latent_dim, args.seed)
+    labels = None
+    if cfg.conditional:
+        labels = (np.full(args.n, args.label) if args.label is not None
+                  else sample_labels(args.n, cfg.num_classes, args.seed))
+    elif args.label is not None:
+        raise ConfigError(f"{args.model} is not a conditional model, so --label cannot be used.")
+    images = generate(ckpt.G, z, None if labels is None else np.asarray(labels))     # (n, 28, 28) uint8
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".npy":
+        np.save(out, images.numpy().astype(np.float32) / 127.5 - 1.0)              # (n, 28, 28) in [-1, 1]
+    elif out.suffix == ".png":
+        out.write_bytes(to_png(make_grid(images.numpy()), scale=args.scale))
+    else:
+        raise ConfigError("--out must end in .npy (array of images in [-1, 1]) or .png (a grid picture).")
+    print(f"wrote {args.n} samples to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_presets(args) -> int:
+    width = max(len(n) for n in PRESETS)
+    for name, p in PRESETS.items():
+        mark = " (default)" if name == DEFAULT_PRESET else ""
+        print(f"{name:<{width}}  {p.description}{mark}")
+    return 0
+
+
+def cmd_pretrained(args) -> int:
+    names = list_pretrained()
+    if not names:
+        print("No pretrained generators are shipped in pretrained/.")
+    for name in names:
+        meta = read_info(name)
+        cfg, info = meta["config"], meta["info"]
+        desc = info.get("description") or PRESETS.get(cfg.get("preset", ""), PRESETS[DEFAULT_PRESET]).description
+        print(f"{name:<12} {cfg['arch']:<6} latent {cfg['latent_dim']:>3}  "
+              f"{'conditional ' if cfg['conditional'] else ''}{info.get('steps', '?')} steps  {desc}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m gan_core", description="GAN Classroom: train and sample small GANs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a GAN and save its generator")
+    t.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS))
+    t.add_argument("--seconds", type=float, help="wall-clock training budget (default: the preset's, 60 s)")
+    t.add_argument("--steps", type=int, help="step budget (generator updates)")
+    t.add_argument("--data-dir", help=f"folder with MNIST IDX files (default: ${DATA_ENV})")
+    t.add_argument("--dataset", default="mnist", choices=["mnist", "fashion"])
+    t.add_argument("--device", default="auto", choices=list(DEVICE_CHOICES))
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--set", action="append", metavar="FIELD=VALUE", help="override any config field, e.g. --set lr_g=1e-4")
+    t.add_argument("--keep-snapshots", type=int, default=8, help="G snapshots saved along training (timeline)")
+    t.add_argument("--name", help="a display name stored in the file")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--out", required=True, help="output .safetensors file")
+    t.set_defaults(fn=cmd_train)
+
+    s = sub.add_parser("sample", help="draw samples from a generator")
+    s.add_argument("--model", required=True, help="a .safetensors file or a shipped model name")
+    s.add_argument("--n", type=int, default=64)
+    s.add_argument("--label", type=int, help="class to draw (conditional models)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--scale", type=int, default=4, help="PNG upscaling factor (nearest neighbour)")
+    s.add_argument("--out", required=True, help="FILE.npy (array (N, 28, 28) in [-1, 1]) or FILE.png (grid)")
+    s.set_defaults(fn=cmd_sample)
+
+    sub.add_parser("presets", help="list the training presets").set_defaults(fn=cmd_presets)
+    sub.add_parser("pretrained", help="list the shipped generators").set_defaults(fn=cmd_pretrained)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    for name in ("n", "steps", "scale"):
+        value = getattr(args, name, None)
+        if value is not None and value < 1:
+            print(f"error: --{name} must be at least 1.", file=sys.stderr)
+            return 2
+    try:
+        return args.fn(args)
+    except (ConfigError, CheckpointError, DataUnavailable, DataFormatError, DeviceError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,175 @@
+"""Run configuration: every knob of a GAN run in one dataclass, plus named presets.
+
+A `GANConfig` fully describes a run (model, loss, optimiser, data, budget, seed), so
+saving it beside the weights is enough to reproduce the run. Every field carries the
+reason for its default. `validate()` turns every bad combination into a `ConfigError`
+with a sentence a student can act on, instead of a crash deep inside PyTorch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field, fields
+
+ARCHS = ("mlp", "dcgan")
+LOSSES = ("minimax", "non-saturating", "least-squares", "hinge", "wgan-gp")
+DATASETS = ("mnist", "fashion")
+# Losses whose discriminator has real/fake *targets*, so one-sided label smoothing means something.
+TARGET_LOSSES = ("minimax", "non-saturating", "least-squares")
+
+
+class ConfigError(ValueError):
+    """A configuration a run cannot use; the message says what to change."""
+
+
+@dataclass
+class GANConfig:
+    # --- model ---------------------------------------------------------------------------
+    arch: str = "dcgan"          # "dcgan" learns digits far faster per second than the MLP on 28x28 images
+    latent_dim: int = 16         # small enough that every dimension gets its own slider in Explore
+    conditional: bool = False    # feed the digit label to G and D (a cGAN), so a student can ask for a "7"
+    num_classes: int = 10        # ten digits (or ten Fashion-MNIST classes)
+    g_width: int = 64            # channels of G's 14x14 layer (the 7x7 layer has twice this); the DCGAN paper's ngf
+    d_width: int = 64            # channels of D's first conv layer (its second has twice this); the DCGAN paper's ndf
+    spectral_norm: bool = False  # divide each D weight by its largest singular value: keeps D 1-Lipschitz, calmer training
+    # --- loss ----------------------------------------------------------------------------
+    loss: str = "non-saturating"  # G maximises log D(G(z)): strong gradients early on (Goodfellow et al. 2014, sec. 3)
+    label_smoothing: float = 0.0  # one-sided: real target 1 - s. 0.1 is the usual choice; 0 = the textbook loss
+    gp_weight: float = 10.0       # WGAN-GP's lambda; 10 is the value from Gulrajani et al. 2017 used on every dataset
+    grad_clip: float = 0.0        # clip each network's gradient norm to this (0 = off); a blunt fix for exploding steps
+    # --- optimisation --------------------------------------------------------------------
+    lr_g: float = 2e-4            # Adam learning rate of G; 2e-4 is the DCGAN paper's value (1e-3 was too high)
+    lr_d: float = 2e-4            # Adam learning rate of D; equal to G's keeps the two players matched
+    beta1: float = 0.5            # Adam momentum; the DCGAN paper found 0.9 oscillates and 0.5 is stable
+    beta2: float = 0.999          # Adam's second-moment decay; PyTorch's default, nobody tunes it for GANs except WGAN-GP
+    batch_size: int = 64          # the DCGAN paper's mini-batch; small batches also keep CPU steps fast
+    d_steps: int = 1              # discriminator updates per generator update (k in Algorithm 1 of the GAN paper)
+    ema: float = 0.0              # decay of an exponential moving average of G's weights (0 = off, 0.999 typical)
+    # --- data and budget -----------------------------------------------------------------
+    dataset: str = "mnist"        # handwritten digits; "fashion" gives Fashion-MNIST's clothes as a second dataset
+    seed: int = 0                 # one seed fixes weights, data order and noise: a run can be reproduced exactly
+    max_steps: int = 0            # stop after this many G updates (0 = no step limit)
+    max_seconds: float = 60.0     # stop after this much training time (0 = no time limit); a classroom run is 15-120 s
+    snapshot_every: int = 50      # steps between fixed-noise sample grids (the training timeline)
+    preset: str = ""              # the preset this config came from, if any (informational)
+
+    # ------------------------------------------------------------------------------------
+    def validate(self) -> "GANConfig":
+        """Raise ConfigError listing every problem, or return self when the config is usable."""
+        problems = []
+
+        def need(ok: bool, msg: str) -> None:
+            if not ok:
+                problems.append(msg)
+
+        def finite(name: str) -> bool:
+            value = getattr(self, name)
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            need(ok, f"{name} must be a finite number, got {value!r}.")
+            return ok
+
+        need(self.arch in ARCHS, f"arch must be one of {', '.join(ARCHS)}; got {self.arch!r}.")
+        need(self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}; got {self.loss!r}.")
+        need(self.dataset in DATASETS, f"dataset must be one of {', '.join(DATASETS)}; got {self.dataset!r}.")
+        for name, lo, hi in (("latent_dim", 1, 512), ("batch_size", 2, 4096), ("d_steps", 1, 20),
+                             ("g_width", 4, 512), ("d_width", 4, 512), ("num_classes", 2, 100),
+                             ("snapshot_every", 1, 100_000), ("max_steps", 0, 10_000_000)):
+            value = getattr(self, name)
+            ok = isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
+            need(ok, f"{name} must be a whole number from {lo} to {hi}; got {value!r}.")
+        need(isinstance(self.seed, int) and 0 <= self.seed < 2**63, f"seed must be a whole number >= 0; got {self.seed!r}.")
+        for name in ("lr_g", "lr_d"):
+            if finite(name):
+                need(0 < getattr(self, name) <= 1, f"{name} must be above 0 and at most 1 (2e-4 is typical); got {getattr(self, name)}.")
+        for name in ("beta1", "beta2"):
+            if finite(name):
+                need(0 <= getattr(self, name) < 1, f"{name} must be in [0, 1); got {getattr(self, name)}.")
+        if finite("label_smoothing"):
+            need(0 <= self.label_smoothing < 0.5, f"label_smoothing must be in [0, 0.5) (0.1 is usual); got {self.label_smoothing}.")
+        if finite("ema"):
+            need(self.ema == 0 or 0.5 <= self.ema < 1, f"ema must be 0 (off) or a decay in [0.5, 1) such as 0.999; got {self.ema}.")
+        for name in ("gp_weight", "grad_clip", "max_seconds"):
+            if finite(name):
+                need(getattr(self, name) >= 0, f"{name} must be >= 0; got {getattr(self, name)}.")
+        if self.max_steps == 0 and isinstance(self.max_seconds, (int, float)) and self.max_seconds == 0:
+            problems.append("Give the run a budget: max_steps or max_seconds must be above 0.")
+        if self.label_smoothing and self.loss not in TARGET_LOSSES:
+            problems.append(f"Label smoothing softens D's 'real' target, but the {self.loss} loss has no targets: "
+                            f"use it with {', '.join(TARGET_LOSSES)}, or set it to 0.")
+        if self.loss == "wgan-gp" and self.spectral_norm:
+            problems.append("WGAN-GP already keeps the critic 1-Lipschitz with its gradient penalty; "
+                            "spectral normalization on top of it fights the penalty. Turn one of them off.")
+        if problems:
+            raise ConfigError(" ".join(problems))
+        return self
+
+    # ------------------------------------------------------------------------------------
+    def replace(self, **changes) -> "GANConfig":
+        """A copy with some fields changed (unknown names raise ConfigError)."""
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise ConfigError(f"Unknown config field(s): {', '.join(sorted(unknown))}.")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GANConfig":
+        """Build from a dict (e.g. checkpoint metadata); unknown keys are an error, missing ones take defaults."""
+        if not isinstance(data, dict):
+            raise ConfigError("A config must be a JSON object.")
+        known = {f.name: f for f in fields(cls)}
+        unknown = set(data) - set(known)
+        if unknown:
+            raise ConfigError(f"Unknown config field(s): {', '.join(sorted(unknown))}.")
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text: str) -> "GANConfig":
+        try:
+            return cls.from_dict(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"The config is not valid JSON: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str              # one line, shown by `python -m gan_core presets` and in the app
+    changes: dict = field(default_factory=dict)
+
+    def config(self, **overrides) -> GANConfig:
+        return GANConfig(preset=self.name).replace(**self.changes).replace(**overrides)
+
+
+PRESETS: dict[str, Preset] = {p.name: p for p in [
+    Preset("dcgan", "DCGAN with the non-saturating loss: the healthy default, digits in about a minute on a CPU.",
+           {}),
+    Preset("mlp", "The original fully-connected GAN (Goodfellow et al. 2014): MLP G and D, tanh output.",
+           {"arch": "mlp", "latent_dim": 32}),
+    Preset("cdcgan", "Conditional DCGAN: G and D see the digit label, so you can ask for a 7.",
+           {"conditional": True}),
+    Preset("wgan-gp", "Wasserstein GAN with gradient penalty: a critic instead of a classifier, 5 critic steps per G step.",
+           {"loss": "wgan-gp", "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2": 0.9, "d_steps": 5}),
+    Preset("hinge-sn", "Hinge loss with spectral normalization in D: a modern, steady recipe.",
+           {"loss": "hinge", "spectral_norm": True}),
+    Preset("collapse", "Settings that reliably show mode collapse: G outruns D and keeps producing a few digits.",
+           {"arch": "mlp", "latent_dim": 8, "lr_g": 2e-3, "lr_d": 2e-4, "beta1": 0.9}),
+    Preset("saturating", "The original minimax loss log(1 - D(G(z))): D wins early and G's gradient vanishes.",
+           {"loss": "minimax", "lr_d": 5e-4}),
+]}
+
+DEFAULT_PRESET = "dcgan"
+
+
+def preset_config(name: str = DEFAULT_PRESET, **overrides) -> GANConfig:
+    """The named preset's config with optional overrides, validated."""
+    if name not in PRESETS:
+        raise ConfigError(f"Unknown preset {name!r}. Presets: {', '.join(PRESETS)}.")
+    return PRESETS[name].config(**overrides).validate()

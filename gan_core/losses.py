@@ -1,0 +1,116 @@
+r"""GAN losses, each beside the math it computes.
+
+D outputs a logit s; for the probabilistic losses D(x) = sigmoid(s(x)). The original GAN plays
+
+    min_G max_D  V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]                    (Goodfellow et al. 2014)
+
+D ascends V, i.e. minimises the summed binary cross-entropy
+
+    L_D = -E_x[log D(x)] - E_z[log(1 - D(G(z)))]
+
+whose value when D is maximally confused (D = 1/2 everywhere) is log 2 + log 2 = ln 4 ~ 1.386: the
+equilibrium line on the D-loss chart. The losses below differ in what G minimises and, for the last
+three, in what D outputs:
+
+* minimax (saturating)   L_G = E_z[log(1 - D(G(z)))]     equilibrium -ln 2. When D confidently rejects
+                         fakes, D(G(z)) ~ 0 and dL_G/ds = -sigmoid(s) ~ 0: G's gradient vanishes.
+* non-saturating         L_G = -E_z[log D(G(z))]         equilibrium ln 2 ~ 0.693. Same fixed point,
+                         but dL_G/ds = sigmoid(s) - 1 ~ -1 when D wins: strong gradients early on.
+* least-squares (LSGAN)  L_D = 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2],  L_G = 1/2 E[(D(G(z)) - 1)^2]
+                         on raw outputs D = s (Mao et al. 2017).
+* hinge                  L_D = E[max(0, 1 - s(x))] + E[max(0, 1 + s(G(z)))],  L_G = -E[s(G(z))]
+* wgan-gp                L_D = E[s(G(z))] - E[s(x)] + lambda E[(||grad_x_hat s(x_hat)||_2 - 1)^2],
+                         x_hat = eps x + (1 - eps) G(z),  L_G = -E[s(G(z))]  (Gulrajani et al. 2017).
+                         -L_D without the penalty estimates the Wasserstein-1 distance.
+
+One-sided label smoothing (Salimans et al. 2016) replaces D's real target 1 by 1 - smoothing, so D
+never becomes over-confident about real data; fakes keep target 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+LN4 = math.log(4.0)
+LN2 = math.log(2.0)
+
+
+@dataclass(frozen=True)
+class LossInfo:
+    name: str
+    description: str
+    probabilistic: bool               # D's output is a probability sigmoid(s): D(x) plots on [0, 1]
+    d_equilibrium: float | None       # L_D when D is maximally confused (None: no such level)
+    g_equilibrium: float | None
+
+
+LOSS_INFO = {
+    "minimax": LossInfo("minimax", "The original saturating loss: G minimises log(1 - D(G(z))).", True, LN4, -LN2),
+    "non-saturating": LossInfo("non-saturating", "G maximises log D(G(z)) instead: same goal, strong early gradients.",
+                               True, LN4, LN2),
+    "least-squares": LossInfo("least-squares", "LSGAN: squared distance to the targets 1 (real) and 0 (fake).",
+                              False, None, None),
+    "hinge": LossInfo("hinge", "Hinge loss: D only cares about scores inside the margin [-1, 1].", False, None, None),
+    "wgan-gp": LossInfo("wgan-gp", "Wasserstein loss: a critic scores realness; a gradient penalty keeps it 1-Lipschitz.",
+                        False, None, None),
+}
+
+
+def d_loss_fn(loss: str, real_logits: torch.Tensor, fake_logits: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
+    """Discriminator loss (to minimise) from D's logits on a real batch (B,) and a fake batch (B,).
+
+    WGAN-GP's gradient penalty is added separately by `gradient_penalty`, since it needs D itself.
+    """
+    real_target = 1.0 - label_smoothing
+    if loss in ("minimax", "non-saturating"):
+        # -E[log D(x)] - E[log(1 - D(G(z)))] as BCE on logits (numerically stable, no log(0)).
+        # With smoothing the real term is BCE against 1 - s: -(1-s) log D(x) - s log(1 - D(x)).
+        real = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_target))
+        fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+        return real + fake
+    if loss == "least-squares":
+        return 0.5 * ((real_logits - real_target) ** 2).mean() + 0.5 * (fake_logits ** 2).mean()
+    if loss == "hinge":
+        return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
+    if loss == "wgan-gp":
+        return fake_logits.mean() - real_logits.mean()
+    raise ValueError(f"Unknown loss {loss!r}; known: {', '.join(LOSS_INFO)}.")
+
+
+def g_loss_fn(loss: str, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Generator loss (to minimise) from D's logits on a fake batch (B,)."""
+    if loss == "minimax":
+        # E[log(1 - D(G(z)))] = E[log(1 - sigmoid(s))] = -E[softplus(s)]
+        return -F.softplus(fake_logits).mean()
+    if loss == "non-saturating":
+        # -E[log D(G(z))] = -E[log sigmoid(s)] = E[softplus(-s)]
+        return F.softplus(-fake_logits).mean()
+    if loss == "least-squares":
+        return 0.5 * ((fake_logits - 1.0) ** 2).mean()
+    if loss in ("hinge", "wgan-gp"):
+        return -fake_logits.mean()
+    raise ValueError(f"Unknown loss {loss!r}; known: {', '.join(LOSS_INFO)}.")
+
+
+def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None = None,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+    """WGAN-GP's E[(||grad_x_hat D(x_hat)||_2 - 1)^2] on random points x_hat between real and fake images.
+
+    real, fake: (B, 1, 28, 28). The caller multiplies by lambda (gp_weight).
+    """
+    b = real.shape[0]
+    eps = torch.rand(b, 1, 1, 1, device=real.device, generator=generator)           # (B, 1, 1, 1)
+    x_hat = (eps * real + (1.0 - eps) * fake.detach()).requires_grad_(True)         # (B, 1, 28, 28)
+    scores = D(x_hat, labels)                                                       # (B,)
+    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)           # (B, 1, 28, 28)
+    norms = grad.flatten(1).norm(2, dim=1)                                          # (B,)
+    return ((norms - 1.0) ** 2).mean()
+
+
+def d_score(loss: str, logits: torch.Tensor) -> torch.Tensor:
+    """D's mean verdict for plotting: the probability sigmoid(s) for probabilistic losses, else the raw score."""
+    return torch.sigmoid(logits).mean() if LOSS_INFO[loss].probabilistic else logits.mean()

@@ -1,0 +1,398 @@
+"""The training loop: Algorithm 1 of Goodfellow et al. (2014), step by step, with nothing of any UI in it.
+
+Each *step* is one generator update preceded by k = cfg.d_steps discriminator updates:
+
+    (1) Update D: maximise log D(x) + log(1 - D(G(z)))   (or the chosen loss), k times
+    (2) Update G: maximise log D(G(z))                    (non-saturating; or the chosen loss)
+
+The trainer reports through plain data that any front end can read:
+
+* `history`   - one `StepRecord` per step (losses, D's verdicts, gradient norms, images/s);
+* `snapshots` - every `snapshot_every` steps, G's output on the same 64 fixed noise vectors (the
+                training timeline), with a copy of G's weights for the most recent/evenly spaced ones;
+* callbacks   - `add_callback("on_record" | "on_snapshot" | "on_end", fn)`, minGPT style.
+
+`start()` runs it in a background thread with `pause()`, `resume()` and `stop()`; `run()` runs it in
+the caller's thread. All randomness (weights, batches, noise) comes from the run's own
+torch.Generators, so runs sharing a server process do not disturb one another and a seed
+reproduces a run. A non-finite loss stops the run with a plain-language diagnosis and rolls G
+back to its last healthy snapshot.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import logging
+import math
+import threading
+import time
+import traceback
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+
+from .config import GANConfig
+from .data import ImageData, to_pixels, to_unit_range
+from .device import device_name, resolve_device
+from .losses import LOSS_INFO, d_loss_fn, d_score, g_loss_fn, gradient_penalty
+from .models import build_models, count_parameters
+
+log = logging.getLogger(__name__)
+
+FIXED_NOISE = 64           # size of the fixed-noise grid: the same 64 z at every snapshot
+FLUSH_EVERY = 10           # steps between host syncs; records are still one per step
+MAX_WEIGHT_SNAPSHOTS = 24  # weight copies kept per run (memory bound); older ones are thinned evenly
+MAX_SNAPSHOTS = 240        # image grids kept per run; thinned evenly beyond this
+_run_ids = itertools.count(1)
+
+STATUSES = ("ready", "running", "paused", "finished", "stopped", "diverged", "failed")
+FINAL = ("finished", "stopped", "diverged", "failed")
+
+
+@dataclass
+class StepRecord:
+    step: int              # generator updates done
+    elapsed: float         # seconds of training (pauses excluded)
+    d_loss: float          # L_D of the last D update (with the gradient penalty for WGAN-GP)
+    g_loss: float          # L_G of this step's G update
+    d_real: float          # mean D(x) on the real batch (a probability for BCE losses, else the raw score)
+    d_fake: float          # mean D(G(z)) on the fake batch, same scale
+    g_grad_norm: float     # ||dL_G/dtheta_G||_2 before clipping: near 0 means G has stopped learning
+    d_grad_norm: float     # ||dL_D/dtheta_D||_2 before clipping
+    images_per_s: float    # real images shown to D per second over the last few steps
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Snapshot:
+    step: int
+    elapsed: float
+    images: torch.Tensor               # (64, 28, 28) uint8: G on the fixed noise
+    g_state: dict | None = None        # G's weights at this step (CPU), or None once thinned away
+
+
+def _total_norm(params) -> torch.Tensor:
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return torch.zeros(())
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+
+
+class Trainer:
+    """One GAN run: its models, optimisers, RNGs, history and control state."""
+
+    def __init__(self, cfg: GANConfig, data: ImageData, device: str | torch.device = "auto"):
+        self.cfg = cfg.validate()
+        if data.name != cfg.dataset:
+            raise ValueError(f"The config asks for {cfg.dataset} but the data given is {data.name}.")
+        self.id = next(_run_ids)
+        self.device = resolve_device(device)
+        self.device_name = device_name(self.device)
+        self.data_description = data.describe()
+        d = data.to(self.device)
+        self.images, self.labels = d.images, d.labels           # (N, 28, 28) uint8, (N,) int64, on device
+        self.G, self.D = build_models(cfg, self.device)
+        self.G_ema = None
+        if cfg.ema:
+            self.G_ema = copy.deepcopy(self.G).requires_grad_(False).eval()
+        opt_kw = dict(betas=(cfg.beta1, cfg.beta2), foreach=True)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, **opt_kw)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, **opt_kw)
+        # Separate RNG streams: batches/noise, and the fixed noise (same 64 z for every snapshot of this seed).
+        self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        fixed = torch.Generator().manual_seed(cfg.seed + 2)
+        self.fixed_z = torch.randn(FIXED_NOISE, cfg.latent_dim, generator=fixed).to(self.device)  # (64, latent)
+        self.fixed_y = (torch.arange(FIXED_NOISE) % cfg.num_classes).to(self.device) if cfg.conditional else None
+        self.param_counts = {"G": count_parameters(self.G), "D": count_parameters(self.D)}
+
+        self.step = 0
+        self.elapsed = 0.0
+        self.status = "ready"
+        self.message = ""                # why the run ended, in words (or the divergence diagnosis)
+        self.history: list[StepRecord] = []
+        self.snapshots: list[Snapshot] = []
+        self.error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._pending: list[torch.Tensor] = []
+        self._window = (0, 0.0)          # (step, elapsed) at the last flush, for images/s
+        self._last_good: tuple[int, dict] | None = None
+        self._callbacks = defaultdict(list)
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ callbacks & reading
+    def add_callback(self, event: str, fn) -> None:
+        """event: "on_record" fn(trainer, records), "on_snapshot" fn(trainer, snapshot), "on_end" fn(trainer)."""
+        if event not in ("on_record", "on_snapshot", "on_end"):
+            raise ValueError(f"Unknown event {event!r}.")
+        self._callbacks[event].append(fn)
+
+    def _fire(self, event: str, *args) -> None:
+        for fn in self._callbacks[event]:
+            fn(self, *args)
+
+    def records(self, since: int = 0) -> list[StepRecord]:
+        """A copy of the history from index `since` on (thread-safe)."""
+        with self._lock:
+            return self.history[since:]
+
+    def snapshot_list(self) -> list[Snapshot]:
+        with self._lock:
+            return list(self.snapshots)
+
+    @property
+    def loss_info(self):
+        return LOSS_INFO[self.cfg.loss]
+
+    @property
+    def remaining_seconds(self) -> float | None:
+        return max(0.0, self.cfg.max_seconds - self.elapsed) if self.cfg.max_seconds else None
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINAL
+
+    # ------------------------------------------------------------------ one step
+    def _batch(self):
+        b = self.cfg.batch_size
+        idx = torch.randint(len(self.images), (b,), device=self.device, generator=self.rng)    # (B,)
+        x = to_unit_range(self.images[idx])                                                    # (B, 1, 28, 28)
+        y = self.labels[idx] if self.cfg.conditional else None                                 # (B,)
+        return x, y
+
+    def _noise(self):
+        b, cfg = self.cfg.batch_size, self.cfg
+        z = torch.randn(b, cfg.latent_dim, device=self.device, generator=self.rng)             # (B, latent)
+        y = (torch.randint(cfg.num_classes, (b,), device=self.device, generator=self.rng)
+             if cfg.conditional else None)                                                     # (B,)
+        return z, y
+
+    def train_step(self) -> None:
+        """k discriminator updates, then one generator update."""
+        cfg, G, D = self.cfg, self.G, self.D
+        # (1) Update D: maximise log D(x) + log(1 - D(G(z)))  (minimise L_D of the chosen loss)
+        D.requires_grad_(True)
+        for _ in range(cfg.d_steps):
+            x, y = self._batch()
+            z, _ = self._noise()
+            y_fake = y          # conditional: fakes of the same digits as the real batch (None otherwise)
+            with torch.no_grad():
+                fake = G(z, y_fake)                                                 # (B, 1, 28, 28)
+            real_logits = D(x, y)                                                   # (B,)
+            fake_logits = D(fake, y_fake)                                           # (B,)
+            d_loss = d_loss_fn(cfg.loss, real_logits, fake_logits, cfg.label_smoothing)
+            if cfg.loss == "wgan-gp":
+                d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, x, fake, y, self.rng)
+            self.opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            d_norm = _total_norm(D.parameters())
+            if cfg.grad_clip:
+                nn.utils.clip_grad_norm_(D.parameters(), cfg.grad_clip)
+            self.opt_d.step()
+        # (2) Update G: maximise log D(G(z))  (minimise L_G of the chosen loss); D is frozen meanwhile
+        D.requires_grad_(False)
+        z, y_fake = self._noise()
+        fake_logits = D(G(z, y_fake), y_fake)                                        # (B,)
+        g_loss = g_loss_fn(cfg.loss, fake_logits)
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        g_norm = _total_norm(G.parameters())
+        if cfg.grad_clip:
+            nn.utils.clip_grad_norm_(G.parameters(), cfg.grad_clip)
+        self.opt_g.step()
+        if self.G_ema is not None:
+            self._update_ema()
+        stats = torch.stack([d_loss.detach(), g_loss.detach(), d_score(cfg.loss, real_logits.detach()),
+                             d_score(cfg.loss, fake_logits.detach()), g_norm, d_norm.detach()])   # (6,)
+        self._pending.append(stats)
+        self.step += 1
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        """theta_ema <- decay * theta_ema + (1 - decay) * theta_G; BatchNorm statistics are copied."""
+        ema_p = list(self.G_ema.parameters())
+        torch._foreach_lerp_(ema_p, list(self.G.parameters()), 1.0 - self.cfg.ema)
+        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
+            b_ema.copy_(b)
+
+    # ------------------------------------------------------------------ records, snapshots, divergence
+    def _flush(self) -> bool:
+        """Turn pending per-step stats into records (one host sync). False if a value is not finite."""
+        if not self._pending:
+            return True
+        rows = torch.stack(self._pending).tolist()          # (n, 6) -> python floats
+        n = len(rows)
+        self._pending.clear()
+        s0, t0 = self._window
+        dt = max(self.elapsed - t0, 1e-9)
+        ips = (self.step - s0) * self.cfg.batch_size * self.cfg.d_steps / dt
+        self._window = (self.step, self.elapsed)
+        first = self.step - n + 1
+        new = []
+        for i, r in enumerate(rows):
+            frac = (i + 1) / n
+            new.append(StepRecord(first + i, t0 + frac * (self.elapsed - t0), *r, images_per_s=ips))
+        with self._lock:
+            self.history.extend(new)
+        self._fire("on_record", new)
+        bad = [rec for rec in new if not all(math.isfinite(v) for v in (rec.d_loss, rec.g_loss))]
+        if bad:
+            self._diverged(bad[0])
+            return False
+        return True
+
+    def sampling_generator(self) -> nn.Module:
+        """The network to sample from: the EMA copy when EMA is on, else G itself."""
+        return self.G_ema if self.G_ema is not None else self.G
+
+    @torch.no_grad()
+    def _snapshot(self) -> None:
+        G = self.sampling_generator()
+        was_training = G.training
+        G.eval()
+        imgs = to_pixels(G(self.fixed_z, self.fixed_y)).cpu()                  # (64, 28, 28) uint8
+        G.train(was_training)
+        state = {k: v.detach().to("cpu", copy=True) for k, v in G.state_dict().items()}
+        finite = all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
+        if finite:
+            self._last_good = (self.step, state)
+        snap = Snapshot(self.step, self.elapsed, imgs, state if finite else None)
+        with self._lock:
+            self.snapshots.append(snap)
+            self._thin_snapshots()
+        self._fire("on_snapshot", snap)
+
+    def _thin_snapshots(self) -> None:
+        """Bound memory: keep at most MAX_SNAPSHOTS grids and MAX_WEIGHT_SNAPSHOTS weight copies, evenly spread."""
+        if len(self.snapshots) > MAX_SNAPSHOTS:
+            self.snapshots = self.snapshots[:-1:2] + [self.snapshots[-1]]
+        with_w = [s for s in self.snapshots if s.g_state is not None]
+        if len(with_w) > MAX_WEIGHT_SNAPSHOTS:
+            for s in with_w[1:-1:2]:       # drop every other weight copy; the first and latest stay
+                s.g_state = None
+
+    def _diverged(self, rec: StepRecord) -> None:
+        which = "D" if not math.isfinite(rec.d_loss) else "G"
+        value = rec.d_loss if which == "D" else rec.g_loss
+        cfg = self.cfg
+        text = (f"Training diverged at step {rec.step}: {which}'s loss became {value}. "
+                f"The updates grew until the numbers overflowed, which usually means a learning rate that is "
+                f"too high (here lr_G={cfg.lr_g:g}, lr_D={cfg.lr_d:g}; 2e-4 is typical). Lower it, or turn on "
+                f"gradient clipping or spectral normalization.")
+        if self._last_good is not None:
+            step, state = self._last_good
+            self.sampling_generator().load_state_dict(state)
+            text += f" G was rolled back to step {step}, its last healthy snapshot."
+        self.status = "diverged"
+        self.message = text
+
+    # ------------------------------------------------------------------ the loop
+    def _budget_left(self) -> bool:
+        cfg = self.cfg
+        if cfg.max_steps and self.step >= cfg.max_steps:
+            self.message = f"Reached the budget of {cfg.max_steps} steps."
+            return False
+        if cfg.max_seconds and self.elapsed >= cfg.max_seconds:
+            self.message = f"Reached the time budget of {cfg.max_seconds:g} s ({self.step} steps)."
+            return False
+        return True
+
+    def run(self) -> "Trainer":
+        """Train in this thread until the budget is spent, stop() is called, or the losses diverge."""
+        if self.status != "ready":
+            raise RuntimeError(f"This run has already been started (status: {self.status}).")
+        self.status = "running"
+        self.G.train()
+        self.D.train()
+        try:
+            self._snapshot()                                        # step 0: pure noise through G
+            t_last = time.perf_counter()
+            while True:
+                if not self._running.is_set():                      # paused: the clock stops too
+                    self._flush()
+                    self.status = "paused"
+                    self._running.wait()
+                    t_last = time.perf_counter()
+                    if not self._stop.is_set():
+                        self.status = "running"
+                if self._stop.is_set():
+                    self.message = f"Stopped by the user after {self.step} steps."
+                    self.status = "stopped"
+                    break
+                if not self._budget_left():
+                    self.status = "finished"
+                    break
+                self.train_step()
+                now = time.perf_counter()
+                self.elapsed += now - t_last
+                t_last = now
+                if self.step % FLUSH_EVERY == 0 and not self._flush():
+                    break
+                if self.step % self.cfg.snapshot_every == 0:
+                    self._snapshot()
+            if self.status != "diverged" and self._flush():
+                if not self.snapshots or self.snapshots[-1].step != self.step:
+                    self._snapshot()
+        except Exception as exc:  # a crash must end the run visibly, never silently kill the thread
+            log.exception("training run %s crashed", self.id)
+            self.error = exc
+            self.status = "failed"
+            self.message = f"The run crashed at step {self.step}: {type(exc).__name__}: {exc}"
+            self.traceback = traceback.format_exc()
+        finally:
+            self._running.set()
+            self._fire("on_end")
+        return self
+
+    # ------------------------------------------------------------------ background control
+    def start(self) -> "Trainer":
+        """Run in a daemon thread; returns at once."""
+        self._thread = threading.Thread(target=self.run, name=f"gan-run-{self.id}", daemon=True)
+        self._thread.start()
+        return self
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the background thread; True when it has ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return self.done
+
+    # ------------------------------------------------------------------ results
+    def export_generator(self) -> nn.Module:
+        """An independent copy of the generator to sample from (CPU, eval mode, no gradients)."""
+        with self._lock:
+            G = copy.deepcopy(self.sampling_generator())
+        return G.to("cpu").eval().requires_grad_(False)
+
+    def generator_at(self, snapshot: Snapshot) -> nn.Module | None:
+        """A CPU eval-mode generator with the weights of a snapshot (None if they were thinned away)."""
+        if snapshot.g_state is None:
+            return None
+        G = copy.deepcopy(self.sampling_generator()).to("cpu")
+        G.load_state_dict(snapshot.g_state)
+        return G.eval().requires_grad_(False)
+
+    def summary(self) -> dict:
+        last = self.history[-1] if self.history else None
+        return {"id": self.id, "status": self.status, "message": self.message, "step": self.step,
+                "elapsed": round(self.elapsed, 2), "device": self.device_name, "params": self.param_counts,
+                "data": self.data_description, "preset": self.cfg.preset,
+                "last": last.to_dict() if last else None}
