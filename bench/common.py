@@ -1,0 +1,46 @@
+"""Shared helpers for the benchmarks: environment facts and appending results to BENCHMARKS.md.
+
+Benchmarks print figures and never fail on a timing; they are not tests.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT)) if str(ROOT) not in sys.path else None
+
+from gan_core.device import device_name  # noqa: E402
+
+
+def environment(device: torch.device) -> dict:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, timeout=5).stdout.strip() or "unknown"
+    except OSError:
+        commit = "unknown"
+    return {"device": device_name(device), "torch": torch.__version__, "python": platform.python_version(),
+            "threads": torch.get_num_threads(), "commit": commit,
+            "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
+
+
+def record(section: str, env: dict, lines: list[str]) -> None:
+    """Append a dated block under `## section` in BENCHMARKS.md (newest first within the section)."""
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n\nFigures recorded by the scripts in `bench/`.\n"
+    head = (f"### {env['date']} · {env['device']} · torch {env['torch']} · {env['threads']} threads · "
+            f"commit {env['commit']}\n")
+    block = head + "\n" + "\n".join(lines) + "\n"
+    marker = f"## {section}\n"
+    if marker in text:
+        i = text.index(marker) + len(marker)
+        text = text[:i] + "\n" + block + text[i:]
+    else:
+        text = text.rstrip() + f"\n\n{marker}\n{block}"
+    path.write_text(text)

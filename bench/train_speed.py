@@ -1,0 +1,110 @@
+"""Training throughput: GAN Classroom's trainer against the textbook DCGAN loop, on the identical model.
+
+The textbook loop (pytorch/examples dcgan style): a torch Dataset that turns each uint8 digit into a
+PIL image and runs torchvision's ToTensor + Normalize per sample, a DataLoader (batch 64, shuffle),
+nn.BCELoss on sigmoid outputs, label tensors built every step, `.item()` every step for logging,
+Adam(2e-4, beta1 0.5). Our trainer runs the same G and D (same config) from its preloaded uint8
+tensor. The two run alternately in one process, several rounds, so the ratio holds on a noisy
+machine.
+
+    python bench/train_speed.py [--seconds 15] [--rounds 3] [--device cpu] [--preset dcgan] [--record]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+from common import environment, record
+from PIL import Image
+
+from gan_core import Trainer, load_dataset, preset_config, resolve_device
+from gan_core.models import build_models
+
+
+class TextbookMNIST(torch.utils.data.Dataset):
+    """What torchvision.datasets.MNIST does per item: uint8 -> PIL image -> transform."""
+
+    def __init__(self, images_u8: torch.Tensor):
+        from torchvision import transforms
+        self.images = images_u8
+        self.tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        return self.tf(Image.fromarray(self.images[i].numpy())), 0
+
+
+def textbook_images_per_s(cfg, data, device, seconds: float) -> float:
+    G, D = build_models(cfg, device)
+    loader = torch.utils.data.DataLoader(TextbookMNIST(data.images), batch_size=cfg.batch_size, shuffle=True,
+                                         drop_last=True)
+    crit = nn.BCELoss()
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+    n_images, t0 = 0, time.perf_counter()
+    while True:
+        for x, _ in loader:
+            x = x.to(device)
+            b = x.size(0)
+            real_label = torch.full((b,), 1.0, device=device)
+            fake_label = torch.full((b,), 0.0, device=device)
+            # (1) Update D: maximize log(D(x)) + log(1 - D(G(z)))
+            D.zero_grad()
+            err_real = crit(torch.sigmoid(D(x)), real_label)
+            err_real.backward()
+            z = torch.randn(b, cfg.latent_dim, device=device)
+            fake = G(z)
+            err_fake = crit(torch.sigmoid(D(fake.detach())), fake_label)
+            err_fake.backward()
+            opt_d.step()
+            # (2) Update G: maximize log(D(G(z)))
+            G.zero_grad()
+            err_g = crit(torch.sigmoid(D(fake)), real_label)
+            err_g.backward()
+            opt_g.step()
+            _ = (err_real + err_fake).item(), err_g.item()        # per-step logging, as the examples do
+            n_images += b
+            if time.perf_counter() - t0 >= seconds:
+                return n_images / (time.perf_counter() - t0)
+
+
+def trainer_images_per_s(cfg, data, device, seconds: float) -> float:
+    t = Trainer(cfg.replace(max_seconds=seconds, max_steps=0), data, device).run()
+    return t.step * cfg.batch_size * cfg.d_steps / t.elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=15.0)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--preset", default="dcgan")
+    ap.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
+    args = ap.parse_args()
+    device = resolve_device(args.device)
+    data = load_dataset("mnist")
+    cfg = preset_config(args.preset, loss="non-saturating", d_steps=1)   # identical model and loss for both
+    ours, book = [], []
+    for r in range(args.rounds):
+        book.append(textbook_images_per_s(cfg, data, device, args.seconds))
+        ours.append(trainer_images_per_s(cfg, data, device, args.seconds))
+        print(f"round {r + 1}: textbook {book[-1]:8.0f} img/s   gan_core {ours[-1]:8.0f} img/s   "
+              f"ratio {ours[-1] / book[-1]:.2f}x", flush=True)
+    ratio = statistics.median(o / b for o, b in zip(ours, book))
+    env = environment(device)
+    summary = (f"preset `{args.preset}` ({cfg.arch}, G width {cfg.g_width}, batch {cfg.batch_size}): "
+               f"gan_core {statistics.median(ours):.0f} img/s vs textbook {statistics.median(book):.0f} img/s, "
+               f"median ratio **{ratio:.2f}x** ({args.rounds} alternating rounds of {args.seconds:g} s)")
+    print(summary)
+    if args.record:
+        record("Training throughput (bench/train_speed.py)", env, [f"- {summary}"])
+
+
+if __name__ == "__main__":
+    main()
