@@ -10,6 +10,8 @@ One concept per module:
     training     Trainer: the loop, records, snapshots, background thread with pause/resume/stop
     sampling     generate, latent sweeps, lerp/slerp, grids and PNGs
     checkpoints  safetensors save/load with the config as metadata; shipped models
+    classifier   a small digit CNN trained once on real MNIST: the feature space of the metrics
+    metrics      Fréchet distance (with its real-vs-real floor), classifier IS, class histogram, memorization
 
 It never imports a UI toolkit: front ends read the trainer's records and snapshots.
 """
@@ -24,6 +26,10 @@ from .models import build_models, count_parameters
 from .sampling import (LATENT_RANGE, generate, interpolate, lerp, make_grid, sample_labels, sample_z, slerp,
                        sweep, to_png, upscale)
 from .training import Snapshot, StepRecord, Trainer
+from .classifier import (ClassifierError, DigitClassifier, default_classifier, load_classifier, save_classifier,
+                         train_classifier)
+from .metrics import (Evaluation, QuickQuality, evaluate_generator, format_evaluation, frechet_distance,
+                      get_reference, inception_score, quick_quality)
 
 __all__ = [
     "Checkpoint", "CheckpointError", "checkpoint_bytes", "list_pretrained", "load_checkpoint",
@@ -36,4 +42,8 @@ __all__ = [
     "LATENT_RANGE", "generate", "interpolate", "lerp", "make_grid", "sample_labels", "sample_z", "slerp",
     "sweep", "to_png", "upscale",
     "Snapshot", "StepRecord", "Trainer",
+    "ClassifierError", "DigitClassifier", "default_classifier", "load_classifier", "save_classifier",
+    "train_classifier",
+    "Evaluation", "QuickQuality", "evaluate_generator", "format_evaluation", "frechet_distance", "get_reference",
+    "inception_score", "quick_quality",
 ]

@@ -59,6 +59,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)        # mkstemp makes 0600 files; give the usual permissions
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -73,10 +76,12 @@ def checkpoint_bytes(config: GANConfig, G: torch.nn.Module, D: torch.nn.Module |
                      info: dict | None = None, snapshots=()) -> bytes:
     """Serialise a generator (and optionally D and snapshots) to safetensors bytes."""
     tensors = {}
-    for prefix, module in (("G.", G), ("D.", D)):
-        if module is not None:
-            for k, v in module.state_dict().items():
-                tensors[prefix + k] = v.detach().to("cpu").contiguous()
+    for k, v in G.state_dict().items():
+        tensors["G." + k] = v.detach().to("cpu").contiguous()
+    if D is not None:                   # D only judges single digits later: half precision is plenty
+        for k, v in D.state_dict().items():
+            v = v.detach().to("cpu")
+            tensors["D." + k] = (v.half() if v.is_floating_point() else v).contiguous()
     for step, state in snapshots:       # half precision: a timeline frame does not need more, and files stay small
         for k, v in state.items():
             v = v.detach().to("cpu")
@@ -143,7 +148,8 @@ def load_checkpoint_bytes(data: bytes, source: str = "<upload>", max_bytes: int 
         raise CheckpointError("The checkpoint holds no generator weights (no 'G.' tensors).")
     _load_into(G, groups.pop("G"), "generator")
     if "D" in groups:
-        _load_into(D, groups.pop("D"), "discriminator")
+        _load_into(D, {k: v.float() if v.is_floating_point() else v for k, v in groups.pop("D").items()},
+                   "discriminator")
         D.eval().requires_grad_(False)
     else:
         D = None

@@ -316,7 +316,8 @@ class Trainer:
             t_last = time.perf_counter()
             while True:
                 if not self._running.is_set():                      # paused: the clock stops too
-                    self._flush()
+                    if not self._flush():                           # diverged: end the run, never sit "paused"
+                        break
                     self.status = "paused"
                     self._running.wait()
                     t_last = time.perf_counter()
