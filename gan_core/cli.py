@@ -116,6 +116,8 @@ def cmd_sample(args) -> int:
         raise ConfigError(f"{args.model} is not a conditional model, so --label cannot be used.")
     images = generate(ckpt.G, z, None if labels is None else np.asarray(labels))     # (n, 28, 28) uint8
     out = Path(args.out)
+    if out.suffix not in (".npy", ".png"):
+        raise ConfigError("--out must end in .npy (array of images in [-1, 1]) or .png (a grid picture).")
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".npy":
         np.save(out, images.numpy().astype(np.float32) / 127.5 - 1.0)              # (n, 28, 28) in [-1, 1]

@@ -79,7 +79,7 @@ class GANConfig:
             value = getattr(self, name)
             ok = isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
             need(ok, f"{name} must be a whole number from {lo} to {hi}; got {value!r}.")
-        need(isinstance(self.seed, int) and 0 <= self.seed < 2**63, f"seed must be a whole number >= 0; got {self.seed!r}.")
+        need(isinstance(self.seed, int) and not isinstance(self.seed, bool) and 0 <= self.seed < 2**63, f"seed must be a whole number >= 0; got {self.seed!r}.")
         for name in ("lr_g", "lr_d"):
             if finite(name):
                 need(0 < getattr(self, name) <= 1, f"{name} must be above 0 and at most 1 (2e-4 is typical); got {getattr(self, name)}.")

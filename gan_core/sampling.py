@@ -90,6 +90,8 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, t: float) -> torch.Tensor:
     omega = torch.arccos(cos)
     if omega.abs() < 1e-4:            # (almost) parallel: slerp degenerates to lerp
         return lerp(z0, z1, t)
+    if (torch.pi - omega).abs() < 1e-4:  # opposite points: every great circle joins them; lerp the norms instead
+        return lerp(z0, z1, t)
     so = torch.sin(omega)
     return torch.sin((1.0 - t) * omega) / so * z0 + torch.sin(t * omega) / so * z1
 

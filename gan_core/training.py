@@ -355,6 +355,8 @@ class Trainer:
     # ------------------------------------------------------------------ background control
     def start(self) -> "Trainer":
         """Run in a daemon thread; returns at once."""
+        if self._thread is not None or self.status != "ready":   # never two loops on the same models
+            raise RuntimeError(f"This run has already been started (status: {self.status}).")
         self._thread = threading.Thread(target=self.run, name=f"gan-run-{self.id}", daemon=True)
         self._thread.start()
         return self

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Run the test suite on a fresh Debian machine, or re-run it in seconds on one that ran it before.
+#
+#   scripts/test.sh                 # everything (pytest.ini: testpaths = tests)
+#   scripts/test.sh tests/test_losses.py -k hinge
+#   scripts/test.sh -m "not slow and not browser"
+#
+# 1. System packages: Debian's Chromium (the browser tests drive it) and dataset-fashion-mnist.
+#    Installed with apt-get when missing (as root, or through sudo); without either, a warning and
+#    the browser tests skip with their reason.
+# 2. A virtual environment OUTSIDE the clone, named after the requirements it holds:
+#    $GAN_CLASSROOM_VENV, or ~/.cache/gan-classroom/venv-<first 12 hex of sha256(requirements)>.
+#    pip runs only when that venv is new or its last install did not complete.
+# 3. pytest from the repository root, with GAN_CLASSROOM_REQUIRE_BROWSER=1 when Chromium is
+#    installed, so that skipped browser tests fail the run instead of passing quietly.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+say() { printf '[test.sh] %s\n' "$*" >&2; }
+warn() { printf '[test.sh] WARNING: %s\n' "$*" >&2; }
+
+# ------------------------------------------------------------------------------ system packages
+CHROMIUM=/usr/bin/chromium
+FASHION_DIR=/usr/share/datasets/fashion-mnist
+PYTHON="${PYTHON:-python3}"
+
+HASH="$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)"
+VENV="${GAN_CLASSROOM_VENV:-$HOME/.cache/gan-classroom/venv-$HASH}"
+MARKER="$VENV/.gan-classroom-install-incomplete"
+
+installed() {   # a Debian package, or (without dpkg) the path it provides
+    if command -v dpkg-query >/dev/null 2>&1; then
+        dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+    else
+        [[ -e "$2" ]]
+    fi
+}
+
+missing=()
+installed chromium "$CHROMIUM" || missing+=(chromium)
+installed dataset-fashion-mnist "$FASHION_DIR" || missing+=(dataset-fashion-mnist)
+if [[ ! -x "$VENV/bin/python" ]] && ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
+    missing+=(python3-venv)          # Debian splits `python3 -m venv` into its own package
+fi
+
+if ((${#missing[@]})); then
+    as_root=()
+    if [[ "$(id -u)" -ne 0 ]]; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+            as_root=(sudo -n)
+        else
+            as_root=(none)
+        fi
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        warn "apt-get not found; cannot install ${missing[*]}. Browser tests will skip (with their reason)."
+    elif [[ "${as_root[*]-}" == none ]]; then
+        warn "not root and no password-less sudo; cannot install ${missing[*]}."
+        warn "Run: sudo apt-get install ${missing[*]}   (browser tests will skip with their reason until then)"
+    else
+        say "installing Debian packages: ${missing[*]}"
+        if ! { "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+               "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+                   "${missing[@]}"; }; then
+            warn "apt-get install ${missing[*]} failed; continuing. Browser tests will skip (with their reason)."
+        fi
+    fi
+fi
+
+# ------------------------------------------------------------------------------ virtual environment
+if [[ ! -x "$VENV/bin/python" ]]; then
+    say "creating $VENV"
+    mkdir -p "$VENV"
+    touch "$MARKER"                  # written first: an interrupted creation or install is redone next time
+    "$PYTHON" -m venv "$VENV"
+fi
+if [[ -e "$MARKER" ]]; then
+    say "installing requirements-dev.txt into $VENV"
+    "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+    rm -f "$MARKER"
+else
+    say "reusing $VENV"
+fi
+
+# ------------------------------------------------------------------------------ run
+export VIRTUAL_ENV="$VENV"
+export PATH="$VENV/bin:$PATH"
+if [[ -x "$CHROMIUM" ]]; then
+    export GAN_CLASSROOM_REQUIRE_BROWSER=1
+else
+    warn "$CHROMIUM not found: browser tests will be skipped (with their reason)."
+fi
+say "python -m pytest $*"
+exec "$VENV/bin/python" -m pytest "$@"
