@@ -179,14 +179,17 @@ class Trainer:
         cfg, G, D = self.cfg, self.G, self.D
         # (1) Update D: maximise log D(x) + log(1 - D(G(z)))  (minimise L_D of the chosen loss)
         D.requires_grad_(True)
-        for _ in range(cfg.d_steps):
+        for i in range(cfg.d_steps):
             x, y = self._batch()
             z, _ = self._noise()
             y_fake = y          # conditional: fakes of the same digits as the real batch (None otherwise)
-            with torch.no_grad():
+            last = i == cfg.d_steps - 1
+            # The last D step's fakes are made with G's graph kept, and reused for G's update below (as in
+            # the PyTorch DCGAN example): one G forward pass per step saved, G's costliest part.
+            with torch.set_grad_enabled(last):
                 fake = G(z, y_fake)                                                 # (B, 1, 28, 28)
             real_logits = D(x, y)                                                   # (B,)
-            fake_logits = D(fake, y_fake)                                           # (B,)
+            fake_logits = D(fake.detach(), y_fake)                                  # (B,)
             d_loss = d_loss_fn(cfg.loss, real_logits, fake_logits, cfg.label_smoothing)
             if cfg.loss == "wgan-gp":
                 d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, x, fake, y, self.rng)
@@ -196,10 +199,10 @@ class Trainer:
             if cfg.grad_clip:
                 nn.utils.clip_grad_norm_(D.parameters(), cfg.grad_clip)
             self.opt_d.step()
-        # (2) Update G: maximise log D(G(z))  (minimise L_G of the chosen loss); D is frozen meanwhile
+        # (2) Update G: maximise log D(G(z))  (minimise L_G of the chosen loss); D is frozen meanwhile,
+        # so no gradient is computed for D's weights. The fakes are the last D step's, scored by the updated D.
         D.requires_grad_(False)
-        z, y_fake = self._noise()
-        fake_logits = D(G(z, y_fake), y_fake)                                        # (B,)
+        fake_logits = D(fake, y_fake)                                                # (B,)
         g_loss = g_loss_fn(cfg.loss, fake_logits)
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
