@@ -98,7 +98,8 @@ def cmd_train(args) -> int:
     if args.name:
         info["name"] = args.name
     snaps = [(s.step, s.g_state) for s in trainer.snapshot_list() if s.g_state is not None]
-    keep = snaps[:: max(1, len(snaps) // args.keep_snapshots)][-args.keep_snapshots:] if args.keep_snapshots else []
+    k = min(args.keep_snapshots, len(snaps))       # evenly spaced from step 0 (noise) to the end
+    keep = [snaps[round(i * (len(snaps) - 1) / (k - 1))] for i in range(k)] if k > 1 else snaps[-k:] if k else []
     out = save_checkpoint(args.out, cfg, trainer.export_generator(), trainer.D, info, keep)
     print(f"saved:  {out} ({out.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
     return 0 if trainer.status in ("finished", "stopped") else 3

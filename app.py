@@ -1,0 +1,13 @@
+"""GAN Classroom: train a small GAN on handwritten digits and explore what it learned.
+
+    streamlit run app.py
+
+This file only lays out the app; the pages live in gan_ui/ and the machine learning in gan_core/.
+"""
+
+import streamlit as st
+
+from gan_ui import layout
+
+st.set_page_config(page_title="GAN Classroom", page_icon=str(layout.ICON), layout="wide")
+layout.navigation().run()

@@ -1,0 +1,15 @@
+"""gan_ui: the Streamlit front end of GAN Classroom.
+
+    settings  environment switches (test mode, device), budgets, colours
+    state     per-tab SessionStore (runs, models), shared read-only caches, cleanup on tab close
+    images    digits, strips and grids as crisp PNGs (pure functions)
+    latent    z <-> text, parsing pasted vectors with clear errors (pure functions)
+    charts    plotly figures from training records (pure functions)
+    explore   the Explore page: latent sliders, sweeps, interpolation, gallery
+    train     the Train page: controls, live charts, timeline, results
+    about     the About page: the math and how to read the charts
+    layout    navigation (pages/ holds the two-line page scripts) and global styling
+
+Only `explore`, `train`, `about`, `layout` and `state` import streamlit; the rest are plain
+Python, tested without a browser. gan_core never imports anything from here.
+"""

@@ -1,0 +1,55 @@
+"""The About page: the game, the two losses, and how to read the Train charts. Short on purpose."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .settings import D_COLOR, G_COLOR
+
+G = f'<span style="color:{G_COLOR};font-weight:600">G</span>'
+D = f'<span style="color:{D_COLOR};font-weight:600">D</span>'
+
+
+def render() -> None:
+    st.title("How it works")
+    st.caption("A generative adversarial network (GAN) is two networks playing a game.")
+    st.markdown(
+        f"The **generator** {G} turns random noise z into an image. The **discriminator** {D} looks at an "
+        f"image and outputs D(x), its probability that the image is a real digit. {D} is trained to tell real "
+        f"from fake, {G} to fool {D}. Goodfellow et al. (2014) wrote the game as one value function that "
+        f"{D} maximises and {G} minimises:", unsafe_allow_html=True)
+    st.latex(r"\min_G \max_D \; V(D,G) = \mathbb{E}_{x\sim p_\text{data}}\big[\log D(x)\big]"
+             r" + \mathbb{E}_{z\sim \mathcal{N}(0,I)}\big[\log\big(1-D(G(z))\big)\big]")
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("Equilibrium")
+        st.markdown("When G draws exactly like the data, D can only guess: D(x) = ½ everywhere, "
+                    "and D's loss −V settles at")
+        st.latex(r"L_D = -\log\tfrac12 - \log\tfrac12 = \ln 4 \approx 1.386")
+        st.subheader("The non-saturating loss")
+        st.markdown("Early on D spots every fake, D(G(z)) ≈ 0, and the gradient of log(1 − D(G(z))) vanishes: "
+                    "G learns nothing. So G maximises log D(G(z)) instead: the same goal, but strong "
+                    "gradients while G is losing. Its equilibrium value is ln 2:")
+        st.latex(r"L_G = -\,\mathbb{E}_{z}\big[\log D(G(z))\big] \;\to\; \ln 2 \approx 0.693")
+        st.caption("The other losses on the Train page (least-squares, hinge, WGAN-GP) change what D outputs; "
+                   "their charts have no fixed equilibrium line.")
+    with right:
+        st.subheader("Reading the Train charts")
+        st.markdown(
+            f"Colours never change: {G} is blue and {D} orange everywhere (a pair colour-blind readers can tell "
+            "apart).\n\n"
+            "- **Losses**: healthy runs wobble around the dashed equilibrium lines. D's loss diving to 0 while "
+            "G's climbs means D has won and G gets no useful signal.\n"
+            "- **What D thinks**: D(x) on real digits and D(G(z)) on fakes start far apart and move toward "
+            "0.5 as G improves.\n"
+            "- **Gradient norms** (log scale): a line sinking toward 0 means that network stopped learning; "
+            "one shooting up warns of divergence.\n"
+            "- **Sample grid**: G on the *same* 64 noise vectors each time, so you watch each digit take shape. "
+            "Many look-alike cells = *mode collapse* (try the `collapse` preset).\n"
+            "- **Timeline**: when a run is paused or over, scrub its snapshots and pin one cell.",
+            unsafe_allow_html=True)
+        st.subheader("Exploring")
+        st.markdown("Each slider is one coordinate of z ~ N(0, 1), so the sliders span ±3σ, where 99.7 % of "
+                    "G's training noise lay. **slerp** interpolation stays on the shell where almost all of "
+                    "that noise lives; a straight line (**lerp**) cuts through its little-visited middle.")

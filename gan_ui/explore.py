@@ -1,0 +1,330 @@
+"""The Explore page: a trained generator's latent space, one slider per dimension of z.
+
+Everything on this page samples from read-only generators (eval mode, CPU) under
+torch.inference_mode(), via gan_core.sampling. The sliders, the digit and the dimension sweep
+live in one `@st.fragment`, so moving a slider re-renders that panel only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+from gan_core import CheckpointError, generate, interpolate, sweep
+from gan_core.sampling import LATENT_RANGE
+
+from . import images, state
+from .layout import page_link, show_png
+from .latent import format_z, parse_z
+
+VISIBLE_DIMS = 8          # sliders shown at once; the rest sit behind "More dimensions"
+SLIDER_STEP = 0.05
+DIGIT_SCALE = 10          # 28 px -> 280 px, crisp
+SWEEP_FRAMES = 9
+
+MODEL_KEY = "explore_model"
+LABEL_KEY = "explore_label"
+
+
+# ---------------------------------------------------------------------------------------------
+# z in session state: one float per slider key
+# ---------------------------------------------------------------------------------------------
+def z_key(k: int) -> str:
+    return f"z_{k}"
+
+
+def current_z(dim: int) -> torch.Tensor:
+    """The z the sliders show, (dim,)."""
+    return torch.tensor([float(st.session_state.get(z_key(k), 0.0)) for k in range(dim)])
+
+
+def _snap(values) -> list[float]:
+    """Clip to the slider range and round to 2 decimals (what the sliders and the text show)."""
+    return [round(float(np.clip(v, -LATENT_RANGE, LATENT_RANGE)), 2) for v in values]
+
+
+def set_z(values) -> None:
+    for k, v in enumerate(_snap(values)):
+        st.session_state[z_key(k)] = v
+
+
+def random_z(dim: int, rng: np.random.Generator | None = None) -> list[float]:
+    rng = rng or np.random.default_rng()
+    return _snap(rng.standard_normal(dim))
+
+
+def _on_random(dim: int) -> None:
+    set_z(random_z(dim))
+    st.session_state.pop("z_paste_msg", None)
+
+
+def _on_zero(dim: int) -> None:
+    set_z([0.0] * dim)
+    st.session_state.pop("z_paste_msg", None)
+
+
+def _on_paste(dim: int) -> None:
+    """Apply the pasted text; a bad string leaves z and the text untouched and explains why."""
+    text = st.session_state.get("z_paste", "")
+    try:
+        values = parse_z(text, dim)
+    except ValueError as exc:
+        st.session_state["z_paste_msg"] = ("error", str(exc))
+        return
+    set_z(values)
+    st.session_state["z_paste_msg"] = ("ok", "Pasted z applied.")
+
+
+def _label() -> int:
+    value = st.session_state.get(LABEL_KEY)
+    return int(value) if value is not None else 0
+
+
+def _labels_for(entry: state.ModelEntry):
+    return _label() if entry.conditional else None
+
+
+def crisp_start(entry: state.ModelEntry, candidates: int = 16, seed: int = 7) -> list[float]:
+    """A fixed z whose digit reads clearly: of a few seeded draws, the one the shipped digit classifier
+    is surest about (or, without it, the one with the fewest grey pixels).
+
+    A first-time visitor should see a digit, not a smudge; the choice is deterministic per model.
+    """
+    rng = np.random.default_rng(seed)
+    zs = torch.tensor([random_z(entry.latent_dim, rng) for _ in range(candidates)])          # (n, latent)
+    px = generate(entry.G, zs, _labels_for(entry))                                            # (n, 28, 28) uint8
+    score = torch.minimum(px.float(), 255 - px.float()).mean(dim=(1, 2))       # low = crisp black and white
+    if entry.config.dataset == "mnist":
+        try:
+            from gan_core.classifier import default_classifier, predict
+
+            probs, _ = predict(default_classifier(), px)                                      # (n, 10)
+            score = -probs.max(dim=1).values
+        except Exception:  # no shipped classifier (or an unreadable one): the pixel rule will do
+            pass
+    return zs[int(torch.argmin(score))].tolist()
+
+
+def init_model_state(entry: state.ModelEntry) -> None:
+    """On first view of a model (or a switch to another), start from a fixed, good-looking z."""
+    if st.session_state.get("explore_loaded") == entry.key:
+        return
+    rng = np.random.default_rng(7)
+    set_z(crisp_start(entry))
+    st.session_state["interp_a"] = random_z(entry.latent_dim, rng)
+    st.session_state["interp_b"] = random_z(entry.latent_dim, rng)
+    st.session_state["gallery_seed"] = 0
+    st.session_state["sweep_dim"] = 1
+    st.session_state.pop("z_paste_msg", None)
+    st.session_state["explore_loaded"] = entry.key
+
+
+# ---------------------------------------------------------------------------------------------
+# Model picker and upload
+# ---------------------------------------------------------------------------------------------
+def _on_upload() -> None:
+    file = st.session_state.get("model_upload")
+    if file is None:
+        return
+    store = state.session_store()
+    try:
+        entry = state.upload_entry(file.getvalue(), file.name, store.next_upload_number())
+    except CheckpointError as exc:
+        st.session_state["upload_msg"] = ("error", f"Could not open {file.name}: {exc}")
+        return
+    store.add_model(entry)
+    st.session_state[MODEL_KEY] = entry.key
+    st.session_state["upload_msg"] = ("ok", f"Opened {file.name}.")
+
+
+def model_picker(models: dict[str, state.ModelEntry]) -> state.ModelEntry | None:
+    keys = list(models)
+    if keys and st.session_state.get(MODEL_KEY) not in keys:
+        st.session_state[MODEL_KEY] = keys[0]
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    key = None
+    with left:
+        if keys:
+            key = st.selectbox("Generator", keys, key=MODEL_KEY, format_func=lambda k: models[k].label,
+                               help="Shipped generators, runs trained in this tab, and uploaded .safetensors files.")
+    with right:
+        with st.popover("Upload a model", icon=":material/upload:", width="stretch"):
+            st.file_uploader("A .safetensors file saved by GAN Classroom", type=["safetensors"],
+                             key="model_upload", on_change=_on_upload)
+    msg = st.session_state.get("upload_msg")
+    if msg:
+        (st.error if msg[0] == "error" else st.success)(msg[1])
+        if msg[0] == "ok":
+            st.session_state.pop("upload_msg")
+    if key is None:
+        return None
+    entry = models[key]
+    st.caption(entry.describe())
+    return entry
+
+
+# ---------------------------------------------------------------------------------------------
+# Panels
+# ---------------------------------------------------------------------------------------------
+def _slider(k: int) -> None:
+    st.slider(f"z{k + 1}", -LATENT_RANGE, LATENT_RANGE, step=SLIDER_STEP, key=z_key(k), format="%.2f",
+              persist_state="session")
+
+
+def _slider_grid(dims: range, ncols: int = 2) -> None:
+    cols = st.columns(ncols, gap="medium")
+    for i, k in enumerate(dims):
+        with cols[i % ncols]:
+            _slider(k)
+
+
+@st.fragment
+def latent_panel(entry: state.ModelEntry) -> None:
+    """Sliders, the digit they make, and what one dimension does: re-rendered alone on every slider move."""
+    dim = entry.latent_dim
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        b1, b2, b3 = st.columns(3)
+        b1.button("Random z", icon=":material/casino:", on_click=_on_random, args=(dim,), width="stretch",
+                  help="Draw a new z from the prior N(0, I).")
+        b2.button("Reset to zero", icon=":material/restart_alt:", on_click=_on_zero, args=(dim,), width="stretch",
+                  help="z = 0: the centre of the prior.")
+        with b3.popover("Copy / paste z", icon=":material/content_paste:", width="stretch"):
+            st.caption("This z (copy it with the icon at the right of the box):")
+            st.code(format_z(current_z(dim).tolist()), language="json", wrap_lines=True)
+            st.text_input("Paste a z", key="z_paste", placeholder="[0.5, -1.2, ...] or 0.5, -1.2, ...")
+            st.button("Use the pasted z", on_click=_on_paste, args=(dim,))
+            msg = st.session_state.get("z_paste_msg")
+            if msg:
+                (st.error if msg[0] == "error" else st.success)(msg[1])
+        _slider_grid(range(min(dim, VISIBLE_DIMS)))
+        if dim > VISIBLE_DIMS:
+            with st.expander(f"More dimensions ({dim - VISIBLE_DIMS} more)"):
+                _slider_grid(range(VISIBLE_DIMS, dim), ncols=4)
+    z = current_z(dim)
+    labels = _labels_for(entry)
+    with right:
+        if entry.conditional:
+            st.pills("Digit to draw", list(range(entry.config.num_classes)), key=LABEL_KEY, default=0,
+                     persist_state="session")
+            labels = _labels_for(entry)
+        digit = generate(entry.G, z, labels)[0].numpy()                       # (28, 28) uint8
+        png = images.digit_png(digit, DIGIT_SCALE)
+        show_png(png, width=28 * DIGIT_SCALE, caption="G(z): the generator's output for this z")
+        st.download_button("Download digit (PNG)", png, file_name="digit.png", mime="image/png",
+                           icon=":material/download:", on_click="ignore", key="dl_digit")
+
+    st.subheader("What does one dimension do?", divider="gray")
+    c1, c2 = st.columns([1, 5], vertical_alignment="center")
+    with c1:
+        k = st.selectbox("Dimension", list(range(1, dim + 1)), key="sweep_dim", format_func=lambda i: f"z{i}")
+    strip = generate(entry.G, sweep(z, k - 1, SWEEP_FRAMES), labels).numpy()    # (9, 28, 28)
+    with c2:
+        strip_png = images.strip_png(strip, scale=4)
+        show_png(strip_png, width="stretch",
+                 caption=f"z{k} swept from −3σ to +3σ, every other coordinate held where the sliders put it")
+    st.download_button("Download strip (PNG)", strip_png, file_name=f"sweep-z{k}.png", mime="image/png",
+                       icon=":material/download:", on_click="ignore", key="dl_sweep")
+
+    if entry.conditional:
+        st.subheader("Same z, all ten digits", divider="gray")
+        n = entry.config.num_classes
+        row = generate(entry.G, z.expand(n, -1), torch.arange(n)).numpy()             # (10, 28, 28)
+        show_png(images.strip_png(row, scale=4), width="stretch",
+                 caption="z sets the style (slant, thickness); the label sets the class")
+
+
+@st.fragment
+def morph_panel(entry: state.ModelEntry, za: torch.Tensor, zb: torch.Tensor) -> None:
+    """One digit part-way from A to B (spherical), re-rendered alone as the morph slider moves."""
+    labels = _labels_for(entry)
+    c1, c2 = st.columns([2, 1], vertical_alignment="center")
+    with c1:
+        t = st.slider("Morph from A (0) to B (1)", 0.0, 1.0, 0.5, step=0.02, key="morph_t")
+        mode = st.radio("Path", ["slerp", "lerp"], horizontal=True, key="morph_mode",
+                        format_func=lambda m: {"slerp": "spherical (slerp)", "lerp": "linear (lerp)"}[m])
+    path = interpolate(za, zb, 51, mode)                                             # (51, latent)
+    digit = generate(entry.G, path[round(t * 50)], labels)[0].numpy()
+    with c2:
+        show_png(images.digit_png(digit, 7), width=196, caption=f"t = {t:.2f}")
+
+
+def interpolation_tab(entry: state.ModelEntry) -> None:
+    dim = entry.latent_dim
+    st.caption("Walk from one point of latent space to another. The straight line (lerp) cuts through the "
+               "middle of the prior, where G saw few training points; the great circle (slerp) stays on the shell "
+               "where almost all z live.")
+
+    def new_pair():
+        st.session_state["interp_a"], st.session_state["interp_b"] = random_z(dim), random_z(dim)
+
+    def from_current():
+        st.session_state["interp_a"] = current_z(dim).tolist()
+        st.session_state["interp_b"] = random_z(dim)
+
+    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="bottom")
+    c1.button("Two random points", icon=":material/casino:", on_click=new_pair, width="stretch")
+    c2.button("From the slider z", icon=":material/tune:", on_click=from_current, width="stretch",
+              help="A = the z of the sliders, B = a new random z.")
+    with c3:
+        n = st.slider("Frames", 5, 15, 9, key="interp_n")
+    za = torch.tensor(st.session_state["interp_a"], dtype=torch.float32)
+    zb = torch.tensor(st.session_state["interp_b"], dtype=torch.float32)
+    labels = _labels_for(entry)
+    for mode, title in (("lerp", "Linear (lerp)"), ("slerp", "Spherical (slerp)")):
+        strip = generate(entry.G, interpolate(za, zb, n, mode), labels).numpy()
+        png = images.strip_png(strip, scale=4)
+        st.markdown(f"**{title}**: A → B")
+        show_png(png, width="stretch")
+        st.download_button(f"Download {mode} strip (PNG)", png, file_name=f"interpolation-{mode}.png",
+                           mime="image/png", on_click="ignore", key=f"dl_{mode}", icon=":material/download:")
+    st.subheader("Morph", divider="gray")
+    morph_panel(entry, za, zb)
+
+
+def gallery_tab(entry: state.ModelEntry) -> None:
+    cfg = entry.config
+    if entry.conditional:
+        st.caption("64 random z, each column one digit class: what this generator draws, at a glance.")
+        ncol = cfg.num_classes
+        n = ncol * 6
+        labels = torch.arange(n) % ncol
+    else:
+        st.caption("64 random z: what this generator draws, at a glance. Many near-identical digits = mode collapse.")
+        ncol, n, labels = 8, 64, None
+    seed = int(st.session_state.get("gallery_seed", 0))
+    z = torch.randn(n, cfg.latent_dim, generator=torch.Generator().manual_seed(seed))
+    grid = generate(entry.G, z, labels).numpy()
+    png = images.grid_png(grid, ncol=ncol, scale=3)
+    def reseed():
+        st.session_state["gallery_seed"] = seed + 1
+
+    with st.container(horizontal=True, gap="small"):
+        st.button("New samples", icon=":material/casino:", on_click=reseed)
+        st.download_button("Download grid (PNG)", png, file_name="samples.png", mime="image/png",
+                           on_click="ignore", icon=":material/download:", key="dl_grid")
+    show_png(png, width=ncol * 30 * 3)
+
+
+# ---------------------------------------------------------------------------------------------
+def render() -> None:
+    st.title("Explore a generator")
+    st.caption("A trained generator G turns a vector of random numbers z into a digit. "
+               "Move the sliders to move z and watch the digit change.")
+    store = state.session_store()
+    models = state.catalogue(store)
+    entry = model_picker(models)
+    if entry is None:
+        st.info("No generator is available yet: none ships in `pretrained/`. Train one on the Train page "
+                "(it appears here when it ends) or upload a .safetensors file.")
+        page_link("train", "Go to Train")
+        return
+    init_model_state(entry)
+    tab_sliders, tab_interp, tab_gallery = st.tabs(["Latent sliders", "Interpolation", "Gallery"])
+    with tab_sliders:
+        latent_panel(entry)
+    with tab_interp:
+        interpolation_tab(entry)
+    with tab_gallery:
+        gallery_tab(entry)

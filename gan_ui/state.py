@@ -1,0 +1,326 @@
+"""Who owns what: per-tab runs and models, shared read-only resources, and cleanup when a tab closes.
+
+* `session_store()` - one `SessionStore` per browser tab, from `st.cache_resource(scope="session")`.
+  Streamlit drops session-scoped entries when the tab's websocket disconnects and calls
+  `release_store`, which stops the tab's training threads and drops its models, so a closed
+  tab frees its memory and CPU. Two tabs never share a store: two students never see each
+  other's runs.
+* `shared_dataset()` / `shipped_entry()` - plain (global) `st.cache_resource`: one copy per server
+  process of the digits tensor and of each shipped generator (eval mode, never switched back to
+  train mode, sampled under inference_mode), read by every session.
+
+The classes are defined here, not in app.py, so reruns never redefine them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import sys
+import threading
+import time
+import uuid
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+import torch
+
+from gan_core import (PRESETS, CheckpointError, GANConfig, Trainer, checkpoint_bytes, list_pretrained, load_checkpoint,
+                      load_checkpoint_bytes, load_dataset)
+from gan_core.checkpoints import PRETRAINED_DIR
+
+from .settings import MAX_RUNS_PER_TAB
+
+log = logging.getLogger("gan_ui")
+if not log.handlers:                       # Streamlit configures only its own loggers; say what we do on stderr
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(logging.Formatter("%(asctime)s gan_ui %(levelname)s: %(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+MAX_USER_MODELS = 8          # uploaded / opened models kept per tab
+FILE_SNAPSHOTS = 8           # timeline snapshots saved in a downloaded run
+ACTIVE = ("ready", "running", "paused")
+USABLE = ("finished", "stopped", "diverged")     # a diverged run's G was rolled back to a healthy snapshot
+
+
+# ---------------------------------------------------------------------------------------------
+# Models that Explore can open
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class ModelEntry:
+    key: str                      # "shipped:dcgan", "run:3", "upload:2"
+    label: str                    # what the picker shows
+    kind: str                     # "shipped" | "run" | "upload"
+    config: GANConfig
+    G: torch.nn.Module            # CPU, eval mode, no gradients: read-only, safe to share
+    info: dict = field(default_factory=dict)
+    snapshots: list = field(default_factory=list)     # [(step, G state)] along training
+
+    @property
+    def latent_dim(self) -> int:
+        return self.config.latent_dim
+
+    @property
+    def conditional(self) -> bool:
+        return self.config.conditional
+
+    def describe(self) -> str:
+        cfg, info = self.config, self.info
+        parts = [cfg.arch.upper() if cfg.arch == "dcgan" else "MLP", f"{cfg.loss} loss", f"{cfg.latent_dim}-d z"]
+        if cfg.conditional:
+            parts.append("conditional (pick the digit)")
+        if info.get("steps"):
+            parts.append(f"{int(info['steps']):,} steps")
+        if info.get("seconds"):
+            parts.append(f"{float(info['seconds']):.0f} s of training")
+        where = {"shipped": "ships with the app", "run": "trained in this tab", "upload": "uploaded"}[self.kind]
+        text = " · ".join(parts) + f" · {where}"
+        about = info.get("description")
+        if not about and self.kind == "shipped" and cfg.preset in PRESETS:
+            about = PRESETS[cfg.preset].description
+        return f"{about} ({text})" if about else text
+
+
+def entry_from_checkpoint(key: str, label: str, kind: str, ckpt) -> ModelEntry:
+    return ModelEntry(key, label, kind, ckpt.config, ckpt.G, dict(ckpt.info), list(ckpt.snapshots))
+
+
+def upload_entry(data: bytes, filename: str, number: int) -> ModelEntry:
+    """A model from an uploaded .safetensors file; CheckpointError says why a file is refused."""
+    if not filename.lower().endswith(".safetensors"):
+        raise CheckpointError(f"{filename!r} is not a .safetensors file.")
+    ckpt = load_checkpoint_bytes(data, source=filename)
+    stem = Path(filename).stem
+    return entry_from_checkpoint(f"upload:{number}", f"Uploaded: {stem}", "upload", ckpt)
+
+
+# ---------------------------------------------------------------------------------------------
+# One training run of this tab
+# ---------------------------------------------------------------------------------------------
+class RunHandle:
+    """A Trainer plus what the UI derives from it once (its model entry, its checkpoint bytes)."""
+
+    def __init__(self, trainer: Trainer, number: int):
+        self.trainer = trainer
+        self.number = number
+        self.created = time.time()
+        self._entry: ModelEntry | None = None
+        self._bytes: bytes | None = None
+        self._memo: dict[str, tuple] = {}
+
+    @property
+    def key(self) -> str:
+        return f"run:{self.number}"
+
+    @property
+    def label(self) -> str:
+        return f"Run {self.number} · {self.trainer.cfg.preset or 'custom'} · {self.trainer.step:,} steps"
+
+    @property
+    def status(self) -> str:
+        """The trainer's status, except that a run still writing its last records and snapshot is "running".
+
+        (Trainer sets its final status just before that last flush; the UI waits for the thread to end,
+        so the page that announces the end also shows the final step.)
+        """
+        t = self.trainer
+        if t.status not in ACTIVE and not t.join(0):
+            return "running"
+        return t.status
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def usable(self) -> bool:
+        return self.status in USABLE
+
+    def memo(self, name: str, key, build):
+        """build() once per distinct key (e.g. the number of records): the live panel polls every second,
+        but rebuilding three figures when no new record arrived would only steal CPU from training."""
+        hit = self._memo.get(name)
+        if hit is None or hit[0] != key:
+            hit = self._memo[name] = (key, build())
+        return hit[1]
+
+    def info(self) -> dict:
+        t = self.trainer
+        return {"name": f"run-{self.number}", "steps": t.step, "seconds": round(t.elapsed, 2), "device": t.device_name,
+                "data": t.data_description, "status": t.status, "message": t.message,
+                "created": time.strftime("%Y-%m-%d %H:%M:%S"), "trained_in": "GAN Classroom app"}
+
+    def model_entry(self) -> ModelEntry:
+        """The run's final generator as an Explore model (built once, after the run ended)."""
+        if self._entry is None:
+            t = self.trainer
+            snaps = [(s.step, s.g_state) for s in t.snapshot_list() if s.g_state is not None]
+            self._entry = ModelEntry(self.key, self.label, "run", t.cfg, t.export_generator(), self.info(), snaps)
+        return self._entry
+
+    def checkpoint(self) -> bytes:
+        """The run as a .safetensors file: G (EMA copy if on), D, and up to 8 timeline snapshots.
+
+        Eight evenly spaced snapshots keep even the largest model's file (MLP) well under the
+        server's 20 MB upload limit, so a downloaded run can always be uploaded again.
+        """
+        if self._bytes is None:
+            entry = self.model_entry()
+            snaps = entry.snapshots
+            if len(snaps) > FILE_SNAPSHOTS:
+                snaps = [snaps[round(i * (len(snaps) - 1) / (FILE_SNAPSHOTS - 1))] for i in range(FILE_SNAPSHOTS)]
+            self._bytes = checkpoint_bytes(self.trainer.cfg, entry.G, self.trainer.D, entry.info, snaps)
+        return self._bytes
+
+    def file_name(self) -> str:
+        t = self.trainer
+        return f"gan-classroom-run{self.number}-{t.cfg.preset or 'custom'}-{t.step}steps.safetensors"
+
+
+# ---------------------------------------------------------------------------------------------
+# Everything one browser tab owns
+# ---------------------------------------------------------------------------------------------
+_LIVE_STORES: "weakref.WeakSet[SessionStore]" = weakref.WeakSet()
+_store_ids = itertools.count(1)
+
+
+class SessionStore:
+    """The runs and user models of one browser tab. Thread-safe; released when the tab closes."""
+
+    def __init__(self, token: str = ""):
+        self.id = next(_store_ids)
+        self.token = token                # the session_state token that names this tab's store
+        self.runs: list[RunHandle] = []
+        self.models: dict[str, ModelEntry] = {}
+        self.closed = False
+        self._numbers = itertools.count(1)
+        self._uploads = itertools.count(1)
+        self._lock = threading.Lock()
+        _LIVE_STORES.add(self)
+
+    # runs ------------------------------------------------------------------------------------
+    def add_run(self, trainer: Trainer) -> RunHandle:
+        with self._lock:
+            if self.closed:
+                raise RuntimeError("This tab's session has ended.")
+            handle = RunHandle(trainer, next(self._numbers))
+            self.runs.append(handle)
+            finished = [h for h in self.runs if not h.active]
+            while len(self.runs) > MAX_RUNS_PER_TAB and finished:      # bound memory: forget the oldest ended run
+                self.runs.remove(finished.pop(0))
+            return handle
+
+    def active_run(self) -> RunHandle | None:
+        return next((h for h in reversed(self.runs) if h.active), None)
+
+    def latest_run(self) -> RunHandle | None:
+        return self.runs[-1] if self.runs else None
+
+    def run(self, number: int) -> RunHandle | None:
+        return next((h for h in self.runs if h.number == number), None)
+
+    # models ----------------------------------------------------------------------------------
+    def add_model(self, entry: ModelEntry) -> ModelEntry:
+        with self._lock:
+            self.models.pop(entry.key, None)
+            self.models[entry.key] = entry
+            while len(self.models) > MAX_USER_MODELS:
+                self.models.pop(next(iter(self.models)))
+            return entry
+
+    def next_upload_number(self) -> int:
+        return next(self._uploads)
+
+    def user_models(self) -> list[ModelEntry]:
+        """Ended runs of this tab (newest first) and uploaded/opened models."""
+        entries = {h.key: h.model_entry() for h in reversed(self.runs) if h.usable}
+        for key, entry in reversed(list(self.models.items())):
+            entries.setdefault(key, entry)
+        return list(entries.values())
+
+    # lifetime --------------------------------------------------------------------------------
+    def close(self) -> int:
+        """Stop every run and drop every model. Never blocks: threads end at their next step."""
+        with self._lock:
+            stopped = 0
+            for h in self.runs:
+                if h.active:
+                    h.trainer.stop()
+                    stopped += 1
+            self.runs.clear()
+            self.models.clear()
+            self.closed = True
+        return stopped
+
+
+def release_store(store: SessionStore) -> None:
+    """on_release of the session cache: the tab closed (its websocket disconnected)."""
+    stopped = store.close()
+    log.info("session store %d released: stopped %d run(s)", store.id, stopped)
+
+
+def live_stores() -> list[SessionStore]:
+    """Stores not yet garbage-collected (tests use this to stop leftover runs)."""
+    return list(_LIVE_STORES)
+
+
+@st.cache_resource(scope="session", on_release=release_store, show_spinner=False)
+def _store_for(token: str) -> SessionStore:
+    return SessionStore(token)
+
+
+def session_store() -> SessionStore:
+    """This tab's store: created on first use, released when the tab closes.
+
+    The cache is session-scoped; the token (kept in session_state) adds one more guarantee that
+    two sessions never share a store, even where a test harness reuses one session id for all.
+    """
+    token = st.session_state.get("_store_token")
+    if token is None:
+        token = st.session_state["_store_token"] = uuid.uuid4().hex
+    return _store_for(token)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared, read-only
+# ---------------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner="Loading the digits…")
+def shared_dataset(name: str = "mnist"):
+    """The dataset tensor (uint8, CPU), one copy for all sessions; trainers only read it."""
+    return load_dataset(name)
+
+
+@st.cache_resource(show_spinner="Loading the generator…", max_entries=16)
+def _shipped(name: str, mtime: float) -> ModelEntry:
+    ckpt = load_checkpoint(name)
+    label = ckpt.info.get("title") or f"{name} · shipped with the app"
+    return entry_from_checkpoint(f"shipped:{name}", label, "shipped", ckpt)
+
+
+def shipped_names() -> list[str]:
+    return list_pretrained()
+
+
+def shipped_entry(name: str) -> ModelEntry:
+    """A shipped generator; a newer file on disk (same name) is loaded afresh."""
+    path = PRETRAINED_DIR / f"{name}.safetensors"
+    return _shipped(name, path.stat().st_mtime if path.exists() else 0.0)
+
+
+def catalogue(store: SessionStore) -> dict[str, ModelEntry]:
+    """Every model Explore can open: shipped ones first, then this tab's runs and uploads."""
+    out: dict[str, ModelEntry] = {}
+    for name in shipped_names():
+        try:
+            entry = shipped_entry(name)
+        except CheckpointError as exc:         # a broken file in pretrained/ must not break the page
+            log.warning("skipping shipped model %s: %s", name, exc)
+            continue
+        out[entry.key] = entry
+    for entry in store.user_models():
+        out[entry.key] = entry
+    return out

@@ -1,0 +1,396 @@
+"""The Train page: pick a recipe, start a run, watch D and G compete, then scrub the timeline.
+
+Training never runs in the script thread: `gan_core.Trainer.start()` owns a background thread,
+and this page only reads its records and snapshots. A fragment polls once a second while the run
+is active (and stops polling when it is not); when the run's state changes it calls st.rerun() so
+the rest of the page (buttons, timeline, results) catches up.
+"""
+
+from __future__ import annotations
+
+
+import streamlit as st
+import torch
+
+from gan_core import LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable, GANConfig, Trainer, generate
+from gan_core.config import ARCHS, DATASETS, DEFAULT_PRESET, LOSSES
+
+from . import charts, images, settings, state
+from .layout import show_png, switch_to
+
+LR_OPTIONS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 5e-2]
+BETA1_OPTIONS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]
+BETA2_OPTIONS = [0.9, 0.99, 0.999, 0.9999]
+BATCH_OPTIONS = [16, 32, 64, 128, 256]
+LATENT_OPTIONS = [2, 4, 8, 16, 32, 64, 100, 128]
+SMOOTHING_OPTIONS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4]
+EMA_DECAY = 0.999
+STRIP_FRAMES = 10
+WINDOWS = {"All steps": None, "Last 500 steps": 500, "Last 100 steps": 100}
+
+# control key -> GANConfig field (every control is a session-state key, persisted across pages)
+CONTROLS = {
+    "cfg_arch": "arch", "cfg_loss": "loss", "cfg_conditional": "conditional", "cfg_latent_dim": "latent_dim",
+    "cfg_lr_g": "lr_g", "cfg_lr_d": "lr_d", "cfg_beta1": "beta1", "cfg_beta2": "beta2",
+    "cfg_batch_size": "batch_size", "cfg_d_steps": "d_steps", "cfg_label_smoothing": "label_smoothing",
+    "cfg_spectral_norm": "spectral_norm", "cfg_ema": "ema", "cfg_seed": "seed", "cfg_dataset": "dataset",
+}
+ARCH_NAMES = {"mlp": "MLP (2014)", "dcgan": "DCGAN (conv)"}
+STATUS_BADGE = {"ready": ("starting", "blue"), "running": ("training", "green"), "paused": ("paused", "orange"),
+                "finished": ("finished", "blue"), "stopped": ("stopped", "gray"), "diverged": ("diverged", "red"),
+                "failed": ("crashed", "red")}
+
+
+def fmt_lr(v: float) -> str:
+    mant, exp = f"{v:.0e}".split("e")
+    return f"{mant}e{int(exp)}"
+
+
+def fmt_seconds(s: float | None) -> str:
+    if s is None:
+        return "—"
+    return f"{s:.0f} s" if s >= 10 else f"{s:.1f} s"
+
+
+# ---------------------------------------------------------------------------------------------
+# Controls <-> config
+# ---------------------------------------------------------------------------------------------
+def apply_preset(name: str | None = None) -> None:
+    """Fill every control with the preset's values (a preset change resets the controls)."""
+    ss = st.session_state
+    name = name or ss.get("cfg_preset") or DEFAULT_PRESET
+    cfg = PRESETS[name].config()
+    for key, fld in CONTROLS.items():
+        value = getattr(cfg, fld)
+        ss[key] = bool(value) if fld == "ema" else value
+    ss["cfg_preset"] = name
+    ss.pop("start_error", None)
+
+
+def init_controls() -> None:
+    ss = st.session_state
+    if "cfg_preset" not in ss:
+        apply_preset(DEFAULT_PRESET)
+    if ss.get("budget") not in settings.budgets():
+        ss["budget"] = settings.default_budget()
+    ss.setdefault("budget_steps", 5 if settings.test_mode() else 500)
+
+
+def config_from_controls() -> GANConfig:
+    """The GANConfig the controls describe (not yet validated)."""
+    ss = st.session_state
+    name = ss.get("cfg_preset") or DEFAULT_PRESET
+    values = {fld: ss[key] for key, fld in CONTROLS.items() if key in ss}
+    values["ema"] = EMA_DECAY if values.get("ema") else 0.0
+    base = PRESETS[name].config()
+    changed = any(getattr(base, k) != v for k, v in values.items())
+    seconds, steps = settings.budgets().get(ss.get("budget") or settings.default_budget(), (30.0, 0))
+    if steps == -1:
+        seconds, steps = 0.0, int(ss.get("budget_steps") or 0)
+    snapshot_every = settings.TEST_SNAPSHOT_EVERY if settings.test_mode() else settings.SNAPSHOT_EVERY
+    return base.replace(**values, max_seconds=seconds, max_steps=steps, snapshot_every=snapshot_every,
+                        preset=f"{name}-custom" if changed else name)
+
+
+def _on_preset() -> None:
+    apply_preset(st.session_state["cfg_preset"])
+
+
+def _on_start() -> None:
+    ss = st.session_state
+    store = state.session_store()
+    if store.active_run() is not None:
+        return
+    ss.pop("start_error", None)
+    try:
+        cfg = config_from_controls().validate()
+        data = state.shared_dataset(cfg.dataset)
+        trainer = Trainer(cfg, data, device=settings.train_device())
+    except (ConfigError, DataUnavailable, DataFormatError, ValueError, RuntimeError) as exc:
+        ss["start_error"] = str(exc)
+        return
+    handle = store.add_run(trainer)
+    trainer.start()
+    ss["view_run"] = handle.number
+
+
+def _control(fn, run: state.RunHandle | None):
+    """Button callback acting on a run (pause/resume/stop)."""
+    def cb():
+        if run is not None:
+            fn(run.trainer)
+    return cb
+
+
+def controls(active: state.RunHandle | None) -> None:
+    """The left column: recipe, budget, advanced settings, validation and the run buttons."""
+    busy = active is not None
+    st.selectbox("Preset", list(PRESETS), key="cfg_preset", on_change=_on_preset, disabled=busy,
+                 persist_state="session", help="A preset fills in every setting below; change any of them after.")
+    st.caption(PRESETS[st.session_state["cfg_preset"]].description)
+    budgets = settings.budgets()
+    st.segmented_control("Budget", list(budgets), key="budget", required=True, disabled=busy,
+                         persist_state="session", help="The run stops by itself after this long.")
+    if budgets.get(st.session_state.get("budget"), (0, 0))[1] == -1:
+        st.number_input("Steps", 1 if settings.test_mode() else 10, 100_000, step=100, key="budget_steps",
+                        disabled=busy, persist_state="session")
+    st.segmented_control("Architecture", list(ARCHS), key="cfg_arch", required=True, disabled=busy,
+                         format_func=ARCH_NAMES.get, persist_state="session")
+    st.selectbox("Loss", list(LOSSES), key="cfg_loss", disabled=busy, persist_state="session",
+                 help="\n\n".join(f"**{k}**: {v.description}" for k, v in LOSS_INFO.items()))
+    with st.expander("Advanced settings", icon=":material/tune:"):
+        a, b = st.columns(2)
+        a.select_slider("Learning rate G", LR_OPTIONS, key="cfg_lr_g", format_func=fmt_lr, disabled=busy,
+                        persist_state="session")
+        b.select_slider("Learning rate D", LR_OPTIONS, key="cfg_lr_d", format_func=fmt_lr, disabled=busy,
+                        persist_state="session")
+        a.select_slider("Adam β1", BETA1_OPTIONS, key="cfg_beta1", disabled=busy, persist_state="session",
+                        help="Momentum. The DCGAN paper found 0.5 stable and 0.9 oscillating.")
+        b.select_slider("Adam β2", BETA2_OPTIONS, key="cfg_beta2", disabled=busy, persist_state="session")
+        a.select_slider("Batch size", BATCH_OPTIONS, key="cfg_batch_size", disabled=busy, persist_state="session")
+        b.select_slider("Latent size (z)", LATENT_OPTIONS, key="cfg_latent_dim", disabled=busy,
+                        persist_state="session", help="Dimensions of the noise z: one Explore slider each.")
+        a.number_input("D steps per G step", 1, 10, key="cfg_d_steps", disabled=busy, persist_state="session",
+                       help="k in Algorithm 1 of the GAN paper; WGAN-GP uses 5.")
+        b.select_slider("Label smoothing", SMOOTHING_OPTIONS, key="cfg_label_smoothing", disabled=busy,
+                        persist_state="session", help="One-sided: D's target for real digits becomes 1 − s.")
+        a.toggle("Spectral norm in D", key="cfg_spectral_norm", disabled=busy, persist_state="session")
+        b.toggle(f"EMA of G ({EMA_DECAY})", key="cfg_ema", disabled=busy, persist_state="session",
+                 help="Sample from a moving average of G's weights: smoother digits.")
+        a.toggle("Conditional (cGAN)", key="cfg_conditional", disabled=busy, persist_state="session",
+                 help="G and D see the digit label, so Explore can ask for a given digit.")
+        b.number_input("Seed", 0, 2**31 - 1, key="cfg_seed", disabled=busy, persist_state="session")
+        a.selectbox("Dataset", list(DATASETS), key="cfg_dataset", disabled=busy, persist_state="session",
+                    format_func={"mnist": "MNIST digits", "fashion": "Fashion-MNIST"}.get)
+
+    problem = None
+    try:
+        config_from_controls().validate()
+    except ConfigError as exc:
+        problem = str(exc)
+    if problem:
+        st.error(problem, icon=":material/block:")
+    if st.session_state.get("start_error"):
+        st.error(st.session_state["start_error"], icon=":material/error:")
+
+    status = active.status if active else None
+    with st.container(horizontal=True, gap="small"):
+        st.button("Start", type="primary", icon=":material/play_arrow:", on_click=_on_start,
+                  disabled=busy or bool(problem), key="btn_start")
+        if status == "paused":
+            st.button("Resume", icon=":material/play_arrow:", on_click=_control(Trainer.resume, active),
+                      key="btn_resume")
+        else:
+            st.button("Pause", icon=":material/pause:", on_click=_control(Trainer.pause, active),
+                      disabled=status not in ("ready", "running"), key="btn_pause")
+        st.button("Stop", icon=":material/stop:", on_click=_control(Trainer.stop, active),
+                  disabled=not busy, key="btn_stop")
+
+
+# ---------------------------------------------------------------------------------------------
+# Live panel
+# ---------------------------------------------------------------------------------------------
+def _phase(status: str) -> str:
+    return "running" if status in ("ready", "running") else status
+
+
+def _status_row(run: state.RunHandle) -> None:
+    t, status = run.trainer, run.status
+    label, colour = STATUS_BADGE[status]
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.badge(label, color=colour, icon=":material/circle:" if status == "running" else None)
+        st.badge(t.device_name, color="gray", icon=":material/memory:", help="Where this run trains")
+        st.badge(t.cfg.preset or "custom", color="violet", icon=":material/tune:")
+    last = t.history[-1] if t.history else None
+    if not run.active:
+        remaining = "—"
+    elif t.cfg.max_seconds:
+        remaining = fmt_seconds(t.remaining_seconds)
+    else:
+        remaining = f"{max(0, t.cfg.max_steps - t.step):,} steps"
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Step", f"{t.step:,}")
+    m2.metric("Images / s", f"{last.images_per_s:,.0f}" if last else "—")
+    m3.metric("Elapsed", fmt_seconds(t.elapsed))
+    m4.metric("Remaining", remaining)
+
+
+def _message(run: state.RunHandle) -> None:
+    t = run.trainer
+    if not t.message or run.active:
+        return
+    if t.status == "diverged":
+        st.error(f"**Training diverged.** {t.message}", icon=":material/warning:")
+    elif t.status == "failed":
+        st.error(t.message, icon=":material/error:")
+        with st.expander("Details"):
+            st.code(getattr(t, "traceback", ""), language="text")
+    elif t.status == "finished":
+        st.success(t.message, icon=":material/check_circle:")
+    else:
+        st.info(t.message, icon=":material/stop_circle:")
+
+
+def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
+    t = run.trainer
+    if _phase(run.status) != phase_at_render:
+        st.rerun()                                       # the run changed state: refresh the whole page
+    info = t.loss_info
+    _status_row(run)
+    _message(run)
+    last = WINDOWS[st.session_state.get("chart_window") or "All steps"]
+    records = charts.window(t.records(), last)
+    rev = f"run-{run.number}-{last}"              # zoom state is kept per run and per window
+    figs = run.memo("charts", (len(t.history), last), lambda: (
+        charts.loss_figure(records, info, rev), charts.scores_figure(records, info, rev),
+        charts.gradnorm_figure(records, rev)))
+    left, right = st.columns([2.2, 1], gap="medium")
+    with left:
+        st.plotly_chart(figs[0], key=f"loss_{run.number}", config={"displaylogo": False})
+        eq = (f"Dashed lines: where each loss sits when D can no longer tell real from fake "
+              f"(D = ln 4 ≈ 1.386, G = {info.g_equilibrium:.3f})." if info.d_equilibrium is not None else
+              f"The {info.name} loss has no fixed equilibrium level: watch for trends, not values.")
+        st.caption(f"Faint: every step; bold: smoothed. {eq}")
+        st.segmented_control("Show", list(WINDOWS), key="chart_window", default="All steps",
+                             persist_state="session", label_visibility="collapsed",
+                             help="Follow the most recent steps (a zoom that survives the live refresh).")
+    with right:
+        snaps = t.snapshot_list()
+        if snaps:
+            snap = snaps[-1]
+            show_png(images.grid_png(snap.images.numpy(), ncol=8, scale=3), width="stretch")
+            st.caption(f"G on the same 64 noise vectors, step {snap.step:,}: noise turning into digits.")
+        else:
+            st.caption("The sample grid appears after the first step.")
+    c1, c2 = st.columns(2, gap="medium")
+    with c1:
+        st.plotly_chart(figs[1], key=f"scores_{run.number}", config={"displaylogo": False})
+        st.caption("D's verdict on real digits (orange) and on G's fakes (blue). "
+                   + ("Both drift to 0.5 when G fools D." if info.probabilistic else "Raw critic scores."))
+    with c2:
+        st.plotly_chart(figs[2], key=f"grads_{run.number}", config={"displaylogo": False})
+        st.caption("How hard each network is being pushed. A G line sinking toward 0 means G has stopped learning.")
+
+
+def live_panel(run: state.RunHandle) -> None:
+    """Charts and samples; polls every POLL_SECONDS while the run is active, not at all otherwise.
+
+    Zoom: every figure carries `uirevision`, so a zoom survives reruns that leave a chart's data
+    unchanged (polls between record flushes, a paused or finished run, other widgets). Streamlit
+    1.67 derives a plotly chart's identity from its content, so new data remounts the chart and
+    resets a zoom made during a live run (streamlit PR #16052 makes keyed charts keep it); the
+    "Last N steps" window is the zoom that survives live updates.
+    """
+    phase = _phase(run.status)
+    interval = settings.POLL_SECONDS if phase == "running" else None
+    st.fragment(_live_body, run_every=interval)(run, phase)
+
+
+# ---------------------------------------------------------------------------------------------
+# Timeline and results (shown when the run is paused or over)
+# ---------------------------------------------------------------------------------------------
+def _explore_z(dim: int) -> torch.Tensor | None:
+    keys = [f"z_{k}" for k in range(dim)]
+    if not all(k in st.session_state for k in keys):
+        return None
+    return torch.tensor([float(st.session_state[k]) for k in keys])
+
+
+def timeline(run: state.RunHandle) -> None:
+    t = run.trainer
+    snaps = t.snapshot_list()
+    if not snaps:
+        return
+    st.subheader("Timeline", divider="gray")
+    st.caption("Scrub through the run: the same 64 noise vectors at every snapshot. Pin one of them to watch "
+               "that single digit grow out of noise.")
+    n = run.number
+    idx = st.select_slider("Snapshot", options=list(range(len(snaps))), value=len(snaps) - 1, key=f"tl_{n}",
+                           format_func=lambda i: f"step {snaps[i].step:,}")
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        cell = int(st.number_input("Pinned cell (1–64, row by row)", 1, 64, 1, key=f"pin_{n}")) - 1
+        show_png(images.grid_png(snaps[idx].images.numpy(), ncol=8, scale=3, highlight=cell), width=400,
+                 caption=f"Step {snaps[idx].step:,}; the pinned cell is framed in orange.")
+    with right:
+        picks = images.evenly(len(snaps), STRIP_FRAMES)
+        strip = torch.stack([snaps[i].images[cell] for i in picks]).numpy()
+        st.markdown(f"**Cell {cell + 1} across the run**")
+        show_png(images.strip_png(strip, scale=3), width="content",
+                 caption=" → ".join(f"{snaps[i].step:,}" for i in (picks[0], picks[-1])) + " steps")
+        with_weights = [s for s in snaps if s.g_state is not None]
+        z = _explore_z(t.cfg.latent_dim)
+        if z is not None and with_weights and st.toggle("Also grow the Explore sliders' z", key=f"growz_{n}",
+                                                         help="Uses G's saved weights at up to 10 moments."):
+            label = int(st.session_state.get("explore_label") or 0) if t.cfg.conditional else None
+            frames = [with_weights[i] for i in images.evenly(len(with_weights), STRIP_FRAMES)]
+            digits = []
+            for s in frames:
+                G = t.generator_at(s)
+                digits.append(generate(G, z, label)[0])
+            show_png(images.strip_png(torch.stack(digits).numpy(), scale=3), width="content",
+                     caption=f"The Explore z through G at steps {frames[0].step:,} → {frames[-1].step:,}")
+        elif z is None:
+            st.caption("Open Explore once to pin its slider z here too.")
+
+
+def results(run: state.RunHandle) -> None:
+    if not run.usable:
+        return
+    st.subheader("Use this run", divider="gray")
+    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
+    if c1.button("Open in Explore", type="primary", icon=":material/open_in_new:", key=f"open_{run.number}",
+                 width="stretch"):
+        entry = state.session_store().add_model(run.model_entry())
+        st.session_state["explore_model"] = entry.key
+        switch_to("explore")
+    c2.download_button("Download .safetensors", run.checkpoint, file_name=run.file_name(),
+                       mime="application/octet-stream", icon=":material/download:", on_click="ignore",
+                       key=f"dl_run_{run.number}", width="stretch")
+    c3.caption("The file holds G, D, the config and timeline snapshots. Upload it later in Explore.")
+
+
+# ---------------------------------------------------------------------------------------------
+def _pick_run(store: state.SessionStore) -> state.RunHandle | None:
+    active = store.active_run()
+    if active is not None:
+        return active
+    if not store.runs:
+        return None
+    numbers = [h.number for h in reversed(store.runs)]
+    if st.session_state.get("view_run") not in numbers:
+        st.session_state["view_run"] = numbers[0]
+    if len(numbers) > 1:
+        number = st.selectbox("Run", numbers, key="view_run",
+                              format_func=lambda k: store.run(k).label + f" · {store.run(k).status}")
+    else:
+        number = numbers[0]
+    return store.run(number)
+
+
+def render() -> None:
+    st.title("Train a GAN")
+    st.caption("Pick a recipe and press Start: D learns to tell real digits from G's fakes while G learns to "
+               "fool it. Runs belong to this browser tab only.")
+    init_controls()
+    store = state.session_store()
+    active = store.active_run()
+    left, right = st.columns([1, 2.3], gap="large")
+    with left:
+        with st.container(border=True):
+            controls(active)
+        try:
+            data = state.shared_dataset(st.session_state.get("cfg_dataset") or "mnist")
+            st.caption(f"Trains on {data.describe()}.")
+        except (DataUnavailable, DataFormatError) as exc:
+            st.warning(str(exc))
+    with right:
+        run = _pick_run(store)
+        if run is None:
+            st.info("No run yet. Choose a preset on the left and press **Start**; the charts and a grid of "
+                    "samples fill in live. The default run takes 30 seconds.", icon=":material/info:")
+            return
+        live_panel(run)
+    if not run.active or run.status == "paused":
+        timeline(run)
+        results(run)

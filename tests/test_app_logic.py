@@ -1,0 +1,195 @@
+"""The front end's pure parts, without Streamlit running: charts, z <-> text, images, per-tab stores."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import e2e_support  # noqa: F401  (puts the repo root on sys.path)
+from gan_core import LOSS_INFO, GANConfig, StepRecord, build_models, checkpoint_bytes
+from gan_core.losses import LN2, LN4
+from gan_core.sampling import LATENT_RANGE
+from gan_ui import charts, images, settings
+from gan_ui.latent import format_z, parse_z
+
+
+def records(n: int, d_loss=1.3, g_loss=0.8):
+    return [StepRecord(step=i + 1, elapsed=0.01 * i, d_loss=d_loss + 0.1 * math.sin(i), g_loss=g_loss,
+                       d_real=0.7, d_fake=0.3, g_grad_norm=0.0 if i == 0 else 1.5, d_grad_norm=2.0,
+                       images_per_s=1000.0) for i in range(n)]
+
+
+# ---------------------------------------------------------------------------------------------- charts
+def test_downsample_keeps_ends_and_bounds_points():
+    idx = charts.downsample_indices(50_000, 1000)
+    assert len(idx) <= 1000 and idx[0] == 0 and idx[-1] == 49_999
+    assert np.all(np.diff(idx) > 0)
+    assert list(charts.downsample_indices(10, 1000)) == list(range(10))
+
+
+def test_smooth_tracks_a_constant_and_skips_nan():
+    out = charts.smooth([2.0] * 20 + [float("nan")] + [2.0] * 5)
+    assert np.allclose(out, 2.0)
+    step = charts.smooth([0.0] * 50 + [1.0] * 200, span=10)
+    assert step[49] == 0.0 and 0.99 < step[-1] <= 1.0        # follows the level shift, bias-corrected
+
+
+def test_loss_figure_has_equilibrium_lines_colours_and_uirevision():
+    fig = charts.loss_figure(records(3000), LOSS_INFO["non-saturating"], uirevision="run-7")
+    assert fig.layout.uirevision == "run-7"
+    lines = {s.name: s.line.color for s in fig.data if s.showlegend is not False}
+    assert lines == {"D loss": settings.D_COLOR, "G loss": settings.G_COLOR}
+    assert all(len(s.x) <= settings.MAX_CHART_POINTS for s in fig.data)
+    ys = sorted(round(s["y0"], 3) for s in fig.layout.shapes)
+    assert ys == [round(LN2, 3), round(LN4, 3)]
+    assert fig.layout.hovermode == "x unified"
+
+
+def test_non_probabilistic_losses_get_no_reference_lines():
+    fig = charts.loss_figure(records(50), LOSS_INFO["wgan-gp"])
+    assert not fig.layout.shapes
+    scores = charts.scores_figure(records(50), LOSS_INFO["hinge"])
+    assert not scores.layout.shapes and scores.layout.yaxis.range is None
+
+
+def test_scores_figure_probabilistic_range_and_half_line():
+    fig = charts.scores_figure(records(50), LOSS_INFO["minimax"])
+    assert tuple(fig.layout.yaxis.range) == (-0.02, 1.02)
+    assert [round(s["y0"], 2) for s in fig.layout.shapes] == [0.5]
+    colours = {s.name: s.line.color for s in fig.data if s.showlegend is not False}
+    assert colours == {"D(x) on real": settings.D_COLOR, "D(G(z)) on fakes": settings.G_COLOR}
+
+
+def test_gradnorm_figure_is_log_and_floors_zero():
+    fig = charts.gradnorm_figure(records(20))
+    assert fig.layout.yaxis.type == "log"
+    assert min(min(s.y) for s in fig.data) > 0                # a zero norm would vanish from a log axis
+
+
+def test_empty_history_shows_waiting_note():
+    for fig in (charts.loss_figure([], LOSS_INFO["non-saturating"]), charts.gradnorm_figure([])):
+        assert not fig.data and "waiting" in fig.layout.annotations[0].text
+
+
+# ---------------------------------------------------------------------------------------------- z text
+def test_format_and_parse_round_trip():
+    z = [0.5, -1.25, 3.0, -3.0]
+    assert parse_z(format_z(z), 4) == z
+    assert parse_z("0.5, -1.25  3 ; -3", 4) == z
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("", "empty"),
+    ("[1, 2", "not a valid JSON list"),
+    ("[1, 2, 3]", "has 4 numbers; the text has 3"),
+    ("1, two, 3, 4", "Entry 2"),
+    ("[1, 2, 3, 9]", "outside the sliders' range"),
+    ("1, nan, 0, 0", "finite"),
+    ('{"a": 1}', "not a number"),
+    ("[true, 0, 0, 0]", "not a number"),
+])
+def test_parse_rejects_bad_text_with_a_clear_message(text, fragment):
+    with pytest.raises(ValueError, match=None) as info:
+        parse_z(text, 4)
+    assert fragment in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------- images
+def _png(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data))
+
+
+def test_digit_png_is_nearest_neighbour():
+    digit = np.zeros((28, 28), np.uint8)
+    digit[3, 4] = 255
+    img = np.asarray(_png(images.digit_png(digit, 10)))
+    assert img.shape == (280, 280)
+    assert set(np.unique(img)) == {0, 255}                   # no blur: only the two original levels
+    assert img[30:40, 40:50].min() == 255
+
+
+def test_grid_highlight_draws_an_orange_frame():
+    imgs = np.zeros((64, 28, 28), np.uint8)
+    plain = np.asarray(_png(images.grid_png(imgs, scale=2)))
+    framed = np.asarray(_png(images.grid_png(imgs, scale=2, highlight=9)))
+    assert plain.ndim == 2 and framed.shape == plain.shape + (3,)
+    orange = tuple(int(settings.D_COLOR[i:i + 2], 16) for i in (1, 3, 5))
+    assert (framed == orange).all(axis=2).sum() > 100
+
+
+def test_evenly_spread_indices():
+    assert images.evenly(100, 10)[0] == 0 and images.evenly(100, 10)[-1] == 99
+    assert len(images.evenly(100, 10)) == 10
+    assert images.evenly(3, 10) == [0, 1, 2] and images.evenly(0, 5) == []
+
+
+# ---------------------------------------------------------------------------------------------- stores
+def test_session_store_release_stops_runs_and_frees_models(monkeypatch):
+    from gan_ui import state
+
+    class FakeTrainer:
+        def __init__(self, status):
+            self.status, self.stopped = status, False
+            self.cfg = GANConfig(preset="dcgan")
+            self.step = 0
+
+        def stop(self):
+            self.stopped = True
+            self.status = "stopped"
+
+        def join(self, timeout=None):
+            return True
+
+    store = state.SessionStore()
+    running, done = FakeTrainer("running"), FakeTrainer("finished")
+    store.add_run(done)
+    store.add_run(running)
+    assert store.active_run().trainer is running
+    state.release_store(store)
+    assert running.stopped and not done.stopped
+    assert store.closed and not store.runs and not store.models
+    with pytest.raises(RuntimeError):
+        store.add_run(FakeTrainer("ready"))
+
+
+def test_session_store_keeps_a_bounded_number_of_ended_runs():
+    from gan_ui import state
+
+    class T:
+        def __init__(self, status):
+            self.status = status
+
+        def join(self, timeout=None):
+            return True
+
+    store = state.SessionStore()
+    for _ in range(settings.MAX_RUNS_PER_TAB + 3):
+        store.add_run(T("finished"))
+    assert len(store.runs) == settings.MAX_RUNS_PER_TAB
+    assert store.runs[-1].number == settings.MAX_RUNS_PER_TAB + 3
+
+
+def test_upload_entry_accepts_a_checkpoint_and_explains_bad_files():
+    from gan_core import CheckpointError
+    from gan_ui import state
+
+    cfg = GANConfig(latent_dim=4)
+    G, D = build_models(cfg)
+    entry = state.upload_entry(checkpoint_bytes(cfg, G.eval()), "mine.safetensors", 1)
+    assert entry.latent_dim == 4 and entry.kind == "upload" and not entry.G.training
+    with pytest.raises(CheckpointError, match="pickle"):
+        state.upload_entry(b"PK\x03\x04" + b"0" * 100, "model.safetensors", 2)
+    with pytest.raises(CheckpointError, match="not a .safetensors"):
+        state.upload_entry(b"whatever", "model.pt", 3)
+
+
+def test_latent_range_matches_the_prior():
+    assert LATENT_RANGE == 3.0
+    torch.manual_seed(0)
+    z = torch.randn(100_000)
+    assert (z.abs() <= LATENT_RANGE).float().mean() > 0.99
