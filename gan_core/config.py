@@ -149,7 +149,7 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [
-    Preset("dcgan", "DCGAN with the non-saturating loss: the healthy default, digits in about a minute on a CPU.",
+    Preset("dcgan", "DCGAN with the non-saturating loss: the healthy default (digit shapes within a minute on a CPU, clean digits take longer).",
            {}),
     Preset("mlp", "The original fully-connected GAN (Goodfellow et al. 2014): MLP G and D, tanh output.",
            {"arch": "mlp", "latent_dim": 32}),
