@@ -7,7 +7,7 @@ Adam(2e-4, beta1 0.5). Our trainer runs the same G and D (same config) from its 
 tensor. The two run alternately in one process, several rounds, so the ratio holds on a noisy
 machine.
 
-    python bench/train_speed.py [--seconds 15] [--rounds 3] [--device cpu] [--preset dcgan] [--record]
+    python bench/train_speed.py [--seconds 15] [--rounds 3] [--device cpu] [--preset dcgan] [--data-dir DIR] [--record]
 """
 
 from __future__ import annotations
@@ -40,14 +40,20 @@ class TextbookMNIST(torch.utils.data.Dataset):
         return self.tf(Image.fromarray(self.images[i].numpy())), 0
 
 
-def textbook_images_per_s(cfg, data, device, seconds: float) -> float:
+def textbook_loop(cfg, data, device, seconds: float, checkpoint=None, at=()):
+    """Train G and D the textbook way for `seconds` of training time; returns (G, images seen, seconds trained).
+
+    checkpoint(G, elapsed): called once training time passes each of the times in `at` (seconds; G is
+    the live, train-mode module: copy it before use); the time it takes is not counted as training.
+    """
     G, D = build_models(cfg, device)
     loader = torch.utils.data.DataLoader(TextbookMNIST(data.images), batch_size=cfg.batch_size, shuffle=True,
                                          drop_last=True)
     crit = nn.BCELoss()
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
-    n_images, t0 = 0, time.perf_counter()
+    n_images, elapsed, t_last = 0, 0.0, time.perf_counter()
+    pending = sorted(t for t in at if t < seconds) if checkpoint is not None else []
     while True:
         for x, _ in loader:
             x = x.to(device)
@@ -70,8 +76,21 @@ def textbook_images_per_s(cfg, data, device, seconds: float) -> float:
             opt_g.step()
             _ = (err_real + err_fake).item(), err_g.item()        # per-step logging, as the examples do
             n_images += b
-            if time.perf_counter() - t0 >= seconds:
-                return n_images / (time.perf_counter() - t0)
+            now = time.perf_counter()
+            elapsed += now - t_last
+            t_last = now
+            if pending and pending[0] <= elapsed < seconds:
+                checkpoint(G, elapsed)
+                while pending and pending[0] <= elapsed:
+                    pending.pop(0)
+                t_last = time.perf_counter()                      # the checkpoint's time is not training time
+            if elapsed >= seconds:
+                return G, n_images, elapsed
+
+
+def textbook_images_per_s(cfg, data, device, seconds: float) -> float:
+    _, n_images, elapsed = textbook_loop(cfg, data, device, seconds)
+    return n_images / elapsed
 
 
 def trainer_images_per_s(cfg, data, device, seconds: float) -> float:
@@ -85,10 +104,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--preset", default="dcgan")
+    ap.add_argument("--data-dir", default=None, help="folder with MNIST IDX files (default: gan_core's sources)")
     ap.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
     args = ap.parse_args()
     device = resolve_device(args.device)
-    data = load_dataset("mnist")
+    data = load_dataset("mnist", data_dir=args.data_dir)
     cfg = preset_config(args.preset, loss="non-saturating", d_steps=1)   # identical model and loss for both
     ours, book = [], []
     for r in range(args.rounds):
