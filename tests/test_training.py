@@ -155,13 +155,18 @@ def test_ema_is_the_documented_moving_average(mnist):
     assert tr.sampling_generator() is tr.G_ema
     g0 = state_of(tr.G)
     assert same_state(g0, state_of(tr.G_ema))              # starts as a copy of G
-    tr.train_step()
+    tr.train_step()                                         # step 0: warm-up decay min(0.9, 1/10) = 0.1
     g1, ema = state_of(tr.G), state_of(tr.G_ema)
     for name, _ in tr.G.named_parameters():
-        torch.testing.assert_close(ema[name], 0.9 * g0[name] + 0.1 * g1[name])     # theta_ema <- d theta_ema + (1-d) theta
+        torch.testing.assert_close(ema[name], 0.1 * g0[name] + 0.9 * g1[name])     # theta_ema <- d theta_ema + (1-d) theta
     for name, _ in tr.G.named_buffers():
         assert torch.equal(ema[name], g1[name])             # BatchNorm statistics are copied
-    assert not same_state(state_of(tr.export_generator()), g1)
+    tr.step = 100                                           # later: (1+100)/(10+100) > 0.9, so the decay is 0.9
+    tr.train_step()
+    g2, ema2 = state_of(tr.G), state_of(tr.G_ema)
+    for name, _ in tr.G.named_parameters():
+        torch.testing.assert_close(ema2[name], 0.9 * ema[name] + 0.1 * g2[name])
+    assert not same_state(state_of(tr.export_generator()), g2)
 
 
 def test_snapshots_are_thinned_to_bound_memory(mnist):
