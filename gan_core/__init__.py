@@ -11,7 +11,8 @@ One concept per module:
     sampling     generate, latent sweeps, lerp/slerp, grids and PNGs
     checkpoints  safetensors save/load with the config as metadata; shipped models
     classifier   a small digit CNN trained once on real MNIST: the feature space of the metrics
-    metrics      Fréchet distance (with its real-vs-real floor), classifier IS, class histogram, memorization
+    metrics      Fréchet distance (with its real-vs-real floor), classifier IS, class histogram, memorization;
+                 QualityMonitor: the same, live, on a training run
 
 It never imports a UI toolkit: front ends read the trainer's records and snapshots.
 """
@@ -28,8 +29,8 @@ from .sampling import (LATENT_RANGE, generate, interpolate, lerp, make_grid, sam
 from .training import Snapshot, StepRecord, Trainer
 from .classifier import (ClassifierError, DigitClassifier, default_classifier, load_classifier, save_classifier,
                          train_classifier)
-from .metrics import (Evaluation, QuickQuality, evaluate_generator, format_evaluation, frechet_distance,
-                      get_reference, inception_score, quick_quality)
+from .metrics import (Evaluation, QualityMonitor, QuickQuality, evaluate_generator, format_evaluation,
+                      frechet_distance, get_reference, inception_score, quick_quality)
 
 __all__ = [
     "Checkpoint", "CheckpointError", "checkpoint_bytes", "list_pretrained", "load_checkpoint",
@@ -44,6 +45,6 @@ __all__ = [
     "Snapshot", "StepRecord", "Trainer",
     "ClassifierError", "DigitClassifier", "default_classifier", "load_classifier", "save_classifier",
     "train_classifier",
-    "Evaluation", "QuickQuality", "evaluate_generator", "format_evaluation", "frechet_distance", "get_reference",
-    "inception_score", "quick_quality",
+    "Evaluation", "QualityMonitor", "QuickQuality", "evaluate_generator", "format_evaluation", "frechet_distance",
+    "get_reference", "inception_score", "quick_quality",
 ]

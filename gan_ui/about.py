@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .settings import D_COLOR, G_COLOR
+from .settings import D_COLOR, G_COLOR, QUALITY_EVERY, QUALITY_SAMPLES
 
 G = f'<span style="color:{G_COLOR};font-weight:600">G</span>'
 D = f'<span style="color:{D_COLOR};font-weight:600">D</span>'
@@ -47,7 +47,12 @@ def render() -> None:
             "one shooting up warns of divergence.\n"
             "- **Sample grid**: G on the *same* 64 noise vectors each time, so you watch each digit take shape. "
             "Many look-alike cells = *mode collapse* (try the `collapse` preset).\n"
-            "- **Timeline**: when a run is paused or over, scrub its snapshots and pin one cell.",
+            f"- **Sample quality** (MNIST runs): every {QUALITY_EVERY} steps a digit classifier reads "
+            f"{QUALITY_SAMPLES} of G's digits. "
+            "*Classes present* below 10 and a rising *class KL* mean mode collapse; the *Fréchet distance* "
+            "falls toward its dashed floor, what real digits score.\n"
+            "- **Timeline**: when a run is paused or over, scrub its snapshots and pin one cell. Shipped "
+            "models have one too: Explore → *Training timeline*.",
             unsafe_allow_html=True)
         st.subheader("Exploring")
         st.markdown("Each slider is one coordinate of z ~ N(0, 1), so the sliders span ±3σ, where 99.7 % of "

@@ -3,6 +3,10 @@
 Everything on this page samples from read-only generators (eval mode, CPU) under
 torch.inference_mode(), via gan_core.sampling. The sliders, the digit and the dimension sweep
 live in one `@st.fragment`, so moving a slider re-renders that panel only.
+
+The "Training timeline" tab needs no training: every model file (shipped ones included) carries a
+few snapshots of G along its training, and the tab scrubs through them (the same 64 noise vectors
+at each saved step) and draws one pinned z by every snapshot, from noise to digit.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ VISIBLE_DIMS = 8          # sliders shown at once; the rest sit behind "More dim
 SLIDER_STEP = 0.05
 DIGIT_SCALE = 10          # 28 px -> 280 px, crisp
 SWEEP_FRAMES = 9
+TIMELINE_SEED = 0         # the fixed noise of the timeline grid: the same 64 z at every step
 
 MODEL_KEY = "explore_model"
 LABEL_KEY = "explore_label"
+PIN_KEY = "timeline_z"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,6 +123,7 @@ def init_model_state(entry: state.ModelEntry) -> None:
     st.session_state["gallery_seed"] = 0
     st.session_state["sweep_dim"] = 1
     st.session_state.pop("z_paste_msg", None)
+    st.session_state.pop(PIN_KEY, None)                 # the timeline pins this model's start z
     st.session_state["explore_loaded"] = entry.key
 
 
@@ -307,6 +314,70 @@ def gallery_tab(entry: state.ModelEntry) -> None:
     show_png(png, width=ncol * 30 * 3)
 
 
+def timeline_frames(entry: state.ModelEntry) -> list[tuple[int, torch.nn.Module]]:
+    """(step, G) along the model's training: step 0 (the untrained G, rebuilt from the config's seed),
+    every snapshot its file carries, and the final G when it is newer than the last snapshot."""
+    steps = entry.snapshot_steps
+    if steps and steps[0] != 0:
+        steps = [0] + steps
+    frames = [(step, entry.generator_at(step)) for step in steps]
+    final_step = int(entry.info.get("steps") or 0)
+    if frames and final_step > frames[-1][0]:
+        frames.append((final_step, entry.G))
+    return frames
+
+
+def _pin(dim: int) -> None:
+    """Pin the z the sliders show (as the sliders hold it: floats with two decimals)."""
+    st.session_state[PIN_KEY] = [float(st.session_state.get(z_key(k), 0.0)) for k in range(dim)]
+
+
+@st.fragment
+def timeline_tab(entry: state.ModelEntry) -> None:
+    """Scrub through the snapshots saved in the model's file; draw one pinned z by each of them."""
+    if not entry.snapshots:
+        st.info("This model's file carries no snapshots of its training, so there is no timeline to scrub. "
+                "Runs trained on the Train page (and their downloaded files) keep theirs.", icon=":material/info:")
+        return
+    frames = timeline_frames(entry)
+    steps = [step for step, _ in frames]
+    st.caption(f"The model's file keeps G as it was at a few moments of its training (step 0, the untrained G, "
+               f"is rebuilt from its seed). Scrub through them: the same noise at every step, so you watch the "
+               f"same digits form.")
+    cfg = entry.config
+    key = f"timeline_{entry.key}"
+    if st.session_state.get(key) not in steps:
+        st.session_state[key] = steps[-1]
+    step = st.select_slider("Training step", options=steps, key=key, format_func=lambda s: f"step {s:,}")
+    G = dict(frames)[step]
+    if entry.conditional:
+        ncol = cfg.num_classes
+        n, labels = ncol * 6, torch.arange(ncol * 6) % ncol
+    else:
+        ncol, n, labels = 8, 64, None
+    z = torch.randn(n, cfg.latent_dim, generator=torch.Generator().manual_seed(TIMELINE_SEED))   # (n, latent)
+    grid = generate(G, z, labels).numpy()                                                        # (n, 28, 28)
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        show_png(images.grid_png(grid, ncol=ncol, scale=3), width="stretch",
+                 caption=f"G at step {step:,} of {steps[-1]:,}, on fixed noise")
+    with right:
+        dim = entry.latent_dim
+        if PIN_KEY not in st.session_state or len(st.session_state[PIN_KEY]) != dim:
+            _pin(dim)
+        pinned = torch.tensor(st.session_state[PIN_KEY], dtype=torch.float32)                   # (latent,)
+        st.markdown("**One z through the training**")
+        st.button("Pin this z", icon=":material/push_pin:", on_click=_pin, args=(dim,), key="timeline_pin",
+                  help="Take the z of the Latent sliders tab (move the sliders there, then pin it here).")
+        label = _labels_for(entry)
+        strip = torch.cat([generate(G_s, pinned, label) for _, G_s in frames]).numpy()           # (frames, 28, 28)
+        show_png(images.strip_png(strip, scale=4), width="content",
+                 caption="Steps " + " → ".join(f"{s:,}" for s in steps))
+        st.caption("The pinned z drawn by G at each saved step"
+                   + (f", asked for the digit {label}" if label is not None else "") + ". Pinned z: "
+                   + format_z(pinned.tolist())[:60] + ("…" if dim > 8 else ""))
+
+
 # ---------------------------------------------------------------------------------------------
 def render() -> None:
     st.title("Explore a generator")
@@ -321,10 +392,13 @@ def render() -> None:
         page_link("train", "Go to Train")
         return
     init_model_state(entry)
-    tab_sliders, tab_interp, tab_gallery = st.tabs(["Latent sliders", "Interpolation", "Gallery"])
+    tab_sliders, tab_interp, tab_gallery, tab_time = st.tabs(["Latent sliders", "Interpolation", "Gallery",
+                                                               "Training timeline"])
     with tab_sliders:
         latent_panel(entry)
     with tab_interp:
         interpolation_tab(entry)
     with tab_gallery:
         gallery_tab(entry)
+    with tab_time:
+        timeline_tab(entry)

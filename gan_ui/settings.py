@@ -48,12 +48,16 @@ def configure_torch() -> None:
 G_COLOR = "#0072B2"
 D_COLOR = "#E69F00"
 REF_COLOR = "#7F7F7F"
+NEUTRAL_COLOR = "#A9B4C2"   # bars that belong to neither network (the predicted-class histogram)
 
 MAX_CHART_POINTS = 1000     # downsample longer histories to this many points per line
 POLL_SECONDS = 1.0          # live panel refresh while a run is active
 MAX_RUNS_PER_TAB = 3        # finished runs kept per browser tab (each holds its snapshots)
 SNAPSHOT_EVERY = 10         # steps between fixed-noise grids in app runs (the timeline's resolution)
 TEST_SNAPSHOT_EVERY = 2
+QUALITY_EVERY = 200         # steps between live sample-quality measurements (MNIST runs)
+TEST_QUALITY_EVERY = 4
+QUALITY_SAMPLES = 256       # digits per measurement: ~0.1 s on one CPU thread, off the training thread
 
 
 def budgets() -> dict[str, tuple[float, int]]:

@@ -5,6 +5,8 @@
   `release_store`, which stops the tab's training threads and drops its models, so a closed
   tab frees its memory and CPU. Two tabs never share a store: two students never see each
   other's runs.
+* `attach_quality()` - the live sample-quality monitor of an MNIST run (gan_core.QualityMonitor),
+  or a one-line note saying why a run has none.
 * `shared_dataset()` / `shipped_entry()` - plain (global) `st.cache_resource`: one copy per server
   process of the digits tensor and of each shipped generator (eval mode, never switched back to
   train mode, sampled under inference_mode), read by every session.
@@ -14,6 +16,7 @@ The classes are defined here, not in app.py, so reruns never redefine them.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import logging
 import sys
@@ -27,10 +30,11 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from gan_core import (PRESETS, CheckpointError, GANConfig, Trainer, checkpoint_bytes, list_pretrained, load_checkpoint,
-                      load_checkpoint_bytes, load_dataset)
+from gan_core import (PRESETS, CheckpointError, GANConfig, QualityMonitor, Trainer, build_models, checkpoint_bytes,
+                      get_reference, list_pretrained, load_checkpoint, load_checkpoint_bytes, load_dataset)
 from gan_core.checkpoints import PRETRAINED_DIR
 
+from . import settings
 from .settings import MAX_RUNS_PER_TAB
 
 log = logging.getLogger("gan_ui")
@@ -59,10 +63,35 @@ class ModelEntry:
     G: torch.nn.Module            # CPU, eval mode, no gradients: read-only, safe to share
     info: dict = field(default_factory=dict)
     snapshots: list = field(default_factory=list)     # [(step, G state)] along training
+    _at_step: dict = field(default_factory=dict, repr=False, compare=False)   # step -> G, built on demand
 
     @property
     def latent_dim(self) -> int:
         return self.config.latent_dim
+
+    @property
+    def snapshot_steps(self) -> list[int]:
+        return [step for step, _ in self.snapshots]
+
+    def generator_at(self, step: int) -> torch.nn.Module:
+        """G with the weights saved at `step` (CPU, eval mode, no gradients), built once per entry and step.
+
+        Step 0 needs no snapshot: the untrained G is rebuilt from the config's seed, exactly as the
+        trainer initialised it. Always a new module, never the shared G switched to other weights:
+        shipped entries are read by every session.
+        """
+        G = self._at_step.get(step)
+        if G is None:
+            state = dict(self.snapshots).get(step)
+            if state is not None:
+                G = copy.deepcopy(self.G)
+                G.load_state_dict(state)
+            elif step == 0:
+                G = build_models(self.config)[0]
+            else:
+                raise KeyError(f"No snapshot at step {step}; this model has {self.snapshot_steps}.")
+            G = self._at_step.setdefault(step, G.eval().requires_grad_(False))
+        return G
 
     @property
     def conditional(self) -> bool:
@@ -108,6 +137,8 @@ class RunHandle:
         self.trainer = trainer
         self.number = number
         self.created = time.time()
+        self.quality: QualityMonitor | None = None    # live sample quality (MNIST runs with the classifier)
+        self.quality_note: str | None = None          # why there is none, in one line
         self._entry: ModelEntry | None = None
         self._bytes: bytes | None = None
         self._memo: dict[str, tuple] = {}
@@ -125,11 +156,14 @@ class RunHandle:
         """The trainer's status, except that a run still writing its last records and snapshot is "running".
 
         (Trainer sets its final status just before that last flush; the UI waits for the thread to end,
-        so the page that announces the end also shows the final step.)
+        and for the quality monitor's last measurement, so the page that announces the end also shows
+        the final step and its quality.)
         """
         t = self.trainer
         if t.status not in ACTIVE and not t.join(0):
             return "running"
+        if t.status not in ACTIVE and self.quality is not None and not self.quality.done:
+            return "running"           # the final quality measurement lands a fraction of a second later
         return t.status
 
     @property
@@ -179,6 +213,24 @@ class RunHandle:
     def file_name(self) -> str:
         t = self.trainer
         return f"gan-classroom-run{self.number}-{t.cfg.preset or 'custom'}-{t.step}steps.safetensors"
+
+
+def attach_quality(trainer: Trainer, data) -> tuple[QualityMonitor | None, str | None]:
+    """Watch an MNIST run's sample quality (gan_core.QualityMonitor); else (None, a one-line note why not).
+
+    Call before trainer.start(). The digit classifier only judges digits, so Fashion-MNIST runs get a
+    note; so does a missing or unreadable classifier file: the run trains without the panel.
+    """
+    if trainer.cfg.dataset != "mnist":
+        return None, ("Sample quality is judged by a digit classifier, so it is measured for MNIST runs only, "
+                      "not for Fashion-MNIST.")
+    every = settings.TEST_QUALITY_EVERY if settings.test_mode() else settings.QUALITY_EVERY
+    try:
+        reference = get_reference(data)        # the real digits' statistics: computed once per process
+        return QualityMonitor(reference, every=every, n=settings.QUALITY_SAMPLES).attach(trainer), None
+    except Exception as exc:  # no classifier file, an unreadable one, ...: never block training over it
+        log.warning("no quality panel for run %s: %s", trainer.id, exc)
+        return None, f"The sample-quality panel is off for this run: {exc}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,10 @@
 """The Train page: pick a recipe, start a run, watch D and G compete, then scrub the timeline.
 
+While an MNIST run trains, a "Sample quality" panel shows what a digit classifier reads in G's
+samples (classes present, class KL, classifier IS, the Fréchet distance curve with its real-data
+floor). gan_core.QualityMonitor measures it on its own thread every few hundred steps; this page
+only draws its records.
+
 Training never runs in the script thread: `gan_core.Trainer.start()` owns a background thread,
 and this page only reads its records and snapshots. A fragment polls once a second while the run
 is active (and stops polling when it is not); when the run's state changes it calls st.rerun() so
@@ -9,6 +14,7 @@ the rest of the page (buttons, timeline, results) catches up.
 from __future__ import annotations
 
 
+import numpy as np
 import streamlit as st
 import torch
 
@@ -44,6 +50,11 @@ STATUS_BADGE = {"ready": ("starting", "blue"), "running": ("training", "green"),
 def fmt_lr(v: float) -> str:
     mant, exp = f"{v:.0e}".split("e")
     return f"{mant}e{int(exp)}"
+
+
+def fmt_fd(v: float) -> str:
+    """A Fréchet distance: whole numbers when large (745, 1,230), one decimal when small (10.8)."""
+    return f"{v:,.0f}" if v >= 100 else f"{v:.1f}"
 
 
 def fmt_seconds(s: float | None) -> str:
@@ -110,6 +121,7 @@ def _on_start() -> None:
         ss["start_error"] = str(exc)
         return
     handle = store.add_run(trainer)
+    handle.quality, handle.quality_note = state.attach_quality(trainer, data)
     trainer.start()
     ss["view_run"] = handle.number
 
@@ -270,6 +282,56 @@ def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
     with c2:
         st.plotly_chart(figs[2], key=f"grads_{run.number}", config={"displaylogo": False})
         st.caption("How hard each network is being pushed. A G line sinking toward 0 means G has stopped learning.")
+    quality_panel(run)
+
+
+def quality_panel(run: state.RunHandle) -> None:
+    """What a digit classifier reads in G's samples, measured every few hundred steps by gan_core's
+    QualityMonitor on its own thread; this only draws its records."""
+    st.subheader("Sample quality", divider="gray")
+    mon = run.quality
+    if mon is None:
+        st.caption(run.quality_note or "No sample-quality measurements for this run.")
+        return
+    recs = mon.records()
+    if mon.error:
+        st.warning(f"Quality measurements stopped: {mon.error}", icon=":material/warning:")
+    if not recs:
+        st.caption(f"A digit classifier reads {mon.n} digits that G draws from fixed noise every {mon.every} "
+                   f"steps; the first reading appears in a moment.")
+        return
+    step, q = recs[-1]
+    real = mon.real_scores()
+    k = len(q.histogram)
+    st.caption(f"Every {mon.every} steps and at the end, a digit classifier reads {mon.n} digits that G draws "
+               f"from the same fixed noise. Latest reading: step {step:,}.")
+    m1, m2, m3, m4 = st.columns(4)
+    with m1:
+        st.metric("Classes present", f"{len(q.classes_present)}/{k}")
+        st.caption("Digits that make up ≥ 1 % of samples — fewer means mode collapse.")
+    with m2:
+        st.metric("Class KL", f"{q.class_kl:.2f}")
+        st.caption(f"How far the mix of digits is from the data's: 0 = the same mix, {np.log(k):.1f} = one digit only.")
+    with m3:
+        st.metric("Classifier IS", f"{q.inception_score:.1f}")
+        st.caption(f"High when digits are both clear and varied: 1 to {k}; real digits score "
+                   f"{real['inception_score']:.1f}.")
+    with m4:
+        st.metric("Fréchet distance", fmt_fd(q.frechet))
+        st.caption(f"Gap to real digits as the classifier sees them; lower is better, the floor is "
+                   f"{fmt_fd(q.frechet_floor)}.")
+    rev = f"quality-{run.number}"
+    figs = run.memo("quality", len(recs), lambda: (
+        charts.class_histogram_figure(q.histogram, mon.class_dist, step, rev),
+        charts.frechet_figure([s for s, _ in recs], [r.frechet for _, r in recs], q.frechet_floor, rev)))
+    c1, c2 = st.columns(2, gap="medium")
+    with c1:
+        st.plotly_chart(figs[0], key=f"qhist_{run.number}", config={"displaylogo": False})
+        st.caption("Bars: share of G's samples read as each digit. Dark ticks: that digit's share of the real data.")
+    with c2:
+        st.plotly_chart(figs[1], key=f"qfd_{run.number}", config={"displaylogo": False})
+        st.caption(f"Falls as G learns. Dashed: what {q.n} real digits score — the best reachable at this "
+                   f"sample size.")
 
 
 def live_panel(run: state.RunHandle) -> None:

@@ -7,6 +7,8 @@ a snapshot every 2 steps), and every run a test starts is stopped in teardown.
 
 from __future__ import annotations
 
+import math
+import re
 import time
 
 import pytest
@@ -14,7 +16,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from e2e_support import ROOT, stop_all_runs, wait_for
-from gan_core import GANConfig, build_models, checkpoint_bytes, list_pretrained
+from gan_core import GANConfig, build_models, checkpoint_bytes, list_pretrained, load_checkpoint
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120          # seconds per script run; generous because CI machines may be shared
@@ -95,7 +97,44 @@ def test_app_opens_on_explore_with_the_shipped_generator():
     assert at.selectbox(key="explore_model").value == f"shipped:{shipped[0]}"
     assert digit_url(at).endswith(".png")                   # PNG, never a re-encoded (blurry) JPEG
     tabs = [t.label for t in at.tabs]
-    assert tabs == ["Latent sliders", "Interpolation", "Gallery"]
+    assert tabs == ["Latent sliders", "Interpolation", "Gallery", "Training timeline"]
+
+
+def image_with_caption(at: AppTest, prefix: str) -> str:
+    return next(img.value[0] for img in at.image if img.captions and img.captions[0].startswith(prefix))
+
+
+def test_shipped_model_timeline_scrubs_snapshots_and_pins_a_z():
+    """A shipped model's snapshots can be scrubbed in Explore without training anything."""
+    shipped = list_pretrained()[0]
+    steps = [s for s, _ in load_checkpoint(shipped).snapshots]
+    assert steps, f"pretrained/{shipped}.safetensors carries no snapshots"
+    at = open_app()
+    slider = at.select_slider(key=f"timeline_shipped:{shipped}")
+    assert slider.options[0] == "step 0"                           # the untrained G, rebuilt from the seed
+    assert slider.options[1:len(steps) + 1] == [f"step {s:,}" for s in steps]
+    last = slider.options[-1]
+    assert slider.value == int(last.removeprefix("step ").replace(",", ""))   # opens on the trained G
+    trained = image_with_caption(at, "G at step")
+    strip = image_with_caption(at, "Steps 0 → ")
+    slider.set_value(steps[0]).run()
+    assert not at.exception, at.exception
+    assert image_with_caption(at, f"G at step {steps[0]:,} of") != trained
+    at.select_slider(key=f"timeline_shipped:{shipped}").set_value(0).run()
+    noise = image_with_caption(at, "G at step 0 of")
+    assert noise != trained
+    # pin another z: move a slider, pin it, and the strip redraws it through every snapshot
+    at.slider(key="z_0").set_value(-2.5 if at.slider(key="z_0").value > 0 else 2.5).run()
+    assert image_with_caption(at, "Steps 0 → ") == strip            # nothing pinned yet
+    button(at, "Pin this z").click().run()
+    assert not at.exception, at.exception
+    assert image_with_caption(at, "Steps 0 → ") != strip
+    assert at.session_state["timeline_z"] == z_values(at, len(at.session_state["timeline_z"]))
+
+
+def test_a_model_without_snapshots_explains_the_empty_timeline():
+    at = upload(open_app(), model_file())
+    assert any("carries no snapshots" in i.value for i in at.info)
 
 
 def test_one_slider_per_dimension_within_three_sigma():
@@ -214,7 +253,16 @@ def test_a_short_run_trains_then_opens_in_explore():
     assert at.button(key="btn_start").disabled                 # one run at a time per tab
     poll(at, lambda a: any("Reached the budget of 5 steps" in s.value for s in a.success), what="5 steps")
     assert metric(at, "Step") == "5"
-    assert len(at.get("plotly_chart")) == 3
+    # the sample-quality panel: a digit classifier's reading of G's samples, the last one at the final step
+    assert "Sample quality" in [s.value for s in at.subheader]
+    assert re.fullmatch(r"(10|\d)/10", metric(at, "Classes present"))
+    for label in ("Class KL", "Classifier IS", "Fréchet distance"):
+        assert math.isfinite(float(metric(at, label).replace(",", "")))
+    assert any("fewer means mode collapse" in c.value for c in at.caption)
+    assert any("Latest reading: step 5." in c.value for c in at.caption)
+    monitor = store_of(at).run(1).quality
+    assert [s for s, _ in monitor.records()][-1] == 5 and monitor.error is None
+    assert len(at.get("plotly_chart")) == 5                    # losses, D's verdicts, gradients + histogram, FD
     # the timeline: scrub to the first snapshot (pure noise), pin a cell
     slider = at.select_slider(key="tl_1")
     assert slider.options[0] == "step 0" and slider.value == len(slider.options) - 1
@@ -289,6 +337,38 @@ def _diverged_run_page():
     t.status = "diverged"
     t.message = "Training diverged at step 3: D's loss became nan. G was rolled back to step 2."
     train.live_panel(state.RunHandle(t, 1))
+
+
+def _run_without_classifier_page():
+    """The live panel of a finished run whose quality monitor could not start (no classifier file)."""
+    import os
+    import sys
+
+    sys.path.insert(0, os.environ["GAN_UI_ROOT"])
+    from gan_core import Trainer, load_dataset, preset_config
+    from gan_ui import state, train
+
+    t = Trainer(preset_config("mlp", max_steps=5, max_seconds=0), load_dataset("mnist"), "cpu")
+    t.status = "finished"
+    handle = state.RunHandle(t, 1)
+    handle.quality, handle.quality_note = state.attach_quality(t, load_dataset("mnist"))
+    train.live_panel(handle)
+
+
+def test_a_missing_classifier_leaves_a_note_instead_of_the_panel(monkeypatch):
+    from gan_core import ClassifierError
+    from gan_ui import state
+
+    def no_classifier(data):
+        raise ClassifierError("No classifier file at pretrained/classifier.safetensors.")
+
+    monkeypatch.setenv("GAN_UI_ROOT", str(ROOT))
+    monkeypatch.setattr(state, "get_reference", no_classifier)          # AppTest runs the page in this process
+    at = AppTest.from_function(_run_without_classifier_page, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    assert "Sample quality" in [s.value for s in at.subheader]
+    assert any("panel is off for this run: No classifier file" in c.value for c in at.caption)
+    assert not any(m.label == "Classes present" for m in at.metric)
 
 
 def test_a_diverged_run_shows_its_diagnosis_prominently(monkeypatch):

@@ -193,3 +193,75 @@ def test_latent_range_matches_the_prior():
     torch.manual_seed(0)
     z = torch.randn(100_000)
     assert (z.abs() <= LATENT_RANGE).float().mean() > 0.99
+
+
+# ---------------------------------------------------------------------------------------------- sample quality
+def test_class_histogram_figure_bars_in_percent_with_data_ticks():
+    fig = charts.class_histogram_figure([0, 0, 0, 256, 0, 0, 0, 0, 0, 0], [0.1] * 10, step=400)
+    bars = fig.data[0]
+    assert bars.type == "bar" and list(bars.y) == [0, 0, 0, 100.0, 0, 0, 0, 0, 0, 0]
+    assert bars.marker.color == settings.NEUTRAL_COLOR                      # neither G's blue nor D's orange
+    assert bars.marker.color not in (settings.G_COLOR, settings.D_COLOR)
+    ticks = fig.layout.shapes                                               # one tick across each bar
+    assert [t.y0 for t in ticks] == pytest.approx([10.0] * 10)
+    assert [t.x0 for t in ticks] == pytest.approx([c - 0.4 for c in range(10)])
+    assert [t.x1 for t in ticks] == pytest.approx([c + 0.4 for c in range(10)])
+    assert [d.name for d in fig.data if d.showlegend is not False] == ["G's samples", "real data"]
+    assert list(bars.x) == list(range(10)) and "step 400" in fig.layout.title.text
+    assert fig.layout.yaxis.range[1] <= 100.0
+
+
+def test_frechet_figure_is_log_with_the_real_floor():
+    fig = charts.frechet_figure([0, 200, 400], [800.0, 60.0, 0.0], floor=11.0, uirevision="q-1")
+    assert fig.layout.yaxis.type == "log" and fig.layout.uirevision == "q-1"
+    assert min(fig.data[0].y) > 0                                          # a 0 would vanish from a log axis
+    assert fig.data[0].line.color == settings.G_COLOR
+    (shape,), (label,) = fig.layout.shapes, fig.layout.annotations
+    assert shape.y0 == 11.0 and label.y == pytest.approx(math.log10(11.0))  # annotations take log10 on a log axis
+    assert "floor" in label.text
+    lo, hi = fig.layout.yaxis.range
+    assert lo < math.log10(11.0) and hi > math.log10(800.0)
+    assert "waiting" in charts.frechet_figure([], [], None).layout.annotations[0].text
+
+
+def test_attach_quality_explains_runs_without_the_panel(monkeypatch):
+    from types import SimpleNamespace
+
+    from gan_core import ClassifierError
+    from gan_ui import state
+
+    monitor, note = state.attach_quality(SimpleNamespace(cfg=GANConfig(dataset="fashion"), id=1), None)
+    assert monitor is None and "MNIST runs only" in note and "Fashion-MNIST" in note
+
+    def no_classifier(data):
+        raise ClassifierError("No classifier file at pretrained/classifier.safetensors.")
+
+    monkeypatch.setattr(state, "get_reference", no_classifier)
+    monitor, note = state.attach_quality(SimpleNamespace(cfg=GANConfig(), id=2), None)
+    assert monitor is None and "No classifier file" in note
+
+
+def test_model_entry_rebuilds_step_zero_and_loads_snapshots_without_touching_g():
+    from gan_core import generate, load_checkpoint_bytes, sample_z
+    from gan_ui import state
+
+    cfg = GANConfig(latent_dim=4, g_width=8, d_width=8, seed=5)
+    G0, _ = build_models(cfg)                                     # what the trainer starts from
+    middle = build_models(cfg.replace(seed=7))[0].eval()          # stands in for G at step 20
+    trained = build_models(cfg.replace(seed=6))[0].eval()
+    ckpt = load_checkpoint_bytes(checkpoint_bytes(cfg, trained, info={"steps": 40},
+                                                  snapshots=[(20, middle.state_dict())]))
+    entry = state.entry_from_checkpoint("upload:1", "x", "upload", ckpt)
+    z = sample_z(8, 4, 0)
+    before = generate(entry.G, z)
+    at0, at20 = entry.generator_at(0), entry.generator_at(20)
+    assert at0 is not entry.G and not at0.training and entry.generator_at(0) is at0      # built once
+    assert torch.equal(generate(at0, z), generate(G0.eval(), z))                           # step 0 = the seed's init
+    assert (generate(at20, z).float() - generate(middle, z).float()).abs().max() <= 2      # fp16 snapshot weights
+    assert not torch.equal(generate(at20, z), generate(at0, z))
+    assert torch.equal(generate(entry.G, z), before)                                       # the shared G untouched
+    with pytest.raises(KeyError, match="No snapshot at step 7"):
+        entry.generator_at(7)
+    from gan_ui.explore import timeline_frames
+
+    assert [s for s, _ in timeline_frames(entry)] == [0, 20, 40]                           # + the final G
