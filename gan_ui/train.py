@@ -21,7 +21,7 @@ import torch
 from gan_core import LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable, GANConfig, Trainer, generate
 from gan_core.config import ARCHS, DATASETS, DEFAULT_PRESET, LOSSES
 
-from . import charts, images, settings, state
+from . import charts, images, live_chart, settings, state
 from .layout import show_png, switch_to
 
 LR_OPTIONS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 5e-2]
@@ -258,7 +258,7 @@ def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
         charts.gradnorm_figure(records, rev)))
     left, right = st.columns([2.2, 1], gap="medium")
     with left:
-        st.plotly_chart(figs[0], key=f"loss_{run.number}", config={"displaylogo": False})
+        live_chart.live_plotly(figs[0], key=f"loss_{run.number}")
         eq = (f"Dashed lines: where each loss sits when D can no longer tell real from fake "
               f"(D = ln 4 ≈ 1.386, G = {info.g_equilibrium:.3f})." if info.d_equilibrium is not None else
               f"The {info.name} loss has no fixed equilibrium level: watch for trends, not values.")
@@ -276,11 +276,11 @@ def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
             st.caption("The sample grid appears after the first step.")
     c1, c2 = st.columns(2, gap="medium")
     with c1:
-        st.plotly_chart(figs[1], key=f"scores_{run.number}", config={"displaylogo": False})
+        live_chart.live_plotly(figs[1], key=f"scores_{run.number}")
         st.caption("D's verdict on real digits (orange) and on G's fakes (blue). "
                    + ("Both drift to 0.5 when G fools D." if info.probabilistic else "Raw critic scores."))
     with c2:
-        st.plotly_chart(figs[2], key=f"grads_{run.number}", config={"displaylogo": False})
+        live_chart.live_plotly(figs[2], key=f"grads_{run.number}")
         st.caption("How hard each network is being pushed. A G line sinking toward 0 means G has stopped learning.")
     quality_panel(run)
 
@@ -326,10 +326,10 @@ def quality_panel(run: state.RunHandle) -> None:
         charts.frechet_figure([s for s, _ in recs], [r.frechet for _, r in recs], q.frechet_floor, rev)))
     c1, c2 = st.columns(2, gap="medium")
     with c1:
-        st.plotly_chart(figs[0], key=f"qhist_{run.number}", config={"displaylogo": False})
+        live_chart.live_plotly(figs[0], key=f"qhist_{run.number}")
         st.caption("Bars: share of G's samples read as each digit. Dark ticks: that digit's share of the real data.")
     with c2:
-        st.plotly_chart(figs[1], key=f"qfd_{run.number}", config={"displaylogo": False})
+        live_chart.live_plotly(figs[1], key=f"qfd_{run.number}")
         st.caption(f"Falls as G learns. Dashed: what {q.n} real digits score — the best reachable at this "
                    f"sample size.")
 
@@ -337,11 +337,9 @@ def quality_panel(run: state.RunHandle) -> None:
 def live_panel(run: state.RunHandle) -> None:
     """Charts and samples; polls every POLL_SECONDS while the run is active, not at all otherwise.
 
-    Zoom: every figure carries `uirevision`, so a zoom survives reruns that leave a chart's data
-    unchanged (polls between record flushes, a paused or finished run, other widgets). Streamlit
-    1.67 derives a plotly chart's identity from its content, so new data remounts the chart and
-    resets a zoom made during a live run (streamlit PR #16052 makes keyed charts keep it); the
-    "Last N steps" window is the zoom that survives live updates.
+    Zoom: the charts are drawn by gan_ui/live_chart.py (a keyed components-v2 element calling
+    Plotly.react with a constant `uirevision`), so a student's zoom survives polls that bring new
+    data; the "Last N steps" window follows the most recent steps.
     """
     phase = _phase(run.status)
     interval = settings.POLL_SECONDS if phase == "running" else None

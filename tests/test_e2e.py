@@ -41,13 +41,16 @@ def step_count(page) -> int:
     return int(text.replace(",", ""))
 
 
+LOSS_PLOT = '[class*="st-key-live_loss_"] .js-plotly-plot'     # gan_ui/live_chart.py's component
+
+
 def loss_points(page) -> int:
     """Points on the loss chart's first line, read from the live plotly figure in the page."""
-    return page.evaluate("""() => { const el = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
-                                    return el && el.calcdata && el.calcdata.length ? el.calcdata[0].length : 0; }""")
+    return page.evaluate(f"""() => {{ const el = document.querySelector('{LOSS_PLOT}');
+                                    return el && el.calcdata && el.calcdata.length ? el.calcdata[0].length : 0; }}""")
 
 
-X_RANGE = """() => document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot').layout.xaxis.range"""
+X_RANGE = f"""() => document.querySelector('{LOSS_PLOT}')._fullLayout.xaxis.range"""
 
 
 def click_button(page, text: str) -> None:
@@ -116,10 +119,8 @@ def test_train_live_responsive_and_stop(streamlit_server, browser):
     time.sleep(2)
     assert step_count(page) == stopped_at
     assert page.locator('[data-testid="stBaseButton-primary"]', has_text="Start").is_enabled()
-    # A zoom survives a rerun (here: pinning another timeline cell). uirevision is set on every figure;
-    # Streamlit 1.67 still remounts a chart whose data changed, so during a live run a new batch of
-    # records resets it (see gan_ui/train.py).
-    plot = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first
+    # A zoom survives a rerun (here: pinning another timeline cell).
+    plot = page.locator(LOSS_PLOT + ' .nsewdrag').first
     box = plot.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5)
     page.mouse.down()
@@ -133,6 +134,35 @@ def test_train_live_responsive_and_stop(streamlit_server, browser):
     assert page.evaluate(X_RANGE) == zoomed
     no_exception(page)
     shot(page, "e2e-train-stopped")
+    ctx.close()
+
+
+def test_zoom_survives_live_updates(streamlit_server, browser):
+    """The loss chart keeps a student's zoom while new records stream in (gan_ui/live_chart.py)."""
+    ctx = browser.new_context(viewport=VIEWPORT)
+    page = open_page(ctx, streamlit_server.url + "/train", '[data-testid="stBaseButton-primary"]')
+    start_run(page, "Steps", 100_000)
+    wait_for(lambda: step_count(page) > 20 and loss_points(page) > 5, 120, what="the first records")
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0, "live charts use the component"
+    plot = page.locator(LOSS_PLOT + ' .nsewdrag').first           # a mouse drag, as a student zooms
+    box = plot.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5, steps=5)
+    page.mouse.up()
+    zoomed = page.evaluate(X_RANGE)
+    assert page.evaluate(f"() => document.querySelector('{LOSS_PLOT}')._fullLayout.xaxis.autorange") is False
+    last_x = f"() => document.querySelector('{LOSS_PLOT}').data[0].x.at(-1)"
+    steps, x = step_count(page), page.evaluate(last_x)
+    for _ in range(2):                                # two polls that bring new data
+        wait_for(lambda: step_count(page) > steps and page.evaluate(last_x) > x, 60,
+                 what="a poll with new records")
+        steps, x = step_count(page), page.evaluate(last_x)
+        assert page.evaluate(X_RANGE) == zoomed, "new data reset the zoom"
+    no_exception(page)
+    shot(page, "e2e-train-zoomed-live")
+    click_button(page, "Stop")
+    page.wait_for_selector('text=/Stopped by the user after/', timeout=60_000)
     ctx.close()
 
 

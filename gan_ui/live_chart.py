@@ -1,0 +1,157 @@
+"""Live plotly charts whose zoom survives new data: a Streamlit custom component (components v2).
+
+Streamlit 1.67 derives an st.plotly_chart's identity from the figure, so every poll that brings new
+records remounts the chart and a student's zoom is lost. A v2 component mounted with a `key` keeps
+its identity whatever its `data` (key_as_main_identity): the browser keeps the same element and only
+calls the component's JS again with the new figure, which hands it to `Plotly.react`. With a
+constant `layout.uirevision` Plotly keeps the user's zoom, pan and legend clicks across updates.
+
+Plotly.js loads offline from Streamlit's static serving (`server.enableStaticServing`, see
+.streamlit/config.toml): `ensure_static_plotly()` copies the installed plotly package's
+plotly.min.js into static/ next to app.py (gitignored). The figure is styled with Streamlit's own
+plotly theme as it resolves for this app's light theme (plotly_theme.json: the template that
+st.plotly_chart applies in the browser), so the charts look as they did with st.plotly_chart.
+
+Fallback: st.plotly_chart, when static serving is off, plotly.min.js cannot be copied, or there
+is no browser (AppTest, which does not run components' JS).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC_DIR = ROOT / "static"                 # Streamlit serves it at /app/static/ (next to app.py)
+PLOTLY_JS = "plotly.min.js"
+THEME_FILE = Path(__file__).with_name("plotly_theme.json")
+CONFIG = {"displaylogo": False, "responsive": True}
+
+_JS = """
+const SRC = "app/static/%(js)s";
+
+function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__ganPlotly) {
+    window.__ganPlotly = new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = new URL(SRC, window.location.origin + window.location.pathname.replace(/[^/]*$/, "")).href;
+      s.async = true;
+      s.onload = () => resolve(window.Plotly);
+      s.onerror = () => { window.__ganPlotly = null; reject(new Error("could not load " + SRC)); };
+      document.head.appendChild(s);
+    });
+  }
+  return window.__ganPlotly;
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  let el = parentElement.querySelector(".gan-live-plot");
+  if (!el) {
+    el = document.createElement("div");
+    el.className = "gan-live-plot";
+    parentElement.appendChild(el);
+  }
+  if (!data || !data.figure) return;
+  const fig = JSON.parse(data.figure);
+  el.style.height = (fig.layout.height || 450) + "px";
+  el.__ganLatest = fig;                      // the newest figure wins if updates overlap the load
+  loadPlotly().then((Plotly) => {
+    if (el.__ganLatest !== fig) return;
+    Plotly.react(el, fig.data, fig.layout, data.config || {});
+    if (!el.__ganResize) {
+      let last = el.clientWidth;
+      el.__ganResize = new ResizeObserver(() => {
+        if (el.isConnected && el.clientWidth && el.clientWidth !== last) {
+          last = el.clientWidth;
+          Plotly.Plots.resize(el);
+        }
+      });
+      el.__ganResize.observe(el);
+    }
+  }).catch((err) => { el.textContent = "Chart unavailable: " + err.message; });
+  // No cleanup: the plot stays in place between updates, so Plotly keeps the user's zoom.
+}
+""" % {"js": PLOTLY_JS}
+
+_CSS = ".gan-live-plot { width: 100%; }"
+
+
+@functools.cache
+def ensure_static_plotly() -> bool:
+    """plotly.min.js from the installed plotly package in static/, where Streamlit serves it. True on success."""
+    try:
+        import plotly
+
+        src = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
+        dst = STATIC_DIR / PLOTLY_JS
+        if not dst.is_file() or dst.stat().st_size != src.stat().st_size:
+            STATIC_DIR.mkdir(exist_ok=True)
+            tmp = dst.with_suffix(".tmp")
+            shutil.copyfile(src, tmp)
+            tmp.replace(dst)
+        return True
+    except OSError:
+        return False
+
+
+@functools.cache
+def _theme() -> dict:
+    return json.loads(THEME_FILE.read_text())
+
+
+@functools.cache
+def _component():
+    return st.components.v2.component("gan_live_plotly", css=_CSS, js=_JS, isolate_styles=False)
+
+
+def available() -> bool:
+    """Whether the component can draw: a browser runs the script, static serving is on, plotly.min.js is served."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None or _under_app_test():
+        return False
+    return bool(st.get_option("server.enableStaticServing")) and ensure_static_plotly()
+
+
+def _under_app_test() -> bool:
+    """AppTest runs scripts against a mock Runtime and no browser: components' JS never runs there."""
+    from streamlit.runtime import Runtime
+
+    return not Runtime.exists() or type(Runtime.instance()) is not Runtime
+
+
+def themed_json(fig: go.Figure) -> str:
+    """The figure as JSON with Streamlit's plotly theme applied the way st.plotly_chart applies it."""
+    d = fig.to_plotly_json()
+    layout = dict(d.get("layout") or {})
+    layout["template"] = _theme()
+    title = layout.get("title")
+    if isinstance(title, dict) and isinstance(title.get("text"), str):
+        layout["title"] = {**title, "text": f"<b>{title['text']}</b>"}
+    return json.dumps({"data": d.get("data") or [], "layout": layout}, cls=_PlotlyEncoder)
+
+
+class _PlotlyEncoder(json.JSONEncoder):
+    def default(self, o):
+        from plotly.utils import PlotlyJSONEncoder
+
+        return PlotlyJSONEncoder().default(o)
+
+
+def live_plotly(fig: go.Figure, key: str) -> None:
+    """Draw `fig` under a stable `key`: new figures update the chart in place, keeping the user's zoom
+    (set a constant layout.uirevision). Falls back to st.plotly_chart where the component cannot run."""
+    if not available():
+        st.plotly_chart(fig, key=key, config={"displaylogo": False})
+        return
+    with st.container(key=f"live_{key}"):
+        _component()(key=key, data={"figure": themed_json(fig), "config": CONFIG},
+                     width="stretch", height="content")
