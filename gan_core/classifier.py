@@ -58,6 +58,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from .checkpoints import PRETRAINED_DIR, CheckpointError, _atomic_write, _check_state
+from .checkpoints import _header as checkpoint_header
 from .data import ImageData
 from .device import device_name, resolve_device
 
@@ -341,25 +342,11 @@ def save_classifier(path: str | os.PathLike, model: DigitClassifier, report: Cla
 
 
 def _read_header(data: bytes) -> dict:
-    """The safetensors JSON header: 8 bytes little-endian length n, then n bytes of JSON starting with '{'.
-
-    A torch.save file (zip "PK..." or raw pickle "\\x80...") is named as such; the pickle check only
-    runs when the bytes are not a plausible safetensors header, since a valid header length can
-    itself start with those bytes (e.g. n = 0x680 begins with 0x80).
-    """
-    n = int.from_bytes(data[:8], "little") if len(data) >= 8 else -1
-    if 2 <= n <= min(len(data) - 8, 16 * 1024 * 1024) and data[8:9] == b"{":
-        try:
-            header = json.loads(data[8:8 + n])
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            header = None
-        if isinstance(header, dict):
-            return header
-        raise ClassifierError("The file is not a safetensors file (its header is not JSON).")
-    if data[:2] == b"PK" or data[:1] == b"\x80":
-        raise ClassifierError("This looks like a pickle/zip file from torch.save. GAN Classroom never unpickles "
-                              "files (they can run code); it only loads .safetensors files.")
-    raise ClassifierError("The file is not a safetensors file (its header size is impossible) or is truncated.")
+    """The safetensors JSON header, validated by the generators' checkpoint reader (one parser for both)."""
+    try:
+        return checkpoint_header(data)
+    except CheckpointError as exc:
+        raise ClassifierError(str(exc)) from None
 
 
 def load_classifier_bytes(data: bytes, source: str = "<bytes>") -> DigitClassifier:
