@@ -121,6 +121,7 @@ class Trainer:
         self._pending: list[torch.Tensor] = []
         self._window = (0, 0.0)          # (step, elapsed) at the last flush, for images/s
         self._last_good: tuple[int, dict] | None = None
+        self._img_stride = self._w_stride = 1   # snapshot thinning grid, in units of snapshot_every
         self._callbacks = defaultdict(list)
         self._stop = threading.Event()
         self._running = threading.Event()
@@ -279,13 +280,29 @@ class Trainer:
         self._fire("on_snapshot", snap)
 
     def _thin_snapshots(self) -> None:
-        """Bound memory: keep at most MAX_SNAPSHOTS grids and MAX_WEIGHT_SNAPSHOTS weight copies, evenly spread."""
-        if len(self.snapshots) > MAX_SNAPSHOTS:
-            self.snapshots = self.snapshots[:-1:2] + [self.snapshots[-1]]
-        with_w = [s for s in self.snapshots if s.g_state is not None]
-        if len(with_w) > MAX_WEIGHT_SNAPSHOTS:
-            for s in with_w[1:-1:2]:       # drop every other weight copy; the first and latest stay
-                s.g_state = None
+        """Bound memory, keeping what is kept evenly spread over the run.
+
+        Grids (at most MAX_SNAPSHOTS) and weight copies (at most MAX_WEIGHT_SNAPSHOTS) are kept on a grid
+        of steps: multiples of stride * snapshot_every, plus the latest. When a cap is exceeded the
+        stride doubles and off-grid entries go, so the timeline stays uniform from step 0 to now.
+        """
+        every = self.cfg.snapshot_every
+
+        def on_grid(snap: Snapshot, stride: int) -> bool:
+            return snap.step % (stride * every) == 0
+
+        if len(self.snapshots) >= 2 and not on_grid(self.snapshots[-2], self._img_stride):
+            del self.snapshots[-2]                  # the previous "latest" was only kept for being latest
+        if len(self.snapshots) >= 2 and not on_grid(self.snapshots[-2], self._w_stride):
+            self.snapshots[-2].g_state = None
+        while len(self.snapshots) > MAX_SNAPSHOTS:
+            self._img_stride *= 2
+            self.snapshots = [s for s in self.snapshots[:-1] if on_grid(s, self._img_stride)] + self.snapshots[-1:]
+        while sum(s.g_state is not None for s in self.snapshots) > MAX_WEIGHT_SNAPSHOTS:
+            self._w_stride *= 2
+            for s in self.snapshots[:-1]:
+                if not on_grid(s, self._w_stride):
+                    s.g_state = None
 
     def _diverged(self, rec: StepRecord) -> None:
         which = "D" if not math.isfinite(rec.d_loss) else "G"

@@ -365,3 +365,19 @@ def test_a_short_run_on_real_digits_learns(mnist):
     assert abs(after["ink"] - real["ink"]) < 0.5 * abs(before["ink"] - real["ink"])
     assert after["background"] > 0.25                       # real digits: ~80 % near-black pixels
     assert dist(after) < 0.4 * dist(before)                 # the ink gathers where digits have ink
+
+
+def test_snapshot_thinning_keeps_an_even_timeline_from_step_0(mnist, monkeypatch):
+    """Past the caps, kept grids and weight copies stay evenly spaced from step 0 to the latest step."""
+    import gan_core.training as training
+    monkeypatch.setattr(training, "MAX_SNAPSHOTS", 12)
+    monkeypatch.setattr(training, "MAX_WEIGHT_SNAPSHOTS", 5)
+    cfg = preset_config("mlp", max_steps=203, max_seconds=0, snapshot_every=2, g_width=4, d_width=4)
+    tr = Trainer(cfg, mnist, device="cpu").run()
+    steps = [s.step for s in tr.snapshots]
+    weights = [s.step for s in tr.snapshots if s.g_state is not None]
+    assert len(steps) <= 12 and len(weights) <= 5
+    assert steps[0] == 0 and steps[-1] == 203 and weights[0] == 0 and weights[-1] == 203
+    for kept in (steps[:-1], weights[:-1]):          # all but the latest sit on one even grid
+        gaps = {b - a for a, b in zip(kept, kept[1:])}
+        assert len(gaps) == 1, kept
