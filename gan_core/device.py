@@ -55,4 +55,5 @@ def device_name(device: torch.device) -> str:
     if device.type == "mps":
         return "Apple GPU (MPS)"
     cpu = platform.processor() or platform.machine() or "CPU"
-    return f"CPU {cpu} ({torch.get_num_threads()} threads)"
+    n = torch.get_num_threads()
+    return f"CPU {cpu} ({n} thread{'' if n == 1 else 's'})"
