@@ -15,7 +15,7 @@ def test_auto_and_cpu():
     assert auto.type == want
     assert resolve_device(None) == auto
     assert resolve_device("cpu") == torch.device("cpu") == resolve_device(" CPU ")
-    assert device_name(torch.device("cpu")).startswith("CPU") and "threads" in device_name(torch.device("cpu"))
+    assert device_name(torch.device("cpu")).startswith("CPU") and "thread" in device_name(torch.device("cpu"))
 
 
 @pytest.mark.parametrize("choice, fragment", [("tpu", "Unknown device"), ("banana", "Unknown device"),
