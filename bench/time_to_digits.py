@@ -236,9 +236,9 @@ def main() -> None:
              f"training per loop, checkpoints every {args.every:g} s (evaluation excluded), n = {args.n:,} samples "
              f"(FD floor {floor:.3f} at n = {fd_n:,}); data: {data.describe()}",
              f"bar: {BAR_TEXT}",
-             f"gan_core Trainer ({trainer.step} steps): bar reached {reached(ours)}"]
+             f"gan_core Trainer ({trainer.step} steps): quality bar {reached(ours)}"]
     if book is not None:
-        lines.append(f"textbook loop: bar reached {reached(book)}")
+        lines.append(f"textbook loop: quality bar {reached(book)}")
         a, b = first_pass(ours), first_pass(book)
         if a and b:
             ta = next(r.elapsed for r in ours if r.passed)
