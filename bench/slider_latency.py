@@ -31,9 +31,9 @@ import numpy as np
 import torch
 from common import ROOT, environment, record
 
-from gan_core import generate, list_pretrained, load_checkpoint, sweep
+from gan_core import list_pretrained, load_checkpoint
 from gan_ui import images, settings, state
-from gan_ui.explore import DIGIT_SCALE, SWEEP_FRAMES, random_z
+from gan_ui.explore import random_z
 
 DIGIT_CAPTION = "G(z): the generator's output for this z"
 WARMUP = 10
@@ -51,21 +51,16 @@ def stats_ms(values) -> str:
 # (a) server side
 # ---------------------------------------------------------------------------------------------
 def digit_bytes(entry: state.ModelEntry, z_values: list[float], label: int | None) -> bytes:
-    """gan_ui.explore.latent_panel's digit: current_z() -> generate(...)[0] -> images.digit_png."""
-    z = torch.tensor([float(v) for v in z_values])                              # current_z(dim): (latent,)
-    digit = generate(entry.G, z, label)[0].numpy()                              # (28, 28) uint8
-    return images.digit_png(digit, DIGIT_SCALE)
+    """Explore's digit for a slider position: the page's own function (gan_ui.images.z_digit_png)."""
+    return images.z_digit_png(entry.G, torch.tensor([float(v) for v in z_values]), label)
 
 
 def panel_rest(entry: state.ModelEntry, z_values: list[float], label: int | None, sweep_dim: int = 1) -> None:
-    """The rest of latent_panel's work per slider move: the dimension sweep strip (and the ten-digit row)."""
+    """The rest of Explore's work per slider move: the sweep strip (and the ten-digit row), same functions."""
     z = torch.tensor([float(v) for v in z_values])
-    strip = generate(entry.G, sweep(z, sweep_dim - 1, SWEEP_FRAMES), label).numpy()   # (9, 28, 28)
-    images.strip_png(strip, scale=4)
+    images.z_sweep_png(entry.G, z, sweep_dim - 1, label)
     if entry.conditional:
-        n = entry.config.num_classes
-        row = generate(entry.G, z.expand(n, -1), torch.arange(n)).numpy()            # (10, 28, 28)
-        images.strip_png(row, scale=4)
+        images.z_classes_png(entry.G, z, entry.config.num_classes)
 
 
 def server_side(names: list[str], n: int, seed: int = 0) -> dict[str, dict]:

@@ -192,7 +192,7 @@ def main() -> None:
         Trainer(cfg.replace(max_seconds=0.0, max_steps=WARMUP_STEPS), data, device).run()
     app = AppSession(args)
     print(f"app page: {app.data_text}")
-    ours_app, ours_head, rows = [], [], []
+    ours_app, ours_head = [], []
     try:
         for r in range(args.rounds):
             order = ("app", "headless") if r % 2 == 0 else ("headless", "app")

@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from gan_core import CheckpointError, generate, interpolate, sweep
+from gan_core import CheckpointError, generate, interpolate
 from gan_core.sampling import LATENT_RANGE
 
 from . import images, state
@@ -24,8 +24,6 @@ from .latent import format_z, parse_z
 
 VISIBLE_DIMS = 8          # sliders shown at once; the rest sit behind "More dimensions"
 SLIDER_STEP = 0.05
-DIGIT_SCALE = 10          # 28 px -> 280 px, crisp
-SWEEP_FRAMES = 9
 TIMELINE_SEED = 0         # the fixed noise of the timeline grid: the same 64 z at every step
 
 MODEL_KEY = "explore_model"
@@ -216,9 +214,8 @@ def latent_panel(entry: state.ModelEntry) -> None:
             st.pills("Digit to draw", list(range(entry.config.num_classes)), key=LABEL_KEY, default=0,
                      persist_state="session")
             labels = _labels_for(entry)
-        digit = generate(entry.G, z, labels)[0].numpy()                       # (28, 28) uint8
-        png = images.digit_png(digit, DIGIT_SCALE)
-        show_png(png, width=28 * DIGIT_SCALE, caption="G(z): the generator's output for this z")
+        png = images.z_digit_png(entry.G, z, labels)
+        show_png(png, width=28 * images.DIGIT_SCALE, caption="G(z): the generator's output for this z")
         st.download_button("Download digit (PNG)", png, file_name="digit.png", mime="image/png",
                            icon=":material/download:", on_click="ignore", key="dl_digit")
 
@@ -226,9 +223,8 @@ def latent_panel(entry: state.ModelEntry) -> None:
     c1, c2 = st.columns([1, 5], vertical_alignment="center")
     with c1:
         k = st.selectbox("Dimension", list(range(1, dim + 1)), key="sweep_dim", format_func=lambda i: f"z{i}")
-    strip = generate(entry.G, sweep(z, k - 1, SWEEP_FRAMES), labels).numpy()    # (9, 28, 28)
     with c2:
-        strip_png = images.strip_png(strip, scale=4)
+        strip_png = images.z_sweep_png(entry.G, z, k - 1, labels)
         show_png(strip_png, width="stretch",
                  caption=f"z{k} swept from −3σ to +3σ, every other coordinate held where the sliders put it")
     st.download_button("Download strip (PNG)", strip_png, file_name=f"sweep-z{k}.png", mime="image/png",
@@ -236,9 +232,7 @@ def latent_panel(entry: state.ModelEntry) -> None:
 
     if entry.conditional:
         st.subheader("Same z, all ten digits", divider="gray")
-        n = entry.config.num_classes
-        row = generate(entry.G, z.expand(n, -1), torch.arange(n)).numpy()             # (10, 28, 28)
-        show_png(images.strip_png(row, scale=4), width="stretch",
+        show_png(images.z_classes_png(entry.G, z, entry.config.num_classes), width="stretch",
                  caption="z sets the style (slant, thickness); the label sets the class")
 
 
@@ -341,9 +335,9 @@ def timeline_tab(entry: state.ModelEntry) -> None:
         return
     frames = timeline_frames(entry)
     steps = [step for step, _ in frames]
-    st.caption(f"The model's file keeps G as it was at a few moments of its training (step 0, the untrained G, "
-               f"is rebuilt from its seed). Scrub through them: the same noise at every step, so you watch the "
-               f"same digits form.")
+    st.caption("The model's file keeps G as it was at a few moments of its training (step 0, the untrained G, "
+               "is rebuilt from its seed). Scrub through them: the same noise at every step, so you watch the "
+               "same digits form.")
     cfg = entry.config
     key = f"timeline_{entry.key}"
     if st.session_state.get(key) not in steps:

@@ -10,10 +10,14 @@ import io
 import numpy as np
 from PIL import Image
 
-from gan_core.sampling import make_grid, to_png, upscale
+import torch
+
+from gan_core.sampling import generate, make_grid, sweep, to_png, upscale
 
 from .settings import D_COLOR
 
+DIGIT_SCALE = 10   # Explore's digit: 28 px -> 280 px, crisp
+SWEEP_FRAMES = 9   # frames in a "what does dimension k do?" strip
 PAD = 2          # px between tiles, before upscaling
 FILL = 40        # tile gap grey level
 
@@ -58,3 +62,21 @@ def evenly(n_items: int, k: int) -> list[int]:
     if n_items <= k:
         return list(range(n_items))
     return sorted({round(i * (n_items - 1) / (k - 1)) for i in range(k)})
+
+
+# ------------------------------------------------------------------------------------------------
+# What Explore draws for one z: pure functions, so the page and bench/slider_latency.py time the same code
+# ------------------------------------------------------------------------------------------------
+def z_digit_png(G, z: torch.Tensor, labels=None) -> bytes:
+    """G(z) as a large crisp PNG. z: (latent,)"""
+    return digit_png(generate(G, z, labels)[0].numpy(), DIGIT_SCALE)                # (28, 28) -> PNG
+
+
+def z_sweep_png(G, z: torch.Tensor, dim: int, labels=None) -> bytes:
+    """Coordinate `dim` (0-based) of z swept over +-3 sigma, the others held. z: (latent,)"""
+    return strip_png(generate(G, sweep(z, dim, SWEEP_FRAMES), labels).numpy(), scale=4)   # (9, 28, 28)
+
+
+def z_classes_png(G, z: torch.Tensor, num_classes: int) -> bytes:
+    """A conditional G's digits 0..n-1 for the same z: style vs class. z: (latent,)"""
+    return strip_png(generate(G, z.expand(num_classes, -1), torch.arange(num_classes)).numpy(), scale=4)
