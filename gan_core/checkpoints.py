@@ -54,7 +54,7 @@ class Checkpoint:
         return self.info.get("name") or Path(self.source).stem
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: no half-written checkpoint ever appears."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -96,11 +96,11 @@ def save_checkpoint(path: str | os.PathLike, config: GANConfig, G, D=None, info:
     path = Path(path)
     if path.suffix != ".safetensors":
         raise CheckpointError(f"Checkpoints are .safetensors files; got {path.name!r}.")
-    _atomic_write(path, checkpoint_bytes(config, G, D, info, snapshots))
+    atomic_write(path, checkpoint_bytes(config, G, D, info, snapshots))
     return path
 
 
-def _header(data: bytes) -> dict:
+def read_header(data: bytes) -> dict:
     if len(data) < 8:
         raise CheckpointError("The file is too short to be a safetensors checkpoint.")
     # safetensors = 8-byte little-endian header size, then a JSON header "{..."; the size's low byte may be 0x80
@@ -123,7 +123,7 @@ def load_checkpoint_bytes(data: bytes, source: str = "<upload>", max_bytes: int 
     """Validate and load a checkpoint from bytes. Raises CheckpointError with a clear reason."""
     if len(data) > max_bytes:
         raise CheckpointError(f"The file is {len(data) / 1e6:.1f} MB; checkpoints over {max_bytes / 1e6:.0f} MB are refused.")
-    meta = _header(data).get("__metadata__") or {}
+    meta = read_header(data).get("__metadata__") or {}
     if meta.get("format") != FORMAT:
         raise CheckpointError("This safetensors file was not saved by GAN Classroom (no 'gan-classroom/1' metadata), "
                               "so its architecture is unknown.")
@@ -156,18 +156,18 @@ def load_checkpoint_bytes(data: bytes, source: str = "<upload>", max_bytes: int 
     snapshots = []
     for prefix in sorted((p for p in groups if p.startswith("S") and p[1:].isdigit()), key=lambda p: int(p[1:])):
         state = {k.removeprefix("G."): (v.float() if v.is_floating_point() else v) for k, v in groups[prefix].items()}
-        _check_state(G.state_dict(), state, f"snapshot at step {prefix[1:]}")
+        check_state(G.state_dict(), state, f"snapshot at step {prefix[1:]}")
         snapshots.append((int(prefix[1:]), state))
     return Checkpoint(config, G.eval().requires_grad_(False), D, info, snapshots, source)
 
 
 def _load_into(module: torch.nn.Module, state: dict, what: str) -> None:
     expected = module.state_dict()
-    _check_state(expected, state, what)
+    check_state(expected, state, what)
     module.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()})
 
 
-def _check_state(expected: dict, state: dict, what: str) -> None:
+def check_state(expected: dict, state: dict, what: str) -> None:
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     wrong = [f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})" for k, v in expected.items()
@@ -225,7 +225,7 @@ def read_info(path: str | os.PathLike) -> dict:
             raise CheckpointError(f"{path.name} is not a safetensors checkpoint.")
         (n,) = struct.unpack("<Q", head)
         data = head + fh.read(min(n, 16 * 1024 * 1024))
-    meta = _header(data).get("__metadata__") or {}
+    meta = read_header(data).get("__metadata__") or {}
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} was not saved by GAN Classroom.")
     return {"config": json.loads(meta["config"]), "info": json.loads(meta.get("info", "{}"))}

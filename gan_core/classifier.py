@@ -57,8 +57,8 @@ import torch.nn.functional as F
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from .checkpoints import PRETRAINED_DIR, CheckpointError, _atomic_write, _check_state
-from .checkpoints import _header as checkpoint_header
+from .checkpoints import PRETRAINED_DIR, CheckpointError, atomic_write, check_state
+from .checkpoints import read_header as checkpoint_header
 from .data import ImageData
 from .device import device_name, resolve_device
 
@@ -337,7 +337,7 @@ def save_classifier(path: str | os.PathLike, model: DigitClassifier, report: Cla
     if path.suffix != ".safetensors":
         raise ClassifierError(f"Classifiers are saved as .safetensors files; got {path.name!r}.")
     meta = {**(report.to_dict() if report else {}), **(info or {})}
-    _atomic_write(path, classifier_bytes(model, meta))
+    atomic_write(path, classifier_bytes(model, meta))
     return path
 
 
@@ -365,7 +365,7 @@ def load_classifier_bytes(data: bytes, source: str = "<bytes>") -> DigitClassifi
         raise ClassifierError(f"The classifier's weights could not be read (corrupt or truncated file): {exc}") from None
     model = DigitClassifier(cfg)
     try:
-        _check_state(model.state_dict(), tensors, "classifier")
+        check_state(model.state_dict(), tensors, "classifier")
     except CheckpointError as exc:
         raise ClassifierError(str(exc)) from None
     model.load_state_dict({k: v.float() for k, v in tensors.items()})
