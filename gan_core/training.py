@@ -36,7 +36,7 @@ import torch.nn as nn
 
 from .config import GANConfig
 from .data import ImageData, to_pixels, to_unit_range
-from .device import device_name, resolve_device
+from .device import device_name, resolve_device, resolve_precision
 from .losses import LOSS_INFO, d_loss_fn, d_score, g_loss_fn, gradient_penalty
 from .models import build_models, count_parameters
 
@@ -93,6 +93,8 @@ class Trainer:
         self.id = next(_run_ids)
         self.device = resolve_device(device)
         self.device_name = device_name(self.device)
+        self.amp_dtype = resolve_precision(cfg.precision, self.device)   # torch.bfloat16 or None (float32)
+        self.precision = "bf16" if self.amp_dtype is not None else "fp32"
         self.data_description = data.describe()
         d = data.to(self.device)
         self.images, self.labels = d.images, d.labels           # (N, 28, 28) uint8, (N,) int64, on device
@@ -175,9 +177,23 @@ class Trainer:
              if cfg.conditional else None)                                                     # (B,)
         return z, y
 
+    def _autocast(self):
+        """bf16 autocast for the forward passes when the run's precision is bf16, else a no-op."""
+        return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None)
+
     def train_step(self) -> None:
         """k discriminator updates, then one generator update."""
         cfg, G, D = self.cfg, self.G, self.D
+        d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm = self._updates(cfg, G, D)
+        stats = torch.stack([d_loss.detach(), g_loss.detach(), d_score(cfg.loss, real_logits.detach()),
+                             d_score(cfg.loss, fake_logits.detach()), g_norm, d_norm.detach()])   # (6,)
+        self._pending.append(stats)
+        self.step += 1
+
+    def _updates(self, cfg, G, D):
+        """The step's updates. Under bf16 only the forward passes are autocast; logits are cast back to
+        float32, so losses, gradients' accumulation and Adam's state stay float32."""
+        amp = self._autocast
         # (1) Update D: maximise log D(x) + log(1 - D(G(z)))  (minimise L_D of the chosen loss)
         D.requires_grad_(True)
         for i in range(cfg.d_steps):
@@ -187,13 +203,15 @@ class Trainer:
             last = i == cfg.d_steps - 1
             # The last D step's fakes are made with G's graph kept, and reused for G's update below (as in
             # the PyTorch DCGAN example): one G forward pass per step saved, G's costliest part.
-            with torch.set_grad_enabled(last):
+            with torch.set_grad_enabled(last), amp():
                 fake = G(z, y_fake)                                                 # (B, 1, 28, 28)
-            real_logits = D(x, y)                                                   # (B,)
-            fake_logits = D(fake.detach(), y_fake)                                  # (B,)
+            with amp():
+                real_logits = D(x, y).float()                                       # (B,)
+                fake_logits = D(fake.detach(), y_fake).float()                      # (B,)
             d_loss = d_loss_fn(cfg.loss, real_logits, fake_logits, cfg.label_smoothing)
             if cfg.loss == "wgan-gp":
-                d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, x, fake, y, self.rng)
+                with amp():
+                    d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, x, fake, y, self.rng).float()
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             d_norm = _total_norm(D.parameters())
@@ -203,7 +221,8 @@ class Trainer:
         # (2) Update G: maximise log D(G(z))  (minimise L_G of the chosen loss); D is frozen meanwhile,
         # so no gradient is computed for D's weights. The fakes are the last D step's, scored by the updated D.
         D.requires_grad_(False)
-        fake_logits = D(fake, y_fake)                                                # (B,)
+        with amp():
+            fake_logits = D(fake, y_fake).float()                                    # (B,)
         g_loss = g_loss_fn(cfg.loss, fake_logits)
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
@@ -213,10 +232,7 @@ class Trainer:
         self.opt_g.step()
         if self.G_ema is not None:
             self._update_ema()
-        stats = torch.stack([d_loss.detach(), g_loss.detach(), d_score(cfg.loss, real_logits.detach()),
-                             d_score(cfg.loss, fake_logits.detach()), g_norm, d_norm.detach()])   # (6,)
-        self._pending.append(stats)
-        self.step += 1
+        return d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -422,6 +438,6 @@ class Trainer:
     def summary(self) -> dict:
         last = self.history[-1] if self.history else None
         return {"id": self.id, "status": self.status, "message": self.message, "step": self.step,
-                "elapsed": round(self.elapsed, 2), "device": self.device_name, "params": self.param_counts,
+                "elapsed": round(self.elapsed, 2), "device": self.device_name, "precision": self.precision, "params": self.param_counts,
                 "data": self.data_description, "preset": self.cfg.preset,
                 "last": last.to_dict() if last else None}

@@ -211,7 +211,8 @@ def _status_row(run: state.RunHandle) -> None:
     label, colour = STATUS_BADGE[status]
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         st.badge(label, color=colour, icon=":material/circle:" if status == "running" else None)
-        st.badge(t.device_name, color="gray", icon=":material/memory:", help="Where this run trains")
+        st.badge(f"{t.device_name} · {t.precision}", color="gray", icon=":material/memory:",
+                 help="Where this run trains, and its arithmetic: bf16 where the chip has bfloat16 units, else fp32")
         st.badge(t.cfg.preset or "custom", color="violet", icon=":material/tune:")
     last = t.history[-1] if t.history else None
     if not run.active:
