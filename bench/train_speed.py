@@ -7,7 +7,11 @@ Adam(2e-4, beta1 0.5). Our trainer runs the same G and D (same config) from its 
 tensor. The two run alternately in one process, several rounds, so the ratio holds on a noisy
 machine.
 
-    python bench/train_speed.py [--seconds 15] [--rounds 3] [--device cpu] [--preset dcgan] [--data-dir DIR] [--record]
+    python bench/train_speed.py [--seconds 15] [--rounds 3] [--device cpu] [--preset dcgan] [--precision auto]
+                                 [--data-dir DIR] [--record]
+
+Our trainer keeps its own optimisations (bf16 autocast where the chip has bf16 units, EMA if the preset has it);
+the textbook loop is float32, as the examples are.
 """
 
 from __future__ import annotations
@@ -93,9 +97,9 @@ def textbook_images_per_s(cfg, data, device, seconds: float) -> float:
     return n_images / elapsed
 
 
-def trainer_images_per_s(cfg, data, device, seconds: float) -> float:
+def trainer_images_per_s(cfg, data, device, seconds: float) -> tuple[float, str]:
     t = Trainer(cfg.replace(max_seconds=seconds, max_steps=0), data, device).run()
-    return t.step * cfg.batch_size * cfg.d_steps / t.elapsed
+    return t.step * cfg.batch_size * cfg.d_steps / t.elapsed, t.precision
 
 
 def main() -> None:
@@ -105,21 +109,25 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--preset", default="dcgan")
     ap.add_argument("--data-dir", default=None, help="folder with MNIST IDX files (default: gan_core's sources)")
+    ap.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
+                    help="the trainer's arithmetic (the textbook loop is always float32, as the examples are)")
     ap.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
     args = ap.parse_args()
     device = resolve_device(args.device)
     data = load_dataset("mnist", data_dir=args.data_dir)
-    cfg = preset_config(args.preset, loss="non-saturating", d_steps=1)   # identical model and loss for both
+    cfg = preset_config(args.preset, loss="non-saturating", d_steps=1,   # identical model and loss for both
+                        precision=args.precision)
     ours, book = [], []
     for r in range(args.rounds):
         book.append(textbook_images_per_s(cfg, data, device, args.seconds))
-        ours.append(trainer_images_per_s(cfg, data, device, args.seconds))
+        ips, precision = trainer_images_per_s(cfg, data, device, args.seconds)
+        ours.append(ips)
         print(f"round {r + 1}: textbook {book[-1]:8.0f} img/s   gan_core {ours[-1]:8.0f} img/s   "
               f"ratio {ours[-1] / book[-1]:.2f}x", flush=True)
     ratio = statistics.median(o / b for o, b in zip(ours, book))
     env = environment(device)
     summary = (f"preset `{args.preset}` ({cfg.arch}, G width {cfg.g_width}, batch {cfg.batch_size}): "
-               f"gan_core {statistics.median(ours):.0f} img/s vs textbook {statistics.median(book):.0f} img/s, "
+               f"gan_core ({precision}) {statistics.median(ours):.0f} img/s vs textbook (fp32) {statistics.median(book):.0f} img/s, "
                f"median ratio **{ratio:.2f}x** ({args.rounds} alternating rounds of {args.seconds:g} s)")
     print(summary)
     if args.record:
