@@ -52,7 +52,7 @@ function ganBuild(root, S, data) {
   S.canvas = canvas;
   S.ctx = canvas.getContext("2d");
   S.image = S.ctx.createImageData(w, h);
-  S.fps = ganEl("div", "gan-scrub-fps", left, "frames/s: move a slider");
+  S.fps = ganEl("div", "gan-scrub-fps", left, "Drag a slider: frames/s show here");
   ganEl("div", "gan-scrub-caption", left, data.caption || "");
   const right = ganEl("div", "gan-scrub-controls", wrap);
   S.labelButtons = [];
@@ -142,7 +142,8 @@ function ganPaint(S) {
     const recent = S.frames.filter((f) => f.at > t1 - 1000);
     const ms = recent.reduce((a, f) => a + f.compute, 0) / recent.length;
     const fps = recent.length > 1 ? (recent.length - 1) * 1000 / (recent[recent.length - 1].at - recent[0].at) : 0;
-    S.fps.textContent = `${fps ? fps.toFixed(0) : "–"} frames/s · G(z) + paint ${ms.toFixed(1)} ms per frame, in your browser`;
+    S.fps.textContent = `G(z) + paint: ${ms.toFixed(1)} ms a frame (room for ${Math.floor(1000 / Math.max(ms, 0.1))} frames/s)`
+      + ` · drawing ${fps ? fps.toFixed(0) : "–"} frames/s`;
   }
 }
 

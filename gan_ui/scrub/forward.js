@@ -36,38 +36,54 @@ function ganLinear(op, W, b) {
 
 // Transposed convolution as a scatter: every input value v = x[ic, iy, ix] adds v * W[ic, oc, ky, kx]
 // to out[oc, iy*s - p + ky, ix*s - p + kx]. Zero inputs (half of them after a ReLU) are skipped.
-function ganConvTranspose(op, W, b) {
+// For speed the innermost loop runs over the output channels, contiguous in both the weights
+// (re-ordered once to [ic][ky][kx][oc]) and the output, which is therefore written channels-last
+// (HWC). The input is read through strides, so it may be CHW (after a reshape) or HWC (after
+// another transposed convolution).
+function ganConvTranspose(op, W, b, inLayout) {
   const IC = op.in_ch, OC = op.out_ch, KH = op.kernel[0], KW = op.kernel[1];
   const SH = op.stride[0], SW = op.stride[1], PH = op.padding[0], PW = op.padding[1];
   const IH = op.in_hw[0], IW = op.in_hw[1], OH = op.out_hw[0], OW = op.out_hw[1];
-  const OHW = OH * OW, KK = KH * KW;
+  const KK = KH * KW;
+  const Ws = new Float64Array(W.length);                 // [ic][ky][kx][oc], as doubles: no conversions in the hot loop
+  for (let ic = 0; ic < IC; ic++)
+    for (let oc = 0; oc < OC; oc++)
+      for (let k = 0; k < KK; k++) Ws[(ic * KK + k) * OC + oc] = W[(ic * OC + oc) * KK + k];
+  const [sC, sY, sX] = inLayout === "hwc" ? [1, IW * IC, IC] : [IH * IW, IW, 1];
+  const n = OC * OH * OW;
   return (x, y) => {
-    for (let oc = 0; oc < OC; oc++) y.fill(b[oc], oc * OHW, (oc + 1) * OHW);
-    for (let ic = 0; ic < IC; ic++) {
-      for (let iy = 0; iy < IH; iy++) {
-        const oy0 = iy * SH - PH;
-        for (let ix = 0; ix < IW; ix++) {
-          const v = x[(ic * IH + iy) * IW + ix];
+    for (let i = 0; i < n; i += OC) for (let oc = 0; oc < OC; oc++) y[i + oc] = b[oc];
+    for (let iy = 0; iy < IH; iy++) {
+      const oy0 = iy * SH - PH;
+      for (let ix = 0; ix < IW; ix++) {
+        const ox0 = ix * SW - PW;
+        const xb = iy * sY + ix * sX;
+        for (let ic = 0; ic < IC; ic++) {
+          const v = x[xb + ic * sC];
           if (v === 0) continue;
-          const ox0 = ix * SW - PW;
-          let wb = ic * OC * KK;
-          for (let oc = 0; oc < OC; oc++, wb += KK) {
-            const ob = oc * OHW;
-            for (let ky = 0; ky < KH; ky++) {
-              const oy = oy0 + ky;
-              if (oy < 0 || oy >= OH) continue;
-              const row = ob + oy * OW, wr = wb + ky * KW;
-              for (let kx = 0; kx < KW; kx++) {
-                const ox = ox0 + kx;
-                if (ox < 0 || ox >= OW) continue;
-                y[row + ox] += v * W[wr + kx];
-              }
+          for (let ky = 0; ky < KH; ky++) {
+            const oy = oy0 + ky;
+            if (oy < 0 || oy >= OH) continue;
+            for (let kx = 0; kx < KW; kx++) {
+              const ox = ox0 + kx;
+              if (ox < 0 || ox >= OW) continue;
+              const ob = (oy * OW + ox) * OC;
+              const wb = (ic * KK + ky * KW + kx) * OC;
+              for (let oc = 0; oc < OC; oc++) y[ob + oc] += v * Ws[wb + oc];
             }
           }
         }
       }
     }
-    return OC * OHW;
+    return n;
+  };
+}
+
+// Channels-last (H, W, C) back to channels-first (C, H, W), for whatever reads the layout.
+function ganToCHW(C, HW) {
+  return (x, y) => {
+    for (let c = 0; c < C; c++) for (let p = 0; p < HW; p++) y[c * HW + p] = x[p * C + c];
+    return C * HW;
   };
 }
 
@@ -81,6 +97,12 @@ function ganCompile(program) {
   let maxSize = size;
   let embed = null;                        // the conditional input: [z, E[y]]
   const steps = [];                        // in-place ops: (x, n) => void; buffer ops: (x, y) => n
+  let layout = "chw";                      // how the current values are ordered: "chw", or "hwc" after a conv
+  let channels = 1, pixels = size;
+  const toCHW = () => {
+    if (layout === "hwc" && channels > 1) steps.push({ kind: "map", fn: ganToCHW(channels, pixels) });
+    layout = "chw";
+  };
   for (const op of program.ops) {
     switch (op.op) {
       case "embed_concat":
@@ -89,21 +111,29 @@ function ganCompile(program) {
         break;
       case "linear":
         if (op.in !== size) throw new Error(`linear expects ${op.in} inputs, gets ${size}`);
+        toCHW();
         steps.push({ kind: "map", fn: ganLinear(op, T[op.weight], T[op.bias]) });
         size = op.out;
         break;
       case "conv_transpose2d": {
         const n = op.in_ch * op.in_hw[0] * op.in_hw[1];
         if (n !== size) throw new Error(`conv_transpose2d expects ${n} inputs, gets ${size}`);
-        steps.push({ kind: "map", fn: ganConvTranspose(op, T[op.weight], T[op.bias]) });
+        steps.push({ kind: "map", fn: ganConvTranspose(op, T[op.weight], T[op.bias], layout) });
         size = op.out_ch * op.out_hw[0] * op.out_hw[1];
+        layout = "hwc"; channels = op.out_ch; pixels = op.out_hw[0] * op.out_hw[1];
         break;
       }
       case "affine": {
         const s = T[op.scale], t = T[op.shift], C = op.channels, per = size / C;
-        steps.push({ kind: "inplace", fn: (x, n) => {
-          for (let c = 0, i = 0; c < C; c++) for (let j = 0; j < per; j++, i++) x[i] = x[i] * s[c] + t[c];
-        } });
+        if (layout === "hwc") {
+          steps.push({ kind: "inplace", fn: (x, n) => {
+            for (let i = 0; i < n; i += C) for (let c = 0; c < C; c++) x[i + c] = x[i + c] * s[c] + t[c];
+          } });
+        } else {
+          steps.push({ kind: "inplace", fn: (x, n) => {
+            for (let c = 0, i = 0; c < C; c++) for (let j = 0; j < per; j++, i++) x[i] = x[i] * s[c] + t[c];
+          } });
+        }
         break;
       }
       case "relu":
@@ -121,12 +151,14 @@ function ganCompile(program) {
         steps.push({ kind: "inplace", fn: (x, n) => { for (let i = 0; i < n; i++) x[i] = 1 / (1 + Math.exp(-x[i])); } });
         break;
       case "reshape":
-        break;                              // (C, H, W) is only how the next op reads the same numbers
+        toCHW();                            // a reshape reads the numbers in PyTorch's (C, H, W) order
+        break;
       default:
         throw new Error(`unknown op "${op.op}"`);
     }
     maxSize = Math.max(maxSize, size);
   }
+  toCHW();
   const bufs = [new Float64Array(maxSize), new Float64Array(maxSize)];
   const outShape = program.output_shape;
   const outSize = outShape.reduce((a, b) => a * b, 1);
