@@ -123,3 +123,34 @@ def test_scrub_mode_repaints_in_the_browser_and_the_server_follows(streamlit_ser
     assert code.strip().startswith("[") and f"{held_z1:.2f}".rstrip("0").rstrip(".") in code.split(",")[0]
     assert page.locator('[data-testid="stException"]').count() == 0
     ctx.close()
+
+
+MOUNT_JS = """async ([js, data]) => {
+    const mod = await import(URL.createObjectURL(new Blob([js], {type: 'text/javascript'})));
+    const host = document.createElement('div'); document.body.appendChild(host);
+    const triggers = [];
+    mod.default({data, parentElement: host, setTriggerValue: (k, v) => triggers.push([k, v])});
+    for (let i = 0; i < 500; i++) {
+        const root = host.querySelector('.gan-scrub');
+        if (root && root.dataset.state !== 'loading') return {state: root.dataset.state, text: root.innerText, triggers};
+        await new Promise(r => setTimeout(r, 20));
+    }
+    return {state: 'timeout', triggers};
+}"""
+
+
+@pytest.mark.parametrize("src, program, why", [
+    ("app/static/scrub/no-such-program.json", None, ""),                  # cannot be fetched
+    (None, '{"format": "something-else", "version": 1}', "not a GAN Classroom program"),
+    (None, '{"format": "gan-classroom-program", "version": 1, "latent_dim": 4, "conditional": false, '
+           '"output_shape": [1, 28, 28], "tensors": [], "ops": [{"op": "softplus"}]}', 'unknown op "softplus"'),
+], ids=["missing", "foreign", "unknown-op"])
+def test_component_reports_a_program_it_cannot_run(js_page, src, program, why):
+    """The component says why and sends the "failed" trigger, which makes Explore fall back to the
+    server sliders (gan_ui/scrub: FAILED_KEY)."""
+    js = FORWARD_JS.read_text() + "\n" + (ROOT / "gan_ui" / "scrub" / "component.js").read_text()
+    data = {"digest": f"bad-{why}", "src": src, "program": program, "z": [0.0] * 4,
+            "label": None, "visible": 8, "range": 3.0, "step": 0.01, "scale": 8, "caption": ""}
+    out = js_page.evaluate(MOUNT_JS, [js, data])
+    assert out["state"] == "failed" and "could not start" in out["text"] and why in out["text"]
+    assert out["triggers"] and out["triggers"][0][0] == "failed" and out["triggers"][0][1]["digest"] == f"bad-{why}"

@@ -17,9 +17,10 @@ function ganLoadProgram(data) {
     if (data.program) {
       p = Promise.resolve().then(() => ganCompile(JSON.parse(data.program)));
     } else {
-      const base = window.location.origin + window.location.pathname.replace(/[^/]*$/, "");
-      const url = new URL(data.src, base).href;
-      p = fetch(url).then((r) => {
+      p = Promise.resolve().then(() => {     // inside the promise: a bad URL is a failure like any other
+        const base = window.location.origin + window.location.pathname.replace(/[^/]*$/, "");
+        return fetch(new URL(data.src, base).href);
+      }).then((r) => {
         if (!r.ok) throw new Error(`could not load ${data.src} (HTTP ${r.status})`);
         return r.json();
       }).then(ganCompile);
