@@ -109,9 +109,11 @@ def available() -> str | None:
     return None
 
 
-def _on_release(on_release: Callable[[list[float], int | None], None], conditional: bool) -> None:
+def _on_release(on_release: Callable[[list[float], int | None], None], conditional: bool, digest: str) -> None:
     value = (st.session_state.get(COMPONENT_KEY) or {}).get("release")
     if not isinstance(value, dict) or not isinstance(value.get("z"), list):
+        return
+    if value.get("digest") != digest:          # a release from the model shown before a switch: not this z
         return
     try:
         z = [float(v) for v in value["z"]]
@@ -148,6 +150,6 @@ def scrub_panel(G: torch.nn.Module, z: list[float], label: int | None,
             "caption": "G(z) computed by your browser as you drag; the server's copy follows when you let go."}
     with st.container(key="scrub_box"):
         _component()(key=COMPONENT_KEY, data=data, width="stretch", height="content",
-                     on_release_change=functools.partial(_on_release, on_release, conditional),
+                     on_release_change=functools.partial(_on_release, on_release, conditional, ex.digest),
                      on_failed_change=_on_failed)
     return None
