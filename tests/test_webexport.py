@@ -25,17 +25,14 @@ def run_program(program: dict, z: np.ndarray, label: int | None = None) -> np.nd
     """Reference interpreter: one sample z (latent,), float64 throughout. Returns output_shape values."""
     T = [decode_array(t).astype(np.float64) for t in program["tensors"]]
     x = np.asarray(z, dtype=np.float64).ravel()
-    shape = (x.size,)
     for op in program["ops"]:
         kind = op["op"]
         if kind == "embed_concat":
             x = np.concatenate([x, T[op["table"]][label]])
-            shape = (x.size,)
         elif kind == "linear":
             x = T[op["weight"]] @ x.ravel() + T[op["bias"]]
-            shape = (x.size,)
         elif kind == "reshape":
-            shape = tuple(op["shape"])
+            pass                                   # values stay in (C, H, W) order: nothing to do
         elif kind == "affine":
             c = op["channels"]
             x = (x.reshape(c, -1) * T[op["scale"]][:, None] + T[op["shift"]][:, None]).ravel()
@@ -59,7 +56,6 @@ def run_program(program: dict, z: np.ndarray, label: int | None = None) -> np.nd
                 for ix in range(iw):
                     full[:, iy * sh:iy * sh + kh, ix * sw:ix * sw + kw] += np.einsum("i,iokl->okl", xin[:, iy, ix], W)
             x = (full[:, ph:ph + oh, pw:pw + ow] + T[op["bias"]][:, None, None]).ravel()
-            shape = (oc, oh, ow)
         else:
             raise AssertionError(f"unknown op {kind}")
     return x.reshape(program["output_shape"])
