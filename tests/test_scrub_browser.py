@@ -169,3 +169,28 @@ def test_component_reports_a_program_it_cannot_run(js_page, src, program, why):
     out = js_page.evaluate(MOUNT_JS, [js, data])
     assert out["state"] == "failed" and "could not start" in out["text"] and why in out["text"]
     assert out["triggers"] and out["triggers"][0][0] == "failed" and out["triggers"][0][1]["digest"] == f"bad-{why}"
+
+
+@pytest.mark.slow
+def test_scrub_mode_digit_picker_of_the_conditional_model(streamlit_server, browser):  # noqa: F811
+    """cdcgan: picking a digit in the component redraws at once, and the server's digit picker and digit follow."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 1000})
+    page = ctx.new_page()
+    page.goto(streamlit_server.url)
+    wait_idle(page, SERVER_DIGIT, timeout=120)
+    page.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option").filter(has_text="cdcgan").first.click()
+    wait_idle(page)
+    page.get_by_text("Scrub mode (runs in your browser)").click()
+    page.wait_for_selector('.gan-scrub[data-state="ready"] .gan-scrub-label', timeout=60_000)
+    wait_idle(page)
+    assert page.locator(".gan-scrub-label").count() == 10
+    before_canvas, before_server = canvas_digit(page), server_digit(page)
+    assert np.abs(before_canvas - before_server).max() <= 1
+    page.locator(".gan-scrub-label").nth(7).click()
+    assert np.abs(canvas_digit(page) - before_canvas).max() > 50          # drawn in the browser, same frame or next
+    wait_for(lambda: server_digit_changed(page, before_server), 60, what="the server's digit to follow the label")
+    wait_idle(page)
+    assert np.abs(server_digit(page) - canvas_digit(page)).max() <= 1     # the server now draws a 7 for this z too
+    assert page.locator('[data-testid="stException"]').count() == 0
+    ctx.close()
