@@ -194,3 +194,18 @@ def test_scrub_mode_digit_picker_of_the_conditional_model(streamlit_server, brow
     assert np.abs(server_digit(page) - canvas_digit(page)).max() <= 1     # the server now draws a 7 for this z too
     assert page.locator('[data-testid="stException"]').count() == 0
     ctx.close()
+
+
+@pytest.mark.parametrize("fold", [True, False])
+def test_forward_js_is_generic_over_conv_shapes(js_page, fold):
+    """Other kernels, strides, paddings, channel counts and non-square maps than the project's DCGAN,
+    with BatchNorm left as an affine op after a conv (channels-last in the JS) when not folded."""
+    from test_webexport import odd_conv_g
+
+    G = odd_conv_g()
+    zs = np.random.default_rng(3).standard_normal((3, 5)).astype(np.float32)
+    got = np.array(js_page.evaluate(RUN_JS, [program_json(export_program(G, fold_batchnorm=fold)), zs.tolist(),
+                                             [None] * 3]))
+    with torch.no_grad():
+        want = G(torch.from_numpy(zs)).reshape(3, -1).numpy()
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=0)

@@ -179,3 +179,41 @@ class _Branchy(nn.Module):
 def test_non_chain_graph_is_a_clear_error():
     with pytest.raises(ExportError, match="chain of layers"):
         export_program(_Branchy().eval())
+
+
+class OddConvG(nn.Module):
+    """Generator-shaped, with transposed convolutions unlike the project's (kernel 5/3, stride 3/1,
+    padding 2/0, non-square maps, BatchNorm after a conv): the exporter and interpreters must not
+    assume the DCGAN's 4/2/1."""
+
+    latent_dim = 5
+    conditional = False
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(5, 3 * 4 * 6)
+        self.up1 = nn.ConvTranspose2d(3, 4, 5, stride=3, padding=2)        # (4, 6) -> (10, 16)
+        self.bn1 = nn.BatchNorm2d(4)
+        self.up2 = nn.ConvTranspose2d(4, 2, 3, stride=1, padding=0, bias=False)   # (10, 16) -> (12, 18)
+
+    def forward(self, z, y=None):
+        h = self.fc(z).view(-1, 3, 4, 6)
+        h = nn.functional.leaky_relu(self.bn1(self.up1(h)), 0.1)
+        return torch.sigmoid(self.up2(h))
+
+
+def odd_conv_g() -> OddConvG:
+    torch.manual_seed(0)
+    G = OddConvG()
+    randomise_batchnorm(G, seed=4)
+    return G.eval()
+
+
+@pytest.mark.parametrize("fold", [True, False])
+def test_program_is_generic_over_conv_shapes(fold):
+    G = odd_conv_g()
+    program = export_program(G, fold_batchnorm=fold)
+    assert program["output_shape"] == [2, 12, 18]
+    assert ("affine" in [op["op"] for op in program["ops"]]) == (not fold)
+    z = np.random.default_rng(2).standard_normal(5)
+    np.testing.assert_allclose(run_program(program, z), torch_out(G, z, None), atol=2e-5, rtol=0)

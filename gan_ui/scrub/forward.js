@@ -34,48 +34,71 @@ function ganLinear(op, W, b) {
   };
 }
 
-// Transposed convolution as a scatter: every input value v = x[ic, iy, ix] adds v * W[ic, oc, ky, kx]
-// to out[oc, iy*s - p + ky, ix*s - p + kx]. Zero inputs (half of them after a ReLU) are skipped.
-// For speed the innermost loop runs over the output channels, contiguous in both the weights
-// (re-ordered once to [ic][ky][kx][oc]) and the output, which is therefore written channels-last
-// (HWC). The input is read through strides, so it may be CHW (after a reshape) or HWC (after
-// another transposed convolution).
+// Transposed convolution. By definition every input value v = x[ic, iy, ix] adds v * W[ic, oc, ky, kx]
+// to out[oc, iy*s - p + ky, ix*s - p + kx]. Computed the other way round (a gather), so that each
+// output value is summed in a register and written once:
+//
+//   out[oy, ox, oc] = b[oc] + sum over taps (ky, kx) that reach (oy, ox) from an input pixel (iy, ix)
+//                            of  sum over ic  x[ic, iy, ix] * W[ic, oc, ky, kx]
+//
+// The taps of every output pixel are listed once at compile time. Each call first lists every
+// input pixel's non-zero channels (after a ReLU about half are zero), so the inner sum skips them.
+// Weights are re-ordered once to [ky][kx][oc][ic], contiguous in the inner sum. The output is written
+// channels-last (HWC); the input is read through strides, so it may be CHW (after a reshape) or HWC
+// (after another transposed convolution).
 function ganConvTranspose(op, W, b, inLayout) {
   const IC = op.in_ch, OC = op.out_ch, KH = op.kernel[0], KW = op.kernel[1];
   const SH = op.stride[0], SW = op.stride[1], PH = op.padding[0], PW = op.padding[1];
   const IH = op.in_hw[0], IW = op.in_hw[1], OH = op.out_hw[0], OW = op.out_hw[1];
-  const KK = KH * KW;
-  const Ws = new Float64Array(W.length);                 // [ic][ky][kx][oc], as doubles: no conversions in the hot loop
+  const KK = KH * KW, IP = IH * IW, OP = OH * OW;
+  const Wg = new Float64Array(W.length);                          // doubles: no conversions in the hot loop
   for (let ic = 0; ic < IC; ic++)
     for (let oc = 0; oc < OC; oc++)
-      for (let k = 0; k < KK; k++) Ws[(ic * KK + k) * OC + oc] = W[(ic * OC + oc) * KK + k];
-  const [sC, sY, sX] = inLayout === "hwc" ? [1, IW * IC, IC] : [IH * IW, IW, 1];
-  const n = OC * OH * OW;
-  return (x, y) => {
-    for (let i = 0; i < n; i += OC) for (let oc = 0; oc < OC; oc++) y[i + oc] = b[oc];
-    for (let iy = 0; iy < IH; iy++) {
-      const oy0 = iy * SH - PH;
-      for (let ix = 0; ix < IW; ix++) {
-        const ox0 = ix * SW - PW;
-        const xb = iy * sY + ix * sX;
-        for (let ic = 0; ic < IC; ic++) {
-          const v = x[xb + ic * sC];
-          if (v === 0) continue;
-          for (let ky = 0; ky < KH; ky++) {
-            const oy = oy0 + ky;
-            if (oy < 0 || oy >= OH) continue;
-            for (let kx = 0; kx < KW; kx++) {
-              const ox = ox0 + kx;
-              if (ox < 0 || ox >= OW) continue;
-              const ob = (oy * OW + ox) * OC;
-              const wb = (ic * KK + ky * KW + kx) * OC;
-              for (let oc = 0; oc < OC; oc++) y[ob + oc] += v * Ws[wb + oc];
-            }
-          }
+      for (let k = 0; k < KK; k++) Wg[(k * OC + oc) * IC + ic] = W[(ic * OC + oc) * KK + k];
+  const [sC, sY, sX] = inLayout === "hwc" ? [1, IW * IC, IC] : [IP, IW, 1];
+  const first = new Int32Array(OP + 1), taps = [], pixels = [];  // output pixel q: taps first[q] .. first[q+1]
+  for (let oy = 0; oy < OH; oy++) {
+    for (let ox = 0; ox < OW; ox++) {
+      first[oy * OW + ox] = taps.length;
+      for (let ky = 0; ky < KH; ky++) {
+        const ty = oy + PH - ky, iy = ty / SH;
+        if (ty % SH !== 0 || iy < 0 || iy >= IH) continue;
+        for (let kx = 0; kx < KW; kx++) {
+          const tx = ox + PW - kx, ix = tx / SW;
+          if (tx % SW !== 0 || ix < 0 || ix >= IW) continue;
+          taps.push(ky * KW + kx);
+          pixels.push(iy * IW + ix);
         }
       }
     }
-    return n;
+  }
+  first[OP] = taps.length;
+  const TAP = Int32Array.from(taps), PIX = Int32Array.from(pixels);
+  const nzIdx = new Int32Array(IP * IC), nzVal = new Float64Array(IP * IC), nzCount = new Int32Array(IP);
+  return (x, y) => {
+    for (let p = 0; p < IP; p++) {                                  // each input pixel's non-zero channels
+      const iy = (p / IW) | 0, xb = iy * sY + (p - iy * IW) * sX, base = p * IC;
+      let c = 0;
+      for (let ic = 0; ic < IC; ic++) {
+        const v = x[xb + ic * sC];
+        if (v !== 0) { nzIdx[base + c] = ic; nzVal[base + c] = v; c++; }
+      }
+      nzCount[p] = c;
+    }
+    for (let q = 0; q < OP; q++) {
+      const ob = q * OC;
+      for (let oc = 0; oc < OC; oc++) y[ob + oc] = b[oc];
+      for (let t = first[q]; t < first[q + 1]; t++) {
+        const p = PIX[t], cnt = nzCount[p], nb = p * IC;
+        let wb = TAP[t] * OC * IC;
+        for (let oc = 0; oc < OC; oc++, wb += IC) {
+          let acc = 0;
+          for (let j = 0; j < cnt; j++) acc += nzVal[nb + j] * Wg[wb + nzIdx[nb + j]];
+          y[ob + oc] += acc;
+        }
+      }
+    }
+    return OC * OP;
   };
 }
 
