@@ -13,6 +13,7 @@ One concept per module:
     classifier   a small digit CNN trained once on real MNIST: the feature space of the metrics
     metrics      Fréchet distance (with its real-vs-real floor), classifier IS, class histogram, memorization;
                  QualityMonitor: the same, live, on a training run
+    webexport    a generator as a JSON program (ops + float32 weights) that a browser can run: scrub mode
 
 It never imports a UI toolkit: front ends read the trainer's records and snapshots.
 """
@@ -31,6 +32,7 @@ from .classifier import (ClassifierError, DigitClassifier, default_classifier, l
                          train_classifier)
 from .metrics import (Evaluation, QualityMonitor, QuickQuality, evaluate_generator, format_evaluation,
                       frechet_distance, get_reference, inception_score, quick_quality)
+from .webexport import ExportError, export_program
 
 __all__ = [
     "Checkpoint", "CheckpointError", "checkpoint_bytes", "list_pretrained", "load_checkpoint",
@@ -47,4 +49,5 @@ __all__ = [
     "train_classifier",
     "Evaluation", "QualityMonitor", "QuickQuality", "evaluate_generator", "format_evaluation", "frechet_distance",
     "get_reference", "inception_score", "quick_quality",
+    "ExportError", "export_program",
 ]

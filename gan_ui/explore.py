@@ -18,7 +18,7 @@ import torch
 from gan_core import CheckpointError, generate, interpolate
 from gan_core.sampling import LATENT_RANGE
 
-from . import images, state
+from . import images, scrub, state
 from .layout import page_link, show_png
 from .latent import format_z, parse_z
 
@@ -78,6 +78,14 @@ def _on_paste(dim: int) -> None:
         return
     set_z(values)
     st.session_state["z_paste_msg"] = ("ok", "Pasted z applied.")
+
+
+def _on_scrub_release(z: list[float], label: int | None) -> None:
+    """Scrub mode let go of a slider (or picked a digit): the server's z and digit follow the browser's."""
+    set_z(z)
+    if label is not None:
+        st.session_state[LABEL_KEY] = label
+    st.session_state.pop("z_paste_msg", None)
 
 
 def _label() -> int:
@@ -203,10 +211,21 @@ def latent_panel(entry: state.ModelEntry) -> None:
             msg = st.session_state.get("z_paste_msg")
             if msg:
                 (st.error if msg[0] == "error" else st.success)(msg[1])
-        _slider_grid(range(min(dim, VISIBLE_DIMS)))
-        if dim > VISIBLE_DIMS:
-            with st.expander(f"More dimensions ({dim - VISIBLE_DIMS} more)"):
-                _slider_grid(range(VISIBLE_DIMS, dim), ncols=4)
+        scrub_off = True
+        if st.toggle("Scrub mode (runs in your browser)", key="scrub_mode",
+                     help="G runs inside your browser, so dragging a slider redraws the digit at once, with no "
+                          "trip to the server. When you let go, the server's z and digit follow."):
+            why = scrub.scrub_panel(entry.G, current_z(dim).tolist(), _labels_for(entry), _on_scrub_release,
+                                    visible=VISIBLE_DIMS)
+            scrub_off = why is not None
+            if why:
+                st.info(f"Scrub mode is unavailable: {why}. The server sliders below work as usual.",
+                        icon=":material/info:")
+        if scrub_off:
+            _slider_grid(range(min(dim, VISIBLE_DIMS)))
+            if dim > VISIBLE_DIMS:
+                with st.expander(f"More dimensions ({dim - VISIBLE_DIMS} more)"):
+                    _slider_grid(range(VISIBLE_DIMS, dim), ncols=4)
     z = current_z(dim)
     labels = _labels_for(entry)
     with right:

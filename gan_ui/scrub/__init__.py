@@ -1,0 +1,155 @@
+"""Scrub mode: the latent sliders redraw the digit in the browser, at the speed of a drag.
+
+Explore's server sliders cost a round trip per move (the browser sends the value, Streamlit reruns
+the fragment, G runs, a PNG comes back: ~0.2 s in Chromium, see BENCHMARKS.md). Scrub mode moves the
+forward pass into the page instead:
+
+1. gan_core.webexport turns G into a small program (ops + float32 weights), once per model
+   (cached on the G module, so a shipped model is exported once per server process).
+2. The program is served as a static file (static/scrub/<digest>.json, when Streamlit's static
+   serving is on, as in this app's config) or else sent inline; the page fetches it once per digest.
+3. forward.js runs it on every slider `input` event (once per animation frame) and paints a
+   28x28 canvas, scaled with crisp pixels. No server round trip while dragging.
+4. On release (`change`) the component sends {z, label} back as the trigger "release"; the
+   caller's `on_release(z, label)` stores it, so the server-side sliders and digit follow.
+
+Fallbacks, each with a note: G that webexport cannot express (ExportError), a browser that cannot
+load or run the program (the trigger "failed"), and AppTest (no browser runs components' JS).
+The JS lives beside this file: forward.js (the interpreter, no Streamlit), component.js (the
+Streamlit glue), scrub.css.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import streamlit as st
+import torch
+
+from gan_core.sampling import LATENT_RANGE
+from gan_core.webexport import ExportError, export_program, program_digest, program_json
+
+from .. import live_chart
+
+log = logging.getLogger("gan_ui")
+
+HERE = Path(__file__).resolve().parent
+FORWARD_JS = HERE / "forward.js"
+COMPONENT_JS = HERE / "component.js"
+CSS = HERE / "scrub.css"
+STATIC_SUBDIR = "scrub"                  # static/scrub/<digest>.json
+COMPONENT_KEY = "explore_scrub"
+FAILED_KEY = "scrub_failed"              # session state: {digest: message} from the browser
+SCRUB_STEP = 0.01                        # finer than the server sliders' 0.05: a drag is smooth, and z keeps 2 decimals
+CANVAS_SCALE = 8                         # 28 px -> 224 px on screen
+
+
+@dataclass(frozen=True)
+class Exported:
+    """A generator's program as JSON text, its content digest, or why there is none."""
+
+    text: str | None
+    digest: str | None
+    error: str | None = None
+    src: str | None = None               # URL of the static copy, when one was written
+
+
+_EXPORTS: "weakref.WeakKeyDictionary[torch.nn.Module, Exported]" = weakref.WeakKeyDictionary()
+
+
+def exported(G: torch.nn.Module) -> Exported:
+    """G's program, exported once per G module (shipped Gs are shared, so once per process)."""
+    hit = _EXPORTS.get(G)
+    if hit is None:
+        try:
+            text = program_json(export_program(G))
+            hit = Exported(text, program_digest(text))
+        except ExportError as exc:
+            hit = Exported(None, None, str(exc))
+        except Exception as exc:  # a bug in the exporter must not take Explore down: fall back, say why
+            log.exception("webexport failed")
+            hit = Exported(None, None, f"{type(exc).__name__}: {exc}")
+        _EXPORTS[G] = hit
+    return hit
+
+
+def static_src(ex: Exported) -> str | None:
+    """Write the program to static/scrub/<digest>.json (once) and return its URL, or None without static serving."""
+    if ex.text is None or not st.get_option("server.enableStaticServing"):
+        return None
+    path = live_chart.STATIC_DIR / STATIC_SUBDIR / f"{ex.digest}.json"
+    try:
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(ex.text)
+            tmp.replace(path)
+    except OSError:
+        return None
+    return f"app/static/{STATIC_SUBDIR}/{ex.digest}.json"
+
+
+@functools.cache
+def _component():
+    js = FORWARD_JS.read_text() + "\n" + COMPONENT_JS.read_text()
+    return st.components.v2.component("gan_scrub", js=js, css=CSS.read_text(), isolate_styles=False)
+
+
+def available() -> str | None:
+    """None when scrub mode can run here, else why not (one line)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None or live_chart._under_app_test():
+        return "it needs a browser to run in, and this session has none"
+    return None
+
+
+def _on_release(on_release: Callable[[list[float], int | None], None], conditional: bool, digest: str) -> None:
+    value = (st.session_state.get(COMPONENT_KEY) or {}).get("release")
+    if not isinstance(value, dict) or not isinstance(value.get("z"), list):
+        return
+    if value.get("digest") != digest:          # a release from the model shown before a switch: not this z
+        return
+    try:
+        z = [float(v) for v in value["z"]]
+    except (TypeError, ValueError):
+        return
+    label = value.get("label")
+    on_release(z, int(label) if conditional and isinstance(label, (int, float)) else None)
+
+
+def _on_failed() -> None:
+    value = (st.session_state.get(COMPONENT_KEY) or {}).get("failed")
+    if isinstance(value, dict) and value.get("digest"):
+        st.session_state.setdefault(FAILED_KEY, {})[value["digest"]] = str(value.get("message", "unknown error"))
+
+
+def scrub_panel(G: torch.nn.Module, z: list[float], label: int | None,
+                on_release: Callable[[list[float], int | None], None], visible: int = 8) -> str | None:
+    """Mount the scrub component for G at z (and label). Returns None when it is showing, else why it
+    cannot (the caller then shows its server sliders with that note)."""
+    why = available()
+    if why:
+        return why
+    ex = exported(G)
+    if ex.error:
+        return f"this generator cannot be exported to the browser ({ex.error})"
+    failed = st.session_state.get(FAILED_KEY, {}).get(ex.digest)
+    if failed:
+        return f"your browser could not run it ({failed})"
+    src = static_src(ex)
+    conditional = bool(getattr(G, "conditional", False))
+    data = {"digest": ex.digest, "src": src, "program": None if src else ex.text, "z": [float(v) for v in z],
+            "label": label if conditional else None, "visible": visible, "range": LATENT_RANGE, "step": SCRUB_STEP,
+            "scale": CANVAS_SCALE,
+            "caption": "G(z) computed by your browser as you drag; the server's copy follows when you let go."}
+    with st.container(key="scrub_box"):
+        _component()(key=COMPONENT_KEY, data=data, width="stretch", height="content",
+                     on_release_change=functools.partial(_on_release, on_release, conditional, ex.digest),
+                     on_failed_change=_on_failed)
+    return None

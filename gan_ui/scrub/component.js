@@ -1,0 +1,219 @@
+// GAN Classroom: scrub mode, the Streamlit component (components v2) around forward.js.
+//
+// Draws G(z) in the browser on every slider `input` event (at most once per animation frame), so
+// a drag repaints the digit without asking the server. When a slider is let go (`change`) or a digit
+// is picked, the z goes back to Python as the trigger "release", and Explore's server-side state
+// follows. If the program cannot be loaded or run, the trigger "failed" tells Python to fall back.
+//
+// data: {digest, src (URL of the program JSON) or program (the JSON text), z, label, visible,
+//        range, step, scale, caption}
+
+const GAN_PROGRAMS = new Map();           // digest -> Promise of a compiled program (one per page)
+const GAN_FRAMES_KEPT = 4000;
+
+function ganLoadProgram(data) {
+  let p = GAN_PROGRAMS.get(data.digest);
+  if (!p) {
+    if (data.program) {
+      p = Promise.resolve().then(() => ganCompile(JSON.parse(data.program)));
+    } else {
+      p = Promise.resolve().then(() => {     // inside the promise: a bad URL is a failure like any other
+        const base = window.location.origin + window.location.pathname.replace(/[^/]*$/, "");
+        return fetch(new URL(data.src, base).href);
+      }).then((r) => {
+        if (!r.ok) throw new Error(`could not load ${data.src} (HTTP ${r.status})`);
+        return r.json();
+      }).then(ganCompile);
+    }
+    p.catch(() => GAN_PROGRAMS.delete(data.digest));
+    GAN_PROGRAMS.set(data.digest, p);
+  }
+  return p;
+}
+
+function ganEl(tag, cls, parent, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+function ganFmt(v) { return (v < 0 ? "\u2212" : "") + Math.abs(v).toFixed(2); }
+
+function ganBuild(root, S, data) {
+  root.textContent = "";
+  const wrap = ganEl("div", "gan-scrub-wrap", root);
+  const left = ganEl("div", "gan-scrub-digit", wrap);
+  const canvas = ganEl("canvas", "gan-scrub-canvas", left);
+  const [ch, h, w] = S.model.outputShape;
+  canvas.width = w; canvas.height = h;
+  canvas.style.width = `${w * data.scale}px`;
+  canvas.style.height = `${h * data.scale}px`;
+  S.canvas = canvas;
+  S.ctx = canvas.getContext("2d");
+  S.image = S.ctx.createImageData(w, h);
+  S.fps = ganEl("div", "gan-scrub-fps", left, "Drag a slider: frames/s show here");
+  ganEl("div", "gan-scrub-caption", left, data.caption || "");
+  const right = ganEl("div", "gan-scrub-controls", wrap);
+  S.labelButtons = [];
+  if (S.model.conditional) {
+    const row = ganEl("div", "gan-scrub-labels", right);
+    ganEl("span", "gan-scrub-label-title", row, "Digit to draw");
+    for (let c = 0; c < S.model.numClasses; c++) {
+      const b = ganEl("button", "gan-scrub-label", row, String(c));
+      b.type = "button";
+      b.addEventListener("click", () => {
+        S.label = c;
+        ganMarkLabel(S);
+        ganSchedule(S);
+        ganRelease(S);
+      });
+      S.labelButtons.push(b);
+    }
+  }
+  S.sliders = [];
+  S.readouts = [];
+  const grid = ganEl("div", "gan-scrub-grid", right);
+  const dim = S.model.latentDim;
+  let more = null;
+  for (let k = 0; k < dim; k++) {
+    let parent = grid;
+    if (k >= data.visible) {
+      if (!more) {
+        more = ganEl("details", "gan-scrub-more", right);
+        ganEl("summary", null, more, `More dimensions (${dim - data.visible} more)`);
+        more = ganEl("div", "gan-scrub-grid gan-scrub-grid-more", more);
+      }
+      parent = more;
+    }
+    const cell = ganEl("label", "gan-scrub-cell", parent);
+    const head = ganEl("div", "gan-scrub-head", cell);
+    ganEl("span", "gan-scrub-name", head, `z${k + 1}`);
+    const out = ganEl("span", "gan-scrub-value", head, ganFmt(S.z[k]));
+    const input = ganEl("input", "gan-scrub-slider", cell);
+    input.type = "range";
+    input.min = String(-data.range); input.max = String(data.range); input.step = String(data.step);
+    input.value = String(S.z[k]);
+    input.setAttribute("aria-label", `z${k + 1}`);
+    input.dataset.dim = String(k);
+    input.addEventListener("input", () => {
+      S.z[k] = parseFloat(input.value);
+      out.textContent = ganFmt(S.z[k]);
+      ganSchedule(S);
+    });
+    input.addEventListener("change", () => ganRelease(S));
+    S.sliders.push(input);
+    S.readouts.push(out);
+  }
+  ganMarkLabel(S);
+  if (!root.__ganPointer) {                 // once per element, whichever model it shows later
+    root.__ganPointer = true;
+    root.addEventListener("pointerdown", () => { if (root.__ganScrub) root.__ganScrub.dragging = true; });
+    window.addEventListener("pointerup", () => {
+      const cur = root.__ganScrub;
+      if (cur) { cur.dragging = false; setTimeout(() => ganApplyPending(cur), 0); }
+    });
+  }
+}
+
+function ganMarkLabel(S) {
+  S.labelButtons.forEach((b, c) => b.classList.toggle("active", c === S.label));
+}
+
+function ganSchedule(S) {
+  if (S.pending) return;
+  S.pending = true;
+  requestAnimationFrame(() => { S.pending = false; ganPaint(S); });
+}
+
+function ganPaint(S) {
+  const t0 = performance.now();
+  const values = S.model.run(S.z, S.label);
+  ganToRGBA(values, S.image.data);
+  S.ctx.putImageData(S.image, 0, 0);
+  const t1 = performance.now();
+  const interval = S.lastPaint === null ? null : t1 - S.lastPaint;
+  S.lastPaint = t1;
+  S.frames.push({ at: t1, compute: t1 - t0, interval });
+  if (S.frames.length > GAN_FRAMES_KEPT) S.frames.splice(0, S.frames.length - GAN_FRAMES_KEPT);
+  S.paints += 1;
+  if (t1 - S.lastReadout > 250) {
+    S.lastReadout = t1;
+    const recent = S.frames.filter((f) => f.at > t1 - 1000);
+    const ms = recent.reduce((a, f) => a + f.compute, 0) / recent.length;
+    const fps = recent.length > 1 ? (recent.length - 1) * 1000 / (recent[recent.length - 1].at - recent[0].at) : 0;
+    S.fps.textContent = `G(z) + paint: ${ms.toFixed(1)} ms a frame (room for ${Math.floor(1000 / Math.max(ms, 0.1))} frames/s)`
+      + ` · drawing ${fps ? fps.toFixed(0) : "–"} frames/s`;
+  }
+}
+
+function ganRelease(S) {
+  const z = Array.from(S.z, (v) => Math.round(v * 100) / 100);
+  S.sent = { z, label: S.label };
+  S.setTriggerValue("release", { z, label: S.label, digest: S.digest });
+}
+
+function ganSame(a, b) {
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > 0.004) return false;
+  return true;
+}
+
+// New z / label from Python (Random z, Reset, paste, the server's digit picker): show them, unless a
+// drag is under way, in which case they wait for the pointer to go up. Python echoing back the z this
+// component sent is no news, and neither is the same data arriving again.
+function ganApplyPending(S) {
+  const d = S.incoming;
+  if (!d || S.dragging) return;
+  S.incoming = null;
+  const label = d.label === null || d.label === undefined ? 0 : d.label;
+  if (S.sent && ganSame(S.sent.z, d.z) && S.sent.label === label) return;
+  if (ganSame(Array.from(S.z), d.z) && label === S.label) return;
+  for (let k = 0; k < S.z.length && k < d.z.length; k++) {
+    S.z[k] = d.z[k];
+    S.sliders[k].value = String(d.z[k]);
+    S.readouts[k].textContent = ganFmt(d.z[k]);
+  }
+  S.label = label;
+  ganMarkLabel(S);
+  ganSchedule(S);
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  if (!data) return;
+  let root = parentElement.querySelector(".gan-scrub");
+  if (!root) root = ganEl("div", "gan-scrub", parentElement);
+  let S = root.__ganScrub;
+  if (!S || S.digest !== data.digest) {
+    S = { digest: data.digest, model: null, z: null, label: data.label || 0, frames: [], paints: 0,
+          lastPaint: null, lastReadout: 0, pending: false, dragging: false, incoming: null, failed: null };
+    root.__ganScrub = S;
+    root.dataset.state = "loading";
+    root.textContent = "Loading the generator into your browser…";
+  }
+  S.setTriggerValue = setTriggerValue;
+  const label = data.label === null || data.label === undefined ? 0 : data.label;
+  if (!(S.lastData && ganSame(S.lastData.z, data.z) && S.lastData.label === label)) {
+    S.lastData = { z: data.z, label };
+    S.incoming = { z: data.z, label };
+  }
+  if (S.model) { ganApplyPending(S); return; }
+  ganLoadProgram(data).then((model) => {
+    if (root.__ganScrub !== S || S.model) return;
+    if (model.latentDim !== data.z.length) throw new Error(`the program takes ${model.latentDim}-d z, the page has ${data.z.length}`);
+    S.model = model;
+    S.z = Float64Array.from(data.z);
+    S.incoming = null;
+    ganBuild(root, S, data);
+    root.dataset.state = "ready";
+    ganPaint(S);
+  }).catch((err) => {
+    if (root.__ganScrub !== S) return;
+    S.failed = String(err && err.message || err);
+    root.dataset.state = "failed";
+    root.textContent = `Scrub mode could not start in this browser: ${S.failed}`;
+    setTriggerValue("failed", { message: S.failed, digest: data.digest });
+  });
+}

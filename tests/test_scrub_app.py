@@ -1,0 +1,63 @@
+"""Scrub mode's server side: the export cache, the reasons it gives when it cannot run, and the
+Explore page under AppTest (which runs no browser, so scrub mode must fall back to the server sliders
+and say why). The browser side is tests/test_scrub_browser.py."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch.nn as nn
+from streamlit.testing.v1 import AppTest
+
+from e2e_support import ROOT
+from gan_core import GANConfig, load_checkpoint
+from gan_core.models import build_generator
+from gan_ui import scrub
+
+
+def test_export_is_cached_per_generator_and_is_valid_json():
+    G = build_generator(GANConfig(arch="dcgan", latent_dim=6, g_width=8)).eval()
+    first = scrub.exported(G)
+    assert first.error is None and scrub.exported(G) is first          # one export per G module
+    program = json.loads(first.text)
+    assert program["latent_dim"] == 6 and program["ops"][0]["op"] == "linear"
+    other = build_generator(GANConfig(arch="dcgan", latent_dim=6, g_width=8), seed=1).eval()
+    assert scrub.exported(other).digest != first.digest                 # other weights, other program
+
+
+class _Odd(nn.Module):
+    latent_dim = 3
+    conditional = False
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 784)
+        self.norm = nn.LayerNorm(784)
+
+    def forward(self, z, y=None):
+        return self.norm(self.fc(z)).view(-1, 1, 28, 28)
+
+
+def test_a_generator_it_cannot_express_gives_a_reason_not_a_crash():
+    ex = scrub.exported(_Odd().eval())
+    assert ex.text is None and "LayerNorm" in ex.error
+
+
+@pytest.fixture
+def app_env(monkeypatch):
+    monkeypatch.setenv("GAN_CLASSROOM_OFFLINE", "1")
+    monkeypatch.setenv("GAN_CLASSROOM_TEST_MODE", "1")
+
+
+def test_explore_without_a_browser_keeps_the_server_sliders_and_says_why(app_env):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    dim = load_checkpoint(at.selectbox(key="explore_model").value.split(":", 1)[1]).config.latent_dim
+    at.toggle(key="scrub_mode").set_value(True).run()
+    assert not at.exception, at.exception
+    notes = [i.value for i in at.info]
+    assert any("Scrub mode is unavailable" in n and "browser" in n for n in notes), notes
+    assert len([s for s in at.slider if s.key and s.key.startswith("z_")]) == dim     # the fallback: all of them
+    at.slider(key="z_0").set_value(1.5).run()                                       # and they still work
+    assert at.session_state["z_0"] == 1.5 and not at.exception
