@@ -61,3 +61,18 @@ def test_explore_without_a_browser_keeps_the_server_sliders_and_says_why(app_env
     assert len([s for s in at.slider if s.key and s.key.startswith("z_")]) == dim     # the fallback: all of them
     at.slider(key="z_0").set_value(1.5).run()                                       # and they still work
     assert at.session_state["z_0"] == 1.5 and not at.exception
+
+
+def test_static_programs_are_bounded_least_recently_used_first(tmp_path):
+    """Every uploaded model or run adds a program file on a shared server: the folder keeps the most
+    recently used ones only."""
+    import os
+
+    from gan_ui.scrub import prune_static
+    for i in range(6):
+        f = tmp_path / f"p{i}.json"
+        f.write_text("{}")
+        os.utime(f, (1_000_000 + i, 1_000_000 + i))       # p5 is the most recently used
+    os.utime(tmp_path / "p0.json", (2_000_000, 2_000_000))  # p0 was just used again
+    prune_static(tmp_path, keep=3)
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == ["p0.json", "p4.json", "p5.json"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import uuid
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ COMPONENT_KEY = "explore_scrub"
 FAILED_KEY = "scrub_failed"              # session state: {digest: message} from the browser
 SCRUB_STEP = 0.01                        # finer than the server sliders' 0.05: a drag is smooth, and z keeps 2 decimals
 CANVAS_SCALE = 8                         # 28 px -> 224 px on screen
+MAX_STATIC_PROGRAMS = 48                 # program files kept in static/scrub/ (1-3 MB each); least recently used go
 
 
 @dataclass(frozen=True)
@@ -84,14 +86,25 @@ def static_src(ex: Exported) -> str | None:
         return None
     path = live_chart.STATIC_DIR / STATIC_SUBDIR / f"{ex.digest}.json"
     try:
-        if not path.is_file():
+        if path.is_file():
+            path.touch()                                   # recently used: kept by the pruning below
+        else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
+            tmp = path.with_name(f"{path.stem}.{uuid.uuid4().hex}.tmp")   # concurrent writers never share a tmp
             tmp.write_text(ex.text)
             tmp.replace(path)
+            prune_static(path.parent)
     except OSError:
         return None
     return f"app/static/{STATIC_SUBDIR}/{ex.digest}.json"
+
+
+def prune_static(folder: Path, keep: int = MAX_STATIC_PROGRAMS) -> None:
+    """Bound the disk a shared server spends on programs (every uploaded model or run adds one): keep the
+    `keep` most recently used, delete the rest. A deleted one is simply written again when next needed."""
+    files = sorted(folder.glob("*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)
 
 
 @functools.cache
