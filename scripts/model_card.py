@@ -35,8 +35,8 @@ def main() -> None:
         trained = f"{info.get('steps', '?')} steps, {info.get('seconds', 0):.0f} s, {info.get('device', '?')}"
         command = info.get("command", "").replace("--data-dir ../shared/data/mnist", "--data-dir DIR")
         what = {"collapse": "mode collapse (deliberately)", "saturating": "the saturating minimax loss",
-                "wgan-gp": "Wasserstein loss + gradient penalty", "cdcgan": "conditional: ask for a digit",
-                "mlp": "the original fully-connected GAN", "dcgan": "the default DCGAN"}.get(name, cfg.preset)
+                "wgan-gp": "Wasserstein loss + gradient penalty", "cdcgan": "the default: conditional, ask for a digit",
+                "mlp": "the original fully-connected GAN", "dcgan": "the classic unconditional DCGAN"}.get(name, cfg.preset)
         rows.append(f"| `{name}` | {what} | {len(ev.classes_present)}/10 | {ev.class_kl:.3f} | "
                     f"{ev.inception_score:.2f} | {ev.frechet:.1f} ({ev.frechet_floor:.1f}) | {ev.confidence:.3f} | "
                     f"{right} | {trained} | `{command}` |")
