@@ -127,7 +127,7 @@ def directions_tab(entry: state.ModelEntry) -> None:
     z = _current_z(entry.latent_dim)
     coords = dirs.coordinates(z)
     for k in range(dirs.k):            # show where the current z sits (set before the sliders are drawn)
-        st.session_state[_dir_key(k)] = round(float(np.clip(coords[k], -LATENT_RANGE, LATENT_RANGE)), 2)
+        st.session_state[_dir_key(k)] = round(min(max(float(coords[k]), -LATENT_RANGE), LATENT_RANGE), 2)
     labels = _label() if entry.conditional else None
 
     left, right = st.columns([3, 2], gap="large")
