@@ -45,6 +45,7 @@ PENDING_KEY = "lab_pending_z"     # (model key, z, label): applied to the slider
 RESULT_KEY = "lab_result"         # the last inversion, for display
 SOURCE_KEY = "lab_source"         # "Drawing" | "Upload"
 REAL_SEED_KEY = "lab_real_seed"
+CLEAR_KEY = "lab_canvas_number"   # a new canvas key = an empty canvas (works with touch, where there is no hover)
 
 _cache_lock = threading.Lock()
 _directions: "weakref.WeakKeyDictionary[torch.nn.Module, Directions]" = weakref.WeakKeyDictionary()
@@ -206,7 +207,8 @@ def _canvas():
     try:
         return st_canvas(stroke_width=STROKE_PX, stroke_color="#FFFFFF", background_color="#000000",
                          height=CANVAS_PX, width=CANVAS_PX, drawing_mode="freedraw", return_image_data=True,
-                         key="lab_canvas", on_change=lambda: st.session_state.update({SOURCE_KEY: "Drawing"}))
+                         key=f"lab_canvas_{st.session_state.get(CLEAR_KEY, 0)}",
+                         on_change=lambda: st.session_state.update({SOURCE_KEY: "Drawing"}))
     except Exception as exc:  # e.g. a test harness without components: uploading still works
         st.info(f"The drawing canvas is not available here ({type(exc).__name__}); upload a picture instead.")
         return None
@@ -227,8 +229,10 @@ def your_digit_source(entry: state.ModelEntry):
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown("**Draw a digit**")
-        st.caption("White on black like MNIST; draw it large. The toolbar under the canvas undoes or clears.")
+        st.caption("Draw it large, with the mouse or a finger. Hover over the canvas for undo and redo.")
         drawn = _drawing_pixels(_canvas())
+        st.button("Clear the drawing", icon=":material/ink_eraser:", key="lab_clear",
+                  on_click=lambda: st.session_state.update({CLEAR_KEY: int(st.session_state.get(CLEAR_KEY, 0)) + 1}))
     with right:
         st.markdown("**…or upload a picture of one**")
         st.file_uploader("A photo, scan or drawing of one digit (any size, either colours)", type=UPLOAD_TYPES,
@@ -333,7 +337,7 @@ def find_panel(entry: state.ModelEntry, mine: np.ndarray) -> None:
         st.rerun()                          # the sliders take the found z before they are drawn
     result = st.session_state.get(RESULT_KEY)
     if result and result["model"] == entry.key:
-        c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
+        c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="top")
         with c1:
             show_png(images.digit_png(result["target"], 5), width=140, caption="Your digit (28 × 28)")
         with c2:
