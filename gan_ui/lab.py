@@ -253,7 +253,7 @@ def your_digit_source(entry: state.ModelEntry):
     if drawn is None:
         return None, None
     try:
-        return prepare_digit(drawn), None
+        return prepare_digit(np.asarray(drawn)[..., 0]), None      # white strokes on opaque black: one channel
     except DigitImageError as exc:
         return None, f"Your drawing: {exc}"
 
@@ -272,6 +272,7 @@ def _real_digit(entry: state.ModelEntry, label: int | None) -> np.ndarray | None
 
 
 def _predicted_label(pixels: np.ndarray) -> int:
+    """What the shipped digit classifier reads in the digit (0 without a classifier)."""
     try:
         from gan_core.classifier import default_classifier, predict
 
@@ -296,9 +297,12 @@ def ask_d_panel(entry: state.ModelEntry, mine: np.ndarray) -> None:
         label = st.pills("Which digit is it? (a conditional D judges 'a real digit of this class')",
                          list(range(entry.config.num_classes)), key=key)
         label = 0 if label is None else int(label)
+        same_class = label
+    else:               # a real digit of the class the digit classifier reads in yours: like for like
+        same_class = _predicted_label(mine) if entry.config.dataset == "mnist" else None
     z = _current_z(entry.latent_dim)
-    fake = generate(entry.G, z, label if entry.conditional else None)[0].numpy()
-    real = _real_digit(entry, label)
+    fake = generate(entry.G, z, label)[0].numpy()
+    real = _real_digit(entry, same_class)
     shown = [("Your digit", mine), ("A real digit", real), ("G's digit (the slider z)", fake)]
     shown = [(name, px) for name, px in shown if px is not None]
     scores = ask_discriminator(entry.D, np.stack([px for _, px in shown]), entry.config.loss, label)
