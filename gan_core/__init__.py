@@ -13,6 +13,10 @@ One concept per module:
     classifier   a small digit CNN trained once on real MNIST: the feature space of the metrics
     metrics      Fréchet distance (with its real-vs-real floor), classifier IS, class histogram, memorization;
                  QualityMonitor: the same, live, on a training run
+    digits       any picture of a digit -> a 28x28 digit prepared the way MNIST's were; nearest real digits
+    inversion    find my digit: the z (and label) for which G draws a given digit
+    directions   principal directions of G's latent space (PCA of its digits, mapped back to z)
+    critic       ask the discriminator about any digit
 
 It never imports a UI toolkit: front ends read the trainer's records and snapshots.
 """
@@ -29,6 +33,10 @@ from .sampling import (LATENT_RANGE, generate, interpolate, lerp, make_grid, sam
 from .training import Snapshot, StepRecord, Trainer
 from .classifier import (ClassifierError, DigitClassifier, default_classifier, load_classifier, save_classifier,
                          train_classifier)
+from .critic import DScore, ask_discriminator
+from .digits import DigitImageError, PreparedDigit, nearest_digits, prepare_digit
+from .directions import Directions, principal_directions
+from .inversion import InversionResult, invert
 from .metrics import (Evaluation, QualityMonitor, QuickQuality, evaluate_generator, format_evaluation,
                       frechet_distance, get_reference, inception_score, quick_quality)
 
@@ -47,4 +55,6 @@ __all__ = [
     "train_classifier",
     "Evaluation", "QualityMonitor", "QuickQuality", "evaluate_generator", "format_evaluation", "frechet_distance",
     "get_reference", "inception_score", "quick_quality",
+    "DScore", "ask_discriminator", "DigitImageError", "PreparedDigit", "nearest_digits", "prepare_digit",
+    "Directions", "principal_directions", "InversionResult", "invert",
 ]
