@@ -95,12 +95,13 @@ def principal_directions(G: torch.nn.Module, n: int = SAMPLES, k: int = COMPONEN
     # PCA by SVD of the centred data: x = U S V^T, components = rows of V^T, coordinates = U S
     U, S, Vt = torch.linalg.svd(x, full_matrices=False)
     var = S.square()
-    explained = (var[:k] / var.sum()).numpy()
+    explained = (var[:k] / var.sum().clamp_min(1e-12)).numpy()        # a G that draws one image: all 0
     coords = U[:, :k] * S[:k]                                                     # (N, k)
     # z ~ coords @ A  (least squares), so row j of A is the z direction of component j
     A = torch.linalg.lstsq(coords, z.double()).solution                          # (k, latent)
     Q, R = torch.linalg.qr(A.T)                                                   # Gram-Schmidt, in order
-    vectors = (Q.T * torch.sign(torch.diagonal(R))[:, None]).float()             # (k, latent), keep A's signs
+    signs = torch.where(torch.diagonal(R) < 0, -1.0, 1.0).double()                # keep A's signs (never 0)
+    vectors = (Q.T * signs[:, None]).float()                                      # (k, latent)
     dirs = Directions(vectors, explained, Vt[:k].reshape(k, 28, 28).float().numpy(), np.zeros(k), n)
     dirs.effect = direction_effect(G, vectors, seed=seed)
     return dirs

@@ -285,3 +285,30 @@ def test_nearest_real_digits_start_with_the_digit_itself(mnist):
     assert rows[0] == 1234 and dist[0] == pytest.approx(0.0, abs=1e-4)
     assert np.all(np.diff(dist) >= 0) and dist[1] > 0
     assert int(mnist.labels[rows[1]]) == int(mnist.labels[1234])
+
+
+def test_runs_and_shipped_models_offer_their_discriminator(mnist):
+    """Explore's model entries keep D: a run's is a frozen copy (the trainer keeps its own), a shipped one loads fp16."""
+    from gan_core import Trainer, preset_config
+    from gan_ui import state
+
+    cfg = preset_config("mlp", max_steps=2, max_seconds=0, g_width=8, d_width=8, batch_size=16, latent_dim=6)
+    trainer = Trainer(cfg, mnist, device="cpu").run()
+    entry = state.RunHandle(trainer, 1).model_entry()
+    assert entry.D is not None and entry.D is not trainer.D and not entry.D.training
+    assert all(not p.requires_grad for p in entry.D.parameters()) and trainer.D.training
+    assert all(torch.equal(a, b) for a, b in zip(entry.D.state_dict().values(), trainer.D.state_dict().values()))
+    shipped = state.entry_from_checkpoint("shipped:dcgan", "dcgan", "shipped", load_checkpoint("dcgan"))
+    assert shipped.D is not None and not shipped.D.training
+
+
+def test_directions_of_a_generator_that_draws_one_image_are_still_unit_vectors():
+    """Total mode collapse (every z gives the same digit): no variance to explain, but the sliders still work."""
+    from gan_core import GANConfig, build_models
+
+    G, _ = build_models(GANConfig(arch="mlp", latent_dim=5, g_width=4, d_width=4))
+    with torch.no_grad():
+        G.fc1.weight.zero_()                                   # z no longer reaches the image
+    dirs = principal_directions(G.eval(), n=100, k=3)
+    assert np.all(dirs.explained == 0) and np.all(np.isfinite(dirs.effect))
+    assert torch.allclose(dirs.vectors.norm(dim=1), torch.ones(3), atol=1e-5)
