@@ -118,8 +118,10 @@ def _on_direction(entry: state.ModelEntry, k: int) -> None:
     _set_z(dirs.move(z, k, target - float(dirs.coordinates(z)[k])).tolist())
 
 
-@st.fragment
 def directions_tab(entry: state.ModelEntry) -> None:
+    """Not a fragment, on purpose: a direction slider changes the raw sliders' z, and Streamlit only shows a
+    widget's new value if the widget is drawn in the same script run as the change. In a fragment run the raw
+    sliders (another fragment) would keep their old values and send them back on the next full run."""
     with st.spinner("Finding the main directions of this generator (once per model)…"):
         dirs = directions_for(entry)
     st.caption(f"The directions along which this generator's digits vary most: a PCA of {dirs.samples:,} of its "

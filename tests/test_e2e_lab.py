@@ -81,3 +81,36 @@ def test_draw_a_digit_ask_d_and_find_it(streamlit_server, browser):
     page.wait_for_selector('text=Draw a digit on the canvas or upload a picture', timeout=30_000)
     no_exception(page)
     ctx.close()
+
+
+def slider_values(page, prefix: str) -> list[str]:
+    """The values the browser shows on the sliders whose label starts with `prefix`."""
+    texts = page.locator('[data-testid="stSlider"]').all_inner_texts()
+    return [t.split("\n")[2] for t in texts if t.startswith(prefix)]
+
+
+def test_a_direction_slider_moves_the_raw_sliders(streamlit_server, browser):
+    ctx = browser.new_context(viewport=VIEWPORT)
+    page = ctx.new_page()
+    page.goto(streamlit_server.url)
+    wait_idle(page, SLIDER_DIGIT, timeout=120)
+    raw_before = slider_values(page, "z")
+    page.get_by_role("tab", name="Directions").click()
+    wait_idle(page)
+    pc_before = slider_values(page, "PC")
+    thumb = page.locator('[data-testid="stSlider"]').filter(has_text="PC2").locator('input[type="range"]').first
+    thumb.focus()
+    for _ in range(8):
+        page.keyboard.press("ArrowRight" if float(pc_before[1]) < 1 else "ArrowLeft")
+    wait_idle(page)
+    pc_after = slider_values(page, "PC")
+    assert abs(float(pc_after[1]) - float(pc_before[1])) == pytest.approx(0.4, abs=0.06)
+    page.get_by_role("tab", name="Latent sliders").click()
+    wait_idle(page)
+    raw_after = slider_values(page, "z")
+    assert raw_after != raw_before                       # the raw sliders follow the direction
+    page.get_by_role("tab", name="Directions").click()
+    wait_idle(page)
+    assert slider_values(page, "PC")[1] == pc_after[1]   # and the move sticks across tab switches
+    no_exception(page)
+    ctx.close()
