@@ -111,7 +111,10 @@ def test_conditional_model_finds_the_label_and_a_model_without_d_says_so(mnist):
     at.button(key="lab_find").click().run()
     assert not at.exception, at.exception
     result = at.session_state[lab.RESULT_KEY]
-    assert result["label"] == 7 and at.session_state["explore_label"] == 7   # the digit picker follows
+    # (which label wins within the 1.5 s deadline depends on the machine's speed; test_lab.py checks the
+    # label search itself with a step budget) the digit picker follows the label found:
+    assert result["label"] in range(10) and at.session_state["explore_label"] == result["label"]
+    assert at.session_state["explore_label"] == at.pills(key="explore_label").value
     upload(at, model_file())                                           # an uploaded file that kept no D
     assert any("carries no discriminator" in i.value for i in at.info)
     assert load_checkpoint("dcgan").D is not None
