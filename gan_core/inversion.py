@@ -9,8 +9,9 @@ Given a target digit x (28x28, in [-1, 1]) and a trained, frozen generator G, lo
 G has no encoder, so the only way back from an image to a z is to search. Two stages, both
 batched so that one forward pass tries many candidates at once:
 
-1. **Best of many random starts.** Draw `starts` z from the prior (for a conditional G: for
-   every class label), score each by L, keep the `keep` best. The loss surface of G is far from
+1. **Best of many random starts.** Draw `starts` z from the prior (for a conditional G, shared
+   among all ten labels, so the label is searched too), score each by L, keep the `keep` best
+   (z, label) pairs. Stage 1 stops early on a slow machine to leave time for stage 2. The loss surface of G is far from
    convex; a good start matters more than a clever optimiser.
 2. **Gradient descent on z** (Adam) from those starts, G frozen: the gradient flows through G
    into z only. After every step z is clipped to [-3, 3] (the sliders' range, +-3 sigma of the
