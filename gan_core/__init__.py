@@ -14,6 +14,10 @@ One concept per module:
     metrics      Fréchet distance (with its real-vs-real floor), classifier IS, class histogram, memorization;
                  QualityMonitor: the same, live, on a training run
     webexport    a generator as a JSON program (ops + float32 weights) that a browser can run: scrub mode
+    digits       any picture of a digit -> a 28x28 digit prepared the way MNIST's were; nearest real digits
+    inversion    find my digit: the z (and label) for which G draws a given digit
+    directions   principal directions of G's latent space (PCA of its digits, mapped back to z)
+    critic       ask the discriminator about any digit
 
 It never imports a UI toolkit: front ends read the trainer's records and snapshots.
 """
@@ -30,6 +34,10 @@ from .sampling import (LATENT_RANGE, generate, interpolate, lerp, make_grid, sam
 from .training import Snapshot, StepRecord, Trainer
 from .classifier import (ClassifierError, DigitClassifier, default_classifier, load_classifier, save_classifier,
                          train_classifier)
+from .critic import DScore, ask_discriminator
+from .digits import DigitImageError, PreparedDigit, nearest_digits, prepare_digit
+from .directions import Directions, principal_directions
+from .inversion import InversionResult, invert
 from .metrics import (Evaluation, QualityMonitor, QuickQuality, evaluate_generator, format_evaluation,
                       frechet_distance, get_reference, inception_score, quick_quality)
 from .webexport import ExportError, export_program
@@ -50,4 +58,6 @@ __all__ = [
     "Evaluation", "QualityMonitor", "QuickQuality", "evaluate_generator", "format_evaluation", "frechet_distance",
     "get_reference", "inception_score", "quick_quality",
     "ExportError", "export_program",
+    "DScore", "ask_discriminator", "DigitImageError", "PreparedDigit", "nearest_digits", "prepare_digit",
+    "Directions", "principal_directions", "InversionResult", "invert",
 ]

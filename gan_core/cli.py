@@ -1,4 +1,4 @@
-"""Command line: python -m gan_core {train, sample, presets, pretrained, classifier, evaluate} ...
+"""Command line: python -m gan_core {train, sample, presets, pretrained, classifier, evaluate, invert, directions} ...
 
     python -m gan_core train --preset dcgan --seconds 60 --out runs/dcgan.safetensors
     python -m gan_core sample --model dcgan --n 64 --out grid.png
@@ -6,6 +6,8 @@
     python -m gan_core pretrained
     python -m gan_core classifier train --data-dir DIR --epochs 8 --out pretrained/classifier.safetensors
     python -m gan_core evaluate --model dcgan --n 2000 [--json]
+    python -m gan_core invert --model dcgan --image my-digit.png --out z.json [--recon recon.png]
+    python -m gan_core directions --model dcgan --out directions.png
 """
 
 from __future__ import annotations
@@ -178,6 +180,59 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_invert(args) -> int:
+    from .digits import prepare_digit
+    from .inversion import invert
+    from .sampling import to_png as png
+    ckpt = load_checkpoint(args.model)
+    image = Path(args.image)
+    if not image.is_file():
+        raise ValueError(f"No image file {str(image)!r}.")
+    out = Path(args.out)
+    if out.suffix != ".json":
+        raise ConfigError("--out must end in .json (the z found, with its error).")
+    if args.label is not None and not ckpt.config.conditional:
+        raise ConfigError(f"{args.model} is not a conditional model, so --label cannot be used.")
+    if not 0 < args.seconds <= 600:
+        raise ConfigError("--seconds must be above 0 and at most 600.")
+    digit = prepare_digit(image.read_bytes())
+    for note in digit.notes:
+        print(f"note:   {note}", file=sys.stderr)
+    res = invert(ckpt.G, digit.pixels, label=args.label, deadline=args.seconds, seed=args.seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"model": str(args.model), "image": str(image), "latent_dim": ckpt.config.latent_dim,
+                               **res.to_dict()}, indent=2) + "\n")
+    if args.recon:
+        pair = make_grid(np.stack([digit.pixels, res.image]), ncol=2)             # target | G(z)
+        Path(args.recon).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.recon).write_bytes(png(pair, scale=args.scale))
+    label = f", label {res.label}" if res.label is not None else ""
+    print(f"found z{label}: pixel RMSE {res.error:.3f} (best random start {res.start_error:.3f}), "
+          f"{res.steps} steps in {res.seconds:.1f} s -> {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_directions(args) -> int:
+    from .directions import directions_grid, principal_directions
+    ckpt = load_checkpoint(args.model)
+    out = Path(args.out)
+    if out.suffix != ".png":
+        raise ConfigError("--out must end in .png (one row per direction).")
+    if args.label is not None and not ckpt.config.conditional:
+        raise ConfigError(f"{args.model} is not a conditional model, so --label cannot be used.")
+    label = args.label if args.label is not None else (0 if ckpt.config.conditional else None)
+    dirs = principal_directions(ckpt.G, n=args.n, k=args.k)
+    z = sample_z(1, ckpt.config.latent_dim, seed=args.seed)[0]
+    grid = directions_grid(ckpt.G, dirs, z, label, n=args.frames)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(to_png(grid, scale=args.scale))
+    print("direction  image variance  pixel change per 1-sigma step", file=sys.stderr)
+    for j in range(dirs.k):
+        print(f"PC{j + 1:<8} {dirs.explained[j]:>13.1%}  {dirs.effect[j]:>10.3f}", file=sys.stderr)
+    print(f"wrote {dirs.k} sweeps (-3 to +3 sigma, {args.frames} frames each) to {out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gan_core", description="GAN Classroom: train and sample small GANs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -232,12 +287,34 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--no-memorization", action="store_true", help="skip the nearest-training-digit search")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     e.set_defaults(fn=cmd_evaluate)
+
+    i = sub.add_parser("invert", help="find the z for which a generator draws a given digit picture")
+    i.add_argument("--model", required=True, help="a .safetensors file or a shipped model name")
+    i.add_argument("--image", required=True, help="a picture of one digit (PNG, JPEG, ...; any size, either colours)")
+    i.add_argument("--out", required=True, help="output FILE.json: z, label, pixel error")
+    i.add_argument("--label", type=int, help="conditional models: the digit to assume (default: search all)")
+    i.add_argument("--seconds", type=float, default=2.0, help="time budget of the search (default 2 s)")
+    i.add_argument("--seed", type=int, default=0)
+    i.add_argument("--recon", help="also write FILE.png: the prepared digit beside G's reconstruction")
+    i.add_argument("--scale", type=int, default=8, help="PNG upscaling factor (nearest neighbour)")
+    i.set_defaults(fn=cmd_invert)
+
+    d = sub.add_parser("directions", help="principal directions of a generator's latent space as a picture")
+    d.add_argument("--model", required=True, help="a .safetensors file or a shipped model name")
+    d.add_argument("--out", required=True, help="output FILE.png: one row per direction")
+    d.add_argument("--k", type=int, default=8, help="directions to show")
+    d.add_argument("--n", type=int, default=1000, help="samples for the PCA")
+    d.add_argument("--frames", type=int, default=9, help="frames per sweep")
+    d.add_argument("--label", type=int, help="conditional models: the digit to draw (default 0)")
+    d.add_argument("--seed", type=int, default=0, help="which z from the prior the sweeps pass through")
+    d.add_argument("--scale", type=int, default=3, help="PNG upscaling factor (nearest neighbour)")
+    d.set_defaults(fn=cmd_directions)
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    for name in ("n", "steps", "scale", "epochs"):
+    for name in ("n", "steps", "scale", "epochs", "k", "frames"):
         value = getattr(args, name, None)
         if value is not None and value < 1:
             print(f"error: --{name} must be at least 1.", file=sys.stderr)

@@ -18,7 +18,7 @@ import torch
 from gan_core import CheckpointError, generate, interpolate
 from gan_core.sampling import LATENT_RANGE
 
-from . import images, scrub, state
+from . import images, lab, scrub, state
 from .layout import page_link, show_png
 from .latent import format_z, parse_z
 
@@ -405,8 +405,11 @@ def render() -> None:
         page_link("train", "Go to Train")
         return
     init_model_state(entry)
-    tab_sliders, tab_interp, tab_gallery, tab_time = st.tabs(["Latent sliders", "Interpolation", "Gallery",
-                                                               "Training timeline"])
+    lab.apply_pending(entry)                # a z found by "Find my digit" lands in the sliders before they are drawn
+    # on_change="rerun": switching tabs reruns the page, so every tab shows the z another tab's fragment set
+    tab_sliders, tab_interp, tab_gallery, tab_time, tab_dirs, tab_mine = st.tabs(
+        ["Latent sliders", "Interpolation", "Gallery", "Training timeline", "Directions", "Your digit"],
+        key="explore_tab", on_change="rerun")
     with tab_sliders:
         latent_panel(entry)
     with tab_interp:
@@ -415,3 +418,7 @@ def render() -> None:
         gallery_tab(entry)
     with tab_time:
         timeline_tab(entry)
+    with tab_dirs:
+        lab.directions_tab(entry)
+    with tab_mine:
+        lab.your_digit_tab(entry)

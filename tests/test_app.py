@@ -97,7 +97,7 @@ def test_app_opens_on_explore_with_the_shipped_generator():
     assert at.selectbox(key="explore_model").value == f"shipped:{shipped[0]}"
     assert digit_url(at).endswith(".png")                   # PNG, never a re-encoded (blurry) JPEG
     tabs = [t.label for t in at.tabs]
-    assert tabs == ["Latent sliders", "Interpolation", "Gallery", "Training timeline"]
+    assert tabs == ["Latent sliders", "Interpolation", "Gallery", "Training timeline", "Directions", "Your digit"]
 
 
 def image_with_caption(at: AppTest, prefix: str) -> str:

@@ -1,0 +1,379 @@
+"""The latent lab: two Explore tabs that let a student ask a trained GAN real questions.
+
+* **Directions** - the generator's principal directions (gan_core.directions: PCA of its images,
+  mapped back to z), one slider each, beside the raw coordinates: moving a direction slider moves
+  z along that direction, so the raw sliders follow. Each direction has its sweep strip, and the
+  student can name it ("slant", "stroke width") for the session. "Nearest real digits" shows the
+  training digits closest to the current digit (the memorization check of gan_core.metrics).
+* **Your digit** - draw a digit (streamlit-drawable-canvas) or upload a picture, prepared the way
+  MNIST's digits were (gan_core.digits); ask the discriminator about it beside a real and a
+  generated digit (gan_core.critic); and "Find my digit": search the z (and label) for which G
+  draws it (gan_core.inversion), then put that z into the sliders.
+
+Models are read-only here: G and D stay in eval mode; the inversion asks gradients of z only.
+A z found by the inversion reaches the sliders through `apply_pending`, which explore.render()
+calls before any slider exists in the script run (Streamlit refuses to change a widget's value
+after the widget was drawn in the same run).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+import numpy as np
+import streamlit as st
+import torch
+
+from gan_core import generate
+from gan_core.critic import ask_discriminator
+from gan_core.digits import DigitImageError, nearest_digits, prepare_digit
+from gan_core.directions import Directions, principal_directions
+from gan_core.inversion import DEADLINE_S, invert
+from gan_core.sampling import LATENT_RANGE
+
+from . import images, state
+from .layout import show_png
+
+SHOWN_DIRECTIONS = 5          # direction sliders shown at once; the rest sit behind an expander
+NEAREST = 6                   # real digits shown by "nearest real digits"
+CANVAS_PX = 280               # the drawing canvas: 10 x MNIST's 28 px
+STROKE_PX = 20                # pen width: ~2 px after shrinking to MNIST's 20 px box, like a pen stroke in MNIST
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
+
+PENDING_KEY = "lab_pending_z"     # (model key, z, label): applied to the sliders on the next run
+RESULT_KEY = "lab_result"         # the last inversion, for display
+SOURCE_KEY = "lab_source"         # "Drawing" | "Upload"
+REAL_SEED_KEY = "lab_real_seed"
+CLEAR_KEY = "lab_canvas_number"   # a new canvas key = an empty canvas (works with touch, where there is no hover)
+
+_cache_lock = threading.Lock()
+_directions: "weakref.WeakKeyDictionary[torch.nn.Module, Directions]" = weakref.WeakKeyDictionary()
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared with explore.py
+# ---------------------------------------------------------------------------------------------
+def _set_z(values) -> None:
+    from .explore import set_z        # explore imports this module: import at call time
+
+    set_z(values)
+
+
+def _current_z(dim: int) -> torch.Tensor:
+    from .explore import current_z
+
+    return current_z(dim)
+
+
+def _label() -> int:
+    from .explore import LABEL_KEY
+
+    value = st.session_state.get(LABEL_KEY)
+    return int(value) if value is not None else 0
+
+
+def apply_pending(entry: state.ModelEntry) -> None:
+    """Put a z found by "Find my digit" into the sliders (and its label into the digit picker)."""
+    pending = st.session_state.pop(PENDING_KEY, None)
+    if not pending or pending[0] != entry.key:
+        return
+    from .explore import LABEL_KEY
+
+    _set_z(pending[1])
+    if pending[2] is not None:
+        st.session_state[LABEL_KEY] = int(pending[2])
+
+
+def directions_for(entry: state.ModelEntry) -> Directions:
+    """The model's principal directions, computed once per generator (shared by the sessions that share G)."""
+    with _cache_lock:
+        dirs = _directions.get(entry.G)
+        if dirs is None:
+            dirs = _directions[entry.G] = principal_directions(entry.G)
+        return dirs
+
+
+# ---------------------------------------------------------------------------------------------
+# Directions tab
+# ---------------------------------------------------------------------------------------------
+def _dir_key(k: int) -> str:
+    return f"pc_{k}"
+
+
+def _name_key(entry: state.ModelEntry, k: int) -> str:
+    return f"pcname_{entry.key}_{k}"
+
+
+def direction_name(entry: state.ModelEntry, k: int) -> str:
+    name = (st.session_state.get(_name_key(entry, k)) or "").strip()
+    return f"PC{k + 1} · {name}" if name else f"PC{k + 1}"
+
+
+def _on_direction(entry: state.ModelEntry, k: int) -> None:
+    """Move z along direction k so that its coordinate there becomes the slider's value."""
+    dirs = directions_for(entry)
+    z = _current_z(entry.latent_dim)
+    target = float(st.session_state[_dir_key(k)])
+    _set_z(dirs.move(z, k, target - float(dirs.coordinates(z)[k])).tolist())
+
+
+def directions_tab(entry: state.ModelEntry) -> None:
+    """Not a fragment, on purpose: a direction slider changes the raw sliders' z, and Streamlit only shows a
+    widget's new value if the widget is drawn in the same script run as the change. In a fragment run the raw
+    sliders (another fragment) would keep their old values and send them back on the next full run."""
+    with st.spinner("Finding the main directions of this generator (once per model)…"):
+        dirs = directions_for(entry)
+    st.caption(f"The directions along which this generator's digits vary most: a PCA of {dirs.samples:,} of its "
+               "digits, mapped back to z (GANSpace). Each direction is a unit vector in z, so its slider spans "
+               "±3σ of the prior like a raw coordinate. Moving one moves z, and the raw sliders follow.")
+    z = _current_z(entry.latent_dim)
+    coords = dirs.coordinates(z)
+    for k in range(dirs.k):            # show where the current z sits (set before the sliders are drawn)
+        st.session_state[_dir_key(k)] = round(min(max(float(coords[k]), -LATENT_RANGE), LATENT_RANGE), 2)
+    labels = _label() if entry.conditional else None
+
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        def slider(k):
+            st.slider(f"{direction_name(entry, k)} ({dirs.explained[k]:.0%} of the variance)", -LATENT_RANGE,
+                      LATENT_RANGE, step=0.05, key=_dir_key(k), format="%.2f", on_change=_on_direction,
+                      args=(entry, k))
+        for k in range(min(SHOWN_DIRECTIONS, dirs.k)):
+            slider(k)
+        if dirs.k > SHOWN_DIRECTIONS:
+            with st.expander(f"More directions ({dirs.k - SHOWN_DIRECTIONS} more)"):
+                for k in range(SHOWN_DIRECTIONS, dirs.k):
+                    slider(k)
+        with st.popover("Name the directions", icon=":material/edit:"):
+            st.caption("Watch a direction's strip below, then give it a name (for this session).")
+            for k in range(dirs.k):
+                st.text_input(f"PC{k + 1}", key=_name_key(entry, k), placeholder="e.g. slant, stroke width",
+                              max_chars=30)
+    with right:
+        digit = generate(entry.G, z, labels)[0].numpy()                                     # (28, 28)
+        show_png(images.digit_png(digit, images.DIGIT_SCALE), width=28 * images.DIGIT_SCALE,
+                 caption="The digit of the current z (the same z as the Latent sliders)")
+        if st.toggle("Show the nearest real digits", key="lab_nearest"):
+            nearest_panel(entry, digit)
+
+    st.subheader("What each direction does", divider="gray")
+    st.caption("Each strip moves the current z along one direction from −3σ to +3σ; everything else is held.")
+    cols = st.columns(2, gap="large")
+    for k in range(dirs.k):
+        strip = generate(entry.G, dirs.sweep(z, k, images.SWEEP_FRAMES), labels).numpy()    # (9, 28, 28)
+        with cols[k % 2]:
+            st.markdown(f"**{direction_name(entry, k)}** · {dirs.explained[k]:.1%} of the variance · "
+                        f"pixel change per σ {dirs.effect[k]:.2f}")
+            show_png(images.strip_png(strip, scale=3), width="stretch")
+
+
+def nearest_panel(entry: state.ModelEntry, digit: np.ndarray) -> None:
+    """The training digits closest to `digit` in pixel space, and how close real digits are to each other."""
+    try:
+        data = state.shared_dataset(entry.config.dataset)
+    except Exception as exc:  # no data at all: say so, keep the page
+        st.warning(f"The training digits are not available here: {exc}")
+        return
+    dist, rows = nearest_digits(digit, data.images, NEAREST)
+    show_png(images.strip_png(data.images[rows].numpy(), scale=3), width="stretch",
+             caption="Nearest real digits, closest first (distance: " + ", ".join(f"{d:.1f}" for d in dist) + ")")
+    baseline = None
+    if entry.config.dataset == "mnist":
+        try:
+            from gan_core import get_reference
+
+            baseline = get_reference(data).nn_baseline()
+        except Exception:  # no classifier file: the comparison is a bonus, the neighbours are shown anyway
+            baseline = None
+    if baseline is not None:
+        p1, med = float(np.percentile(baseline, 1)), float(np.median(baseline))
+        verdict = ("closer than 99 % of real digits are to their own nearest neighbour: this looks like a copy "
+                   "of a training digit" if dist[0] < p1 else "no closer than real digits are to each other: "
+                   "a new digit, not a copy")
+        st.caption(f"Pixel distance {dist[0]:.1f} to the nearest of {len(data):,} training digits; a real digit is "
+                   f"typically {med:.1f} from its nearest neighbour (1 % are closer than {p1:.1f}). So: {verdict}.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Your digit tab
+# ---------------------------------------------------------------------------------------------
+def _canvas():
+    """The drawing canvas, or None where the component cannot run (no browser, package missing)."""
+    try:
+        from streamlit_drawable_canvas import st_canvas
+    except ImportError:
+        st.info("Drawing needs the streamlit-drawable-canvas package (pip install -r requirements.txt); "
+                "you can still upload a picture.")
+        return None
+    try:
+        return st_canvas(stroke_width=STROKE_PX, stroke_color="#FFFFFF", background_color="#000000",
+                         height=CANVAS_PX, width=CANVAS_PX, drawing_mode="freedraw", return_image_data=True,
+                         key=f"lab_canvas_{st.session_state.get(CLEAR_KEY, 0)}",
+                         on_change=lambda: st.session_state.update({SOURCE_KEY: "Drawing"}))
+    except Exception as exc:  # e.g. a test harness without components: uploading still works
+        st.info(f"The drawing canvas is not available here ({type(exc).__name__}); upload a picture instead.")
+        return None
+
+
+def _drawing_pixels(result):
+    """The canvas's RGBA pixels, or None while it is empty."""
+    if result is None or not (result.json_data or {}).get("objects"):
+        return None
+    try:
+        return result.image_data
+    except Exception:
+        return None
+
+
+def your_digit_source(entry: state.ModelEntry):
+    """Draw or upload; returns (PreparedDigit | None, error message | None)."""
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown("**Draw a digit**")
+        st.caption("Draw it large, with the mouse or a finger. Hover over the canvas for undo and redo.")
+        drawn = _drawing_pixels(_canvas())
+        st.button("Clear the drawing", icon=":material/ink_eraser:", key="lab_clear",
+                  on_click=lambda: st.session_state.update({CLEAR_KEY: int(st.session_state.get(CLEAR_KEY, 0)) + 1}))
+    with right:
+        st.markdown("**…or upload a picture of one**")
+        st.file_uploader("A photo, scan or drawing of one digit (any size, either colours)", type=UPLOAD_TYPES,
+                         key="lab_upload", on_change=lambda: st.session_state.update({SOURCE_KEY: "Upload"}))
+        if st.session_state.get(SOURCE_KEY) is None:
+            st.session_state[SOURCE_KEY] = "Drawing"
+        st.segmented_control("Use", ["Drawing", "Upload"], key=SOURCE_KEY,
+                             help="The last one you changed is used; switch here to compare.")
+    source = st.session_state.get(SOURCE_KEY) or "Drawing"
+    if source == "Upload":
+        file = st.session_state.get("lab_upload")
+        if file is None:
+            return None, None
+        try:
+            return prepare_digit(file.getvalue()), None
+        except DigitImageError as exc:
+            return None, f"{file.name}: {exc}"
+    if drawn is None:
+        return None, None
+    try:
+        return prepare_digit(np.asarray(drawn)[..., 0]), None      # white strokes on opaque black: one channel
+    except DigitImageError as exc:
+        return None, f"Your drawing: {exc}"
+
+
+def _real_digit(entry: state.ModelEntry, label: int | None) -> np.ndarray | None:
+    try:
+        data = state.shared_dataset(entry.config.dataset)
+    except Exception:
+        return None
+    rows = torch.arange(len(data)) if label is None else torch.nonzero(data.labels == label).flatten()
+    if len(rows) == 0:
+        return None
+    seed = int(st.session_state.get(REAL_SEED_KEY, 0))
+    i = int(torch.randint(len(rows), (1,), generator=torch.Generator().manual_seed(seed)))
+    return data.images[rows[i]].numpy()
+
+
+def _predicted_label(pixels: np.ndarray) -> int:
+    """What the shipped digit classifier reads in the digit (0 without a classifier)."""
+    try:
+        from gan_core.classifier import default_classifier, predict
+
+        probs, _ = predict(default_classifier(), torch.as_tensor(pixels)[None])
+        return int(probs[0].argmax())
+    except Exception:  # no classifier: start the picker at 0
+        return 0
+
+
+def ask_d_panel(entry: state.ModelEntry, mine: np.ndarray) -> None:
+    st.subheader("Ask the discriminator", divider="gray")
+    if entry.D is None:
+        st.info("This model's file carries no discriminator (only G was saved), so there is no D to ask. "
+                "Shipped models and runs trained here keep theirs.", icon=":material/info:")
+        return
+    label = None
+    if entry.conditional:
+        key, digest = "lab_d_label", mine.tobytes()
+        if st.session_state.get("lab_d_label_for") != digest:          # a new digit: start from what it looks like
+            st.session_state[key] = _predicted_label(mine)
+            st.session_state["lab_d_label_for"] = digest
+        label = st.pills("Which digit is it? (a conditional D judges 'a real digit of this class')",
+                         list(range(entry.config.num_classes)), key=key)
+        label = 0 if label is None else int(label)
+        same_class = label
+    else:               # a real digit of the class the digit classifier reads in yours: like for like
+        same_class = _predicted_label(mine) if entry.config.dataset == "mnist" else None
+    z = _current_z(entry.latent_dim)
+    fake = generate(entry.G, z, label)[0].numpy()
+    real = _real_digit(entry, same_class)
+    shown = [("Your digit", mine), ("A real digit", real), ("G's digit (the slider z)", fake)]
+    shown = [(name, px) for name, px in shown if px is not None]
+    scores = ask_discriminator(entry.D, np.stack([px for _, px in shown]), entry.config.loss, label)
+    cols = st.columns(len(shown))
+    for col, (name, px), score in zip(cols, shown, scores):
+        with col:
+            show_png(images.digit_png(px, 5), width=140)
+            value = f"{score.probability:.2f}" if score.probability is not None else f"{score.logit:+.2f}"
+            st.metric(name, value)
+    st.caption(scores[0].scale + ". D was trained to separate the training digits from G's fakes: it is not a "
+               "digit reader, and at the end of a good training it is meant to be unsure.")
+    st.button("Another real digit", icon=":material/casino:", key="lab_real_again",
+              on_click=lambda: st.session_state.update({REAL_SEED_KEY: int(st.session_state.get(REAL_SEED_KEY, 0)) + 1}))
+
+
+def find_panel(entry: state.ModelEntry, mine: np.ndarray) -> None:
+    st.subheader("Find my digit", divider="gray")
+    st.caption("G has no way back from a picture to z, so we search: the best of many random z, then gradient "
+               "descent on z (G frozen) to make G(z) match your digit pixel by pixel"
+               + (", trying every label" if entry.conditional else "") + f". About {DEADLINE_S:g} s.")
+    if st.button("Find my digit", icon=":material/search:", type="primary", key="lab_find"):
+        bar = st.progress(0.0, text="Searching z…")
+
+        def progress(frac, err):
+            bar.progress(min(1.0, float(frac)), text=f"Searching z… pixel error {err:.3f}")
+
+        res = invert(entry.G, mine, callback=progress)
+        bar.empty()
+        snapped = [round(float(v), 2) for v in res.z.clamp(-LATENT_RANGE, LATENT_RANGE)]   # what the sliders hold
+        recon = generate(entry.G, torch.tensor(snapped), res.label if entry.conditional else None)[0].numpy()
+        err = float(np.sqrt(np.mean(((recon.astype(np.float64) - mine) / 255.0) ** 2)))
+        st.session_state[RESULT_KEY] = {"model": entry.key, "target": mine, "recon": recon, "error": err,
+                                        "start_error": res.start_error, "label": res.label, "steps": res.steps,
+                                        "seconds": res.seconds, "z": snapped}
+        st.session_state[PENDING_KEY] = (entry.key, snapped, res.label)
+        st.rerun()                          # the sliders take the found z before they are drawn
+    result = st.session_state.get(RESULT_KEY)
+    if result and result["model"] == entry.key:
+        c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="top")
+        with c1:
+            show_png(images.digit_png(result["target"], 5), width=140, caption="Your digit (28 × 28)")
+        with c2:
+            show_png(images.digit_png(result["recon"], 5), width=140, caption="Reconstruction: G(found z)")
+        with c3:
+            st.metric("Pixel error (RMSE, 0–1)", f"{result['error']:.3f}",
+                      delta=f"{result['error'] - result['start_error']:+.3f} vs best random z", delta_color="inverse")
+            label = f" as the digit **{result['label']}**" if result["label"] is not None else ""
+            st.success(f"Found{label} in {result['seconds']:.1f} s ({result['steps']} gradient steps). The found z is "
+                       "now in the sliders: open **Latent sliders** or **Directions** to explore from your own digit.",
+                       icon=":material/check_circle:")
+
+
+@st.fragment
+def your_digit_tab(entry: state.ModelEntry) -> None:
+    st.caption("Draw a digit or upload a picture of one. It is prepared the way MNIST's digits were: grey, white on "
+               "black, cropped, longest side 20 px, centred by its centre of mass in 28 × 28.")
+    prepared, error = your_digit_source(entry)
+    if error:
+        st.error(error, icon=":material/error:")
+        return
+    if prepared is None:
+        st.info("Draw a digit on the canvas or upload a picture to ask the discriminator about it and find it in "
+                "the latent space.", icon=":material/draw:")
+        return
+    c1, c2 = st.columns([1, 3], vertical_alignment="center")
+    with c1:
+        show_png(images.digit_png(prepared.pixels, 5), width=140, caption="Your digit, MNIST-style")
+    with c2:
+        for note in prepared.notes:
+            st.caption("· " + note)
+    ask_d_panel(entry, prepared.pixels)
+    find_panel(entry, prepared.pixels)
