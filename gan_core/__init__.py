@@ -11,6 +11,8 @@ One concept per module:
     sampling     generate, latent sweeps, lerp/slerp, grids and PNGs
     checkpoints  safetensors save/load with the config as metadata; shipped models
     classifier   a small digit CNN trained once on real MNIST: the feature space of the metrics
+    bundle       a run's assignment bundle (.zip: history CSV, grids, GIF, generator, config.json) and config files
+    inside       look inside G for one z (feature maps per stage) and D's verdict on the digit
     metrics      Fréchet distance (with its real-vs-real floor), classifier IS, class histogram, memorization;
                  QualityMonitor: the same, live, on a training run
 
@@ -29,6 +31,8 @@ from .sampling import (LATENT_RANGE, generate, interpolate, lerp, make_grid, sam
 from .training import Snapshot, StepRecord, Trainer
 from .classifier import (ClassifierError, DigitClassifier, default_classifier, load_classifier, save_classifier,
                          train_classifier)
+from .bundle import build_bundle, read_config_file, read_config_json, trainer_bundle
+from .inside import Inside, look_inside
 from .metrics import (Evaluation, QualityMonitor, QuickQuality, evaluate_generator, format_evaluation,
                       frechet_distance, get_reference, inception_score, quick_quality)
 
@@ -45,6 +49,7 @@ __all__ = [
     "Snapshot", "StepRecord", "Trainer",
     "ClassifierError", "DigitClassifier", "default_classifier", "load_classifier", "save_classifier",
     "train_classifier",
+    "build_bundle", "read_config_file", "read_config_json", "trainer_bundle", "Inside", "look_inside",
     "Evaluation", "QualityMonitor", "QuickQuality", "evaluate_generator", "format_evaluation", "frechet_distance",
     "get_reference", "inception_score", "quick_quality",
 ]
