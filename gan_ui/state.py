@@ -64,6 +64,7 @@ class ModelEntry:
     info: dict = field(default_factory=dict)
     snapshots: list = field(default_factory=list)     # [(step, G state)] along training
     _at_step: dict = field(default_factory=dict, repr=False, compare=False)   # step -> G, built on demand
+    D: torch.nn.Module | None = None   # the discriminator (CPU, eval mode, no gradients), when the file has one
 
     @property
     def latent_dim(self) -> int:
@@ -115,7 +116,7 @@ class ModelEntry:
 
 
 def entry_from_checkpoint(key: str, label: str, kind: str, ckpt) -> ModelEntry:
-    return ModelEntry(key, label, kind, ckpt.config, ckpt.G, dict(ckpt.info), list(ckpt.snapshots))
+    return ModelEntry(key, label, kind, ckpt.config, ckpt.G, dict(ckpt.info), list(ckpt.snapshots), D=ckpt.D)
 
 
 def upload_entry(data: bytes, filename: str, number: int) -> ModelEntry:
@@ -193,7 +194,8 @@ class RunHandle:
         if self._entry is None:
             t = self.trainer
             snaps = [(s.step, s.g_state) for s in t.snapshot_list() if s.g_state is not None]
-            self._entry = ModelEntry(self.key, self.label, "run", t.cfg, t.export_generator(), self.info(), snaps)
+            D = copy.deepcopy(t.D).to("cpu").eval().requires_grad_(False)
+            self._entry = ModelEntry(self.key, self.label, "run", t.cfg, t.export_generator(), self.info(), snaps, D=D)
         return self._entry
 
     def checkpoint(self) -> bytes:
