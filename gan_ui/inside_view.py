@@ -6,9 +6,12 @@ gan_core.inside does the computing.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import streamlit as st
 import torch
+from PIL import Image
 
 from gan_core import look_inside
 from gan_core.inside import Inside, Stage, feature_map_pixels, vector_strip
@@ -47,7 +50,7 @@ def stage_caption(stage: Stage, k: int = TOP_K) -> str:
 def inside_figures(inside: Inside) -> list[tuple[bytes, str]]:
     """(PNG, caption) per stage, ending with the digit itself."""
     out = [(stage_png(s), stage_caption(s)) for s in inside.stages]
-    out.append((to_png(inside.image, scale=TILE // 28), "28x28: the digit (tanh output, 1 channel)"))
+    out.append((to_png(inside.image, scale=2 * TILE // 28), "28x28: the digit (tanh output, 1 channel)"))
     return out
 
 
@@ -68,7 +71,7 @@ def inside_panel(entry: state.ModelEntry, z: torch.Tensor, label: int | None) ->
         cols = st.columns([3, 3, 2] if cfg.arch == "dcgan" else [2, 3, 2], gap="medium")
         for col, (png, caption) in zip(cols, figs):
             with col:
-                show_png(png, width="content", caption=caption)
+                show_png(png, width=Image.open(io.BytesIO(png)).width, caption=caption)     # natural size: crisp
         st.markdown("**D's verdict on this digit**")
         v = inside.verdict
         if v is None:
