@@ -72,7 +72,7 @@ def inside_panel(entry: state.ModelEntry, z: torch.Tensor, label: int | None) ->
         for col, (png, caption) in zip(cols, figs):
             with col:
                 show_png(png, width=Image.open(io.BytesIO(png)).width, caption=caption)     # natural size: crisp
-        st.markdown("**D's verdict on this digit**")
+        st.markdown(":material/gavel: **D's verdict on this digit**")
         v = inside.verdict
         if v is None:
             st.caption("This model's file carries no discriminator, so there is no verdict to show.")

@@ -182,7 +182,7 @@ def compare_section(store: state.SessionStore) -> None:
     st.plotly_chart(fig, key="compare_chart", width="stretch", config={"displaylogo": False})
     st.caption("Smoothed curves, one colour and dash style per run (the same in every panel). "
                "Dashed grey: 0.5, where D can no longer tell real from fake.")
-    cols = st.columns(len(runs), gap="medium")
+    cols = st.columns(max(3, len(runs)), gap="medium")      # at least 3 columns: grids stay a readable size
     for col, handle, s in zip(cols, runs, data):
         snaps = handle.trainer.snapshot_list()
         with col:

@@ -32,7 +32,7 @@ def clip_shot(page, top, bottom, path: Path) -> None:
     img = img.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
     path.parent.mkdir(parents=True, exist_ok=True)
     img.save(path, optimize=True)
-    print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size / 1024:.0f} KB)")
+    print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
 
 
 def train(page, steps: int, lr_d: str | None = None) -> None:
@@ -50,7 +50,12 @@ def train(page, steps: int, lr_d: str | None = None) -> None:
         for _ in range(3):
             page.keyboard.press("ArrowRight")          # 2e-4 -> 5e-4 -> 1e-3 -> 2e-3
         wait_idle(page)
+    done = "text=/Reached the budget of/"
     page.get_by_role("button", name="Start", exact=True).click()
+    try:                                    # the previous run's message goes first, then this run's comes
+        page.wait_for_selector(done, state="detached", timeout=30_000)
+    except Exception:
+        pass
     try:
         page.wait_for_selector(f"text=Reached the budget of {steps} steps.", timeout=900_000)
     except Exception:
@@ -79,7 +84,11 @@ def main(argv=None) -> int:
                 train(page, args.steps)
                 train(page, args.steps, lr_d="2e-3")
                 time.sleep(1.0)
-                wait_idle(page, '[data-testid="stDataFrame"]')
+                try:
+                    wait_idle(page, '[data-testid="stDataFrame"]', timeout=60)
+                except Exception:
+                    page.screenshot(path=str(ROOT / "artifacts" / "tool-screenshots-failed.png"))
+                    raise
                 clip_shot(page, page.get_by_role("heading", name="Compare runs"),
                           page.locator('[data-testid="stDataFrame"]'), out / "compare-runs.png")
                 page.get_by_role("link", name="Explore").click()

@@ -15,7 +15,7 @@ from e2e_support import stop_all_runs
 from gan_core import GANConfig, Trainer, load_checkpoint, look_inside, preset_config
 from gan_core.bundle import config_json
 from gan_ui import compare, inside_view
-from test_app import open_app, poll, store_of
+from test_app import model_file, open_app, poll, store_of, upload
 
 
 @pytest.fixture(autouse=True)
@@ -191,4 +191,8 @@ def test_look_inside_panel_in_explore():
     at.selectbox(key="explore_model").set_value("shipped:mlp").run()
     captions = [img.captions[0] for img in at.image if img.captions]
     assert any(c.startswith("hidden 1: a vector of 256 numbers") for c in captions)
+    # a model file without a discriminator: the maps, and a note instead of a verdict
+    upload(at, model_file())
+    assert any("carries no discriminator" in c.value for c in at.caption)
+    assert not any(m.label.startswith("D(x)") for m in at.metric)
     assert not at.exception
