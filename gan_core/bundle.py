@@ -27,6 +27,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from .checkpoints import checkpoint_bytes
@@ -128,14 +129,21 @@ def config_json(cfg: GANConfig, steps: int, data_description: str = "", run: dic
         "data": {"dataset": cfg.dataset, "description": data_description},
         "run": {"steps": int(steps), "original_budget": {"max_steps": cfg.max_steps, "max_seconds": cfg.max_seconds},
                 **(run or {})},
-        "reproduce": reproduce_command(),
+        "reproduce": reproduce_command(**_replay_flags(run)),
     }
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"
 
 
-def reproduce_command(config_name: str = "config.json") -> str:
-    return (f"python -m gan_core train --config {config_name} --data-dir DIR --device cpu "
-            f"--out generator-again.safetensors")
+def _replay_flags(run: dict | None) -> dict:
+    run = run or {}
+    return {"device": run.get("device_type") or "cpu", "threads": run.get("torch_threads")}
+
+
+def reproduce_command(config_name: str = "config.json", device: str = "cpu", threads: int | None = None) -> str:
+    """The command that trains the run again. On a CPU the thread count matters too: PyTorch splits its sums
+    differently over 1 or 2 threads, so the last digits of every step (and so the whole run) differ."""
+    flags = f"--device {device}" + (f" --threads {int(threads)}" if threads and device == "cpu" else "")
+    return f"python -m gan_core train --config {config_name} --data-dir DIR {flags} --out generator-again.safetensors"
 
 
 def read_config_json(text: str | bytes) -> tuple[GANConfig, dict]:
@@ -179,7 +187,8 @@ def read_config_file(path: str | Path) -> tuple[GANConfig, dict]:
     return read_config_json(data)
 
 
-def readme_text(cfg: GANConfig, steps: int, data_description: str, status: str = "", message: str = "") -> str:
+def readme_text(cfg: GANConfig, steps: int, data_description: str, status: str = "", message: str = "",
+                run: dict | None = None) -> str:
     cols = "\n".join(f"    {name:<13} {doc}" for name, doc in COLUMN_DOCS.items())
     return f"""GAN Classroom run bundle
 ========================
@@ -204,12 +213,13 @@ config.json            The config that trains this run again (its "config" objec
 
 Train the same run again
 ------------------------
-    {reproduce_command()}
+    {reproduce_command(**_replay_flags(run))}
 
 DIR is the folder with the MNIST files (leave --data-dir out to use the default source). With the same
-config, the same data and the same device the run repeats step for step: every random number comes from
-generators seeded by "seed". The run's time budget was replaced by the number of steps it did
-(max_steps = {steps}), since a time budget gives a different number of steps on a busier machine.
+config, the same data, the same device and (on a CPU) the same number of threads, the run repeats step
+for step: every random number comes from generators seeded by "seed". The run's time budget was replaced
+by the number of steps it did (max_steps = {steps}), since a time budget gives a different number of
+steps on a busier machine.
 """
 
 
@@ -228,7 +238,7 @@ def build_bundle(cfg: GANConfig, records: list[StepRecord], snapshots: list[Snap
     steps = records[-1].step if steps is None else int(steps)
     run = dict(run or {})
     parts = {
-        "README.txt": readme_text(cfg, steps, data_description, run.get("status", ""), run.get("message", "")),
+        "README.txt": readme_text(cfg, steps, data_description, run.get("status", ""), run.get("message", ""), run),
         "config.json": config_json(cfg, steps, data_description, run),
         "history.csv": history_csv(records),
         "final_grid.png": grid_png(snapshots[-1].images.numpy()),
@@ -263,6 +273,7 @@ def trainer_bundle(trainer, generator: bytes | None = None, info: dict | None = 
                 "data": trainer.data_description, "status": trainer.status, **(info or {})}
         generator = checkpoint_bytes(trainer.cfg, trainer.export_generator(), trainer.D, meta, keep)
     run = {"status": trainer.status, "message": trainer.message, "seconds": round(trainer.elapsed, 2),
-           "device": trainer.device_name}
+           "device": trainer.device_name, "device_type": trainer.device.type,
+           "torch_threads": torch.get_num_threads()}       # process-wide: the app sets it once at start-up
     return build_bundle(trainer.cfg, trainer.records(), snaps, generator, trainer.data_description,
                         trainer.step, run)

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .bundle import read_config_file
 from .checkpoints import CheckpointError, list_pretrained, load_checkpoint, read_info, save_checkpoint
@@ -81,6 +82,8 @@ def cmd_train(args) -> int:
         cfg, meta = read_config_file(args.config)
         cfg = cfg.replace(**overrides).validate()
         recorded_data = (meta.get("data") or {}).get("description")
+        if args.threads is None and (meta.get("run") or {}).get("torch_threads"):
+            args.threads = int(meta["run"]["torch_threads"])     # the recorded run's: sums split the same way
     else:
         cfg = preset_config(args.preset, **overrides)
     data = load_dataset(cfg.dataset, args.data_dir, top_up=not args.no_offline_digits)
@@ -88,6 +91,8 @@ def cmd_train(args) -> int:
     if recorded_data and recorded_data != data.describe():
         print(f"note:   the config's run trained on {recorded_data}; other data gives a different run.",
               file=sys.stderr)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     trainer = Trainer(cfg, data, device=args.device)
     print(f"device: {trainer.device_name}", file=sys.stderr)
     preset = PRESETS.get(cfg.preset.removesuffix("-custom"))
@@ -206,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not add the 5,000 offline training digits to a data directory that lacks the train split")
     t.add_argument("--device", default="auto", choices=list(DEVICE_CHOICES))
     t.add_argument("--seed", type=int, help="default: 0 (or the config's)")
+    t.add_argument("--threads", type=int, help="CPU threads for PyTorch (default: the config's recorded run's, else "
+                   "PyTorch's); a CPU run repeats exactly only with the same thread count")
     t.add_argument("--set", action="append", metavar="FIELD=VALUE", help="override any config field, e.g. --set lr_g=1e-4")
     t.add_argument("--keep-snapshots", type=int, default=8, help="G snapshots saved along training (timeline)")
     t.add_argument("--name", help="a display name stored in the file")
@@ -251,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    for name in ("n", "steps", "scale", "epochs"):
+    for name in ("n", "steps", "scale", "epochs", "threads"):
         value = getattr(args, name, None)
         if value is not None and value < 1:
             print(f"error: --{name} must be at least 1.", file=sys.stderr)

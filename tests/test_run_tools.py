@@ -196,3 +196,17 @@ def test_look_inside_panel_in_explore():
     assert any("carries no discriminator" in c.value for c in at.caption)
     assert not any(m.label.startswith("D(x)") for m in at.metric)
     assert not at.exception
+
+
+def test_config_table_puts_the_differing_settings_first_and_highlights_them(two_series):
+    from gan_ui import run_tools
+
+    styler = run_tools.config_table(two_series)
+    frame = styler.data
+    assert list(frame.index[:2]) == ["lr_d", "seed"] and list(frame.columns) == [s.name for s in two_series]
+    import re
+
+    html = styler.to_html()
+    rule = re.search(r"([^{}]+)\{\s*" + re.escape(run_tools.DIFF_COLOUR.split(";")[0]), html).group(1)
+    cells = sorted(re.findall(r"_row(\d+)_col(\d+)", rule))
+    assert cells == [("0", "0"), ("0", "1"), ("1", "0"), ("1", "1")]            # exactly the two differing rows
