@@ -24,6 +24,7 @@ TOP_K = 8          # feature maps shown per stage: the most active channels
 TILE = 84          # every tile is drawn 84 px wide: 7x7 maps x12, 14x14 x6, the 28x28 digit x3
 TILE_PAD = 4       # px between tiles
 TILE_FILL = 150    # mid grey between tiles, so black and white maps both keep their edges
+OPEN_KEY = "inside_open"   # the expander's state: its content is only computed while it is open
 REFERENCE = 128    # random digits D also scores, to give a raw critic score a scale
 
 
@@ -56,7 +57,11 @@ def inside_figures(inside: Inside) -> list[tuple[bytes, str]]:
 
 def inside_panel(entry: state.ModelEntry, z: torch.Tensor, label: int | None) -> None:
     """An expander under the digit: what G computes for this z, and what D says about the result."""
-    with st.expander("Look inside G and D for this z", icon=":material/visibility:"):
+    panel = st.expander("Look inside G and D for this z", icon=":material/visibility:", key=OPEN_KEY,
+                        on_change="rerun")
+    if not panel.open:       # lazy: a closed panel costs the slider nothing (it runs G and D on 129 digits)
+        return
+    with panel:
         cfg = entry.config
         D = getattr(entry, "D", None)
         inside = look_inside(entry.G, z, label, D, cfg.loss, reference=REFERENCE)

@@ -178,6 +178,9 @@ def test_look_inside_panel_in_explore():
     at = open_app()
     labels = [e.label for e in at.expander]
     assert "Look inside G and D for this z" in labels
+    assert not any(img.captions and img.captions[0].startswith("7x7") for img in at.image)   # closed: not computed
+    at.session_state["inside_open"] = True                          # what a click on the expander does
+    at.run()
     captions = [img.captions[0] for img in at.image if img.captions]
     assert any(c.startswith("7x7: 128 feature maps") for c in captions)
     assert any(c.startswith("14x14: 64 feature maps") for c in captions)
