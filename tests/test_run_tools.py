@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from e2e_support import stop_all_runs
-from gan_core import GANConfig, Trainer, load_checkpoint, look_inside, preset_config
+from gan_core import Trainer, load_checkpoint, look_inside, preset_config
 from gan_core.bundle import config_json
 from gan_ui import compare, inside_view
 from test_app import model_file, open_app, poll, store_of, upload
