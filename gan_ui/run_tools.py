@@ -107,7 +107,8 @@ def controls_for(cfg: GANConfig) -> dict:
 def _on_config_upload() -> None:
     ss = st.session_state
     upload = ss.get(UPLOAD_KEY)
-    if upload is None:
+    if upload is None:                       # the file was removed from the box: its message goes with it
+        ss.pop(UPLOAD_MSG, None)
         return
     try:
         cfg, _ = read_config_json(upload.getvalue())
