@@ -11,6 +11,8 @@ One concept per module:
     sampling     generate, latent sweeps, lerp/slerp, grids and PNGs
     checkpoints  safetensors save/load with the config as metadata; shipped models
     classifier   a small digit CNN trained once on real MNIST: the feature space of the metrics
+    bundle       a run's assignment bundle (.zip: history CSV, grids, GIF, generator, config.json) and config files
+    inside       look inside G for one z (feature maps per stage) and D's verdict on the digit
     metrics      Fréchet distance (with its real-vs-real floor), classifier IS, class histogram, memorization;
                  QualityMonitor: the same, live, on a training run
     webexport    a generator as a JSON program (ops + float32 weights) that a browser can run: scrub mode
@@ -38,6 +40,8 @@ from .critic import DScore, ask_discriminator
 from .digits import DigitImageError, PreparedDigit, nearest_digits, prepare_digit
 from .directions import Directions, principal_directions
 from .inversion import InversionResult, invert
+from .bundle import build_bundle, read_config_file, read_config_json, trainer_bundle
+from .inside import Inside, look_inside
 from .metrics import (Evaluation, QualityMonitor, QuickQuality, evaluate_generator, format_evaluation,
                       frechet_distance, get_reference, inception_score, quick_quality)
 from .webexport import ExportError, export_program
@@ -55,6 +59,7 @@ __all__ = [
     "Snapshot", "StepRecord", "Trainer",
     "ClassifierError", "DigitClassifier", "default_classifier", "load_classifier", "save_classifier",
     "train_classifier",
+    "build_bundle", "read_config_file", "read_config_json", "trainer_bundle", "Inside", "look_inside",
     "Evaluation", "QualityMonitor", "QuickQuality", "evaluate_generator", "format_evaluation", "frechet_distance",
     "get_reference", "inception_score", "quick_quality",
     "ExportError", "export_program",

@@ -1,6 +1,7 @@
 """Command line: python -m gan_core {train, sample, presets, pretrained, classifier, evaluate, invert, directions} ...
 
     python -m gan_core train --preset dcgan --seconds 60 --out runs/dcgan.safetensors
+    python -m gan_core train --config config.json --out runs/again.safetensors     (a run bundle's config)
     python -m gan_core sample --model dcgan --n 64 --out grid.png
     python -m gan_core presets
     python -m gan_core pretrained
@@ -19,7 +20,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
+from .bundle import read_config_file
 from .checkpoints import CheckpointError, list_pretrained, load_checkpoint, read_info, save_checkpoint
 from .config import DEFAULT_PRESET, PRESETS, ConfigError, preset_config
 from .data import DATA_ENV, DataFormatError, DataUnavailable, load_dataset
@@ -64,7 +67,7 @@ class ProgressBar:
 
 
 def cmd_train(args) -> int:
-    overrides = {"dataset": args.dataset, "seed": args.seed}
+    overrides = {k: v for k, v in (("dataset", args.dataset), ("seed", args.seed)) if v is not None}
     if args.steps is not None:
         overrides["max_steps"] = args.steps
         overrides["max_seconds"] = args.seconds if args.seconds is not None else 0.0
@@ -76,12 +79,26 @@ def cmd_train(args) -> int:
             overrides[key] = json.loads(value)
         except json.JSONDecodeError:
             overrides[key] = value
-    cfg = preset_config(args.preset, **overrides)
+    recorded_data = None
+    if args.config:                  # a bundle's config.json (or a bare GANConfig JSON): the flags above override it
+        cfg, meta = read_config_file(args.config)
+        cfg = cfg.replace(**overrides).validate()
+        recorded_data = (meta.get("data") or {}).get("description")
+        if args.threads is None and (meta.get("run") or {}).get("torch_threads"):
+            args.threads = int(meta["run"]["torch_threads"])     # the recorded run's: sums split the same way
+    else:
+        cfg = preset_config(args.preset, **overrides)
     data = load_dataset(cfg.dataset, args.data_dir, top_up=not args.no_offline_digits)
     print(f"data:   {data.describe()}", file=sys.stderr)
+    if recorded_data and recorded_data != data.describe():
+        print(f"note:   the config's run trained on {recorded_data}; other data gives a different run.",
+              file=sys.stderr)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     trainer = Trainer(cfg, data, device=args.device)
     print(f"device: {trainer.device_name}", file=sys.stderr)
-    print(f"preset: {cfg.preset} ({PRESETS[cfg.preset].description})", file=sys.stderr)
+    preset = PRESETS.get(cfg.preset.removesuffix("-custom"))
+    print(f"preset: {cfg.preset or 'custom'}" + (f" ({preset.description})" if preset else ""), file=sys.stderr)
     print(f"params: G {trainer.param_counts['G']:,}  D {trainer.param_counts['D']:,}", file=sys.stderr)
     if not args.quiet:
         trainer.add_callback("on_record", ProgressBar(cfg.max_steps, cfg.max_seconds))
@@ -239,14 +256,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a GAN and save its generator")
     t.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS))
+    t.add_argument("--config", metavar="FILE.json",
+                   help="train the run a config.json describes (a run bundle's, or GANConfig JSON) instead of a preset")
     t.add_argument("--seconds", type=float, help="wall-clock training budget (default: the preset's, 60 s)")
     t.add_argument("--steps", type=int, help="step budget (generator updates)")
     t.add_argument("--data-dir", help=f"folder with MNIST IDX files (default: ${DATA_ENV})")
-    t.add_argument("--dataset", default="mnist", choices=["mnist", "fashion"])
+    t.add_argument("--dataset", choices=["mnist", "fashion"], help="default: mnist (or the config's)")
     t.add_argument("--no-offline-digits", action="store_true",
                    help="do not add the 5,000 offline training digits to a data directory that lacks the train split")
     t.add_argument("--device", default="auto", choices=list(DEVICE_CHOICES))
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=int, help="default: 0 (or the config's)")
+    t.add_argument("--threads", type=int, help="CPU threads for PyTorch (default: the config's recorded run's, else "
+                   "PyTorch's); a CPU run repeats exactly only with the same thread count")
     t.add_argument("--set", action="append", metavar="FIELD=VALUE", help="override any config field, e.g. --set lr_g=1e-4")
     t.add_argument("--keep-snapshots", type=int, default=8, help="G snapshots saved along training (timeline)")
     t.add_argument("--name", help="a display name stored in the file")
@@ -314,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    for name in ("n", "steps", "scale", "epochs", "k", "frames"):
+    for name in ("n", "steps", "scale", "epochs", "k", "frames", "threads"):
         value = getattr(args, name, None)
         if value is not None and value < 1:
             print(f"error: --{name} must be at least 1.", file=sys.stderr)

@@ -18,7 +18,7 @@ import torch
 from gan_core import CheckpointError, generate, interpolate
 from gan_core.sampling import LATENT_RANGE
 
-from . import images, lab, scrub, state
+from . import images, inside_view, lab, scrub, state
 from .layout import page_link, show_png
 from .latent import format_z, parse_z
 
@@ -237,6 +237,7 @@ def latent_panel(entry: state.ModelEntry) -> None:
         show_png(png, width=28 * images.DIGIT_SCALE, caption="G(z): the generator's output for this z")
         st.download_button("Download digit (PNG)", png, file_name="digit.png", mime="image/png",
                            icon=":material/download:", on_click="ignore", key="dl_digit")
+    inside_view.inside_panel(entry, z, labels)
 
     st.subheader("What does one dimension do?", divider="gray")
     c1, c2 = st.columns([1, 5], vertical_alignment="center")

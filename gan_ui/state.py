@@ -116,7 +116,7 @@ class ModelEntry:
 
 
 def entry_from_checkpoint(key: str, label: str, kind: str, ckpt) -> ModelEntry:
-    return ModelEntry(key, label, kind, ckpt.config, ckpt.G, dict(ckpt.info), list(ckpt.snapshots), ckpt.D)
+    return ModelEntry(key, label, kind, ckpt.config, ckpt.G, dict(ckpt.info), list(ckpt.snapshots), D=ckpt.D)
 
 
 def upload_entry(data: bytes, filename: str, number: int) -> ModelEntry:
@@ -194,8 +194,8 @@ class RunHandle:
         if self._entry is None:
             t = self.trainer
             snaps = [(s.step, s.g_state) for s in t.snapshot_list() if s.g_state is not None]
-            D = copy.deepcopy(t.D).to("cpu").eval().requires_grad_(False)      # a copy: the trainer's D stays its own
-            self._entry = ModelEntry(self.key, self.label, "run", t.cfg, t.export_generator(), self.info(), snaps, D)
+            D = copy.deepcopy(t.D).to("cpu").eval().requires_grad_(False)
+            self._entry = ModelEntry(self.key, self.label, "run", t.cfg, t.export_generator(), self.info(), snaps, D=D)
         return self._entry
 
     def checkpoint(self) -> bytes:

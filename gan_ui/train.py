@@ -21,7 +21,7 @@ import torch
 from gan_core import LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable, GANConfig, Trainer, generate
 from gan_core.config import ARCHS, DATASETS, DEFAULT_PRESET, LOSSES
 
-from . import charts, images, live_chart, settings, state
+from . import charts, images, live_chart, run_tools, settings, state
 from .layout import show_png, switch_to
 
 LR_OPTIONS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 5e-2]
@@ -409,6 +409,7 @@ def results(run: state.RunHandle) -> None:
                        mime="application/octet-stream", icon=":material/download:", on_click="ignore",
                        key=f"dl_run_{run.number}", width="stretch")
     c3.caption("The file holds G, D, the config and timeline snapshots. Upload it later in Explore.")
+    run_tools.bundle_button(run)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,6 +441,7 @@ def render() -> None:
     with left:
         with st.container(border=True):
             controls(active)
+        run_tools.config_loader(disabled=active is not None)
         try:
             data = state.shared_dataset(st.session_state.get("cfg_dataset") or "mnist")
             st.caption(f"Trains on {data.describe()}.")
@@ -455,3 +457,4 @@ def render() -> None:
     if not run.active or run.status == "paused":
         timeline(run)
         results(run)
+    run_tools.compare_section(store)
