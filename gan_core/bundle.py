@@ -275,5 +275,6 @@ def trainer_bundle(trainer, generator: bytes | None = None, info: dict | None = 
     run = {"status": trainer.status, "message": trainer.message, "seconds": round(trainer.elapsed, 2),
            "device": trainer.device_name, "device_type": trainer.device.type,
            "torch_threads": torch.get_num_threads()}       # process-wide: the app sets it once at start-up
-    return build_bundle(trainer.cfg, trainer.records(), snaps, generator, trainer.data_description,
-                        trainer.step, run)
+    # The precision the run actually used ("auto" would resolve differently on a machine without bf16 units).
+    cfg = trainer.cfg.replace(precision=trainer.precision)
+    return build_bundle(cfg, trainer.records(), snaps, generator, trainer.data_description, trainer.step, run)

@@ -143,7 +143,9 @@ def test_the_bundle_config_reproduces_the_run_on_the_command_line(run, bundle, t
     err = capsys.readouterr().err
     assert "note:" not in err                          # the same data as the recorded run
     again = load_checkpoint(out)
-    assert again.info["steps"] == 12 and again.config == replay_config(run.cfg, 12)
+    # the precision the run resolved ("auto" -> bf16 or fp32 here) is recorded, so another machine repeats it
+    assert json.loads(bundle.read("config.json"))["config"]["precision"] == run.precision != "auto"
+    assert again.info["steps"] == 12 and again.config == replay_config(run.cfg.replace(precision=run.precision), 12)
     for (k, va), vb in zip(run.export_generator().state_dict().items(), again.G.state_dict().values()):
         assert torch.equal(va, vb), k
     # flags still override the file's values
