@@ -1,0 +1,247 @@
+"""The lessons of the Learn page, as data: the idea, a predict-then-run question, the run, what to look for.
+
+Each lesson's run is a preset from gan_core.config.PRESETS plus a few overrides and a short step budget.
+What the texts say a run shows was observed on short runs on a 2-core CPU (1 thread, the 5,000 offline
+MNIST digits); tests/test_lessons.py re-measures each promised phenomenon on real digits.
+
+No Streamlit here: gan_ui/learn.py draws these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class LessonRun:
+    label: str                          # what the run button / variant picker says
+    preset: str                         # a gan_core PRESETS name
+    overrides: dict = field(default_factory=dict)
+    steps: int = 300                    # short: ~1-2 minutes on a busy CPU, seconds on a GPU
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    idea: str                           # markdown, a few sentences
+    math: tuple = ()                    # LaTeX formulas shown after the idea (st.latex)
+    question: str = ""                  # the predict-then-run question
+    choices: tuple = ()
+    correct: int = 0                    # index into choices
+    answer: str = ""                    # markdown: why, in terms of what the run shows
+    look_for: str = ""                  # markdown: where to look in the charts
+    runs: tuple = ()                    # LessonRun variants (the student picks one when there are several)
+    extra: str = ""                     # "latent" | "augment": a lesson-specific panel instead of/besides a run
+
+
+VALUE_FN = (r"\min_G \max_D \; V(D,G) = \mathbb{E}_{x\sim p_\text{data}}\big[\log D(x)\big]"
+            r" + \mathbb{E}_{z\sim \mathcal{N}(0,I)}\big[\log\big(1-D(G(z))\big)\big]")
+
+LESSONS: list[Lesson] = [
+    Lesson(
+        id="what", title="What a GAN is",
+        idea=("Two networks play a game. The **generator G** turns random noise z into an image; the "
+              "**discriminator D** looks at an image and says how likely it is to be a real digit. D is "
+              "trained to tell real from fake, G to fool D. Neither ever sees a rule for what a digit "
+              "looks like: G learns only from D's verdicts. Goodfellow et al. (2014) wrote the game as "
+              "one value function that D maximises and G minimises:"),
+        math=(VALUE_FN,),
+        question="G starts from random weights. After a few hundred steps of this game, what will the grid of G's samples show?",
+        choices=("Still pure noise: a few hundred steps are far too few",
+                 "Blurry strokes and blobs with the rough shapes of digits",
+                 "Crisp digits, indistinguishable from real ones"),
+        correct=1,
+        answer=("**Strokes first, digits later.** Within the first hundred steps the grey noise turns into dark "
+                "background with bright strokes in the middle; a few hundred steps in, many cells are "
+                "recognisable digits, still blotchy. Crisp digits take thousands of steps (the shipped "
+                "`dcgan` model trained for 5,000). G never saw a digit: everything it knows came through D."),
+        look_for=("- **The sample grid** (right of the loss chart): the *same* 64 noise vectors at every step, so "
+                  "each cell is one digit growing out of noise.\n"
+                  "- **What D thinks**: D(x) on real digits starts far above D(G(z)) on fakes. D has the easy "
+                  "job at first.\n"
+                  "- **Sample quality**: *classes present* climbs as G starts drawing different digits."),
+        runs=(LessonRun("Run the healthy DCGAN", "dcgan", {}, 300),),
+    ),
+    Lesson(
+        id="curves", title="Reading the curves",
+        idea=("If G drew exactly like the data, D could only guess: D(x) = ½ for every image. Put that into "
+              "the losses and you get the **equilibrium lines** drawn dashed on the loss chart: D's loss is "
+              "ln 4 and G's (non-saturating) loss is ln 2. A GAN's losses are not a score that should go to 0: "
+              "each network's loss is measured against an opponent that keeps changing."),
+        math=(r"L_D = -\log\tfrac12 - \log\tfrac12 = \ln 4 \approx 1.386",
+              r"L_G = -\,\mathbb{E}_{z}\big[\log D(G(z))\big] = -\log\tfrac12 = \ln 2 \approx 0.693"),
+        question="In one run, G's loss falls steadily toward 0. What does that most likely mean?",
+        choices=("G is getting better and better at drawing digits",
+                 "D is getting worse at telling real from fake, whatever the digits look like",
+                 "Training has converged"),
+        correct=1,
+        answer=("**A falling G loss only says D is being fooled more often** - it says nothing about whether the "
+                "digits look right. G's loss is −log D(G(z)): it falls when D(G(z)) rises, which happens when G "
+                "improves *or* when D gets worse (or when G finds a few images D happens to like: mode "
+                "collapse, lesson 5). In a healthy run the losses do not go to 0: they wander around the dashed "
+                "lines while the samples improve. Judge a GAN by its samples and by sample-quality measures "
+                "(the Fréchet distance falling toward its floor), never by G's loss alone."),
+        look_for=("- **Losses**: D's loss starts below ln 4 (D is winning early), G's above ln 2; over the run "
+                  "both drift toward their dashed lines and wobble there, not to 0.\n"
+                  "- **What D thinks**: D(x) and D(G(z)) move toward the 0.5 line from both sides.\n"
+                  "- **Fréchet distance** (sample quality) falls while the losses hardly move: the losses are no "
+                  "progress bar."),
+        runs=(LessonRun("Run the healthy DCGAN", "dcgan", {}, 400),),
+    ),
+    Lesson(
+        id="saturating", title="Saturating vs non-saturating loss",
+        idea=("In the value function G *minimises* log(1 − D(G(z))). Early on D rejects every fake: "
+              "D(G(z)) ≈ 0, where log(1 − D) is flat, so its gradient almost vanishes and G learns almost "
+              "nothing exactly when it most needs to. The **non-saturating** loss makes G *maximise* "
+              "log D(G(z)) instead: the same fixed point, but steep where D(G(z)) ≈ 0. With D(G(z)) = "
+              "sigmoid(s) for D's logit s:"),
+        math=(r"\text{saturating: } L_G = \mathbb{E}_z\big[\log(1 - D(G(z)))\big],\quad "
+              r"\frac{\partial L_G}{\partial s} = -D(G(z)) \;\to\; 0 \text{ when } D(G(z)) \to 0",
+              r"\text{non-saturating: } L_G = -\mathbb{E}_z\big[\log D(G(z))\big],\quad "
+              r"\frac{\partial L_G}{\partial s} = D(G(z)) - 1 \;\to\; -1 \text{ when } D(G(z)) \to 0"),
+        question="Same network, same learning rates; only G's loss changes to the saturating one. What happens to G's gradient norm?",
+        choices=("About the same: it is the same game", "Much smaller: G barely learns",
+                 "Much larger: training explodes"),
+        correct=1,
+        answer=("**Much smaller.** With the saturating loss the chain rule multiplies G's gradient by D(G(z)), "
+                "which is small while D wins. On the gradient-norm chart the blue G line sits far below D's "
+                "orange one, where in the non-saturating run (lesson 1) the two are of the same order. The samples "
+                "stay noisy for longer. This is why almost every GAN uses the non-saturating loss."),
+        look_for=("- **Gradient norms** (log scale): G's blue line far below D's, and below what it was in the "
+                  "non-saturating run. The coach flags it when G's gradient falls under 1 % of D's.\n"
+                  "- **What D thinks**: D(G(z)) stuck near 0: D wins and G's loss is flat, near its upper end.\n"
+                  "- Run both variants one after the other and compare the gradient-norm charts."),
+        runs=(LessonRun("Saturating (minimax) loss", "saturating", {}, 300),
+              LessonRun("Non-saturating loss, same learning rates", "saturating", {"loss": "non-saturating"}, 300)),
+    ),
+    Lesson(
+        id="unstable", title="An overpowered D, and a learning rate too high",
+        idea=("The game only teaches G while D is a fair opponent. If D learns much faster than G, it separates "
+              "real from fake almost perfectly and its verdicts stop carrying a direction for G. If *both* learn "
+              "too fast, every update overshoots: the players chase each other around the equilibrium instead "
+              "of settling into it - the losses oscillate, and at worst grow until they overflow (NaN)."),
+        question="What will D(G(z)) do if D learns 10x faster than G (lr_D = 2e-3, lr_G = 2e-4)?",
+        choices=("Rise toward 0.5 faster: a stronger teacher helps G",
+                 "Sink toward 0 and stay there: D rejects nearly every fake",
+                 "Nothing changes: the learning rates cancel out"),
+        correct=1,
+        answer=("**It sinks toward 0.** D(x) climbs near 1 and D(G(z)) sinks near 0 and stays there: D wins the "
+                "game outright, D's loss dives toward 0 while G's climbs far above ln 2. The coach says "
+                "*D is winning*. With both learning rates 25x too high (5e-3) and Adam's momentum at 0.9, the "
+                "curves swing instead: overshooting updates, noisy digits."),
+        look_for=("- **What D thinks**: the orange D(x) line near 1, the blue D(G(z)) line near 0.\n"
+                  "- **Losses**: D's far below the ln 4 line, G's far above ln 2.\n"
+                  "- The too-high learning rate variant: wide swings in every chart; the coach's alerts change "
+                  "as the run goes."),
+        runs=(LessonRun("D learns 10x faster", "strong-d", {}, 300),
+              LessonRun("Learning rates far too high", "high-lr", {}, 300)),
+    ),
+    Lesson(
+        id="collapse", title="Mode collapse",
+        idea=("G is rewarded for fooling D, not for drawing *every* digit. If G finds a few images D currently "
+              "accepts, it can map most of the noise to them: **mode collapse**. D then learns to reject those, "
+              "G jumps to other ones, and the chase goes round. The class histogram of G's samples (what a "
+              "digit classifier reads in them) makes it visible: a healthy G spreads over all ten digits like "
+              "the data, a collapsed one piles onto a few."),
+        question="This preset lets G learn 10x faster than D, with Adam momentum 0.9 and an 8-d latent space. How many of the 10 digits will G's samples cover?",
+        choices=("All ten, like the data", "A few digits only", "None: the samples are noise"),
+        correct=1,
+        answer=("**A few only.** The sample grid fills with near-copies of a few digits; the class histogram "
+                "shows most samples on a few classes and *classes present* stays well below 10 (the shipped "
+                "`collapse` model covers 3 of 10). What helps: a balanced D (equal learning rates), Adam's "
+                "β1 = 0.5, minibatch-level signals that let D see variety, and the stabilisers of lesson 6; "
+                "conditioning on the label (lesson 8) removes the choice of digit from G altogether."),
+        look_for=("- **Sample grid**: many cells that look alike.\n"
+                  "- **Sample quality**: the bars of the class histogram far from their ticks; *classes present* "
+                  "below 10; *class KL* high. The coach says *mode collapse* when one digit reaches 40 %.\n"
+                  "- Compare with the healthy DCGAN of lesson 1, whose histogram follows the ticks."),
+        runs=(LessonRun("Run the collapse preset", "collapse", {}, 600),),
+    ),
+    Lesson(
+        id="stabilisers", title="Stabilisers, side by side",
+        idea=("Three common fixes for an unstable game, each applied here to the *overpowered D* of lesson 4:\n\n"
+              "- **One-sided label smoothing** (Salimans et al. 2016): D's target for real digits becomes 0.9, "
+              "so D is never rewarded for total certainty.\n"
+              "- **Spectral normalization** (Miyato et al. 2018): each D weight is divided by its largest "
+              "singular value, so D cannot change its verdict abruptly (it is 1-Lipschitz); here with the "
+              "hinge loss.\n"
+              "- **WGAN-GP** (Gulrajani et al. 2017): D becomes a critic scoring realness; a gradient penalty "
+              "keeps it 1-Lipschitz, and its loss estimates a distance between the real and fake distributions."),
+        math=(r"\text{label smoothing: } L_D = -\mathbb{E}_x\big[0.9\log D(x) + 0.1\log(1-D(x))\big] - "
+              r"\mathbb{E}_z\big[\log(1-D(G(z)))\big]",
+              r"\text{WGAN-GP: } L_D = \mathbb{E}_z[D(G(z))] - \mathbb{E}_x[D(x)] + "
+              r"\lambda\,\mathbb{E}_{\hat x}\big[(\lVert\nabla_{\hat x} D(\hat x)\rVert_2 - 1)^2\big]"),
+        question="Which stabiliser do you expect to keep G's gradient strongest against a D that learns 10x faster?",
+        choices=("Label smoothing", "Spectral normalization (hinge loss)", "WGAN-GP", "None: a 10x faster D wins anyway"),
+        correct=1,
+        answer=("Run the variants one after the other and read the comparison table under the runs: it lists "
+                "each run's final D(x), D(G(z)), G's gradient relative to D's, and the classes present. "
+                "In our short runs on a CPU, spectral normalization kept G's gradient the strongest relative to "
+                "D's. Label smoothing caps D(x) near 0.9 but D still rejects the fakes. WGAN-GP's critic scores are "
+                "not probabilities, so compare its gradients and samples, not D's numbers. Short runs are noisy: "
+                "change the seed on the Train page and see whether the order holds."),
+        look_for=("- **The comparison table** below the runs: one row per run of this lesson.\n"
+                  "- **Gradient norms**: is G's line close to D's or far below it?\n"
+                  "- **Sample grid** and **classes present** after the same number of steps."),
+        runs=(LessonRun("No stabiliser (D 10x faster)", "strong-d", {}, 300),
+              LessonRun("+ label smoothing 0.1", "strong-d", {"label_smoothing": 0.1}, 300),
+              LessonRun("+ spectral norm, hinge loss", "strong-d", {"loss": "hinge", "spectral_norm": True}, 300),
+              LessonRun("WGAN-GP (D 10x faster)", "wgan-gp", {"lr_d": 1e-3}, 150)),
+    ),
+    Lesson(
+        id="latent", title="The latent space",
+        idea=("G is a smooth function of z: nearby noise vectors give similar digits. So walking in a straight "
+              "line (or along the sphere, slerp) from one z to another morphs one digit into another, and "
+              "moving a single coordinate of z changes some property of the digit - sometimes readable (slant, "
+              "thickness), often a mix. Each coordinate of z ~ N(0, 1), so a slider from −3 to 3 spans 99.7 % of "
+              "what G saw in training."),
+        math=(r"\text{slerp}(z_0, z_1; t) = \frac{\sin((1-t)\omega)}{\sin\omega} z_0 + "
+              r"\frac{\sin(t\omega)}{\sin\omega} z_1,\qquad \cos\omega = \frac{z_0\cdot z_1}{\lVert z_0\rVert\,\lVert z_1\rVert}"),
+        question="Walk from one noise vector z₀ (drawing one digit) to another z₁ (drawing a different digit). What do the images in between look like?",
+        choices=("Random noise until the very end", "A gradual morph, through shapes that look like digits most of the way",
+                 "The first digit, then a sudden jump to the second"),
+        correct=1,
+        answer=("**A gradual morph.** Because G is a continuous function, small steps in z make small changes "
+                "in the image; most intermediate images still look like digits (sometimes like a third digit on "
+                "the way). Where the morph passes through an odd, blurry shape, G is in a region of z it was "
+                "rarely trained on. In Explore, *what does dimension k do?* shows the same smoothness along one axis."),
+        look_for=("- The strip below: the two end digits and the images between them.\n"
+                  "- Open **Explore** for sliders per dimension, sweeps, and interpolation with a morph slider."),
+        extra="latent",
+    ),
+    Lesson(
+        id="conditional", title="Conditional GANs and data augmentation",
+        idea=("A **conditional GAN** gives G and D the label y too: G(z, y) must draw a digit D accepts *as a y*, "
+              "so you can ask for a 7. That makes it tempting to use a cGAN as a data factory: train a classifier "
+              "on a few real digits plus many generated ones. Does it help? The honest answer is *measure it*: "
+              "fakes carry no information the GAN's own training data did not, and a blurry or mislabelled fake "
+              "can hurt as easily as a clean one can help."),
+        math=(r"\min_G \max_D \; \mathbb{E}_{x,y}\big[\log D(x, y)\big] + \mathbb{E}_{z,y}\big[\log(1 - D(G(z, y), y))\big]",),
+        question="A classifier trained on only 200 real digits. Adding 1,000 digits from the shipped conditional GAN (each labelled with the digit it was asked for) will...",
+        choices=("Clearly raise its accuracy on real test digits", "Make no clear difference",
+                 "Lower its accuracy"),
+        correct=0,
+        answer=("Press **Run the experiment** and compare the two columns: each seed draws a different set of 200 "
+                "real digits, trains the same classifier with and without the generated digits, for the same "
+                "number of steps, and tests both on the same 1,000 held-out real digits. "
+                "AUGMENT_RESULT"),
+        look_for=("- The table: accuracy without and with generated digits, per seed, and the difference.\n"
+                  "- How consistent is the difference across seeds? One seed is an anecdote.\n"
+                  "- The `cdcgan` preset trains a conditional GAN yourself (slow on a CPU)."),
+        runs=(LessonRun("Train a conditional DCGAN", "cdcgan", {}, 300),),
+        extra="augment",
+    ),
+]
+
+LESSON_IDS = [lesson.id for lesson in LESSONS]
+BY_ID = {lesson.id: lesson for lesson in LESSONS}
+
+
+def number(lesson_id: str) -> int:
+    """1-based lesson number."""
+    return LESSON_IDS.index(lesson_id) + 1
+
+
+def lesson(lesson_id: str) -> Lesson:
+    return BY_ID[lesson_id]
