@@ -11,6 +11,8 @@ One concept per module:
     sampling     generate, latent sweeps, lerp/slerp, grids and PNGs
     checkpoints  safetensors save/load with the config as metadata; shipped models
     classifier   a small digit CNN trained once on real MNIST: the feature space of the metrics
+    coach        diagnose(): plain-language training-health alerts from a run's records (D winning, vanished gradient, ...)
+    augment      the data-augmentation experiment: a classifier on few real digits, with and without a cGAN's
     metrics      Fréchet distance (with its real-vs-real floor), classifier IS, class histogram, memorization;
                  QualityMonitor: the same, live, on a training run
 
@@ -29,6 +31,8 @@ from .sampling import (LATENT_RANGE, generate, interpolate, lerp, make_grid, sam
 from .training import Snapshot, StepRecord, Trainer
 from .classifier import (ClassifierError, DigitClassifier, default_classifier, load_classifier, save_classifier,
                          train_classifier)
+from .coach import Alert, diagnose
+from .augment import AugmentResult, run_augmentation
 from .metrics import (Evaluation, QualityMonitor, QuickQuality, evaluate_generator, format_evaluation,
                       frechet_distance, get_reference, inception_score, quick_quality)
 
@@ -47,4 +51,5 @@ __all__ = [
     "train_classifier",
     "Evaluation", "QualityMonitor", "QuickQuality", "evaluate_generator", "format_evaluation", "frechet_distance",
     "get_reference", "inception_score", "quick_quality",
+    "Alert", "diagnose", "AugmentResult", "run_augmentation",
 ]

@@ -178,6 +178,17 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_augment(args) -> int:
+    from .augment import run_augmentation
+
+    data = load_dataset("mnist", args.data_dir)
+    result = run_augmentation(data, n_real=args.real, n_fake=args.fake, n_test=args.test,
+                              seeds=range(args.seeds), generator=args.model,
+                              progress=None if args.json else lambda d, n, text: print(f"[{d}/{n}] {text}", flush=True))
+    print(json.dumps(result.to_dict(), indent=2) if args.json else result.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gan_core", description="GAN Classroom: train and sample small GANs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -232,12 +243,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--no-memorization", action="store_true", help="skip the nearest-training-digit search")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     e.set_defaults(fn=cmd_evaluate)
+
+    a = sub.add_parser("augment", help="does a conditional GAN's digits help a classifier trained on few real ones?")
+    a.add_argument("--real", type=int, default=200, help="real training digits (a multiple of 10)")
+    a.add_argument("--fake", type=int, default=1000, help="generated digits added")
+    a.add_argument("--test", type=int, default=1000, help="held-out real test digits (a multiple of 10)")
+    a.add_argument("--seeds", type=int, default=3, help="repetitions, each with a different small real set")
+    a.add_argument("--model", default="cdcgan", help="a conditional generator (file or shipped name)")
+    a.add_argument("--data-dir", help=f"folder with MNIST IDX files (default: ${DATA_ENV})")
+    a.add_argument("--json", action="store_true", help="print JSON instead of a summary")
+    a.set_defaults(fn=cmd_augment)
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    for name in ("n", "steps", "scale", "epochs"):
+    for name in ("n", "steps", "scale", "epochs", "seeds", "real", "test"):
         value = getattr(args, name, None)
         if value is not None and value < 1:
             print(f"error: --{name} must be at least 1.", file=sys.stderr)

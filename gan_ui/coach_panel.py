@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gan_core.coach import coach
+from gan_core.coach import diagnose
 
 from . import state, teacher
 from .lessons import BY_ID, number
@@ -23,7 +23,7 @@ def alerts_for(run: state.RunHandle) -> list:
     t = run.trainer
     latest = run.quality.latest() if run.quality is not None else None
     step, quality = latest if latest else (None, None)
-    return coach(t.records(), t.loss_info.probabilistic, quality, step)
+    return diagnose(t.records(), t.loss_info.probabilistic, quality, step)
 
 
 def render(run: state.RunHandle) -> None:
