@@ -15,7 +15,6 @@ Teacher mode (gan_ui/teacher.py): `?lesson=N&lock=...&hide=...&projector=1`.
 from __future__ import annotations
 
 import streamlit as st
-import torch
 
 from gan_core import PRESETS, LOSS_INFO
 from gan_core.coach import WINDOW, window_values
@@ -121,8 +120,11 @@ def run_section(lesson: Lesson) -> None:
     changes = ", ".join(f"{k} = {v}" for k, v in spec.overrides.items())
     st.caption(f"Preset **{spec.preset}**: {preset.description}" + (f" Changed: {changes}." if changes else "")
                + f" Budget: {lesson_steps(spec):,} steps.")
-    st.button(spec.label, type="primary", icon=":material/play_arrow:", key=f"learn_run_{lesson.id}",
-              on_click=_on_run, args=(lesson.id, spec), disabled=active is not None)
+    with st.container(horizontal=True, gap="small"):
+        st.button(spec.label, type="primary", icon=":material/play_arrow:", key=f"learn_run_{lesson.id}",
+                  on_click=_on_run, args=(lesson.id, spec), disabled=active is not None)
+        st.button("Stop", icon=":material/stop:", key=f"learn_stop_{lesson.id}", disabled=active is None,
+                  on_click=lambda: active.trainer.stop() if active is not None else None)
     if st.session_state.get("start_error"):
         st.error(st.session_state["start_error"], icon=":material/error:")
     runs = lesson_runs(lesson.id)
