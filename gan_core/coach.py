@@ -17,11 +17,13 @@ the 5,000 offline MNIST digits; see tests/test_coach.py, which re-measures them)
                   a healthy DCGAN run D is ahead too (medians ~0.90 and ~0.08 over its first 75 steps,
                   ~0.83 and ~0.14 over steps 150-300), so the line sits beyond that; when D learns 10x
                   faster than G (preset strong-d) the medians are 0.99-0.999 and 0.000-0.001.
-* g_vanished      G's gradient norm ||dL_G/dtheta_G||, median over the window, below 1.0. With the
-                  non-saturating loss the DCGAN's G gradient stays at 7-160 (it is *largest* when D
-                  wins: dL_G/ds -> -1); with the saturating minimax loss and a confident D it is 0.06-0.3,
-                  the "vanishing gradient" of Goodfellow et al. (2014), section 3. (D's own gradient is
-                  small then too, so a ratio of the two would not show it.)
+* g_vanished      G's gradient norm ||dL_G/dtheta_G|| below 1.0 while D rejects the fakes (median
+                  D(G(z)) < 0.05, probabilistic losses), both as window medians. With the saturating minimax
+                  loss and a confident D, the DCGAN's G gradient is 0.06-0.3: the "vanishing gradient" of
+                  Goodfellow et al. (2014), section 3. With the non-saturating loss it is 7-160 (largest
+                  when D wins: dL_G/ds -> -1). The D(G(z)) condition is needed because a small gradient
+                  alone is not alarming: the healthy MLP's G gradient is 0.7-1.5 while D(G(z)) ~ 0.45.
+                  (D's own gradient is small when it is confident too, so a G/D ratio would not show it.)
 * oscillating     the smoothed D(G(z)) swings up and down strongly across the window: its standard
                   deviation over the window above 0.25 (a sustained coin-flip between "D wins" and
                   "G wins"), typical of learning rates far above 2e-4 and Adam momentum 0.9.
@@ -94,18 +96,18 @@ def check_d_winning(records, probabilistic: bool, window: int = WINDOW) -> Alert
     return None
 
 
-def check_g_vanished(records, window: int = WINDOW) -> Alert | None:
-    if len(records) < MIN_STEPS:
+def check_g_vanished(records, probabilistic: bool = True, window: int = WINDOW) -> Alert | None:
+    if not probabilistic or len(records) < MIN_STEPS:
         return None
-    g = window_values(records, "g_grad_norm", window)
-    if not g:
+    g, fake = window_values(records, "g_grad_norm", window), window_values(records, "d_fake", window)
+    if not g or not fake:
         return None
-    mg = median(g)
-    if mg < VANISH_NORM:
+    mg, mf = median(g), median(fake)
+    if mg < VANISH_NORM and mf < D_WIN_FAKE:
         return Alert("g_vanished", "warning",
-                     f"G's gradient vanished: ‖∇G‖ ≈ {mg:.2g} over the last {len(g)} steps. G has almost stopped "
-                     f"learning; the saturating loss log(1 − D(G(z))) does this when D rejects every fake.",
-                     "saturating")
+                     f"G's gradient vanished: ‖∇G‖ ≈ {mg:.2g} over the last {len(g)} steps, while D(G(z)) ≈ {mf:.3f}. "
+                     f"G has almost stopped learning: the saturating loss log(1 − D(G(z))) is flat where D rejects "
+                     f"every fake.", "saturating")
     return None
 
 
@@ -166,9 +168,9 @@ def diagnose(records, probabilistic: bool = True, quality=None, quality_step: in
     diverged = check_diverged(records)
     if diverged is not None:
         return [diverged]                      # after a NaN every other number is meaningless
-    alerts = [a for a in (check_d_winning(records, probabilistic, window), check_g_vanished(records, window),
-                          check_oscillating(records, probabilistic, window), check_mode_collapse(quality, quality_step))
-              if a is not None]
+    checks = (check_d_winning(records, probabilistic, window), check_g_vanished(records, probabilistic, window),
+              check_oscillating(records, probabilistic, window), check_mode_collapse(quality, quality_step))
+    alerts = [a for a in checks if a is not None]
     if not alerts:
         ok = check_balanced(records, probabilistic, window)
         alerts = [ok] if ok else []

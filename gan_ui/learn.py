@@ -187,15 +187,21 @@ def _augment(n_real: int, n_fake: int, n_test: int, seeds: tuple) -> dict:
                       "difference (points)": 100 * t.gain} for t in result.trials]}
 
 
-AUGMENT_SIZES = {"quick": (100, 500, 500, (0,)), "full": (200, 1000, 1000, (0, 1, 2))}
+AUGMENT_SIZES = {   # label -> (real digits, generated digits, test digits, seeds)
+    "Quick: 1 seed": (200, 1000, 1000, (0,)),
+    "Full: 3 seeds": (200, 1000, 1000, (0, 1, 2)),
+}
+TEST_AUGMENT = (100, 500, 500, (0,))
 
 
 def augment_panel() -> dict | None:
-    sizes = AUGMENT_SIZES["quick" if settings.test_mode() else "full"]
-    n_real, n_fake, n_test, seeds = sizes
+    size = st.segmented_control("Size", list(AUGMENT_SIZES), key="learn_augment_size", default="Quick: 1 seed",
+                                required=True)
+    n_real, n_fake, n_test, seeds = TEST_AUGMENT if settings.test_mode() else AUGMENT_SIZES[size]
     st.caption(f"{n_real} real digits (class-balanced) vs the same plus {n_fake} digits from the shipped `cdcgan`; "
-               f"tested on {n_test} other real digits; {len(seeds)} seed(s). About a minute on a CPU; the result is "
-               f"kept for everyone on this server once computed.")
+               f"tested on {n_test} other real digits; {len(seeds)} seed(s). Each seed trains the classifier twice: "
+               f"a minute or more per seed on a CPU (several on a busy one). A result, once computed, is kept for "
+               f"everyone on this server.")
     ss = st.session_state
     if st.button("Run the experiment", icon=":material/science:", key="learn_augment"):
         try:
@@ -225,16 +231,15 @@ def answer_section(lesson: Lesson, extra_result: dict | None) -> None:
         st.caption("Make your prediction in step 1 first: the answer appears once you have committed to one.")
         return
     right = lesson.choices.index(pick) == lesson.correct if pick in lesson.choices else False
-    if lesson.extra != "augment":
-        if right:
-            st.success(f"You predicted: *{pick}* - that is what happens.", icon=":material/check_circle:")
-        else:
-            st.warning(f"You predicted: *{pick}*. Run it and compare with the answer below.",
-                       icon=":material/lightbulb:")
+    if right:
+        st.success(f"You predicted: *{pick}* - that is what happens.", icon=":material/check_circle:")
+    else:
+        st.warning(f"You predicted: *{pick}*. Run it and compare with the answer below.",
+                   icon=":material/lightbulb:")
     text = lesson.answer
     if "AUGMENT_RESULT" in text:
         text = text.replace("AUGMENT_RESULT", f"**Measured here:** {extra_result['summary']}" if extra_result
-                            else "Run the experiment above to see what it measures on this server.")
+                            else "Run the experiment above to repeat the measurement on this server.")
     st.markdown(text)
 
 

@@ -51,6 +51,13 @@ def test_d_winning_reads_a_window_not_one_step():
     assert "D(x) ≈ 0.99" in alert.message and "D(G(z)) ≈ 0.01" in alert.message and alert.lesson_id == "unstable"
 
 
+def test_a_small_g_gradient_alone_is_not_a_vanished_one():
+    """The healthy MLP's G gradient is ~0.7-1.5 while D(G(z)) ~ 0.45: only with D rejecting fakes is it alarming."""
+    assert "g_vanished" not in kinds(diagnose(records(WINDOW, g_norm=0.5, d_fake=0.45)))
+    alert = next(a for a in diagnose(records(WINDOW, g_norm=0.1, d_fake=0.004, d_real=0.99)) if a.kind == "g_vanished")
+    assert "‖∇G‖ ≈ 0.1" in alert.message and alert.lesson_id == "saturating"
+
+
 def test_d_winning_needs_a_probabilistic_d():
     assert "d_winning" not in kinds(diagnose(records(WINDOW, d_real=3.0, d_fake=-3.0), probabilistic=False))
 
@@ -113,7 +120,8 @@ def test_collapse_preset_triggers_mode_collapse_and_the_mlp_does_not(mnist):
     alerts = diagnose(collapsed.history, True, quality(collapsed, mnist), 600)
     assert "mode_collapse" in kinds(alerts), alerts
     healthy = short_run(mnist, "mlp", 600)
-    assert "mode_collapse" not in kinds(diagnose(healthy.history, True, quality(healthy, mnist), 600))
+    found = kinds(diagnose(healthy.history, True, quality(healthy, mnist), 600))
+    assert not found & {"mode_collapse", "g_vanished", "d_winning"}, found
 
 
 @pytest.mark.slow

@@ -159,3 +159,16 @@ def test_teacher_link_builder_round_trips():
     assert s.lesson == "collapse" and s.lock == {"lr", "loss", "preset"} and s.hide == {"advanced"} and s.projector
     assert not s.problems
     assert teacher.link("http://x") == "http://x/learn"
+
+
+@pytest.mark.slow
+def test_lesson_8_experiment_runs_and_fills_the_answer():
+    lesson = LESSONS[7]
+    at = open_learn(lesson="8")
+    at.radio(key=f"predict_{lesson.id}").set_value(lesson.choices[1]).run()
+    assert any("Run the experiment above to repeat" in m.value for m in at.markdown)
+    next(b for b in at.button if b.key == "learn_augment").click().run()
+    assert not at.exception, at.exception
+    rows = at.session_state["learn_augment_result"]["rows"]
+    assert len(rows) == 1 and 0.2 < rows[0]["real only"] <= 1 and 0.2 < rows[0]["real + generated"] <= 1
+    assert any("**Measured here:** 100 real digits" in m.value for m in at.markdown)
