@@ -40,8 +40,8 @@ def render(run: state.RunHandle) -> None:
             lesson = BY_ID.get(a.lesson_id)
             BOXES[a.severity](a.message, icon=ICONS[a.severity])
             if lesson is not None:
-                st.page_link(_learn_page(), label=f"Lesson {number(lesson.id)}: {lesson.title}",
-                             icon=":material/school:", query_params={"lesson": lesson.id})
+                st.page_link(_learn_page(), label=f"Why? Lesson {number(lesson.id)}", icon=":material/school:",
+                             help=lesson.title, query_params={"lesson": lesson.id})
 
 
 def _learn_page():

@@ -172,3 +172,22 @@ def test_lesson_8_experiment_runs_and_fills_the_answer():
     rows = at.session_state["learn_augment_result"]["rows"]
     assert len(rows) == 1 and 0.2 < rows[0]["real only"] <= 1 and 0.2 < rows[0]["real + generated"] <= 1
     assert any("**Measured here:** 100 real digits" in m.value for m in at.markdown)
+
+
+@pytest.mark.slow
+def test_coach_alert_beside_the_train_charts_links_to_its_lesson():
+    """A real 40-step run of the overpowered-D preset: the coach says D is winning and links lesson 4."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("gan_ui/pages/train.py").run()
+    at.selectbox(key="cfg_preset").set_value("strong-d").run()
+    at.segmented_control(key="budget").set_value("Steps").run()
+    at.number_input(key="budget_steps").set_value(40).run()
+    next(b for b in at.button if b.key == "btn_start").click().run()
+
+    def coached():
+        at.run()
+        assert not at.exception, at.exception
+        return any(w.value.startswith("D is winning") for w in at.warning)
+    wait_for(coached, 400, interval=1.0, what="the coach's 'D is winning' alert")
+    links = [p.proto for p in at.get("page_link") if p.proto.label == "Why? Lesson 4"]
+    assert links and links[0].query_string == "lesson=unstable" and links[0].page == "learn"
