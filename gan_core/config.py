@@ -165,7 +165,7 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            {"loss": "minimax", "lr_d": 5e-4}),
     Preset("strong-d", "An overpowered discriminator: D learns 10x faster than G, so D wins and G gets little signal.",
            {"lr_d": 2e-3}),
-    Preset("high-lr", "Learning rates far too high (25x the DCGAN paper's) with Adam momentum 0.9: the game oscillates.",
+    Preset("high-lr", "Learning rates far too high (25x the DCGAN paper's) with Adam momentum 0.9: D runs away with the game, G's loss climbs.",
            {"lr_g": 5e-3, "lr_d": 5e-3, "beta1": 0.9}),
 ]}
 

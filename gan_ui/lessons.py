@@ -74,14 +74,14 @@ LESSONS: list[Lesson] = [
               r"L_G = -\,\mathbb{E}_{z}\big[\log D(G(z))\big] = -\log\tfrac12 = \ln 2 \approx 0.693"),
         question="In one run, G's loss falls steadily toward 0. What does that most likely mean?",
         choices=("G is getting better and better at drawing digits",
-                 "D is getting worse at telling real from fake, whatever the digits look like",
+                 "D is fooled more often, which may or may not mean better digits",
                  "Training has converged"),
         correct=1,
         answer=("**A falling G loss only says D is being fooled more often** - it says nothing about whether the "
                 "digits look right. G's loss is −log D(G(z)): it falls when D(G(z)) rises, which happens when G "
                 "improves *or* when D gets worse (or when G finds a few images D happens to like: mode "
-                "collapse, lesson 5). In a healthy run the losses do not go to 0: they wander around the dashed "
-                "lines while the samples improve. Judge a GAN by its samples and by sample-quality measures "
+                "collapse, lesson 5). In a healthy run the losses do not go to 0: they creep toward the dashed "
+                "lines and wobble there while the samples improve. Judge a GAN by its samples and by sample-quality measures "
                 "(the Fréchet distance falling toward its floor), never by G's loss alone."),
         look_for=("- **Losses**: D's loss starts far below ln 4 and G's far above ln 2 (D is ahead early); over a "
                   "few hundred steps they creep toward their dashed lines without reaching them (in our 300-step "
@@ -187,15 +187,20 @@ LESSONS: list[Lesson] = [
                  "Drop to 0.5: D gives up"),
         correct=1,
         answer=("**It levels off near 0.9**, the target it is trained toward: D is no longer rewarded for total "
-                "certainty about real digits. In our 150-step run D(x) settled at 0.89 (0.998 without smoothing), but D(G(z)) stayed at 0.004 or below: D still rejected every fake. Run the variants one after the other and read "
+                "certainty about real digits. In our 150-step run D(x) settled at 0.89 (0.998 without smoothing), "
+                "but D(G(z)) stayed at 0.004 or below: D still rejected every fake. Run the variants one after "
+                "the other and read "
                 "the table under the runs: each run's D(x), D(G(z)), G's gradient and classes present. In our "
                 "150-step runs the spectral-norm + hinge variant kept G's gradient at 11-24 where the plain "
                 "overpowered D gave 60-160, but D still won by its own measure (hinge scores +1.6 on real digits and "
-                "-1.6 on fakes, beyond the margin of ±1), and the samples after 150 steps were no better. "
-                "The WGAN-GP critic, with the same 10x learning-rate ratio, did not run away in our 100-step run: the gap "
+                "-1.6 on fakes, beyond the margin of ±1), and the samples after 150 steps were no better "
+                "(classifier IS 1.8 against 2.2). "
+                "The WGAN-GP critic, with the same 10x learning-rate ratio, did not run away in our 100-step run: "
+                "the gap "
                 "between its scores on real digits and on fakes (its estimate of the distance between the two) shrank "
                 "from about 47 to about 24, and G's samples covered 9 of 10 digits, still rough (each WGAN-GP step is "
-                "5 critic steps, so it is slow on a CPU). Stabilisers make training *steadier*; in a short run they do not make a 10x "
+                "5 critic steps, so it is slow on a CPU). Stabilisers make training *steadier*; in a short run "
+                "they do not make a 10x "
                 "imbalance fair, and hinge and WGAN-GP scores are not probabilities, so compare their gradients "
                 "and samples, not D's numbers."),
         look_for=("- **The comparison table** below the runs: one row per run of this lesson.\n"
