@@ -191,3 +191,7 @@ def test_coach_alert_beside_the_train_charts_links_to_its_lesson():
     wait_for(coached, 400, interval=1.0, what="the coach's 'D is winning' alert")
     links = [p.proto for p in at.get("page_link") if p.proto.label == "Why? Lesson 4"]
     assert links and links[0].query_string == "lesson=unstable" and links[0].page == "learn"
+    from gan_ui.state import live_stores
+    for h in [h for s in live_stores() for h in s.runs]:       # end the run and its quality thread cleanly
+        h.trainer.stop()
+        assert h.trainer.join(60) and (h.quality is None or h.quality.join(60))
