@@ -138,8 +138,7 @@ def run_section(lesson: Lesson) -> None:
     if len(runs) > 1:
         numbers = [h.number for h, _ in reversed(runs)]
         pick = st.selectbox("Show run", numbers, key=f"learn_show_{lesson.id}",
-                            format_func=lambda n: next(f"Run {h.number} · {lab} · {h.status}"
-                                                       for h, lab in runs if h.number == n))
+                            format_func=lambda n: next(f"Run {h.number} · {lab}" for h, lab in runs if h.number == n))
         if active is None or all(h is not active for h, _ in runs):
             shown, label = next((h, lab) for h, lab in runs if h.number == pick)
     st.markdown(f"**Run {shown.number}: {label}**")

@@ -195,3 +195,23 @@ def test_coach_alert_beside_the_train_charts_links_to_its_lesson():
     for h in [h for s in live_stores() for h in s.runs]:       # end the run and its quality thread cleanly
         h.trainer.stop()
         assert h.trainer.join(60) and (h.quality is None or h.quality.join(60))
+
+
+@pytest.mark.slow
+def test_two_variants_are_compared_side_by_side():
+    at = open_learn(lesson="saturating")
+    from gan_ui.state import live_stores
+
+    def run_variant(i):
+        at.radio(key="learn_variant_saturating").set_value(at.radio(key="learn_variant_saturating").options[i]).run()
+        next(b for b in at.button if b.key == "learn_run_saturating").click().run()
+        runs = [h for s in live_stores() for h in s.runs]
+        assert runs[-1].trainer.join(60) and (runs[-1].quality is None or runs[-1].quality.join(60))
+        at.run()
+        assert not at.exception, at.exception
+    run_variant(0)
+    run_variant(1)
+    table = at.dataframe[-1].value
+    assert list(table["variant"]) == [LESSONS[2].runs[0].label, LESSONS[2].runs[1].label]
+    assert list(table["steps"]) == [6, 6]
+    assert all(0 <= v <= 1 for v in table["D(G(z))"])
