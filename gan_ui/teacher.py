@@ -224,4 +224,6 @@ def style_figure(fig: go.Figure) -> go.Figure:
             ann.font.size = 15
     fig.update_layout(font=dict(size=17), title_font=dict(size=20), legend_font=dict(size=16),
                       height=(fig.layout.height or 270) + 60)
+    fig.update_xaxes(tickfont=dict(size=15, color="#000000"), title_font=dict(size=16, color="#000000"))
+    fig.update_yaxes(tickfont=dict(size=15, color="#000000"), title_font=dict(size=16, color="#000000"))
     return fig

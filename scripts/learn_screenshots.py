@@ -53,6 +53,11 @@ def main(argv=None) -> int:
                     page.get_by_text("Run 1:", exact=False).first.evaluate("e => e.scrollIntoView({block: 'start'})")
                     time.sleep(1.0)
                     save(page, out / f"{name}-1366x900.png")
+                    if name == "learn":              # the same lesson from its top: idea, math, prediction
+                        page.get_by_role("heading", name="Predict").first.evaluate(
+                            "e => e.scrollIntoView({block: 'center'})")
+                        time.sleep(1.0)
+                        save(page, out / "learn-lesson-1366x900.png")
                     page.get_by_role("button", name="Stop", exact=True).first.click()
                     ctx.close()
                 browser.close()

@@ -215,3 +215,22 @@ def test_two_variants_are_compared_side_by_side():
     assert list(table["variant"]) == [LESSONS[2].runs[0].label, LESSONS[2].runs[1].label]
     assert list(table["steps"]) == [6, 6]
     assert all(0 <= v <= 1 for v in table["D(G(z))"])
+
+
+def test_projector_style_recolours_d_and_enlarges_type(monkeypatch):
+    """style_figure only changes a figure in projector mode: vermillion for D, larger ticks; G stays blue."""
+    from gan_core import LOSS_INFO
+    from gan_core.training import StepRecord
+    from gan_ui import charts
+    from gan_ui.settings import D_COLOR, G_COLOR
+
+    recs = [StepRecord(i, i * 0.1, 1.0, 0.8, 0.6, 0.4, 3.0, 2.0, 100.0) for i in range(1, 30)]
+    fig = charts.loss_figure(recs, LOSS_INFO["non-saturating"])
+    monkeypatch.setattr(teacher, "current", lambda: teacher.TeacherSettings())
+    assert teacher.style_figure(fig) is fig
+    monkeypatch.setattr(teacher, "current", lambda: teacher.TeacherSettings(projector=True))
+    styled = teacher.style_figure(fig)
+    colours = {t.name: t.line.color for t in styled.data}
+    assert colours["D loss"] == teacher.PROJECTOR_D != D_COLOR and colours["G loss"] == G_COLOR
+    assert styled.layout.xaxis.tickfont.size == 15 and styled.layout.height > fig.layout.height
+    assert {t.line.color for t in fig.data} == {D_COLOR, G_COLOR}              # the original is untouched
