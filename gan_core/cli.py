@@ -183,7 +183,7 @@ def cmd_augment(args) -> int:
 
     data = load_dataset("mnist", args.data_dir)
     result = run_augmentation(data, n_real=args.real, n_fake=args.fake, n_test=args.test,
-                              seeds=range(args.seeds), generator=args.model,
+                              seeds=range(args.seeds), generator=args.model, steps=args.steps,
                               progress=None if args.json else lambda d, n, text: print(f"[{d}/{n}] {text}", flush=True))
     print(json.dumps(result.to_dict(), indent=2) if args.json else result.summary())
     return 0
@@ -249,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--fake", type=int, default=1000, help="generated digits added")
     a.add_argument("--test", type=int, default=1000, help="held-out real test digits (a multiple of 10)")
     a.add_argument("--seeds", type=int, default=3, help="repetitions, each with a different small real set")
+    a.add_argument("--steps", type=int, default=300, help="classifier optimiser steps, the same for both arms")
     a.add_argument("--model", default="cdcgan", help="a conditional generator (file or shipped name)")
     a.add_argument("--data-dir", help=f"folder with MNIST IDX files (default: ${DATA_ENV})")
     a.add_argument("--json", action="store_true", help="print JSON instead of a summary")

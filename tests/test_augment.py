@@ -47,3 +47,17 @@ def test_bad_inputs_are_refused_with_a_reason(mnist):
         run_augmentation(mnist, n_real=55)
     with pytest.raises(ValueError, match="not a conditional generator"):
         run_augmentation(mnist, n_real=10, n_test=10, generator="dcgan")
+
+
+def test_cli_augment_prints_both_accuracies_as_json(capsys):
+    import json
+
+    from gan_core.cli import main
+
+    assert main(["augment", "--real", "20", "--fake", "20", "--test", "100", "--seeds", "1", "--steps", "5",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n_real"] == 20 and len(out["trials"]) == 1
+    assert 0 <= out["trials"][0]["acc_real"] <= 1 and 0 <= out["trials"][0]["acc_aug"] <= 1
+    assert main(["augment", "--real", "55"]) == 2
+    assert "multiples of 10" in capsys.readouterr().err
