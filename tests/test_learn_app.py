@@ -25,6 +25,10 @@ def app_env(monkeypatch):
     monkeypatch.setenv("GAN_CLASSROOM_TEST_MODE", "1")
     yield
     stop_all_runs()
+    from gan_ui.state import live_stores
+    for h in [h for s in live_stores() for h in s.runs]:      # and their quality threads, before the process ends
+        if h.quality is not None:
+            h.quality.join(30)
 
 
 def open_learn(**params) -> AppTest:
@@ -35,6 +39,14 @@ def open_learn(**params) -> AppTest:
     at.switch_page("gan_ui/pages/learn.py").run()
     assert not at.exception, at.exception
     return at
+
+
+def store_runs(at: AppTest) -> list:
+    """The runs of this AppTest session's own store (other tests' stores may still be alive)."""
+    from gan_ui.state import live_stores
+
+    token = at.session_state["_store_token"]
+    return next(s for s in live_stores() if s.token == token).runs
 
 
 def title(at: AppTest) -> str:
@@ -89,8 +101,7 @@ def test_lesson_run_uses_the_variant_preset_and_shows_live_charts():
     variant.set_value(variant.options[1]).run()                  # non-saturating, same learning rates
     next(b for b in at.button if b.key == "learn_run_saturating").click().run()
     assert not at.exception, at.exception
-    from gan_ui.state import live_stores
-    runs = [h for s in live_stores() for h in s.runs]
+    runs = store_runs(at)
     assert len(runs) == 1
     cfg = runs[0].trainer.cfg
     assert cfg.loss == "non-saturating" and cfg.lr_d == 5e-4 and cfg.max_steps == 6
@@ -191,8 +202,7 @@ def test_coach_alert_beside_the_train_charts_links_to_its_lesson():
     wait_for(coached, 400, interval=1.0, what="the coach's 'D is winning' alert")
     links = [p.proto for p in at.get("page_link") if p.proto.label == "Why? Lesson 4"]
     assert links and links[0].query_string == "lesson=unstable" and links[0].page == "learn"
-    from gan_ui.state import live_stores
-    for h in [h for s in live_stores() for h in s.runs]:       # end the run and its quality thread cleanly
+    for h in store_runs(at):                                  # end the run and its quality thread cleanly
         h.trainer.stop()
         assert h.trainer.join(60) and (h.quality is None or h.quality.join(60))
 
@@ -200,12 +210,11 @@ def test_coach_alert_beside_the_train_charts_links_to_its_lesson():
 @pytest.mark.slow
 def test_two_variants_are_compared_side_by_side():
     at = open_learn(lesson="saturating")
-    from gan_ui.state import live_stores
 
     def run_variant(i):
         at.radio(key="learn_variant_saturating").set_value(at.radio(key="learn_variant_saturating").options[i]).run()
         next(b for b in at.button if b.key == "learn_run_saturating").click().run()
-        runs = [h for s in live_stores() for h in s.runs]
+        runs = store_runs(at)
         assert runs[-1].trainer.join(60) and (runs[-1].quality is None or runs[-1].quality.join(60))
         at.run()
         assert not at.exception, at.exception
