@@ -13,6 +13,8 @@ One concept per module:
     classifier   a small digit CNN trained once on real MNIST: the feature space of the metrics
     bundle       a run's assignment bundle (.zip: history CSV, grids, GIF, generator, config.json) and config files
     inside       look inside G for one z (feature maps per stage) and D's verdict on the digit
+    coach        diagnose(): plain-language training-health alerts from a run's records (D winning, vanished gradient, ...)
+    augment      the data-augmentation experiment: a classifier on few real digits, with and without a cGAN's
     metrics      Fréchet distance (with its real-vs-real floor), classifier IS, class histogram, memorization;
                  QualityMonitor: the same, live, on a training run
     webexport    a generator as a JSON program (ops + float32 weights) that a browser can run: scrub mode
@@ -42,6 +44,8 @@ from .directions import Directions, principal_directions
 from .inversion import InversionResult, invert
 from .bundle import build_bundle, read_config_file, read_config_json, trainer_bundle
 from .inside import Inside, look_inside
+from .coach import Alert, diagnose
+from .augment import AugmentResult, run_augmentation
 from .metrics import (Evaluation, QualityMonitor, QuickQuality, evaluate_generator, format_evaluation,
                       frechet_distance, get_reference, inception_score, quick_quality)
 from .webexport import ExportError, export_program
@@ -65,4 +69,5 @@ __all__ = [
     "ExportError", "export_program",
     "DScore", "ask_discriminator", "DigitImageError", "PreparedDigit", "nearest_digits", "prepare_digit",
     "Directions", "principal_directions", "InversionResult", "invert",
+    "Alert", "diagnose", "AugmentResult", "run_augmentation",
 ]

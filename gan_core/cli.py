@@ -250,6 +250,17 @@ def cmd_directions(args) -> int:
     return 0
 
 
+def cmd_augment(args) -> int:
+    from .augment import run_augmentation
+
+    data = load_dataset("mnist", args.data_dir)
+    result = run_augmentation(data, n_real=args.real, n_fake=args.fake, n_test=args.test,
+                              seeds=range(args.seeds), generator=args.model, steps=args.steps,
+                              progress=None if args.json else lambda d, n, text: print(f"[{d}/{n}] {text}", flush=True))
+    print(json.dumps(result.to_dict(), indent=2) if args.json else result.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gan_core", description="GAN Classroom: train and sample small GANs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -330,12 +341,23 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=0, help="which z from the prior the sweeps pass through")
     d.add_argument("--scale", type=int, default=3, help="PNG upscaling factor (nearest neighbour)")
     d.set_defaults(fn=cmd_directions)
+
+    a = sub.add_parser("augment", help="does a conditional GAN's digits help a classifier trained on few real ones?")
+    a.add_argument("--real", type=int, default=200, help="real training digits (a multiple of 10)")
+    a.add_argument("--fake", type=int, default=1000, help="generated digits added")
+    a.add_argument("--test", type=int, default=1000, help="held-out real test digits (a multiple of 10)")
+    a.add_argument("--seeds", type=int, default=3, help="repetitions, each with a different small real set")
+    a.add_argument("--steps", type=int, default=300, help="classifier optimiser steps, the same for both arms")
+    a.add_argument("--model", default="cdcgan", help="a conditional generator (file or shipped name)")
+    a.add_argument("--data-dir", help=f"folder with MNIST IDX files (default: ${DATA_ENV})")
+    a.add_argument("--json", action="store_true", help="print JSON instead of a summary")
+    a.set_defaults(fn=cmd_augment)
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    for name in ("n", "steps", "scale", "epochs", "k", "frames", "threads"):
+    for name in ("n", "steps", "scale", "epochs", "k", "frames", "threads", "seeds", "real", "test"):
         value = getattr(args, name, None)
         if value is not None and value < 1:
             print(f"error: --{name} must be at least 1.", file=sys.stderr)

@@ -169,6 +169,10 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            {"arch": "mlp", "latent_dim": 8, "lr_g": 2e-3, "lr_d": 2e-4, "beta1": 0.9}),
     Preset("saturating", "The original minimax loss log(1 - D(G(z))): D wins early and G's gradient vanishes.",
            {"loss": "minimax", "lr_d": 5e-4}),
+    Preset("strong-d", "An overpowered discriminator: D learns 10x faster than G, so D wins and G gets little signal.",
+           {"lr_d": 2e-3}),
+    Preset("high-lr", "Learning rates far too high (25x the DCGAN paper's) with Adam momentum 0.9: D runs away with the game, G's loss climbs.",
+           {"lr_g": 5e-3, "lr_d": 5e-3, "beta1": 0.9}),
 ]}
 
 DEFAULT_PRESET = "cdcgan"     # see its comment above; "dcgan" is the classic unconditional GAN

@@ -8,8 +8,12 @@
     explore   the Explore page: latent sliders, sweeps, interpolation, gallery
     train     the Train page: controls, live charts, timeline, results
     about     the About page: the math and how to read the charts
+    lessons   the Learn page's eight lessons, as data (no Streamlit)
+    learn     the Learn page: idea, predict, one-click run with the live panel, what to look for, answer
+    coach_panel  the training-health coach's alerts beside the live charts (gan_core.coach)
+    teacher   teacher links (?lesson=&lock=&hide=&projector=): locked/hidden controls, projector style
     layout    navigation (pages/ holds the two-line page scripts) and global styling
 
-Only `explore`, `train`, `about`, `layout` and `state` import streamlit; the rest are plain
+Only `explore`, `train`, `about`, `learn`, `coach_panel`, `teacher`, `layout` and `state` import streamlit; the rest are plain
 Python, tested without a browser. gan_core never imports anything from here.
 """

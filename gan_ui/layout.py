@@ -10,13 +10,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import settings
+from . import settings, teacher
+from .lessons import LESSON_IDS
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"    # a generated digit, served locally (offline-safe)
 PAGE_SPECS = {   # name -> (title, icon)
     "explore": ("Explore", ":material/tune:"),
     "train": ("Train", ":material/model_training:"),
+    "learn": ("Learn", ":material/menu_book:"),
     "about": ("How it works", ":material/school:"),
 }
 
@@ -42,6 +44,8 @@ def navigation():
     """The top navigation bar; returns the page to run."""
     settings.configure_torch()
     st.html(CSS)
+    teacher.load(LESSON_IDS)          # teacher links: ?lesson=N&lock=...&hide=...&projector=1
+    teacher.apply_style()
     return st.navigation(list(pages().values()), position="top")
 
 

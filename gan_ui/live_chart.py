@@ -26,6 +26,8 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
+from . import teacher
+
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"                 # Streamlit serves it at /app/static/ (next to app.py)
 PLOTLY_JS = "plotly.min.js"
@@ -149,6 +151,7 @@ class _PlotlyEncoder(json.JSONEncoder):
 def live_plotly(fig: go.Figure, key: str) -> None:
     """Draw `fig` under a stable `key`: new figures update the chart in place, keeping the user's zoom
     (set a constant layout.uirevision). Falls back to st.plotly_chart where the component cannot run."""
+    fig = teacher.style_figure(fig)          # projector mode: high-contrast colours, larger type
     if not available():
         st.plotly_chart(fig, key=key, config={"displaylogo": False})
         return

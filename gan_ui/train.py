@@ -21,7 +21,7 @@ import torch
 from gan_core import LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable, GANConfig, Trainer, generate
 from gan_core.config import ARCHS, DATASETS, DEFAULT_PRESET, LOSSES
 
-from . import charts, images, live_chart, run_tools, settings, state
+from . import charts, coach_panel, images, live_chart, run_tools, settings, state, teacher
 from .layout import show_png, switch_to
 
 LR_OPTIONS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 5e-2]
@@ -126,6 +126,9 @@ def _on_start() -> None:
     ss["view_run"] = handle.number
 
 
+start_run = _on_start     # the Learn page starts its lesson runs through this same path
+
+
 def _control(fn, run: state.RunHandle | None):
     """Button callback acting on a run (pause/resume/stop)."""
     def cb():
@@ -137,44 +140,49 @@ def _control(fn, run: state.RunHandle | None):
 def controls(active: state.RunHandle | None) -> None:
     """The left column: recipe, budget, advanced settings, validation and the run buttons."""
     busy = active is not None
-    st.selectbox("Preset", list(PRESETS), key="cfg_preset", on_change=_on_preset, disabled=busy,
+
+    def off(key: str) -> bool:                  # disabled while a run trains, or when a teacher locked it
+        return busy or teacher.locked(key)
+
+    st.selectbox("Preset", list(PRESETS), key="cfg_preset", on_change=_on_preset, disabled=off("cfg_preset"),
                  persist_state="session", help="A preset fills in every setting below; change any of them after.")
     st.caption(PRESETS[st.session_state["cfg_preset"]].description)
     budgets = settings.budgets()
-    st.segmented_control("Budget", list(budgets), key="budget", required=True, disabled=busy,
+    st.segmented_control("Budget", list(budgets), key="budget", required=True, disabled=off("budget"),
                          persist_state="session", help="The run stops by itself after this long.")
     if budgets.get(st.session_state.get("budget"), (0, 0))[1] == -1:
         st.number_input("Steps", 1 if settings.test_mode() else 10, 100_000, step=100, key="budget_steps",
-                        disabled=busy, persist_state="session")
-    st.segmented_control("Architecture", list(ARCHS), key="cfg_arch", required=True, disabled=busy,
+                        disabled=off("budget_steps"), persist_state="session")
+    st.segmented_control("Architecture", list(ARCHS), key="cfg_arch", required=True, disabled=off("cfg_arch"),
                          format_func=ARCH_NAMES.get, persist_state="session")
-    st.selectbox("Loss", list(LOSSES), key="cfg_loss", disabled=busy, persist_state="session",
+    st.selectbox("Loss", list(LOSSES), key="cfg_loss", disabled=off("cfg_loss"), persist_state="session",
                  help="\n\n".join(f"**{k}**: {v.description}" for k, v in LOSS_INFO.items()))
-    with st.expander("Advanced settings", icon=":material/tune:"):
+    with st.container(key="train_advanced"), st.expander("Advanced settings", icon=":material/tune:"):
         a, b = st.columns(2)
-        a.select_slider("Learning rate G", LR_OPTIONS, key="cfg_lr_g", format_func=fmt_lr, disabled=busy,
+        a.select_slider("Learning rate G", LR_OPTIONS, key="cfg_lr_g", format_func=fmt_lr, disabled=off("cfg_lr_g"),
                         persist_state="session")
-        b.select_slider("Learning rate D", LR_OPTIONS, key="cfg_lr_d", format_func=fmt_lr, disabled=busy,
+        b.select_slider("Learning rate D", LR_OPTIONS, key="cfg_lr_d", format_func=fmt_lr, disabled=off("cfg_lr_d"),
                         persist_state="session")
-        a.select_slider("Adam β1", BETA1_OPTIONS, key="cfg_beta1", disabled=busy, persist_state="session",
+        a.select_slider("Adam β1", BETA1_OPTIONS, key="cfg_beta1", disabled=off("cfg_beta1"), persist_state="session",
                         help="Momentum. The DCGAN paper found 0.5 stable and 0.9 oscillating.")
-        b.select_slider("Adam β2", BETA2_OPTIONS, key="cfg_beta2", disabled=busy, persist_state="session")
-        a.select_slider("Batch size", BATCH_OPTIONS, key="cfg_batch_size", disabled=busy, persist_state="session")
-        b.select_slider("Latent size (z)", LATENT_OPTIONS, key="cfg_latent_dim", disabled=busy,
+        b.select_slider("Adam β2", BETA2_OPTIONS, key="cfg_beta2", disabled=off("cfg_beta2"), persist_state="session")
+        a.select_slider("Batch size", BATCH_OPTIONS, key="cfg_batch_size", disabled=off("cfg_batch_size"), persist_state="session")
+        b.select_slider("Latent size (z)", LATENT_OPTIONS, key="cfg_latent_dim", disabled=off("cfg_latent_dim"),
                         persist_state="session", help="Dimensions of the noise z: one Explore slider each.")
-        a.number_input("D steps per G step", 1, 10, key="cfg_d_steps", disabled=busy, persist_state="session",
+        a.number_input("D steps per G step", 1, 10, key="cfg_d_steps", disabled=off("cfg_d_steps"), persist_state="session",
                        help="k in Algorithm 1 of the GAN paper; WGAN-GP uses 5.")
-        b.select_slider("Label smoothing", SMOOTHING_OPTIONS, key="cfg_label_smoothing", disabled=busy,
+        b.select_slider("Label smoothing", SMOOTHING_OPTIONS, key="cfg_label_smoothing", disabled=off("cfg_label_smoothing"),
                         persist_state="session", help="One-sided: D's target for real digits becomes 1 − s.")
-        a.toggle("Spectral norm in D", key="cfg_spectral_norm", disabled=busy, persist_state="session")
-        b.toggle(f"EMA of G ({EMA_DECAY})", key="cfg_ema", disabled=busy, persist_state="session",
+        a.toggle("Spectral norm in D", key="cfg_spectral_norm", disabled=off("cfg_spectral_norm"), persist_state="session")
+        b.toggle(f"EMA of G ({EMA_DECAY})", key="cfg_ema", disabled=off("cfg_ema"), persist_state="session",
                  help="Sample from a moving average of G's weights: smoother digits.")
-        a.toggle("Conditional (cGAN)", key="cfg_conditional", disabled=busy, persist_state="session",
+        a.toggle("Conditional (cGAN)", key="cfg_conditional", disabled=off("cfg_conditional"), persist_state="session",
                  help="G and D see the digit label, so Explore can ask for a given digit.")
-        b.number_input("Seed", 0, 2**31 - 1, key="cfg_seed", disabled=busy, persist_state="session")
-        a.selectbox("Dataset", list(DATASETS), key="cfg_dataset", disabled=busy, persist_state="session",
+        b.number_input("Seed", 0, 2**31 - 1, key="cfg_seed", disabled=off("cfg_seed"), persist_state="session")
+        a.selectbox("Dataset", list(DATASETS), key="cfg_dataset", disabled=off("cfg_dataset"), persist_state="session",
                     format_func={"mnist": "MNIST digits", "fashion": "Fashion-MNIST"}.get)
 
+    teacher.lock_note()
     problem = None
     try:
         config_from_controls().validate()
@@ -275,6 +283,7 @@ def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
             st.caption(f"G on the same 64 noise vectors, step {snap.step:,}: noise turning into digits.")
         else:
             st.caption("The sample grid appears after the first step.")
+        coach_panel.render(run)
     c1, c2 = st.columns(2, gap="medium")
     with c1:
         live_chart.live_plotly(figs[1], key=f"scores_{run.number}")

@@ -1,0 +1,177 @@
+"""The training-health coach: plain-language alerts computed from a run's records, as they happen.
+
+GAN Lab's lesson is that a student can *see why* training succeeds or fails. The charts show the
+numbers; the coach says in words what a teacher would say pointing at them, and which lesson
+explains it. It is pure: functions of a list of `StepRecord`s (and, optionally, the latest sample-
+quality reading of `metrics.QualityMonitor`), returning `Alert`s. No UI, no torch.
+
+Every rule reads a *window* of recent steps (the median over the last WINDOW steps), never one
+step: single-step values of a GAN jump around (D(G(z)) moves by 0.2 between consecutive steps on a
+healthy run), and an alert that flickers on and off every second teaches nothing.
+
+The rules and why their thresholds are where they are (measured on the presets, 1 CPU thread,
+the 5,000 offline MNIST digits; see tests/test_coach.py, which re-measures them):
+
+* diverged        a loss became NaN/inf. Nothing to tune: the trainer stops the run there.
+* d_winning       probabilistic losses only: median D(x) > 0.95 and median D(G(z)) < 0.05. Early in
+                  a healthy DCGAN run D is ahead too (medians ~0.90 and ~0.08 over its first 75 steps,
+                  ~0.83 and ~0.14 over steps 150-300), so the line sits beyond that; when D learns 10x
+                  faster than G (preset strong-d) the medians are 0.99-0.999 and 0.000-0.001.
+* g_vanished      G's gradient norm ||dL_G/dtheta_G|| below 1.0 while D rejects the fakes (median
+                  D(G(z)) < 0.05, probabilistic losses), both as window medians. With the saturating minimax
+                  loss and a confident D, the DCGAN's G gradient is 0.06-0.3: the "vanishing gradient" of
+                  Goodfellow et al. (2014), section 3. With the non-saturating loss it is 7-160 (largest
+                  when D wins: dL_G/ds -> -1). The D(G(z)) condition is needed because a small gradient
+                  alone is not alarming: the healthy MLP's G gradient is 0.7-1.5 while D(G(z)) ~ 0.45.
+                  (D's own gradient is small when it is confident too, so a G/D ratio would not show it.)
+* oscillating     the smoothed D(G(z)) swings up and down strongly across the window: its standard
+                  deviation over the window above 0.25 (a sustained coin-flip between "D wins" and
+                  "G wins"), typical of learning rates far above 2e-4 and Adam momentum 0.9.
+* mode_collapse   from the sample-quality reading (ignored before step MIN_QUALITY_STEP, when G's blobs
+                  read as one or two digits whatever the recipe): one digit makes up >= 40 % of G's samples
+                  (MNIST's most common digit is ~11 %), or at most 5 of 10 classes present.
+* balanced        good news (severity "ok"): D(x) and D(G(z)) both within 0.25 of 0.5 and no
+                  warning fires - "this is what a healthy game looks like".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import median, pstdev
+
+WINDOW = 50                 # steps each rule reads: long enough to outvote noisy single steps, short enough to react
+MIN_STEPS = 30              # no verdict from fewer steps than this (the first steps are pure noise)
+D_WIN_REAL = 0.95           # D(x) above this ...
+D_WIN_FAKE = 0.05           # ... and D(G(z)) below this, both as window medians: D is winning
+VANISH_NORM = 1.0           # ||grad G|| below this (window median): G's gradient has vanished
+OSCILLATION_STD = 0.25      # std of D(G(z)) over the window above this: the game oscillates
+COLLAPSE_TOP_SHARE = 0.40   # one class >= 40 % of the samples (MNIST's largest is ~11 %)
+COLLAPSE_MAX_PRESENT = 5    # or at most this many classes present
+MIN_QUALITY_STEP = 100      # before this G draws blobs that the classifier reads as one or two digits, whatever the recipe
+BALANCE_BAND = 0.25         # D(x), D(G(z)) within 0.5 +- this: a healthy, balanced game
+
+SEVERITIES = ("error", "warning", "info", "ok")     # most to least urgent
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str          # "diverged", "d_winning", "g_vanished", "oscillating", "mode_collapse", "balanced"
+    severity: str      # one of SEVERITIES
+    message: str       # one or two plain sentences, with the numbers that triggered it
+    lesson_id: str     # the lesson that explains it (gan_ui.lessons ids)
+
+
+def _finite(values) -> list[float]:
+    return [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+
+
+def window_values(records, field: str, window: int = WINDOW) -> list[float]:
+    """The finite values of records[*].field over the last `window` steps."""
+    return _finite(getattr(r, field) for r in records[-window:])
+
+
+def check_diverged(records) -> Alert | None:
+    bad = next((r for r in records if not (math.isfinite(r.d_loss) and math.isfinite(r.g_loss))), None)
+    if bad is None:
+        return None
+    which = "D" if not math.isfinite(bad.d_loss) else "G"
+    return Alert("diverged", "error",
+                 f"The losses diverged: {which}'s loss became {getattr(bad, which.lower() + '_loss')} at step "
+                 f"{bad.step}. Learning rate too high? The updates grew until the numbers overflowed.",
+                 "unstable")
+
+
+def check_d_winning(records, probabilistic: bool, window: int = WINDOW) -> Alert | None:
+    if not probabilistic or len(records) < MIN_STEPS:
+        return None
+    real, fake = window_values(records, "d_real", window), window_values(records, "d_fake", window)
+    if not real or not fake:
+        return None
+    r, f = median(real), median(fake)
+    if r > D_WIN_REAL and f < D_WIN_FAKE:
+        return Alert("d_winning", "warning",
+                     f"D is winning: D(x) ≈ {r:.2f} on real digits, D(G(z)) ≈ {f:.2f} on fakes. D spots every "
+                     f"fake, so G gets little useful signal.", "unstable")
+    return None
+
+
+def check_g_vanished(records, probabilistic: bool = True, window: int = WINDOW) -> Alert | None:
+    if not probabilistic or len(records) < MIN_STEPS:
+        return None
+    g, fake = window_values(records, "g_grad_norm", window), window_values(records, "d_fake", window)
+    if not g or not fake:
+        return None
+    mg, mf = median(g), median(fake)
+    if mg < VANISH_NORM and mf < D_WIN_FAKE:
+        return Alert("g_vanished", "warning",
+                     f"G's gradient vanished: ‖∇G‖ ≈ {mg:.2g} over the last {len(g)} steps, while D(G(z)) ≈ {mf:.3f}. "
+                     f"G has almost stopped learning: the saturating loss log(1 − D(G(z))) is flat where D rejects "
+                     f"every fake.", "saturating")
+    return None
+
+
+def check_oscillating(records, probabilistic: bool, window: int = WINDOW) -> Alert | None:
+    if not probabilistic or len(records) < max(MIN_STEPS, window):
+        return None
+    fake = window_values(records, "d_fake", window)
+    if len(fake) < window // 2:
+        return None
+    s = pstdev(fake)
+    if s > OSCILLATION_STD:
+        return Alert("oscillating", "warning",
+                     f"The game oscillates: D(G(z)) swings between {min(fake):.2f} and {max(fake):.2f} "
+                     f"(spread {s:.2f}). D and G overshoot each other: is the learning rate too high?",
+                     "unstable")
+    return None
+
+
+def check_mode_collapse(quality, step: int | None = None) -> Alert | None:
+    """quality: a metrics.QuickQuality (histogram, classes_present), or None before the first reading;
+    step: the step it was measured at (readings before MIN_QUALITY_STEP are ignored)."""
+    if quality is None or not quality.histogram or (step is not None and step < MIN_QUALITY_STEP):
+        return None
+    counts = list(quality.histogram)
+    total = sum(counts) or 1
+    top = max(range(len(counts)), key=counts.__getitem__)
+    share = counts[top] / total
+    present = len(quality.classes_present)
+    if share >= COLLAPSE_TOP_SHARE or present <= COLLAPSE_MAX_PRESENT:
+        return Alert("mode_collapse", "warning",
+                     f"Mode collapse: {share:.0%} of G's samples are one digit (a {top}); "
+                     f"{present} of {len(counts)} digits appear at all.", "collapse")
+    return None
+
+
+def check_balanced(records, probabilistic: bool, window: int = WINDOW) -> Alert | None:
+    if not probabilistic or len(records) < max(MIN_STEPS, window):
+        return None
+    real, fake = window_values(records, "d_real", window), window_values(records, "d_fake", window)
+    if not real or not fake:
+        return None
+    r, f = median(real), median(fake)
+    if abs(r - 0.5) <= BALANCE_BAND and abs(f - 0.5) <= BALANCE_BAND:
+        return Alert("balanced", "ok",
+                     f"A balanced game: D(x) ≈ {r:.2f} and D(G(z)) ≈ {f:.2f}, both near 0.5. D cannot easily "
+                     f"tell G's digits from real ones.", "curves")
+    return None
+
+
+def diagnose(records, probabilistic: bool = True, quality=None, quality_step: int | None = None,
+          window: int = WINDOW) -> list[Alert]:
+    """Every alert that applies to the run now, most urgent first.
+
+    records: the run's StepRecords (the whole history or at least its last `window` steps);
+    probabilistic: whether D outputs a probability (LOSS_INFO[loss].probabilistic);
+    quality: the latest metrics.QuickQuality reading, or None; quality_step: the step it was taken at.
+    """
+    diverged = check_diverged(records)
+    if diverged is not None:
+        return [diverged]                      # after a NaN every other number is meaningless
+    checks = (check_d_winning(records, probabilistic, window), check_g_vanished(records, probabilistic, window),
+              check_oscillating(records, probabilistic, window), check_mode_collapse(quality, quality_step))
+    alerts = [a for a in checks if a is not None]
+    if not alerts:
+        ok = check_balanced(records, probabilistic, window)
+        alerts = [ok] if ok else []
+    return sorted(alerts, key=lambda a: SEVERITIES.index(a.severity))

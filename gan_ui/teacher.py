@@ -1,0 +1,229 @@
+"""Teacher mode: a link that opens a lesson with chosen controls locked or hidden, and a projector mode.
+
+A teacher shares a link such as
+
+    http://host:8501/learn?lesson=5&lock=lr,loss&hide=advanced,answer&projector=1
+
+* `lesson`    the lesson to open: its number (1-8) or its id ("collapse");
+* `lock`      controls shown but disabled, with a note saying the teacher fixed them (names in LOCKABLE);
+* `hide`      parts of the page not shown at all (names in HIDEABLE);
+* `projector` 1: larger type, high-contrast text and the projector pair of colours for G and D.
+
+The settings are read from the URL once, when the tab opens, and kept in the tab's session state,
+so they hold on every page of the app even after the URL loses its query string (Streamlit drops
+it when the page changes). Unknown names are reported once, in words, and otherwise ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from .settings import D_COLOR, G_COLOR
+
+# lock name -> the Train page's control keys it disables ("preset" is locked with any of them: picking a
+# preset would reset the locked control)
+LOCKABLE = {
+    "preset": ("cfg_preset",), "budget": ("budget", "budget_steps"), "arch": ("cfg_arch",),
+    "loss": ("cfg_loss",), "lr": ("cfg_lr_g", "cfg_lr_d"), "beta": ("cfg_beta1", "cfg_beta2"),
+    "batch": ("cfg_batch_size",), "latent": ("cfg_latent_dim",), "d_steps": ("cfg_d_steps",),
+    "smoothing": ("cfg_label_smoothing",), "sn": ("cfg_spectral_norm",), "ema": ("cfg_ema",),
+    "conditional": ("cfg_conditional",), "seed": ("cfg_seed",), "dataset": ("cfg_dataset",),
+    "variant": ("learn_variant",),
+}
+HIDEABLE = {
+    "advanced": "the Train page's advanced settings",
+    "answer": "the lesson's answer (the teacher gives it in class)",
+    "lessons": "the list of other lessons (students stay on the lesson of the link)",
+    "coach": "the training-health coach's alerts",
+}
+STATE_KEY = "teacher"
+
+# Projector colours: Okabe-Ito's blue and vermillion. The everyday orange of D (#E69F00) washes out on
+# a projector's white; vermillion keeps its contrast against white and stays distinct from blue for
+# red-green colour-blind readers (deuteranopia and protanopia alike).
+PROJECTOR_G = "#0072B2"
+PROJECTOR_D = "#D55E00"
+PROJECTOR_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMarkdownContainer"] { color: #000000; }
+[data-testid="stMain"] h1 { font-size: 2.6rem; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 1.7rem; }
+[data-testid="stCaptionContainer"] { color: #111111; font-size: 1rem; }
+[data-testid="stMetricValue"] { font-size: 2.2rem; }
+</style>
+"""
+
+
+@dataclass
+class TeacherSettings:
+    lesson: str | None = None                 # lesson id the link opens
+    lock: frozenset = frozenset()             # LOCKABLE names
+    hide: frozenset = frozenset()             # HIDEABLE names
+    projector: bool = False
+    problems: list = field(default_factory=list)   # what in the link was not understood, in words
+
+    @property
+    def active(self) -> bool:
+        return bool(self.lock or self.hide or self.projector)
+
+
+def _names(raw: str | None) -> list[str]:
+    return [n.strip().lower() for n in (raw or "").split(",") if n.strip()]
+
+
+def parse(params: dict, lesson_ids: list[str]) -> TeacherSettings:
+    """TeacherSettings from query parameters (a mapping of str -> str). Pure: tested without Streamlit."""
+    s = TeacherSettings()
+    raw = (params.get("lesson") or "").strip().lower()
+    if raw:
+        if raw.isdigit() and 1 <= int(raw) <= len(lesson_ids):
+            s.lesson = lesson_ids[int(raw) - 1]
+        elif raw in lesson_ids:
+            s.lesson = raw
+        else:
+            s.problems.append(f"lesson={raw!r} is not a lesson: use 1 to {len(lesson_ids)} or one of "
+                              f"{', '.join(lesson_ids)}.")
+    lock = set()
+    for n in _names(params.get("lock")):
+        if n in LOCKABLE:
+            lock.add(n)
+        else:
+            s.problems.append(f"lock={n!r} is not a control that can be locked ({', '.join(LOCKABLE)}).")
+    if lock - {"variant"}:
+        lock.add("preset")
+    s.lock = frozenset(lock)
+    hide = set()
+    for n in _names(params.get("hide")):
+        if n in HIDEABLE:
+            hide.add(n)
+        else:
+            s.problems.append(f"hide={n!r} is not something that can be hidden ({', '.join(HIDEABLE)}).")
+    s.hide = frozenset(hide)
+    s.projector = (params.get("projector") or "").strip().lower() in ("1", "true", "yes", "on")
+    return s
+
+
+def link(base: str, lesson: int | None = None, lock=(), hide=(), projector: bool = False) -> str:
+    """The teacher link for these choices (base: the app's address, e.g. http://localhost:8501)."""
+    q = {}
+    if lesson:
+        q["lesson"] = str(lesson)
+    if lock:
+        q["lock"] = ",".join(lock)
+    if hide:
+        q["hide"] = ",".join(hide)
+    if projector:
+        q["projector"] = "1"
+    url = base.rstrip("/") + "/learn"
+    return url + ("?" + urlencode(q, safe=",") if q else "")
+
+
+# --------------------------------------------------------------------------------------- session
+def load(lesson_ids: list[str]) -> TeacherSettings:
+    """Read the URL's teacher settings into the session (called by the navigation on every run).
+
+    A URL with teacher parameters replaces the session's settings; a URL without them keeps what the
+    tab already has, so the settings survive moving between pages.
+    """
+    params = {k: st.query_params.get(k) for k in ("lesson", "lock", "hide", "projector")}
+    if params["lesson"] and not any(params[k] for k in ("lock", "hide", "projector")):
+        # a plain lesson link (e.g. from a coach alert): open the lesson, keep the teacher's settings
+        s = parse(params, lesson_ids)
+        if s.lesson and st.session_state.get("_teacher_lesson_param") != params["lesson"]:
+            st.session_state["learn_lesson"] = s.lesson
+        st.session_state["_teacher_lesson_param"] = params["lesson"]
+        return current()
+    st.session_state.pop("_teacher_lesson_param", None)
+    if any(v for v in params.values()):
+        signature = tuple(sorted((k, v) for k, v in params.items() if v))
+        if st.session_state.get("_teacher_sig") != signature:
+            st.session_state["_teacher_sig"] = signature
+            s = parse(params, lesson_ids)
+            st.session_state[STATE_KEY] = s
+            if s.lesson:
+                st.session_state["learn_lesson"] = s.lesson
+    return current()
+
+
+def current() -> TeacherSettings:
+    s = st.session_state.get(STATE_KEY)
+    return s if isinstance(s, TeacherSettings) else TeacherSettings()
+
+
+ADVANCED_KEYS = ("cfg_lr_g", "cfg_lr_d", "cfg_beta1", "cfg_beta2", "cfg_batch_size", "cfg_latent_dim", "cfg_d_steps",
+                 "cfg_label_smoothing", "cfg_spectral_norm", "cfg_ema", "cfg_conditional", "cfg_seed", "cfg_dataset")
+HIDE_CSS = {"advanced": "<style>.st-key-train_advanced { display: none; }</style>"}
+
+
+def locked(control_key: str) -> bool:
+    """Whether the teacher locked the control with this session-state key (hidden controls are locked too,
+    so a hidden setting keeps the lesson's value whatever the page's markup)."""
+    s = current()
+    if "advanced" in s.hide and control_key in ADVANCED_KEYS:
+        return True
+    return any(control_key in LOCKABLE[n] for n in s.lock)
+
+
+def hidden(name: str) -> bool:
+    return name in current().hide
+
+
+def lock_note() -> None:
+    """One line under locked controls, so a student knows why they cannot change them."""
+    lock = sorted(current().lock - {"preset"}) or sorted(current().lock)
+    if lock:
+        st.caption(f":material/lock: Your teacher fixed: {', '.join(lock)}.")
+
+
+def apply_style() -> None:
+    """Projector CSS when on, and CSS that hides what the teacher hid (called by the navigation)."""
+    s = current()
+    if s.projector:
+        st.html(PROJECTOR_CSS)
+    for name in s.hide:
+        if name in HIDE_CSS:
+            st.html(HIDE_CSS[name])
+
+
+def colours() -> tuple[str, str]:
+    """(G colour, D colour) for this session."""
+    return (PROJECTOR_G, PROJECTOR_D) if current().projector else (G_COLOR, D_COLOR)
+
+
+def style_figure(fig: go.Figure) -> go.Figure:
+    """In projector mode: a copy of the figure with D's orange swapped for vermillion, thicker lines and
+    larger type. Otherwise the figure itself, untouched."""
+    if not current().projector:
+        return fig
+    fig = go.Figure(fig)
+    swap = {D_COLOR.lower(): PROJECTOR_D, G_COLOR.lower(): PROJECTOR_G}
+
+    def recolour(c):
+        return swap.get(c.lower(), c) if isinstance(c, str) else c
+
+    for tr in fig.data:
+        line = getattr(tr, "line", None)
+        if line is not None and line.color:
+            tr.line.color = recolour(line.color)
+            if line.width:
+                tr.line.width = line.width * 1.6
+        marker = getattr(tr, "marker", None)
+        if marker is not None and isinstance(marker.color, str):
+            tr.marker.color = recolour(marker.color)
+    for shp in fig.layout.shapes or ():
+        if shp.line and shp.line.color:
+            shp.line.color = recolour(shp.line.color)
+    for ann in fig.layout.annotations or ():
+        if ann.font and ann.font.color:
+            ann.font.color = recolour(ann.font.color)
+            ann.font.size = 15
+    fig.update_layout(font=dict(size=17), title_font=dict(size=20), legend_font=dict(size=16),
+                      height=(fig.layout.height or 270) + 60)
+    fig.update_xaxes(tickfont=dict(size=15, color="#000000"), title_font=dict(size=16, color="#000000"))
+    fig.update_yaxes(tickfont=dict(size=15, color="#000000"), title_font=dict(size=16, color="#000000"))
+    return fig

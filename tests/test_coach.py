@@ -1,0 +1,142 @@
+"""The training-health coach: its rules on hand-made records (windows, not single steps), then on real
+short runs of the presets that should trigger each alert and of a healthy run that should not."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from gan_core import LOSS_INFO, StepRecord, diagnose
+from gan_core.coach import MIN_QUALITY_STEP, MIN_STEPS, WINDOW, check_mode_collapse
+from gan_core.metrics import QuickQuality
+
+from lesson_runs import quality, short_run
+
+
+def rec(step, d_real=0.5, d_fake=0.5, g_norm=5.0, d_norm=5.0, d_loss=1.38, g_loss=0.7) -> StepRecord:
+    return StepRecord(step, step * 0.1, d_loss, g_loss, d_real, d_fake, g_norm, d_norm, 1000.0)
+
+
+def records(n, **kw):
+    return [rec(i + 1, **kw) for i in range(n)]
+
+
+def kinds(alerts) -> set[str]:
+    return {a.kind for a in alerts}
+
+
+def qq(histogram) -> QuickQuality:
+    present = [c for c, k in enumerate(histogram) if k >= 0.01 * sum(histogram)]
+    return QuickQuality(sum(histogram), list(histogram), present, 0.0, 1.0, 0.9, 10.0, 2.0, 0.0)
+
+
+# ----------------------------------------------------------------------------------- hand-made records
+def test_a_balanced_game_is_reported_as_such():
+    alerts = diagnose(records(WINDOW), probabilistic=True)
+    assert [a.kind for a in alerts] == ["balanced"] and alerts[0].severity == "ok"
+
+
+def test_too_few_steps_give_no_verdict():
+    assert diagnose(records(MIN_STEPS - 1, d_real=1.0, d_fake=0.0, g_norm=0.01)) == []
+
+
+def test_d_winning_reads_a_window_not_one_step():
+    calm = records(WINDOW)
+    calm[-1] = rec(WINDOW, d_real=1.0, d_fake=0.0)                  # one extreme step among 49 calm ones
+    assert "d_winning" not in kinds(diagnose(calm))
+    winning = records(WINDOW, d_real=0.99, d_fake=0.01)
+    alert = next(a for a in diagnose(winning) if a.kind == "d_winning")
+    assert "D(x) ≈ 0.99" in alert.message and "D(G(z)) ≈ 0.01" in alert.message and alert.lesson_id == "unstable"
+
+
+def test_a_small_g_gradient_alone_is_not_a_vanished_one():
+    """The healthy MLP's G gradient is ~0.7-1.5 while D(G(z)) ~ 0.45: only with D rejecting fakes is it alarming."""
+    assert "g_vanished" not in kinds(diagnose(records(WINDOW, g_norm=0.5, d_fake=0.45)))
+    alert = next(a for a in diagnose(records(WINDOW, g_norm=0.1, d_fake=0.004, d_real=0.99)) if a.kind == "g_vanished")
+    assert "‖∇G‖ ≈ 0.1" in alert.message and alert.lesson_id == "saturating"
+
+
+def test_d_winning_needs_a_probabilistic_d():
+    assert "d_winning" not in kinds(diagnose(records(WINDOW, d_real=3.0, d_fake=-3.0), probabilistic=False))
+
+
+def test_non_finite_loss_is_the_only_alert():
+    rs = records(WINDOW, d_real=0.99, d_fake=0.01)
+    rs[10] = rec(11, d_loss=math.nan)
+    alerts = diagnose(rs)
+    assert [a.kind for a in alerts] == ["diverged"] and alerts[0].severity == "error"
+    assert "step 11" in alerts[0].message and "Learning rate too high?" in alerts[0].message
+
+
+def test_oscillation_is_a_wide_spread_of_d_of_g_z():
+    swings = [rec(i + 1, d_fake=0.95 if i % 2 else 0.05, d_real=0.5) for i in range(WINDOW)]
+    assert "oscillating" in kinds(diagnose(swings))
+    assert "oscillating" not in kinds(diagnose(records(WINDOW, d_fake=0.45)))
+
+
+def test_mode_collapse_from_the_class_histogram():
+    collapsed = qq([205, 5, 5, 5, 5, 5, 5, 5, 8, 8])                  # 80 % one digit
+    alert = check_mode_collapse(collapsed, step=400)
+    assert alert is not None and "80% of G's samples are one digit (a 0)" in alert.message
+    assert alert.lesson_id == "collapse"
+    assert check_mode_collapse(qq([26] * 10), step=400) is None
+    assert check_mode_collapse(collapsed, step=MIN_QUALITY_STEP - 1) is None      # G's first blobs: no verdict
+    assert check_mode_collapse(qq([60, 60, 60, 60, 16, 0, 0, 0, 0, 0]), step=400) is not None   # 5 of 10 present
+
+
+# ----------------------------------------------------------------------------------- real short runs
+@pytest.mark.slow
+def test_healthy_dcgan_raises_no_warning(mnist):
+    t = short_run(mnist, "dcgan", 100)
+    alerts = diagnose(t.history, LOSS_INFO[t.cfg.loss].probabilistic)
+    assert not [a for a in alerts if a.severity in ("error", "warning")], alerts
+
+
+@pytest.mark.slow
+def test_saturating_loss_triggers_vanished_gradient_and_d_winning(mnist):
+    t = short_run(mnist, "saturating", 60)
+    found = kinds(diagnose(t.history, True))
+    assert {"g_vanished", "d_winning"} <= found, found
+
+
+@pytest.mark.slow
+def test_the_same_run_with_the_non_saturating_loss_keeps_its_gradient(mnist):
+    t = short_run(mnist, "saturating", 60, loss="non-saturating")
+    assert "g_vanished" not in kinds(diagnose(t.history, True))
+
+
+@pytest.mark.slow
+def test_overpowered_discriminator_triggers_d_winning(mnist):
+    t = short_run(mnist, "strong-d", 60)
+    found = kinds(diagnose(t.history, True))
+    assert "d_winning" in found and "g_vanished" not in found, found
+
+
+@pytest.mark.slow
+def test_collapse_preset_triggers_mode_collapse_and_the_mlp_does_not(mnist):
+    collapsed = short_run(mnist, "collapse", 600)
+    alerts = diagnose(collapsed.history, True, quality(collapsed, mnist), 600)
+    assert "mode_collapse" in kinds(alerts), alerts
+    healthy = short_run(mnist, "mlp", 600)
+    found = kinds(diagnose(healthy.history, True, quality(healthy, mnist), 600))
+    assert not found & {"mode_collapse", "g_vanished", "d_winning"}, found
+
+
+@pytest.mark.slow
+def test_a_run_whose_d_blows_up_is_reported_diverged(mnist):
+    """An exploding update, made deterministic: D's output weights become inf mid-run (as in test_training)."""
+    from gan_core import Trainer, preset_config
+
+    t = Trainer(preset_config("mlp", max_steps=40, max_seconds=0, snapshot_every=20), mnist, device="cpu")
+
+    def blow_up(trainer, snap):
+        if snap.step == 20:
+            with torch.no_grad():
+                trainer.D.head.weight.fill_(float("inf"))
+    t.add_callback("on_snapshot", blow_up)
+    t.run()
+    assert t.status == "diverged"
+    alerts = diagnose(t.history, True)
+    assert [a.kind for a in alerts] == ["diverged"] and "step 21" in alerts[0].message
