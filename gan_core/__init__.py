@@ -13,6 +13,8 @@ One concept per module:
     classifier   a small digit CNN trained once on real MNIST: the feature space of the metrics
     metrics      Fréchet distance (with its real-vs-real floor), classifier IS, class histogram, memorization;
                  QualityMonitor: the same, live, on a training run
+    scheduler    Scheduler: one server-wide queue of runs with a cap on concurrent ones; Limits per run
+    journal      RunJournal: runs in flight on disk, so a server restart reports them as interrupted
 
 It never imports a UI toolkit: front ends read the trainer's records and snapshots.
 """
@@ -27,6 +29,8 @@ from .models import build_models, count_parameters
 from .sampling import (LATENT_RANGE, generate, interpolate, lerp, make_grid, sample_labels, sample_z, slerp,
                        sweep, to_png, upscale)
 from .training import Snapshot, StepRecord, Trainer
+from .scheduler import Limits, Scheduler, SchedulerError, Ticket
+from .journal import RunJournal
 from .classifier import (ClassifierError, DigitClassifier, default_classifier, load_classifier, save_classifier,
                          train_classifier)
 from .metrics import (Evaluation, QualityMonitor, QuickQuality, evaluate_generator, format_evaluation,
@@ -43,6 +47,7 @@ __all__ = [
     "LATENT_RANGE", "generate", "interpolate", "lerp", "make_grid", "sample_labels", "sample_z", "slerp",
     "sweep", "to_png", "upscale",
     "Snapshot", "StepRecord", "Trainer",
+    "Limits", "Scheduler", "SchedulerError", "Ticket", "RunJournal",
     "ClassifierError", "DigitClassifier", "default_classifier", "load_classifier", "save_classifier",
     "train_classifier",
     "Evaluation", "QualityMonitor", "QuickQuality", "evaluate_generator", "format_evaluation", "frechet_distance",

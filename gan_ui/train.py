@@ -18,7 +18,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from gan_core import LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable, GANConfig, Trainer, generate
+from gan_core import (LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable, GANConfig, SchedulerError,
+                      Trainer, generate)
 from gan_core.config import ARCHS, DATASETS, DEFAULT_PRESET, LOSSES
 
 from . import charts, images, live_chart, settings, state
@@ -42,7 +43,7 @@ CONTROLS = {
     "cfg_spectral_norm": "spectral_norm", "cfg_ema": "ema", "cfg_seed": "seed", "cfg_dataset": "dataset",
 }
 ARCH_NAMES = {"mlp": "MLP (2014)", "dcgan": "DCGAN (conv)"}
-STATUS_BADGE = {"ready": ("starting", "blue"), "running": ("training", "green"), "paused": ("paused", "orange"),
+STATUS_BADGE = {"queued": ("waiting for a slot", "orange"), "ready": ("starting", "blue"), "running": ("training", "green"), "paused": ("paused", "orange"),
                 "finished": ("finished", "blue"), "stopped": ("stopped", "gray"), "diverged": ("diverged", "red"),
                 "failed": ("crashed", "red")}
 
@@ -114,16 +115,24 @@ def _on_start() -> None:
         return
     ss.pop("start_error", None)
     try:
-        cfg = config_from_controls().validate()
+        cfg = settings.limits().check(config_from_controls().validate())   # the server's caps per run
         data = state.shared_dataset(cfg.dataset)
         trainer = Trainer(cfg, data, device=settings.train_device())
-    except (ConfigError, DataUnavailable, DataFormatError, ValueError, RuntimeError) as exc:
+        handle = store.add_run(trainer)
+        handle.quality, handle.quality_note = state.attach_quality(trainer, data)
+        store.submit(handle)             # the server's queue starts it now, or when a slot frees
+    except (ConfigError, DataUnavailable, DataFormatError, SchedulerError, ValueError, RuntimeError) as exc:
         ss["start_error"] = str(exc)
         return
-    handle = store.add_run(trainer)
-    handle.quality, handle.quality_note = state.attach_quality(trainer, data)
-    trainer.start()
     ss["view_run"] = handle.number
+
+
+def _stop(run: state.RunHandle | None):
+    """Stop button: stops a training run, or takes a queued one out of the queue."""
+    def cb():
+        if run is not None:
+            state.session_store().stop_run(run)
+    return cb
 
 
 def _control(fn, run: state.RunHandle | None):
@@ -195,7 +204,7 @@ def controls(active: state.RunHandle | None) -> None:
         else:
             st.button("Pause", icon=":material/pause:", on_click=_control(Trainer.pause, active),
                       disabled=status not in ("ready", "running"), key="btn_pause")
-        st.button("Stop", icon=":material/stop:", on_click=_control(Trainer.stop, active),
+        st.button("Stop", icon=":material/stop:", on_click=_stop(active),
                   disabled=not busy, key="btn_stop")
 
 
@@ -204,6 +213,16 @@ def controls(active: state.RunHandle | None) -> None:
 # ---------------------------------------------------------------------------------------------
 def _phase(status: str) -> str:
     return "running" if status in ("ready", "running") else status
+
+
+def queue_notice(run: state.RunHandle) -> None:
+    """A queued run: its place in the server's queue and about how long until it starts."""
+    pos, wait = run.queue_position, run.wait_estimate()
+    counts = state.server_scheduler().counts()
+    st.info(f"**Waiting for a free training slot — number {pos} in line.** The server trains "
+            f"{counts['slots']} run{'s' if counts['slots'] != 1 else ''} at a time for the whole class; "
+            f"yours starts by itself in about {fmt_seconds(max(1.0, wait))}. Keep this tab open "
+            f"(Stop takes it out of the queue).", icon=":material/hourglass_top:")
 
 
 def _status_row(run: state.RunHandle) -> None:
@@ -249,6 +268,9 @@ def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
         st.rerun()                                       # the run changed state: refresh the whole page
     info = t.loss_info
     _status_row(run)
+    if run.status == "queued":
+        queue_notice(run)
+        return
     _message(run)
     last = WINDOWS[st.session_state.get("chart_window") or "All steps"]
     records = charts.window(t.records(), last)
@@ -342,7 +364,7 @@ def live_panel(run: state.RunHandle) -> None:
     data; the "Last N steps" window follows the most recent steps.
     """
     phase = _phase(run.status)
-    interval = settings.POLL_SECONDS if phase == "running" else None
+    interval = settings.POLL_SECONDS if phase in ("running", "queued") else None
     st.fragment(_live_body, run_every=interval)(run, phase)
 
 
@@ -434,6 +456,10 @@ def render() -> None:
                "fool it. Runs belong to this browser tab only.")
     init_controls()
     store = state.session_store()
+    for lost in store.interrupted:
+        st.warning(f"Your {lost.get('label', 'run')} was interrupted at step {int(lost.get('step') or 0):,} "
+                   f"when the server restarted; its progress is lost. Start it again when you like.",
+                   icon=":material/restart_alt:")
     active = store.active_run()
     left, right = st.columns([1, 2.3], gap="large")
     with left:
