@@ -57,7 +57,7 @@ class Limits:
 
     max_concurrent: int = 2        # runs training at once; more only slows every one of them down
     max_seconds: float = 120.0     # wall-clock training budget per run (the longest preset budget in the app)
-    max_steps: int = 20_000        # a step budget runs at most this many steps (and still at most max_seconds)
+    max_steps: int = 100_000       # a step budget runs at most this many steps (and still at most max_seconds)
     max_batch: int = 256           # images per step; 256 is the largest batch the Train page offers
     max_width: int = 128           # G/D channel widths; twice the DCGAN default, ~4x its compute
     max_latent: int = 128          # latent size; Explore draws one slider per dimension

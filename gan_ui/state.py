@@ -395,7 +395,7 @@ def _close_parked(token: str) -> None:
         parked = _PARKED.pop(token, None)
     if parked is not None:
         stopped = parked[0].close()
-        log.info("session store %d not reconnected in time: stopped %d run(s)", parked[0].id, stopped)
+        log.info("session store %d released: stopped %d run(s) (its tab did not reconnect)", parked[0].id, stopped)
 
 
 def revive_or_new(token: str) -> SessionStore:

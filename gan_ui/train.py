@@ -153,7 +153,8 @@ def controls(active: state.RunHandle | None) -> None:
     st.segmented_control("Budget", list(budgets), key="budget", required=True, disabled=busy,
                          persist_state="session", help="The run stops by itself after this long.")
     if budgets.get(st.session_state.get("budget"), (0, 0))[1] == -1:
-        st.number_input("Steps", 1 if settings.test_mode() else 10, 100_000, step=100, key="budget_steps",
+        st.number_input("Steps", 1 if settings.test_mode() else 10, settings.limits().max_steps, step=100,
+                        key="budget_steps",
                         disabled=busy, persist_state="session")
     st.segmented_control("Architecture", list(ARCHS), key="cfg_arch", required=True, disabled=busy,
                          format_func=ARCH_NAMES.get, persist_state="session")
