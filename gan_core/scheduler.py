@@ -62,6 +62,7 @@ class Limits:
     max_width: int = 128           # G/D channel widths; twice the DCGAN default, ~4x its compute
     max_latent: int = 128          # latent size; Explore draws one slider per dimension
     max_queue: int = 200           # tickets waiting at once (a bound on memory: each holds an unstarted Trainer)
+    nice: int = 10                 # training threads run at this Linux niceness, so slider reruns win the CPU
 
     def check(self, cfg: GANConfig) -> GANConfig:
         """cfg with its time budget capped at max_seconds, or ConfigError naming every limit it breaks."""
@@ -89,13 +90,31 @@ class Limits:
 def default_max_concurrent(cuda: bool, cpu_count: int | None = None, threads_per_run: int = 1) -> int:
     """Runs that can train at once without slowing each other down much.
 
-    CPU: one run per `threads_per_run` cores (a step of these small models keeps a core busy).
+    CPU: one run per `threads_per_run` cores (a step of these small models keeps a core busy), after
+    keeping one core for the web server itself: 30 students' slider moves and live charts are
+    Python work that needs a core of its own to stay interactive (2 cores: 1 run at a time).
     GPU: 4; one small GAN leaves most of a GPU idle between kernel launches, so a few runs overlap
     well, while dozens would only queue inside the driver and hold their memory.
     """
     if cuda:
         return 4
-    return max(1, (cpu_count or os.cpu_count() or 2) // max(1, threads_per_run))
+    return max(1, ((cpu_count or os.cpu_count() or 2) - 1) // max(1, threads_per_run))
+
+
+def lower_priority(thread, nice: int) -> None:
+    """Raise a running thread's Linux niceness (each thread is its own schedulable task there).
+
+    A training step keeps a core busy for as long as it is given; the script threads that answer a
+    slider move need a few milliseconds now. With the trainer at nice 10 the kernel hands the core to
+    the interactive thread first. No effect (and no error) where threads cannot be reniced.
+    """
+    tid = getattr(thread, "native_id", None)
+    if not nice or tid is None or not hasattr(os, "setpriority"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError:
+        pass
 
 
 @dataclass(eq=False)
@@ -243,6 +262,7 @@ class Scheduler:
             self.waits = (self.waits + [ticket.waited])[-1000:]
             try:
                 ticket.trainer.start()
+                lower_priority(getattr(ticket.trainer, "_thread", None), self.limits.nice)
             except Exception as exc:  # a trainer that cannot start must not hold a slot
                 log.exception("run of session %s could not start", ticket.session)
                 self._running.remove(ticket)

@@ -108,6 +108,8 @@ def limits():
 
     default = Limits()
     concurrent = _env_number(MAX_CONCURRENT_ENV, 0)
+    if not concurrent and test_mode():
+        concurrent = 4       # tests of independent tabs must not queue behind each other; queue tests set it
     return Limits(
         max_concurrent=concurrent or default_max_concurrent(cuda(), os.cpu_count(), torch_threads()),
         max_seconds=_env_number(MAX_SECONDS_ENV, default.max_seconds, float),

@@ -5,6 +5,7 @@ estimates, and the per-run limits."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -153,11 +154,20 @@ def test_wait_estimate_replays_the_queue_on_running_budgets(trainers):
 
 
 def test_a_step_budget_is_estimated_from_the_runs_own_pace(trainers):
-    t = trainers(max_steps=100_000, max_seconds=1000.0)
+    t = trainers(max_steps=100_000, max_seconds=1e7)
     t.start()
     wait_for(lambda: t.step >= 30, 30, "some steps")
     left = run_seconds_left(t)
     assert left == pytest.approx((t.cfg.max_steps - t.step) * t.elapsed / t.step, rel=0.2)
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no per-thread niceness on this OS")
+def test_training_threads_yield_the_cpu_to_the_server(trainers):
+    sched = Scheduler(Limits(max_concurrent=1, nice=7))
+    t = sched.submit("a", trainers(max_seconds=30.0)).trainer
+    tid = t._thread.native_id
+    assert os.getpriority(os.PRIO_PROCESS, tid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 7)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == os.getpriority(os.PRIO_PROCESS, 0)
 
 
 def test_a_started_trainer_is_refused(trainers):
@@ -191,7 +201,8 @@ def test_limits_refuse_oversized_configs_with_a_clear_message():
 
 
 def test_default_concurrency_follows_cores_and_gpu():
-    assert default_max_concurrent(False, cpu_count=2, threads_per_run=1) == 2
-    assert default_max_concurrent(False, cpu_count=16, threads_per_run=4) == 4
+    assert default_max_concurrent(False, cpu_count=2, threads_per_run=1) == 1     # one core kept for the server
+    assert default_max_concurrent(False, cpu_count=16, threads_per_run=4) == 3
+    assert default_max_concurrent(False, cpu_count=16, threads_per_run=1) == 15
     assert default_max_concurrent(False, cpu_count=1, threads_per_run=4) == 1
     assert default_max_concurrent(True, cpu_count=2) == 4
