@@ -71,17 +71,24 @@ class Results:
         self.misses = 0                         # slider moves whose digit never came back (timeout)
         self.errors: list[str] = []
         self.runs: list[dict] = []              # per trainer: queued?, wait, end text
-        self.connect: list[float] = []
+        self.connect: list[float] = []          # seconds from opening to the first full page
+        self.ready = 0                          # sessions connected and waiting for the go signal
 
 
 # ---------------------------------------------------------------------------------------------
 # protocol-level students
 # ---------------------------------------------------------------------------------------------
-async def slider_student(url: str, name: str, res: Results, until: float, rng: random.Random) -> None:
+async def slider_student(url: str, name: str, res: Results, go: asyncio.Event, duration: float,
+                         rng: random.Random) -> None:
+    t0 = time.monotonic()
     c = await Client(url, name).connect()
     try:
         await c.wait(lambda c: c.images(DIGIT), 60)
+        res.connect.append(time.monotonic() - t0)
         sliders = [w for w in c.widgets("slider") if w.label.startswith("z")]
+        res.ready += 1
+        await go.wait()
+        until = time.monotonic() + duration
         while time.monotonic() < until:
             w = rng.choice(sliders)
             before = set(c.images(DIGIT))
@@ -98,12 +105,17 @@ async def slider_student(url: str, name: str, res: Results, until: float, rng: r
         await c.close()
 
 
-async def training_student(url: str, name: str, res: Results, budget: str, timeout: float) -> None:
+async def training_student(url: str, name: str, res: Results, go: asyncio.Event, budget: str,
+                           timeout: float) -> None:
+    t0 = time.monotonic()
     c = await Client(url, name).connect()
+    res.connect.append(time.monotonic() - t0)
     run = {"name": name, "queued": False, "wait": None, "end": None}
     res.runs.append(run)
     try:
         await c.goto("train")
+        res.ready += 1
+        await go.wait()
         group = c.widget("button_group", "Budget")
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
@@ -149,13 +161,19 @@ CHANGED_JS = """(prev) => {
 }"""
 
 
-async def browser_student(browser, url: str, name: str, res: Results, until: float, rng: random.Random) -> None:
+async def browser_student(browser, url: str, name: str, res: Results, go: asyncio.Event, duration: float,
+                          rng: random.Random) -> None:
     ctx = await browser.new_context(viewport={"width": 1366, "height": 900})
     page = await ctx.new_page()
     try:
-        await page.goto(url, timeout=120_000)
-        await page.wait_for_selector(f'[data-testid="stImage"]:has-text("{DIGIT_CAPTION}") img', timeout=120_000)
+        t0 = time.monotonic()
+        await page.goto(url, timeout=180_000)
+        await page.wait_for_selector(f'[data-testid="stImage"]:has-text("{DIGIT_CAPTION}") img', timeout=180_000)
+        res.connect.append(time.monotonic() - t0)
         await page.evaluate(INSTALL_JS, DIGIT_CAPTION)
+        res.ready += 1
+        await go.wait()
+        until = time.monotonic() + duration
         thumbs = page.locator('[data-testid="stSlider"] input[type="range"]')
         n = min(8, await thumbs.count())
         while time.monotonic() < until:
@@ -178,15 +196,56 @@ async def browser_student(browser, url: str, name: str, res: Results, until: flo
         await ctx.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (/proc/PID/stat), in seconds."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def loadavg() -> float:
+    """The machine's 1-minute load average: on a shared machine, how much else wanted the CPU."""
+    with open("/proc/loadavg") as fh:
+        return float(fh.read().split()[0])
+
+
+async def baseline(url: str, pid: int, moves: int) -> tuple[list[float], float]:
+    """The same slider round trip with one session alone on the server, measured in the same run;
+    and the server's CPU time per move (from /proc, the opening run excluded)."""
+    res = Results()
+    go = asyncio.Event()
+    task = asyncio.create_task(slider_student(url, "alone", res, go, 1e9, random.Random(7)))
+    while not res.ready and not task.done():
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1.0)
+    cpu0 = cpu_seconds(pid)
+    go.set()
+    while len(res.latency) < moves and not task.done():
+        await asyncio.sleep(0.02)
+    cpu = (cpu_seconds(pid) - cpu0) / max(1, len(res.latency))
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    return res.latency, cpu
+
+
 # ---------------------------------------------------------------------------------------------
 async def load(url: str, pid: int, args) -> tuple[Results, dict]:
     res = Results()
+    await baseline(url, pid, 3)                                  # warm-up: first imports, caches
+    base, cpu_per_move = await baseline(url, pid, args.baseline_moves)
     rng = random.Random(0)
-    peak = {"rss": 0.0, "threads": 0, "rss_start": proc_status(pid)[0], "threads_start": proc_status(pid)[1]}
+    peak = {"baseline": base, "load": [], "cpu_per_move": cpu_per_move,"rss": 0.0, "threads": 0, "rss_start": proc_status(pid)[0], "threads_start": proc_status(pid)[1]}
     stop = asyncio.Event()
 
     async def sample():
+        n = 0
         while not stop.is_set():
+            n += 1
+            if n % 20 == 0:
+                peak["load"].append(loadavg())
             rss, threads = proc_status(pid)
             peak["rss"], peak["threads"] = max(peak["rss"], rss), max(peak["threads"], threads)
             await asyncio.sleep(0.25)
@@ -194,14 +253,14 @@ async def load(url: str, pid: int, args) -> tuple[Results, dict]:
     sampler = asyncio.create_task(sample())
     n_proto = args.sessions - args.browsers
     trainers = min(args.trainers, n_proto)
-    until = time.monotonic() + args.duration
+    go = asyncio.Event()
     tasks = []
     for i in range(n_proto):
         name = f"proto{i + 1}"
         if i < trainers:
-            tasks.append(training_student(url, name, res, args.budget, args.duration + 120))
+            tasks.append(training_student(url, name, res, go, args.budget, args.duration + 240))
         else:
-            tasks.append(slider_student(url, name, res, until, random.Random(i)))
+            tasks.append(slider_student(url, name, res, go, args.duration, random.Random(i)))
     pw = browser = None
     if args.browsers:
         from playwright.async_api import async_playwright
@@ -210,8 +269,16 @@ async def load(url: str, pid: int, args) -> tuple[Results, dict]:
 
         pw = await async_playwright().start()
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        tasks += [browser_student(browser, url, f"chromium{i + 1}", res, until, random.Random(100 + i))
+        tasks += [browser_student(browser, url, f"chromium{i + 1}", res, go, args.duration, random.Random(100 + i))
                   for i in range(args.browsers)]
+
+    async def starter():
+        """Everyone opens the app first (the connect storm is timed on its own); then the lesson starts."""
+        t0 = time.monotonic()
+        while res.ready < len(tasks) and time.monotonic() - t0 < 300:
+            await asyncio.sleep(0.2)
+        peak["all_connected_s"] = time.monotonic() - t0
+        go.set()
 
     async def staggered(i, coro):
         await asyncio.sleep(i * args.stagger)                    # students do not all click in the same ms
@@ -219,7 +286,9 @@ async def load(url: str, pid: int, args) -> tuple[Results, dict]:
             await coro
         except Exception as exc:
             res.errors.append(f"session {i}: {type(exc).__name__}: {exc}")
-    await asyncio.gather(*(staggered(i, c) for i, c in enumerate(tasks)))
+    t_load, cpu_load = time.monotonic(), cpu_seconds(pid)
+    await asyncio.gather(starter(), *(staggered(i, c) for i, c in enumerate(tasks)))
+    peak["cores_used"] = (cpu_seconds(pid) - cpu_load) / (time.monotonic() - t_load)
     stop.set()
     await sampler
     if browser is not None:
@@ -238,6 +307,7 @@ def main() -> None:
     ap.add_argument("--budget", default="15 s", help="the Budget chip the trainers pick")
     ap.add_argument("--duration", type=float, default=90.0, help="seconds the slider students keep moving")
     ap.add_argument("--stagger", type=float, default=0.1, help="seconds between session starts")
+    ap.add_argument("--baseline-moves", type=int, default=20, help="slider moves of one session alone, first")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
 
@@ -260,11 +330,15 @@ def main() -> None:
     for r in res.runs:
         ends[r["end"]] = ends.get(r["end"], 0) + 1
     lat = res.latency
+    con = res.connect
     lines = [
         f"- `bench/classroom_load.py`: **{args.sessions} concurrent sessions** against one `streamlit run app.py` "
         f"({args.browsers} headless Chromium contexts + {args.sessions - args.browsers} protocol-level websocket "
         f"clients), {args.duration:.0f} s of slider moves while {len(res.runs)} sessions train a `{args.budget}` run "
         f"each through the queue (cap: the default for this machine); server log: {log_path}",
+        f"- opening: {len(con)} of {args.sessions} sessions got their first full page (Explore), p50 "
+        f"{pct(con, 50):.1f} s / max {max(con) if con else float('nan'):.1f} s after opening, {args.stagger:g} s "
+        f"apart; all in {peak.get('all_connected_s', float('nan')):.0f} s",
         f"- errors: **{len(res.errors)}**" + (" — " + "; ".join(res.errors[:8]) if res.errors else
                                                " (no exception element in any session, no traceback in the server log)"),
         f"- slider round trip while the runs train, protocol clients (value sent -> new digit delta received): "
@@ -272,6 +346,12 @@ def main() -> None:
         + (f"; Chromium (key press -> new digit loaded): p50 {pct(res.browser_latency, 50) * 1e3:.0f} ms / "
            f"p95 {pct(res.browser_latency, 95) * 1e3:.0f} ms over {len(res.browser_latency)} moves"
            if res.browser_latency else "") + f"; {res.misses} moves without a new digit within 30 s",
+        f"- the same protocol round trip with one session alone on the server, measured first in the same run: "
+        f"p50 {pct(peak['baseline'], 50) * 1e3:.0f} ms / p95 {pct(peak['baseline'], 95) * 1e3:.0f} ms "
+        f"({len(peak['baseline'])} moves); under load p95 is **{pct(lat, 95) / pct(peak['baseline'], 95):.1f}x** that. "
+        f"Server CPU per slider move (alone): {peak['cpu_per_move'] * 1e3:.0f} ms. During the load the server "
+        f"process got {peak['cores_used']:.2f} cores on average; machine load average "
+        f"{statistics.mean(peak['load']) if peak['load'] else float('nan'):.1f} (2 cores, shared with other jobs)",
         f"- runs: {len(res.runs)} started, {len(queued)} had to wait in the queue; time from Start to the first "
         f"trained step p50 {pct(waits, 50):.1f} s / max {max(waits) if waits else float('nan'):.1f} s; "
         f"ended: {', '.join(f'{k}: {v}' for k, v in ends.items())}",

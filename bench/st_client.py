@@ -29,6 +29,7 @@ class Widget:
     id: str
     label: str
     proto: object
+    fragment: str = ""  # the fragment it was drawn in: a change reruns only that fragment, as in a browser
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Client:
     base: str                                   # http://127.0.0.1:PORT
     name: str = "client"
     elements: dict = field(default_factory=dict)        # delta path -> Element proto
+    fragment_of: dict = field(default_factory=dict)     # delta path -> id of the fragment that drew it
     exceptions: list = field(default_factory=list)      # texts of exception elements the server sent
     pages: dict = field(default_factory=dict)           # url_pathname -> page_script_hash
     page_hash: str = ""
@@ -43,14 +45,14 @@ class Client:
     finished: int = 0                           # script_finished messages (full runs and fragment runs)
     fragments: dict = field(default_factory=dict)       # fragment id -> polling interval (s)
 
-    async def connect(self) -> "Client":
+    async def connect(self, timeout: float = 180.0) -> "Client":
         url = self.base.replace("http", "ws", 1) + "/_stcore/stream"
         self.ws = await websockets.connect(url, subprotocols=["streamlit"], origin=self.base,
                                            max_size=64 * 1024 * 1024, open_timeout=60, ping_interval=None)
         self._changed = asyncio.Condition()
         self._reader = asyncio.create_task(self._read())
         self._poller = asyncio.create_task(self._poll())
-        await self.rerun()
+        await self.rerun(timeout=timeout)
         return self
 
     async def close(self) -> None:
@@ -78,6 +80,7 @@ class Client:
                     path = tuple(msg.metadata.delta_path)
                     el = msg.delta.new_element
                     self.elements[path] = el
+                    self.fragment_of[path] = msg.delta.fragment_id
                     if el.WhichOneof("type") == "exception":
                         self.exceptions.append(f"{el.exception.type}: {el.exception.message}")
                 elif kind == "auto_rerun":
@@ -126,10 +129,10 @@ class Client:
             cs.widget_states.widgets.add(id=wid, trigger_value=True)
         await self.ws.send(msg.SerializeToString())
 
-    async def rerun(self, triggers=(), fragment_id: str = "") -> None:
+    async def rerun(self, triggers=(), fragment_id: str = "", timeout: float = 180.0) -> None:
         done = self.finished
         await self._send(fragment_id=fragment_id, triggers=triggers)
-        await self.wait(lambda c: c.finished > done)
+        await self.wait(lambda c: c.finished > done, timeout)
 
     async def goto(self, page: str) -> None:
         self.page_hash = self.pages[page]
@@ -145,7 +148,7 @@ class Client:
             k = el.WhichOneof("type")
             proto = getattr(el, k) if k else None
             if proto is not None and hasattr(proto, "id") and getattr(proto, "id", "") and (kind is None or k == kind):
-                out.append(Widget(k, proto.id, getattr(proto, "label", ""), proto))
+                out.append(Widget(k, proto.id, getattr(proto, "label", ""), proto, self.fragment_of.get(path, "")))
         return out
 
     def widget(self, kind: str, label: str) -> Widget:
@@ -180,10 +183,11 @@ class Client:
         return None
 
     # ------------------------------------------------------------------ acting
-    async def set_slider(self, w: Widget, value: float, fragment_id: str = "") -> None:
+    async def set_slider(self, w: Widget, value: float) -> None:
+        """Move a slider; like the browser, rerun only its fragment when it lives in one."""
         state = self.widget_values[w.id] = WidgetState(id=w.id)
         state.double_array_value.data.append(value)
-        await self._send(fragment_id=fragment_id)
+        await self._send(fragment_id=w.fragment)
 
     def keep(self, state: WidgetState) -> None:
         """Send this widget value with every later rerun (as a browser keeps its widgets' values)."""

@@ -255,3 +255,47 @@ def test_soak_smoke_five_cycles_leave_no_threads_behind(app_state, mnist):
     assert result["cycles"] == 5 and result["errors"] == []
     assert result["threads_end"] <= result["threads_start"] + 1, result
     assert all(s in ("stopped", "finished") for s in result["statuses"])
+
+
+# ------------------------------------------------------------------------------------------ deployment
+def test_server_config_is_set_for_a_shared_classroom():
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    server, client = cfg["server"], cfg["client"]
+    assert server["enableXsrfProtection"] is True
+    assert 0 < server["maxUploadSize"] <= 64          # MB: checked by the server before our code reads a byte
+    assert server["fileWatcherType"] == "none" and server["runOnSave"] is False
+    assert client["showErrorDetails"] in ("none", "type")      # never a stack trace in a student's browser
+    assert cfg["browser"]["gatherUsageStats"] is False
+    assert server["disconnectedSessionTTL"] >= 30
+
+
+def test_nothing_in_the_project_can_unpickle():
+    """No torch.load, pickle or numpy allow_pickle in any code the app or the library runs."""
+    banned = ("torch.load(", "import pickle", "pickle.load", "allow_pickle=True", "import dill", "joblib.load")
+    offenders = []
+    for path in [ROOT / "app.py", *(ROOT / "gan_core").glob("*.py"), *(ROOT / "gan_ui").rglob("*.py")]:
+        text = path.read_text()
+        offenders += [f"{path.name}: {b}" for b in banned if b in text]
+    assert offenders == []
+
+
+def test_user_typed_names_never_become_paths():
+    """The only user-supplied name, an upload's file name, is used as a label; files the server writes
+    are named by the server (journal.json, run tokens are uuid4 hex)."""
+    from gan_ui import state
+
+    entry = state.upload_entry(
+        __import__("gan_core").checkpoint_bytes(*_tiny_model()), "../../etc/passwd.safetensors", 1)
+    assert entry.key == "upload:1" and entry.label == "Uploaded: passwd"
+    store = state.SessionStore()
+    assert len(store.token) == 32 and all(c in "0123456789abcdef" for c in store.token)
+    store.close()
+
+
+def _tiny_model():
+    from gan_core import GANConfig, build_models
+
+    cfg = GANConfig(latent_dim=4, g_width=4, d_width=4)
+    return cfg, build_models(cfg)[0]
