@@ -43,9 +43,9 @@ CONTROLS = {
     "cfg_spectral_norm": "spectral_norm", "cfg_ema": "ema", "cfg_seed": "seed", "cfg_dataset": "dataset",
 }
 ARCH_NAMES = {"mlp": "MLP (2014)", "dcgan": "DCGAN (conv)"}
-STATUS_BADGE = {"queued": ("waiting for a slot", "orange"), "ready": ("starting", "blue"), "running": ("training", "green"), "paused": ("paused", "orange"),
-                "finished": ("finished", "blue"), "stopped": ("stopped", "gray"), "diverged": ("diverged", "red"),
-                "failed": ("crashed", "red")}
+STATUS_BADGE = {"queued": ("waiting for a slot", "orange"), "ready": ("starting", "blue"),
+                "running": ("training", "green"), "paused": ("paused", "orange"), "finished": ("finished", "blue"),
+                "stopped": ("stopped", "gray"), "diverged": ("diverged", "red"), "failed": ("crashed", "red")}
 
 
 def fmt_lr(v: float) -> str:

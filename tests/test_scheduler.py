@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+import torch
 
 from gan_core import ConfigError, Limits, Scheduler, SchedulerError, Trainer, preset_config
 from gan_core.scheduler import CANCELLED, DONE, QUEUED, RUNNING, default_max_concurrent, run_seconds_left
@@ -206,3 +207,38 @@ def test_default_concurrency_follows_cores_and_gpu():
     assert default_max_concurrent(False, cpu_count=16, threads_per_run=1) == 15
     assert default_max_concurrent(False, cpu_count=1, threads_per_run=4) == 1
     assert default_max_concurrent(True, cpu_count=2) == 4
+
+
+# ------------------------------------------------------------------------------------------ faults
+def test_a_run_whose_thread_raises_frees_its_slot_for_the_next(trainers):
+    sched = Scheduler(Limits(max_concurrent=1))
+    bad = trainers(max_seconds=30.0)
+    real_step = bad.train_step
+
+    def exploding_step():                      # a fault inside the training thread after 7 good steps
+        if bad.step == 7:
+            raise RuntimeError("CUDA error: an illegal memory access was encountered")
+        real_step()
+    bad.train_step = exploding_step
+    a = sched.submit("a", bad)
+    b = sched.submit("b", trainers(max_steps=10))
+    assert bad.join(30) and bad.status == "failed" and "illegal memory access" in bad.message
+    wait_for(lambda: b.trainer.done, 60, "the next run after the crash")
+    assert b.trainer.status == "finished" and a.state == DONE and sched.counts()["running"] == 0
+
+
+def test_a_diverging_run_frees_its_slot_for_the_next(trainers):
+    sched = Scheduler(Limits(max_concurrent=1))
+    diverging = trainers(max_seconds=30.0, snapshot_every=10)
+
+    def poison(trainer, snap):                 # what an exploding update does to D's weights
+        if snap.step == 10:
+            with torch.no_grad():
+                for p in trainer.D.parameters():
+                    p.fill_(float("inf"))
+    diverging.add_callback("on_snapshot", poison)
+    sched.submit("a", diverging)
+    b = sched.submit("b", trainers(max_steps=10))
+    assert diverging.join(30) and diverging.status == "diverged"
+    wait_for(lambda: b.trainer.done, 60, "the next run after the divergence")
+    assert b.trainer.status == "finished"
