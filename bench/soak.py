@@ -38,10 +38,13 @@ def rss_mb(pid: int | str = "self") -> float:
 def soak(cycles: int = 200, data=None, stop_after_steps: int = 5, every: int = 20, preset: str = "dcgan",
          quality: bool = True, log=None) -> dict:
     """Run `cycles` open-start-stop cycles; return thread/RSS samples and any errors."""
-    from gan_core import load_dataset, preset_config, Trainer
+    from gan_core import Limits, load_dataset, preset_config, Trainer
     from gan_ui import state
 
     data = data or load_dataset("mnist")
+    # One slot, at normal priority: on a machine shared with other jobs a niced training thread is
+    # starved by them, which only makes the soak slow; niceness has nothing to do with leaks.
+    state.reset_scheduler(Limits(max_concurrent=1, nice=0))
     errors, statuses, samples = [], [], []
 
     def sample(i):

@@ -40,7 +40,7 @@ KEEP_SECONDS = 7 * 24 * 3600      # ... for at most a week
 
 
 class RunJournal:
-    def __init__(self, path: str | os.PathLike, every: float = 5.0):
+    def __init__(self, path: str | os.PathLike, every: float = 2.0):
         self.path = Path(path)
         self.every = every
         self.error: str | None = None

@@ -300,6 +300,7 @@ class SessionStore:
         t = handle.trainer
         journal.begin(key, self.owner or self.token, f"{t.cfg.preset or 'custom'} run {handle.number}")
         t.add_callback("on_record", lambda tr, _recs: journal.progress(key, tr.step))
+        t.add_callback("on_snapshot", lambda tr, _snap: journal.progress(key, tr.step))
         t.add_callback("on_end", lambda tr: journal.end(key))
         try:
             handle.ticket = server_scheduler().submit(self.token, t)

@@ -236,10 +236,10 @@ def _status_row(run: state.RunHandle) -> None:
     last = t.history[-1] if t.history else None
     if not run.active:
         remaining = "—"
-    elif t.cfg.max_seconds:
-        remaining = fmt_seconds(t.remaining_seconds)
-    else:
+    elif t.cfg.max_steps:            # a step budget (the server's time cap on it is a safety net)
         remaining = f"{max(0, t.cfg.max_steps - t.step):,} steps"
+    else:
+        remaining = fmt_seconds(t.remaining_seconds)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Step", f"{t.step:,}")
     m2.metric("Images / s", f"{last.images_per_s:,.0f}" if last else "—")
