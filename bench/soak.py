@@ -113,13 +113,17 @@ def main() -> None:
     r = soak(args.cycles, stop_after_steps=args.steps, log=print)
     from collections import Counter
 
+    settled = r["samples"][1] if len(r["samples"]) > 2 else r["samples"][0]
     trend = ", ".join(f"{i}: {th} thr / {mb:.0f} MB" for i, th, mb in r["samples"])
     lines = [f"- soak (`bench/soak.py`, in-process through the tab stores and the server queue, dcgan runs with the "
              f"live quality monitor; each cycle opens a tab, starts a run, trains {args.steps} steps, then Stop / "
              f"tab closed / budget spent in turn): **{r['cycles']} cycles in {r['seconds']:.0f} s, "
              f"{len(r['errors'])} errors**; ended {dict(Counter(r['statuses']))}",
              f"- threads {r['threads_start']} after warm-up -> {r['threads_end']} at the end; RSS "
-             f"{r['rss_start']:.0f} MB -> {r['rss_end']:.0f} MB ({r['rss_end'] - r['rss_start']:+.0f} MB)",
+             f"{r['rss_start']:.0f} MB after cycle 1 -> {r['rss_end']:.0f} MB at the end; over the last "
+             f"{r['cycles'] - settled[0]} cycles (from cycle {settled[0]}, allocator pools grown) "
+             f"{settled[2]:.0f} -> {r['rss_end']:.0f} MB ({r['rss_end'] - settled[2]:+.0f} MB), range "
+             f"{min(mb for _, _, mb in r['samples'][1:]):.0f}-{max(mb for _, _, mb in r['samples'][1:]):.0f} MB",
              f"- samples (cycle: threads / RSS): {trend}"]
     for e in r["errors"][:10]:
         lines.append(f"  - error: {e}")
