@@ -1,7 +1,7 @@
 """Classroom load: 30 students open the app on one server at once, move sliders and start short runs.
 
-    OMP_NUM_THREADS=1 python bench/classroom_load.py                 # 30 sessions, figures to BENCHMARKS.md
-    python bench/classroom_load.py --sessions 8 --browsers 1 --no-record   # a quick look
+    OMP_NUM_THREADS=1 python bench/classroom_load.py                 # 30 sessions; --record: to BENCHMARKS.md
+    python bench/classroom_load.py --sessions 8 --browsers 1    # a quick look
 
 It starts `streamlit run app.py` on a free loopback port (the real server, real settings, the
 default queue cap for this machine) and opens `--sessions` tabs: `--browsers` of them real
@@ -308,7 +308,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=90.0, help="seconds the slider students keep moving")
     ap.add_argument("--stagger", type=float, default=0.1, help="seconds between session starts")
     ap.add_argument("--baseline-moves", type=int, default=20, help="slider moves of one session alone, first")
-    ap.add_argument("--no-record", action="store_true")
+    ap.add_argument("--record", action="store_true", help="append the figures to BENCHMARKS.md")
     args = ap.parse_args()
 
     from e2e_support import StreamlitServer
@@ -360,7 +360,7 @@ def main() -> None:
         f"end {peak['threads_end']}",
     ]
     print("\n".join(lines))
-    if not args.no_record:
+    if args.record:
         import torch
 
         from bench.common import environment, record

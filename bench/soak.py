@@ -5,7 +5,7 @@ queue (with the live quality monitor, as the Train page does), lets it train a f
 either presses Stop, closes the tab, or lets a tiny budget finish. The process's thread count and
 resident memory (after gc) are sampled every `every` cycles.
 
-    OMP_NUM_THREADS=1 python bench/soak.py --cycles 200            # figures to BENCHMARKS.md ("Classroom load")
+    OMP_NUM_THREADS=1 python bench/soak.py --cycles 200            # --record: figures to BENCHMARKS.md ("Classroom load")
 
 In-process on purpose: it measures the training side (trainers, monitors, stores, queue) without a
 browser, so a leak shows as a slope, not as noise from 30 Chromium tabs.
@@ -101,7 +101,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cycles", type=int, default=200)
     ap.add_argument("--steps", type=int, default=5, help="steps each run trains before it is stopped")
-    ap.add_argument("--no-record", action="store_true", help="print only; do not write BENCHMARKS.md")
+    ap.add_argument("--record", action="store_true", help="append the figures to BENCHMARKS.md")
     args = ap.parse_args()
     os.environ.setdefault("GAN_CLASSROOM_DISCONNECT_GRACE", "0")
     os.environ.setdefault("GAN_CLASSROOM_OFFLINE", "1")
@@ -128,7 +128,7 @@ def main() -> None:
     for e in r["errors"][:10]:
         lines.append(f"  - error: {e}")
     print("\n".join(lines))
-    if not args.no_record:
+    if args.record:
         record("Classroom load", environment(torch.device("cpu")), lines)
 
 
