@@ -223,3 +223,27 @@ def test_every_bad_checkpoint_upload_gets_a_clear_message(kind):
     errors = [e.value for e in at.error]
     assert any("Could not open bad.safetensors" in e and fragment.lower() in e.lower() for e in errors), errors
     assert at.selectbox(key="explore_model").value == chosen       # the open model stays
+
+
+# ------------------------------------------------------------------------------------------ typed numbers
+@pytest.mark.parametrize("key, value, corrected", [
+    ("cfg_batch_size", 0, 16),               # select slider: back to an offered batch size
+    ("cfg_latent_dim", 100_000, 2),
+    ("cfg_lr_g", -1e-4, 1e-5),
+    ("cfg_d_steps", 0, 1),                   # number input: clamped to its bounds
+    ("cfg_seed", -5, 0),
+    ("budget_steps", 10**9, range(1, 100_001)),     # any step count the widget allows
+])
+def test_a_number_outside_what_the_widgets_allow_never_reaches_a_run(key, value, corrected):
+    """A tampered or stale session value (a browser cannot send one) is brought back into the widget's
+    range by Streamlit; the config the page builds is then valid. Library-level validation of every
+    bad number (zero batch, negative learning rate, huge latent size, NaN) is in test_config.py."""
+    at = open_app("train")
+    at.segmented_control(key="budget").set_value("Steps").run()
+    at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    got = at.session_state[key]
+    assert got in corrected if isinstance(corrected, range) else got == corrected
+    assert not any("must" in e.value for e in at.error)
+    assert not at.button(key="btn_start").disabled

@@ -299,3 +299,34 @@ def _tiny_model():
 
     cfg = GANConfig(latent_dim=4, g_width=4, d_width=4)
     return cfg, build_models(cfg)[0]
+
+
+def test_a_checkpoint_save_on_a_full_disk_leaves_no_half_written_file(tmp_path, monkeypatch):
+    from gan_core import save_checkpoint
+
+    cfg, G = _tiny_model()
+    path = tmp_path / "run.safetensors"
+    save_checkpoint(path, cfg, G, info={"steps": 1})
+    before = path.read_bytes()
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def write(self, data):
+            self.fh.write(data[: len(data) // 3])
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    with pytest.raises(OSError, match="No space left"):
+        save_checkpoint(path, cfg, G, info={"steps": 2})
+    monkeypatch.undo()
+    assert path.read_bytes() == before                    # the old file, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["run.safetensors"]
