@@ -236,7 +236,9 @@ async def load(url: str, pid: int, args) -> tuple[Results, dict]:
     res = Results()
     await baseline(url, pid, 3)                                  # warm-up: first imports, caches
     base, cpu_per_move = await baseline(url, pid, args.baseline_moves)
-    peak = {"baseline": base, "load": [], "cpu_per_move": cpu_per_move,"rss": 0.0, "threads": 0, "rss_start": proc_status(pid)[0], "threads_start": proc_status(pid)[1]}
+    rss0, threads0 = proc_status(pid)
+    peak = {"baseline": base, "load": [], "cpu_per_move": cpu_per_move, "rss": 0.0, "threads": 0,
+            "rss_start": rss0, "threads_start": threads0}
     stop = asyncio.Event()
 
     async def sample():
