@@ -163,11 +163,18 @@ def app_state(tmp_path, monkeypatch):
     state._journal = None
     state.reset_scheduler(Limits(max_concurrent=1))
     yield state
+    # A test's stores may already be garbage: the queue still holds their runs, so stop those.
+    sched = state.server_scheduler()
+    trainers = [h.trainer for s in state.live_stores() for h in s.runs]
+    trainers += [t.trainer for t in sched.running() + sched.queued()]
     for s in state.live_stores():
         s.close()
-    for s in state.live_stores():
-        for h in list(s.runs):
-            h.trainer.join(30)
+    for t in sched.queued():
+        sched.cancel(t, t.session)
+    for t in trainers:
+        t.stop()
+    for t in trainers:
+        assert t.join(30), "a training thread outlived its test"
     state._journal = None
     state.reset_scheduler()
 
@@ -235,15 +242,12 @@ def test_a_tab_that_does_not_come_back_is_closed_after_the_grace_period(app_stat
     assert state.revive_or_new(a.token) is not a
 
 
-def test_a_tab_without_a_run_is_closed_at_once(app_state):
+def test_a_tab_without_a_run_is_closed_at_once(app_state, monkeypatch):
     state = app_state
-    os.environ["GAN_CLASSROOM_DISCONNECT_GRACE"] = "30"
-    try:
-        a = state.SessionStore()
-        state.release_store(a)
-        assert a.closed and a not in state.parked_stores()
-    finally:
-        os.environ["GAN_CLASSROOM_DISCONNECT_GRACE"] = "0"
+    monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "30")
+    a = state.SessionStore()
+    state.release_store(a)
+    assert a.closed and a not in state.parked_stores()
 
 
 @pytest.mark.slow
