@@ -38,7 +38,7 @@ def test_a_queued_run_shows_its_place_then_starts_when_the_slot_frees(one_slot_s
     assert b.locator("text=waiting for a slot").count() >= 1          # the status badge
     no_exception(b)
     wait_idle(b)
-    b.screenshot(path=str(ROOT / "docs" / "screenshots" / "train-queued-1366x768.png"))
+    b.screenshot(path=str(ARTIFACTS / "e2e-train-queued.png"))       # docs/screenshots/ keeps a copy
     assert step_count(b) == 0
     click_button(a, "Stop")                                           # the slot frees ...
     b.wait_for_selector("text=Reached the budget of 5 steps.", timeout=120_000)   # ... and B's run ran
