@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from e2e_support import ARTIFACTS, ROOT, StreamlitServer, browser, chromium_or_skip, wait_for, wait_idle  # noqa: F401
+from e2e_support import ARTIFACTS, StreamlitServer, browser, chromium_or_skip, wait_for, wait_idle  # noqa: F401
 from test_e2e import VIEWPORT, click_button, no_exception, open_page, start_run, step_count
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
