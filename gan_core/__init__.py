@@ -22,6 +22,8 @@ One concept per module:
     inversion    find my digit: the z (and label) for which G draws a given digit
     directions   principal directions of G's latent space (PCA of its digits, mapped back to z)
     critic       ask the discriminator about any digit
+    scheduler    Scheduler: one server-wide queue of runs with a cap on concurrent ones; Limits per run
+    journal      RunJournal: runs in flight on disk, so a server restart reports them as interrupted
 
 It never imports a UI toolkit: front ends read the trainer's records and snapshots.
 """
@@ -36,6 +38,8 @@ from .models import build_models, count_parameters
 from .sampling import (LATENT_RANGE, generate, interpolate, lerp, make_grid, sample_labels, sample_z, slerp,
                        sweep, to_png, upscale)
 from .training import Snapshot, StepRecord, Trainer
+from .scheduler import Limits, Scheduler, SchedulerError, Ticket
+from .journal import RunJournal
 from .classifier import (ClassifierError, DigitClassifier, default_classifier, load_classifier, save_classifier,
                          train_classifier)
 from .critic import DScore, ask_discriminator
@@ -61,6 +65,7 @@ __all__ = [
     "LATENT_RANGE", "generate", "interpolate", "lerp", "make_grid", "sample_labels", "sample_z", "slerp",
     "sweep", "to_png", "upscale",
     "Snapshot", "StepRecord", "Trainer",
+    "Limits", "Scheduler", "SchedulerError", "Ticket", "RunJournal",
     "ClassifierError", "DigitClassifier", "default_classifier", "load_classifier", "save_classifier",
     "train_classifier",
     "build_bundle", "read_config_file", "read_config_json", "trainer_bundle", "Inside", "look_inside",

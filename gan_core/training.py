@@ -413,6 +413,14 @@ class Trainer:
         self._stop.set()
         self._running.set()
 
+    def cancel_unstarted(self, message: str) -> None:
+        """End a run that never started (e.g. it left a queue): status "stopped", and "on_end" fires once
+        so whatever watches the run (a quality monitor, a journal) sees it end like any other."""
+        if self.status != "ready" or self._thread is not None:
+            raise RuntimeError(f"Only a run that has not started can be cancelled (status: {self.status}).")
+        self.status, self.message = "stopped", message
+        self._fire("on_end")
+
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the background thread; True when it has ended."""
         if self._thread is not None:

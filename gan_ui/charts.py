@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas  # noqa: F401  (see below)
 import plotly.graph_objects as go
+
+# plotly imports pandas lazily, the first time a figure is serialised. On a server, that first time
+# happens in several sessions' script threads at once, and the threads that lose the race see a
+# half-imported pandas ("partially initialized module 'pandas' has no attribute 'Series'", found by
+# bench/classroom_load.py). Importing it here, while gan_ui is imported, finishes it before any chart.
 
 from .settings import D_COLOR, G_COLOR, MAX_CHART_POINTS, NEUTRAL_COLOR, REF_COLOR
 

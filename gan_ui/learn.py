@@ -124,7 +124,7 @@ def run_section(lesson: Lesson) -> None:
         st.button(spec.label, type="primary", icon=":material/play_arrow:", key=f"learn_run_{lesson.id}",
                   on_click=_on_run, args=(lesson.id, spec), disabled=active is not None)
         st.button("Stop", icon=":material/stop:", key=f"learn_stop_{lesson.id}", disabled=active is None,
-                  on_click=lambda: active.trainer.stop() if active is not None else None)
+                  on_click=lambda: state.session_store().stop_run(active) if active is not None else None)
     if st.session_state.get("start_error"):
         st.error(st.session_state["start_error"], icon=":material/error:")
     runs = lesson_runs(lesson.id)

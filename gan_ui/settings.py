@@ -70,3 +70,68 @@ def budgets() -> dict[str, tuple[float, int]]:
 
 def default_budget() -> str:
     return "30 s"
+
+
+# ---------------------------------------------------------------------------------------------
+# Classroom server limits (one place; every one can be set by an environment variable)
+# ---------------------------------------------------------------------------------------------
+MAX_CONCURRENT_ENV = "GAN_CLASSROOM_MAX_CONCURRENT"   # runs training at once (default: cores / threads, 4 on a GPU)
+MAX_SECONDS_ENV = "GAN_CLASSROOM_MAX_SECONDS"         # wall-clock budget cap per run (default 120)
+MAX_STEPS_ENV = "GAN_CLASSROOM_MAX_STEPS"             # step budget cap per run (default 100000)
+MAX_BATCH_ENV = "GAN_CLASSROOM_MAX_BATCH"             # largest batch (default 256)
+MAX_WIDTH_ENV = "GAN_CLASSROOM_MAX_WIDTH"             # largest G/D width (default 128)
+MAX_LATENT_ENV = "GAN_CLASSROOM_MAX_LATENT"           # largest latent size (default 128)
+RUNS_DIR_ENV = "GAN_CLASSROOM_RUNS_DIR"               # where the run journal lives (default ~/.cache/gan-classroom/runs)
+GRACE_ENV = "GAN_CLASSROOM_DISCONNECT_GRACE"          # seconds a disconnected tab's run survives (default 30)
+
+
+def _env_number(name: str, default, cast=int):
+    """An env var as a positive number; a missing, malformed or non-positive value falls back to the default."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = cast(raw)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def limits():
+    """The server's per-run limits (gan_core.Limits), read from the environment each call."""
+    from gan_core.scheduler import Limits, default_max_concurrent
+
+    def cuda() -> bool:
+        if train_device() not in ("auto", "cuda"):
+            return False
+        import torch
+
+        return torch.cuda.is_available()
+
+    default = Limits()
+    concurrent = _env_number(MAX_CONCURRENT_ENV, 0)
+    if not concurrent and test_mode():
+        concurrent = 4       # tests of independent tabs must not queue behind each other; queue tests set it
+    return Limits(
+        max_concurrent=concurrent or default_max_concurrent(cuda(), os.cpu_count(), torch_threads()),
+        max_seconds=_env_number(MAX_SECONDS_ENV, default.max_seconds, float),
+        max_steps=_env_number(MAX_STEPS_ENV, default.max_steps),
+        max_batch=_env_number(MAX_BATCH_ENV, default.max_batch),
+        max_width=_env_number(MAX_WIDTH_ENV, default.max_width),
+        max_latent=_env_number(MAX_LATENT_ENV, default.max_latent),
+    )
+
+
+def runs_dir():
+    from pathlib import Path
+
+    raw = os.environ.get(RUNS_DIR_ENV, "")
+    return Path(raw) if raw else Path.home() / ".cache" / "gan-classroom" / "runs"
+
+
+def disconnect_grace() -> float:
+    """Seconds a tab's runs outlive its websocket: a network blip must not cost a student their run."""
+    default = 0.0 if test_mode() else 30.0      # tests that need a grace period set it explicitly
+    raw = os.environ.get(GRACE_ENV, "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else default
+    except ValueError:
+        return default

@@ -5,6 +5,14 @@
   `release_store`, which stops the tab's training threads and drops its models, so a closed
   tab frees its memory and CPU. Two tabs never share a store: two students never see each
   other's runs.
+* `server_scheduler()` - one gan_core.Scheduler for the whole server process: every run a tab starts
+  goes through its queue (at most `settings.limits().max_concurrent` train at once, one per tab);
+  a released tab leaves the queue. `server_journal()` records runs in flight on disk, so runs a
+  server restart killed are reported to their tab as interrupted (`SessionStore.interrupted`).
+* Disconnects: Streamlit releases session resources on *any* websocket disconnect, a network blip
+  included. `release_store` therefore parks a store with an active run for
+  `settings.disconnect_grace()` seconds: a tab that reconnects (same session, same token) gets its
+  store and its run back; one that does not is closed when the grace period ends.
 * `attach_quality()` - the live sample-quality monitor of an MNIST run (gan_core.QualityMonitor),
   or a one-line note saying why a run has none.
 * `shared_dataset()` / `shipped_entry()` - plain (global) `st.cache_resource`: one copy per server
@@ -19,7 +27,9 @@ from __future__ import annotations
 import copy
 import itertools
 import logging
+import os
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -30,8 +40,9 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from gan_core import (PRESETS, CheckpointError, GANConfig, QualityMonitor, Trainer, build_models, checkpoint_bytes,
-                      get_reference, list_pretrained, load_checkpoint, load_checkpoint_bytes, load_dataset)
+from gan_core import (PRESETS, CheckpointError, GANConfig, QualityMonitor, RunJournal, Scheduler, Trainer,
+                      build_models, checkpoint_bytes, get_reference, list_pretrained, load_checkpoint,
+                      load_checkpoint_bytes, load_dataset)
 from gan_core.checkpoints import PRETRAINED_DIR
 
 from . import settings
@@ -47,7 +58,7 @@ if not log.handlers:                       # Streamlit configures only its own l
 
 MAX_USER_MODELS = 8          # uploaded / opened models kept per tab
 FILE_SNAPSHOTS = 8           # timeline snapshots saved in a downloaded run
-ACTIVE = ("ready", "running", "paused")
+ACTIVE = ("queued", "ready", "running", "paused")
 USABLE = ("finished", "stopped", "diverged")     # a diverged run's G was rolled back to a healthy snapshot
 
 
@@ -140,6 +151,7 @@ class RunHandle:
         self.created = time.time()
         self.quality: QualityMonitor | None = None    # live sample quality (MNIST runs with the classifier)
         self.quality_note: str | None = None          # why there is none, in one line
+        self.ticket = None                            # its gan_core.Ticket in the server's queue
         self._entry: ModelEntry | None = None
         self._bytes: bytes | None = None
         self._memo: dict[str, tuple] = {}
@@ -161,6 +173,8 @@ class RunHandle:
         the final step and its quality.)
         """
         t = self.trainer
+        if self.ticket is not None and self.ticket.queued:
+            return "queued"
         if t.status not in ACTIVE and not t.join(0):
             return "running"
         if t.status not in ACTIVE and self.quality is not None and not self.quality.done:
@@ -173,7 +187,16 @@ class RunHandle:
 
     @property
     def usable(self) -> bool:
-        return self.status in USABLE
+        return self.status in USABLE and self.trainer.step > 0      # a run stopped in the queue has no model
+
+    @property
+    def queue_position(self) -> int:
+        """1 = next to start, 2 = second in line, ...; 0 when not waiting."""
+        return self.ticket.position if self.ticket is not None and self.ticket.queued else 0
+
+    def wait_estimate(self) -> float:
+        """Seconds until this queued run should start (0 when it is not waiting)."""
+        return server_scheduler().wait_estimate(self.ticket) if self.queue_position else 0.0
 
     def memo(self, name: str, key, build):
         """build() once per distinct key (e.g. the number of records): the live panel polls every second,
@@ -247,7 +270,9 @@ class SessionStore:
 
     def __init__(self, token: str = ""):
         self.id = next(_store_ids)
-        self.token = token                # the session_state token that names this tab's store
+        self.token = token or uuid.uuid4().hex    # the session_state token that names this tab's store
+        self.owner = ""                   # the tab's URL token (survives a server restart): journal entries
+        self.interrupted: list[dict] = []  # runs of this tab a server restart killed (from the journal)
         self.runs: list[RunHandle] = []
         self.models: dict[str, ModelEntry] = {}
         self.closed = False
@@ -267,6 +292,36 @@ class SessionStore:
             while len(self.runs) > MAX_RUNS_PER_TAB and finished:      # bound memory: forget the oldest ended run
                 self.runs.remove(finished.pop(0))
             return handle
+
+    def submit(self, handle: RunHandle) -> RunHandle:
+        """Queue the handle's (not yet started) trainer in the server's scheduler; it may start at once.
+
+        Raises SchedulerError (another run of this tab is active, the queue is full): the handle is dropped.
+        """
+        journal, key = server_journal(), f"{self.token}:{handle.number}"
+        t = handle.trainer
+        journal.begin(key, self.owner or self.token, f"{t.cfg.preset or 'custom'} run {handle.number}")
+        t.add_callback("on_record", lambda tr, _recs: journal.progress(key, tr.step))
+        t.add_callback("on_snapshot", lambda tr, _snap: journal.progress(key, tr.step))
+        t.add_callback("on_end", lambda tr: journal.end(key))
+        try:
+            handle.ticket = server_scheduler().submit(self.token, t)
+        except Exception:
+            journal.end(key)
+            with self._lock:
+                if handle in self.runs:
+                    self.runs.remove(handle)
+            raise
+        if handle.ticket.state == "cancelled":
+            journal.end(key)
+        return handle
+
+    def stop_run(self, handle: RunHandle) -> None:
+        """Stop a training run, or take a queued one out of the queue."""
+        if handle.ticket is not None:
+            server_scheduler().cancel(handle.ticket, self.token, "stopped by the student")
+        else:
+            handle.trainer.stop()
 
     def active_run(self) -> RunHandle | None:
         return next((h for h in reversed(self.runs) if h.active), None)
@@ -299,6 +354,7 @@ class SessionStore:
     # lifetime --------------------------------------------------------------------------------
     def close(self) -> int:
         """Stop every run and drop every model. Never blocks: threads end at their next step."""
+        server_scheduler().cancel_session(self.token, "the tab closed")
         with self._lock:
             stopped = 0
             for h in self.runs:
@@ -311,10 +367,55 @@ class SessionStore:
         return stopped
 
 
+_PARKED: dict[str, tuple[SessionStore, threading.Timer]] = {}     # token -> store waiting for its tab
+_parked_lock = threading.Lock()
+
+
 def release_store(store: SessionStore) -> None:
-    """on_release of the session cache: the tab closed (its websocket disconnected)."""
+    """on_release of the session cache: the tab's websocket disconnected (closed, reloaded, or a blip).
+
+    A store with an active run is parked for `settings.disconnect_grace()` seconds so a reconnecting
+    tab finds its run; without one, or when the grace period ends, it is closed at once.
+    """
+    grace = settings.disconnect_grace()
+    if grace > 0 and store.active_run() is not None and not store.closed:
+        timer = threading.Timer(grace, _close_parked, args=(store.token,))
+        timer.daemon = True
+        with _parked_lock:
+            old = _PARKED.pop(store.token, None)
+            _PARKED[store.token] = (store, timer)
+        if old is not None:
+            old[1].cancel()
+        timer.start()
+        log.info("session store %d disconnected: its run is kept %.0f s for a reconnect", store.id, grace)
+        return
     stopped = store.close()
     log.info("session store %d released: stopped %d run(s)", store.id, stopped)
+
+
+def _close_parked(token: str) -> None:
+    with _parked_lock:
+        parked = _PARKED.pop(token, None)
+    if parked is not None:
+        stopped = parked[0].close()
+        log.info("session store %d released: stopped %d run(s) (its tab did not reconnect)", parked[0].id, stopped)
+
+
+def revive_or_new(token: str) -> SessionStore:
+    """The parked store of this token (its tab reconnected within the grace period), else a new one."""
+    with _parked_lock:
+        parked = _PARKED.pop(token, None)
+    if parked is not None:
+        parked[1].cancel()
+        if not parked[0].closed:
+            log.info("session store %d reconnected: its run goes on", parked[0].id)
+            return parked[0]
+    return SessionStore(token)
+
+
+def parked_stores() -> list[SessionStore]:
+    with _parked_lock:
+        return [s for s, _ in _PARKED.values()]
 
 
 def live_stores() -> list[SessionStore]:
@@ -324,7 +425,7 @@ def live_stores() -> list[SessionStore]:
 
 @st.cache_resource(scope="session", on_release=release_store, show_spinner=False)
 def _store_for(token: str) -> SessionStore:
-    return SessionStore(token)
+    return revive_or_new(token)
 
 
 def session_store() -> SessionStore:
@@ -336,7 +437,65 @@ def session_store() -> SessionStore:
     token = st.session_state.get("_store_token")
     if token is None:
         token = st.session_state["_store_token"] = uuid.uuid4().hex
-    return _store_for(token)
+    store = _store_for(token)
+    if not store.owner:
+        store.owner = _owner_token()
+        store.interrupted = server_journal().claim(store.owner)
+    return store
+
+
+OWNER_PARAM = "tab"
+
+
+def _owner_token() -> str:
+    """A random token kept in the tab's URL (?tab=...), which a reconnecting browser sends again after a
+    server restart: it names this tab's journal entries. Never a path, never shown to other tabs."""
+    token = st.query_params.get(OWNER_PARAM, "")
+    if not (len(token) == 32 and all(c in "0123456789abcdef" for c in token)):
+        token = uuid.uuid4().hex
+        try:
+            st.query_params[OWNER_PARAM] = token
+        except Exception:  # no browser page (bare script runs): the token just lives in this process
+            pass
+    return token
+
+
+# ---------------------------------------------------------------------------------------------
+# Server-wide: the training queue and the run journal (one each per process)
+# ---------------------------------------------------------------------------------------------
+_server_lock = threading.Lock()
+_scheduler: Scheduler | None = None
+_journal: RunJournal | None = None
+
+
+def server_scheduler() -> Scheduler:
+    """The process's training queue, with the limits of `settings.limits()` at first use."""
+    global _scheduler
+    with _server_lock:
+        if _scheduler is None:
+            _scheduler = Scheduler(settings.limits())
+            log.info("training queue: at most %d run(s) at once", _scheduler.limits.max_concurrent)
+        return _scheduler
+
+
+def reset_scheduler(limits=None) -> Scheduler:
+    """A fresh queue (tests and benchmarks; the old one's runs are left to finish)."""
+    global _scheduler
+    with _server_lock:
+        _scheduler = Scheduler(limits or settings.limits())
+        return _scheduler
+
+
+def server_journal() -> RunJournal:
+    """The process's run journal in settings.runs_dir() (a private temporary folder in test mode, unless set)."""
+    global _journal
+    with _server_lock:
+        if _journal is None:
+            directory = settings.runs_dir()
+            if settings.test_mode() and not os.environ.get(settings.RUNS_DIR_ENV):
+                directory = Path(tempfile.mkdtemp(prefix="gan-classroom-runs-"))
+            _journal = RunJournal(directory / "journal.json")
+        return _journal
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from gan_core import LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable, GANConfig, Trainer, generate
+from gan_core import (LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable, GANConfig, SchedulerError,
+                      Trainer, generate)
 from gan_core.config import ARCHS, DATASETS, DEFAULT_PRESET, LOSSES
 
 from . import charts, coach_panel, images, live_chart, run_tools, settings, state, teacher
@@ -42,9 +43,9 @@ CONTROLS = {
     "cfg_spectral_norm": "spectral_norm", "cfg_ema": "ema", "cfg_seed": "seed", "cfg_dataset": "dataset",
 }
 ARCH_NAMES = {"mlp": "MLP (2014)", "dcgan": "DCGAN (conv)"}
-STATUS_BADGE = {"ready": ("starting", "blue"), "running": ("training", "green"), "paused": ("paused", "orange"),
-                "finished": ("finished", "blue"), "stopped": ("stopped", "gray"), "diverged": ("diverged", "red"),
-                "failed": ("crashed", "red")}
+STATUS_BADGE = {"queued": ("waiting for a slot", "orange"), "ready": ("starting", "blue"),
+                "running": ("training", "green"), "paused": ("paused", "orange"), "finished": ("finished", "blue"),
+                "stopped": ("stopped", "gray"), "diverged": ("diverged", "red"), "failed": ("crashed", "red")}
 
 
 def fmt_lr(v: float) -> str:
@@ -114,19 +115,27 @@ def _on_start() -> None:
         return
     ss.pop("start_error", None)
     try:
-        cfg = config_from_controls().validate()
+        cfg = settings.limits().check(config_from_controls().validate())   # the server's caps per run
         data = state.shared_dataset(cfg.dataset)
         trainer = Trainer(cfg, data, device=settings.train_device())
-    except (ConfigError, DataUnavailable, DataFormatError, ValueError, RuntimeError) as exc:
+        handle = store.add_run(trainer)
+        handle.quality, handle.quality_note = state.attach_quality(trainer, data)
+        store.submit(handle)             # the server's queue starts it now, or when a slot frees
+    except (ConfigError, DataUnavailable, DataFormatError, SchedulerError, ValueError, RuntimeError) as exc:
         ss["start_error"] = str(exc)
         return
-    handle = store.add_run(trainer)
-    handle.quality, handle.quality_note = state.attach_quality(trainer, data)
-    trainer.start()
     ss["view_run"] = handle.number
 
 
 start_run = _on_start     # the Learn page starts its lesson runs through this same path
+
+
+def _stop(run: state.RunHandle | None):
+    """Stop button: stops a training run, or takes a queued one out of the queue."""
+    def cb():
+        if run is not None:
+            state.session_store().stop_run(run)
+    return cb
 
 
 def _control(fn, run: state.RunHandle | None):
@@ -151,8 +160,8 @@ def controls(active: state.RunHandle | None) -> None:
     st.segmented_control("Budget", list(budgets), key="budget", required=True, disabled=off("budget"),
                          persist_state="session", help="The run stops by itself after this long.")
     if budgets.get(st.session_state.get("budget"), (0, 0))[1] == -1:
-        st.number_input("Steps", 1 if settings.test_mode() else 10, 100_000, step=100, key="budget_steps",
-                        disabled=off("budget_steps"), persist_state="session")
+        st.number_input("Steps", 1 if settings.test_mode() else 10, settings.limits().max_steps, step=100,
+                        key="budget_steps", disabled=off("budget_steps"), persist_state="session")
     st.segmented_control("Architecture", list(ARCHS), key="cfg_arch", required=True, disabled=off("cfg_arch"),
                          format_func=ARCH_NAMES.get, persist_state="session")
     st.selectbox("Loss", list(LOSSES), key="cfg_loss", disabled=off("cfg_loss"), persist_state="session",
@@ -203,7 +212,7 @@ def controls(active: state.RunHandle | None) -> None:
         else:
             st.button("Pause", icon=":material/pause:", on_click=_control(Trainer.pause, active),
                       disabled=status not in ("ready", "running"), key="btn_pause")
-        st.button("Stop", icon=":material/stop:", on_click=_control(Trainer.stop, active),
+        st.button("Stop", icon=":material/stop:", on_click=_stop(active),
                   disabled=not busy, key="btn_stop")
 
 
@@ -212,6 +221,16 @@ def controls(active: state.RunHandle | None) -> None:
 # ---------------------------------------------------------------------------------------------
 def _phase(status: str) -> str:
     return "running" if status in ("ready", "running") else status
+
+
+def queue_notice(run: state.RunHandle) -> None:
+    """A queued run: its place in the server's queue and about how long until it starts."""
+    pos, wait = run.queue_position, run.wait_estimate()
+    counts = state.server_scheduler().counts()
+    st.info(f"**Waiting for a free training slot — number {pos} in line.** The server trains "
+            f"{counts['slots']} run{'s' if counts['slots'] != 1 else ''} at a time for the whole class; "
+            f"yours starts by itself in about {fmt_seconds(max(1.0, wait))}. Keep this tab open "
+            f"(Stop takes it out of the queue).", icon=":material/hourglass_top:")
 
 
 def _status_row(run: state.RunHandle) -> None:
@@ -225,10 +244,10 @@ def _status_row(run: state.RunHandle) -> None:
     last = t.history[-1] if t.history else None
     if not run.active:
         remaining = "—"
-    elif t.cfg.max_seconds:
-        remaining = fmt_seconds(t.remaining_seconds)
-    else:
+    elif t.cfg.max_steps:            # a step budget (the server's time cap on it is a safety net)
         remaining = f"{max(0, t.cfg.max_steps - t.step):,} steps"
+    else:
+        remaining = fmt_seconds(t.remaining_seconds)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Step", f"{t.step:,}")
     m2.metric("Images / s", f"{last.images_per_s:,.0f}" if last else "—")
@@ -258,6 +277,9 @@ def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
         st.rerun()                                       # the run changed state: refresh the whole page
     info = t.loss_info
     _status_row(run)
+    if run.status == "queued":
+        queue_notice(run)
+        return
     _message(run)
     last = WINDOWS[st.session_state.get("chart_window") or "All steps"]
     records = charts.window(t.records(), last)
@@ -352,7 +374,7 @@ def live_panel(run: state.RunHandle) -> None:
     data; the "Last N steps" window follows the most recent steps.
     """
     phase = _phase(run.status)
-    interval = settings.POLL_SECONDS if phase == "running" else None
+    interval = settings.POLL_SECONDS if phase in ("running", "queued") else None
     st.fragment(_live_body, run_every=interval)(run, phase)
 
 
@@ -445,6 +467,10 @@ def render() -> None:
                "fool it. Runs belong to this browser tab only.")
     init_controls()
     store = state.session_store()
+    for lost in store.interrupted:
+        st.warning(f"Your {lost.get('label', 'run')} was interrupted at step {int(lost.get('step') or 0):,} "
+                   f"when the server restarted; its progress is lost. Start it again when you like.",
+                   icon=":material/restart_alt:")
     active = store.active_run()
     left, right = st.columns([1, 2.3], gap="large")
     with left:

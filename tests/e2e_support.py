@@ -47,6 +47,10 @@ def stop_all_runs(timeout: float = 30.0) -> None:
     from gan_ui import state
 
     trainers = [h.trainer for s in state.live_stores() for h in s.runs]
+    sched = state.server_scheduler()                     # runs of stores already gone are still queued here
+    for ticket in sched.queued():
+        sched.cancel(ticket, ticket.session, "test teardown")
+    trainers += [ticket.trainer for ticket in sched.running()]
     for t in trainers:
         t.stop()
     for t in trainers:

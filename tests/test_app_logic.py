@@ -132,6 +132,8 @@ def test_evenly_spread_indices():
 def test_session_store_release_stops_runs_and_frees_models(monkeypatch):
     from gan_ui import state
 
+    monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "0")    # no reconnect grace: release means closed
+
     class FakeTrainer:
         def __init__(self, status):
             self.status, self.stopped = status, False

@@ -1,0 +1,118 @@
+"""A small on-disk journal of the runs a server is training, so a restart never loses them silently.
+
+Training state lives in memory: when the server process dies (a restart, a crash, the machine
+rebooting), the runs in flight die with it. What must survive is the *fact*: the student who comes
+back should read "your run (dcgan, 30 s) was interrupted at step 412 by a server restart", not find
+the page empty. The journal is one JSON file:
+
+    {"format": "gan-classroom-journal/1",
+     "running":     {key: {"owner", "label", "step", "started", "updated", "pid"}},
+     "interrupted": [{... same, plus "interrupted_at"}]}
+
+* `begin(key, owner, label)` when a run starts, `progress(key, step)` now and then (throttled to one
+  write every `every` seconds), `end(key)` when it ends in any way.
+* Opening the journal in a new process moves every "running" entry left by the previous process
+  to "interrupted": those runs were alive when the old server died.
+* `claim(owner)` hands a session its interrupted runs once (and drops them from the file).
+
+Every write goes through `atomic_write` (temporary file + rename), so a crash mid-write leaves the
+old journal, never half a file. The journal never breaks training: a full disk or a read-only
+directory makes it log a warning and keep its state in memory (`error` says why).
+Owners are opaque tokens; nothing typed by a user ever becomes part of a path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from .checkpoints import atomic_write
+
+log = logging.getLogger(__name__)
+
+FORMAT = "gan-classroom-journal/1"
+KEEP_INTERRUPTED = 200            # interrupted entries kept for their owners to claim (oldest dropped)
+KEEP_SECONDS = 7 * 24 * 3600      # ... for at most a week
+
+
+class RunJournal:
+    def __init__(self, path: str | os.PathLike, every: float = 2.0):
+        self.path = Path(path)
+        self.every = every
+        self.error: str | None = None
+        self._lock = threading.Lock()
+        self._last_write: dict[str, float] = {}
+        self.running: dict[str, dict] = {}
+        self.interrupted: list[dict] = []
+        old = self._read()
+        now = time.time()
+        for key, entry in (old.get("running") or {}).items():      # alive when the previous server died
+            if isinstance(entry, dict):
+                self.interrupted.append({**entry, "key": key, "interrupted_at": entry.get("updated", now)})
+        self.interrupted += [e for e in old.get("interrupted") or [] if isinstance(e, dict)]
+        self.interrupted = [e for e in self.interrupted
+                            if now - float(e.get("interrupted_at") or now) < KEEP_SECONDS][-KEEP_INTERRUPTED:]
+        if old.get("running"):
+            log.warning("%d run(s) were interrupted by the last server stop", len(old["running"]))
+        self._write()
+
+    # ------------------------------------------------------------------ a run's life
+    def begin(self, key: str, owner: str, label: str) -> None:
+        now = time.time()
+        with self._lock:
+            self.running[key] = {"owner": owner, "label": label, "step": 0, "started": now, "updated": now,
+                                 "pid": os.getpid()}
+            self._last_write[key] = now
+            self._write()
+
+    def progress(self, key: str, step: int, force: bool = False) -> None:
+        """Record the run's step; writes at most once every `every` seconds per run unless forced."""
+        now = time.time()
+        with self._lock:
+            entry = self.running.get(key)
+            if entry is None:
+                return
+            entry["step"], entry["updated"] = int(step), now
+            if force or now - self._last_write.get(key, 0.0) >= self.every:
+                self._last_write[key] = now
+                self._write()
+
+    def end(self, key: str) -> None:
+        with self._lock:
+            self._last_write.pop(key, None)
+            if self.running.pop(key, None) is not None:
+                self._write()
+
+    def claim(self, owner: str) -> list[dict]:
+        """The owner's runs that a server stop interrupted, handed out once."""
+        with self._lock:
+            mine = [e for e in self.interrupted if e.get("owner") == owner]
+            if mine:
+                self.interrupted = [e for e in self.interrupted if e.get("owner") != owner]
+                self._write()
+            return mine
+
+    # ------------------------------------------------------------------ the file
+    def _read(self) -> dict:
+        try:
+            data = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:      # unreadable or corrupt: start afresh, say so
+            log.warning("ignoring the unreadable run journal %s: %s", self.path, exc)
+            return {}
+        return data if isinstance(data, dict) and data.get("format") == FORMAT else {}
+
+    def _write(self) -> None:
+        doc = {"format": FORMAT, "running": self.running, "interrupted": self.interrupted}
+        try:
+            atomic_write(self.path, json.dumps(doc, indent=1, sort_keys=True).encode())
+            self.error = None
+        except OSError as exc:                     # disk full, read-only storage: never break a run over it
+            if self.error is None:
+                log.warning("cannot write the run journal %s: %s", self.path, exc)
+            self.error = f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,294 @@
+"""One queue for a whole server: many students' training runs share a few CPU cores (or one GPU).
+
+A classroom server trains 30 students' runs on one machine. Started all at once, 30 runs would each
+crawl (on 2 cores: 15x slower each, plus thread oversubscription), and 30 sets of optimiser state
+would sit in memory together. The scheduler instead lets at most `max_concurrent` runs train at a
+time; the others wait in one first-come-first-served queue and start by themselves when a slot frees:
+
+    submit(session, trainer) -> Ticket            queued, or started at once if a slot is free
+    ticket.position                               0 while running, 1 = next in line, ...
+    scheduler.wait_estimate(ticket)               seconds until it should start
+    cancel(ticket) / cancel_session(session)      leave the queue, or stop the run if it trains
+
+Waiting time is estimated by replaying the queue against the running runs' remaining budgets:
+every run has a time cap (`Limits.max_seconds`), so with c slots and remaining times r_1..r_c,
+the k-th queued run starts when the k-th slot frees in that replay. It is an upper bound when runs
+finish early (a student presses Stop) and exact when each uses its full budget.
+
+Rules a shared server needs, enforced here and not in any UI:
+
+* at most one queued-or-running run per session (a student cannot take every slot);
+* one student cannot see or cancel another's run: every call names the session, and a ticket of
+  another session is refused;
+* `Limits.check(cfg)` refuses configs over the server's caps (batch, widths, latent size, budget)
+  with a sentence that says which limit and why.
+
+Thread-safe: the UI thread submits and cancels while trainer threads end runs; the slot a
+finished run frees is handed to the next ticket from the ending run's own `on_end` callback.
+No UI code here (gan_core never imports streamlit).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .config import ConfigError, GANConfig
+from .training import Trainer
+
+log = logging.getLogger(__name__)
+
+_ticket_ids = itertools.count(1)
+QUEUED, RUNNING, DONE, CANCELLED = "queued", "running", "done", "cancelled"
+
+
+class SchedulerError(RuntimeError):
+    """A request the scheduler refuses (a second run for a session, another session's ticket, a full queue)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The server's caps on what one run may ask for. Defaults suit a 2-core classroom server."""
+
+    max_concurrent: int = 2        # runs training at once; more only slows every one of them down
+    max_seconds: float = 120.0     # wall-clock training budget per run (the longest preset budget in the app)
+    max_steps: int = 100_000       # a step budget runs at most this many steps (and still at most max_seconds)
+    max_batch: int = 256           # images per step; 256 is the largest batch the Train page offers
+    max_width: int = 128           # G/D channel widths; twice the DCGAN default, ~4x its compute
+    max_latent: int = 128          # latent size; Explore draws one slider per dimension
+    max_queue: int = 200           # tickets waiting at once (a bound on memory: each holds an unstarted Trainer)
+    nice: int = 10                 # training threads run at this Linux niceness, so slider reruns win the CPU
+
+    def check(self, cfg: GANConfig) -> GANConfig:
+        """cfg with its time budget capped at max_seconds, or ConfigError naming every limit it breaks."""
+        problems = []
+        if cfg.batch_size > self.max_batch:
+            problems.append(f"Batch size {cfg.batch_size} is over this server's limit of {self.max_batch}.")
+        for name in ("g_width", "d_width"):
+            if getattr(cfg, name) > self.max_width:
+                problems.append(f"{name} {getattr(cfg, name)} is over this server's limit of {self.max_width}.")
+        if cfg.latent_dim > self.max_latent:
+            problems.append(f"Latent size {cfg.latent_dim} is over this server's limit of {self.max_latent}.")
+        if cfg.max_steps > self.max_steps:
+            problems.append(f"A budget of {cfg.max_steps:,} steps is over this server's limit of "
+                            f"{self.max_steps:,} steps per run.")
+        if cfg.max_seconds > self.max_seconds:
+            problems.append(f"A budget of {cfg.max_seconds:g} s is over this server's limit of "
+                            f"{self.max_seconds:g} s per run.")
+        if problems:
+            raise ConfigError(" ".join(problems) + " The teacher sets these limits for the whole class.")
+        if not cfg.max_seconds:       # a step budget still gets the time cap, so every run ends in bounded time
+            cfg = cfg.replace(max_seconds=float(self.max_seconds))
+        return cfg
+
+
+def default_max_concurrent(cuda: bool, cpu_count: int | None = None, threads_per_run: int = 1) -> int:
+    """Runs that can train at once without slowing each other down much.
+
+    CPU: one run per `threads_per_run` cores (a step of these small models keeps a core busy), after
+    keeping one core for the web server itself: 30 students' slider moves and live charts are
+    Python work that needs a core of its own to stay interactive (2 cores: 1 run at a time).
+    GPU: 4; one small GAN leaves most of a GPU idle between kernel launches, so a few runs overlap
+    well, while dozens would only queue inside the driver and hold their memory.
+    """
+    if cuda:
+        return 4
+    return max(1, ((cpu_count or os.cpu_count() or 2) - 1) // max(1, threads_per_run))
+
+
+def lower_priority(thread, nice: int) -> None:
+    """Raise a running thread's Linux niceness (each thread is its own schedulable task there).
+
+    A training step keeps a core busy for as long as it is given; the script threads that answer a
+    slider move need a few milliseconds now. With the trainer at nice 10 the kernel hands the core to
+    the interactive thread first. No effect (and no error) where threads cannot be reniced.
+    """
+    tid = getattr(thread, "native_id", None)
+    if not nice or tid is None or not hasattr(os, "setpriority"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError:
+        pass
+
+
+@dataclass(eq=False)
+class Ticket:
+    """One submitted run: where it is in the queue and what happened to it."""
+
+    session: str
+    trainer: Trainer
+    id: int = field(default_factory=lambda: next(_ticket_ids))
+    state: str = QUEUED
+    submitted: float = field(default_factory=time.monotonic)
+    started: float | None = None            # time.monotonic() when it got a slot
+    position: int = 0                       # 0 while running (or over), k = k-th in line
+    reason: str = ""                        # why it was cancelled
+
+    @property
+    def waited(self) -> float:
+        """Seconds spent in the queue (so far, if still queued)."""
+        end = self.started if self.started is not None else (time.monotonic() if self.state == QUEUED else None)
+        return max(0.0, (end or self.submitted) - self.submitted)
+
+    @property
+    def queued(self) -> bool:
+        return self.state == QUEUED
+
+
+def run_seconds_left(trainer: Trainer) -> float:
+    """How long a run still needs at most: its time budget left, or its steps left at its recent rate."""
+    cfg = trainer.cfg
+    left = max(0.0, cfg.max_seconds - trainer.elapsed) if cfg.max_seconds else float("inf")
+    if cfg.max_steps:
+        rate = trainer.elapsed / trainer.step if trainer.step else None
+        if rate is not None:
+            left = min(left, max(0, cfg.max_steps - trainer.step) * rate)
+    return left if left != float("inf") else 0.0
+
+
+class Scheduler:
+    """A server-wide FIFO of training runs with at most `limits.max_concurrent` training at once."""
+
+    def __init__(self, limits: Limits | None = None):
+        self.limits = limits or Limits()
+        self._lock = threading.RLock()
+        self._queue: list[Ticket] = []         # waiting, first in line first
+        self._running: list[Ticket] = []
+        self._by_session: dict[str, Ticket] = {}
+        self.started_total = 0
+        self.finished_total = 0
+        self.waits: list[float] = []           # seconds each started run waited (the latest 1,000)
+
+    # ------------------------------------------------------------------ submitting and leaving
+    def submit(self, session: str, trainer: Trainer) -> Ticket:
+        """Queue a not-yet-started trainer for `session`; it starts now if a slot is free."""
+        if trainer.status != "ready":
+            raise SchedulerError(f"This run has already been started (status: {trainer.status}).")
+        with self._lock:
+            mine = self._by_session.get(session)
+            if mine is not None and mine.state in (QUEUED, RUNNING):
+                raise SchedulerError("This session already has a run " +
+                                     ("training" if mine.state == RUNNING else "waiting in the queue") +
+                                     "; stop it before starting another.")
+            if len(self._queue) >= self.limits.max_queue:
+                raise SchedulerError(f"The server's queue is full ({self.limits.max_queue} runs waiting); "
+                                     "try again in a minute.")
+            ticket = Ticket(session, trainer)
+            trainer.add_callback("on_end", lambda _t, ticket=ticket: self._ended(ticket))
+            self._by_session[session] = ticket
+            self._queue.append(ticket)
+            self._fill()
+            return ticket
+
+    def cancel(self, ticket: Ticket, session: str, reason: str = "cancelled") -> bool:
+        """Take a queued ticket out of the queue, or stop its run if it trains. Only its own session may."""
+        if ticket.session != session:
+            raise SchedulerError("That run belongs to another session.")
+        with self._lock:
+            if ticket.state == QUEUED:
+                self._queue.remove(ticket)
+                ticket.state, ticket.reason = CANCELLED, reason
+                self._forget(ticket)
+                self._renumber()
+                # never started: nothing to join; on_end still fires once (monitors, journals)
+                ticket.trainer.cancel_unstarted(f"Left the queue before starting ({reason}).")
+                return True
+            if ticket.state == RUNNING:
+                ticket.reason = reason
+                ticket.trainer.stop()                  # the slot frees in _ended, at the run's next step
+                return True
+            return False
+
+    def cancel_session(self, session: str, reason: str = "session ended") -> int:
+        """Leave the queue / stop the run of a session whose tab closed. Returns how many were affected."""
+        with self._lock:
+            ticket = self._by_session.get(session)
+            return int(ticket is not None and self.cancel(ticket, session, reason))
+
+    def ticket_of(self, session: str) -> Ticket | None:
+        """The session's queued or running ticket (None when it has none)."""
+        with self._lock:
+            t = self._by_session.get(session)
+            return t if t is not None and t.state in (QUEUED, RUNNING) else None
+
+    # ------------------------------------------------------------------ reading
+    def wait_estimate(self, ticket: Ticket) -> float:
+        """Seconds until `ticket` should get a slot (0 when running): replay the queue on the free-slot times."""
+        with self._lock:
+            if ticket.state != QUEUED:
+                return 0.0
+            slots = [run_seconds_left(t.trainer) for t in self._running]
+            slots += [0.0] * max(0, self.limits.max_concurrent - len(slots))
+            heapq.heapify(slots)
+            for ahead in self._queue:
+                free_at = heapq.heappop(slots)
+                if ahead is ticket:
+                    return free_at
+                heapq.heappush(slots, free_at + self._duration(ahead.trainer))
+            return 0.0
+
+    def _duration(self, trainer: Trainer) -> float:
+        cfg = trainer.cfg
+        return float(cfg.max_seconds or self.limits.max_seconds)
+
+    def counts(self) -> dict:
+        with self._lock:
+            return {"running": len(self._running), "queued": len(self._queue),
+                    "slots": self.limits.max_concurrent, "started": self.started_total,
+                    "finished": self.finished_total}
+
+    def running(self) -> list[Ticket]:
+        with self._lock:
+            return list(self._running)
+
+    def queued(self) -> list[Ticket]:
+        with self._lock:
+            return list(self._queue)
+
+    # ------------------------------------------------------------------ internals
+    def _fill(self) -> None:
+        """Start queued runs while slots are free (called with the lock held)."""
+        while self._queue and len(self._running) < self.limits.max_concurrent:
+            ticket = self._queue.pop(0)
+            ticket.state, ticket.started = RUNNING, time.monotonic()
+            self._running.append(ticket)
+            self.started_total += 1
+            self.waits = (self.waits + [ticket.waited])[-1000:]
+            try:
+                ticket.trainer.start()
+                lower_priority(getattr(ticket.trainer, "_thread", None), self.limits.nice)
+            except Exception as exc:  # a trainer that cannot start must not hold a slot
+                log.exception("run of session %s could not start", ticket.session)
+                self._running.remove(ticket)
+                ticket.state, ticket.reason = DONE, f"could not start: {exc}"
+                self._forget(ticket)
+                if ticket.trainer.status == "ready" and ticket.trainer._thread is None:
+                    ticket.trainer.cancel_unstarted(f"The run could not start: {exc}")
+        self._renumber()
+
+    def _ended(self, ticket: Ticket) -> None:
+        """on_end of a run (its own thread): free the slot and start the next in line."""
+        with self._lock:
+            if ticket in self._running:
+                self._running.remove(ticket)
+                self.finished_total += 1
+            if ticket.state == RUNNING:
+                ticket.state = DONE
+            self._forget(ticket)
+            self._fill()
+
+    def _forget(self, ticket: Ticket) -> None:
+        if self._by_session.get(ticket.session) is ticket:
+            del self._by_session[ticket.session]
+
+    def _renumber(self) -> None:
+        for i, t in enumerate(self._queue, 1):
+            t.position = i
+        for t in self._running:
+            t.position = 0

@@ -1,0 +1,336 @@
+"""Classroom robustness without a browser: the run journal across a killed server process, tab stores
+going through the server's queue, disconnect grace periods, and a small soak of start/stop cycles."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from e2e_support import ROOT
+from gan_core import Limits, RunJournal, Trainer, preset_config
+
+
+def tiny(**kw):
+    settings = dict(g_width=4, d_width=4, latent_dim=4, batch_size=8, max_steps=0, max_seconds=0.0,
+                    snapshot_every=10)
+    settings.update(kw)
+    return preset_config("mlp", **settings)
+
+
+def wait_for(predicate, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+# ------------------------------------------------------------------------------------------ journal
+@pytest.mark.slow
+def test_a_killed_server_leaves_its_runs_reported_as_interrupted(tmp_path):
+    """A real second process journals a training run on real digits and is killed mid-run (SIGKILL)."""
+    path = tmp_path / "journal.json"
+    script = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from gan_core import RunJournal, Trainer, load_dataset, preset_config
+        j = RunJournal({str(path)!r}, every=0.0)
+        cfg = preset_config("mlp", g_width=4, d_width=4, latent_dim=4, batch_size=8, max_seconds=600.0)
+        t = Trainer(cfg, load_dataset("mnist"), device="cpu")
+        j.begin("tab1:1", "owner-a", "mlp run 1")
+        t.add_callback("on_record", lambda tr, recs: j.progress("tab1:1", tr.step))
+        t.start()
+        while t.step < 40:
+            time.sleep(0.01)
+        print("STEP", t.step, flush=True)
+        time.sleep(600)
+    """)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "GAN_CLASSROOM_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("STEP"), line
+        wait_for(lambda: json.loads(path.read_text())["running"]["tab1:1"]["step"] >= 40, 30, "a journaled step")
+    finally:
+        proc.kill()
+        proc.wait(10)
+    on_disk = json.loads(path.read_text())
+    assert list(on_disk["running"]) == ["tab1:1"] and on_disk["interrupted"] == []
+
+    j = RunJournal(path)                                   # the restarted server
+    assert j.running == {}
+    assert [e["key"] for e in j.interrupted] == ["tab1:1"]
+    assert j.claim("owner-b") == []                        # another tab never sees it
+    mine = j.claim("owner-a")
+    assert len(mine) == 1 and mine[0]["label"] == "mlp run 1" and mine[0]["step"] >= 40
+    assert j.claim("owner-a") == []                        # handed out once
+    assert RunJournal(path).interrupted == []              # ... and gone from the file
+
+
+def test_a_run_that_ends_normally_is_not_reported(tmp_path, mnist):
+    path = tmp_path / "j.json"
+    j = RunJournal(path, every=0.0)
+    t = Trainer(tiny(max_steps=15), mnist, device="cpu")
+    j.begin("k", "o", "run")
+    t.add_callback("on_record", lambda tr, recs: j.progress("k", tr.step))
+    t.add_callback("on_end", lambda tr: j.end("k"))
+    t.run()
+    assert json.loads(path.read_text())["running"] == {}
+    assert RunJournal(path).interrupted == []
+
+
+def test_a_corrupt_journal_is_ignored_not_fatal(tmp_path):
+    path = tmp_path / "j.json"
+    path.write_bytes(b'{"format": "gan-classroom-journal/1", "running": {"a": ')     # half a file
+    j = RunJournal(path)
+    assert j.interrupted == [] and j.error is None
+    assert json.loads(path.read_text())["format"] == "gan-classroom-journal/1"    # rewritten whole
+
+
+def test_unusable_storage_never_breaks_a_run(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the runs folder should be")
+    j = RunJournal(blocker / "journal.json")               # cannot even create the folder
+    assert j.error and "File exists" in j.error
+    j.begin("k", "o", "run")
+    j.progress("k", 5, force=True)
+    j.end("k")
+    assert j.running == {} and blocker.read_text().startswith("a file")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_read_only_storage_never_breaks_a_run(tmp_path):
+    d = tmp_path / "ro"
+    d.mkdir()
+    j = RunJournal(d / "journal.json")
+    d.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        j.begin("k", "o", "run")                           # cannot write: a warning, not an exception
+        assert j.error and "Permission" in j.error
+        j.progress("k", 5, force=True)
+        j.end("k")
+        assert list(d.iterdir()) == [d / "journal.json"]   # no temporary file left behind
+    finally:
+        d.chmod(stat.S_IRWXU)
+
+
+def test_disk_full_leaves_the_old_journal_whole(tmp_path, monkeypatch):
+    """ENOSPC halfway through a write: the previous journal stays intact and no temp file remains."""
+    path = tmp_path / "j.json"
+    j = RunJournal(path)
+    j.begin("a", "o", "first run")
+    before = path.read_bytes()
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def write(self, data):
+            self.fh.write(data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    j.begin("b", "o", "second run")
+    monkeypatch.undo()
+    assert "No space left" in j.error
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["j.json"]
+
+
+# ------------------------------------------------------------------------------------------ tab stores
+@pytest.fixture
+def app_state(tmp_path, monkeypatch):
+    """gan_ui.state with a fresh queue of one slot and a journal in tmp_path; every run stopped after."""
+    monkeypatch.setenv("GAN_CLASSROOM_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "0")
+    from gan_ui import state
+
+    state._journal = None
+    state.reset_scheduler(Limits(max_concurrent=1))
+    yield state
+    # A test's stores may already be garbage: the queue still holds their runs, so stop those.
+    sched = state.server_scheduler()
+    trainers = [h.trainer for s in state.live_stores() for h in s.runs]
+    trainers += [t.trainer for t in sched.running() + sched.queued()]
+    for s in state.live_stores():
+        s.close()
+    for t in sched.queued():
+        sched.cancel(t, t.session)
+    for t in trainers:
+        t.stop()
+    for t in trainers:
+        assert t.join(30), "a training thread outlived its test"
+    state._journal = None
+    state.reset_scheduler()
+
+
+def test_stores_share_the_queue_and_a_closed_tab_leaves_it(app_state, mnist):
+    state = app_state
+    a, b = state.SessionStore(), state.SessionStore()
+    ha = a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
+    hb = b.submit(b.add_run(Trainer(tiny(max_steps=5), mnist, device="cpu")))
+    assert ha.status in ("ready", "running") and hb.status == "queued" and hb.queue_position == 1
+    assert 0 < hb.wait_estimate() <= 30
+    journal = json.loads((state.settings.runs_dir() / "journal.json").read_text())
+    assert len(journal["running"]) == 2
+    b.close()                                              # tab b closes while waiting
+    assert hb.status == "stopped" and state.server_scheduler().counts()["queued"] == 0
+    a.stop_run(ha)
+    wait_for(lambda: ha.status == "stopped", 30, "a to stop")
+    wait_for(lambda: json.loads((state.settings.runs_dir() / "journal.json").read_text())["running"] == {},
+             10, "the journal to be empty")
+
+
+def test_a_queued_run_stopped_by_its_student_is_not_offered_as_a_model(app_state, mnist):
+    state = app_state
+    a, b = state.SessionStore(), state.SessionStore()
+    a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
+    hb = b.submit(b.add_run(Trainer(tiny(max_steps=5), mnist, device="cpu")))
+    b.stop_run(hb)
+    assert hb.status == "stopped" and not hb.usable and b.user_models() == []
+    assert b.active_run() is None
+
+
+def test_a_second_run_in_the_same_tab_is_refused_while_one_waits(app_state, mnist):
+    from gan_core import SchedulerError
+
+    state = app_state
+    a, b = state.SessionStore(), state.SessionStore()
+    a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
+    b.submit(b.add_run(Trainer(tiny(max_steps=5), mnist, device="cpu")))
+    with pytest.raises(SchedulerError):
+        b.submit(b.add_run(Trainer(tiny(max_steps=5), mnist, device="cpu")))
+    assert len(b.runs) == 1                                # the refused handle is not kept
+
+
+def test_a_reconnecting_tab_finds_its_run_within_the_grace_period(app_state, mnist, monkeypatch):
+    state = app_state
+    monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "30")
+    a = state.SessionStore()
+    h = a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
+    state.release_store(a)                                 # websocket dropped
+    assert not a.closed and h.active and a in state.parked_stores()
+    again = state.revive_or_new(a.token)                   # same tab reconnects
+    assert again is a and h.active and a not in state.parked_stores()
+    assert state.revive_or_new("someone-else") is not a    # a different token gets a new store
+
+
+def test_a_tab_that_does_not_come_back_is_closed_after_the_grace_period(app_state, mnist, monkeypatch):
+    state = app_state
+    monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "0.5")
+    a = state.SessionStore()
+    h = a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
+    state.release_store(a)
+    assert h.active
+    wait_for(lambda: a.closed, 10, "the grace period to end")
+    assert h.trainer.join(30) and h.trainer.status == "stopped"
+    assert state.revive_or_new(a.token) is not a
+
+
+def test_a_tab_without_a_run_is_closed_at_once(app_state, monkeypatch):
+    state = app_state
+    monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "30")
+    a = state.SessionStore()
+    state.release_store(a)
+    assert a.closed and a not in state.parked_stores()
+
+
+@pytest.mark.slow
+def test_soak_smoke_five_cycles_leave_no_threads_behind(app_state, mnist):
+    sys.path.insert(0, str(ROOT))
+    from bench.soak import soak
+
+    result = soak(cycles=5, data=mnist, stop_after_steps=3, preset="mlp")
+    assert result["cycles"] == 5 and result["errors"] == []
+    assert result["threads_end"] <= result["threads_start"] + 1, result
+    assert all(s in ("stopped", "finished") for s in result["statuses"])
+
+
+# ------------------------------------------------------------------------------------------ deployment
+def test_server_config_is_set_for_a_shared_classroom():
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    server, client = cfg["server"], cfg["client"]
+    assert server["enableXsrfProtection"] is True
+    assert 0 < server["maxUploadSize"] <= 64          # MB: checked by the server before our code reads a byte
+    assert server["fileWatcherType"] == "none" and server["runOnSave"] is False
+    assert client["showErrorDetails"] in ("none", "type")      # never a stack trace in a student's browser
+    assert cfg["browser"]["gatherUsageStats"] is False
+    assert server["disconnectedSessionTTL"] >= 30
+
+
+def test_nothing_in_the_project_can_unpickle():
+    """No torch.load, pickle or numpy allow_pickle in any code the app or the library runs."""
+    banned = ("torch.load(", "import pickle", "pickle.load", "allow_pickle=True", "import dill", "joblib.load")
+    offenders = []
+    for path in [ROOT / "app.py", *(ROOT / "gan_core").glob("*.py"), *(ROOT / "gan_ui").rglob("*.py")]:
+        text = path.read_text()
+        offenders += [f"{path.name}: {b}" for b in banned if b in text]
+    assert offenders == []
+
+
+def test_user_typed_names_never_become_paths():
+    """The only user-supplied name, an upload's file name, is used as a label; files the server writes
+    are named by the server (journal.json, run tokens are uuid4 hex)."""
+    from gan_ui import state
+
+    entry = state.upload_entry(
+        __import__("gan_core").checkpoint_bytes(*_tiny_model()), "../../etc/passwd.safetensors", 1)
+    assert entry.key == "upload:1" and entry.label == "Uploaded: passwd"
+    store = state.SessionStore()
+    assert len(store.token) == 32 and all(c in "0123456789abcdef" for c in store.token)
+    store.close()
+
+
+def _tiny_model():
+    from gan_core import GANConfig, build_models
+
+    cfg = GANConfig(latent_dim=4, g_width=4, d_width=4)
+    return cfg, build_models(cfg)[0]
+
+
+def test_a_checkpoint_save_on_a_full_disk_leaves_no_half_written_file(tmp_path, monkeypatch):
+    from gan_core import save_checkpoint
+
+    cfg, G = _tiny_model()
+    path = tmp_path / "run.safetensors"
+    save_checkpoint(path, cfg, G, info={"steps": 1})
+    before = path.read_bytes()
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def write(self, data):
+            self.fh.write(data[: len(data) // 3])
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    with pytest.raises(OSError, match="No space left"):
+        save_checkpoint(path, cfg, G, info={"steps": 2})
+    monkeypatch.undo()
+    assert path.read_bytes() == before                    # the old file, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["run.safetensors"]
