@@ -63,6 +63,7 @@ class Limits:
     max_latent: int = 128          # latent size; Explore draws one slider per dimension
     max_queue: int = 200           # tickets waiting at once (a bound on memory: each holds an unstarted Trainer)
     nice: int = 10                 # training threads run at this Linux niceness, so slider reruns win the CPU
+    max_pause: float = 60.0        # a paused run keeps its slot this long at most while others wait (0 = forever)
 
     def check(self, cfg: GANConfig) -> GANConfig:
         """cfg with its time budget capped at max_seconds, or ConfigError naming every limit it breaks."""
@@ -260,6 +261,8 @@ class Scheduler:
             self._running.append(ticket)
             self.started_total += 1
             self.waits = (self.waits + [ticket.waited])[-1000:]
+            ticket.trainer.max_pause = self.limits.max_pause      # a paused run must not hold the class up
+            ticket.trainer.others_waiting = lambda: bool(self._queue)
             try:
                 ticket.trainer.start()
                 lower_priority(getattr(ticket.trainer, "_thread", None), self.limits.nice)

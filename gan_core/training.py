@@ -129,6 +129,11 @@ class Trainer:
         self._running = threading.Event()
         self._running.set()
         self._thread: threading.Thread | None = None
+        self._stop_reason = ""
+        # Set by a scheduler that shares a few training slots among many students: a run paused for longer
+        # than max_pause seconds gives up its slot (it stops) once others_waiting() says someone queues for one.
+        self.max_pause = 0.0
+        self.others_waiting = lambda: False
 
     # ------------------------------------------------------------------ callbacks & reading
     def add_callback(self, event: str, fn) -> None:
@@ -361,12 +366,12 @@ class Trainer:
                     if not self._flush():                           # diverged: end the run, never sit "paused"
                         break
                     self.status = "paused"
-                    self._running.wait()
+                    self._wait_while_paused()
                     t_last = time.perf_counter()
                     if not self._stop.is_set():
                         self.status = "running"
                 if self._stop.is_set():
-                    self.message = f"Stopped by the user after {self.step} steps."
+                    self.message = self._stop_reason or f"Stopped by the user after {self.step} steps."
                     self.status = "stopped"
                     break
                 if not self._budget_left():
@@ -393,6 +398,14 @@ class Trainer:
             self._running.set()
             self._fire("on_end")
         return self
+
+    def _wait_while_paused(self) -> None:
+        paused_at = time.monotonic()
+        while not self._running.wait(timeout=0.5):
+            if self.max_pause and time.monotonic() - paused_at > self.max_pause and self.others_waiting():
+                self._stop_reason = (f"Stopped after {self.step} steps: it was paused for more than {self.max_pause:g} s "
+                                     f"while other runs waited for the server's training slot.")
+                self.stop()
 
     # ------------------------------------------------------------------ background control
     def start(self) -> "Trainer":

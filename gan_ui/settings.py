@@ -81,6 +81,7 @@ MAX_STEPS_ENV = "GAN_CLASSROOM_MAX_STEPS"             # step budget cap per run 
 MAX_BATCH_ENV = "GAN_CLASSROOM_MAX_BATCH"             # largest batch (default 256)
 MAX_WIDTH_ENV = "GAN_CLASSROOM_MAX_WIDTH"             # largest G/D width (default 128)
 MAX_LATENT_ENV = "GAN_CLASSROOM_MAX_LATENT"           # largest latent size (default 128)
+MAX_PAUSE_ENV = "GAN_CLASSROOM_MAX_PAUSE"             # seconds a paused run keeps its slot while others wait (60)
 RUNS_DIR_ENV = "GAN_CLASSROOM_RUNS_DIR"               # where the run journal lives (default ~/.cache/gan-classroom/runs)
 GRACE_ENV = "GAN_CLASSROOM_DISCONNECT_GRACE"          # seconds a disconnected tab's run survives (default 30)
 
@@ -117,6 +118,7 @@ def limits():
         max_batch=_env_number(MAX_BATCH_ENV, default.max_batch),
         max_width=_env_number(MAX_WIDTH_ENV, default.max_width),
         max_latent=_env_number(MAX_LATENT_ENV, default.max_latent),
+        max_pause=_env_number(MAX_PAUSE_ENV, default.max_pause, float),
     )
 
 

@@ -242,3 +242,22 @@ def test_a_diverging_run_frees_its_slot_for_the_next(trainers):
     assert diverging.join(30) and diverging.status == "diverged"
     wait_for(lambda: b.trainer.done, 60, "the next run after the divergence")
     assert b.trainer.status == "finished"
+
+
+def test_a_run_paused_too_long_gives_its_slot_to_a_waiting_one(trainers):
+    """A student who pauses must not hold up the class: with others queued, a run paused for longer than
+    max_pause stops (keeping what it learned) and the next in line starts. Alone, it may stay paused."""
+    sched = Scheduler(Limits(max_concurrent=1, max_pause=0.5))
+    a = sched.submit("alice", trainers(max_steps=100_000))
+    wait_for(lambda: a.trainer.step > 0, 30, "alice's run to train")
+    a.trainer.pause()
+    wait_for(lambda: a.trainer.status == "paused", 30, "alice's run to pause")
+    time.sleep(1.5)                                   # past max_pause, but nobody waits: still paused
+    assert a.trainer.status == "paused" and a.state == RUNNING
+    b = sched.submit("bob", trainers(max_steps=10))
+    assert b.state == QUEUED
+    wait_for(lambda: a.trainer.done, 30, "the paused run to give up its slot")
+    assert a.trainer.status == "stopped" and "paused for more than 0.5 s" in a.trainer.message
+    assert a.trainer.step > 0 and a.trainer.snapshots          # what it learned is kept
+    wait_for(lambda: b.trainer.done, 60, "the waiting run to start and finish")
+    assert b.trainer.status == "finished" and b.trainer.step == 10
