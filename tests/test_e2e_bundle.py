@@ -17,7 +17,7 @@ import torch
 from PIL import Image
 
 from e2e_support import browser, shot, streamlit_server, wait_idle  # noqa: F401
-from gan_core import load_checkpoint_bytes, read_config_json, to_pixels
+from gan_core import DEFAULT_PRESET, load_checkpoint_bytes, read_config_json, to_pixels
 from gan_core.bundle import BUNDLE_FILES, COLUMN_DOCS
 from gan_core.training import FIXED_NOISE
 from test_e2e import VIEWPORT, click_button, no_exception, open_page, start_run, step_count
@@ -74,7 +74,8 @@ def test_bundle_download_holds_every_part(streamlit_server, browser, tmp_path):
     assert ckpt.config.seed == cfg.seed and ckpt.info["steps"] == 5 and ckpt.D is not None
     z = torch.randn(FIXED_NOISE, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 2))
     with torch.no_grad():
-        again = to_pixels(ckpt.G(z)).numpy()
+        y = (torch.arange(FIXED_NOISE) % cfg.num_classes) if cfg.conditional else None   # the fixed labels
+        again = to_pixels(ckpt.G(z, y)).numpy()
     assert np.abs(again.astype(int) - final.astype(int)).max() <= 1
     readme = zf.read("README.txt").decode()
     assert "python -m gan_core train --config config.json" in readme and "seed" in readme
@@ -97,7 +98,7 @@ def test_bundle_download_holds_every_part(streamlit_server, browser, tmp_path):
     wait_idle(page)
     traces = page.evaluate("""() => { const el = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
                                       return el ? el.data.map(t => t.name) : []; }""")
-    assert sorted(set(traces)) == ["Run 1 · dcgan", "Run 2 · dcgan-custom"] and len(traces) == 8
+    assert sorted(set(traces)) == [f"Run 1 · {DEFAULT_PRESET}", f"Run 2 · {DEFAULT_PRESET}-custom"] and len(traces) == 8
     assert page.locator("text=differ in: seed").count() == 1
     no_exception(page)
     shot(page, "e2e-compare")

@@ -86,7 +86,7 @@ def test_lesson_4_too_high_learning_rates_make_g_loss_run_away(mnist):
     high = short_run(mnist, "high-lr", 100)
     healthy = short_run(mnist, "dcgan", 100)
     assert window_median(high, "g_loss") > 2 * window_median(healthy, "g_loss")
-    assert window_median(high, "d_fake") < 0.01
+    assert window_median(high, "d_fake") < 0.05          # healthy: 0.1-0.4; high-lr: 0.0005-0.03 over seeds and precisions
 
 
 # ------------------------------------------------------------------------------------------- lesson 5

@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from e2e_support import stop_all_runs
-from gan_core import Trainer, load_checkpoint, look_inside, preset_config
+from gan_core import DEFAULT_PRESET, Trainer, load_checkpoint, look_inside, preset_config
 from gan_core.bundle import config_json
 from gan_ui import compare, inside_view
 from test_app import model_file, open_app, poll, store_of, upload
@@ -164,7 +164,7 @@ def test_two_runs_compare_and_the_loaded_bundle_config_trains_the_same_run():
     assert picker.value == [1, 2, 3]                                              # a run that ends joins in
     picker.set_value([1, 3]).run()
     spec = json.loads(at.get("plotly_chart")[-1].proto.spec)                     # the comparison is the last chart
-    assert {t["name"] for t in spec["data"]} == {"Run 1 · dcgan", "Run 3 · dcgan-custom"}
+    assert {t["name"] for t in spec["data"]} == {f"Run 1 · {DEFAULT_PRESET}", f"Run 3 · {DEFAULT_PRESET}-custom"}
     assert len(spec["data"]) == 8
     settings_line = next(m.value for m in at.markdown if m.value.startswith("**Settings**"))
     assert "seed" in settings_line and "lr_d" not in settings_line
