@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 import torch
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from common import ROOT, environment, record
 
 from gan_core import DEFAULT_PRESET, PRESETS, Trainer, load_dataset, resolve_device
@@ -136,8 +137,12 @@ class AppSession:
         while time.monotonic() < deadline:
             msg = page.get_by_text(DONE_RE)
             if msg.count():
-                done = DONE_RE.search(msg.first.inner_text())
-                break
+                try:                                      # the page may redraw the message between count() and reading it
+                    done = DONE_RE.search(msg.first.inner_text(timeout=5_000))
+                except PlaywrightTimeout:
+                    continue
+                if done:
+                    break
             ips = number(metric(page, "Images / s"))
             if ips:
                 ips_live.append(ips)
