@@ -131,6 +131,9 @@ class AppSession:
         page = self.page
         page.get_by_role("button", name="Start", exact=True).click()
         page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
+        gone = time.monotonic() + 60                      # the previous run's end-of-run message must go first
+        while page.get_by_text(DONE_RE).count() and time.monotonic() < gone:
+            time.sleep(0.2)
         ips_live, steps_seen, points = [], set(), 0
         deadline = time.monotonic() + seconds + 180
         done = None
