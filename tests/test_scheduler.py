@@ -12,24 +12,9 @@ import time
 import pytest
 import torch
 
-from gan_core import ConfigError, Limits, Scheduler, SchedulerError, Trainer, preset_config
+from gan_core import ConfigError, Limits, Scheduler, SchedulerError, Trainer
 from gan_core.scheduler import CANCELLED, DONE, QUEUED, RUNNING, default_max_concurrent, run_seconds_left
-
-
-def tiny(**kw):
-    settings = dict(g_width=4, d_width=4, latent_dim=4, batch_size=8, max_steps=0, max_seconds=0.0,
-                    snapshot_every=10)
-    settings.update(kw)
-    return preset_config("mlp", **settings)
-
-
-def wait_for(predicate, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+from thread_support import tiny_mlp as tiny, wait_for
 
 
 @pytest.fixture

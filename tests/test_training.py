@@ -4,9 +4,7 @@ that demonstrably learns."""
 
 from __future__ import annotations
 
-import copy
 import math
-import threading
 import time
 
 import pytest
@@ -15,6 +13,7 @@ import torch
 from gan_core import Trainer, build_models, generate, preset_config, sample_z
 from gan_core.config import PRESETS
 from gan_core.training import MAX_SNAPSHOTS, MAX_WEIGHT_SNAPSHOTS
+from thread_support import wait_for
 
 
 def tiny(preset="mlp", **kw):
@@ -24,15 +23,6 @@ def tiny(preset="mlp", **kw):
     if not settings["max_steps"] and not settings["max_seconds"]:
         settings["max_seconds"] = 120.0          # a safety net for the thread tests, which stop runs themselves
     return preset_config(preset, **settings)
-
-
-def wait_for(predicate, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def state_of(module):
