@@ -27,6 +27,7 @@ from .checkpoints import CheckpointError, list_pretrained, load_checkpoint, read
 from .config import DEFAULT_PRESET, PRESETS, ConfigError, preset_config
 from .data import DATA_ENV, DataFormatError, DataUnavailable, load_dataset
 from .device import DEVICE_CHOICES, DeviceError
+from .metrics import QualityMonitor, get_reference
 from .sampling import generate, make_grid, sample_labels, sample_z, to_png
 from .training import Trainer
 
@@ -66,6 +67,22 @@ class ProgressBar:
         self.stream.flush()
 
 
+class QualityPrinter:
+    """on_record callback: prints each new QualityMonitor measurement on its own line (stderr)."""
+
+    def __init__(self, monitor: QualityMonitor, stream=sys.stderr):
+        self.monitor, self.stream, self.printed = monitor, stream, 0
+
+    def __call__(self, trainer: Trainer, records) -> None:
+        new = self.monitor.records()[self.printed:]
+        for step, q in new:
+            print(f"\rquality @ step {step:>6}: {len(q.classes_present)}/{len(q.histogram)} classes, KL {q.class_kl:.3f}, "
+                  f"IS {q.inception_score:.2f}, confidence {q.confidence:.3f}, "
+                  f"Frechet {q.frechet:.1f} ({q.frechet / q.frechet_floor:.1f}x floor {q.frechet_floor:.1f})",
+                  file=self.stream, flush=True)
+        self.printed += len(new)
+
+
 def cmd_train(args) -> int:
     overrides = {k: v for k, v in (("dataset", args.dataset), ("seed", args.seed)) if v is not None}
     if args.steps is not None:
@@ -102,11 +119,21 @@ def cmd_train(args) -> int:
     print(f"params: G {trainer.param_counts['G']:,}  D {trainer.param_counts['D']:,}", file=sys.stderr)
     if not args.quiet:
         trainer.add_callback("on_record", ProgressBar(cfg.max_steps, cfg.max_seconds))
+    monitor = None
+    if args.quality_every:           # measured off the training thread; the trained weights are the same without it
+        if cfg.dataset != "mnist":
+            raise SystemExit("--quality-every needs MNIST: the digit classifier judges digits.")
+        monitor = QualityMonitor(get_reference(data), every=args.quality_every, n=args.quality_n).attach(trainer)
+        printer = QualityPrinter(monitor)
+        trainer.add_callback("on_record", printer)
     try:
         trainer.run()
     except KeyboardInterrupt:
         trainer.stop()
     print(file=sys.stderr)
+    if monitor is not None:
+        monitor.join(timeout=120)
+        printer(trainer, [])
     print(f"{trainer.status}: {trainer.message}", file=sys.stderr)
     if trainer.status == "failed":
         return 1
@@ -281,6 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "PyTorch's); a CPU run repeats exactly only with the same thread count")
     t.add_argument("--set", action="append", metavar="FIELD=VALUE", help="override any config field, e.g. --set lr_g=1e-4")
     t.add_argument("--keep-snapshots", type=int, default=8, help="G snapshots saved along training (timeline)")
+    t.add_argument("--quality-every", type=int, default=0, metavar="STEPS",
+                   help="print sample quality (classes, KL, IS, Frechet vs floor) every STEPS steps; MNIST only")
+    t.add_argument("--quality-n", type=int, default=1000, help="digits per quality measurement (default 1000)")
     t.add_argument("--name", help="a display name stored in the file")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--out", required=True, help="output .safetensors file")

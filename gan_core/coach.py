@@ -13,6 +13,12 @@ The rules and why their thresholds are where they are (measured on the presets, 
 the 5,000 offline MNIST digits; see tests/test_coach.py, which re-measures them):
 
 * diverged        a loss became NaN/inf. Nothing to tune: the trainer stops the run there.
+* runaway         raw-score losses only (WGAN, hinge, least-squares): the window median of D's larger
+                  score |D(x)|, |D(G(z))| above 500. Nothing bounds an unconstrained critic: WGAN's loss
+                  E[D(x)] - E[D(G(z))] rewards ever larger scores unless D is kept 1-Lipschitz. With the
+                  gradient penalty (preset wgan-gp) the DCGAN critic's scores stay at 10-40; with the penalty
+                  off (preset no-penalty) they pass 1,000 within 100 steps and keep growing: the game
+                  diverges without ever producing a NaN.
 * d_winning       probabilistic losses only: median D(x) > 0.95 and median D(G(z)) < 0.05. Early in
                   a healthy DCGAN run D is ahead too (medians ~0.90 and ~0.08 over its first 75 steps,
                   ~0.83 and ~0.14 over steps 150-300), so the line sits beyond that; when D learns 10x
@@ -24,9 +30,13 @@ the 5,000 offline MNIST digits; see tests/test_coach.py, which re-measures them)
                   when D wins: dL_G/ds -> -1). The D(G(z)) condition is needed because a small gradient
                   alone is not alarming: the healthy MLP's G gradient is 0.7-1.5 while D(G(z)) ~ 0.45.
                   (D's own gradient is small when it is confident too, so a G/D ratio would not show it.)
-* oscillating     the smoothed D(G(z)) swings up and down strongly across the window: its standard
-                  deviation over the window above 0.25 (a sustained coin-flip between "D wins" and
-                  "G wins"), typical of learning rates far above 2e-4 and Adam momentum 0.9.
+* oscillating     D(G(z)) swings up and down strongly across the window: its standard deviation over
+                  the window above 0.2 *and* at least OSCILLATION_SWINGS swings between the top and bottom
+                  thirds of the window's range. Healthy DCGAN and MLP runs stay at or below 0.12; in the
+                  first 50-100 steps of preset swings (learning rates 250x too high) it is 0.25-0.4 with
+                  2-12 swings, flipping between "G fools D" and "D rejects everything". The swing count
+                  tells oscillation from a one-way fall: when D takes over, D(G(z)) drops from ~0.5 to ~0
+                  once - a wide spread but a single swing - and that is "D is winning", not oscillation.
 * mode_collapse   from the sample-quality reading (ignored before step MIN_QUALITY_STEP, when G's blobs
                   read as one or two digits whatever the recipe): one digit makes up >= 40 % of G's samples
                   (MNIST's most common digit is ~11 %), or at most 5 of 10 classes present.
@@ -45,7 +55,9 @@ MIN_STEPS = 30              # no verdict from fewer steps than this (the first s
 D_WIN_REAL = 0.95           # D(x) above this ...
 D_WIN_FAKE = 0.05           # ... and D(G(z)) below this, both as window medians: D is winning
 VANISH_NORM = 1.0           # ||grad G|| below this (window median): G's gradient has vanished
-OSCILLATION_STD = 0.25      # std of D(G(z)) over the window above this: the game oscillates
+OSCILLATION_STD = 0.2       # std of D(G(z)) over the window above this (healthy presets: at most 0.12) ...
+OSCILLATION_SWINGS = 3      # ... with at least this many high <-> low swings (up, down, up): the game oscillates
+SCORE_RUNAWAY = 500.0       # raw-score losses: |D| above this (window median) is a runaway critic (healthy WGAN-GP: 10-40)
 COLLAPSE_TOP_SHARE = 0.40   # one class >= 40 % of the samples (MNIST's largest is ~11 %)
 COLLAPSE_MAX_PRESENT = 5    # or at most this many classes present
 MIN_QUALITY_STEP = 100      # before this G draws blobs that the classifier reads as one or two digits, whatever the recipe
@@ -56,7 +68,7 @@ SEVERITIES = ("error", "warning", "info", "ok")     # most to least urgent
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str          # "diverged", "d_winning", "g_vanished", "oscillating", "mode_collapse", "balanced"
+    kind: str          # "diverged", "runaway", "d_winning", "g_vanished", "oscillating", "mode_collapse", "balanced"
     severity: str      # one of SEVERITIES
     message: str       # one or two plain sentences, with the numbers that triggered it
     lesson_id: str     # the lesson that explains it (gan_ui.lessons ids)
@@ -80,6 +92,38 @@ def check_diverged(records) -> Alert | None:
                  f"The losses diverged: {which}'s loss became {getattr(bad, which.lower() + '_loss')} at step "
                  f"{bad.step}. Learning rate too high? The updates grew until the numbers overflowed.",
                  "unstable")
+
+
+def check_runaway(records, probabilistic: bool, window: int = WINDOW) -> Alert | None:
+    if probabilistic or len(records) < MIN_STEPS:
+        return None
+    real, fake = window_values(records, "d_real", window), window_values(records, "d_fake", window)
+    if not real or not fake:
+        return None
+    size = median(max(abs(r), abs(f)) for r, f in zip(real, fake))
+    if size > SCORE_RUNAWAY:
+        return Alert("runaway", "error",
+                     f"The game is diverging: D's scores have run off to about {size:,.0f} (D(x) ≈ {median(real):,.0f}, "
+                     f"D(G(z)) ≈ {median(fake):,.0f}; a critic kept 1-Lipschitz stays in the tens). Nothing bounds D: "
+                     f"turn its gradient penalty or spectral normalization back on, or lower the learning rate.",
+                     "unstable")
+    return None
+
+
+def swings(values: list[float]) -> int:
+    """How many times `values` crosses from the top third of its range to the bottom third or back.
+    Noise inside the middle third does not count, so a one-way fall is one swing."""
+    if len(values) < 2:
+        return 0
+    lo, hi = min(values), max(values)
+    low_band, high_band = lo + (hi - lo) / 3, hi - (hi - lo) / 3
+    count, side = 0, 0
+    for v in values:
+        now = 1 if v > high_band else -1 if v < low_band else 0
+        if now and side and now != side:
+            count += 1
+        side = now or side
+    return count
 
 
 def check_d_winning(records, probabilistic: bool, window: int = WINDOW) -> Alert | None:
@@ -117,11 +161,12 @@ def check_oscillating(records, probabilistic: bool, window: int = WINDOW) -> Ale
     fake = window_values(records, "d_fake", window)
     if len(fake) < window // 2:
         return None
-    s = pstdev(fake)
-    if s > OSCILLATION_STD:
+    s, n = pstdev(fake), swings(fake)
+    if s > OSCILLATION_STD and n >= OSCILLATION_SWINGS:
         return Alert("oscillating", "warning",
                      f"The game oscillates: D(G(z)) swings between {min(fake):.2f} and {max(fake):.2f} "
-                     f"(spread {s:.2f}). D and G overshoot each other: is the learning rate too high?",
+                     f"({n} swings in {len(fake)} steps, spread {s:.2f}). D and G overshoot each other: is the "
+                     f"learning rate too high?",
                      "unstable")
     return None
 
@@ -168,7 +213,7 @@ def diagnose(records, probabilistic: bool = True, quality=None, quality_step: in
     diverged = check_diverged(records)
     if diverged is not None:
         return [diverged]                      # after a NaN every other number is meaningless
-    checks = (check_d_winning(records, probabilistic, window), check_g_vanished(records, probabilistic, window),
+    checks = (check_runaway(records, probabilistic, window), check_d_winning(records, probabilistic, window), check_g_vanished(records, probabilistic, window),
               check_oscillating(records, probabilistic, window), check_mode_collapse(quality, quality_step))
     alerts = [a for a in checks if a is not None]
     if not alerts:

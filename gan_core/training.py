@@ -236,7 +236,7 @@ class Trainer:
                 real_logits = D(x, y).float()                                       # (B,)
                 fake_logits = D(fake.detach(), y_fake).float()                      # (B,)
             d_loss = d_loss_fn(cfg.loss, real_logits, fake_logits, cfg.label_smoothing)
-            if cfg.loss == "wgan-gp":
+            if cfg.loss == "wgan-gp" and cfg.gp_weight:        # gp_weight 0: plain WGAN, no penalty to pay for
                 with amp():
                     d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, x, fake, y, self.rng).float()
             self.opt_d.zero_grad(set_to_none=True)

@@ -123,9 +123,11 @@ LESSONS: list[Lesson] = [
         id="unstable", title="An overpowered D, and a learning rate too high",
         idea=("The game only teaches G while D is a fair opponent. If D learns much faster than G, it separates "
               "real from fake almost perfectly, and its verdict on every fake is the same \"fake\": it no longer "
-              "tells G which way is *more* real. If *both* learn far too fast, every update overshoots; a run can "
-              "swing back and forth, or one player can run away with the game, and at worst the numbers overflow "
-              "(NaN), which stops the run (G is rolled back to its last healthy snapshot)."),
+              "tells G which way is *more* real. If *both* learn far too fast, every update overshoots: the game "
+              "can swing back and forth (G fools D completely, then D rejects everything, then G fools it again), "
+              "or one player can run away with it. A game can also *diverge*: a WGAN critic with nothing to keep "
+              "it 1-Lipschitz is rewarded for ever larger scores, and they grow without limit. At worst the "
+              "numbers overflow (NaN), which stops the run (G is rolled back to its last healthy snapshot)."),
         question="What will D(G(z)) do if D learns 10x faster than G (lr_D = 2e-3, lr_G = 2e-4)?",
         choices=("Rise toward 0.5 faster: a stronger teacher helps G",
                  "Sink toward 0 and stay there: D rejects nearly every fake",
@@ -137,13 +139,25 @@ LESSONS: list[Lesson] = [
                 "wins), but D's verdicts no longer point G anywhere useful, and the samples stay poor. With both "
                 "learning rates 25x too high (5e-3) and Adam's momentum at 0.9, it went worse in our run: G's loss "
                 "ran away (13 -> 19 in 150 steps), D(G(z)) stayed near 0 (below 0.05), and the samples piled onto a few digits "
-                "(68 % read as an 8, 6 of 10 digits present). The coach says *D is winning* for both."),
+                "(68 % read as an 8, 6 of 10 digits present). The coach says *D is winning* for both.\n\n"
+                "Two more runs show the other ways a game fails. **Swings** (the MLP GAN at learning rate 0.05, "
+                "250x the usual, momentum 0.9): in the first 50 steps of our run D(G(z)) swung between about 0 and "
+                "0.99 four times, each player overshooting the other (the coach says *the game oscillates*), "
+                "and then D won for good. **No penalty** (WGAN-GP with its gradient penalty off): the critic's "
+                "scores passed 1,000 within 100 steps and kept climbing (about 10,000 by step 600), where the "
+                "same critic with its penalty stays at 10-40; the coach says *the game is diverging*. No NaN "
+                "appeared in either: the losses here are computed from D's raw scores in a form that cannot "
+                "overflow (softplus), so a real NaN needs far more extreme settings."),
         look_for=("- **What D thinks**: the orange D(x) line near 1, the blue D(G(z)) line near 0.\n"
                   "- **Losses**: D's far below the ln 4 line, G's far above ln 2 and, with the too-high learning "
                   "rates, still climbing.\n"
-                  "- **Sample quality**: few classes present with the too-high learning rates."),
+                  "- **Sample quality**: few classes present with the too-high learning rates.\n"
+                  "- **Swings**: the blue D(G(z)) line jumping between 0 and 1 in the first 50-100 steps.\n"
+                  "- **No penalty**: D's scores (not probabilities here) climbing into the thousands."),
         runs=(LessonRun("D learns 10x faster", "strong-d", {}, 300),
-              LessonRun("Learning rates far too high", "high-lr", {}, 300)),
+              LessonRun("Learning rates far too high", "high-lr", {}, 300),
+              LessonRun("Swings: learning rates 250x too high (MLP)", "swings", {}, 150),
+              LessonRun("Diverging: WGAN without its penalty", "no-penalty", {}, 100)),
     ),
     Lesson(
         id="collapse", title="Mode collapse",

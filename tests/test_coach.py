@@ -4,12 +4,14 @@ short runs of the presets that should trigger each alert and of a healthy run th
 from __future__ import annotations
 
 import math
+from statistics import pstdev
 
 import pytest
 import torch
 
 from gan_core import LOSS_INFO, StepRecord, diagnose
-from gan_core.coach import MIN_QUALITY_STEP, MIN_STEPS, WINDOW, check_mode_collapse
+from gan_core.coach import (MIN_QUALITY_STEP, MIN_STEPS, OSCILLATION_STD, SCORE_RUNAWAY, WINDOW, check_mode_collapse,
+                            swings)
 from gan_core.metrics import QuickQuality
 
 from lesson_runs import quality, short_run
@@ -72,8 +74,31 @@ def test_non_finite_loss_is_the_only_alert():
 
 def test_oscillation_is_a_wide_spread_of_d_of_g_z():
     swings = [rec(i + 1, d_fake=0.95 if i % 2 else 0.05, d_real=0.5) for i in range(WINDOW)]
-    assert "oscillating" in kinds(diagnose(swings))
+    alert = next(a for a in diagnose(swings) if a.kind == "oscillating")
+    assert f"{WINDOW - 1} swings in {WINDOW} steps" in alert.message and alert.lesson_id == "unstable"
     assert "oscillating" not in kinds(diagnose(records(WINDOW, d_fake=0.45)))
+
+
+def test_a_one_way_fall_is_not_an_oscillation():
+    """D(G(z)) sliding from 0.9 to 0 once has a wide spread (std ~0.27) but swings only once."""
+    fall = [rec(i + 1, d_fake=0.9 * (1 - i / (WINDOW - 1)) + 0.02 * (-1) ** i + 0.02, d_real=0.9) for i in range(WINDOW)]
+    assert pstdev(r.d_fake for r in fall) > OSCILLATION_STD
+    assert swings([r.d_fake for r in fall]) == 1
+    assert "oscillating" not in kinds(diagnose(fall))
+
+
+def test_swings_count_band_to_band_crossings_only():
+    assert swings([0.0, 1.0, 0.0, 1.0]) == 3
+    assert swings([0.0, 0.5, 0.4, 0.6, 1.0]) == 1          # the middle third is noise, not a swing
+    assert swings([0.2, 0.2]) == 0 and swings([]) == 0
+
+
+def test_runaway_scores_of_a_raw_score_critic_are_an_error():
+    alerts = diagnose(records(WINDOW, d_real=8000.0, d_fake=7400.0), probabilistic=False)
+    assert [a.kind for a in alerts] == ["runaway"] and alerts[0].severity == "error"
+    assert "about 8,000" in alerts[0].message and alerts[0].lesson_id == "unstable"
+    assert diagnose(records(WINDOW, d_real=30.0, d_fake=12.0), probabilistic=False) == []     # a healthy WGAN-GP critic
+    assert "runaway" not in kinds(diagnose(records(WINDOW, d_real=0.99, d_fake=0.01)))        # probabilities can't run away
 
 
 def test_mode_collapse_from_the_class_histogram():
@@ -140,3 +165,35 @@ def test_a_run_whose_d_blows_up_is_reported_diverged(mnist):
     assert t.status == "diverged"
     alerts = diagnose(t.history, True)
     assert [a.kind for a in alerts] == ["diverged"] and "step 21" in alerts[0].message
+
+
+def alerts_along(trainer, every: int = 5) -> dict[str, list[int]]:
+    """{alert kind: [steps at which the coach, reading the records so far, raised it]}, checked every `every` steps."""
+    found: dict[str, list[int]] = {}
+    probabilistic = LOSS_INFO[trainer.cfg.loss].probabilistic
+    for end in range(MIN_STEPS, len(trainer.history) + 1, every):
+        for a in diagnose(trainer.history[:end], probabilistic):
+            found.setdefault(a.kind, []).append(end)
+    return found
+
+
+@pytest.mark.slow
+def test_swings_preset_oscillates_early_and_healthy_runs_never_do(mnist):
+    swinging = alerts_along(short_run(mnist, "swings", 150))
+    assert any(step <= 100 for step in swinging.get("oscillating", [])), swinging
+    assert "d_winning" in swinging                                     # ... and then D wins for good
+    for preset, steps in (("dcgan", 100), ("mlp", 600), ("strong-d", 60), ("high-lr", 100)):
+        found = alerts_along(short_run(mnist, preset, steps))
+        assert "oscillating" not in found, (preset, found)
+
+
+@pytest.mark.slow
+def test_wgan_without_its_penalty_runs_away_and_with_it_does_not(mnist):
+    runaway = short_run(mnist, "no-penalty", 100)
+    alerts = diagnose(runaway.history, LOSS_INFO[runaway.cfg.loss].probabilistic)
+    assert [a.kind for a in alerts] == ["runaway"], alerts
+    sizes = [max(abs(r.d_real), abs(r.d_fake)) for r in runaway.history]
+    assert max(sizes[-20:]) > max(sizes[:20]) > 0                      # still growing at the end
+    healthy = short_run(mnist, "wgan-gp", 60)
+    assert not [a for a in diagnose(healthy.history, False) if a.kind == "runaway"]
+    assert max(max(abs(r.d_real), abs(r.d_fake)) for r in healthy.history[-WINDOW:]) < SCORE_RUNAWAY / 5
