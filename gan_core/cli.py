@@ -122,7 +122,7 @@ def cmd_train(args) -> int:
     monitor = None
     if args.quality_every:           # measured off the training thread; the trained weights are the same without it
         if cfg.dataset != "mnist":
-            raise SystemExit("--quality-every needs MNIST: the digit classifier judges digits.")
+            raise ValueError("--quality-every needs MNIST: the digit classifier judges digits, not clothes.")
         monitor = QualityMonitor(get_reference(data), every=args.quality_every, n=args.quality_n).attach(trainer)
         printer = QualityPrinter(monitor)
         trainer.add_callback("on_record", printer)
@@ -309,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--set", action="append", metavar="FIELD=VALUE", help="override any config field, e.g. --set lr_g=1e-4")
     t.add_argument("--keep-snapshots", type=int, default=8, help="G snapshots saved along training (timeline)")
     t.add_argument("--quality-every", type=int, default=0, metavar="STEPS",
-                   help="print sample quality (classes, KL, IS, Frechet vs floor) every STEPS steps; MNIST only")
+                   help="print sample quality (classes, KL, IS, Frechet vs floor) every STEPS steps, at the first snapshot "
+                        "(every snapshot_every steps) that far on; MNIST only")
     t.add_argument("--quality-n", type=int, default=1000, help="digits per quality measurement (default 1000)")
     t.add_argument("--name", help="a display name stored in the file")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -392,6 +393,10 @@ def main(argv=None) -> int:
         if value is not None and value < 1:
             print(f"error: --{name} must be at least 1.", file=sys.stderr)
             return 2
+    if getattr(args, "quality_every", 0) < 0 or getattr(args, "quality_n", 2) < 2:
+        print("error: --quality-every must be 0 (off) or a number of steps, and --quality-n at least 2.",
+              file=sys.stderr)
+        return 2
     try:
         return args.fn(args)
     except (ConfigError, CheckpointError, DataUnavailable, DataFormatError, DeviceError, ValueError) as exc:

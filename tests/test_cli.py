@@ -68,6 +68,21 @@ def test_train_writes_a_checkpoint_and_reports(cli_model):
     assert ck.D is not None and [step for step, _ in ck.snapshots] == [0, 3]
 
 
+def test_train_can_print_sample_quality_along_the_run(tmp_path):
+    """--quality-every measures G's digits off the training thread; the weights are those of a run without it."""
+    common = ["train", "--preset", "mlp", "--steps", "20", "--threads", "1", "--quiet", "--set", "g_width=8",
+              "--set", "d_width=8", "--set", "batch_size=16", "--set", "snapshot_every=5"]
+    watched = run_cli(*common, "--quality-every", "10", "--quality-n", "64", "--out", tmp_path / "w.safetensors")
+    assert watched.returncode == 0, watched.stderr
+    lines = [line.strip() for line in watched.stderr.splitlines() if "quality @ step" in line]
+    assert [int(line.split()[3].rstrip(":")) for line in lines] == [0, 10, 20], watched.stderr
+    assert all("/10 classes, KL " in line and "x floor" in line for line in lines)
+    plain = run_cli(*common, "--out", tmp_path / "p.safetensors")
+    assert plain.returncode == 0 and "quality @" not in plain.stderr
+    a, b = load_checkpoint(tmp_path / "w.safetensors"), load_checkpoint(tmp_path / "p.safetensors")
+    assert all(torch.equal(a.G.state_dict()[k], b.G.state_dict()[k]) for k in a.G.state_dict())
+
+
 def test_sample_npy_matches_the_library(cli_model, tmp_path):
     model, _ = cli_model
     out = tmp_path / "sub" / "s.npy"
@@ -136,6 +151,8 @@ def test_counts_must_be_positive(capsys, cli_model, tmp_path):
                        "--n must be at least 1")
     assert_clean_error(*_main(capsys, "train", "--steps", "0", "--out", tmp_path / "x.safetensors"),
                        "--steps must be at least 1")
+    assert_clean_error(*_main(capsys, "train", "--steps", "1", "--quality-every", "-5", "--out", tmp_path / "x.safetensors"),
+                       "--quality-every must be 0 (off)")
 
 
 def test_sample_errors(capsys, cli_model, conditional_model, tmp_path):
