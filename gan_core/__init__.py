@@ -23,7 +23,8 @@ One concept per module:
     directions   principal directions of G's latent space (PCA of its digits, mapped back to z)
     critic       ask the discriminator about any digit
     scheduler    Scheduler: one server-wide queue of runs with a cap on concurrent ones; Limits per run
-    journal      RunJournal: runs in flight on disk, so a server restart reports them as interrupted
+    journal      RunJournal: runs in flight on disk, so a server restart reports them as interrupted;
+                 RunShelf: finished runs kept on disk per tab, so a restart or a reload does not lose them
 
 It never imports a UI toolkit: front ends read the trainer's records and snapshots.
 """
@@ -39,7 +40,7 @@ from .sampling import (LATENT_RANGE, generate, interpolate, lerp, make_grid, sam
                        sweep, to_png, upscale)
 from .training import Snapshot, StepRecord, Trainer
 from .scheduler import Limits, Scheduler, SchedulerError, Ticket
-from .journal import RunJournal
+from .journal import RunJournal, RunShelf
 from .classifier import (ClassifierError, DigitClassifier, default_classifier, load_classifier, save_classifier,
                          train_classifier)
 from .critic import DScore, ask_discriminator
@@ -65,7 +66,7 @@ __all__ = [
     "LATENT_RANGE", "generate", "interpolate", "lerp", "make_grid", "sample_labels", "sample_z", "slerp",
     "sweep", "to_png", "upscale",
     "Snapshot", "StepRecord", "Trainer",
-    "Limits", "Scheduler", "SchedulerError", "Ticket", "RunJournal",
+    "Limits", "Scheduler", "SchedulerError", "Ticket", "RunJournal", "RunShelf",
     "ClassifierError", "DigitClassifier", "default_classifier", "load_classifier", "save_classifier",
     "train_classifier",
     "build_bundle", "read_config_file", "read_config_json", "trainer_bundle", "Inside", "look_inside",

@@ -1,4 +1,5 @@
-"""A small on-disk journal of the runs a server is training, so a restart never loses them silently.
+"""A small on-disk journal of the runs a server is training, so a restart never loses them silently;
+and a shelf of finished runs (RunShelf, at the end), so a restart does not lose those either.
 
 Training state lives in memory: when the server process dies (a restart, a crash, the machine
 rebooting), the runs in flight die with it. What must survive is the *fact*: the student who comes
@@ -116,3 +117,88 @@ class RunJournal:
             if self.error is None:
                 log.warning("cannot write the run journal %s: %s", self.path, exc)
             self.error = f"{type(exc).__name__}: {exc}"
+
+
+# ------------------------------------------------------------------------------------------------
+# Finished runs kept on disk, per owner
+# ------------------------------------------------------------------------------------------------
+KEEP_SAVED = 5                     # finished runs kept per owner (oldest dropped): enough for a lesson's variants
+SHELF_MAX_BYTES = 2_000_000_000    # all owners together; beyond it the oldest files anywhere go first
+_HEX = set("0123456789abcdef")
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+
+
+class RunShelf:
+    """Finished runs saved on the server, so a restart or a reloaded tab does not lose them.
+
+        shelf = RunShelf(root)
+        shelf.save(owner, "run3-dcgan-400steps", checkpoint_bytes)     # atomic, pruned to KEEP_SAVED
+        shelf.load(owner)        # [(name, bytes)], newest first
+
+    Layout: root/<owner>/<YYYYmmddTHHMMSS>-<name>.safetensors. The owner is the tab's random token
+    (32 hex characters, checked) and the name is built by the app from its own run numbers and preset
+    names (checked too), so nothing a user types ever becomes a path. Files are safetensors checkpoints
+    (never unpickled). Like the journal, the shelf never breaks a run: a full disk or read-only storage
+    is logged and kept in `error`, and `save` returns None.
+    """
+
+    def __init__(self, root: str | os.PathLike, keep: int = KEEP_SAVED, max_bytes: int = SHELF_MAX_BYTES):
+        self.root, self.keep, self.max_bytes = Path(root), int(keep), int(max_bytes)
+        self.error: str | None = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _check(owner: str, name: str = "x") -> None:
+        if not (isinstance(owner, str) and len(owner) == 32 and set(owner) <= _HEX):
+            raise ValueError("An owner token is 32 hexadecimal characters.")
+        if not (isinstance(name, str) and 0 < len(name) <= 80 and set(name) <= _NAME_CHARS and name[0] != "."):
+            raise ValueError(f"A saved run's name uses letters, digits, '.', '-' and '_' only; got {name!r}.")
+
+    def files(self, owner: str) -> list[Path]:
+        """The owner's saved files, newest first."""
+        self._check(owner)
+        folder = self.root / owner
+        try:
+            found = [p for p in folder.iterdir() if p.suffix == ".safetensors" and p.is_file()]
+        except OSError:
+            return []
+        return sorted(found, key=lambda p: p.name, reverse=True)
+
+    def save(self, owner: str, name: str, data: bytes) -> Path | None:
+        self._check(owner, name)
+        path = self.root / owner / f"{time.strftime('%Y%m%dT%H%M%S')}-{name}.safetensors"   # the stamp has no '-'
+        with self._lock:
+            try:
+                atomic_write(path, data)
+                for old in self.files(owner)[self.keep:]:
+                    old.unlink(missing_ok=True)
+                self._prune_total()
+                self.error = None
+                return path
+            except OSError as exc:
+                log.warning("cannot save the finished run %s: %s", path.name, exc)
+                self.error = f"{type(exc).__name__}: {exc}"
+                return None
+
+    def load(self, owner: str) -> list[tuple[str, bytes]]:
+        """(name without the date and extension, file bytes) of the owner's saved runs, newest first."""
+        out = []
+        for path in self.files(owner):
+            try:
+                out.append((path.stem.split("-", 1)[1], path.read_bytes()))
+            except OSError as exc:
+                log.warning("cannot read the saved run %s: %s", path, exc)
+        return out
+
+    def _prune_total(self) -> None:
+        try:
+            every = [p for d in self.root.iterdir() if d.is_dir() for p in d.glob("*.safetensors")]
+        except OSError:
+            return
+        sizes = {p: p.stat().st_size for p in every}
+        total = sum(sizes.values())
+        for p in sorted(every, key=lambda p: p.name.split("-", 1)[0]):    # oldest first, across owners
+            if total <= self.max_bytes:
+                break
+            p.unlink(missing_ok=True)
+            total -= sizes[p]

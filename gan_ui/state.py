@@ -8,7 +8,9 @@
 * `server_scheduler()` - one gan_core.Scheduler for the whole server process: every run a tab starts
   goes through its queue (at most `settings.limits().max_concurrent` train at once, one per tab);
   a released tab leaves the queue. `server_journal()` records runs in flight on disk, so runs a
-  server restart killed are reported to their tab as interrupted (`SessionStore.interrupted`).
+  server restart killed are reported to their tab as interrupted (`SessionStore.interrupted`), and
+  `server_shelf()` keeps each tab's last finished runs on disk under the tab's URL token, so a
+  reloaded tab or a restarted server gives them back (as "Saved:" models in Explore).
 * Disconnects: Streamlit releases session resources on *any* websocket disconnect, a network blip
   included. `release_store` therefore parks a store with an active run for
   `settings.disconnect_grace()` seconds: a tab that reconnects (same session, same token) gets its
@@ -40,7 +42,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from gan_core import (PRESETS, CheckpointError, GANConfig, QualityMonitor, RunJournal, Scheduler, Trainer,
+from gan_core import (PRESETS, CheckpointError, GANConfig, QualityMonitor, RunJournal, RunShelf, Scheduler, Trainer,
                       build_models, checkpoint_bytes, get_reference, list_pretrained, load_checkpoint,
                       load_checkpoint_bytes, load_dataset)
 from gan_core.checkpoints import PRETRAINED_DIR
@@ -67,9 +69,9 @@ USABLE = ("finished", "stopped", "diverged")     # a diverged run's G was rolled
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class ModelEntry:
-    key: str                      # "shipped:dcgan", "run:3", "upload:2"
+    key: str                      # "shipped:dcgan", "run:3", "upload:2", "saved:run3-dcgan-400steps"
     label: str                    # what the picker shows
-    kind: str                     # "shipped" | "run" | "upload"
+    kind: str                     # "shipped" | "run" | "upload" | "saved"
     config: GANConfig
     G: torch.nn.Module            # CPU, eval mode, no gradients: read-only, safe to share
     info: dict = field(default_factory=dict)
@@ -118,7 +120,8 @@ class ModelEntry:
             parts.append(f"{int(info['steps']):,} steps")
         if info.get("seconds"):
             parts.append(f"{float(info['seconds']):.0f} s of training")
-        where = {"shipped": "ships with the app", "run": "trained in this tab", "upload": "uploaded"}[self.kind]
+        where = {"shipped": "ships with the app", "run": "trained in this tab", "upload": "uploaded",
+                 "saved": "saved on this server from an earlier visit of this tab"}[self.kind]
         text = " · ".join(parts) + f" · {where}"
         about = info.get("description")
         if not about and self.kind == "shipped" and cfg.preset in PRESETS:
@@ -304,6 +307,7 @@ class SessionStore:
         t.add_callback("on_record", lambda tr, _recs: journal.progress(key, tr.step))
         t.add_callback("on_snapshot", lambda tr, _snap: journal.progress(key, tr.step))
         t.add_callback("on_end", lambda tr: journal.end(key))
+        t.add_callback("on_end", lambda tr: self.shelve(handle))
         try:
             handle.ticket = server_scheduler().submit(self.token, t)
         except Exception:
@@ -315,6 +319,32 @@ class SessionStore:
         if handle.ticket.state == "cancelled":
             journal.end(key)
         return handle
+
+    def shelve(self, handle: RunHandle) -> None:
+        """Save an ended run (with at least one step) on the server's shelf under this tab's URL token.
+        Called from the training thread as the run ends (so it reads the trainer's status, not the
+        handle's, which waits for that thread); never raises: a run must not fail over its copy."""
+        try:
+            t = handle.trainer
+            if not self.owner or t.status not in USABLE or t.step < 1:
+                return
+            server_shelf().save(self.owner, f"run{handle.number}-{t.cfg.preset or 'custom'}-{t.step}steps",
+                                handle.checkpoint())
+        except Exception as exc:                  # noqa: BLE001 - logged; the run itself is fine
+            log.warning("could not shelve run %d: %s", handle.number, exc)
+
+    def restore_saved(self) -> int:
+        """Open this tab's shelved runs (from before a reload or a server restart) as Explore models."""
+        restored = 0
+        for name, data in reversed(server_shelf().load(self.owner)[:MAX_USER_MODELS]):   # oldest first
+            try:
+                ckpt = load_checkpoint_bytes(data, source=name)
+            except CheckpointError as exc:        # a damaged file: skip it, say so in the log
+                log.warning("skipping the saved run %s: %s", name, exc)
+                continue
+            self.add_model(entry_from_checkpoint(f"saved:{name}", f"Saved: {name}", "saved", ckpt))
+            restored += 1
+        return restored
 
     def stop_run(self, handle: RunHandle) -> None:
         """Stop a training run, or take a queued one out of the queue."""
@@ -441,6 +471,7 @@ def session_store() -> SessionStore:
     if not store.owner:
         store.owner = _owner_token()
         store.interrupted = server_journal().claim(store.owner)
+        store.restore_saved()
     return store
 
 
@@ -466,6 +497,7 @@ def _owner_token() -> str:
 _server_lock = threading.Lock()
 _scheduler: Scheduler | None = None
 _journal: RunJournal | None = None
+_shelf: RunShelf | None = None
 
 
 def server_scheduler() -> Scheduler:
@@ -496,6 +528,16 @@ def server_journal() -> RunJournal:
                 directory = Path(tempfile.mkdtemp(prefix="gan-classroom-runs-"))
             _journal = RunJournal(directory / "journal.json")
         return _journal
+
+
+def server_shelf() -> RunShelf:
+    """The process's shelf of finished runs: a "saved" folder beside the run journal."""
+    global _shelf
+    root = server_journal().path.parent / "saved"
+    with _server_lock:
+        if _shelf is None or _shelf.root != root:      # tests open a new journal to simulate a restart
+            _shelf = RunShelf(root)
+        return _shelf
 
 
 # ---------------------------------------------------------------------------------------------

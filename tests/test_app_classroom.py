@@ -12,7 +12,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from e2e_support import ROOT, stop_all_runs, wait_for
-from gan_core import GANConfig, build_models, checkpoint_bytes
+from gan_core import DEFAULT_PRESET, GANConfig, build_models, checkpoint_bytes
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120
@@ -163,6 +163,27 @@ def test_a_run_interrupted_by_a_server_restart_is_reported_to_its_tab(tmp_path):
     assert not again.exception
     warning = " ".join(w.value for w in again.warning)
     assert "dcgan run 1 was interrupted at step 412" in warning and "someone else" not in warning
+
+
+def test_a_finished_run_survives_a_server_restart_as_a_saved_model():
+    from gan_ui import state
+
+    at = open_app("train")
+    owner = at.query_params["tab"][0] if isinstance(at.query_params["tab"], list) else at.query_params["tab"]
+    at.segmented_control(key="budget").set_value("5 steps").run()
+    at.button(key="btn_start").click().run()
+    poll(at, lambda a: "Reached the budget of 5 steps." in texts(a), what="the run to finish")
+    wait_for(lambda: state.server_shelf().load(owner), 10, "the finished run on the shelf")
+    state._journal = None                             # "restart": journal and shelf are opened afresh
+    again = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    again.query_params["tab"] = owner                 # the reconnecting browser sends its URL again
+    again.run()
+    assert not again.exception
+    picker = again.selectbox(key="explore_model")
+    saved = [o for o in picker.options if o.startswith("Saved: run1-")]
+    assert saved == [f"Saved: run1-{DEFAULT_PRESET}-5steps"], picker.options
+    stranger = AppTest.from_file(APP, default_timeout=TIMEOUT).run()      # another tab sees none of it
+    assert not [o for o in stranger.selectbox(key="explore_model").options if o.startswith("Saved:")]
 
 
 # ------------------------------------------------------------------------------------------ bad uploads

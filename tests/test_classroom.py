@@ -11,9 +11,10 @@ import sys
 import textwrap
 
 import pytest
+import torch
 
 from e2e_support import ROOT
-from gan_core import Limits, RunJournal, Trainer
+from gan_core import Limits, RunJournal, RunShelf, Trainer
 from thread_support import fill_disk_after, tiny_mlp as tiny, wait_for
 
 
@@ -120,6 +121,52 @@ def test_disk_full_leaves_the_old_journal_whole(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["j.json"]
 
 
+# ------------------------------------------------------------------------------------------ the shelf
+OWNER, OTHER = "a" * 32, "b" * 32
+
+
+def test_the_shelf_keeps_each_owners_newest_runs(tmp_path, monkeypatch):
+    shelf = RunShelf(tmp_path, keep=3)
+    clock = iter(range(1_700_000_000, 1_700_000_100))
+    monkeypatch.setattr("gan_core.journal.time.strftime", lambda fmt: str(next(clock)))   # distinct, ordered stamps
+    for i in range(5):
+        assert shelf.save(OWNER, f"run{i}-dcgan-{10 * i}steps", f"weights {i}".encode()) is not None
+    shelf.save(OTHER, "run1-mlp-3steps", b"theirs")
+    assert [(name, data) for name, data in shelf.load(OWNER)] == [
+        ("run4-dcgan-40steps", b"weights 4"), ("run3-dcgan-30steps", b"weights 3"), ("run2-dcgan-20steps", b"weights 2")]
+    assert shelf.load(OTHER) == [("run1-mlp-3steps", b"theirs")]          # one owner never sees another's
+    assert shelf.load("c" * 32) == []
+
+
+def test_the_shelf_refuses_tokens_and_names_that_could_be_paths(tmp_path):
+    shelf = RunShelf(tmp_path)
+    for owner in ("../" + "a" * 29, "A" * 32, "a" * 31, "", None):
+        with pytest.raises(ValueError, match="32 hexadecimal"):
+            shelf.save(owner, "run1", b"x")
+    for name in ("../run", "run/1", ".hidden", "", "x" * 81, "ünï"):
+        with pytest.raises(ValueError, match="letters, digits"):
+            shelf.save(OWNER, name, b"x")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_shelf_caps_its_total_size_oldest_first(tmp_path, monkeypatch):
+    shelf = RunShelf(tmp_path, keep=10, max_bytes=250)
+    clock = iter(range(1_700_000_000, 1_700_000_100))
+    monkeypatch.setattr("gan_core.journal.time.strftime", lambda fmt: str(next(clock)))
+    for i, owner in enumerate([OWNER, OTHER, OWNER]):
+        shelf.save(owner, f"run{i}", bytes(100))
+    assert [n for n, _ in shelf.load(OWNER)] == ["run2"] and [n for n, _ in shelf.load(OTHER)] == ["run1"]
+
+
+def test_a_full_disk_never_breaks_a_finished_run(tmp_path, monkeypatch):
+    shelf = RunShelf(tmp_path)
+    shelf.save(OWNER, "run1", b"kept")
+    fill_disk_after(monkeypatch, 0.5)
+    assert shelf.save(OWNER, "run2", bytes(1000)) is None and "No space left" in shelf.error
+    monkeypatch.undo()
+    assert shelf.load(OWNER) == [("run1", b"kept")]                       # no half-written file appears
+
+
 # ------------------------------------------------------------------------------------------ tab stores
 @pytest.fixture
 def app_state(tmp_path, monkeypatch):
@@ -208,6 +255,24 @@ def test_a_tab_that_does_not_come_back_is_closed_after_the_grace_period(app_stat
     wait_for(lambda: a.closed, 10, "the grace period to end")
     assert h.trainer.join(30) and h.trainer.status == "stopped"
     assert state.revive_or_new(a.token) is not a
+
+
+def test_a_finished_run_comes_back_to_its_tab_after_a_server_restart(app_state, mnist):
+    state = app_state
+    a = state.SessionStore()
+    a.owner = OWNER
+    h = a.submit(a.add_run(Trainer(tiny(max_steps=5), mnist, device="cpu")))
+    assert h.trainer.join(60) and h.status == "finished"
+    wait_for(lambda: state.server_shelf().load(OWNER), 10, "the run on the shelf")
+    state._journal = None                                  # "restart": journal and shelf are opened afresh
+    again, stranger = state.SessionStore(), state.SessionStore()
+    again.owner, stranger.owner = OWNER, OTHER
+    assert again.restore_saved() == 1 and stranger.restore_saved() == 0
+    (entry,) = again.user_models()
+    assert entry.kind == "saved" and entry.label == "Saved: run1-mlp-5steps" and entry.info["steps"] == 5
+    z = torch.randn(3, entry.latent_dim)
+    assert torch.equal(entry.G(z), h.model_entry().G(z))    # the very generator the run trained
+    assert "saved on this server" in entry.describe()
 
 
 def test_a_tab_without_a_run_is_closed_at_once(app_state, monkeypatch):
