@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshots import CHROMIUM, CHROMIUM_ARGS, ROOT, save, start_server, step_count, wait_idle  # noqa: E402
+from screenshots import ROOT, app_browser, save, step_count, wait_idle  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -26,44 +26,32 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     out = Path(args.out)
 
-    import tempfile
-
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryFile() as log:
-        proc, url = start_server(log)
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                for name, query in (("learn", f"?lesson={args.lesson}"),
-                                    ("learn-projector", f"?lesson={args.lesson}&projector=1&lock=lr,loss")):
-                    ctx = browser.new_context(viewport={"width": 1366, "height": 900})
-                    page = ctx.new_page()
-                    page.goto(url + "/learn" + query)
-                    wait_idle(page, '[data-testid="stBaseButton-primary"]')
-                    page.get_by_text("Sink toward 0 and stay there", exact=False).first.click()
-                    wait_idle(page)
-                    page.locator('[data-testid="stBaseButton-primary"]').filter(has_text="faster").first.click()
-                    page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
-                    t0 = time.monotonic()
-                    while time.monotonic() - t0 < args.max_wait and step_count(page) < args.steps:
-                        time.sleep(1.0)
-                    print(f"{name}: run at step {step_count(page)} after {time.monotonic() - t0:.0f} s")
-                    time.sleep(2.0)
-                    page.get_by_text("Run 1:", exact=False).first.evaluate("e => e.scrollIntoView({block: 'start'})")
-                    time.sleep(1.0)
-                    save(page, out / f"{name}-1366x900.png")
-                    if name == "learn":              # the same lesson from its top: idea, math, prediction
-                        page.get_by_role("heading", name="Predict").first.evaluate(
-                            "e => e.scrollIntoView({block: 'center'})")
-                        time.sleep(1.0)
-                        save(page, out / "learn-lesson-1366x900.png")
-                    page.get_by_role("button", name="Stop", exact=True).first.click()
-                    ctx.close()
-                browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(15)
+    with app_browser() as (browser, url):
+        for name, query in (("learn", f"?lesson={args.lesson}"),
+                            ("learn-projector", f"?lesson={args.lesson}&projector=1&lock=lr,loss")):
+            ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+            page = ctx.new_page()
+            page.goto(url + "/learn" + query)
+            wait_idle(page, '[data-testid="stBaseButton-primary"]')
+            page.get_by_text("Sink toward 0 and stay there", exact=False).first.click()
+            wait_idle(page)
+            page.locator('[data-testid="stBaseButton-primary"]').filter(has_text="faster").first.click()
+            page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < args.max_wait and step_count(page) < args.steps:
+                time.sleep(1.0)
+            print(f"{name}: run at step {step_count(page)} after {time.monotonic() - t0:.0f} s")
+            time.sleep(2.0)
+            page.get_by_text("Run 1:", exact=False).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+            time.sleep(1.0)
+            save(page, out / f"{name}-1366x900.png")
+            if name == "learn":              # the same lesson from its top: idea, math, prediction
+                page.get_by_role("heading", name="Predict").first.evaluate(
+                    "e => e.scrollIntoView({block: 'center'})")
+                time.sleep(1.0)
+                save(page, out / "learn-lesson-1366x900.png")
+            page.get_by_role("button", name="Stop", exact=True).first.click()
+            ctx.close()
     return 0
 
 

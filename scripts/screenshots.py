@@ -12,6 +12,7 @@ with Playwright, starts a real training run from the UI, waits until it has trai
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import socket
@@ -66,6 +67,26 @@ def start_server(log) -> tuple[subprocess.Popen, str]:
     raise SystemExit("streamlit did not start within 120 s")
 
 
+
+@contextlib.contextmanager
+def app_browser():
+    """A fresh `streamlit run app.py` (its log in a temporary file) and headless Chromium: (browser, url).
+    Both are shut down on the way out, whatever happened inside."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryFile() as log:
+        proc, url = start_server(log)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    yield browser, url
+                finally:
+                    browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(15)
+
 def wait_idle(page, selector: str | None = None, timeout: float = 120) -> None:
     if selector:
         page.wait_for_selector(selector, timeout=timeout * 1000)
@@ -98,52 +119,42 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     out = Path(args.out)
 
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryFile() as log:
-        proc, url = start_server(log)
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                # Explore: a fresh tab per size, exactly what a first-time visitor sees.
-                for w, h in SIZES:
-                    ctx = browser.new_context(viewport={"width": w, "height": h})
-                    page = ctx.new_page()
-                    page.goto(url)
-                    wait_idle(page, '[data-testid="stSlider"]')
-                    time.sleep(1.0)
-                    save(page, out / f"explore-{w}x{h}.png")
-                    ctx.close()
-                # Train: one live run, shot at every size while it trains.
-                ctx = browser.new_context(viewport={"width": SIZES[-1][0], "height": SIZES[-1][1]})
-                page = ctx.new_page()
-                page.goto(url + "/train")
-                wait_idle(page, '[data-testid="stBaseButton-primary"]')
-                if args.preset != "dcgan":
-                    page.get_by_role("combobox", name="Preset").click()
-                    page.get_by_role("option", name=args.preset, exact=True).click()
-                    wait_idle(page)
-                page.get_by_role("radio", name=args.budget, exact=True).click()
-                wait_idle(page)
-                page.get_by_role("button", name="Start", exact=True).click()
-                page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
-                t0 = time.monotonic()
-                while time.monotonic() - t0 < args.max_wait and step_count(page) < args.steps:
-                    time.sleep(1.0)
-                print(f"run at step {step_count(page)} after {time.monotonic() - t0:.0f} s")
-                for w, h in reversed(SIZES):             # the page is already at the last size
-                    page.set_viewport_size({"width": w, "height": h})
-                    time.sleep(1.5)                   # let the charts re-layout and one refresh land
-                    wait_idle(page)
-                    save(page, out / f"train-{w}x{h}.png")
-                stop = page.get_by_role("button", name="Stop", exact=True)
-                if stop.is_enabled():
-                    stop.click()
-                ctx.close()
-                browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(15)
+    with app_browser() as (browser, url):
+        # Explore: a fresh tab per size, exactly what a first-time visitor sees.
+        for w, h in SIZES:
+            ctx = browser.new_context(viewport={"width": w, "height": h})
+            page = ctx.new_page()
+            page.goto(url)
+            wait_idle(page, '[data-testid="stSlider"]')
+            time.sleep(1.0)
+            save(page, out / f"explore-{w}x{h}.png")
+            ctx.close()
+        # Train: one live run, shot at every size while it trains.
+        ctx = browser.new_context(viewport={"width": SIZES[-1][0], "height": SIZES[-1][1]})
+        page = ctx.new_page()
+        page.goto(url + "/train")
+        wait_idle(page, '[data-testid="stBaseButton-primary"]')
+        if args.preset != "dcgan":
+            page.get_by_role("combobox", name="Preset").click()
+            page.get_by_role("option", name=args.preset, exact=True).click()
+            wait_idle(page)
+        page.get_by_role("radio", name=args.budget, exact=True).click()
+        wait_idle(page)
+        page.get_by_role("button", name="Start", exact=True).click()
+        page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < args.max_wait and step_count(page) < args.steps:
+            time.sleep(1.0)
+        print(f"run at step {step_count(page)} after {time.monotonic() - t0:.0f} s")
+        for w, h in reversed(SIZES):             # the page is already at the last size
+            page.set_viewport_size({"width": w, "height": h})
+            time.sleep(1.5)                   # let the charts re-layout and one refresh land
+            wait_idle(page)
+            save(page, out / f"train-{w}x{h}.png")
+        stop = page.get_by_role("button", name="Stop", exact=True)
+        if stop.is_enabled():
+            stop.click()
+        ctx.close()
     return 0
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshots import CHROMIUM, CHROMIUM_ARGS, ROOT, start_server, wait_idle  # noqa: E402
+from screenshots import ROOT, app_browser, wait_idle  # noqa: E402
 
 
 def clip_shot(page, top, bottom, path: Path) -> None:
@@ -70,39 +69,29 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=150, help="steps per run")
     args = ap.parse_args(argv)
     out = Path(args.out)
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryFile() as log:
-        proc, url = start_server(log)
+    with app_browser() as (browser, url):
+        ctx = browser.new_context(viewport={"width": 1366, "height": 4200})   # the whole page, no scrolling
+        page = ctx.new_page()
+        page.goto(url + "/train")
+        wait_idle(page, '[data-testid="stBaseButton-primary"]')
+        train(page, args.steps)
+        train(page, args.steps, lr_d="2e-3")
+        time.sleep(1.0)
         try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                ctx = browser.new_context(viewport={"width": 1366, "height": 4200})   # the whole page, no scrolling
-                page = ctx.new_page()
-                page.goto(url + "/train")
-                wait_idle(page, '[data-testid="stBaseButton-primary"]')
-                train(page, args.steps)
-                train(page, args.steps, lr_d="2e-3")
-                time.sleep(1.0)
-                try:
-                    wait_idle(page, '[data-testid="stDataFrame"]', timeout=60)
-                except Exception:
-                    page.screenshot(path=str(ROOT / "artifacts" / "tool-screenshots-failed.png"))
-                    raise
-                clip_shot(page, page.get_by_role("heading", name="Compare runs"),
-                          page.locator('[data-testid="stDataFrame"]'), out / "compare-runs.png")
-                page.get_by_role("link", name="Explore").click()
-                wait_idle(page, '[data-testid="stSlider"]')
-                panel = page.locator('[data-testid="stExpander"]', has_text="Look inside G and D")
-                panel.locator("summary").click()
-                wait_idle(page, "text=D's verdict on this digit")
-                time.sleep(1.0)
-                clip_shot(page, panel, panel, out / "look-inside.png")
-                ctx.close()
-                browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(15)
+            wait_idle(page, '[data-testid="stDataFrame"]', timeout=60)
+        except Exception:
+            page.screenshot(path=str(ROOT / "artifacts" / "tool-screenshots-failed.png"))
+            raise
+        clip_shot(page, page.get_by_role("heading", name="Compare runs"),
+                  page.locator('[data-testid="stDataFrame"]'), out / "compare-runs.png")
+        page.get_by_role("link", name="Explore").click()
+        wait_idle(page, '[data-testid="stSlider"]')
+        panel = page.locator('[data-testid="stExpander"]', has_text="Look inside G and D")
+        panel.locator("summary").click()
+        wait_idle(page, "text=D's verdict on this digit")
+        time.sleep(1.0)
+        clip_shot(page, panel, panel, out / "look-inside.png")
+        ctx.close()
     return 0
 
 
