@@ -82,18 +82,20 @@ MAX_BATCH_ENV = "GAN_CLASSROOM_MAX_BATCH"             # largest batch (default 2
 MAX_WIDTH_ENV = "GAN_CLASSROOM_MAX_WIDTH"             # largest G/D width (default 128)
 MAX_LATENT_ENV = "GAN_CLASSROOM_MAX_LATENT"           # largest latent size (default 128)
 MAX_PAUSE_ENV = "GAN_CLASSROOM_MAX_PAUSE"             # seconds a paused run keeps its slot while others wait (60)
+NICE_ENV = "GAN_CLASSROOM_TRAIN_NICE"                 # niceness added to training threads (default 10; 0 = off)
 RUNS_DIR_ENV = "GAN_CLASSROOM_RUNS_DIR"               # where the run journal lives (default ~/.cache/gan-classroom/runs)
 GRACE_ENV = "GAN_CLASSROOM_DISCONNECT_GRACE"          # seconds a disconnected tab's run survives (default 30)
 
 
-def _env_number(name: str, default, cast=int):
-    """An env var as a positive number; a missing, malformed or non-positive value falls back to the default."""
+def _env_number(name: str, default, cast=int, allow_zero: bool = False):
+    """An env var as a positive number (or zero, where allowed); a missing, malformed or out-of-range value
+    falls back to the default."""
     raw = os.environ.get(name, "").strip()
     try:
         value = cast(raw)
     except ValueError:
         return default
-    return value if value > 0 else default
+    return value if value > 0 or (allow_zero and value == 0) else default
 
 
 def limits():
@@ -119,6 +121,7 @@ def limits():
         max_width=_env_number(MAX_WIDTH_ENV, default.max_width),
         max_latent=_env_number(MAX_LATENT_ENV, default.max_latent),
         max_pause=_env_number(MAX_PAUSE_ENV, default.max_pause, float),
+        nice=min(19, _env_number(NICE_ENV, default.nice, allow_zero=True)),
     )
 
 

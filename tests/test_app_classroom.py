@@ -125,6 +125,14 @@ def test_malformed_limit_settings_fall_back_to_the_defaults(monkeypatch):
         assert settings.limits().max_batch == 256 and settings.limits().max_seconds == 120
 
 
+def test_training_niceness_is_a_setting(monkeypatch):
+    from gan_ui import settings
+
+    for value, nice in (("", 10), ("0", 0), ("5", 5), ("25", 19), ("-3", 10), ("abc", 10)):
+        monkeypatch.setenv("GAN_CLASSROOM_TRAIN_NICE", value)
+        assert settings.limits().nice == nice, value
+
+
 def test_a_missing_dataset_is_explained_not_a_crash(monkeypatch, fresh_data_cache):
     from gan_core import data
     from gan_ui import state
