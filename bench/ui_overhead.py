@@ -123,13 +123,14 @@ class AppSession:
         box.fill(str(steps))
         box.press("Enter")
         self.wait_idle(page)
-        page.get_by_role("button", name="Start", exact=True).click()
+        page.get_by_role("button", name="Start", exact=True).first.click()
         page.wait_for_selector(f"text=Reached the budget of {steps} steps.", timeout=300_000)
         self.wait_idle(page, timeout=120)
 
     def run(self, seconds: float, preset: str) -> dict:
         page = self.page
-        page.get_by_role("button", name="Start", exact=True).click()
+        self.wait_idle(page, timeout=120)                 # no half-redrawn page with a stale second Start button
+        page.get_by_role("button", name="Start", exact=True).first.click()
         page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
         gone = time.monotonic() + 60                      # the previous run's end-of-run message must go first
         while page.get_by_text(DONE_RE).count() and time.monotonic() < gone:

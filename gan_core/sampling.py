@@ -135,5 +135,7 @@ def to_png(image: np.ndarray | torch.Tensor, scale: int = 1) -> bytes:
     if scale > 1:
         arr = upscale(arr, scale)
     buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, format="PNG")
+    # zlib level 1, not PIL's 6: ~2.4x faster to encode, files ~30 % larger (a 64-digit grid: 3 ms, 39 kB).
+    # The app encodes a grid every second while a run trains and a digit on every slider move.
+    Image.fromarray(arr).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()

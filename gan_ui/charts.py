@@ -68,11 +68,13 @@ def _lines(records, field: str, name: str, colour: str, floor: float | None = No
         values = np.maximum(values, floor)           # log axes cannot show 0
     smoothed = smooth(values)
     idx = downsample_indices(len(values))
-    x = steps[idx].tolist()
+    # numpy arrays, not lists: plotly keeps them as typed arrays (base64 in the JSON) instead of checking and
+    # deep-copying every number, which made rebuilding the live charts every second ~5x slower.
+    x = steps[idx].astype(np.int64)
     return [
-        dict(type="scatter", x=x, y=values[idx].tolist(), name=name, legendgroup=name, showlegend=False,
+        dict(type="scatter", x=x, y=values[idx], name=name, legendgroup=name, showlegend=False,
              mode="lines", line=dict(color=colour, width=1), opacity=0.3, hovertemplate="%{y:.3g}"),
-        dict(type="scatter", x=x, y=smoothed[idx].tolist(), name=name, legendgroup=name, mode="lines",
+        dict(type="scatter", x=x, y=smoothed[idx], name=name, legendgroup=name, mode="lines",
              line=dict(color=colour, width=2.5), hovertemplate="%{y:.3g} (smoothed)"),
     ]
 

@@ -152,7 +152,8 @@ def test_zoom_survives_live_updates(streamlit_server, browser):
     page.mouse.up()
     zoomed = page.evaluate(X_RANGE)
     assert page.evaluate(f"() => document.querySelector('{LOSS_PLOT}')._fullLayout.xaxis.autorange") is False
-    last_x = f"() => document.querySelector('{LOSS_PLOT}').data[0].x.at(-1)"
+    last_x = f"""() => {{ const x = document.querySelector('{LOSS_PLOT}')._fullData[0].x;   // decoded typed array
+                         return x[x.length - 1]; }}"""
     steps, x = step_count(page), page.evaluate(last_x)
     for _ in range(2):                                # two polls that bring new data
         wait_for(lambda: step_count(page) > steps and page.evaluate(last_x) > x, 60,
