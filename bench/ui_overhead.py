@@ -119,7 +119,7 @@ class AppSession:
         page = self.page
         page.get_by_role("radio", name="Steps", exact=True).click()
         self.wait_idle(page)
-        box = page.locator('[data-testid="stNumberInput"] input').first
+        box = page.locator('.st-key-budget_steps input')          # the budget's box, not an advanced setting's
         box.fill(str(steps))
         box.press("Enter")
         self.wait_idle(page)

@@ -301,7 +301,8 @@ def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
         snaps = t.snapshot_list()
         if snaps:
             snap = snaps[-1]
-            show_png(images.grid_png(snap.images.numpy(), ncol=8, scale=3), width="stretch")
+            grid = run.memo("grid", snap.step, lambda: images.grid_png(snap.images.numpy(), ncol=8, scale=3))
+            show_png(grid, width="stretch")
             st.caption(f"G on the same 64 noise vectors, step {snap.step:,}: noise turning into digits.")
         else:
             st.caption("The sample grid appears after the first step.")
