@@ -61,12 +61,16 @@ export default function (component) {
     parentElement.appendChild(el);
   }
   if (!data || !data.figure) return;
+  // The page polls every second; a figure that has not changed since the last poll (the sample-quality
+  // charts between measurements, every chart of a paused run) is not parsed or redrawn again.
+  if (el.__ganJson === data.figure) return;
   const fig = JSON.parse(data.figure);
   el.style.height = (fig.layout.height || 450) + "px";
   el.__ganLatest = fig;                      // the newest figure wins if updates overlap the load
   loadPlotly().then((Plotly) => {
     if (el.__ganLatest !== fig) return;
     Plotly.react(el, fig.data, fig.layout, data.config || {});
+    el.__ganJson = data.figure;              // drawn: the same JSON next time is skipped
     if (!el.__ganResize) {
       let last = el.clientWidth;
       el.__ganResize = new ResizeObserver(() => {
