@@ -15,7 +15,7 @@ from safetensors.torch import save as st_save
 from gan_core import (CheckpointError, Trainer, build_models, checkpoint_bytes, generate, list_pretrained,
                       load_checkpoint, load_checkpoint_bytes, preset_config, sample_labels, sample_z,
                       save_checkpoint)
-from gan_core.checkpoints import FORMAT, read_info
+from gan_core.checkpoints import FORMAT, PRETRAINED_DIR, read_info
 
 
 def tiny(preset="cdcgan", **kw):
@@ -204,6 +204,11 @@ def test_list_pretrained_orders_known_models_first(tmp_path):
 
 # ------------------------------------------------------------------------------------------ shipped models
 SHIPPED = list_pretrained()
+
+
+def test_everything_shipped_in_pretrained_stays_under_30_mb():
+    total = sum(p.stat().st_size for p in PRETRAINED_DIR.iterdir() if p.is_file())
+    assert 0 < total < 30_000_000, f"pretrained/ holds {total / 1e6:.1f} MB"
 
 
 @pytest.mark.skipif(not SHIPPED, reason="no generators shipped in pretrained/ yet")
