@@ -33,10 +33,13 @@ def main() -> None:
         info, cfg = ckpt.info, ckpt.config
         right = f"{ev.label_accuracy:.1%}" if ev.label_accuracy is not None else "—"
         trained = f"{info.get('steps', '?')} steps, {info.get('seconds', 0):.0f} s, {info.get('device', '?')}"
-        command = info.get("command", "").replace("--data-dir ../shared/data/mnist", "--data-dir DIR")
+        command = info.get("command", "")
+        for where in ("../shared/data/mnist", "/work/shared/data/mnist"):
+            command = command.replace(f"--data-dir {where}", "--data-dir DIR")
         what = {"collapse": "mode collapse (deliberately)", "saturating": "the saturating minimax loss",
                 "wgan-gp": "Wasserstein loss + gradient penalty", "cdcgan": "the default: conditional, ask for a digit",
-                "mlp": "the original fully-connected GAN", "dcgan": "the classic unconditional DCGAN"}.get(name, cfg.preset)
+                "mlp": "the original fully-connected GAN", "dcgan": "the classic unconditional DCGAN",
+                "hinge-sn": "the best unconditional: hinge loss, spectral norm, trained long"}.get(name, cfg.preset)
         rows.append(f"| `{name}` | {what} | {len(ev.classes_present)}/10 | {ev.class_kl:.3f} | "
                     f"{ev.inception_score:.2f} | {ev.frechet:.1f} ({ev.frechet_floor:.1f}) | {ev.confidence:.3f} | "
                     f"{right} | {trained} | `{command}` |")
