@@ -235,7 +235,9 @@ def test_a_trained_d_prefers_real_digits_to_noise(mnist):
         p_real = torch.sigmoid(ckpt.D(real)).mean()
     G0 = build_models(ckpt.config)[0].eval()
     v = look_inside(G0, torch.zeros(ckpt.config.latent_dim), None, ckpt.D, "non-saturating", reference=0).verdict
-    assert p_real > 0.5 > v.probability
+    # A D near the end of a GAN run gives real digits about 0.5 (it can barely tell G's digits from them),
+    # not 1; what shows the verdict means something is the gap to noise, which it calls fake outright.
+    assert v.probability < 0.05 and p_real > 0.3, (float(p_real), v.probability)
 
 
 def test_a_critic_score_is_not_called_a_probability():
