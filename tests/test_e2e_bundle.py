@@ -93,6 +93,7 @@ def test_bundle_download_holds_every_part(streamlit_server, browser, tmp_path):
     wait_idle(page)
     click_button(page, "Start")
     page.wait_for_selector("text=Reached the budget of 5 steps.", timeout=120_000)
+    wait_idle(page)                 # the end of a run reruns the whole page: scroll only once it is redrawn
     page.get_by_text("Compare runs").scroll_into_view_if_needed()
     page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
     wait_idle(page)
