@@ -76,6 +76,17 @@ def _names(raw: str | None) -> list[str]:
     return [n.strip().lower() for n in (raw or "").split(",") if n.strip()]
 
 
+def _known(params, key: str, allowed, what: str, problems: list) -> set:
+    """The names in params[key] that are in `allowed`; each other name adds a problem saying what is allowed."""
+    found = set()
+    for n in _names(params.get(key)):
+        if n in allowed:
+            found.add(n)
+        else:
+            problems.append(f"{key}={n!r} is not {what} ({', '.join(allowed)}).")
+    return found
+
+
 def parse(params: dict, lesson_ids: list[str]) -> TeacherSettings:
     """TeacherSettings from query parameters (a mapping of str -> str). Pure: tested without Streamlit."""
     s = TeacherSettings()
@@ -88,22 +99,11 @@ def parse(params: dict, lesson_ids: list[str]) -> TeacherSettings:
         else:
             s.problems.append(f"lesson={raw!r} is not a lesson: use 1 to {len(lesson_ids)} or one of "
                               f"{', '.join(lesson_ids)}.")
-    lock = set()
-    for n in _names(params.get("lock")):
-        if n in LOCKABLE:
-            lock.add(n)
-        else:
-            s.problems.append(f"lock={n!r} is not a control that can be locked ({', '.join(LOCKABLE)}).")
+    lock = _known(params, "lock", LOCKABLE, "a control that can be locked", s.problems)
     if lock - {"variant"}:
         lock.add("preset")
     s.lock = frozenset(lock)
-    hide = set()
-    for n in _names(params.get("hide")):
-        if n in HIDEABLE:
-            hide.add(n)
-        else:
-            s.problems.append(f"hide={n!r} is not something that can be hidden ({', '.join(HIDEABLE)}).")
-    s.hide = frozenset(hide)
+    s.hide = frozenset(_known(params, "hide", HIDEABLE, "something that can be hidden", s.problems))
     s.projector = (params.get("projector") or "").strip().lower() in ("1", "true", "yes", "on")
     return s
 

@@ -37,7 +37,7 @@ def clip_shot(page, top, bottom, path: Path) -> None:
 def train(page, steps: int, lr_d: str | None = None) -> None:
     page.get_by_role("radio", name="Steps", exact=True).click()
     wait_idle(page)
-    box = page.locator('[data-testid="stNumberInput"] input').first
+    box = page.locator(".st-key-budget_steps input")      # the budget's box, not a hidden advanced setting's
     box.fill(str(steps))
     box.press("Enter")
     wait_idle(page)

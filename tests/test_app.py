@@ -15,19 +15,12 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from e2e_support import ROOT, stop_all_runs, wait_for
+from e2e_support import ROOT, wait_for
 from gan_core import GANConfig, build_models, checkpoint_bytes, list_pretrained, load_checkpoint
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120          # seconds per script run; generous because CI machines may be shared
-
-
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch):
-    monkeypatch.setenv("GAN_CLASSROOM_OFFLINE", "1")
-    monkeypatch.setenv("GAN_CLASSROOM_TEST_MODE", "1")
-    yield
-    stop_all_runs()
+pytestmark = pytest.mark.usefixtures("app_env")   # tests/conftest.py: offline, test mode, runs stopped after
 
 
 def open_app(page: str | None = None) -> AppTest:

@@ -19,11 +19,10 @@ TIMEOUT = 120
 
 
 @pytest.fixture(autouse=True)
-def app_env(monkeypatch, tmp_path):
+def classroom_env(app_env, monkeypatch, tmp_path):
+    """conftest's app_env, plus a server of one training slot and a journal in tmp_path."""
     from gan_ui import state
 
-    monkeypatch.setenv("GAN_CLASSROOM_OFFLINE", "1")
-    monkeypatch.setenv("GAN_CLASSROOM_TEST_MODE", "1")
     monkeypatch.setenv("GAN_CLASSROOM_MAX_CONCURRENT", "1")
     monkeypatch.setenv("GAN_CLASSROOM_RUNS_DIR", str(tmp_path))
     state._journal = None

@@ -11,9 +11,10 @@ from PIL import Image
 
 from gan_core import load_checkpoint
 from gan_ui import lab
-from test_app import app_env, model_file, open_app, upload, z_values  # noqa: F401  (app_env: autouse fixture)
+from test_app import model_file, open_app, upload, z_values
 
-pytestmark = pytest.mark.slow          # each test opens the whole app (~10-20 s on a busy CPU)
+pytestmark = [pytest.mark.slow,           # each test opens the whole app (~10-20 s on a busy CPU)
+              pytest.mark.usefixtures("app_env")]
 
 
 def picture(digit: np.ndarray, scale: int = 9) -> bytes:

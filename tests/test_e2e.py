@@ -62,8 +62,8 @@ def start_run(page, budget: str, steps: int | None = None) -> None:
     page.get_by_role("radio", name=budget, exact=True).click()      # a segmented control option
     wait_idle(page)
     if steps is not None:
-        box = page.locator('[data-testid="stNumberInput"] input').first
-        box.fill(str(steps))
+        box = page.locator(".st-key-budget_steps input")   # the budget's box (it may still be appearing), not
+        box.fill(str(steps))                               # a hidden advanced setting's
         box.press("Enter")
         wait_idle(page)
     click_button(page, "Start")

@@ -11,24 +11,13 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from e2e_support import ROOT, stop_all_runs, wait_for
+from e2e_support import ROOT, wait_for
 from gan_ui import teacher
 from gan_ui.lessons import LESSON_IDS, LESSONS
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120
-
-
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch):
-    monkeypatch.setenv("GAN_CLASSROOM_OFFLINE", "1")
-    monkeypatch.setenv("GAN_CLASSROOM_TEST_MODE", "1")
-    yield
-    stop_all_runs()
-    from gan_ui.state import live_stores
-    for h in [h for s in live_stores() for h in s.runs]:      # and their quality threads, before the process ends
-        if h.quality is not None:
-            h.quality.join(30)
+pytestmark = pytest.mark.usefixtures("app_env")   # tests/conftest.py: offline, test mode, runs stopped after
 
 
 def open_learn(**params) -> AppTest:

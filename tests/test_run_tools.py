@@ -11,19 +11,11 @@ import pytest
 import torch
 from PIL import Image
 
-from e2e_support import stop_all_runs
 from gan_core import DEFAULT_PRESET, Trainer, load_checkpoint, look_inside, preset_config
 from gan_core.bundle import config_json
 from gan_ui import compare, inside_view
 from test_app import model_file, open_app, poll, store_of, upload
-
-
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch):
-    monkeypatch.setenv("GAN_CLASSROOM_OFFLINE", "1")
-    monkeypatch.setenv("GAN_CLASSROOM_TEST_MODE", "1")
-    yield
-    stop_all_runs()
+pytestmark = pytest.mark.usefixtures("app_env")   # tests/conftest.py: offline, test mode, runs stopped after
 
 
 # ------------------------------------------------------------------------------------------------ pure parts

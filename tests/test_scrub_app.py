@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import torch.nn as nn
 from streamlit.testing.v1 import AppTest
 
@@ -43,11 +42,6 @@ def test_a_generator_it_cannot_express_gives_a_reason_not_a_crash():
     ex = scrub.exported(_Odd().eval())
     assert ex.text is None and "LayerNorm" in ex.error
 
-
-@pytest.fixture
-def app_env(monkeypatch):
-    monkeypatch.setenv("GAN_CLASSROOM_OFFLINE", "1")
-    monkeypatch.setenv("GAN_CLASSROOM_TEST_MODE", "1")
 
 
 def test_explore_without_a_browser_keeps_the_server_sliders_and_says_why(app_env):
