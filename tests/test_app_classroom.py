@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from e2e_support import ROOT, stop_all_runs, wait_for
 from gan_core import DEFAULT_PRESET, GANConfig, build_models, checkpoint_bytes
+from test_app import open_app, poll
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120
@@ -31,22 +32,6 @@ def classroom_env(app_env, monkeypatch, tmp_path):
     stop_all_runs()
     state._journal = None
     state.reset_scheduler()
-
-
-def open_app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    if page:
-        at.switch_page(f"gan_ui/pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def poll(at: AppTest, predicate, timeout: float = 120, what: str = "the run"):
-    def check():
-        at.run()
-        assert not at.exception, at.exception
-        return predicate(at)
-    return wait_for(check, timeout, interval=0.5, what=what)
 
 
 def texts(at: AppTest) -> str:

@@ -88,15 +88,25 @@ def canvas_digit(page) -> np.ndarray:
     return np.array(page.evaluate(CANVAS_PIXELS)).reshape(28, 28)
 
 
-@pytest.mark.slow
-def test_scrub_mode_repaints_in_the_browser_and_the_server_follows(streamlit_server, browser):  # noqa: F811
+def open_scrub(browser, url: str, model: str | None = None, ready: str = ""):
+    """A new tab on Explore (with `model` picked, if given) and scrub mode switched on and ready."""
     ctx = browser.new_context(viewport={"width": 1366, "height": 1000})
     page = ctx.new_page()
-    page.goto(streamlit_server.url)
+    page.goto(url)
     wait_idle(page, SERVER_DIGIT, timeout=120)
+    if model:
+        page.locator('[data-testid="stSelectbox"]').first.click()
+        page.get_by_role("option").filter(has_text=model).first.click()
+        wait_idle(page)
     page.get_by_text("Scrub mode (runs in your browser)").click()
-    page.wait_for_selector('.gan-scrub[data-state="ready"]', timeout=60_000)
+    page.wait_for_selector(f'.gan-scrub[data-state="ready"]{ready}', timeout=60_000)
     wait_idle(page)
+    return ctx, page
+
+
+@pytest.mark.slow
+def test_scrub_mode_repaints_in_the_browser_and_the_server_follows(streamlit_server, browser):  # noqa: F811
+    ctx, page = open_scrub(browser, streamlit_server.url)
     assert page.locator('[data-testid="stException"]').count() == 0
     # Before any move both sides show the same z, so the same digit.
     start_canvas, start_server = canvas_digit(page), server_digit(page)
@@ -174,16 +184,7 @@ def test_component_reports_a_program_it_cannot_run(js_page, src, program, why):
 @pytest.mark.slow
 def test_scrub_mode_digit_picker_of_the_conditional_model(streamlit_server, browser):  # noqa: F811
     """cdcgan: picking a digit in the component redraws at once, and the server's digit picker and digit follow."""
-    ctx = browser.new_context(viewport={"width": 1366, "height": 1000})
-    page = ctx.new_page()
-    page.goto(streamlit_server.url)
-    wait_idle(page, SERVER_DIGIT, timeout=120)
-    page.locator('[data-testid="stSelectbox"]').first.click()
-    page.get_by_role("option").filter(has_text="cdcgan").first.click()
-    wait_idle(page)
-    page.get_by_text("Scrub mode (runs in your browser)").click()
-    page.wait_for_selector('.gan-scrub[data-state="ready"] .gan-scrub-label', timeout=60_000)
-    wait_idle(page)
+    ctx, page = open_scrub(browser, streamlit_server.url, model="cdcgan", ready=" .gan-scrub-label")
     assert page.locator(".gan-scrub-label").count() == 10
     before_canvas, before_server = canvas_digit(page), server_digit(page)
     assert np.abs(before_canvas - before_server).max() <= 1
