@@ -137,7 +137,7 @@ def directions_tab(entry: state.ModelEntry) -> None:
     with left:
         def slider(k):
             st.slider(f"{direction_name(entry, k)} ({dirs.explained[k]:.0%} of the variance)", -LATENT_RANGE,
-                      LATENT_RANGE, value=0.0, step=0.05, key=_dir_key(k), format="%.2f", on_change=_on_direction,
+                      LATENT_RANGE, step=0.05, key=_dir_key(k), format="%.2f", on_change=_on_direction,
                       args=(entry, k))
         for k in range(min(SHOWN_DIRECTIONS, dirs.k)):
             slider(k)
