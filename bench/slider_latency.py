@@ -2,10 +2,10 @@
 
 (a) Server side, for each generator shipped in pretrained/: the time from a new z to the PNG bytes
     ready to send, on exactly the code path of gan_ui.explore.latent_panel (z as the sliders hold it
-    -> gan_core.generate -> gan_ui.images.digit_png), p50/p95 over --n random z (drawn and rounded
-    like the page's "Random z"). "panel" adds the rest of what that fragment computes on every slider
-    move (the 9-frame sweep strip and, for a conditional G, the row of ten digits); Streamlit's own
-    work (rerunning the fragment, serialising, the websocket) is not in (a).
+    -> gan_ui.images.z_views: one batched pass of G for the digit, the 9-frame sweep strip and, for a
+    conditional G, the row of ten digits -> the digit's PNG), p50/p95 over --n random z (drawn and
+    rounded like the page's "Random z"). "panel" adds the other PNGs that fragment encodes on every
+    slider move; Streamlit's own work (rerunning the fragment, serialising, the websocket) is not in (a).
 (b) Real browser round trip: `streamlit run app.py` in a subprocess, Debian's Chromium through
     Playwright (the helpers of tests/e2e_support.py), the Explore page's default generator. The first
     latent slider is focused and ArrowRight (or ArrowLeft, away from the end of the range) pressed;
@@ -50,17 +50,12 @@ def stats_ms(values) -> str:
 # ---------------------------------------------------------------------------------------------
 # (a) server side
 # ---------------------------------------------------------------------------------------------
-def digit_bytes(entry: state.ModelEntry, z_values: list[float], label: int | None) -> bytes:
-    """Explore's digit for a slider position: the page's own function (gan_ui.images.z_digit_png)."""
-    return images.z_digit_png(entry.G, torch.tensor([float(v) for v in z_values]), label)
-
-
-def panel_rest(entry: state.ModelEntry, z_values: list[float], label: int | None, sweep_dim: int = 1) -> None:
-    """The rest of Explore's work per slider move: the sweep strip (and the ten-digit row), same functions."""
-    z = torch.tensor([float(v) for v in z_values])
-    images.z_sweep_png(entry.G, z, sweep_dim - 1, label)
-    if entry.conditional:
-        images.z_classes_png(entry.G, z, entry.config.num_classes)
+def panel_views(entry: state.ModelEntry, z_values: list[float], label: int | None, sweep_dim: int = 1):
+    """What Explore's slider panel computes for one slider position: the page's own function
+    (gan_ui.images.z_views: the digit, the sweep strip and, for a conditional G, the ten-digit row, from one
+    batched pass of G)."""
+    return images.z_views(entry.G, torch.tensor([float(v) for v in z_values]), sweep_dim - 1, label,
+                          entry.config.num_classes if entry.conditional else None)
 
 
 def server_side(names: list[str], n: int, seed: int = 0) -> dict[str, dict]:
@@ -75,9 +70,12 @@ def server_side(names: list[str], n: int, seed: int = 0) -> dict[str, dict]:
         digit_t, panel_t, sizes = [], [], []
         for i, (z, y) in enumerate(zip(zs, labels)):
             t0 = time.perf_counter()
-            png = digit_bytes(entry, z, y)
+            views = panel_views(entry, z, y)
+            png = views.digit_png()                       # the digit as the page sends it (native size)
             t1 = time.perf_counter()
-            panel_rest(entry, z, y)
+            views.sweep_png()
+            if views.classes is not None:
+                views.classes_png()
             t2 = time.perf_counter()
             if i >= WARMUP:
                 digit_t.append(t1 - t0)

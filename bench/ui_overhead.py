@@ -8,7 +8,8 @@ and the sample grid every second while it trains. Everything the app does around
 including any monitor the Train page attaches to it (the live sample-quality measurements;
 bench/quality_overhead.py isolates that part). Its throughput comes from the
 page's own end-of-run message, "Reached the time budget of S s (N steps)": N x batch x d_steps / S.
-The "Images / s" metric shown live is sampled every second as well.
+The "Images / s" metric shown live is sampled every PROBE_SECONDS (2 s): the probe's own queries run
+in the page's renderer, on the same cores as the trainer, and a student's browser does not run them.
 
 Headless: gan_core.Trainer in this process with the identical config (the preset, the same budget
 and snapshot_every, the same data source, device and torch thread count), throughput computed the
@@ -46,8 +47,9 @@ WARMUP_STEPS = 10                 # the smallest step budget the Train page acce
 BADGES_JS = """() => Array.from(document.querySelectorAll('.stMarkdownBadge'), b => Array.from(b.childNodes)
                        .filter(n => !(n.getAttribute && n.getAttribute('role') === 'img'))
                        .map(n => n.textContent).join('').trim())"""
-CHART_POINTS_JS = """() => { const el = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+CHART_POINTS_JS = """() => { const el = document.querySelector('.gan-live-plot');   // the loss chart, drawn first
                             return el && el.calcdata && el.calcdata.length ? el.calcdata[0].length : 0; }"""
+PROBE_SECONDS = 2.0               # how often the benchmark reads the page: its queries run in the same renderer
 
 
 def app_config(preset: str, seconds: float, test_mode: bool):
@@ -154,7 +156,7 @@ class AppSession:
             if step is not None:
                 steps_seen.add(step)
             points = max(points, page.evaluate(CHART_POINTS_JS) or 0)
-            time.sleep(1.0)
+            time.sleep(PROBE_SECONDS)
         if done is None:
             raise RuntimeError(f"the app's run did not report the end of its budget; server log: {self.log_path}")
         # The run's badges: its status, device and preset ("<name>-custom" once a setting differs from the preset).

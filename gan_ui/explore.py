@@ -230,33 +230,41 @@ def latent_panel(entry: state.ModelEntry) -> None:
                 with st.expander(f"More dimensions ({dim - VISIBLE_DIMS} more)"):
                     _slider_grid(range(VISIBLE_DIMS, dim), ncols=4)
     z = current_z(dim)
-    labels = _labels_for(entry)
     with right:
         if entry.conditional:
             st.pills("Digit to draw", list(range(entry.config.num_classes)), key=LABEL_KEY, default=0,
                      persist_state="session")
-            labels = _labels_for(entry)
-        png = images.z_digit_png(entry.G, z, labels)
-        show_png(png, width=28 * images.DIGIT_SCALE, caption="G(z): the generator's output for this z")
-        st.download_button("Download digit (PNG)", png, file_name="digit.png", mime="image/png",
-                           icon=":material/download:", on_click="ignore", key="dl_digit")
+        labels = _labels_for(entry)
+        k = _sweep_dim(dim)                           # the selectbox below: its value is in session state already
+        views = images.z_views(entry.G, z, k - 1, labels, entry.config.num_classes if entry.conditional else None)
+        show_png(views.digit_png(), width=28 * images.DIGIT_SCALE, caption="G(z): the generator's output for this z")
+        st.download_button("Download digit (PNG)", lambda: views.digit_png(images.DIGIT_SCALE), file_name="digit.png",
+                           mime="image/png", icon=":material/download:", on_click="ignore", key="dl_digit")
     inside_view.inside_panel(entry, z, labels)
 
     st.subheader("What does one dimension do?", divider="gray")
     c1, c2 = st.columns([1, 5], vertical_alignment="center")
     with c1:
-        k = st.selectbox("Dimension", list(range(1, dim + 1)), key="sweep_dim", format_func=lambda i: f"z{i}")
+        st.selectbox("Dimension", list(range(1, dim + 1)), key="sweep_dim", format_func=lambda i: f"z{i}")
     with c2:
-        strip_png = images.z_sweep_png(entry.G, z, k - 1, labels)
-        show_png(strip_png, width="stretch",
+        show_png(views.sweep_png(), width="stretch",
                  caption=f"z{k} swept from −3σ to +3σ, every other coordinate held where the sliders put it")
-    st.download_button("Download strip (PNG)", strip_png, file_name=f"sweep-z{k}.png", mime="image/png",
-                       icon=":material/download:", on_click="ignore", key="dl_sweep")
+    st.download_button("Download strip (PNG)", lambda: views.sweep_png(4), file_name=f"sweep-z{k}.png",
+                       mime="image/png", icon=":material/download:", on_click="ignore", key="dl_sweep")
 
     if entry.conditional:
         st.subheader("Same z, all ten digits", divider="gray")
-        show_png(images.z_classes_png(entry.G, z, entry.config.num_classes), width="stretch",
+        show_png(views.classes_png(), width="stretch",
                  caption="z sets the style (slant, thickness); the label sets the class")
+
+
+def _sweep_dim(dim: int) -> int:
+    """The "Dimension" selectbox's value (1-based), read before the box is drawn: the digit above it and the
+    strip below it come from one batched pass of G. A value out of range (another model) falls back to 1."""
+    k = st.session_state.get("sweep_dim")
+    if not isinstance(k, int) or not 1 <= k <= dim:
+        k = st.session_state["sweep_dim"] = 1
+    return k
 
 
 @st.fragment

@@ -6,6 +6,7 @@ Every function takes uint8 pixels, (28, 28) or (n, 28, 28) as gan_core.sampling 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
@@ -67,16 +68,42 @@ def evenly(n_items: int, k: int) -> list[int]:
 # ------------------------------------------------------------------------------------------------
 # What Explore draws for one z: pure functions, so the page and bench/slider_latency.py time the same code
 # ------------------------------------------------------------------------------------------------
-def z_digit_png(G, z: torch.Tensor, labels=None) -> bytes:
-    """G(z) as a large crisp PNG. z: (latent,)"""
-    return digit_png(generate(G, z, labels)[0].numpy(), DIGIT_SCALE)                # (28, 28) -> PNG
+@dataclass(frozen=True)
+class ZViews:
+    """Everything Explore's slider panel shows for one z, as uint8 pixels."""
+
+    digit: np.ndarray                 # (28, 28): G(z)
+    sweep: np.ndarray                 # (SWEEP_FRAMES, 28, 28): coordinate `dim` swept over +-3 sigma
+    classes: np.ndarray | None        # (num_classes, 28, 28): a conditional G's digits 0..n-1 for this z
+
+    # Screen PNGs are native size (a 28 x 28 digit is ~0.4 kB): the browser scales them up with
+    # `image-rendering: pixelated` (gan_ui/layout.py), so the server encodes ~100x fewer pixels on every
+    # slider move. Downloads are upscaled, and only made when a student clicks (a deferred callable).
+    def digit_png(self, scale: int = 1) -> bytes:
+        return digit_png(self.digit, scale)
+
+    def sweep_png(self, scale: int = 1) -> bytes:
+        return strip_png(self.sweep, scale)
+
+    def classes_png(self, scale: int = 1) -> bytes:
+        return strip_png(self.classes, scale)
 
 
-def z_sweep_png(G, z: torch.Tensor, dim: int, labels=None) -> bytes:
-    """Coordinate `dim` (0-based) of z swept over +-3 sigma, the others held. z: (latent,)"""
-    return strip_png(generate(G, sweep(z, dim, SWEEP_FRAMES), labels).numpy(), scale=4)   # (9, 28, 28)
+def z_views(G, z: torch.Tensor, dim: int, labels=None, num_classes: int | None = None) -> ZViews:
+    """The digit, the sweep of coordinate `dim` (0-based) and, for a conditional G given `num_classes`, the
+    same z as every digit, all from ONE batched forward pass of G (three separate passes cost ~1.5x the
+    time: most of a pass at these sizes is per-call overhead). z: (latent,)"""
+    z = torch.as_tensor(z, dtype=torch.float32).reshape(-1)
+    zs = [z[None], sweep(z, dim, SWEEP_FRAMES)]                                 # (1, latent), (9, latent)
+    ys = None
+    conditional = getattr(G, "conditional", False)
+    if conditional:
+        y = torch.as_tensor(labels if labels is not None else 0, dtype=torch.long).reshape(-1)[:1]
+        ys = [y.expand(1 + SWEEP_FRAMES)]                                       # (10,): the chosen digit
+        if num_classes:
+            zs.append(z.expand(num_classes, -1))                                # (num_classes, latent)
+            ys.append(torch.arange(num_classes))
+    px = generate(G, torch.cat(zs), torch.cat(ys) if ys else None).numpy()      # (n, 28, 28) uint8
+    classes = px[1 + SWEEP_FRAMES:] if conditional and num_classes else None
+    return ZViews(px[0], px[1:1 + SWEEP_FRAMES], classes)
 
-
-def z_classes_png(G, z: torch.Tensor, num_classes: int) -> bytes:
-    """A conditional G's digits 0..n-1 for the same z: style vs class. z: (latent,)"""
-    return strip_png(generate(G, z.expand(num_classes, -1), torch.arange(num_classes)).numpy(), scale=4)

@@ -52,6 +52,7 @@ NEUTRAL_COLOR = "#A9B4C2"   # bars that belong to neither network (the predicted
 
 MAX_CHART_POINTS = 1000     # downsample longer histories to this many points per line
 POLL_SECONDS = 1.0          # live panel refresh while a run is active
+QUALITY_POLL_SECONDS = 3.0  # sample-quality panel refresh: a new reading comes every QUALITY_EVERY steps (~10 s)
 MAX_RUNS_PER_TAB = 3        # finished runs kept per browser tab (each holds its snapshots)
 SNAPSHOT_EVERY = 10         # steps between fixed-noise grids in app runs (the timeline's resolution)
 TEST_SNAPSHOT_EVERY = 2

@@ -301,7 +301,7 @@ def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
         snaps = t.snapshot_list()
         if snaps:
             snap = snaps[-1]
-            grid = run.memo("grid", snap.step, lambda: images.grid_png(snap.images.numpy(), ncol=8, scale=3))
+            grid = run.memo("grid", snap.step, lambda: images.grid_png(snap.images.numpy(), ncol=8, scale=1))
             show_png(grid, width="stretch")
             st.caption(f"G on the same 64 noise vectors, step {snap.step:,}: noise turning into digits.")
         else:
@@ -315,7 +315,11 @@ def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
     with c2:
         live_chart.live_plotly(figs[2], key=f"grads_{run.number}")
         st.caption("How hard each network is being pushed. A G line sinking toward 0 means G has stopped learning.")
-    quality_panel(run)
+
+
+def _quality_body(run: state.RunHandle) -> None:
+    if run.status != "queued":
+        quality_panel(run)
 
 
 def quality_panel(run: state.RunHandle) -> None:
@@ -375,8 +379,11 @@ def live_panel(run: state.RunHandle) -> None:
     data; the "Last N steps" window follows the most recent steps.
     """
     phase = _phase(run.status)
-    interval = settings.POLL_SECONDS if phase in ("running", "queued") else None
-    st.fragment(_live_body, run_every=interval)(run, phase)
+    active = phase in ("running", "queued")
+    st.fragment(_live_body, run_every=settings.POLL_SECONDS if active else None)(run, phase)
+    # Sample quality changes once per measurement (every QUALITY_EVERY steps), so its panel polls on its own,
+    # less often: each poll redraws ~15 elements in the browser, on the same cores as training on a laptop.
+    st.fragment(_quality_body, run_every=settings.QUALITY_POLL_SECONDS if active else None)(run)
 
 
 # ---------------------------------------------------------------------------------------------

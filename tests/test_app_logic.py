@@ -113,6 +113,41 @@ def test_digit_png_is_nearest_neighbour():
     assert img[30:40, 40:50].min() == 255
 
 
+@pytest.mark.parametrize("name", ["cdcgan", "dcgan"])
+def test_z_views_batch_matches_separate_passes(name):
+    """Explore's one batched pass of G gives the digit, the sweep and the ten-digit row that three separate
+    passes give (eval-mode BatchNorm: no sample affects another), to within one grey level of float noise."""
+    from gan_core import generate, load_checkpoint
+    from gan_core.sampling import sweep
+
+    G = load_checkpoint(name).G
+    z = torch.randn(G.latent_dim, generator=torch.Generator().manual_seed(3))
+    label = 7 if G.conditional else None
+    v = images.z_views(G, z, 2, label, 10 if G.conditional else None)
+    close = lambda a, b: np.abs(np.asarray(a, np.int16) - np.asarray(b, np.int16)).max() <= 1   # noqa: E731
+    assert v.digit.shape == (28, 28) and close(v.digit, generate(G, z, label)[0])
+    assert v.sweep.shape == (images.SWEEP_FRAMES, 28, 28)
+    assert close(v.sweep, generate(G, sweep(z, 2, images.SWEEP_FRAMES), label))
+    assert not close(v.sweep[0], v.sweep[-1])                  # the swept coordinate changes the digit
+    if G.conditional:
+        assert close(v.classes, generate(G, z.expand(10, -1), torch.arange(10)))
+    else:
+        assert v.classes is None
+
+
+def test_z_views_pngs_native_on_screen_upscaled_for_download():
+    from gan_core import load_checkpoint
+
+    G = load_checkpoint("cdcgan").G
+    v = images.z_views(G, torch.zeros(G.latent_dim), 0, 3, 10)
+    screen, download = _png(v.digit_png()), _png(v.digit_png(images.DIGIT_SCALE))
+    assert screen.size == (28, 28) and download.size == (280, 280)
+    assert np.array_equal(np.asarray(download)[::10, ::10], np.asarray(screen))     # the same pixels, blown up
+    strip = _png(v.sweep_png())
+    assert strip.size == (images.SWEEP_FRAMES * (28 + images.PAD) + images.PAD, 28 + 2 * images.PAD)
+    assert _png(v.classes_png(4)).size == ((10 * 30 + 2) * 4, 32 * 4)
+
+
 def test_grid_highlight_draws_an_orange_frame():
     imgs = np.zeros((64, 28, 28), np.uint8)
     plain = np.asarray(_png(images.grid_png(imgs, scale=2)))
