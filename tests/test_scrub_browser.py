@@ -71,9 +71,10 @@ CANVAS_PIXELS = """() => { const c = document.querySelector('.gan-scrub-canvas')
 
 
 def server_digit(page) -> np.ndarray:
-    """The server's digit as 28x28 grey levels (its PNG is each pixel as a 10x10 block)."""
+    """The server's digit as 28x28 grey levels (its PNG is native size; the browser scales it up)."""
     png = Image.open(io.BytesIO(image_bytes(page, page.locator(SERVER_DIGIT)))).convert("L")
-    return np.asarray(png)[5::10, 5::10].astype(int)
+    assert png.size == (28, 28), png.size
+    return np.asarray(png).astype(int)
 
 
 def server_digit_changed(page, old: np.ndarray) -> bool:
