@@ -29,6 +29,7 @@ TIMELINE_SEED = 0         # the fixed noise of the timeline grid: the same 64 z 
 MODEL_KEY = "explore_model"
 LABEL_KEY = "explore_label"
 PIN_KEY = "timeline_z"
+MORE_KEY = "more_dims_open"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,8 +228,13 @@ def latent_panel(entry: state.ModelEntry) -> None:
         if scrub_off:
             _slider_grid(range(min(dim, VISIBLE_DIMS)))
             if dim > VISIBLE_DIMS:
-                with st.expander(f"More dimensions ({dim - VISIBLE_DIMS} more)"):
-                    _slider_grid(range(VISIBLE_DIMS, dim), ncols=4)
+                # Lazy, like "Look inside": a closed panel's sliders are not drawn, so a slider move does not
+                # re-send them (a third of a move's server time with 16 dimensions). Their values stay in
+                # session state (persist_state), and z and the digit always use every dimension.
+                more = st.expander(f"More dimensions ({dim - VISIBLE_DIMS} more)", key=MORE_KEY, on_change="rerun")
+                if more.open:
+                    with more:
+                        _slider_grid(range(VISIBLE_DIMS, dim), ncols=4)
     z = current_z(dim)
     with right:
         if entry.conditional:

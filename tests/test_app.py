@@ -133,10 +133,26 @@ def test_a_model_without_snapshots_explains_the_empty_timeline():
 
 def test_one_slider_per_dimension_within_three_sigma():
     at = upload(open_app(), model_file(latent_dim=12))
-    sliders = [s for s in at.slider if s.key and s.key.startswith("z_")]
+    z_sliders = lambda: [s for s in at.slider if s.key and s.key.startswith("z_")]   # noqa: E731
+    assert sorted(s.key for s in z_sliders()) == sorted(f"z_{k}" for k in range(8))   # the rest: closed panel
+    assert at.expander[0].label == "More dimensions (4 more)"
+    hidden = [at.session_state[f"z_{k}"] for k in range(8, 12)]                          # ...still part of z
+    at.session_state["more_dims_open"] = True                                            # what a click on it does
+    at.run()
+    sliders = z_sliders()
     assert sorted(s.key for s in sliders) == sorted(f"z_{k}" for k in range(12))
     assert all(s.min == -3.0 and s.max == 3.0 for s in sliders)
-    assert at.expander[0].label == "More dimensions (4 more)"
+    assert [at.slider(key=f"z_{k}").value for k in range(8, 12)] == hidden
+
+
+def test_a_closed_panels_dimensions_still_shape_the_digit():
+    """Dimensions 9-12 sit in a closed panel (not drawn), yet Random z sets them and the digit uses them."""
+    at = upload(open_app(), model_file(latent_dim=12))
+    before = digit_url(at)
+    at.session_state["z_10"] = 2.5 if at.session_state["z_10"] < 0 else -2.5
+    at.run()
+    assert not at.exception and digit_url(at) != before
+    assert at.session_state["z_10"] in (2.5, -2.5)                    # kept though its slider is not drawn
 
 
 def test_moving_a_slider_changes_the_digit():

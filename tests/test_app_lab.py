@@ -53,6 +53,8 @@ def test_upload_ask_d_and_find_my_digit_moves_the_sliders(mnist):
     after = z_values(at, dim)
     assert after == result["z"] and after != before                  # the found z is in the session's sliders
     assert [s.value for s in at.slider if s.key in {f"z_{k}" for k in range(dim)}] != []
+    at.session_state["more_dims_open"] = True                          # open "More dimensions": every slider drawn
+    at.run()
     shown = {s.key: s.value for s in at.slider}
     assert [shown[f"z_{k}"] for k in range(dim)] == after             # ...and the slider widgets show it
     err = float(metrics(at)["Pixel error (RMSE, 0–1)"])
