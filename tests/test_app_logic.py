@@ -131,6 +131,8 @@ def test_z_views_batch_matches_separate_passes(name):
     assert not close(v.sweep[0], v.sweep[-1])                  # the swept coordinate changes the digit
     if G.conditional:
         assert close(v.classes, generate(G, z.expand(10, -1), torch.arange(10)))
+        with pytest.raises(ValueError, match="conditional"):          # no silent default digit
+            images.z_views(G, z, 2, None, 10)
     else:
         assert v.classes is None
 
