@@ -52,6 +52,7 @@ COLUMN_DOCS = {
     "g_grad_norm": "L2 norm of G's gradient before clipping (near 0: G has stopped learning)",
     "d_grad_norm": "L2 norm of D's gradient before clipping",
     "images_per_s": "real images shown to D per second over the last few steps",
+    "info_loss": "InfoGAN only (else empty): -E[log Q(c | G(z, c))], ln K when Q guesses blindly, 0 when every code is readable",
 }
 assert list(COLUMN_DOCS) == [f.name for f in fields(StepRecord)], "COLUMN_DOCS must follow StepRecord"
 
@@ -65,7 +66,8 @@ def history_csv(records: list[StepRecord]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(list(COLUMN_DOCS))
     for r in records:
-        writer.writerow([r.step, f"{r.elapsed:.4f}"] + [repr(float(getattr(r, c))) for c in list(COLUMN_DOCS)[2:]])
+        writer.writerow([r.step, f"{r.elapsed:.4f}"] + ["" if getattr(r, c) is None else repr(float(getattr(r, c)))
+                                                        for c in list(COLUMN_DOCS)[2:]])
     return buf.getvalue()
 
 

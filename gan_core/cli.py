@@ -78,7 +78,8 @@ class QualityPrinter:
         for step, q in new:
             print(f"\rquality @ step {step:>6}: {len(q.classes_present)}/{len(q.histogram)} classes, KL {q.class_kl:.3f}, "
                   f"IS {q.inception_score:.2f}, confidence {q.confidence:.3f}, "
-                  f"Frechet {q.frechet:.1f} ({q.frechet / q.frechet_floor:.1f}x floor {q.frechet_floor:.1f})",
+                  f"Frechet {q.frechet:.1f} ({q.frechet / q.frechet_floor:.1f}x floor {q.frechet_floor:.1f})"
+                  + (f", code purity {q.code_purity:.0%}" if q.code_purity is not None else ""),
                   file=self.stream, flush=True)
         self.printed += len(new)
 
@@ -156,11 +157,11 @@ def cmd_sample(args) -> int:
     cfg = ckpt.config
     z = sample_z(args.n, cfg.latent_dim, args.seed)
     labels = None
-    if cfg.conditional:
+    if ckpt.G.conditional:                   # a digit label, or an InfoGAN code (uniform over its values)
         labels = (np.full(args.n, args.label) if args.label is not None
-                  else sample_labels(args.n, cfg.num_classes, args.seed))
+                  else sample_labels(args.n, ckpt.G.num_classes, args.seed))
     elif args.label is not None:
-        raise ConfigError(f"{args.model} is not a conditional model, so --label cannot be used.")
+        raise ConfigError(f"{args.model} takes no class input (it is neither conditional nor InfoGAN), so --label cannot be used.")
     images = generate(ckpt.G, z, None if labels is None else np.asarray(labels))     # (n, 28, 28) uint8
     out = Path(args.out)
     if out.suffix not in (".npy", ".png"):
@@ -193,7 +194,8 @@ def cmd_pretrained(args) -> int:
         cfg, info = meta["config"], meta["info"]
         desc = info.get("description") or PRESETS.get(cfg.get("preset", ""), PRESETS[DEFAULT_PRESET]).description
         print(f"{name:<12} {cfg['arch']:<6} latent {cfg['latent_dim']:>3}  "
-              f"{'conditional ' if cfg['conditional'] else ''}{info.get('steps', '?')} steps  {desc}")
+              f"{'conditional ' if cfg['conditional'] else ''}{'InfoGAN ' if cfg.get('info_codes') else ''}"
+              f"{info.get('steps', '?')} steps  {desc}")
     return 0
 
 
@@ -235,8 +237,8 @@ def cmd_invert(args) -> int:
     out = Path(args.out)
     if out.suffix != ".json":
         raise ConfigError("--out must end in .json (the z found, with its error).")
-    if args.label is not None and not ckpt.config.conditional:
-        raise ConfigError(f"{args.model} is not a conditional model, so --label cannot be used.")
+    if args.label is not None and not ckpt.G.conditional:
+        raise ConfigError(f"{args.model} takes no class input (it is neither conditional nor InfoGAN), so --label cannot be used.")
     if not 0 < args.seconds <= 600:
         raise ConfigError("--seconds must be above 0 and at most 600.")
     digit = prepare_digit(image.read_bytes())
@@ -262,9 +264,9 @@ def cmd_directions(args) -> int:
     out = Path(args.out)
     if out.suffix != ".png":
         raise ConfigError("--out must end in .png (one row per direction).")
-    if args.label is not None and not ckpt.config.conditional:
-        raise ConfigError(f"{args.model} is not a conditional model, so --label cannot be used.")
-    label = args.label if args.label is not None else (0 if ckpt.config.conditional else None)
+    if args.label is not None and not ckpt.G.conditional:
+        raise ConfigError(f"{args.model} takes no class input (it is neither conditional nor InfoGAN), so --label cannot be used.")
+    label = args.label if args.label is not None else (0 if ckpt.G.conditional else None)
     dirs = principal_directions(ckpt.G, n=args.n, k=args.k)
     z = sample_z(1, ckpt.config.latent_dim, seed=args.seed)[0]
     grid = directions_grid(ckpt.G, dirs, z, label, n=args.frames)
@@ -320,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sample", help="draw samples from a generator")
     s.add_argument("--model", required=True, help="a .safetensors file or a shipped model name")
     s.add_argument("--n", type=int, default=64)
-    s.add_argument("--label", type=int, help="class to draw (conditional models)")
+    s.add_argument("--label", type=int, help="class to draw (conditional models), or code (InfoGAN models; default: uniform)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--scale", type=int, default=4, help="PNG upscaling factor (nearest neighbour)")
     s.add_argument("--out", required=True, help="FILE.npy (array (N, 28, 28) in [-1, 1]) or FILE.png (grid)")
@@ -344,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--model", required=True, help="a .safetensors file or a shipped model name")
     e.add_argument("--n", type=int, default=2000, help="samples to draw")
     e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--label", type=int, help="conditional models: request this digit for every sample")
+    e.add_argument("--label", type=int, help="conditional models: request this digit for every sample (InfoGAN: this code)")
     e.add_argument("--data-dir", help=f"folder with MNIST IDX files (default: ${DATA_ENV})")
     e.add_argument("--classifier", help="a classifier file (default: pretrained/classifier.safetensors)")
     e.add_argument("--no-memorization", action="store_true", help="skip the nearest-training-digit search")
@@ -355,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--model", required=True, help="a .safetensors file or a shipped model name")
     i.add_argument("--image", required=True, help="a picture of one digit (PNG, JPEG, ...; any size, either colours)")
     i.add_argument("--out", required=True, help="output FILE.json: z, label, pixel error")
-    i.add_argument("--label", type=int, help="conditional models: the digit to assume (default: search all)")
+    i.add_argument("--label", type=int, help="conditional models: the digit to assume (InfoGAN: the code; default: search all)")
     i.add_argument("--seconds", type=float, default=2.0, help="time budget of the search (default 2 s)")
     i.add_argument("--seed", type=int, default=0)
     i.add_argument("--recon", help="also write FILE.png: the prepared digit beside G's reconstruction")
@@ -368,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--k", type=int, default=8, help="directions to show")
     d.add_argument("--n", type=int, default=1000, help="samples for the PCA")
     d.add_argument("--frames", type=int, default=9, help="frames per sweep")
-    d.add_argument("--label", type=int, help="conditional models: the digit to draw (default 0)")
+    d.add_argument("--label", type=int, help="conditional models: the digit to draw (InfoGAN: the code; default 0)")
     d.add_argument("--seed", type=int, default=0, help="which z from the prior the sweeps pass through")
     d.add_argument("--scale", type=int, default=3, help="PNG upscaling factor (nearest neighbour)")
     d.set_defaults(fn=cmd_directions)

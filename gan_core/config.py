@@ -35,6 +35,8 @@ class GANConfig:
     g_width: int = 64            # channels of G's 14x14 layer (the 7x7 layer has twice this); the DCGAN paper's ngf
     d_width: int = 64            # channels of D's first conv layer (its second has twice this); the DCGAN paper's ndf
     spectral_norm: bool = False  # divide each D weight by its largest singular value: keeps D 1-Lipschitz, calmer training
+    info_codes: int = 0          # InfoGAN: a categorical code c of this many values beside z, never a label (0 = off; 10 for digits)
+    info_weight: float = 1.0     # InfoGAN's lambda on the code's cross-entropy; 1 is Chen et al. 2016's value for discrete codes
     # --- loss ----------------------------------------------------------------------------
     loss: str = "non-saturating"  # G maximises log D(G(z)): strong gradients early on (Goodfellow et al. 2014, sec. 3)
     label_smoothing: float = 0.0  # one-sided: real target 1 - s. 0.1 is the usual choice; 0 = the textbook loss
@@ -101,6 +103,16 @@ class GANConfig:
         if self.label_smoothing and self.loss not in TARGET_LOSSES:
             problems.append(f"Label smoothing softens D's 'real' target, but the {self.loss} loss has no targets: "
                             f"use it with {', '.join(TARGET_LOSSES)}, or set it to 0.")
+        if isinstance(self.info_codes, int) and not isinstance(self.info_codes, bool):
+            need(self.info_codes == 0 or 2 <= self.info_codes <= 100,
+                 f"info_codes must be 0 (off) or a number of categories from 2 to 100; got {self.info_codes}.")
+        else:
+            need(False, f"info_codes must be a whole number (0 = off); got {self.info_codes!r}.")
+        if finite("info_weight"):
+            need(self.info_weight >= 0, f"info_weight must be >= 0; got {self.info_weight}.")
+        if self.info_codes and self.conditional:
+            problems.append("InfoGAN's code is a category G invents without labels; a conditional GAN is given the "
+                            "labels. Choose one: set info_codes to 0 or conditional to off.")
         if self.loss == "wgan-gp" and self.spectral_norm:
             problems.append("WGAN-GP already keeps the critic 1-Lipschitz with its gradient penalty; "
                             "spectral normalization on top of it fights the penalty. Turn one of them off.")
@@ -169,6 +181,12 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            {"loss": "wgan-gp", "gp_weight": 0.0, "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2": 0.9, "d_steps": 5}),
     Preset("hinge-sn", "Hinge loss with spectral normalization in D: a modern, steady recipe.",
            {"loss": "hinge", "spectral_norm": True}),
+    # InfoGAN (Chen et al. 2016): no labels anywhere, yet G is asked for one of 10 categories c beside z, and a
+    # small head Q on D's features must tell c back from the picture. Maximising that mutual information
+    # I(c; G(z, c)) makes each code a distinct, unambiguous kind of digit, and MNIST's ten digits are the most
+    # distinct kinds there are: the codes usually become the digits (in some order), without a single label.
+    Preset("infogan", "InfoGAN: no labels, but G gets a 10-way code c and D must guess c back from the image; the codes turn into digit kinds by themselves.",
+           {"info_codes": 10, "ema": 0.999}),
     Preset("collapse", "Settings that reliably show mode collapse: G outruns D and keeps producing a few digits.",
            {"arch": "mlp", "latent_dim": 8, "lr_g": 2e-3, "lr_d": 2e-4, "beta1": 0.9}),
     Preset("saturating", "The original minimax loss log(1 - D(G(z))): D wins early and G's gradient vanishes.",

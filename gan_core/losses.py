@@ -23,6 +23,13 @@ three, in what D outputs:
                          x_hat = eps x + (1 - eps) G(z),  L_G = -E[s(G(z))]  (Gulrajani et al. 2017).
                          -L_D without the penalty estimates the Wasserstein-1 distance.
 
+InfoGAN (Chen et al. 2016) adds a code c ~ Uniform{0..K-1} to G's input and plays
+
+    min_{G,Q} max_D  V(D, G) - lambda L_I(G, Q),   L_I = E_{z,c}[log Q(c | G(z, c))] + H(c) <= I(c; G(z, c))
+
+so besides its usual loss G (and the head Q on D) minimise the code's cross-entropy -E[log Q(c | G(z, c))]
+(`info_loss_fn`). At its best value 0, the code can be read off every picture: I(c; G(z, c)) = H(c) = ln K.
+
 One-sided label smoothing (Salimans et al. 2016) replaces D's real target 1 by 1 - smoothing, so D
 never becomes over-confident about real data; fakes keep target 0.
 """
@@ -94,6 +101,14 @@ def g_loss_fn(loss: str, fake_logits: torch.Tensor) -> torch.Tensor:
     if loss in ("hinge", "wgan-gp"):
         return -fake_logits.mean()
     raise ValueError(f"Unknown loss {loss!r}; known: {', '.join(LOSS_INFO)}.")
+
+
+def info_loss_fn(code_logits: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
+    """InfoGAN's -E[log Q(c | G(z, c))]: cross-entropy of Q's code logits (B, K) against the codes G was given (B,).
+
+    ln K (2.30 for 10 codes) when Q guesses blindly, 0 when every code is recognisable from its picture.
+    """
+    return F.cross_entropy(code_logits.float(), codes)
 
 
 def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None = None,

@@ -22,6 +22,10 @@ under the same conditions (same classifier, same sample size):
   proportions; log 10 ~ 2.3 = every sample is the same digit.
 * mean confidence = E_x max_c p(c|x): how sure the classifier is about what it sees.
 * conditional generators: the fraction of samples the classifier reads as the requested digit.
+* InfoGAN generators (a learned code c, never told which digit is which): for each code, the digit the
+  classifier reads most often in its samples and that digit's share (the code's purity), and the
+  overall purity = fraction of samples read as their code's majority digit (the clustering accuracy of
+  the codes as digit classes, 1/10 = codes mean nothing, 1 = each code is one digit).
 * memorization: each generated digit's nearest real training digit (L2 distance on pixels scaled to
   [0, 1]), compared with how near real digits sit to the rest of the training set (leave-one-out). A
   generator that copies its training data produces distances far below the real ones.
@@ -335,13 +339,17 @@ class QuickQuality:
     frechet: float               # FD vs the real reference set
     frechet_floor: float         # FD of the same number of real digits: the best reachable value
     seconds: float
+    code_purity: float | None = None   # InfoGAN G: share of samples read as their code's majority digit
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def quick_quality(images, reference: RealReference | None = None) -> QuickQuality:
+def quick_quality(images, reference: RealReference | None = None, codes: torch.Tensor | None = None,
+                  num_codes: int = 10) -> QuickQuality:
     """Cheap metrics for a few hundred generated digits (uint8 (N, 28, 28) or floats in [-1, 1]).
+
+    codes: for an InfoGAN's digits, the (N,) codes they were drawn with; adds the codes' purity.
 
     For live use while a GAN trains: one classifier pass (~256-512 digits in tens of ms on a CPU),
     no nearest-neighbour search. The reference and its floors are cached per process.
@@ -357,7 +365,8 @@ def quick_quality(images, reference: RealReference | None = None) -> QuickQualit
         n=len(probs), histogram=counts.tolist(), classes_present=classes_present(counts),
         class_kl=class_kl(counts, ref.class_dist), inception_score=inception_score(probs),
         confidence=mean_confidence(probs), frechet=ref.frechet(feats[:m]), frechet_floor=ref.floor(m),
-        seconds=time.perf_counter() - t0)
+        seconds=time.perf_counter() - t0,
+        code_purity=code_report(probs.argmax(1), codes, num_codes, len(ref.class_dist))[1] if codes is not None else None)
 
 
 class QualityMonitor:
@@ -453,7 +462,8 @@ class QualityMonitor:
 
         t0 = time.perf_counter()
         z, y = self.fixed_noise(G)
-        q = quick_quality(generate(G, z, y), self.reference)                  # (n, 28, 28) uint8 -> metrics
+        codes = y if getattr(G, "info", False) else None
+        q = quick_quality(generate(G, z, y), self.reference, codes, G.num_classes)     # (n, 28, 28) uint8 -> metrics
         with self._cond:
             self._records.append((int(step), q))
             self._records.sort(key=lambda r: r[0])
@@ -551,6 +561,8 @@ class Evaluation:
     real: dict                       # the same metrics for fd_n real digits
     label_accuracy: float | None = None          # conditional G: fraction classified as the requested digit
     per_label_accuracy: list | None = None       # (10,) per requested digit
+    code_digits: list | None = None              # InfoGAN G: per code [majority digit, its share] ([None, 0] if unused)
+    code_purity: float | None = None             # InfoGAN G: fraction of samples read as their code's majority digit
     memorization: dict | None = None
     seconds: float = 0.0
     notes: list = field(default_factory=list)
@@ -605,8 +617,10 @@ def evaluate_generator(G, n: int = 2000, labels=None, seed: int = 0, data: Image
     if m < n:
         notes.append(f"Fréchet distances use the first {m:,} samples: only {ref.floor_max:,} real digits "
                      f"are available for the real-vs-real floor.")
-    label_acc = per_label = None
-    if y is not None:
+    label_acc = per_label = code_digits = purity = None
+    if y is not None and getattr(G, "info", False):
+        code_digits, purity = code_report(probs.argmax(1), y, G.num_classes, len(ref.class_dist))
+    elif y is not None:
         hit = probs.argmax(1) == y
         label_acc = float(hit.float().mean())
         per_label = [float(hit[y == c].float().mean()) if bool((y == c).any()) else None
@@ -622,9 +636,24 @@ def evaluate_generator(G, n: int = 2000, labels=None, seed: int = 0, data: Image
         inception_score=inception_score(probs), confidence=mean_confidence(probs), histogram=counts.tolist(),
         classes_present=classes_present(counts), class_kl=class_kl(counts, ref.class_dist),
         data_class_dist=[round(float(p), 5) for p in ref.class_dist], real=dict(ref.real_scores(m)),
-        label_accuracy=label_acc, per_label_accuracy=per_label,
+        label_accuracy=label_acc, per_label_accuracy=per_label, code_digits=code_digits, code_purity=purity,
         memorization=ref.memorization(images) if memorization else None,
         seconds=time.perf_counter() - t0, notes=notes)
+
+
+def code_report(predicted: torch.Tensor, codes: torch.Tensor, num_codes: int, num_classes: int = 10):
+    """Which digit each InfoGAN code draws: per code [majority predicted digit, its share], and the purity.
+
+    predicted, codes: (n,) ints. purity = (1/n) sum_c max_d #{i : code_i = c, predicted_i = d}.
+    """
+    table = torch.zeros(num_codes, num_classes, dtype=torch.long)                     # (codes, digits)
+    table.index_put_((codes.long(), predicted.long()), torch.ones_like(codes, dtype=torch.long), accumulate=True)
+    per_code = []
+    for row in table:
+        total = int(row.sum())
+        per_code.append([int(row.argmax()), float(row.max()) / total] if total else [None, 0.0])
+    purity = float(table.max(dim=1).values.sum()) / max(1, int(table.sum()))
+    return per_code, purity
 
 
 def _bar(frac: float, width: int = 24) -> str:
@@ -660,6 +689,13 @@ def format_evaluation(ev: Evaluation) -> str:
     for c, count in enumerate(ev.histogram):
         frac = count / total
         lines.append(f"    {c}  {frac:6.1%} {_bar(frac / top):<24} | {ev.data_class_dist[c]:5.1%}")
+    if ev.code_digits is not None:
+        digits = {d for d, _ in ev.code_digits if d is not None}
+        lines.append("")
+        lines.append(f"  InfoGAN codes (learned without labels) -> the digit each one draws, and its share; "
+                     f"purity {ev.code_purity:.1%}, {len(digits)} different digits")
+        lines.append("    " + "  ".join(f"c{c}:{d}({share:.0%})" if d is not None else f"c{c}:-"
+                                        for c, (d, share) in enumerate(ev.code_digits)))
     if ev.per_label_accuracy is not None:
         accs = "  ".join(f"{c}:{a:.0%}" if a is not None else f"{c}:-" for c, a in enumerate(ev.per_label_accuracy))
         lines += ["", f"  per requested digit: {accs}"]
@@ -679,6 +715,6 @@ def format_evaluation(ev: Evaluation) -> str:
 
 
 __all__ = ["Evaluation", "QualityMonitor", "QuickQuality", "RealReference", "class_histogram", "class_kl",
-           "classes_present", "clear_reference_cache", "evaluate_generator", "feature_stats", "format_evaluation",
+           "classes_present", "clear_reference_cache", "code_report", "evaluate_generator", "feature_stats", "format_evaluation",
            "frechet_distance", "frechet_from_features", "get_reference", "inception_score", "mean_confidence",
            "nearest_neighbours", "quick_quality", "trace_sqrt_product", "PRESENT_THRESHOLD"]

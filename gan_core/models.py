@@ -17,6 +17,16 @@ G receives [z, embed(y)]; D uses a *projection* term (Miyato & Koyama 2018):
 
 so D judges "is this a real image *of digit y*", not just "is this real".
 
+InfoGAN (Chen et al. 2016) feeds G a categorical code c ~ Uniform{0..K-1} the same way as a label
+(G(z, c), through the same embedding), but nobody tells G what c means: D is unconditional and
+gets a second head Q on its features that guesses c from the image,
+
+    Q(c | x) = softmax(W_Q h(x))            (B, K)
+
+and both G and Q minimise the cross-entropy -E[log Q(c | G(z, c))], a lower bound on the mutual
+information I(c; G(z, c)) up to the constant H(c). So G is `conditional` (it takes a class input,
+with `info` set: the class is a learned code, not a digit), and D is not.
+
 Weights start from N(0, 0.02) (the DCGAN paper's initialisation) drawn from the run's own
 torch.Generator, so two runs with the same seed start identically even when many runs share
 one server process.
@@ -42,9 +52,10 @@ class Generator(nn.Module):
     def __init__(self, cfg: GANConfig):
         super().__init__()
         self.latent_dim = cfg.latent_dim
-        self.conditional = cfg.conditional
-        self.num_classes = cfg.num_classes
-        self.label_embed = nn.Embedding(cfg.num_classes, LABEL_DIM) if cfg.conditional else None
+        self.info = bool(cfg.info_codes)                     # the class input is an InfoGAN code, not a label
+        self.conditional = cfg.conditional or self.info      # G takes a class input y (a label or a code)
+        self.num_classes = cfg.info_codes or cfg.num_classes
+        self.label_embed = nn.Embedding(self.num_classes, LABEL_DIM) if self.conditional else None
 
     def _input(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         if self.label_embed is None:
@@ -70,18 +81,26 @@ class Discriminator(nn.Module):
         self.head = sn(nn.Linear(feature_dim, 1))
         self.label_embed = sn(nn.Embedding(cfg.num_classes, feature_dim)) if cfg.conditional else None
         self.conditional = cfg.conditional
+        # InfoGAN's Q head: logits of Q(c | x) from the same features. Not spectrally normalised: it does not
+        # touch the realness score, whose Lipschitz bound spectral normalization is there to keep.
+        self.code_head = nn.Linear(feature_dim, cfg.info_codes) if cfg.info_codes else None
 
     def features(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.scores(x, y)[0]
+
+    def scores(self, x: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's realness logits (B,) and, for an InfoGAN D, Q's code logits (B, K) from the same features (else None)."""
         h = self.features(x)                                          # (B, F)
         logit = self.head(h).squeeze(1)                               # (B,)
         if self.label_embed is not None:
             if y is None:
                 raise ValueError("This discriminator is conditional: give a class label y for every x.")
             logit = logit + (self.label_embed(y) * h).sum(dim=1)      # projection term, (B,)
-        return logit
+        code_logits = self.code_head(h) if self.code_head is not None else None   # (B, K)
+        return logit, code_logits
 
 
 # ------------------------------------------------------------------------------------------------
@@ -98,7 +117,7 @@ class MLPGenerator(Generator):
 
     @staticmethod
     def _in_dim(cfg: GANConfig) -> int:
-        return cfg.latent_dim + (LABEL_DIM if cfg.conditional else 0)
+        return cfg.latent_dim + (LABEL_DIM if cfg.conditional or cfg.info_codes else 0)
 
     def trace(self, z, y=None):
         h1 = F.leaky_relu(self.fc1(self._input(z, y)), 0.2)             # (B, 4w)
@@ -128,7 +147,7 @@ class DCGANGenerator(Generator):
         super().__init__(cfg)
         w = cfg.g_width
         self.w = w
-        in_dim = cfg.latent_dim + (LABEL_DIM if cfg.conditional else 0)
+        in_dim = cfg.latent_dim + (LABEL_DIM if cfg.conditional or cfg.info_codes else 0)
         self.project = nn.Linear(in_dim, 2 * w * 7 * 7, bias=False)   # "project and reshape" of the paper
         self.bn0 = nn.BatchNorm2d(2 * w)
         self.up1 = nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False)   # 7 -> 14

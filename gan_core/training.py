@@ -37,7 +37,7 @@ import torch.nn as nn
 from .config import GANConfig
 from .data import ImageData, to_pixels, to_unit_range
 from .device import device_name, resolve_device, resolve_precision
-from .losses import LOSS_INFO, d_loss_fn, d_score, g_loss_fn, gradient_penalty
+from .losses import LOSS_INFO, d_loss_fn, d_score, g_loss_fn, gradient_penalty, info_loss_fn
 from .models import build_models, count_parameters
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class StepRecord:
     g_grad_norm: float     # ||dL_G/dtheta_G||_2 before clipping: near 0 means G has stopped learning
     d_grad_norm: float     # ||dL_D/dtheta_D||_2 before clipping
     images_per_s: float    # real images shown to D per second over the last few steps
+    info_loss: float | None = None   # InfoGAN: -E[log Q(c | G(z, c))] at G's update (ln K = blind, 0 = every code readable)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -124,7 +125,7 @@ class Trainer:
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         fixed = torch.Generator().manual_seed(cfg.seed + 2)
         self.fixed_z = torch.randn(FIXED_NOISE, cfg.latent_dim, generator=fixed).to(self.device)  # (64, latent)
-        self.fixed_y = (torch.arange(FIXED_NOISE) % cfg.num_classes).to(self.device) if cfg.conditional else None
+        self.fixed_y = (torch.arange(FIXED_NOISE) % self.G.num_classes).to(self.device) if self.G.conditional else None
         self.param_counts = {"G": count_parameters(self.G), "D": count_parameters(self.D)}
 
         self.step = 0
@@ -193,8 +194,8 @@ class Trainer:
     def _noise(self):
         b, cfg = self.cfg.batch_size, self.cfg
         z = torch.randn(b, cfg.latent_dim, device=self.device, generator=self.rng)             # (B, latent)
-        y = (torch.randint(cfg.num_classes, (b,), device=self.device, generator=self.rng)
-             if cfg.conditional else None)                                                     # (B,)
+        y = (torch.randint(self.G.num_classes, (b,), device=self.device, generator=self.rng)
+             if self.G.conditional else None)                                                  # (B,) label or InfoGAN code
         return z, y
 
     def _autocast(self):
@@ -211,9 +212,10 @@ class Trainer:
     def train_step(self) -> None:
         """k discriminator updates, then one generator update."""
         cfg, G, D = self.cfg, self.G, self.D
-        d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm = self._updates(cfg, G, D)
+        d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm, info = self._updates(cfg, G, D)
+        info = info.detach() if info is not None else torch.full_like(g_norm, math.nan)
         stats = torch.stack([d_loss.detach(), g_loss.detach(), d_score(cfg.loss, real_logits.detach()),
-                             d_score(cfg.loss, fake_logits.detach()), g_norm, d_norm.detach()])   # (6,)
+                             d_score(cfg.loss, fake_logits.detach()), g_norm, d_norm.detach(), info])   # (7,)
         self._pending.append(stats)
         self.step += 1
 
@@ -225,22 +227,27 @@ class Trainer:
         D.requires_grad_(True)
         for i in range(cfg.d_steps):
             x, y = self._batch()
-            z, _ = self._noise()
+            z, code = self._noise()
             y_fake = y          # conditional: fakes of the same digits as the real batch (None otherwise)
+            g_in = code if cfg.info_codes else y_fake    # InfoGAN: G draws the random code; D never sees it
             last = i == cfg.d_steps - 1
             # The last D step's fakes are made with G's graph kept, and reused for G's update below (as in
             # the PyTorch DCGAN example): one G forward pass per step saved, G's costliest part.
             with torch.set_grad_enabled(last), amp():
-                fake = G(z, y_fake)                                                 # (B, 1, 28, 28)
+                fake = G(z, g_in)                                                   # (B, 1, 28, 28)
             with amp():
                 real_logits = D(x, y).float()                                       # (B,)
-                fake_logits = D(fake.detach(), y_fake).float()                      # (B,)
+                fake_logits, code_logits = D.scores(fake.detach(), y_fake)          # (B,), (B, K) or None
+                fake_logits = fake_logits.float()
             d_loss = d_loss_fn(cfg.loss, real_logits, fake_logits, cfg.label_smoothing)
+            d_total = d_loss
+            if code_logits is not None:      # Q learns to read the code off G's pictures
+                d_total = d_loss + cfg.info_weight * info_loss_fn(code_logits, code)
             if cfg.loss == "wgan-gp" and cfg.gp_weight:        # gp_weight 0: plain WGAN, no penalty to pay for
                 with amp():
                     d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, x, fake, y, self.rng).float()
             self.opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
+            d_total.backward()
             d_norm = _total_norm(D.parameters())
             if cfg.grad_clip:
                 nn.utils.clip_grad_norm_(D.parameters(), cfg.grad_clip)
@@ -249,17 +256,22 @@ class Trainer:
         # so no gradient is computed for D's weights. The fakes are the last D step's, scored by the updated D.
         D.requires_grad_(False)
         with amp():
-            fake_logits = D(fake, y_fake).float()                                    # (B,)
+            fake_logits, code_logits = D.scores(fake, y_fake)                        # (B,), (B, K) or None
+            fake_logits = fake_logits.float()
         g_loss = g_loss_fn(cfg.loss, fake_logits)
+        g_total, info = g_loss, None
+        if code_logits is not None:          # InfoGAN: G also makes its code easy to read back
+            info = info_loss_fn(code_logits, code)
+            g_total = g_loss + cfg.info_weight * info
         self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        g_total.backward()
         g_norm = _total_norm(G.parameters())
         if cfg.grad_clip:
             nn.utils.clip_grad_norm_(G.parameters(), cfg.grad_clip)
         self.opt_g.step()
         if self.G_ema is not None:
             self._update_ema()
-        return d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm
+        return d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm, info
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -280,7 +292,7 @@ class Trainer:
         """Turn pending per-step stats into records (one host sync). False if a value is not finite."""
         if not self._pending:
             return True
-        rows = torch.stack(self._pending).tolist()          # (n, 6) -> python floats
+        rows = torch.stack(self._pending).tolist()          # (n, 7) -> python floats
         n = len(rows)
         self._pending.clear()
         s0, t0 = self._window
@@ -291,7 +303,8 @@ class Trainer:
         new = []
         for i, r in enumerate(rows):
             frac = (i + 1) / n
-            new.append(StepRecord(first + i, t0 + frac * (self.elapsed - t0), *r, images_per_s=ips))
+            info = r[6] if self.cfg.info_codes else None
+            new.append(StepRecord(first + i, t0 + frac * (self.elapsed - t0), *r[:6], images_per_s=ips, info_loss=info))
         with self._lock:
             self.history.extend(new)
         self._fire("on_record", new)

@@ -239,11 +239,11 @@ def latent_panel(entry: state.ModelEntry) -> None:
     z = current_z(dim)
     with right:
         if entry.conditional:
-            st.pills("Digit to draw", list(range(entry.config.num_classes)), key=LABEL_KEY, default=0,
-                     persist_state="session")
+            st.pills("Code c (InfoGAN: G learned what each means, without labels)" if entry.infogan else "Digit to draw",
+                     list(range(entry.num_classes)), key=LABEL_KEY, default=0, persist_state="session")
         labels = _labels_for(entry)
         k = _sweep_dim(dim)                           # the selectbox below: its value is in session state already
-        views = images.z_views(entry.G, z, k - 1, labels, entry.config.num_classes if entry.conditional else None)
+        views = images.z_views(entry.G, z, k - 1, labels, entry.num_classes if entry.conditional else None)
         show_png(views.digit_png(), width=28 * images.DIGIT_SCALE, caption="G(z): the generator's output for this z")
         st.download_button("Download digit (PNG)", lambda: views.digit_png(images.DIGIT_SCALE), file_name="digit.png",
                            mime="image/png", icon=":material/download:", on_click="ignore", key="dl_digit")
@@ -259,7 +259,12 @@ def latent_panel(entry: state.ModelEntry) -> None:
     st.download_button("Download strip (PNG)", lambda: views.sweep_png(4), file_name=f"sweep-z{k}.png",
                        mime="image/png", icon=":material/download:", on_click="ignore", key="dl_sweep")
 
-    if entry.conditional:
+    if entry.infogan:
+        st.subheader(f"Same z, all {entry.num_classes} codes", divider="gray")
+        show_png(views.classes_png(), width="stretch",
+                 caption="Codes c0, c1, … left to right. Nobody told G which digit is which: maximising the mutual "
+                         "information between c and the picture made each code one kind of digit, in an order of its own.")
+    elif entry.conditional:
         st.subheader("Same z, all ten digits", divider="gray")
         show_png(views.classes_png(), width="stretch",
                  caption="z sets the style (slant, thickness); the label sets the class")
@@ -325,8 +330,9 @@ def interpolation_tab(entry: state.ModelEntry) -> None:
 def gallery_tab(entry: state.ModelEntry) -> None:
     cfg = entry.config
     if entry.conditional:
-        st.caption("64 random z, each column one digit class: what this generator draws, at a glance.")
-        ncol = cfg.num_classes
+        st.caption("Random z, each column one InfoGAN code c0, c1, … (learned without labels): what this generator draws."
+                   if entry.infogan else "64 random z, each column one digit class: what this generator draws, at a glance.")
+        ncol = entry.num_classes
         n = ncol * 6
         labels = torch.arange(n) % ncol
     else:
@@ -383,7 +389,7 @@ def timeline_tab(entry: state.ModelEntry) -> None:
     step = st.select_slider("Training step", options=steps, key=key, format_func=lambda s: f"step {s:,}")
     G = dict(frames)[step]
     if entry.conditional:
-        ncol = cfg.num_classes
+        ncol = entry.num_classes
         n, labels = ncol * 6, torch.arange(ncol * 6) % ncol
     else:
         ncol, n, labels = 8, 64, None
@@ -406,7 +412,8 @@ def timeline_tab(entry: state.ModelEntry) -> None:
         show_png(images.strip_png(strip, scale=4), width="content",
                  caption="Steps " + " → ".join(f"{s:,}" for s in steps))
         st.caption("The pinned z drawn by G at each saved step"
-                   + (f", asked for the digit {label}" if label is not None else "") + ". Pinned z: "
+                   + ((f", with code c{label}" if entry.infogan else f", asked for the digit {label}")
+                      if label is not None else "") + ". Pinned z: "
                    + format_z(pinned.tolist())[:60] + ("…" if dim > 8 else ""))
 
 

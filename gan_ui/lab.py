@@ -290,8 +290,8 @@ def ask_d_panel(entry: state.ModelEntry, mine: np.ndarray) -> None:
         st.info("This model's file carries no discriminator (only G was saved), so there is no D to ask. "
                 "Shipped models and runs trained here keep theirs.", icon=":material/info:")
         return
-    label = None
-    if entry.conditional:
+    label = None        # the digit D is told (a conditional D only)
+    if entry.config.conditional:
         key, digest = "lab_d_label", mine.tobytes()
         if st.session_state.get("lab_d_label_for") != digest:          # a new digit: start from what it looks like
             st.session_state[key] = _predicted_label(mine)
@@ -303,7 +303,8 @@ def ask_d_panel(entry: state.ModelEntry, mine: np.ndarray) -> None:
     else:               # a real digit of the class the digit classifier reads in yours: like for like
         same_class = _predicted_label(mine) if entry.config.dataset == "mnist" else None
     z = _current_z(entry.latent_dim)
-    fake = generate(entry.G, z, label)[0].numpy()
+    g_label = _label() if entry.infogan else label     # an InfoGAN G draws the Explore code; its D never sees one
+    fake = generate(entry.G, z, g_label)[0].numpy()
     real = _real_digit(entry, same_class)
     shown = [("Your digit", mine), ("A real digit", real), ("G's digit (the slider z)", fake)]
     shown = [(name, px) for name, px in shown if px is not None]
@@ -324,7 +325,8 @@ def find_panel(entry: state.ModelEntry, mine: np.ndarray) -> None:
     st.subheader("Find my digit", divider="gray")
     st.caption("G has no way back from a picture to z, so we search: the best of many random z, then gradient "
                "descent on z (G frozen) to make G(z) match your digit pixel by pixel"
-               + (", trying every label" if entry.conditional else "") + f". About {DEADLINE_S:g} s.")
+               + ((", trying every code" if entry.infogan else ", trying every label") if entry.conditional else "")
+               + f". About {DEADLINE_S:g} s.")
     if st.button("Find my digit", icon=":material/search:", type="primary", key="lab_find"):
         bar = st.progress(0.0, text="Searching z…")
 
@@ -351,7 +353,8 @@ def find_panel(entry: state.ModelEntry, mine: np.ndarray) -> None:
         with c3:
             st.metric("Pixel error (RMSE, 0–1)", f"{result['error']:.3f}",
                       delta=f"{result['error'] - result['start_error']:+.3f} vs best random z", delta_color="inverse")
-            label = f" as the digit **{result['label']}**" if result["label"] is not None else ""
+            word = "with the code **c" if entry.infogan else "as the digit **"
+            label = f" {word}{result['label']}**" if result["label"] is not None else ""
             st.success(f"Found{label} in {result['seconds']:.1f} s ({result['steps']} gradient steps). The found z is "
                        "now in the sliders: open **Latent sliders** or **Directions** to explore from your own digit.",
                        icon=":material/check_circle:")

@@ -109,13 +109,25 @@ class ModelEntry:
 
     @property
     def conditional(self) -> bool:
-        return self.config.conditional
+        """G takes a class input: a digit label (conditional GAN) or a learned code (InfoGAN)."""
+        return self.config.conditional or self.infogan
+
+    @property
+    def infogan(self) -> bool:
+        """An InfoGAN: its class input is a code G learned to use without labels, not a digit."""
+        return bool(self.config.info_codes)
+
+    @property
+    def num_classes(self) -> int:
+        return self.config.info_codes or self.config.num_classes
 
     def describe(self) -> str:
         cfg, info = self.config, self.info
         parts = [cfg.arch.upper() if cfg.arch == "dcgan" else "MLP", f"{cfg.loss} loss", f"{cfg.latent_dim}-d z"]
         if cfg.conditional:
             parts.append("conditional (pick the digit)")
+        if cfg.info_codes:
+            parts.append(f"InfoGAN ({cfg.info_codes} codes learned without labels)")
         if info.get("steps"):
             parts.append(f"{int(info['steps']):,} steps")
         if info.get("seconds"):

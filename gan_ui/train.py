@@ -357,6 +357,10 @@ def quality_panel(run: state.RunHandle) -> None:
         st.metric("Fréchet distance", fmt_fd(q.frechet))
         st.caption(f"Gap to real digits as the classifier sees them; lower is better, the floor is "
                    f"{fmt_fd(q.frechet_floor)}.")
+    if q.code_purity is not None:
+        st.caption(f"**InfoGAN code purity {q.code_purity:.0%}**: the share of samples the classifier reads as their "
+                   f"code's most common digit. 10 % = the codes mean nothing yet, 100 % = each code has become one "
+                   f"digit, although G was never shown a label.")
     rev = f"quality-{run.number}"
     figs = run.memo("quality", len(recs), lambda: (
         charts.class_histogram_figure(q.histogram, mon.class_dist, step, rev),

@@ -159,7 +159,7 @@ def test_sample_errors(capsys, cli_model, conditional_model, tmp_path):
     model = cli_model[0]
     assert_clean_error(*_main(capsys, "sample", "--model", model, "--out", tmp_path / "x.txt"), ".npy")
     assert_clean_error(*_main(capsys, "sample", "--model", model, "--label", "3", "--out", tmp_path / "x.npy"),
-                       "not a conditional model")
+                       "neither conditional nor InfoGAN")
     assert_clean_error(*_main(capsys, "sample", "--model", conditional_model, "--label", "12",
                               "--out", tmp_path / "x.npy"), "Labels must be in 0..9")
     pickle_file = tmp_path / "weights.pt"

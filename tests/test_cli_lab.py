@@ -71,7 +71,7 @@ def test_invert_and_directions_errors_are_one_line(capsys, tmp_path):
     assert_clean_error(*_main(capsys, "invert", "--model", "mlp", "--image", digit, "--out", tmp_path / "z.txt"),
                        ".json")
     assert_clean_error(*_main(capsys, "invert", "--model", "mlp", "--image", digit, "--label", "3",
-                              "--out", tmp_path / "z.json"), "not a conditional model")
+                              "--out", tmp_path / "z.json"), "neither conditional nor InfoGAN")
     assert_clean_error(*_main(capsys, "invert", "--model", "mlp", "--image", digit, "--seconds", "0",
                               "--out", tmp_path / "z.json"), "--seconds")
     assert_clean_error(*_main(capsys, "directions", "--model", "mlp", "--out", tmp_path / "d.jpg"), ".png")

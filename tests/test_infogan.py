@@ -1,0 +1,182 @@
+"""InfoGAN: the config's checks, the models' code input and Q head, the information loss, a run on real
+digits whose code becomes readable (and does not without the loss), records, checkpoints, sampling from
+the command line, and the code-to-digit report of `evaluate`."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from gan_core import Trainer, generate, load_checkpoint, preset_config, sample_z, save_checkpoint
+from gan_core.bundle import history_csv
+from gan_core.classifier import DEFAULT_PATH
+from gan_core.config import ConfigError
+from gan_core.losses import info_loss_fn
+from gan_core.metrics import code_report, evaluate_generator, format_evaluation
+from gan_core.models import build_models
+
+ROOT = Path(__file__).resolve().parent.parent
+LN10 = math.log(10)
+
+
+def small(**kw):
+    settings = dict(g_width=16, d_width=16, batch_size=32, max_steps=500, max_seconds=0, snapshot_every=250,
+                    ema=0.0)
+    settings.update(kw)
+    return preset_config("infogan", **settings)
+
+
+@pytest.fixture(scope="module")
+def learned(mnist):
+    """500 steps of a small InfoGAN on the 5,000 real digits: long enough for Q to read the code."""
+    return Trainer(small(), mnist, device="cpu").run()
+
+
+@pytest.fixture(scope="module")
+def blind(mnist):
+    """The same run with lambda = 0: the code goes in, but nothing asks G to make it visible."""
+    return Trainer(small(info_weight=0.0), mnist, device="cpu").run()
+
+
+# ------------------------------------------------------------------------------------------ config and models
+@pytest.mark.parametrize("changes, words", [
+    ({"info_codes": 1}, "from 2 to 100"),
+    ({"info_codes": 101}, "from 2 to 100"),
+    ({"info_codes": 2.5}, "whole number"),
+    ({"info_weight": -1.0}, "info_weight must be >= 0"),
+    ({"info_weight": float("nan")}, "finite"),
+    ({"conditional": True}, "Choose one"),
+])
+def test_bad_infogan_settings_are_refused_in_words(changes, words):
+    with pytest.raises(ConfigError, match=words):
+        preset_config("infogan", **changes)
+
+
+def test_g_takes_the_code_and_d_has_a_q_head_but_no_label():
+    cfg = preset_config("infogan", info_codes=7, g_width=8, d_width=8)
+    G, D = build_models(cfg)
+    assert G.info and G.conditional and G.num_classes == 7            # G takes a class input: the code
+    assert not D.conditional and D.code_head.out_features == 7        # D never sees the code
+    x = G(torch.randn(5, cfg.latent_dim), torch.arange(5))            # (5, 1, 28, 28)
+    logits, codes = D.scores(x)
+    assert logits.shape == (5,) and codes.shape == (5, 7)
+    assert torch.equal(D(x), logits)
+    with pytest.raises(ValueError, match="class label"):
+        G(torch.randn(2, cfg.latent_dim))                              # no code: refused, not guessed
+    plain = build_models(preset_config("dcgan", g_width=8, d_width=8))
+    assert not plain[0].info and plain[1].code_head is None and plain[1].scores(x)[1] is None
+
+
+def test_info_loss_is_the_codes_cross_entropy():
+    codes = torch.tensor([0, 3, 9, 3])
+    assert info_loss_fn(torch.zeros(4, 10), codes).item() == pytest.approx(LN10)          # Q guesses blindly
+    sure = torch.full((4, 10), -20.0)
+    sure[torch.arange(4), codes] = 20.0
+    assert info_loss_fn(sure, codes).item() < 1e-6                                         # every code read right
+    wrong = torch.full((4, 10), -20.0)
+    wrong[torch.arange(4), (codes + 1) % 10] = 20.0
+    assert info_loss_fn(wrong, codes).item() > 30                                          # confidently wrong
+
+
+# ------------------------------------------------------------------------------------------ training
+def test_the_code_becomes_readable_only_with_the_information_loss(learned, blind):
+    """Q's cross-entropy starts at ln 10 (it cannot read the code) and, on real digits, falls far below it
+    within 500 steps; with lambda = 0 nothing teaches G to make its code visible, and it stays near ln 10."""
+    info = [r.info_loss for r in learned.history]
+    assert learned.status == "finished" and len(info) == 500 and all(math.isfinite(v) for v in info)
+    first, last = sum(info[:20]) / 20, sum(info[-50:]) / 50
+    assert first == pytest.approx(LN10, abs=0.15)
+    assert last < 0.6, last
+    assert sum(r.info_loss for r in blind.history[-50:]) / 50 > 0.9 * LN10
+
+
+def code_effect(trainer) -> float:
+    """Mean grey-level change (0-255) when only the code changes, z held fixed, over 64 z and all code pairs."""
+    G = trainer.export_generator()
+    z = sample_z(64, trainer.cfg.latent_dim, seed=5).repeat_interleave(10, 0)          # (640, latent)
+    codes = torch.arange(10).repeat(64)                                                 # (640,)
+    px = generate(G, z, codes).float().view(64, 10, -1)                                 # (64 z, 10 codes, 784)
+    by_code = (px[:, :, None] - px[:, None]).abs().mean(-1)                             # (64, 10, 10)
+    return float(by_code[:, ~torch.eye(10, dtype=torch.bool)].mean())
+
+
+def test_codes_draw_different_pictures_for_the_same_z(learned, blind):
+    """With the information loss the code changes the picture (measured: ~7 grey levels per pixel on
+    average, a digit's worth of strokes); without it G learns to ignore the code (~0.5)."""
+    assert code_effect(learned) > 4.0
+    assert code_effect(blind) < 0.25 * code_effect(learned)
+
+
+def test_records_carry_the_information_loss_and_d_loss_stays_adversarial(learned, mnist):
+    plain = Trainer(preset_config("dcgan", g_width=8, d_width=8, batch_size=8, max_steps=3, max_seconds=0),
+                    mnist, device="cpu").run()
+    assert all(r.info_loss is None for r in plain.history)
+    csv_plain, csv_info = history_csv(plain.history), history_csv(learned.history[:3])
+    assert csv_plain.splitlines()[0].endswith(",info_loss") and csv_plain.splitlines()[1].endswith(",")
+    assert float(csv_info.splitlines()[1].rsplit(",", 1)[1]) == learned.history[0].info_loss
+    # the snapshot grid asks for codes 0..9 in turn, as a conditional run's asks for digits
+    assert learned.fixed_y.tolist()[:11] == list(range(10)) + [0]
+
+
+# ------------------------------------------------------------------------------------------ files and sampling
+def test_checkpoint_round_trip_keeps_the_code_and_q(learned, tmp_path):
+    path = save_checkpoint(tmp_path / "info.safetensors", learned.cfg, learned.export_generator(), learned.D,
+                           {"steps": learned.step, "name": "info"})
+    ck = load_checkpoint(path)
+    assert ck.config.info_codes == 10 and ck.G.info and ck.G.num_classes == 10 and ck.D.code_head is not None
+    z = sample_z(10, ck.config.latent_dim, seed=1)
+    assert torch.equal(generate(ck.G, z, torch.arange(10)), generate(learned.export_generator(), z, torch.arange(10)))
+
+
+def _cli(*args, timeout=120):
+    env = {k: v for k, v in os.environ.items() if k != "GAN_CLASSROOM_DATA"}
+    env.update(GAN_CLASSROOM_OFFLINE="1", OMP_NUM_THREADS="1")
+    return subprocess.run([sys.executable, "-m", "gan_core", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def test_cli_samples_an_infogan_with_and_without_a_code(learned, tmp_path):
+    import numpy as np
+
+    path = save_checkpoint(tmp_path / "info.safetensors", learned.cfg, learned.export_generator(), learned.D,
+                           {"steps": learned.step, "name": "info"})
+    one = _cli("sample", "--model", str(path), "--n", "20", "--label", "4", "--out", str(tmp_path / "c4.npy"))
+    mixed = _cli("sample", "--model", str(path), "--n", "20", "--out", str(tmp_path / "all.npy"))
+    assert one.returncode == 0 and mixed.returncode == 0, one.stderr + mixed.stderr
+    c4, every = np.load(tmp_path / "c4.npy"), np.load(tmp_path / "all.npy")
+    assert c4.shape == every.shape == (20, 28, 28) and not np.array_equal(c4, every)
+    (tmp_path / "c4.npy").unlink()
+    wrong = _cli("sample", "--model", str(path), "--n", "2", "--label", "10", "--out", str(tmp_path / "c4.npy"))
+    assert wrong.returncode == 2 and "error:" in wrong.stderr and not (tmp_path / "c4.npy").exists()
+
+
+# ------------------------------------------------------------------------------------------ evaluation
+def test_code_report_on_known_assignments():
+    codes = torch.arange(10).repeat(30)                                   # 300 samples, 30 per code
+    perm = torch.tensor([7, 2, 0, 9, 4, 1, 8, 3, 6, 5])
+    per_code, purity = code_report(perm[codes], codes, 10)                # every code is one digit
+    assert purity == 1.0 and [d for d, _ in per_code] == perm.tolist() and all(s == 1.0 for _, s in per_code)
+    half = perm[codes].clone()
+    half[:150] = 0                                                         # half of every code's samples read as 0
+    per_code, purity = code_report(half, codes, 10)
+    assert purity == pytest.approx((9 * 15 + 30) / 300)                    # code 2 (which draws 0s) stays pure
+    unused = code_report(torch.zeros(3, dtype=torch.long), torch.zeros(3, dtype=torch.long), 4)[0]
+    assert unused[0] == [0, 1.0] and unused[1:] == [[None, 0.0]] * 3
+
+
+@pytest.mark.skipif(not DEFAULT_PATH.is_file(), reason="pretrained/classifier.safetensors missing")
+def test_evaluate_reports_which_digit_each_code_draws(learned, mnist):
+    ev = evaluate_generator(learned.export_generator(), n=500, data=mnist, memorization=False, name="info")
+    assert ev.label_accuracy is None                 # a code is not a digit: no "right digit" score
+    assert len(ev.code_digits) == 10 and 0.1 <= ev.code_purity <= 1.0
+    assert sum(ev.histogram) == 500                  # samples drawn over all codes (the prior), like an unconditional G
+    table = format_evaluation(ev)
+    assert "InfoGAN codes" in table and f"purity {ev.code_purity:.1%}" in table
+    json.dumps(ev.to_dict())
