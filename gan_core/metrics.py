@@ -462,8 +462,9 @@ class QualityMonitor:
 
         t0 = time.perf_counter()
         z, y = self.fixed_noise(G)
-        codes = y if getattr(G, "info", False) else None
-        q = quick_quality(generate(G, z, y), self.reference, codes, G.num_classes)     # (n, 28, 28) uint8 -> metrics
+        images = generate(G, z, y)                                                       # (n, 28, 28) uint8
+        q = (quick_quality(images, self.reference, y, G.num_classes) if getattr(G, "info", False)   # + code purity
+             else quick_quality(images, self.reference))
         with self._cond:
             self._records.append((int(step), q))
             self._records.sort(key=lambda r: r[0])

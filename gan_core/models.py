@@ -211,6 +211,12 @@ def init_weights(module: nn.Module, generator: torch.Generator | None = None) ->
                 sn._v.copy_(F.normalize(torch.randn(sn._v.shape, generator=generator), dim=0, eps=sn.eps))
                 if hasattr(sn, "_power_method"):
                     sn._power_method(sn._reshape_weight_to_matrix(m.parametrizations.weight.original), 15)
+    if isinstance(module, Generator) and module.info:
+        # An InfoGAN's code enters G on the same scale as z, N(0, 1) per entry (as InfoGAN's one-hot code does),
+        # not at the 0.02 of the other weights: a code 50x quieter than z is ignored while z already learns
+        # which digit to draw, and the code is left to encode some minor style instead.
+        w = module.label_embed.weight
+        w.copy_(torch.randn(w.shape, generator=generator))
 
 
 def build_generator(cfg: GANConfig, seed: int | None = None) -> Generator:

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 # half-imported pandas ("partially initialized module 'pandas' has no attribute 'Series'", found by
 # bench/classroom_load.py). Importing it here, while gan_ui is imported, finishes it before any chart.
 
-from .settings import D_COLOR, G_COLOR, MAX_CHART_POINTS, NEUTRAL_COLOR, REF_COLOR
+from .settings import D_COLOR, G_COLOR, INFO_COLOR, MAX_CHART_POINTS, NEUTRAL_COLOR, REF_COLOR
 
 HEIGHT = 270
 TICK_COLOR = "#303030"      # the real data's share, across each histogram bar
@@ -117,7 +117,8 @@ WAITING = "waiting for the first steps…"
 
 
 def loss_figure(records, loss_info, uirevision="run") -> go.Figure:
-    """D's and G's losses, with the equilibrium levels of the loss where it has them (ln 4, ln 2)."""
+    """D's and G's losses, with the equilibrium levels of the loss where it has them (ln 4, ln 2); for an
+    InfoGAN also Q's code loss -E[log Q(c | G(z, c))], which starts at ln K and falls as the code becomes readable."""
     if not records:
         return _figure("Losses", "loss", uirevision, [], note=WAITING)
     refs = []
@@ -127,6 +128,8 @@ def loss_figure(records, loss_info, uirevision="run") -> go.Figure:
         refs.append(_reference(loss_info.g_equilibrium, f"G at equilibrium {loss_info.g_equilibrium:.3f}",
                                G_COLOR, below=True))
     traces = _lines(records, "d_loss", "D loss", D_COLOR) + _lines(records, "g_loss", "G loss", G_COLOR)
+    if records[-1].info_loss is not None:       # InfoGAN: how well Q reads G's code back, ln K = not at all
+        traces += _lines(records, "info_loss", "code loss (Q)", INFO_COLOR)
     return _figure("Losses", "loss", uirevision, traces, refs)
 
 

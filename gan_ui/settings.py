@@ -48,6 +48,7 @@ def configure_torch() -> None:
 G_COLOR = "#0072B2"
 D_COLOR = "#E69F00"
 REF_COLOR = "#7F7F7F"
+INFO_COLOR = "#009E73"      # Okabe-Ito's bluish green: InfoGAN's code loss, a third player (Q) beside D and G
 NEUTRAL_COLOR = "#A9B4C2"   # bars that belong to neither network (the predicted-class histogram)
 
 MAX_CHART_POINTS = 1000     # downsample longer histories to this many points per line
