@@ -5,8 +5,8 @@ One concept per module:
     config       GANConfig (every knob, with why its default), PRESETS, ConfigError
     data         load_dataset -> ImageData (uint8 tensor), with its source reported
     device       resolve_device: cuda -> mps -> cpu, and a readable name
-    models       MLP and DCGAN generators/discriminators, conditional variants, spectral norm
-    losses       minimax, non-saturating, least-squares, hinge, WGAN-GP; with the math
+    models       MLP and DCGAN generators/discriminators, conditional and InfoGAN variants, spectral norm
+    losses       minimax, non-saturating, least-squares, hinge, WGAN-GP, InfoGAN's code loss; with the math
     training     Trainer: the loop, records, snapshots, background thread with pause/resume/stop
     sampling     generate, latent sweeps, lerp/slerp, grids and PNGs
     checkpoints  safetensors save/load with the config as metadata; shipped models
@@ -34,7 +34,7 @@ from .checkpoints import (Checkpoint, CheckpointError, checkpoint_bytes, list_pr
 from .config import DEFAULT_PRESET, PRESETS, ConfigError, GANConfig, Preset, preset_config
 from .data import DataFormatError, DataUnavailable, ImageData, load_dataset, to_pixels, to_unit_range
 from .device import DeviceError, device_name, resolve_device
-from .losses import LOSS_INFO, d_loss_fn, g_loss_fn, gradient_penalty
+from .losses import LOSS_INFO, d_loss_fn, g_loss_fn, gradient_penalty, info_loss_fn
 from .models import build_models, count_parameters
 from .sampling import (LATENT_RANGE, generate, interpolate, lerp, make_grid, sample_labels, sample_z, slerp,
                        sweep, to_png, upscale)
@@ -61,7 +61,7 @@ __all__ = [
     "DEFAULT_PRESET", "PRESETS", "ConfigError", "GANConfig", "Preset", "preset_config",
     "DataFormatError", "DataUnavailable", "ImageData", "load_dataset", "to_pixels", "to_unit_range",
     "DeviceError", "device_name", "resolve_device",
-    "LOSS_INFO", "d_loss_fn", "g_loss_fn", "gradient_penalty",
+    "LOSS_INFO", "d_loss_fn", "g_loss_fn", "gradient_penalty", "info_loss_fn",
     "build_models", "count_parameters",
     "LATENT_RANGE", "generate", "interpolate", "lerp", "make_grid", "sample_labels", "sample_z", "slerp",
     "sweep", "to_png", "upscale",

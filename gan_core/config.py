@@ -50,6 +50,8 @@ class GANConfig:
     batch_size: int = 64          # the DCGAN paper's mini-batch; small batches also keep CPU steps fast
     d_steps: int = 1              # discriminator updates per generator update (k in Algorithm 1 of the GAN paper)
     ema: float = 0.0              # decay of an exponential moving average of G's weights (0 = off, 0.999 typical)
+    lr_decay: bool = False        # both learning rates fall linearly to 0 over the budget (as SNGAN trained): a long run
+                                  # ends by settling instead of still hopping around; off, since a class run is short
     precision: str = "auto"       # "bf16" autocast where the chip has bf16 units (~1.8x faster here, same quality), else "fp32"
     # --- data and budget -----------------------------------------------------------------
     dataset: str = "mnist"        # handwritten digits; "fashion" gives Fashion-MNIST's clothes as a second dataset
@@ -111,8 +113,9 @@ class GANConfig:
         if finite("info_weight"):
             need(self.info_weight >= 0, f"info_weight must be >= 0; got {self.info_weight}.")
         if self.info_codes and self.conditional:
-            problems.append("InfoGAN's code is a category G invents without labels; a conditional GAN is given the "
-                            "labels. Choose one: set info_codes to 0 or conditional to off.")
+            problems.append("InfoGAN's code is a category G invents without labels, while a conditional GAN is given "
+                            "the labels: use one of them. Choose one: turn conditional off, or use a preset without "
+                            "an InfoGAN code (info_codes=0).")
         if self.loss == "wgan-gp" and self.spectral_norm:
             problems.append("WGAN-GP already keeps the critic 1-Lipschitz with its gradient penalty; "
                             "spectral normalization on top of it fights the penalty. Turn one of them off.")

@@ -412,6 +412,8 @@ class Trainer:
                 if not self._budget_left():
                     self.status = "finished"
                     break
+                if self.cfg.lr_decay:
+                    self._decay_learning_rates()
                 self.train_step()
                 now = time.perf_counter()
                 self.elapsed += now - t_last
@@ -433,6 +435,15 @@ class Trainer:
             self._running.set()
             self._fire("on_end")
         return self
+
+    def _decay_learning_rates(self) -> None:
+        """lr_t = lr (1 - p), p = the share of the budget spent (steps, or seconds when only time is budgeted)."""
+        cfg = self.cfg
+        spent = self.step / cfg.max_steps if cfg.max_steps else self.elapsed / cfg.max_seconds
+        keep = max(0.0, 1.0 - spent)
+        for opt, lr in ((self.opt_g, cfg.lr_g), (self.opt_d, cfg.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr * keep
 
     def _wait_while_paused(self) -> None:
         paused_at = time.monotonic()

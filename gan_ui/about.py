@@ -34,6 +34,16 @@ def render() -> None:
         st.latex(r"L_G = -\,\mathbb{E}_{z}\big[\log D(G(z))\big] \;\to\; \ln 2 \approx 0.693")
         st.caption("The other losses on the Train page (least-squares, hinge, WGAN-GP) change what D outputs; "
                    "their charts have no fixed equilibrium line.")
+        st.subheader("Categories without labels: InfoGAN")
+        st.markdown("The `infogan` preset gives G a code c, one of 10 values, beside z, but never says what c means. "
+                    "A small head Q on D must guess c from the picture, and G and Q both minimise Q's error, "
+                    "which maximises a lower bound on the mutual information between c and G's picture "
+                    "(Chen et al. 2016):")
+        st.latex(r"\min_{G,Q}\max_D\; V(D,G) - \lambda\, \mathbb{E}_{z,c}\big[\log Q(c \mid G(z,c))\big]")
+        st.caption("The easiest way to make 10 codes readable is to give each its own kind of digit, so the codes "
+                   "mostly become the digits, in an order of their own. The green *code loss* on the Train chart "
+                   "starts at ln 10 ≈ 2.3 and falls as the code becomes readable; the quality panel's *code purity* "
+                   "says how often a code's digits are the same digit.")
     with right:
         st.subheader("Reading the Train charts")
         st.markdown(
