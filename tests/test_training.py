@@ -373,3 +373,16 @@ def test_snapshot_thinning_keeps_an_even_timeline_from_step_0(mnist, monkeypatch
     for kept in (steps[:-1], weights[:-1]):          # all but the latest sit on one even grid
         gaps = {b - a for a, b in zip(kept, kept[1:])}
         assert len(gaps) == 1, kept
+
+
+def test_lr_decay_falls_linearly_to_zero_over_the_budget(mnist):
+    cfg = tiny(max_steps=10, lr_decay=True)
+    tr = Trainer(cfg, mnist, device="cpu").run()
+    assert tr.status == "finished"
+    # the last step (step index 9 of 10) ran at a tenth of the learning rates
+    assert tr.opt_g.param_groups[0]["lr"] == pytest.approx(cfg.lr_g * 0.1)
+    assert tr.opt_d.param_groups[0]["lr"] == pytest.approx(cfg.lr_d * 0.1)
+    steady = Trainer(tiny(max_steps=10), mnist, device="cpu").run()
+    assert steady.opt_g.param_groups[0]["lr"] == cfg.lr_g                  # off by default: constant
+    timed = Trainer(tiny(max_steps=0, max_seconds=0.5, lr_decay=True), mnist, device="cpu").run()
+    assert 0 <= timed.opt_g.param_groups[0]["lr"] < cfg.lr_g               # a time budget decays by elapsed time
