@@ -200,7 +200,7 @@ def list_pretrained(directory: Path = PRETRAINED_DIR) -> list[str]:
     if not directory.is_dir():
         return []
     names = sorted(p.stem for p in directory.glob("*.safetensors") if not p.stem.startswith("classifier"))
-    order = ["dcgan", "cdcgan", "mlp", "wgan-gp", "hinge-sn", "collapse", "saturating"]
+    order = ["dcgan", "cdcgan", "mlp", "wgan-gp", "infogan", "hinge-sn", "collapse", "saturating"]
     return sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n))
 
 

@@ -29,7 +29,7 @@ OFFLINE_COMMAND = "GAN_CLASSROOM_OFFLINE=1 python -m gan_core evaluate --model {
 WHAT = {"collapse": "mode collapse (deliberately)", "saturating": "the saturating minimax loss",
         "wgan-gp": "Wasserstein loss + gradient penalty", "cdcgan": "the default: conditional, ask for a digit",
         "mlp": "the original fully-connected GAN", "dcgan": "the classic unconditional DCGAN",
-        "hinge-sn": "the best unconditional: hinge loss, spectral norm, trained long"}
+        "infogan": "the best unconditional: InfoGAN, 10 codes learned without labels"}
 
 
 def evaluations(data, n: int):
@@ -66,7 +66,10 @@ def main_card(data_dir: str | None, n: int) -> str:
         command = info.get("command", "")
         for where in ("../shared/data/mnist", "/work/shared/data/mnist"):
             command = command.replace(f"--data-dir {where}", "--data-dir DIR")
-        rows.append(f"| `{name}` | {WHAT.get(name, ckpt.config.preset)} | {len(ev.classes_present)}/10 | "
+        what = WHAT.get(name, ckpt.config.preset)
+        if ev.code_purity is not None:
+            what += f" (code purity {ev.code_purity:.1%})"
+        rows.append(f"| `{name}` | {what} | {len(ev.classes_present)}/10 | "
                     f"{ev.class_kl:.3f} | {ev.inception_score:.2f} | {ev.frechet:.1f} ({ev.frechet_floor:.1f}) | "
                     f"{ev.confidence:.3f} | {right} | {trained} | `{command}` |")
     head = (f"Measured on {n:,} samples each (seed 0) against {data.describe()}; "

@@ -1,4 +1,4 @@
-"""Take the README screenshots: Explore, and Train mid-run, at 1366x768 and 1920x1080.
+"""Take the README screenshots: Explore (and Explore on the InfoGAN), and Train mid-run, at 1366x768 and 1920x1080.
 
     python scripts/screenshots.py                      # -> docs/screenshots/*.png
     GAN_CLASSROOM_DATA=/path/to/mnist python scripts/screenshots.py --budget "120 s" --steps 600
@@ -129,6 +129,19 @@ def main(argv=None) -> int:
             time.sleep(1.0)
             save(page, out / f"explore-{w}x{h}.png")
             ctx.close()
+        # Explore on the InfoGAN: its code picker and the row of ten codes for one z (scrolled into view).
+        ctx = browser.new_context(viewport={"width": SIZES[0][0], "height": SIZES[0][1]})
+        page = ctx.new_page()
+        page.goto(url)
+        wait_idle(page, '[data-testid="stSlider"]')
+        page.get_by_role("combobox", name="Generator").click()
+        page.get_by_role("option", name="infogan", exact=False).first.click()
+        wait_idle(page)
+        page.get_by_text("Same z, all 10 codes").scroll_into_view_if_needed()
+        page.mouse.wheel(0, -260)
+        time.sleep(1.0)
+        save(page, out / f"explore-infogan-{SIZES[0][0]}x{SIZES[0][1]}.png")
+        ctx.close()
         # Train: one live run, shot at every size while it trains.
         ctx = browser.new_context(viewport={"width": SIZES[-1][0], "height": SIZES[-1][1]})
         page = ctx.new_page()

@@ -121,3 +121,21 @@ def test_conditional_model_finds_the_label_and_a_model_without_d_says_so(mnist):
     upload(at, model_file())                                           # an uploaded file that kept no D
     assert any("carries no discriminator" in i.value for i in at.info)
     assert load_checkpoint("dcgan").D is not None
+
+
+def test_infogan_model_offers_codes_not_digits_and_its_d_is_asked_without_a_label(mnist):
+    at = open_app()
+    at.selectbox(key="explore_model").set_value("shipped:infogan").run()
+    assert not at.exception, at.exception
+    code = at.pills(key="explore_label")
+    assert code.label.startswith("Code c") and code.options == [str(c) for c in range(10)]
+    assert any(s.value == "Same z, all 10 codes" for s in at.subheader)
+    code.set_value(3).run()
+    upload_digit(at, picture(mnist.images[mnist.labels == 2][0].numpy()))
+    assert "lab_d_label" not in at.session_state                      # no label for an unconditional D
+    assert set(metrics(at)) == {"Your digit", "A real digit", "G's digit (the slider z)"}
+    at.button(key="lab_find").click().run()
+    assert not at.exception, at.exception
+    result = at.session_state[lab.RESULT_KEY]
+    assert result["label"] in range(10) and at.session_state["explore_label"] == result["label"]
+    assert any(f"with the code **c{result['label']}**" in s.value for s in at.success)

@@ -159,7 +159,7 @@ def scrub_panel(G: torch.nn.Module, z: list[float], label: int | None,
     conditional = bool(getattr(G, "conditional", False))
     data = {"digest": ex.digest, "src": src, "program": None if src else ex.text, "z": [float(v) for v in z],
             "label": label if conditional else None, "visible": visible, "range": LATENT_RANGE, "step": SCRUB_STEP,
-            "scale": CANVAS_SCALE,
+            "scale": CANVAS_SCALE, "labelTitle": "Code c" if getattr(G, "info", False) else "Digit to draw",
             "caption": "G(z) computed by your browser as you drag; the server's copy follows when you let go."}
     with st.container(key="scrub_box"):
         _component()(key=COMPONENT_KEY, data=data, width="stretch", height="content",

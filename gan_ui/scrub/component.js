@@ -59,7 +59,7 @@ function ganBuild(root, S, data) {
   S.labelButtons = [];
   if (S.model.conditional) {
     const row = ganEl("div", "gan-scrub-labels", right);
-    ganEl("span", "gan-scrub-label-title", row, "Digit to draw");
+    ganEl("span", "gan-scrub-label-title", row, data.labelTitle || "Digit to draw");
     for (let c = 0; c < S.model.numClasses; c++) {
       const b = ganEl("button", "gan-scrub-label", row, String(c));
       b.type = "button";
