@@ -114,6 +114,13 @@ def cmd_train(args) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     trainer = Trainer(cfg, data, device=args.device)
+    init = None
+    if args.init:                    # continue a saved model: its G and D are this run's step 0
+        init = load_checkpoint(args.init)
+        if init.D is None:
+            raise ConfigError(f"{args.init} kept no discriminator, so training cannot continue from it.")
+        trainer.load_weights(init.G, init.D)
+        print(f"init:   {init.name} after {init.info.get('steps', '?')} steps ({args.init})", file=sys.stderr)
     print(f"device: {trainer.device_name}", file=sys.stderr)
     preset = PRESETS.get(cfg.preset.removesuffix("-custom"))
     print(f"preset: {cfg.preset or 'custom'}" + (f" ({preset.description})" if preset else ""), file=sys.stderr)
@@ -145,6 +152,12 @@ def cmd_train(args) -> int:
     if args.name:
         info["name"] = args.name
     snaps = [(s.step, s.g_state) for s in trainer.snapshot_list() if s.g_state is not None]
+    if init is not None:             # one timeline and one step count over both runs; the first run's command kept
+        before = int(init.info.get("steps") or 0)
+        info["init"] = {k: init.info[k] for k in ("steps", "seconds", "device", "command", "init") if k in init.info}
+        info["steps"] = before + trainer.step
+        info["seconds"] = round(float(init.info.get("seconds") or 0) + trainer.elapsed, 2)
+        snaps = list(init.snapshots) + [(before + step, state) for step, state in snaps if step > 0]
     k = min(args.keep_snapshots, len(snaps))       # evenly spaced from step 0 (noise) to the end
     keep = [snaps[round(i * (len(snaps) - 1) / (k - 1))] for i in range(k)] if k > 1 else snaps[-k:] if k else []
     out = save_checkpoint(args.out, cfg, trainer.export_generator(), trainer.D, info, keep)
@@ -308,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, help="default: 0 (or the config's)")
     t.add_argument("--threads", type=int, help="CPU threads for PyTorch (default: the config's recorded run's, else "
                    "PyTorch's); a CPU run repeats exactly only with the same thread count")
+    t.add_argument("--init", metavar="MODEL",
+                   help="continue from a saved model (file or shipped name) that kept its D: its G and D start this run, "
+                        "which must use the same architecture; the saved file counts steps and snapshots over both runs")
     t.add_argument("--set", action="append", metavar="FIELD=VALUE", help="override any config field, e.g. --set lr_g=1e-4")
     t.add_argument("--keep-snapshots", type=int, default=8, help="G snapshots saved along training (timeline)")
     t.add_argument("--quality-every", type=int, default=0, metavar="STEPS",

@@ -151,6 +151,24 @@ class Trainer:
         self.max_pause = 0.0
         self.others_waiting = lambda: False
 
+    def load_weights(self, G: nn.Module, D: nn.Module) -> "Trainer":
+        """Start from another model's G and D (same architecture), e.g. to continue a saved run with new settings.
+
+        The EMA copy starts from G too. Optimiser state starts afresh: Adam's moments are not saved in a model file.
+        """
+        if self.status != "ready":
+            raise RuntimeError("Load weights before the run starts.")
+        try:
+            self.G.load_state_dict(G.state_dict())
+            self.D.load_state_dict(D.state_dict())
+        except RuntimeError as exc:
+            first = str(exc).strip().splitlines()
+            raise ValueError("Those networks do not fit this run's config (architecture, widths, latent size, "
+                             f"conditional/InfoGAN, spectral norm and loss must match): {first[-1].strip()}") from None
+        if self.G_ema is not None:
+            self.G_ema.load_state_dict(self.G.state_dict())
+        return self
+
     # ------------------------------------------------------------------ callbacks & reading
     def add_callback(self, event: str, fn) -> None:
         """event: "on_record" fn(trainer, records), "on_snapshot" fn(trainer, snapshot), "on_end" fn(trainer)."""

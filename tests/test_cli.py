@@ -141,6 +141,36 @@ def test_errors_from_the_real_entry_point_are_one_line(tmp_path):
     assert missing.stdout == ""
 
 
+def test_train_can_continue_a_saved_model(cli_model, tmp_path):
+    """--init: the saved G and D are the new run's step 0; the new file counts steps and snapshots over both
+    runs and keeps the first run's command, so the chain can be repeated."""
+    first, _ = cli_model
+    proc = run_cli("train", "--preset", "mlp", "--steps", "4", "--set", "g_width=8", "--set", "d_width=8",
+                   "--set", "batch_size=16", "--set", "latent_dim=6", "--set", "lr_decay=true", "--set", "snapshot_every=2",
+                   "--init", first, "--quiet", "--out", tmp_path / "more.safetensors")
+    assert proc.returncode == 0, proc.stderr
+    assert "init:   smoke after 3 steps" in proc.stderr
+    before, after = load_checkpoint(first), load_checkpoint(tmp_path / "more.safetensors")
+    assert after.info["steps"] == 7 and after.info["init"]["steps"] == 3
+    assert after.info["init"]["command"] == before.info["command"] and "--init" in after.info["command"]
+    assert [s for s, _ in after.snapshots] == [0, 3, 5, 7]               # the first run's, then this one's
+    for (s_a, a), (s_b, b) in zip(after.snapshots[:2], before.snapshots):          # carried over as they were
+        assert s_a == s_b and all(torch.equal(a[k], b[k]) for k in b)
+    assert not all(torch.equal(after.G.state_dict()[k], before.G.state_dict()[k]) for k in before.G.state_dict())
+
+
+def test_continuing_needs_a_matching_model_with_its_d(capsys, cli_model, tmp_path):
+    first, _ = cli_model
+    out = tmp_path / "x.safetensors"
+    assert_clean_error(*_main(capsys, "train", "--preset", "mlp", "--steps", "1", "--init", first, "--out", out),
+                       "do not fit this run's config")
+    bare = save_checkpoint(tmp_path / "bare.safetensors", load_checkpoint(first).config, load_checkpoint(first).G)
+    assert_clean_error(*_main(capsys, "train", "--preset", "mlp", "--steps", "1", "--set", "g_width=8",
+                              "--set", "d_width=8", "--set", "latent_dim=6", "--init", bare, "--out", out),
+                       "kept no discriminator")
+    assert not out.exists()
+
+
 def _main(capsys, *argv):
     rc = cli.main([str(a) for a in argv])
     return rc, capsys.readouterr().err
