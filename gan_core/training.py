@@ -117,6 +117,7 @@ class Trainer:
             # checkpoints store the weights contiguous.
             self.D = self.D.to(memory_format=torch.channels_last)
         self.G_ema = None
+        self._ema_warm = False           # True once G_ema holds trained weights (a continued run): no warm-up
         if cfg.ema:
             self.G_ema = copy.deepcopy(self.G).requires_grad_(False).eval()
         self.opt_g = _adam(self.G.parameters(), cfg.lr_g, (cfg.beta1, cfg.beta2))
@@ -167,6 +168,7 @@ class Trainer:
                              f"conditional/InfoGAN, spectral norm and loss must match): {first[-1].strip()}") from None
         if self.G_ema is not None:
             self.G_ema.load_state_dict(self.G.state_dict())
+            self._ema_warm = True
         return self
 
     # ------------------------------------------------------------------ callbacks & reading
@@ -297,9 +299,10 @@ class Trainer:
 
         decay = min(ema, (1 + t) / (10 + t)) at step t: a warm-up, so that in a short classroom run the
         average is not dominated by G's random initial weights (with 0.999 the initial weights would
-        still make up 37 % of the average after 1,000 steps).
+        still make up 37 % of the average after 1,000 steps). A run continued from a trained G (`load_weights`)
+        skips the warm-up: its average starts from trained weights, and keeps them at full weight.
         """
-        decay = min(self.cfg.ema, (1.0 + self.step) / (10.0 + self.step))
+        decay = self.cfg.ema if self._ema_warm else min(self.cfg.ema, (1.0 + self.step) / (10.0 + self.step))
         ema_p = list(self.G_ema.parameters())
         torch._foreach_lerp_(ema_p, list(self.G.parameters()), 1.0 - decay)
         for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):

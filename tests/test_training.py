@@ -386,3 +386,21 @@ def test_lr_decay_falls_linearly_to_zero_over_the_budget(mnist):
     assert steady.opt_g.param_groups[0]["lr"] == cfg.lr_g                  # off by default: constant
     timed = Trainer(tiny(max_steps=0, max_seconds=0.5, lr_decay=True), mnist, device="cpu").run()
     assert 0 <= timed.opt_g.param_groups[0]["lr"] < cfg.lr_g               # a time budget decays by elapsed time
+
+
+def test_a_continued_run_keeps_its_average_without_warm_up(mnist):
+    """load_weights: G, D and the EMA copy start from the given networks, and the EMA skips its warm-up (its
+    average already holds trained weights), so the first step moves it by only 1 - decay."""
+    donor = Trainer(tiny(max_steps=3, ema=0.9), mnist, device="cpu").run()
+    tr = Trainer(tiny(max_steps=2, ema=0.9, seed=7), mnist, device="cpu").load_weights(donor.export_generator(), donor.D)
+    assert same_state(state_of(tr.G), state_of(donor.export_generator()))
+    assert same_state(state_of(tr.D), state_of(donor.D)) and same_state(state_of(tr.G_ema), state_of(tr.G))
+    g0 = state_of(tr.G)
+    tr.train_step()
+    g1, ema = state_of(tr.G), state_of(tr.G_ema)
+    for name, _ in tr.G.named_parameters():
+        torch.testing.assert_close(ema[name], 0.9 * g0[name] + 0.1 * g1[name])      # decay 0.9 from the first step
+    with pytest.raises(ValueError, match="do not fit"):
+        Trainer(tiny("dcgan", max_steps=1), mnist, device="cpu").load_weights(donor.G, donor.D)
+    with pytest.raises(RuntimeError, match="before the run starts"):
+        donor.load_weights(donor.G, donor.D)
