@@ -55,7 +55,7 @@ def panel_views(entry: state.ModelEntry, z_values: list[float], label: int | Non
     (gan_ui.images.z_views: the digit, the sweep strip and, for a conditional G, the ten-digit row, from one
     batched pass of G)."""
     return images.z_views(entry.G, torch.tensor([float(v) for v in z_values]), sweep_dim - 1, label,
-                          entry.config.num_classes if entry.conditional else None)
+                          entry.num_classes if entry.conditional else None)
 
 
 def server_side(names: list[str], n: int, seed: int = 0) -> dict[str, dict]:
@@ -65,7 +65,7 @@ def server_side(names: list[str], n: int, seed: int = 0) -> dict[str, dict]:
         entry = state.entry_from_checkpoint(f"shipped:{name}", name, "shipped", ckpt)     # as the app loads it
         rng = np.random.default_rng(seed)
         zs = [random_z(entry.latent_dim, rng) for _ in range(n + WARMUP)]
-        labels = [int(rng.integers(entry.config.num_classes)) if entry.conditional else None
+        labels = [int(rng.integers(entry.num_classes)) if entry.conditional else None
                   for _ in range(n + WARMUP)]
         digit_t, panel_t, sizes = [], [], []
         for i, (z, y) in enumerate(zip(zs, labels)):

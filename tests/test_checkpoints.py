@@ -217,7 +217,7 @@ def test_shipped_generators_load_and_draw_digits(name):
     ck = load_checkpoint(name)
     cfg = ck.config
     z = sample_z(16, cfg.latent_dim, seed=0)
-    labels = sample_labels(16, cfg.num_classes, seed=0) if cfg.conditional else None
+    labels = sample_labels(16, ck.G.num_classes, seed=0) if ck.G.conditional else None    # a label or an InfoGAN code
     images = generate(ck.G, z, labels)
     assert images.shape == (16, 28, 28)
     assert len(set(images.flatten().tolist())) > 2            # not a constant picture
