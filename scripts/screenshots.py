@@ -99,7 +99,8 @@ def save(page, path: Path) -> None:
     img = Image.open(io.BytesIO(raw)).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
     path.parent.mkdir(parents=True, exist_ok=True)
     img.save(path, optimize=True)
-    print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size / 1024:.0f} KB)")
+    shown = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path   # --out may be elsewhere
+    print(f"wrote {shown} ({path.stat().st_size / 1024:.0f} KB)")
 
 
 def step_count(page) -> int:
@@ -130,17 +131,17 @@ def main(argv=None) -> int:
             save(page, out / f"explore-{w}x{h}.png")
             ctx.close()
         # Explore on the InfoGAN: its code picker and the row of ten codes for one z (scrolled into view).
-        ctx = browser.new_context(viewport={"width": SIZES[0][0], "height": SIZES[0][1]})
+        ctx = browser.new_context(viewport={"width": 1366, "height": 1480})      # tall: picker to codes row in one shot
         page = ctx.new_page()
         page.goto(url)
         wait_idle(page, '[data-testid="stSlider"]')
         page.get_by_role("combobox", name="Generator").click()
         page.get_by_role("option", name="infogan", exact=False).first.click()
         wait_idle(page)
-        page.get_by_text("Same z, all 10 codes").scroll_into_view_if_needed()
-        page.mouse.wheel(0, -260)
+        page.locator(".st-key-explore_label button").nth(3).click()               # code c3
+        wait_idle(page)
         time.sleep(1.0)
-        save(page, out / f"explore-infogan-{SIZES[0][0]}x{SIZES[0][1]}.png")
+        save(page, out / "explore-infogan-1366x1480.png")
         ctx.close()
         # Train: one live run, shot at every size while it trains.
         ctx = browser.new_context(viewport={"width": SIZES[-1][0], "height": SIZES[-1][1]})
