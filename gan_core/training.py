@@ -260,12 +260,12 @@ class Trainer:
                 fake_logits, code_logits = D.scores(fake.detach(), y_fake)          # (B,), (B, K) or None
                 fake_logits = fake_logits.float()
             d_loss = d_loss_fn(cfg.loss, real_logits, fake_logits, cfg.label_smoothing)
-            d_total = d_loss
-            if code_logits is not None:      # Q learns to read the code off G's pictures
-                d_total = d_loss + cfg.info_weight * info_loss_fn(code_logits, code)
             if cfg.loss == "wgan-gp" and cfg.gp_weight:        # gp_weight 0: plain WGAN, no penalty to pay for
                 with amp():
                     d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, x, fake, y, self.rng).float()
+            d_total = d_loss                 # what D descends: its loss (with the penalty), and for InfoGAN ...
+            if code_logits is not None:      # ... Q's code loss: Q learns to read the code off G's pictures
+                d_total = d_loss + cfg.info_weight * info_loss_fn(code_logits, code)
             self.opt_d.zero_grad(set_to_none=True)
             d_total.backward()
             d_norm = _total_norm(D.parameters())

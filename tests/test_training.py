@@ -404,3 +404,11 @@ def test_a_continued_run_keeps_its_average_without_warm_up(mnist):
         Trainer(tiny("dcgan", max_steps=1), mnist, device="cpu").load_weights(donor.G, donor.D)
     with pytest.raises(RuntimeError, match="before the run starts"):
         donor.load_weights(donor.G, donor.D)
+
+
+def test_the_gradient_penalty_reaches_d(mnist):
+    """WGAN-GP's penalty is part of what D descends: with it, D's first update differs from plain WGAN's."""
+    runs = [Trainer(tiny("wgan-gp", max_steps=1, gp_weight=w), mnist, device="cpu") for w in (10.0, 0.0)]
+    for t in runs:
+        t.train_step()
+    assert not same_state(state_of(runs[0].D), state_of(runs[1].D))
