@@ -165,16 +165,21 @@ def cmd_train(args) -> int:
     return 0 if trainer.status in ("finished", "stopped") else 3
 
 
+def _check_label(args, ckpt) -> None:
+    """--label needs a generator with a class input: a conditional one (a digit) or an InfoGAN (a code)."""
+    if args.label is not None and not ckpt.G.conditional:
+        raise ConfigError(f"{args.model} takes no class input (it is neither conditional nor InfoGAN), so --label cannot be used.")
+
+
 def cmd_sample(args) -> int:
     ckpt = load_checkpoint(args.model)
     cfg = ckpt.config
     z = sample_z(args.n, cfg.latent_dim, args.seed)
+    _check_label(args, ckpt)
     labels = None
     if ckpt.G.conditional:                   # a digit label, or an InfoGAN code (uniform over its values)
         labels = (np.full(args.n, args.label) if args.label is not None
                   else sample_labels(args.n, ckpt.G.num_classes, args.seed))
-    elif args.label is not None:
-        raise ConfigError(f"{args.model} takes no class input (it is neither conditional nor InfoGAN), so --label cannot be used.")
     images = generate(ckpt.G, z, None if labels is None else np.asarray(labels))     # (n, 28, 28) uint8
     out = Path(args.out)
     if out.suffix not in (".npy", ".png"):
@@ -250,8 +255,7 @@ def cmd_invert(args) -> int:
     out = Path(args.out)
     if out.suffix != ".json":
         raise ConfigError("--out must end in .json (the z found, with its error).")
-    if args.label is not None and not ckpt.G.conditional:
-        raise ConfigError(f"{args.model} takes no class input (it is neither conditional nor InfoGAN), so --label cannot be used.")
+    _check_label(args, ckpt)
     if not 0 < args.seconds <= 600:
         raise ConfigError("--seconds must be above 0 and at most 600.")
     digit = prepare_digit(image.read_bytes())
@@ -277,8 +281,7 @@ def cmd_directions(args) -> int:
     out = Path(args.out)
     if out.suffix != ".png":
         raise ConfigError("--out must end in .png (one row per direction).")
-    if args.label is not None and not ckpt.G.conditional:
-        raise ConfigError(f"{args.model} takes no class input (it is neither conditional nor InfoGAN), so --label cannot be used.")
+    _check_label(args, ckpt)
     label = args.label if args.label is not None else (0 if ckpt.G.conditional else None)
     dirs = principal_directions(ckpt.G, n=args.n, k=args.k)
     z = sample_z(1, ckpt.config.latent_dim, seed=args.seed)[0]
