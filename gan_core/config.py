@@ -124,6 +124,16 @@ class GANConfig:
         return self
 
     # ------------------------------------------------------------------------------------
+    @property
+    def class_input(self) -> bool:
+        """G takes a class input y beside z: a digit label (conditional) or a learned code (InfoGAN)."""
+        return self.conditional or bool(self.info_codes)
+
+    @property
+    def class_count(self) -> int:
+        """How many values G's class input takes: the InfoGAN's codes, else the dataset's classes."""
+        return self.info_codes or self.num_classes
+
     def replace(self, **changes) -> "GANConfig":
         """A copy with some fields changed (unknown names raise ConfigError)."""
         unknown = set(changes) - {f.name for f in fields(self)}

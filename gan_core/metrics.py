@@ -462,9 +462,8 @@ class QualityMonitor:
 
         t0 = time.perf_counter()
         z, y = self.fixed_noise(G)
-        images = generate(G, z, y)                                                       # (n, 28, 28) uint8
-        q = (quick_quality(images, self.reference, y, G.num_classes) if getattr(G, "info", False)   # + code purity
-             else quick_quality(images, self.reference))
+        codes = y if getattr(G, "info", False) else None                     # an InfoGAN's codes: + code purity
+        q = quick_quality(generate(G, z, y), self.reference, codes=codes, num_codes=G.num_classes)   # (n, 28, 28) -> metrics
         with self._cond:
             self._records.append((int(step), q))
             self._records.sort(key=lambda r: r[0])

@@ -53,9 +53,10 @@ class Generator(nn.Module):
         super().__init__()
         self.latent_dim = cfg.latent_dim
         self.info = bool(cfg.info_codes)                     # the class input is an InfoGAN code, not a label
-        self.conditional = cfg.conditional or self.info      # G takes a class input y (a label or a code)
-        self.num_classes = cfg.info_codes or cfg.num_classes
+        self.conditional = cfg.class_input                   # G takes a class input y (a label or a code)
+        self.num_classes = cfg.class_count
         self.label_embed = nn.Embedding(self.num_classes, LABEL_DIM) if self.conditional else None
+        self.in_dim = cfg.latent_dim + (LABEL_DIM if self.conditional else 0)   # [z, embed(y)]
 
     def _input(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         if self.label_embed is None:
@@ -110,14 +111,10 @@ class MLPGenerator(Generator):
     def __init__(self, cfg: GANConfig):
         super().__init__(cfg)
         w = cfg.g_width
-        self.fc1 = nn.Linear(self._in_dim(cfg), 4 * w)
+        self.fc1 = nn.Linear(self.in_dim, 4 * w)
         self.fc2 = nn.Linear(4 * w, 8 * w)
         self.bn2 = nn.BatchNorm1d(8 * w)          # eps stays at its default (not 0.8: a classic typo)
         self.out = nn.Linear(8 * w, PIXELS)
-
-    @staticmethod
-    def _in_dim(cfg: GANConfig) -> int:
-        return cfg.latent_dim + (LABEL_DIM if cfg.conditional or cfg.info_codes else 0)
 
     def trace(self, z, y=None):
         h1 = F.leaky_relu(self.fc1(self._input(z, y)), 0.2)             # (B, 4w)
@@ -147,8 +144,7 @@ class DCGANGenerator(Generator):
         super().__init__(cfg)
         w = cfg.g_width
         self.w = w
-        in_dim = cfg.latent_dim + (LABEL_DIM if cfg.conditional or cfg.info_codes else 0)
-        self.project = nn.Linear(in_dim, 2 * w * 7 * 7, bias=False)   # "project and reshape" of the paper
+        self.project = nn.Linear(self.in_dim, 2 * w * 7 * 7, bias=False)   # "project and reshape" of the paper
         self.bn0 = nn.BatchNorm2d(2 * w)
         self.up1 = nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False)   # 7 -> 14
         self.bn1 = nn.BatchNorm2d(w)

@@ -110,7 +110,7 @@ class ModelEntry:
     @property
     def conditional(self) -> bool:
         """G takes a class input: a digit label (conditional GAN) or a learned code (InfoGAN)."""
-        return self.config.conditional or self.infogan
+        return self.config.class_input
 
     @property
     def infogan(self) -> bool:
@@ -119,7 +119,7 @@ class ModelEntry:
 
     @property
     def num_classes(self) -> int:
-        return self.config.info_codes or self.config.num_classes
+        return self.config.class_count
 
     def describe(self) -> str:
         cfg, info = self.config, self.info

@@ -113,7 +113,7 @@ def test_a_collapsed_sample_has_one_class_present(mnist, ref):
 
 
 def test_a_failing_measurement_never_breaks_the_run(mnist, ref, monkeypatch):
-    def broken(images, reference=None):
+    def broken(images, reference=None, **codes):
         raise RuntimeError("classifier exploded")
 
     monkeypatch.setattr(metrics_module, "quick_quality", broken)
