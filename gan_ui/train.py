@@ -297,6 +297,7 @@ def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
         st.segmented_control("Show", list(WINDOWS), key="chart_window", default="All steps",
                              persist_state="session", label_visibility="collapsed",
                              help="Follow the most recent steps (a zoom that survives the live refresh).")
+        coach_panel.render(run)                    # under the loss chart it reads, not under the taller grid
     with right:
         snaps = t.snapshot_list()
         if snaps:
@@ -306,7 +307,6 @@ def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
             st.caption(f"G on the same 64 noise vectors, step {snap.step:,}: noise turning into digits.")
         else:
             st.caption("The sample grid appears after the first step.")
-        coach_panel.render(run)
     c1, c2 = st.columns(2, gap="medium")
     with c1:
         live_chart.live_plotly(figs[1], key=f"scores_{run.number}")
