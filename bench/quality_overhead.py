@@ -1,6 +1,6 @@
 """Cost of the live sample-quality panel: training throughput with and without a QualityMonitor.
 
-The monitor (gan_core.metrics.QualityMonitor) measures `quick_quality` of n digits every `every` steps
+The monitor (gan_core.monitor.QualityMonitor) measures `quick_quality` of n digits every `every` steps
 on its own thread, from the CPU copy of G's weights that each snapshot makes anyway. This prints:
 
 * the training thread's cost: time spent handing snapshots to the monitor (per hand-over);

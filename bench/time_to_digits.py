@@ -39,7 +39,8 @@ from common import environment, record
 from train_speed import textbook_loop
 
 from gan_core import DEFAULT_PRESET, Trainer, load_dataset, preset_config, resolve_device
-from gan_core.metrics import evaluate_generator, get_reference
+from gan_core.evaluation import evaluate_generator
+from gan_core.metrics import get_reference
 
 # The reference: the textbook unconditional DCGAN (the `dcgan` preset's G and D, BCE non-saturating loss,
 # Adam 2e-4 / 0.5, batch 64, no EMA) in the textbook loop of bench/train_speed.py, whatever the preset.
@@ -90,7 +91,7 @@ def schedule(seconds: float, every: float) -> list[float]:
 
 
 class Evaluator:
-    """gan_core.metrics.evaluate_generator on the same n latent vectors (fixed seed) at every checkpoint."""
+    """gan_core.evaluation.evaluate_generator on the same n latent vectors (fixed seed) at every checkpoint."""
 
     def __init__(self, data, n: int, seed: int = 0):
         self.data, self.n, self.seed = data, n, seed

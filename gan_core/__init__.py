@@ -51,8 +51,9 @@ from .bundle import build_bundle, read_config_file, read_config_json, trainer_bu
 from .inside import Inside, look_inside
 from .coach import Alert, diagnose
 from .augment import AugmentResult, run_augmentation
-from .metrics import (Evaluation, QualityMonitor, QuickQuality, evaluate_generator, format_evaluation,
-                      frechet_distance, get_reference, inception_score, quick_quality)
+from .metrics import QuickQuality, frechet_distance, get_reference, inception_score, quick_quality
+from .monitor import QualityMonitor
+from .evaluation import Evaluation, evaluate_generator, format_evaluation
 from .webexport import ExportError, export_program
 
 __all__ = [

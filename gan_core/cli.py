@@ -27,7 +27,8 @@ from .checkpoints import CheckpointError, list_pretrained, load_checkpoint, read
 from .config import DEFAULT_PRESET, PRESETS, ConfigError, preset_config
 from .data import DATA_ENV, DataFormatError, DataUnavailable, load_dataset
 from .device import DEVICE_CHOICES, DeviceError
-from .metrics import QualityMonitor, get_reference
+from .metrics import get_reference
+from .monitor import QualityMonitor
 from .sampling import generate, make_grid, sample_labels, sample_z, to_png
 from .training import Trainer
 
@@ -234,7 +235,7 @@ def cmd_classifier_train(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .classifier import default_classifier, load_classifier
-    from .metrics import evaluate_generator, format_evaluation
+    from .evaluation import evaluate_generator, format_evaluation
     ckpt = load_checkpoint(args.model)
     classifier = load_classifier(args.classifier) if args.classifier else default_classifier()
     data = load_dataset("mnist", args.data_dir)

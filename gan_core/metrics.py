@@ -31,19 +31,17 @@ under the same conditions (same classifier, same sample size):
   generator that copies its training data produces distances far below the real ones.
 
 `quick_quality(images)` is the cheap live version for the app (a few hundred samples, tens of
-milliseconds); `QualityMonitor` runs it on a training run every few hundred steps, off the training
-thread; `evaluate_generator(G)` is the complete evaluation. Reference statistics -- the real digits'
-features, the floors, the nearest-neighbour baseline -- are computed once per process and cached
-(`get_reference`).
+milliseconds); `gan_core.monitor.QualityMonitor` runs it on a training run every few hundred steps,
+off the training thread; `gan_core.evaluation.evaluate_generator(G)` is the complete evaluation.
+Reference statistics -- the real digits' features, the floors, the nearest-neighbour baseline -- are
+computed once per process and cached (`get_reference`).
 """
 
 from __future__ import annotations
 
-import copy
-import logging
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -51,13 +49,9 @@ import torch
 from .classifier import DigitClassifier, default_classifier, predict, split_for_classifier
 from .data import ImageData, load_dataset, to_pixels
 
-log = logging.getLogger(__name__)
-
 PRESENT_THRESHOLD = 0.01     # a class is "present" when at least 1 % of the samples are predicted as it
 REFERENCE_SEED = 0           # fixed shuffle of the real reference pool: the same split in every process
 NN_PROBES = 1000             # real digits used for the memorization baseline
-QUALITY_EVERY = 200          # QualityMonitor: steps between live measurements
-QUALITY_SAMPLES = 256        # QualityMonitor: digits per live measurement (~0.1 s on one CPU thread)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -369,278 +363,6 @@ def quick_quality(images, reference: RealReference | None = None, codes: torch.T
         code_purity=code_report(probs.argmax(1), codes, num_codes, len(ref.class_dist))[1] if codes is not None else None)
 
 
-class QualityMonitor:
-    """Live sample quality of one training run: `quick_quality` of n digits every `every` steps.
-
-        monitor = QualityMonitor(get_reference(data), every=200, n=256).attach(trainer)
-        trainer.start()
-        ...
-        monitor.records()        # [(step, QuickQuality)], thread-safe, in step order
-
-    How it stays off the training loop's hot path: the trainer already copies G's weights to the CPU
-    at each snapshot (for the timeline). At the first snapshot at least `every` steps after the last
-    measured one (and at step 0), the "on_snapshot" callback only hands that copy to a worker thread.
-    The worker loads it into its own CPU copy of G, draws n digits from a fixed noise batch (the
-    same z at every measurement, so the numbers are comparable over the run) and runs
-    quick_quality. The training thread does no extra forward pass, no host sync and never waits;
-    if the worker falls behind, only the newest waiting snapshot is kept. When the run ends
-    ("on_end") its last snapshot is measured too, so the final state always has a record.
-
-    A conditional generator is asked for the ten digits in equal shares (labels 0..9 repeated).
-    Measuring can never break the run it watches: an error stops the measurements and is kept in
-    `error`. Only MNIST runs can be monitored: the classifier judges digits.
-    """
-
-    def __init__(self, reference: RealReference | None = None, every: int = QUALITY_EVERY,
-                 n: int = QUALITY_SAMPLES, seed: int = 0):
-        if int(every) < 1:
-            raise ValueError(f"every must be at least 1 step; got {every}.")
-        if int(n) < 2:
-            raise ValueError(f"Measure at least 2 samples (256 is a good number); got {n}.")
-        self.reference = reference or get_reference()
-        self.every, self.n, self.seed = int(every), int(n), int(seed)
-        self.error: str | None = None          # why measuring stopped, in words
-        self.busy_seconds = 0.0                # worker time spent sampling and measuring (overhead)
-        self._records: list[tuple[int, QuickQuality]] = []
-        self._noise: dict[int, torch.Tensor] = {}
-        self._cond = threading.Condition()
-        self._G: torch.nn.Module | None = None      # the worker's own CPU copy of G
-        self._pending: tuple[int, dict] | None = None
-        self._last_queued: int | None = None
-        self._last_snapshot: tuple[int, dict] | None = None
-        self._busy = False
-        self._ended = False
-        self._thread: threading.Thread | None = None
-
-    # -- reading ---------------------------------------------------------------------------------
-    def records(self) -> list[tuple[int, QuickQuality]]:
-        """A copy of the measurements so far, [(step, QuickQuality)] sorted by step (thread-safe)."""
-        with self._cond:
-            return list(self._records)
-
-    def latest(self) -> tuple[int, QuickQuality] | None:
-        with self._cond:
-            return self._records[-1] if self._records else None
-
-    @property
-    def class_dist(self) -> list[float]:
-        """p_data: the real data's share of each digit, (10,)."""
-        return [float(p) for p in self.reference.class_dist]
-
-    def real_scores(self) -> dict:
-        """What n real digits score (classes present, class KL, IS, ...): the values to compare with."""
-        return self.reference.real_scores(self.n)
-
-    @property
-    def done(self) -> bool:
-        """True once the watched run has ended and every measurement it asked for is recorded."""
-        with self._cond:
-            return self._ended and self._pending is None and not self._busy
-
-    def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every snapshot handed over so far is measured; False on timeout."""
-        with self._cond:
-            return self._cond.wait_for(lambda: self._pending is None and not self._busy, timeout)
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait until `done` (the run must end by itself or be stopped); False on timeout."""
-        with self._cond:
-            return self._cond.wait_for(lambda: self._ended and self._pending is None and not self._busy, timeout)
-
-    # -- measuring -------------------------------------------------------------------------------
-    def fixed_noise(self, G: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The n fixed z (n, latent) for G's latent size, and labels (n,) 0..9 repeated if G is conditional."""
-        dim = int(G.latent_dim)
-        if dim not in self._noise:
-            self._noise[dim] = torch.randn(self.n, dim, generator=torch.Generator().manual_seed(self.seed))
-        y = torch.arange(self.n) % G.num_classes if getattr(G, "conditional", False) else None
-        return self._noise[dim], y
-
-    def measure(self, G: torch.nn.Module, step: int) -> QuickQuality:
-        """Draw the n fixed digits from G (eval mode) in this thread, measure them and record the result."""
-        from .sampling import generate
-
-        t0 = time.perf_counter()
-        z, y = self.fixed_noise(G)
-        codes = y if getattr(G, "info", False) else None                     # an InfoGAN's codes: + code purity
-        q = quick_quality(generate(G, z, y), self.reference, codes=codes, num_codes=G.num_classes)   # (n, 28, 28) -> metrics
-        with self._cond:
-            self._records.append((int(step), q))
-            self._records.sort(key=lambda r: r[0])
-            self.busy_seconds += time.perf_counter() - t0
-        return q
-
-    # -- watching a trainer ----------------------------------------------------------------------
-    def attach(self, trainer) -> "QualityMonitor":
-        """Watch a Trainer that has not started yet (callbacks "on_snapshot" and "on_end")."""
-        if trainer.cfg.dataset != "mnist":
-            raise ValueError(f"The digit classifier only judges MNIST digits; this run trains on "
-                             f"{trainer.cfg.dataset}.")
-        if self._G is not None:
-            raise RuntimeError("A QualityMonitor watches one run; make a new one for another run.")
-        if trainer.status != "ready":
-            raise RuntimeError("Attach the monitor before the run starts.")
-        G = copy.deepcopy(trainer.sampling_generator())
-        self._G = G.to("cpu").eval().requires_grad_(False)
-        trainer.add_callback("on_snapshot", self._on_snapshot)
-        trainer.add_callback("on_end", self._on_end)
-        return self
-
-    def _queue(self, step: int, state: dict) -> None:          # called with self._cond held
-        self._pending = (step, state)          # a snapshot still waiting is replaced: only the newest counts
-        self._last_queued = step
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._work, name="gan-quality", daemon=True)
-            self._thread.start()
-        self._cond.notify_all()
-
-    def _on_snapshot(self, trainer, snap) -> None:
-        """Training thread: hand the snapshot's CPU weights to the worker when a measurement is due."""
-        if snap.g_state is None or self.error is not None:      # non-finite weights: nothing to measure
-            return
-        with self._cond:
-            self._last_snapshot = (snap.step, snap.g_state)
-            if self._last_queued is None or snap.step >= self._last_queued + self.every:
-                self._queue(snap.step, snap.g_state)
-
-    def _on_end(self, trainer) -> None:
-        """Training thread, run over: measure its last snapshot if that was not measured yet."""
-        with self._cond:
-            last = self._last_snapshot
-            if (trainer.status != "failed" and self.error is None and last is not None
-                    and last[0] != self._last_queued):
-                self._queue(*last)
-            self._last_snapshot = None
-            self._ended = True
-            self._cond.notify_all()
-
-    def _work(self) -> None:
-        """Worker thread: measure queued snapshots until the run has ended and nothing is left."""
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._pending is not None or self._ended)
-                if self._pending is None:
-                    return
-                step, state = self._pending
-                self._pending = None
-                self._busy = True
-            try:
-                if self.error is None:
-                    self._G.load_state_dict(state)
-                    self.measure(self._G, step)
-            except Exception as exc:  # never let a measurement take the run down: say why and stop measuring
-                log.exception("quality measurement at step %s failed", step)
-                self.error = f"measuring the samples at step {step} failed: {type(exc).__name__}: {exc}"
-            finally:
-                del state
-                with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
-
-
-# ------------------------------------------------------------------------------------------------
-# Full evaluation of a generator
-# ------------------------------------------------------------------------------------------------
-@dataclass
-class Evaluation:
-    model: str                       # name or file of the generator
-    n: int                           # samples drawn
-    seed: int
-    data: str                        # the real data compared against, in words
-    reference: str                   # which real digits form the FD reference set
-    classifier: str                  # which classifier, and its held-out accuracy
-    frechet: float                   # FD(generated, reference) on fd_n samples
-    frechet_floor: float             # FD(real, reference) on fd_n real digits
-    fd_n: int
-    inception_score: float
-    confidence: float
-    histogram: list                  # (10,) predicted-class counts of the generated samples
-    classes_present: list
-    class_kl: float
-    data_class_dist: list            # (10,) p_data
-    real: dict                       # the same metrics for fd_n real digits
-    label_accuracy: float | None = None          # conditional G: fraction classified as the requested digit
-    per_label_accuracy: list | None = None       # (10,) per requested digit
-    code_digits: list | None = None              # InfoGAN G: per code [majority digit, its share] ([None, 0] if unused)
-    code_purity: float | None = None             # InfoGAN G: fraction of samples read as their code's majority digit
-    memorization: dict | None = None
-    seconds: float = 0.0
-    notes: list = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def table(self) -> str:
-        return format_evaluation(self)
-
-
-def _sample(G, n: int, labels, seed: int):
-    from .sampling import generate, sample_labels, sample_z
-    z = sample_z(n, G.latent_dim, seed)
-    y = None
-    if getattr(G, "conditional", False):
-        if labels is None:
-            y = sample_labels(n, G.num_classes, seed)                     # uniform over the digits
-        else:
-            y = torch.as_tensor(labels, dtype=torch.long)
-            y = y.expand(n).clone() if y.dim() == 0 else y
-            if len(y) != n:
-                raise ValueError(f"Give one label or {n} labels; got {len(y)}.")
-    elif labels is not None:
-        raise ValueError("This generator is not conditional, so labels cannot be requested.")
-    return generate(G, z, y), y
-
-
-def evaluate_generator(G, n: int = 2000, labels=None, seed: int = 0, data: ImageData | None = None,
-                       classifier: DigitClassifier | None = None, memorization: bool = True,
-                       name: str | None = None) -> Evaluation:
-    """Draw n samples from G (a generator module in eval mode, or a Checkpoint) and measure everything.
-
-    labels: for a conditional G, one digit or n digits to request (default: uniform over 0..9); the
-    result then includes the fraction classified as requested. data: the real digits (default
-    `load_dataset("mnist")`); the memorization check compares against all of them.
-    """
-    t0 = time.perf_counter()
-    if n < 2:
-        raise ValueError("Evaluate at least 2 samples (2,000 is a good number).")
-    if hasattr(G, "G") and hasattr(G, "config"):                          # a Checkpoint
-        if G.config.dataset != "mnist":
-            raise ValueError(f"{G.name} was trained on {G.config.dataset}; the digit classifier only judges MNIST digits.")
-        name = name or G.name
-        G = G.G
-    ref = get_reference(data, classifier)
-    images, y = _sample(G, n, labels, seed)                               # (n, 28, 28) uint8
-    probs, feats = predict(ref.classifier, images)
-    counts = class_histogram(probs, len(ref.class_dist))
-    m = ref.fd_n(n)
-    notes = []
-    if m < n:
-        notes.append(f"Fréchet distances use the first {m:,} samples: only {ref.floor_max:,} real digits "
-                     f"are available for the real-vs-real floor.")
-    label_acc = per_label = code_digits = purity = None
-    if y is not None and getattr(G, "info", False):
-        code_digits, purity = code_report(probs.argmax(1), y, G.num_classes, len(ref.class_dist))
-    elif y is not None:
-        hit = probs.argmax(1) == y
-        label_acc = float(hit.float().mean())
-        per_label = [float(hit[y == c].float().mean()) if bool((y == c).any()) else None
-                     for c in range(len(ref.class_dist))]
-    info = getattr(ref.classifier, "info", {}) or {}
-    acc = info.get("heldout_accuracy")
-    clf_words = getattr(ref.classifier, "source", "in-memory classifier")
-    if acc is not None:
-        clf_words += f" (held-out accuracy {acc:.2%})"
-    return Evaluation(
-        model=name or type(G).__name__, n=n, seed=seed, data=ref.data.describe(), reference=ref.description,
-        classifier=clf_words, frechet=ref.frechet(feats[:m]), frechet_floor=ref.floor(m), fd_n=m,
-        inception_score=inception_score(probs), confidence=mean_confidence(probs), histogram=counts.tolist(),
-        classes_present=classes_present(counts), class_kl=class_kl(counts, ref.class_dist),
-        data_class_dist=[round(float(p), 5) for p in ref.class_dist], real=dict(ref.real_scores(m)),
-        label_accuracy=label_acc, per_label_accuracy=per_label, code_digits=code_digits, code_purity=purity,
-        memorization=ref.memorization(images) if memorization else None,
-        seconds=time.perf_counter() - t0, notes=notes)
-
-
 def code_report(predicted: torch.Tensor, codes: torch.Tensor, num_codes: int, num_classes: int = 10):
     """Which digit each InfoGAN code draws: per code [majority predicted digit, its share], and the purity.
 
@@ -656,65 +378,7 @@ def code_report(predicted: torch.Tensor, codes: torch.Tensor, num_codes: int, nu
     return per_code, purity
 
 
-def _bar(frac: float, width: int = 24) -> str:
-    return "#" * int(round(frac * width))
-
-
-def format_evaluation(ev: Evaluation) -> str:
-    """A readable table: each metric for the generated samples beside the real digits' value."""
-    r = ev.real
-    k = len(ev.histogram)
-    W = 50          # width of the metric-name column
-    lines = [
-        f"Evaluation of {ev.model}: {ev.n:,} samples (seed {ev.seed}), {ev.seconds:.1f} s",
-        f"  data:       {ev.data}",
-        f"  reference:  {ev.reference}",
-        f"  classifier: {ev.classifier}",
-        "",
-        f"  {'metric':<{W}}{'generated':>12}{'real digits':>14}",
-        f"  {'-' * (W + 26)}",
-        f"  {'Fréchet distance, classifier features (n=' + format(ev.fd_n, ',') + ')':<{W}}"
-        f"{ev.frechet:>12.3f}{ev.frechet_floor:>14.3f}  <- floor",
-        f"  {'classifier Inception Score (max ' + str(k) + ')':<{W}}{ev.inception_score:>12.3f}{r['inception_score']:>14.3f}",
-        f"  {'mean confidence (max softmax)':<{W}}{ev.confidence:>12.3f}{r['confidence']:>14.3f}",
-        f"  {'classes present (>= 1 % of samples)':<{W}}{str(len(ev.classes_present)) + '/' + str(k):>12}"
-        f"{str(len(r['classes_present'])) + '/' + str(k):>14}",
-        f"  {'KL(predicted classes || data classes)':<{W}}{ev.class_kl:>12.4f}{r['class_kl']:>14.4f}",
-    ]
-    if ev.label_accuracy is not None:
-        lines.append(f"  {'classified as the requested digit':<{W}}{ev.label_accuracy:>12.2%}{'':>14}")
-    lines += ["", "  predicted-class histogram (generated | data)"]
-    total = max(1, sum(ev.histogram))
-    top = max(max(ev.histogram) / total, max(ev.data_class_dist), 1e-9)
-    for c, count in enumerate(ev.histogram):
-        frac = count / total
-        lines.append(f"    {c}  {frac:6.1%} {_bar(frac / top):<24} | {ev.data_class_dist[c]:5.1%}")
-    if ev.code_digits is not None:
-        digits = {d for d, _ in ev.code_digits if d is not None}
-        lines.append("")
-        lines.append(f"  InfoGAN codes (learned without labels) -> the digit each one draws, and its share; "
-                     f"purity {ev.code_purity:.1%}, {len(digits)} different digits")
-        lines.append("    " + "  ".join(f"c{c}:{d}({share:.0%})" if d is not None else f"c{c}:-"
-                                        for c, (d, share) in enumerate(ev.code_digits)))
-    if ev.per_label_accuracy is not None:
-        accs = "  ".join(f"{c}:{a:.0%}" if a is not None else f"{c}:-" for c, a in enumerate(ev.per_label_accuracy))
-        lines += ["", f"  per requested digit: {accs}"]
-    mem = ev.memorization
-    if mem:
-        lines += [
-            "",
-            "  memorization (L2 distance to the nearest training digit, pixels in [0, 1])",
-            f"    generated: median {mem['generated_median']:.3f}, closest {mem['generated_min']:.3f}",
-            f"    real (leave-one-out): median {mem['real_median']:.3f}, 1st percentile {mem['real_p1']:.3f}",
-            f"    generated closer than the real 1st percentile: {mem['fraction_below_real_p1']:.1%} "
-            f"(~1 % expected) -> {mem['verdict']}",
-        ]
-    for note in ev.notes:
-        lines.append(f"  note: {note}")
-    return "\n".join(lines)
-
-
-__all__ = ["Evaluation", "QualityMonitor", "QuickQuality", "RealReference", "class_histogram", "class_kl",
-           "classes_present", "clear_reference_cache", "code_report", "evaluate_generator", "feature_stats", "format_evaluation",
-           "frechet_distance", "frechet_from_features", "get_reference", "inception_score", "mean_confidence",
-           "nearest_neighbours", "quick_quality", "trace_sqrt_product", "PRESENT_THRESHOLD"]
+__all__ = ["QuickQuality", "RealReference", "class_histogram", "class_kl", "classes_present",
+           "clear_reference_cache", "code_report", "feature_stats", "frechet_distance", "frechet_from_features",
+           "get_reference", "inception_score", "mean_confidence", "nearest_neighbours", "quick_quality",
+           "trace_sqrt_product", "PRESENT_THRESHOLD"]

@@ -7,7 +7,7 @@
 each row the exact `evaluate` command that reproduces it; tests/test_model_card.py re-runs those
 commands and compares them with the README.
 
-Every number comes from gan_core.metrics.evaluate_generator (the same code as
+Every number comes from gan_core.evaluation.evaluate_generator (the same code as
 `python -m gan_core evaluate`); the command and training time come from the file's own metadata.
 """
 
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_core import list_pretrained, load_checkpoint, load_dataset  # noqa: E402
 from gan_core.data import DATA_ENV, OFFLINE_ENV  # noqa: E402
-from gan_core.metrics import evaluate_generator  # noqa: E402
+from gan_core.evaluation import evaluate_generator  # noqa: E402
 
 
 OFFLINE_COMMAND = "GAN_CLASSROOM_OFFLINE=1 python -m gan_core evaluate --model {name} --n {n} --no-memorization"

@@ -19,7 +19,8 @@ from gan_core.bundle import history_csv
 from gan_core.classifier import DEFAULT_PATH
 from gan_core.config import ConfigError
 from gan_core.losses import info_loss_fn
-from gan_core.metrics import code_report, evaluate_generator, format_evaluation
+from gan_core.evaluation import evaluate_generator, format_evaluation
+from gan_core.metrics import code_report
 from gan_core.models import build_models
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,7 +185,8 @@ def test_evaluate_reports_which_digit_each_code_draws(learned, mnist):
 
 @pytest.mark.skipif(not DEFAULT_PATH.is_file(), reason="pretrained/classifier.safetensors missing")
 def test_the_live_quality_panel_measures_code_purity_of_an_infogan_run_only(mnist):
-    from gan_core.metrics import QualityMonitor, get_reference
+    from gan_core.metrics import get_reference
+    from gan_core.monitor import QualityMonitor
 
     ref = get_reference(mnist)
     for preset, has_purity in (("infogan", True), ("dcgan", False)):

@@ -17,10 +17,10 @@ from gan_core.checkpoints import save_checkpoint
 from gan_core.classifier import DEFAULT_PATH
 from gan_core.config import preset_config
 from gan_core.data import DataUnavailable, load_dataset, to_unit_range
-from gan_core.metrics import (class_histogram, class_kl, classes_present, evaluate_generator, feature_stats,
-                              format_evaluation, frechet_distance, frechet_from_features, get_reference,
-                              inception_score, mean_confidence, nearest_neighbours, quick_quality,
-                              trace_sqrt_product)
+from gan_core.evaluation import evaluate_generator, format_evaluation
+from gan_core.metrics import (class_histogram, class_kl, classes_present, feature_stats, frechet_distance,
+                              frechet_from_features, get_reference, inception_score, mean_confidence,
+                              nearest_neighbours, quick_quality, trace_sqrt_product)
 from gan_core.models import build_models
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 
 from gan_core import QualityMonitor, Trainer, preset_config
-from gan_core import metrics as metrics_module
+from gan_core import monitor as monitor_module
 from gan_core.classifier import DEFAULT_PATH
 from gan_core.data import to_unit_range
 from gan_core.metrics import get_reference
@@ -116,7 +116,7 @@ def test_a_failing_measurement_never_breaks_the_run(mnist, ref, monkeypatch):
     def broken(images, reference=None, **codes):
         raise RuntimeError("classifier exploded")
 
-    monkeypatch.setattr(metrics_module, "quick_quality", broken)
+    monkeypatch.setattr(monitor_module, "quick_quality", broken)
     trainer = Trainer(tiny(max_steps=6), mnist, device="cpu")
     monitor = QualityMonitor(ref, every=2, n=N).attach(trainer)
     trainer.run()
