@@ -3,7 +3,7 @@
 GAN Lab's lesson is that a student can *see why* training succeeds or fails. The charts show the
 numbers; the coach says in words what a teacher would say pointing at them, and which lesson
 explains it. It is pure: functions of a list of `StepRecord`s (and, optionally, the latest sample-
-quality reading of `metrics.QualityMonitor`), returning `Alert`s. No UI, no torch.
+quality reading of `monitor.QualityMonitor`), returning `Alert`s. No UI, no torch.
 
 Every rule reads a *window* of recent steps (the median over the last WINDOW steps), never one
 step: single-step values of a GAN jump around (D(G(z)) moves by 0.2 between consecutive steps on a
