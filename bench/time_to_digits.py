@@ -98,7 +98,7 @@ class Evaluator:
         self.ref = get_reference(data)                 # built once, before any clock starts
 
     def __call__(self, G: torch.nn.Module, target: float, elapsed: float) -> Checkpoint:
-        ev = evaluate_generator(G, n=self.n, seed=self.seed, data=self.data, memorization=False)
+        ev = evaluate_generator(G, n=self.n, seed=self.seed, data=self.data, memorization=False, draws=1)
         return Checkpoint(target, elapsed, len(ev.classes_present), ev.class_kl, ev.inception_score,
                           ev.confidence, ev.frechet, ev.frechet_floor, ev.seconds)
 

@@ -27,6 +27,7 @@ from .checkpoints import CheckpointError, list_pretrained, load_checkpoint, read
 from .config import DEFAULT_PRESET, PRESETS, ConfigError, preset_config
 from .data import DATA_ENV, DataFormatError, DataUnavailable, load_dataset
 from .device import DEVICE_CHOICES, DeviceError
+from .evaluation import FD_DRAWS, evaluate_generator, format_evaluation
 from .metrics import get_reference
 from .monitor import QualityMonitor
 from .sampling import generate, make_grid, sample_labels, sample_z, to_png
@@ -235,12 +236,11 @@ def cmd_classifier_train(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .classifier import default_classifier, load_classifier
-    from .evaluation import evaluate_generator, format_evaluation
     ckpt = load_checkpoint(args.model)
     classifier = load_classifier(args.classifier) if args.classifier else default_classifier()
     data = load_dataset("mnist", args.data_dir)
     ev = evaluate_generator(ckpt, n=args.n, labels=args.label, seed=args.seed, data=data, classifier=classifier,
-                            memorization=not args.no_memorization)
+                            memorization=not args.no_memorization, draws=args.draws)
     print(json.dumps(ev.to_dict(), indent=2) if args.json else format_evaluation(ev))
     return 0
 
@@ -365,7 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="measure a generator's samples with the digit classifier")
     e.add_argument("--model", required=True, help="a .safetensors file or a shipped model name")
     e.add_argument("--n", type=int, default=2000, help="samples to draw")
-    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--seed", type=int, default=0, help="seed of the first draw (draw k uses seed + k)")
+    e.add_argument("--draws", type=int, default=FD_DRAWS,
+                   help=f"independent draws of N samples averaged for the Fréchet distance (default {FD_DRAWS}: "
+                        "one draw varies by about 10%%)")
     e.add_argument("--label", type=int, help="conditional models: request this digit for every sample (InfoGAN: this code)")
     e.add_argument("--data-dir", help=f"folder with MNIST IDX files (default: ${DATA_ENV})")
     e.add_argument("--classifier", help="a classifier file (default: pretrained/classifier.safetensors)")

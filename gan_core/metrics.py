@@ -251,6 +251,20 @@ class RealReference:
                 self._floors[m] = self.frechet(self.floor_feats[:m])
             return self._floors[m]
 
+    def floor_draws(self, n: int, draws: int) -> list[float]:
+        """The floor measured `draws` times: FD of fd_n(n) real floor-set digits against the reference set.
+
+        Draw 0 is `floor(n)` (the first rows); draw k > 0 takes a random subset of the floor set (fixed
+        seed REFERENCE_SEED + k, so every process agrees). Their spread is how much the floor itself
+        moves with the choice of real digits; when fd_n(n) is the whole floor set, every draw is the same.
+        """
+        m = self.fd_n(n)
+        out = [self.floor(m)]
+        for k in range(1, int(draws)):
+            rows = torch.randperm(self.floor_max, generator=torch.Generator().manual_seed(REFERENCE_SEED + k))[:m]
+            out.append(self.frechet(self.floor_feats[rows]))                 # (m, F) features of real digits
+        return out
+
     def real_scores(self, n: int) -> dict:
         """What n real digits (the floor set) score on every classifier metric (cached)."""
         m = self.fd_n(n)

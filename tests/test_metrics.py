@@ -200,6 +200,28 @@ def test_evaluate_copying_generator(ref, digits):
 
 
 @needs_classifier
+def test_evaluate_averages_the_frechet_distance_over_independent_draws(ref, digits):
+    """One draw's FD is noisy; the reported FD is the mean over draws seed, seed+1, ... and the floor too."""
+    cfg = preset_config("dcgan", g_width=8, d_width=8)
+    G = build_models(cfg)[0].eval()
+    kw = dict(n=300, data=digits, memorization=False)
+    singles = [evaluate_generator(G, seed=s, draws=1, **kw) for s in (3, 4, 5)]
+    ev = evaluate_generator(G, seed=3, draws=3, **kw)
+    fds = [e.frechet for e in singles]
+    assert len(set(fds)) == 3                                             # the draws do differ
+    assert ev.frechet == pytest.approx(np.mean(fds), rel=1e-9)
+    assert ev.frechet_sd == pytest.approx(np.std(fds, ddof=1), rel=1e-9) and ev.fd_draws == 3
+    assert ev.inception_score == singles[0].inception_score               # the other metrics: the first draw
+    floors = ref.floor_draws(300, 3)
+    assert floors[0] == singles[0].frechet_floor == ref.floor(300) and len(set(floors)) == 3
+    assert ev.frechet_floor == pytest.approx(np.mean(floors), rel=1e-9) and ev.frechet_floor_sd > 0
+    assert singles[0].frechet_sd == 0.0 and singles[0].fd_draws == 1
+    assert "mean of 3 draws" in format_evaluation(ev) and "mean of" not in format_evaluation(singles[0])
+    with pytest.raises(ValueError, match="at least 1 draw"):
+        evaluate_generator(G, draws=0, **kw)
+
+
+@needs_classifier
 def test_evaluate_conditional_generator_reports_label_accuracy(digits):
     cfg = preset_config("cdcgan", g_width=8, d_width=8)
     G = build_models(cfg)[0].eval()                                       # untrained: noise, about 1/10 right
@@ -222,7 +244,8 @@ def test_evaluate_cli_json(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert out["model"] == name and out["n"] == 300 and out["fd_n"] == 300
+    assert out["model"] == name and out["n"] == 300 and out["fd_n"] == 300 and out["fd_draws"] == 5
+    assert out["frechet_sd"] > 0 and out["frechet_floor_sd"] > 0
     assert out["frechet"] > out["frechet_floor"] > 0                     # untrained G is far from real digits
     assert sum(out["histogram"]) == 300 and out["memorization"]["real_median"] > 0
     assert out["real"]["inception_score"] > 8.5
