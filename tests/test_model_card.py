@@ -23,7 +23,7 @@ from e2e_support import ROOT
 
 START, END = "<!-- card-offline:start -->", "<!-- card-offline:end -->"
 ROW_RE = re.compile(r"^\| `(?P<name>[\w-]+)` \| (?P<classes>\d+)/10 \| (?P<kl>[\d.]+) \| (?P<is_>[\d.]+) \| "
-                    r"(?P<fd>[\d.]+) \((?P<floor>[\d.]+)\) \| (?P<conf>[\d.]+) \| (?P<right>[\d.]+%|—) \| "
+                    r"(?P<fd>[\d.]+) ± (?P<sd>[\d.]+) \((?P<floor>[\d.]+)\) \| (?P<ratio>[\d.]+)x \| (?P<conf>[\d.]+) \| (?P<right>[\d.]+%|—) \| "
                     r"`(?P<command>[^`]+)` \|$")
 
 
@@ -66,7 +66,9 @@ def test_card_numbers_come_back_from_their_command(row):
     assert ev["class_kl"] == pytest.approx(float(row["kl"]), abs=0.002, rel=0.05)
     assert ev["inception_score"] == pytest.approx(float(row["is_"]), abs=0.05)
     assert ev["frechet"] == pytest.approx(float(row["fd"]), rel=0.03)
+    assert ev["frechet_sd"] == pytest.approx(float(row["sd"]), rel=0.05, abs=0.01)
     assert ev["frechet_floor"] == pytest.approx(float(row["floor"]), rel=0.03)
+    assert ev["frechet"] / ev["frechet_floor"] == pytest.approx(float(row["ratio"]), rel=0.05)
     assert ev["confidence"] == pytest.approx(float(row["conf"]), abs=0.005)
     if row["right"] == "—":
         assert ev["label_accuracy"] is None
