@@ -114,8 +114,8 @@ class GANConfig:
             need(self.info_weight >= 0, f"info_weight must be >= 0; got {self.info_weight}.")
         if self.info_codes and self.conditional:
             problems.append("InfoGAN's code is a category G invents without labels, while a conditional GAN is given "
-                            "the labels: use one of them. Choose one: turn conditional off, or use a preset without "
-                            "an InfoGAN code (info_codes=0).")
+                            "the labels. Choose one: turn conditional off, or use a preset without an InfoGAN code "
+                            "(info_codes=0).")
         if self.loss == "wgan-gp" and self.spectral_norm:
             problems.append("WGAN-GP already keeps the critic 1-Lipschitz with its gradient penalty; "
                             "spectral normalization on top of it fights the penalty. Turn one of them off.")
