@@ -36,12 +36,15 @@ class GANConfig:
     d_width: int = 64            # channels of D's first conv layer (its second has twice this); the DCGAN paper's ndf
     spectral_norm: bool = False  # divide each D weight by its largest singular value: keeps D 1-Lipschitz, calmer training
     info_codes: int = 0          # InfoGAN: a categorical code c of this many values beside z, never a label (0 = off; 10 for digits)
+    minibatch_std: int = 0       # DCGAN D sees the spread of groups of this many images (ProGAN's 4): against too little variety (0 = off)
     info_weight: float = 1.0     # InfoGAN's lambda on the code's cross-entropy; 1 is Chen et al. 2016's value for discrete codes
     # --- loss ----------------------------------------------------------------------------
     loss: str = "non-saturating"  # G maximises log D(G(z)): strong gradients early on (Goodfellow et al. 2014, sec. 3)
     label_smoothing: float = 0.0  # one-sided: real target 1 - s. 0.1 is the usual choice; 0 = the textbook loss
     gp_weight: float = 10.0       # WGAN-GP's lambda; 10 is the value from Gulrajani et al. 2017 used on every dataset
     grad_clip: float = 0.0        # clip each network's gradient norm to this (0 = off); a blunt fix for exploding steps
+    d_augment: int = 0            # D sees every digit, real and fake, shifted by up to this many pixels (DiffAugment),
+                                  # so it cannot memorise a small dataset's pixels (0 = off; 2 suits 28x28 digits)
     # --- optimisation --------------------------------------------------------------------
     lr_g: float = 2e-4            # Adam learning rate of G; 2e-4 is the DCGAN paper's value (1e-3 was too high)
     lr_d: float = 2e-4            # Adam learning rate of D; equal to G's keeps the two players matched
@@ -116,6 +119,21 @@ class GANConfig:
             problems.append("InfoGAN's code is a category G invents without labels, while a conditional GAN is given "
                             "the labels. Choose one: turn conditional off, or use a preset without an InfoGAN code "
                             "(info_codes=0).")
+        if isinstance(self.d_augment, int) and not isinstance(self.d_augment, bool):
+            need(0 <= self.d_augment <= 6, f"d_augment must be a whole number of pixels from 0 (off) to 6 (2 is usual); "
+                                           f"got {self.d_augment}.")
+        else:
+            need(False, f"d_augment must be a whole number of pixels (0 = off); got {self.d_augment!r}.")
+        if isinstance(self.minibatch_std, int) and not isinstance(self.minibatch_std, bool):
+            need(self.minibatch_std == 0 or 2 <= self.minibatch_std <= 64,
+                 f"minibatch_std must be 0 (off) or a group size from 2 to 64 (4 is usual); got {self.minibatch_std}.")
+        else:
+            need(False, f"minibatch_std must be a whole number (0 = off); got {self.minibatch_std!r}.")
+        if self.minibatch_std and self.arch != "dcgan":
+            problems.append("minibatch_std is built into the DCGAN discriminator only: use arch dcgan, or set it to 0.")
+        if self.minibatch_std and self.loss == "wgan-gp":
+            problems.append("WGAN-GP's gradient penalty is taken image by image, but the minibatch standard deviation "
+                            "mixes images in a group: set minibatch_std to 0 for WGAN-GP.")
         if self.loss == "wgan-gp" and self.spectral_norm:
             problems.append("WGAN-GP already keeps the critic 1-Lipschitz with its gradient penalty; "
                             "spectral normalization on top of it fights the penalty. Turn one of them off.")

@@ -108,6 +108,29 @@ def to_unit_range(pixels_u8: torch.Tensor) -> torch.Tensor:
     return (pixels_u8.unsqueeze(1).float() / 127.5) - 1.0
 
 
+def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """DiffAugment's translation (Zhao et al. 2020): move each image by its own random whole-pixel offset.
+
+    x'(i, j) = x(i - dy, j - dx) with dy, dx uniform in {-s, ..., s} per image, and the background
+    value -1 where the image moved away. Indexing only, so gradients flow back to x: G learns through
+    the shift. A discriminator that sees every real and every fake digit shifted cannot memorise the
+    exact pixels of a small training set; G's own digits are never shifted.
+
+    (B, C, H, W) in [-1, 1] -> (B, C, H, W)
+    """
+    if max_shift <= 0:
+        return x
+    B, C, H, W = x.shape
+    s = int(max_shift)
+    shift = torch.randint(-s, s + 1, (2, B, 1), device=x.device, generator=generator)          # (2, B, 1)
+    rows = torch.arange(H, device=x.device) + s - shift[0]                                     # (B, H) rows to read
+    cols = torch.arange(W, device=x.device) + s - shift[1]                                     # (B, W)
+    padded = torch.nn.functional.pad(x, (s, s, s, s), value=-1.0)                              # (B, C, H+2s, W+2s)
+    b = torch.arange(B, device=x.device)[:, None, None]                                        # (B, 1, 1)
+    moved = padded.permute(0, 2, 3, 1)[b, rows[:, :, None], cols[:, None, :]]                   # (B, H, W, C)
+    return moved.permute(0, 3, 1, 2)                                                           # (B, C, H, W)
+
+
 def to_pixels(x: torch.Tensor) -> torch.Tensor:
     """Inverse of to_unit_range: (B, 1, 28, 28) or (B, 28, 28) in [-1, 1] -> (B, 28, 28) uint8."""
     if x.dim() == 4:

@@ -158,10 +158,48 @@ class DCGANGenerator(Generator):
         return [("7x7", h0), ("14x14", h1), ("image", img)]
 
 
+class MinibatchStd(nn.Module):
+    """Minibatch standard deviation (Karras et al. 2018, ProGAN): how varied a small group of images is.
+
+    For groups of g images (g = `group`; a batch that does not split evenly gives its last group the rest),
+        s = mean over channels and pixels of  sqrt( Var_group[h] + 1e-8 ),
+    one number per group, handed to every image of its group. A G that draws too little variety
+    gives groups of fakes a smaller s than groups of real digits, and D can see it: per-image D cannot
+    (and BatchNorm in D even hides it by rescaling each batch to unit variance). G is pushed to vary.
+
+    In eval mode (judging a single digit, as the app does) there is no group: s is a running average of
+    the training batches' values, as BatchNorm keeps running statistics, so D's answer for one image does
+    not depend on the images beside it.
+    """
+
+    def __init__(self, group: int, momentum: float = 0.1):
+        super().__init__()
+        self.group, self.momentum = group, momentum
+        self.register_buffer("running", torch.zeros(()))
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        """h: (B, C, H, W) activations -> (B,) the group statistic s of each image's group."""
+        B = h.shape[0]
+        if not self.training or B < 2:
+            return self.running.to(h.dtype).expand(B)                       # (B,)
+        g = min(self.group, B)
+        idx = torch.clamp(torch.arange(B, device=h.device) // g, max=B // g - 1)      # (B,) group of each image
+        n = torch.bincount(idx).to(h.dtype)                                  # (groups,) images per group
+        flat = h.flatten(1)                                                  # (B, C*H*W)
+        mean = torch.zeros(len(n), flat.shape[1], dtype=h.dtype, device=h.device).index_add_(0, idx, flat)
+        mean = mean / n[:, None]                                             # (groups, C*H*W)
+        var = torch.zeros_like(mean).index_add_(0, idx, (flat - mean[idx]) ** 2) / n[:, None]
+        s = torch.sqrt(var + 1e-8).mean(1)                                   # (groups,)
+        with torch.no_grad():
+            self.running.lerp_(s.mean().float().to(self.running.dtype), self.momentum)
+        return s[idx]                                                        # (B,)
+
+
 class DCGANDiscriminator(Discriminator):
     def __init__(self, cfg: GANConfig):
         w = cfg.d_width
-        super().__init__(cfg, feature_dim=2 * w * 7 * 7)
+        extra = 1 if cfg.minibatch_std else 0                                # one more 7x7 channel: s
+        super().__init__(cfg, feature_dim=(2 * w + extra) * 7 * 7)
         sn = _sn if cfg.spectral_norm else (lambda m: m)
         self.down1 = sn(nn.Conv2d(1, w, 4, stride=2, padding=1))            # 28 -> 14
         self.down2 = sn(nn.Conv2d(w, 2 * w, 4, stride=2, padding=1))        # 14 -> 7
@@ -169,11 +207,15 @@ class DCGANDiscriminator(Discriminator):
         # per-sample (BatchNorm mixes samples) and spectral normalization already tames D.
         use_bn = not cfg.spectral_norm and cfg.loss != "wgan-gp"
         self.bn2 = nn.BatchNorm2d(2 * w) if use_bn else nn.Identity()
+        self.mbstd = MinibatchStd(cfg.minibatch_std) if cfg.minibatch_std else None
 
     def features(self, x):
-        h = F.leaky_relu(self.down1(x), 0.2)                  # (B, w, 14, 14)
-        h = F.leaky_relu(self.bn2(self.down2(h)), 0.2)        # (B, 2w, 7, 7)
-        return h.flatten(1)                                   # (B, 2w*49)
+        h1 = F.leaky_relu(self.down1(x), 0.2)                 # (B, w, 14, 14)
+        h = F.leaky_relu(self.bn2(self.down2(h1)), 0.2)       # (B, 2w, 7, 7)
+        if self.mbstd is not None:                            # measured before BatchNorm can rescale it away
+            s = self.mbstd(h1)                                # (B,)
+            h = torch.cat([h, s.view(-1, 1, 1, 1).expand(-1, 1, 7, 7)], dim=1)    # (B, 2w+1, 7, 7)
+        return h.flatten(1)                                   # (B, (2w[+1])*49)
 
 
 ARCHITECTURES = {"mlp": (MLPGenerator, MLPDiscriminator), "dcgan": (DCGANGenerator, DCGANDiscriminator)}

@@ -35,7 +35,7 @@ import torch
 import torch.nn as nn
 
 from .config import GANConfig
-from .data import ImageData, to_pixels, to_unit_range
+from .data import ImageData, random_shift, to_pixels, to_unit_range
 from .device import device_name, resolve_device, resolve_precision
 from .losses import LOSS_INFO, d_loss_fn, d_score, g_loss_fn, gradient_penalty, info_loss_fn
 from .models import build_models, count_parameters
@@ -243,6 +243,9 @@ class Trainer:
         """The step's updates. Under bf16 only the forward passes are autocast; logits are cast back to
         float32, so losses, gradients' accumulation and Adam's state stay float32."""
         amp = self._autocast
+
+        def seen(img):           # what D is shown: with d_augment, each digit shifted afresh (DiffAugment)
+            return random_shift(img, cfg.d_augment, self.rng) if cfg.d_augment else img
         # (1) Update D: maximise log D(x) + log(1 - D(G(z)))  (minimise L_D of the chosen loss)
         D.requires_grad_(True)
         for i in range(cfg.d_steps):
@@ -255,14 +258,15 @@ class Trainer:
             # the PyTorch DCGAN example): one G forward pass per step saved, G's costliest part.
             with torch.set_grad_enabled(last), amp():
                 fake = G(z, g_in)                                                   # (B, 1, 28, 28)
+            x_seen, fake_seen = seen(x), seen(fake.detach())                       # (B, 1, 28, 28) each
             with amp():
-                real_logits = D(x, y).float()                                       # (B,)
-                fake_logits, code_logits = D.scores(fake.detach(), y_fake)          # (B,), (B, K) or None
+                real_logits = D(x_seen, y).float()                                  # (B,)
+                fake_logits, code_logits = D.scores(fake_seen, y_fake)              # (B,), (B, K) or None
                 fake_logits = fake_logits.float()
             d_loss = d_loss_fn(cfg.loss, real_logits, fake_logits, cfg.label_smoothing)
             if cfg.loss == "wgan-gp" and cfg.gp_weight:        # gp_weight 0: plain WGAN, no penalty to pay for
                 with amp():
-                    d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, x, fake, y, self.rng).float()
+                    d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, x_seen, fake_seen, y, self.rng).float()
             d_total = d_loss                 # what D descends: its loss (with the penalty), and for InfoGAN ...
             if code_logits is not None:      # ... Q's code loss: Q learns to read the code off G's pictures
                 d_total = d_loss + cfg.info_weight * info_loss_fn(code_logits, code)
@@ -276,7 +280,7 @@ class Trainer:
         # so no gradient is computed for D's weights. The fakes are the last D step's, scored by the updated D.
         D.requires_grad_(False)
         with amp():
-            fake_logits, code_logits = D.scores(fake, y_fake)                        # (B,), (B, K) or None
+            fake_logits, code_logits = D.scores(seen(fake), y_fake)                  # (B,), (B, K) or None
             fake_logits = fake_logits.float()
         g_loss = g_loss_fn(cfg.loss, fake_logits)
         g_total, info = g_loss, None

@@ -89,6 +89,18 @@ def test_round_trip_of_other_architectures_without_d(preset, tmp_path):
     assert torch.equal(generate(ck.G, z), generate(G, z))
 
 
+def test_a_discriminator_with_minibatch_std_keeps_its_running_spread(mnist, tmp_path):
+    tr = Trainer(tiny("infogan", minibatch_std=4), mnist, device="cpu").run()
+    assert tr.status == "finished", tr.message
+    ck = load_checkpoint(save_checkpoint(tmp_path / "m.safetensors", tr.cfg, tr.export_generator(), tr.D))
+    assert ck.config.minibatch_std == 4 and float(tr.D.mbstd.running) > 0
+    assert float(ck.D.mbstd.running) == pytest.approx(float(tr.D.mbstd.running), rel=1e-3)   # float16 on disk
+    x = torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    tr.D.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(ck.D(x), tr.D(x), atol=2e-3, rtol=1e-2)
+
+
 def test_read_info_without_building_the_model(trained, tmp_path):
     path = save_checkpoint(tmp_path / "x.safetensors", trained.cfg, trained.export_generator(), info={"steps": 6})
     meta = read_info(path)

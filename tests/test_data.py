@@ -293,3 +293,22 @@ def test_image_data_helpers(real):
     assert len(d) == 120 and d.class_names[3] == "3" and d.title == "MNIST handwritten digits"
     moved = d.to("cpu")
     assert torch.equal(moved.images, d.images) and moved.splits == d.splits and moved.splits is not d.splits
+
+
+# ------------------------------------------------------------------------------------------ DiffAugment shift
+def test_random_shift_moves_each_digit_by_at_most_s_pixels_and_passes_gradients(real):
+    from gan_core.data import random_shift, to_unit_range
+    x = to_unit_range(torch.as_tensor(real["train"][0][:64]))                     # (64, 1, 28, 28) real digits
+    g = torch.Generator().manual_seed(0)
+    moved = random_shift(x, 2, g)
+    assert moved.shape == x.shape and torch.equal(random_shift(x, 0, g), x)
+    seen = set()
+    for a, b in zip(x[:, 0], moved[:, 0]):                                 # find each image's offset by search
+        hits = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                if torch.equal(torch.roll(torch.nn.functional.pad(a, (2, 2, 2, 2), value=-1.0), (dy, dx), (0, 1))[2:-2, 2:-2], b)]
+        assert hits, "every image is its original moved by whole pixels within +-2, background filled with -1"
+        seen.add(hits[0])
+    assert len(seen) > 10                                                  # offsets differ from image to image
+    xg = x[:4].clone().requires_grad_(True)
+    random_shift(xg, 2, g).sum().backward()
+    assert xg.grad is not None and float(xg.grad.sum()) > 0                # G learns through the shift

@@ -164,3 +164,34 @@ def test_count_parameters_ignores_frozen_weights():
     total = count_parameters(G)
     G.out.requires_grad_(False)
     assert count_parameters(G) == total - G.out.weight.numel() - G.out.bias.numel()
+
+
+# ------------------------------------------------------------------------------------------ minibatch stddev
+def test_minibatch_std_is_the_spread_of_each_group():
+    """s of a group = mean over features of the population standard deviation across the group's images."""
+    from gan_core.models import MinibatchStd
+    mb = MinibatchStd(group=4).train()
+    h = torch.randn(10, 3, 2, 2, generator=torch.Generator().manual_seed(0))    # groups: 0-3, 4-7, 8-9 joins 4-9
+    s = mb(h)
+    assert s.shape == (10,)
+    by_hand = [torch.sqrt(h[a:b].var(0, unbiased=False) + 1e-8).mean() for a, b in ((0, 4), (4, 10))]
+    torch.testing.assert_close(s[:4], by_hand[0].expand(4))
+    torch.testing.assert_close(s[4:], by_hand[1].expand(6))
+    same = mb(h[:1].expand(8, -1, -1, -1))          # eight copies of one image: no spread at all
+    assert float(same.max()) < 1e-3 < float(s.min())
+
+
+def test_minibatch_std_lets_d_see_a_batch_without_variety_and_judges_one_image_alone():
+    cfg = tiny("dcgan", minibatch_std=4)
+    _, D = build_models(cfg)
+    assert count_parameters(D) == expected_counts(tiny("dcgan"))[1] + 49      # the head reads one more 7x7 channel
+    x = torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(2)) * 2 - 1
+    D.train()
+    varied = D.features(x).detach()[:, -49:]                                         # (8, 49) the s channel
+    copies = D.features(x[:1].expand(8, -1, -1, -1)).detach()[:, -49:]
+    assert float(varied.min()) > 10 * float(copies.max())
+    D.eval()                                                                   # judging: s is the running average
+    together = D(x)
+    alone = torch.stack([D(x[i:i + 1])[0] for i in range(8)])
+    torch.testing.assert_close(together, alone)
+    assert float(D.mbstd.running) > 0

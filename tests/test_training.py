@@ -126,6 +126,8 @@ CASES.update({
     "d-steps": {"d_steps": 3},
     "conditional-mlp": {"conditional": True},
     "least-squares": {"loss": "least-squares"},
+    "minibatch-std": {"arch": "dcgan", "minibatch_std": 4},
+    "d-augment": {"d_augment": 2},
 })
 
 
@@ -140,6 +142,25 @@ def test_every_preset_and_option_trains(mnist, case):
     assert not same_state(before, after)                  # G moved
     if tr.cfg.conditional:
         assert tr.fixed_y is not None and tr.fixed_y.tolist()[:11] == list(range(10)) + [0]
+
+
+@pytest.mark.parametrize("shift", [0, 2])
+def test_d_augment_shows_d_shifted_digits_and_g_its_own(mnist, shift):
+    """One real digit repeated: D's real inputs are that digit moved by up to `shift` pixels (all alike when off)."""
+    from gan_core.data import ImageData, to_unit_range
+    one = ImageData("mnist", mnist.images[:1].repeat(64, 1, 1), mnist.labels[:1].repeat(64), "one digit")
+    tr = Trainer(tiny("dcgan", max_steps=3, d_augment=shift), one, device="cpu")
+    seen = []
+    tr.D.register_forward_pre_hook(lambda mod, args: seen.append(args[0].detach().clone()))
+    tr.run()
+    assert tr.status == "finished", tr.message
+    digit = to_unit_range(mnist.images[:1])[0, 0]                                  # (28, 28)
+    pad = torch.nn.functional.pad(digit, (2, 2, 2, 2), value=-1.0)
+    shifts = {(dy, dx): torch.roll(pad, (dy, dx), (0, 1))[2:-2, 2:-2] for dy in range(-2, 3) for dx in range(-2, 3)}
+    reals = seen[0][:, 0]                                                          # (B, 28, 28) the first D call: reals
+    found = {next((k for k, v in shifts.items() if torch.equal(v, r)), None) for r in reals}
+    assert None not in found                                                       # every one is the digit, moved
+    assert (found == {(0, 0)}) == (shift == 0) and (len(found) > 2) == (shift > 0)
 
 
 def test_ema_is_the_documented_moving_average(mnist):
