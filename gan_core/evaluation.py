@@ -22,9 +22,9 @@ from .metrics import (class_histogram, class_kl, classes_present, code_report, g
                       mean_confidence)
 
 # One draw of 2,000 digits gives a Fréchet distance that moves by about +-10 % from draw to draw (the
-# shipped InfoGAN: 6.7 to 8.8 over ten seeds, sd 0.75), enough to pass or fail a "3x the floor" target
-# by luck. So the reported value is the mean of FD_DRAWS independent draws, beside its spread, and the
-# floor is averaged the same way. Five draws cost a few seconds on a CPU.
+# shipped InfoGAN against the earlier reference: 6.7 to 8.8 over ten seeds, sd 0.75), enough to pass or
+# fail a "3x the floor" target by luck. So the reported value is the mean of FD_DRAWS independent draws,
+# beside its spread, and the floor is averaged the same way. Five draws cost a few seconds on a CPU.
 FD_DRAWS = 5
 
 

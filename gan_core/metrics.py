@@ -201,8 +201,8 @@ def as_pixels(images) -> torch.Tensor:
 class RealReference:
     """Real digits seen through one classifier: the statistics every generated sample is compared to.
 
-    The real pool is the classifier's held-out digits when the data has MNIST's test split (test rows
-    5,000..9,999, never trained on), otherwise all the data's digits. It is shuffled once (fixed seed)
+    The real pool is the classifier's held-out digits when the data has MNIST's test split (a fixed
+    random half of it, never trained on), otherwise all the data's digits. It is shuffled once (fixed seed)
     and cut in two disjoint halves: the *reference set* (mu, sigma) and the *floor set*, from which
     n real digits stand in for a perfect generator's n samples. Thread-safe; lazy parts are cached.
     """
@@ -214,9 +214,8 @@ class RealReference:
         self._lock = threading.Lock()
         if "test" in data.splits:
             pool = split_for_classifier(data).heldout_rows
-            a = data.splits["test"][0]
-            held = "held-out MNIST test digits (rows {}..{} of the test split, never seen by the classifier)".format(
-                int(pool[0]) - a, int(pool[-1]) - a)
+            held = ("held-out MNIST test digits (a fixed random half of the test split, from both of its "
+                    "writer groups, never seen by the classifier)")
         else:
             pool = torch.arange(len(data))
             held = f"digits of {data.source} (note: the shipped classifier was trained on these)"

@@ -104,60 +104,6 @@ class Discriminator(nn.Module):
         return logit, code_logits
 
 
-# ------------------------------------------------------------------------------------------------
-# MLP (Goodfellow et al. 2014)
-# ------------------------------------------------------------------------------------------------
-class MLPGenerator(Generator):
-    def __init__(self, cfg: GANConfig):
-        super().__init__(cfg)
-        w = cfg.g_width
-        self.fc1 = nn.Linear(self.in_dim, 4 * w)
-        self.fc2 = nn.Linear(4 * w, 8 * w)
-        self.bn2 = nn.BatchNorm1d(8 * w)          # eps stays at its default (not 0.8: a classic typo)
-        self.out = nn.Linear(8 * w, PIXELS)
-
-    def trace(self, z, y=None):
-        h1 = F.leaky_relu(self.fc1(self._input(z, y)), 0.2)             # (B, 4w)
-        h2 = F.leaky_relu(self.bn2(self.fc2(h1)), 0.2)                  # (B, 8w)
-        img = torch.tanh(self.out(h2)).view(-1, 1, IMG, IMG)            # (B, 1, 28, 28)
-        return [("hidden 1", h1), ("hidden 2", h2), ("image", img)]
-
-
-class MLPDiscriminator(Discriminator):
-    def __init__(self, cfg: GANConfig):
-        w = cfg.d_width
-        super().__init__(cfg, feature_dim=4 * w)
-        sn = _sn if cfg.spectral_norm else (lambda m: m)
-        self.fc1 = sn(nn.Linear(PIXELS, 8 * w))
-        self.fc2 = sn(nn.Linear(8 * w, 4 * w))
-
-    def features(self, x):
-        h = F.leaky_relu(self.fc1(x.reshape(x.shape[0], PIXELS)), 0.2)  # (B, 8w)
-        return F.leaky_relu(self.fc2(h), 0.2)                           # (B, 4w)
-
-
-# ------------------------------------------------------------------------------------------------
-# DCGAN (Radford et al. 2015), sized for 28x28
-# ------------------------------------------------------------------------------------------------
-class DCGANGenerator(Generator):
-    def __init__(self, cfg: GANConfig):
-        super().__init__(cfg)
-        w = cfg.g_width
-        self.w = w
-        self.project = nn.Linear(self.in_dim, 2 * w * 7 * 7, bias=False)   # "project and reshape" of the paper
-        self.bn0 = nn.BatchNorm2d(2 * w)
-        self.up1 = nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False)   # 7 -> 14
-        self.bn1 = nn.BatchNorm2d(w)
-        self.up2 = nn.ConvTranspose2d(w, 1, 4, stride=2, padding=1)                   # 14 -> 28
-
-    def trace(self, z, y=None):
-        h0 = self.project(self._input(z, y)).view(-1, 2 * self.w, 7, 7)  # (B, 2w, 7, 7)
-        h0 = F.relu(self.bn0(h0))
-        h1 = F.relu(self.bn1(self.up1(h0)))                               # (B, w, 14, 14)
-        img = torch.tanh(self.up2(h1))                                    # (B, 1, 28, 28)
-        return [("7x7", h0), ("14x14", h1), ("image", img)]
-
-
 class MinibatchStd(nn.Module):
     """Minibatch standard deviation (Karras et al. 2018, ProGAN): how varied a small group of images is.
 
@@ -193,6 +139,64 @@ class MinibatchStd(nn.Module):
         with torch.no_grad():
             self.running.lerp_(s.mean().float().to(self.running.dtype), self.momentum)
         return s[idx]                                                        # (B,)
+
+
+# ------------------------------------------------------------------------------------------------
+# MLP (Goodfellow et al. 2014)
+# ------------------------------------------------------------------------------------------------
+class MLPGenerator(Generator):
+    def __init__(self, cfg: GANConfig):
+        super().__init__(cfg)
+        w = cfg.g_width
+        self.fc1 = nn.Linear(self.in_dim, 4 * w)
+        self.fc2 = nn.Linear(4 * w, 8 * w)
+        self.bn2 = nn.BatchNorm1d(8 * w)          # eps stays at its default (not 0.8: a classic typo)
+        self.out = nn.Linear(8 * w, PIXELS)
+
+    def trace(self, z, y=None):
+        h1 = F.leaky_relu(self.fc1(self._input(z, y)), 0.2)             # (B, 4w)
+        h2 = F.leaky_relu(self.bn2(self.fc2(h1)), 0.2)                  # (B, 8w)
+        img = torch.tanh(self.out(h2)).view(-1, 1, IMG, IMG)            # (B, 1, 28, 28)
+        return [("hidden 1", h1), ("hidden 2", h2), ("image", img)]
+
+
+class MLPDiscriminator(Discriminator):
+    def __init__(self, cfg: GANConfig):
+        w = cfg.d_width
+        super().__init__(cfg, feature_dim=4 * w + (1 if cfg.minibatch_std else 0))
+        sn = _sn if cfg.spectral_norm else (lambda m: m)
+        self.fc1 = sn(nn.Linear(PIXELS, 8 * w))
+        self.fc2 = sn(nn.Linear(8 * w, 4 * w))
+        self.mbstd = MinibatchStd(cfg.minibatch_std) if cfg.minibatch_std else None
+
+    def features(self, x):
+        h1 = F.leaky_relu(self.fc1(x.reshape(x.shape[0], PIXELS)), 0.2)  # (B, 8w)
+        h = F.leaky_relu(self.fc2(h1), 0.2)                              # (B, 4w)
+        if self.mbstd is not None:
+            h = torch.cat([h, self.mbstd(h1)[:, None]], dim=1)          # (B, 4w+1): the group's spread
+        return h
+
+
+# ------------------------------------------------------------------------------------------------
+# DCGAN (Radford et al. 2015), sized for 28x28
+# ------------------------------------------------------------------------------------------------
+class DCGANGenerator(Generator):
+    def __init__(self, cfg: GANConfig):
+        super().__init__(cfg)
+        w = cfg.g_width
+        self.w = w
+        self.project = nn.Linear(self.in_dim, 2 * w * 7 * 7, bias=False)   # "project and reshape" of the paper
+        self.bn0 = nn.BatchNorm2d(2 * w)
+        self.up1 = nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False)   # 7 -> 14
+        self.bn1 = nn.BatchNorm2d(w)
+        self.up2 = nn.ConvTranspose2d(w, 1, 4, stride=2, padding=1)                   # 14 -> 28
+
+    def trace(self, z, y=None):
+        h0 = self.project(self._input(z, y)).view(-1, 2 * self.w, 7, 7)  # (B, 2w, 7, 7)
+        h0 = F.relu(self.bn0(h0))
+        h1 = F.relu(self.bn1(self.up1(h0)))                               # (B, w, 14, 14)
+        img = torch.tanh(self.up2(h1))                                    # (B, 1, 28, 28)
+        return [("7x7", h0), ("14x14", h1), ("image", img)]
 
 
 class DCGANDiscriminator(Discriminator):

@@ -70,7 +70,6 @@ def test_preset_overrides_and_unknown_preset():
     ({"d_augment": 1.5}, "d_augment must be a whole number of pixels (0 = off)"),
     ({"minibatch_std": 1}, "minibatch_std must be 0 (off) or a group size from 2 to 64"),
     ({"minibatch_std": 4.0}, "minibatch_std must be a whole number"),
-    ({"minibatch_std": 4, "arch": "mlp"}, "DCGAN discriminator only"),
     ({"minibatch_std": 4, "loss": "wgan-gp"}, "set minibatch_std to 0 for WGAN-GP"),
 ])
 def test_bad_values_raise_config_error_with_a_helpful_message(changes, fragment):

