@@ -105,12 +105,26 @@ def test_loading_a_config_fills_the_controls(mnist):
     assert not [e for e in at.error if "must" in e.value]                        # the controls' config validates
 
 
+def test_every_config_field_is_a_control_or_refused_by_name():
+    """A config.json setting the controls cannot show must be named, never dropped without a word."""
+    from gan_core import GANConfig
+    from gan_ui.run_tools import UNCONTROLLED
+    from gan_ui.train import CONTROLS
+    from dataclasses import fields
+    budget_and_bookkeeping = {"max_steps", "max_seconds", "snapshot_every", "preset"}   # the budget is checked too
+    shown = set(CONTROLS.values()) | set(UNCONTROLLED) | budget_and_bookkeeping
+    assert {f.name for f in fields(GANConfig)} <= shown
+
+
 @pytest.mark.parametrize("data, fragment", [
     (b"{oops", "not valid JSON"),
     (json.dumps({"arch": "mlp", "g_width": 32, "max_steps": 5, "max_seconds": 0}).encode(),
      "g_width=32"),
     (json.dumps({"lr_g": 3e-4, "max_steps": 5, "max_seconds": 0}).encode(), "lr_g=0.0003"),
     (json.dumps({"max_seconds": 45.0}).encode(), "max_seconds=45"),
+    (json.dumps({"minibatch_std": 4, "max_steps": 5, "max_seconds": 0}).encode(), "minibatch_std=4"),
+    (json.dumps({"d_augment": 2, "max_steps": 5, "max_seconds": 0}).encode(), "d_augment=2"),
+    (json.dumps({"precision": "fp32", "max_steps": 5, "max_seconds": 0}).encode(), "precision='fp32'"),
 ])
 def test_a_bad_config_is_explained_and_changes_nothing(data, fragment):
     at = open_app("train")
