@@ -122,9 +122,12 @@ def evaluate_generator(G, n: int = 2000, labels=None, seed: int = 0, data: Image
         per_label = [float(hit[y == c].float().mean()) if bool((y == c).any()) else None
                      for c in range(len(ref.class_dist))]
     fds = [ref.frechet(feats[:m])]
+    more_labels = labels                          # the later draws need only the m digits the FD uses
+    if labels is not None and torch.as_tensor(labels).dim() > 0:
+        more_labels = torch.as_tensor(labels)[:m]
     for k in range(1, int(draws)):
-        more, _ = _sample(G, n, labels, seed + k)                         # (n, 28, 28) another draw
-        fds.append(ref.frechet(predict(ref.classifier, more[:m])[1]))     # (m, F) features -> FD
+        more, _ = _sample(G, m, more_labels, seed + k)                    # (m, 28, 28) another draw
+        fds.append(ref.frechet(predict(ref.classifier, more)[1]))         # (m, F) features -> FD
     floors = ref.floor_draws(m, int(draws))
     info = getattr(ref.classifier, "info", {}) or {}
     acc = info.get("heldout_accuracy")

@@ -253,6 +253,17 @@ def test_evaluate_conditional_generator_reports_label_accuracy(digits):
 
 
 @needs_classifier
+def test_evaluate_more_samples_than_the_floor_set_uses_its_size_in_every_draw(digits):
+    cfg = preset_config("cdcgan", g_width=8, d_width=8)
+    G = build_models(cfg)[0].eval()
+    labels = torch.arange(2600) % 10                                      # one label per sample
+    ev = evaluate_generator(G, n=2600, labels=labels, data=digits, memorization=False, draws=2)
+    assert ev.n == 2600 and ev.fd_n == 2500 and ev.fd_draws == 2 and ev.frechet_sd > 0
+    assert any("first 2,500 samples" in note for note in ev.notes)
+    assert sum(ev.histogram) == 2600                                       # the other metrics use all n
+
+
+@needs_classifier
 def test_evaluate_cli_json(tmp_path):
     cfg = preset_config("dcgan", g_width=8, d_width=8)
     G = build_models(cfg)[0]
