@@ -124,16 +124,16 @@ class MinibatchStd(nn.Module):
         self.register_buffer("running", torch.zeros(()))
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        """h: (B, C, H, W) activations -> (B,) the group statistic s of each image's group."""
+        """h: (B, ...) activations of one layer -> (B,) the group statistic s of each image's group."""
         B = h.shape[0]
         if not self.training or B < 2:
             return self.running.to(h.dtype).expand(B)                       # (B,)
         g = min(self.group, B)
         idx = torch.clamp(torch.arange(B, device=h.device) // g, max=B // g - 1)      # (B,) group of each image
         n = torch.bincount(idx).to(h.dtype)                                  # (groups,) images per group
-        flat = h.flatten(1)                                                  # (B, C*H*W)
+        flat = h.flatten(1)                                                  # (B, F) every activation of an image
         mean = torch.zeros(len(n), flat.shape[1], dtype=h.dtype, device=h.device).index_add_(0, idx, flat)
-        mean = mean / n[:, None]                                             # (groups, C*H*W)
+        mean = mean / n[:, None]                                             # (groups, F)
         var = torch.zeros_like(mean).index_add_(0, idx, (flat - mean[idx]) ** 2) / n[:, None]
         s = torch.sqrt(var + 1e-8).mean(1)                                   # (groups,)
         with torch.no_grad():
