@@ -60,7 +60,9 @@ def render() -> None:
             f"- **Sample quality** (MNIST runs): every {QUALITY_EVERY} steps a digit classifier reads "
             f"{QUALITY_SAMPLES} of G's digits. "
             "*Classes present* below 10 and a rising *class KL* mean mode collapse; the *Fréchet distance* "
-            "falls toward its dashed floor, what real digits score.\n"
+            "falls toward its dashed floor, what real digits score. The floor only means something when the "
+            "real digits are drawn like G's training digits: against digits of one group of writers, even "
+            "real digits of the whole mix score 3x the floor.\n"
             "- **Timeline**: when a run is paused or over, scrub its snapshots and pin one cell. Shipped "
             "models have one too: Explore → *Training timeline*.",
             unsafe_allow_html=True)
