@@ -59,7 +59,7 @@ from safetensors.torch import save as st_save
 
 from .checkpoints import PRETRAINED_DIR, CheckpointError, atomic_write, check_state
 from .checkpoints import read_header as checkpoint_header
-from .data import ImageData
+from .data import ImageData, random_shift
 from .device import device_name, resolve_device
 
 FORMAT = "gan-classroom-classifier/1"
@@ -223,20 +223,6 @@ def split_for_classifier(data: ImageData, heldout_fraction: float = 0.2) -> Clas
         desc = (f"trained on {n - k:,} digits; held out {k:,} digits (a fixed random {heldout_fraction:.0%} of the "
                 f"rows, permutation seed {SPLIT_SEED}, never trained on)")
     return ClassifierSplit(train, heldout, f"{desc}; data: {data.describe()}")
-
-
-def random_shift(pixels: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
-    """Translate each digit (B, 28, 28) by its own random (dx, dy) in [-max_shift, max_shift], padding with 0."""
-    if max_shift <= 0:
-        return pixels
-    b, h, w = pixels.shape
-    s = max_shift
-    padded = F.pad(pixels, (s, s, s, s))                                              # (B, 28+2s, 28+2s)
-    off = torch.randint(0, 2 * s + 1, (2, b), generator=generator).to(pixels.device)  # (2, B)
-    rows = off[0, :, None] + torch.arange(h, device=pixels.device)                    # (B, 28)
-    cols = off[1, :, None] + torch.arange(w, device=pixels.device)                    # (B, 28)
-    batch = torch.arange(b, device=pixels.device)[:, None, None]
-    return padded[batch, rows[:, :, None], cols[:, None, :]]                          # (B, 28, 28)
 
 
 # ------------------------------------------------------------------------------------------------

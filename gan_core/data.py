@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 DATA_ENV = "GAN_CLASSROOM_DATA"
 CACHE_ENV = "GAN_CLASSROOM_CACHE"
@@ -108,27 +109,29 @@ def to_unit_range(pixels_u8: torch.Tensor) -> torch.Tensor:
     return (pixels_u8.unsqueeze(1).float() / 127.5) - 1.0
 
 
-def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator | None = None) -> torch.Tensor:
-    """DiffAugment's translation (Zhao et al. 2020): move each image by its own random whole-pixel offset.
+def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generator | None = None,
+                 fill: float = 0.0) -> torch.Tensor:
+    """Move each image by its own random whole-pixel offset (dy, dx), each uniform in {-s, ..., s}.
 
-    x'(i, j) = x(i - dy, j - dx) with dy, dx uniform in {-s, ..., s} per image, and the background
-    value -1 where the image moved away. Indexing only, so gradients flow back to x: G learns through
-    the shift. A discriminator that sees every real and every fake digit shifted cannot memorise the
-    exact pixels of a small training set; G's own digits are never shifted.
+    x'(i, j) = x(i - dy, j - dx), and `fill` where the image moved away (0 for uint8 pixels, -1 for
+    images in [-1, 1]). Indexing only, so gradients flow back to x. Two uses: the digit classifier's
+    training augmentation, and DiffAugment's translation (Zhao et al. 2020), which shows D every real
+    and fake digit shifted so that it cannot memorise a small training set's exact pixels.
 
-    (B, C, H, W) in [-1, 1] -> (B, C, H, W)
+    (B, H, W) or (B, C, H, W) -> the same shape and dtype
     """
     if max_shift <= 0:
-        return x
-    B, C, H, W = x.shape
+        return images
     s = int(max_shift)
-    shift = torch.randint(-s, s + 1, (2, B, 1), device=x.device, generator=generator)          # (2, B, 1)
-    rows = torch.arange(H, device=x.device) + s - shift[0]                                     # (B, H) rows to read
-    cols = torch.arange(W, device=x.device) + s - shift[1]                                     # (B, W)
-    padded = torch.nn.functional.pad(x, (s, s, s, s), value=-1.0)                              # (B, C, H+2s, W+2s)
-    b = torch.arange(B, device=x.device)[:, None, None]                                        # (B, 1, 1)
-    moved = padded.permute(0, 2, 3, 1)[b, rows[:, :, None], cols[:, None, :]]                   # (B, H, W, C)
-    return moved.permute(0, 3, 1, 2)                                                           # (B, C, H, W)
+    B, H, W = images.shape[0], images.shape[-2], images.shape[-1]
+    where = generator.device if generator is not None else images.device
+    corner = torch.randint(0, 2 * s + 1, (2, B), generator=generator, device=where).to(images.device)  # (2, B)
+    padded = F.pad(images.reshape(B, -1, H, W), (s, s, s, s), value=fill)                     # (B, C, H+2s, W+2s)
+    rows = corner[0, :, None] + torch.arange(H, device=images.device)                          # (B, H) rows to read
+    cols = corner[1, :, None] + torch.arange(W, device=images.device)                          # (B, W)
+    b = torch.arange(B, device=images.device)[:, None, None]                                   # (B, 1, 1)
+    moved = padded.permute(0, 2, 3, 1)[b, rows[:, :, None], cols[:, None, :]]                  # (B, H, W, C)
+    return moved.permute(0, 3, 1, 2).reshape(images.shape)
 
 
 def to_pixels(x: torch.Tensor) -> torch.Tensor:

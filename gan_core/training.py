@@ -245,7 +245,7 @@ class Trainer:
         amp = self._autocast
 
         def seen(img):           # what D is shown: with d_augment, each digit shifted afresh (DiffAugment)
-            return random_shift(img, cfg.d_augment, self.rng) if cfg.d_augment else img
+            return random_shift(img, cfg.d_augment, self.rng, fill=-1.0) if cfg.d_augment else img
         # (1) Update D: maximise log D(x) + log(1 - D(G(z)))  (minimise L_D of the chosen loss)
         D.requires_grad_(True)
         for i in range(cfg.d_steps):

@@ -300,7 +300,7 @@ def test_random_shift_moves_each_digit_by_at_most_s_pixels_and_passes_gradients(
     from gan_core.data import random_shift, to_unit_range
     x = to_unit_range(torch.as_tensor(real["train"][0][:64]))                     # (64, 1, 28, 28) real digits
     g = torch.Generator().manual_seed(0)
-    moved = random_shift(x, 2, g)
+    moved = random_shift(x, 2, g, fill=-1.0)
     assert moved.shape == x.shape and torch.equal(random_shift(x, 0, g), x)
     seen = set()
     for a, b in zip(x[:, 0], moved[:, 0]):                                 # find each image's offset by search
@@ -310,5 +310,5 @@ def test_random_shift_moves_each_digit_by_at_most_s_pixels_and_passes_gradients(
         seen.add(hits[0])
     assert len(seen) > 10                                                  # offsets differ from image to image
     xg = x[:4].clone().requires_grad_(True)
-    random_shift(xg, 2, g).sum().backward()
+    random_shift(xg, 2, g, fill=-1.0).sum().backward()
     assert xg.grad is not None and float(xg.grad.sum()) > 0                # G learns through the shift
