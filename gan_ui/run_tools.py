@@ -23,7 +23,7 @@ DIFF_COLOUR = "background-color: #FFF3C4; font-weight: 600"     # a pale highlig
 # Config fields the Train controls cannot set: a loaded config must keep its preset's values for these.
 # (snapshot_every only sets how often the timeline is drawn: it changes no weight, so the app's own value is used.)
 UNCONTROLLED = ("num_classes", "g_width", "d_width", "gp_weight", "grad_clip", "info_codes", "info_weight", "lr_decay",
-                "minibatch_std", "d_augment", "precision")
+                "minibatch_std", "d_augment")
 
 
 # ---------------------------------------------------------------------------------------------
