@@ -44,7 +44,8 @@ class GANConfig:
     gp_weight: float = 10.0       # WGAN-GP's lambda; 10 is the value from Gulrajani et al. 2017 used on every dataset
     grad_clip: float = 0.0        # clip each network's gradient norm to this (0 = off); a blunt fix for exploding steps
     d_augment: int = 0            # D sees every digit, real and fake, shifted by up to this many pixels (DiffAugment),
-                                  # so it cannot memorise a small dataset's pixels (0 = off; 2 suits 28x28 digits)
+                                  # so it cannot memorise a small dataset's pixels (0 = off: on the InfoGAN, 2 made
+                                  # digits far worse, README; DiffAugment's own 1/8 of the image is 3 here)
     # --- optimisation --------------------------------------------------------------------
     lr_g: float = 2e-4            # Adam learning rate of G; 2e-4 is the DCGAN paper's value (1e-3 was too high)
     lr_d: float = 2e-4            # Adam learning rate of D; equal to G's keeps the two players matched
@@ -120,7 +121,7 @@ class GANConfig:
                             "the labels. Choose one: turn conditional off, or use a preset without an InfoGAN code "
                             "(info_codes=0).")
         if isinstance(self.d_augment, int) and not isinstance(self.d_augment, bool):
-            need(0 <= self.d_augment <= 6, f"d_augment must be a whole number of pixels from 0 (off) to 6 (2 is usual); "
+            need(0 <= self.d_augment <= 6, f"d_augment must be a whole number of pixels from 0 (off) to 6 (DiffAugment's 1/8 of a digit is 3); "
                                            f"got {self.d_augment}.")
         else:
             need(False, f"d_augment must be a whole number of pixels (0 = off); got {self.d_augment!r}.")

@@ -57,6 +57,11 @@ class Evaluation:
     seconds: float = 0.0
     notes: list = field(default_factory=list)
 
+    @property
+    def frechet_ratio(self) -> float:
+        """FD / floor: 1 is as close as real digits get; issue #4's target for the best model is <= 3."""
+        return self.frechet / self.frechet_floor if self.frechet_floor > 0 else float("inf")
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -170,7 +175,7 @@ def format_evaluation(ev: Evaluation) -> str:
         f"{ev.frechet:>12.3f}{ev.frechet_floor:>14.3f}  <- floor",
         *([f"  {'  mean of ' + str(ev.fd_draws) + ' draws; sd between draws':<{W}}"
            f"{ev.frechet_sd:>12.3f}{ev.frechet_floor_sd:>14.3f}",
-           f"  {'  ratio to the floor':<{W}}{ev.frechet / ev.frechet_floor:>12.2f}"] if ev.fd_draws > 1 and ev.frechet_floor > 0 else []),
+           f"  {'  ratio to the floor':<{W}}{ev.frechet_ratio:>12.2f}"] if ev.fd_draws > 1 and ev.frechet_floor > 0 else []),
         f"  {'classifier Inception Score (max ' + str(k) + ')':<{W}}{ev.inception_score:>12.3f}{r['inception_score']:>14.3f}",
         f"  {'mean confidence (max softmax)':<{W}}{ev.confidence:>12.3f}{r['confidence']:>14.3f}",
         f"  {'classes present (>= 1 % of samples)':<{W}}{str(len(ev.classes_present)) + '/' + str(k):>12}"

@@ -50,7 +50,7 @@ def offline_card(n: int) -> str:
     for name, _, ev, right in evaluations(load_dataset("mnist"), n):
         rows.append(f"| `{name}` | {len(ev.classes_present)}/10 | {ev.class_kl:.4f} | {ev.inception_score:.3f} | "
                     f"{ev.frechet:.2f} ± {ev.frechet_sd:.2f} ({ev.frechet_floor:.2f}) | "
-                    f"{ev.frechet / ev.frechet_floor:.2f}x | {ev.confidence:.4f} | {right} | "
+                    f"{ev.frechet_ratio:.2f}x | {ev.confidence:.4f} | {right} | "
                     f"`{OFFLINE_COMMAND.format(name=name, n=n)}` |")
     return "\n".join(rows)
 
@@ -72,11 +72,12 @@ def main_card(data_dir: str | None, n: int) -> str:
             what += f" (code purity {ev.code_purity:.1%})"
         rows.append(f"| `{name}` | {what} | {len(ev.classes_present)}/10 | "
                     f"{ev.class_kl:.3f} | {ev.inception_score:.2f} | {ev.frechet:.1f} ± {ev.frechet_sd:.1f} ({ev.frechet_floor:.2f}) | "
-                    f"{ev.frechet / ev.frechet_floor:.2f}x | "
+                    f"{ev.frechet_ratio:.2f}x | "
                     f"{ev.confidence:.3f} | {right} | {trained} | `{command}` |")
+    described = data.describe().replace(str(data_dir), "DIR") if data_dir else data.describe()   # as the commands say it
     head = (f"Measured on {n:,} samples each (seed 0; the Fréchet distance is the mean of {ev.fd_draws} draws, "
             f"seeds 0-{ev.fd_draws - 1}, ± their standard deviation, and its floor the mean of as many sets "
-            f"of real digits) against {data.describe()}; "
+            f"of real digits) against {described}; "
             f"real digits score IS {ev.real.get('inception_score', float('nan')):.2f}.\n")
     return head + "\n" + "\n".join(rows)
 
