@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .neighbours import k_nearest
+
 SIDE = 28                    # MNIST's field
 BOX = 20                     # MNIST's digits fit a 20x20 box inside it
 MAX_BYTES = 10 * 1024 * 1024          # 10 MB: a phone photo is 2-5 MB; more is not a digit picture
@@ -211,14 +213,8 @@ def nearest_digits(query, bank, k: int = 6) -> tuple[np.ndarray, np.ndarray]:
     """The k bank digits closest to one digit in pixel space: (distances (k,), bank rows (k,)), closest first.
 
     query (28, 28) and bank (M, 28, 28) are uint8; distance = L2 norm of the difference of pixels
-    scaled to [0, 1], the same measure as the memorization check in gan_core.metrics (whose
-    leave-one-out distances between real digits say what "close" means).
+    scaled to [0, 1], exact (gan_core.neighbours, which the memorization check in gan_core.metrics
+    shares: its leave-one-out distances between real digits say what "close" means).
     """
-    import torch
-
-    q = torch.as_tensor(np.asarray(query)).reshape(1, -1).float() / 255.0                # (1, 784)
-    b = torch.as_tensor(np.asarray(bank)).reshape(len(bank), -1)                          # (M, 784) uint8
-    d = torch.cat([torch.cdist(q, b[i:i + 8192].float() / 255.0)[0] for i in range(0, len(b), 8192)])  # (M,)
-    k = min(int(k), len(d))
-    dist, rows = torch.topk(d, k, largest=False)
-    return dist.numpy(), rows.numpy()
+    dist, rows = k_nearest(np.asarray(query)[None], bank, k)                     # (1, k) each
+    return dist[0], rows[0]

@@ -48,6 +48,7 @@ import torch
 
 from .classifier import DigitClassifier, default_classifier, predict, split_for_classifier
 from .data import ImageData, load_dataset, to_pixels
+from .neighbours import k_nearest
 
 PRESENT_THRESHOLD = 0.01     # a class is "present" when at least 1 % of the samples are predicted as it
 REFERENCE_SEED = 0           # fixed shuffle of the real reference pool: the same split in every process
@@ -153,38 +154,15 @@ def mean_confidence(probs) -> float:
     return float(_np64(probs).max(axis=1).mean())
 
 
-def nearest_neighbours(queries, bank, exclude=None, chunk: int = 512,
-                       bank_chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+def nearest_neighbours(queries, bank, exclude=None) -> tuple[np.ndarray, np.ndarray]:
     """For each query digit its nearest bank digit: (L2 distances (N,), bank indices (N,)).
 
-    Both are uint8 pixel sets (N, 28, 28) / (M, 28, 28), compared on pixels scaled to [0, 1].
-    exclude: optional (N,) bank index per query to skip (leave-one-out when queries come from the bank).
-    Searches with ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b in float32, in blocks of queries x bank rows
-    so that memory stays small even against all 70,000 MNIST digits; the distances returned are then
-    recomputed exactly (float64) for the pairs found.
+    Both are uint8 pixel sets (N, 28, 28) / (M, 28, 28), compared on pixels scaled to [0, 1], exactly
+    (gan_core.neighbours). exclude: optional (N,) bank index per query to skip (leave-one-out when
+    queries come from the bank).
     """
-    bank = torch.as_tensor(bank).reshape(len(bank), -1)                           # (M, 784) uint8
-    q_all = torch.as_tensor(queries).reshape(len(queries), -1)                     # (N, 784)
-    ex_all = torch.as_tensor(exclude).long() if exclude is not None else None     # (N,)
-    best = torch.full((len(q_all),), float("inf"))
-    where = torch.zeros(len(q_all), dtype=torch.long)
-    for j in range(0, len(bank), bank_chunk):
-        b = bank[j:j + bank_chunk].float() / 255.0                                 # (m, 784)
-        b_sq = (b * b).sum(1)                                                      # (m,)
-        for i in range(0, len(q_all), chunk):
-            q = q_all[i:i + chunk].float() / 255.0                                 # (n, 784)
-            d2 = (q * q).sum(1, keepdim=True) + b_sq[None, :] - 2.0 * q @ b.T      # (n, m)
-            if ex_all is not None:
-                local = ex_all[i:i + chunk] - j                                    # (n,) excluded column, if here
-                hit = (local >= 0) & (local < len(b))
-                d2[torch.nonzero(hit).flatten(), local[hit]] = float("inf")
-            d, idx = d2.min(dim=1)
-            better = d < best[i:i + chunk]
-            best[i:i + chunk] = torch.where(better, d, best[i:i + chunk])
-            where[i:i + chunk] = torch.where(better, idx + j, where[i:i + chunk])
-    # the expansion above loses precision near 0 in float32: recompute the chosen pairs exactly
-    exact = ((q_all.double() - bank[where].double()) / 255.0).square().sum(1).sqrt()      # (N,)
-    return exact.numpy(), where.numpy()
+    dist, idx = k_nearest(queries, bank, k=1, exclude=exclude)                   # (N, 1) each
+    return dist[:, 0], idx[:, 0]
 
 
 def as_pixels(images) -> torch.Tensor:

@@ -282,7 +282,8 @@ def test_the_shipped_discriminator_prefers_real_digits_to_noise(dcgan, cdcgan, m
 
 def test_nearest_real_digits_start_with_the_digit_itself(mnist):
     dist, rows = nearest_digits(mnist.images[1234], mnist.images, 5)
-    assert rows[0] == 1234 and dist[0] == pytest.approx(0.0, abs=1e-4)
+    assert rows[0] == 1234
+    assert dist[0] == 0.0                                   # exact (gan_core.neighbours), on every torch build
     assert np.all(np.diff(dist) >= 0) and dist[1] > 0
     assert int(mnist.labels[rows[1]]) == int(mnist.labels[1234])
 
