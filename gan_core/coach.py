@@ -33,8 +33,10 @@ the 5,000 offline MNIST digits; see tests/test_coach.py, which re-measures them)
 * oscillating     D(G(z)) swings up and down strongly across the window: its standard deviation over
                   the window above 0.2 *and* at least OSCILLATION_SWINGS swings between the top and bottom
                   thirds of the window's range. Healthy DCGAN and MLP runs stay at or below 0.12; in the
-                  first 50-100 steps of preset swings (learning rates 250x too high) it is 0.25-0.4 with
-                  2-12 swings, flipping between "G fools D" and "D rejects everything". The swing count
+                  first 30-60 steps of preset swings (learning rates 500x too high) it is 0.2-0.35 with
+                  4-12 swings, flipping between "G fools D" and "D rejects everything". The swings come
+                  early and last tens of steps, so this rule reads from MIN_STEPS on, not only once a full
+                  window has passed (BENCHMARKS.md, "Coach margins", has the per-seed figures). The swing count
                   tells oscillation from a one-way fall: when D takes over, D(G(z)) drops from ~0.5 to ~0
                   once - a wide spread but a single swing - and that is "D is winning", not oscillation.
 * mode_collapse   from the sample-quality reading (ignored before step MIN_QUALITY_STEP, when G's blobs
@@ -156,7 +158,7 @@ def check_g_vanished(records, probabilistic: bool = True, window: int = WINDOW) 
 
 
 def check_oscillating(records, probabilistic: bool, window: int = WINDOW) -> Alert | None:
-    if not probabilistic or len(records) < max(MIN_STEPS, window):
+    if not probabilistic or len(records) < MIN_STEPS:    # from MIN_STEPS on: swings come early in a run
         return None
     fake = window_values(records, "d_fake", window)
     if len(fake) < window // 2:

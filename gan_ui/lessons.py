@@ -140,10 +140,10 @@ LESSONS: list[Lesson] = [
                 "learning rates 25x too high (5e-3) and Adam's momentum at 0.9, it went worse in our run: G's loss "
                 "ran away (13 -> 19 in 150 steps), D(G(z)) stayed near 0 (below 0.05), and the samples piled onto a few digits "
                 "(68 % read as an 8, 6 of 10 digits present). The coach says *D is winning* for both.\n\n"
-                "Two more runs show the other ways a game fails. **Swings** (the MLP GAN at learning rate 0.05, "
-                "250x the usual, momentum 0.9): in the first 50 steps of our run D(G(z)) swung between about 0 and "
-                "0.99 four times, each player overshooting the other (the coach says *the game oscillates*), "
-                "and then D won for good. **No penalty** (WGAN-GP with its gradient penalty off): the critic's "
+                "Two more runs show the other ways a game fails. **Swings** (the MLP GAN at learning rate 0.1, "
+                "500x the usual, momentum 0.9): in the first 30-60 steps D(G(z)) swung between about 0 and 1 "
+                "several times, each player overshooting the other (the coach said *the game oscillates* in 9 of "
+                "10 seeds), and then D won for good. **No penalty** (WGAN-GP with its gradient penalty off): the critic's "
                 "scores passed 1,000 within 100 steps and kept climbing (about 10,000 by step 600), where the "
                 "same critic with its penalty stays at 10-40; the coach says *the game is diverging*. No NaN "
                 "appeared in either: the losses here are computed from D's raw scores in a form that cannot "
@@ -152,11 +152,11 @@ LESSONS: list[Lesson] = [
                   "- **Losses**: D's far below the ln 4 line, G's far above ln 2 and, with the too-high learning "
                   "rates, still climbing.\n"
                   "- **Sample quality**: few classes present with the too-high learning rates.\n"
-                  "- **Swings**: the blue D(G(z)) line jumping between 0 and 1 in the first 50-100 steps.\n"
+                  "- **Swings**: the blue D(G(z)) line jumping between 0 and 1 in the first 30-60 steps.\n"
                   "- **No penalty**: D's scores (not probabilities here) climbing into the thousands."),
         runs=(LessonRun("D learns 10x faster", "strong-d", {}, 300),
               LessonRun("Learning rates far too high", "high-lr", {}, 300),
-              LessonRun("Swings: learning rates 250x too high (MLP)", "swings", {}, 150),
+              LessonRun("Swings: learning rates 500x too high (MLP)", "swings", {}, 150),
               LessonRun("Diverging: WGAN without its penalty", "no-penalty", {}, 100)),
     ),
     Lesson(

@@ -177,14 +177,34 @@ def alerts_along(trainer, every: int = 5) -> dict[str, list[int]]:
     return found
 
 
+SWING_SEEDS = (0, 1, 2, 3, 4)
+
+
 @pytest.mark.slow
-def test_swings_preset_oscillates_early_and_healthy_runs_never_do(mnist):
-    swinging = alerts_along(short_run(mnist, "swings", 150))
-    assert any(step <= 100 for step in swinging.get("oscillating", [])), swinging
-    assert "d_winning" in swinging                                     # ... and then D wins for good
-    for preset, steps in (("dcgan", 100), ("mlp", 600), ("strong-d", 60), ("high-lr", 100)):
-        found = alerts_along(short_run(mnist, preset, steps))
-        assert "oscillating" not in found, (preset, found)
+def test_swings_preset_oscillates_early_over_seeds(mnist):
+    """A statistical claim, as the lesson makes it: most seeds swing early, then D wins.
+
+    One seed's 150 steps are chaotic (learning rates 500x the usual), and which seeds swing changes
+    from one torch build to the next. Over seeds 0-9 the coach flagged oscillation within 100 steps in
+    9 of 10 on torch 2.14.1 and 2.13.0 alike (BENCHMARKS.md, "Coach margins"); requiring 3 of 5 here
+    fails with a probability under 1 % at that rate, while a preset that stopped swinging fails surely.
+    """
+    oscillated, d_won = [], []
+    for seed in SWING_SEEDS:
+        found = alerts_along(short_run(mnist, "swings", 150, seed=seed))
+        oscillated.append(any(step <= 100 for step in found.get("oscillating", [])))
+        d_won.append(any(step >= 100 for step in found.get("d_winning", [])))
+    assert sum(oscillated) >= 3, oscillated
+    assert sum(d_won) >= 4, d_won                                       # ... and then D wins for good
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset, steps", [("dcgan", 100), ("mlp", 600), ("strong-d", 60), ("high-lr", 100)])
+def test_healthy_and_one_way_runs_never_oscillate(mnist, preset, steps):
+    """Healthy runs, and runs where D simply wins (a one-way fall), are never called oscillating, on two seeds."""
+    for seed in (0, 1):
+        found = alerts_along(short_run(mnist, preset, steps, seed=seed))
+        assert "oscillating" not in found, (preset, seed, found)
 
 
 @pytest.mark.slow
