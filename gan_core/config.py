@@ -13,11 +13,10 @@ import json
 import math
 from dataclasses import dataclass, field, fields
 
+from .losses import LOSS_INFO
+
 ARCHS = ("mlp", "dcgan")
-LOSSES = ("minimax", "non-saturating", "least-squares", "hinge", "wgan-gp")
 DATASETS = ("mnist", "fashion")
-# Losses whose discriminator has real/fake *targets*, so one-sided label smoothing means something.
-TARGET_LOSSES = ("minimax", "non-saturating", "least-squares")
 PRECISIONS = ("auto", "fp32", "bf16")      # see gan_core.device.resolve_precision
 
 
@@ -81,7 +80,8 @@ class GANConfig:
             return ok
 
         need(self.arch in ARCHS, f"arch must be one of {', '.join(ARCHS)}; got {self.arch!r}.")
-        need(self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}; got {self.loss!r}.")
+        need(self.loss in LOSS_INFO, f"loss must be one of {', '.join(LOSS_INFO)}; got {self.loss!r}.")
+        loss = LOSS_INFO.get(self.loss)
         need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}.")
         need(self.dataset in DATASETS, f"dataset must be one of {', '.join(DATASETS)}; got {self.dataset!r}.")
         for name, lo, hi in (("latent_dim", 1, 512), ("batch_size", 2, 4096), ("d_steps", 1, 20),
@@ -106,9 +106,10 @@ class GANConfig:
                 need(getattr(self, name) >= 0, f"{name} must be >= 0; got {getattr(self, name)}.")
         if self.max_steps == 0 and isinstance(self.max_seconds, (int, float)) and self.max_seconds == 0:
             problems.append("Give the run a budget: max_steps or max_seconds must be above 0.")
-        if self.label_smoothing and self.loss not in TARGET_LOSSES:
+        if self.label_smoothing and loss is not None and not loss.targets:
+            with_targets = ", ".join(name for name, info in LOSS_INFO.items() if info.targets)
             problems.append(f"Label smoothing softens D's 'real' target, but the {self.loss} loss has no targets: "
-                            f"use it with {', '.join(TARGET_LOSSES)}, or set it to 0.")
+                            f"use it with {with_targets}, or set it to 0.")
         if isinstance(self.info_codes, int) and not isinstance(self.info_codes, bool):
             need(self.info_codes == 0 or 2 <= self.info_codes <= 100,
                  f"info_codes must be 0 (off) or a number of categories from 2 to 100; got {self.info_codes}.")
@@ -130,11 +131,11 @@ class GANConfig:
                  f"minibatch_std must be 0 (off) or a group size from 2 to 64 (4 is usual); got {self.minibatch_std}.")
         else:
             need(False, f"minibatch_std must be a whole number (0 = off); got {self.minibatch_std!r}.")
-        if self.minibatch_std and self.loss == "wgan-gp":
-            problems.append("WGAN-GP's gradient penalty is taken image by image, but the minibatch standard deviation "
-                            "mixes images in a group: set minibatch_std to 0 for WGAN-GP.")
-        if self.loss == "wgan-gp" and self.spectral_norm:
-            problems.append("WGAN-GP already keeps the critic 1-Lipschitz with its gradient penalty; "
+        if self.minibatch_std and loss is not None and loss.gradient_penalty:
+            problems.append(f"{loss.label}'s gradient penalty is taken image by image, but the minibatch standard "
+                            f"deviation mixes images in a group: set minibatch_std to 0 for {loss.label}.")
+        if self.spectral_norm and loss is not None and loss.gradient_penalty:
+            problems.append(f"{loss.label} already keeps the critic 1-Lipschitz with its gradient penalty; "
                             "spectral normalization on top of it fights the penalty. Turn one of them off.")
         if problems:
             raise ConfigError(" ".join(problems))

@@ -40,11 +40,12 @@ class DScore:
 
 
 def score_scale(loss: str) -> str:
-    if LOSS_INFO[loss].probabilistic:
-        return "D(x): the probability D gives that x is real (1 = real, 0 = fake)"
-    if loss == "least-squares":
-        return "D's score, trained toward 1 for real digits and 0 for fakes"
-    return "D's score (higher = more real-looking); it has no fixed scale, so compare the three"
+    info = LOSS_INFO[loss]
+    if info.probabilistic:
+        return f"D(x): {info.score_meaning}"
+    if info.targets:
+        return f"D's score: {info.score_meaning}"
+    return f"D's score (higher = more real-looking), {info.score_meaning}; it has no fixed scale, so compare the three"
 
 
 def ask_discriminator(D: torch.nn.Module, images, loss: str, labels=None) -> list[DScore]:

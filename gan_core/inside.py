@@ -75,9 +75,7 @@ class Verdict:
             side = "real" if p >= 0.5 else "fake"
             return (f"D says this digit is real with probability {p:.2f}, so it calls it {side}. "
                     f"(D(x) = sigmoid(score) = sigmoid({self.score:.2f}).)")
-        what = {"least-squares": "a least-squares score: D is trained towards 1 for real digits and 0 for fakes",
-                "hinge": "a hinge score: D is trained to score real digits above +1 and fakes below −1",
-                "wgan-gp": "a Wasserstein critic score: only differences between scores mean something"}[self.loss]
+        what = LOSS_INFO[self.loss].score_meaning
         return (f"D's score is {self.score:.2f}, {what}; it is not a probability. It is higher than "
                 f"{self.rank:.0%} of the scores D gives {len(self.reference_scores)} random digits of this G.")
 

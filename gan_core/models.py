@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
 from .config import GANConfig
+from .losses import LOSS_INFO
 
 IMG = 28          # image side in pixels
 PIXELS = IMG * IMG
@@ -209,7 +210,7 @@ class DCGANDiscriminator(Discriminator):
         self.down2 = sn(nn.Conv2d(w, 2 * w, 4, stride=2, padding=1))        # 14 -> 7
         # BatchNorm as in the paper, except where it would break the method: WGAN-GP's penalty is
         # per-sample (BatchNorm mixes samples) and spectral normalization already tames D.
-        use_bn = not cfg.spectral_norm and cfg.loss != "wgan-gp"
+        use_bn = not cfg.spectral_norm and LOSS_INFO[cfg.loss].d_batchnorm
         self.bn2 = nn.BatchNorm2d(2 * w) if use_bn else nn.Identity()
         self.mbstd = MinibatchStd(cfg.minibatch_std) if cfg.minibatch_std else None
 

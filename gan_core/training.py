@@ -230,72 +230,93 @@ class Trainer:
                               cache_enabled=False)
 
     def train_step(self) -> None:
-        """k discriminator updates, then one generator update."""
-        cfg, G, D = self.cfg, self.G, self.D
-        d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm, info = self._updates(cfg, G, D)
-        info = info.detach() if info is not None else torch.full_like(g_norm, math.nan)
-        stats = torch.stack([d_loss.detach(), g_loss.detach(), d_score(cfg.loss, real_logits.detach()),
-                             d_score(cfg.loss, fake_logits.detach()), g_norm, d_norm.detach(), info])   # (7,)
-        self._pending.append(stats)
-        self.step += 1
+        """One step of Algorithm 1 (Goodfellow et al. 2014): k = cfg.d_steps updates of D, then one of G.
 
-    def _updates(self, cfg, G, D):
-        """The step's updates. Under bf16 only the forward passes are autocast; logits are cast back to
-        float32, so losses, gradients' accumulation and Adam's state stay float32."""
-        amp = self._autocast
+            (1) Update D: maximise log D(x) + log(1 - D(G(z)))   (minimise L_D of the chosen loss), k times
+            (2) Update G: maximise log D(G(z))                    (minimise L_G of the chosen loss)
 
-        def seen(img):           # what D is shown: with d_augment, each digit shifted afresh (DiffAugment)
-            return random_shift(img, cfg.d_augment, self.rng, fill=-1.0) if cfg.d_augment else img
-        # (1) Update D: maximise log D(x) + log(1 - D(G(z)))  (minimise L_D of the chosen loss)
+        Read it top to bottom: that is the whole game. The extras hang on named hooks, each a no-op
+        unless its option is on: `_shown` (DiffAugment: what D is shown), `_d_extra` (WGAN-GP's
+        gradient penalty, InfoGAN's code loss for Q), `_g_extra` (InfoGAN's code loss for G) and
+        `_after_g_update` (the EMA of G's weights). Under bf16 only the forward passes are autocast;
+        logits are cast back to float32, so losses, gradients and Adam's state stay float32.
+        """
+        cfg, G, D, amp = self.cfg, self.G, self.D, self._autocast
+        # (1) Update D, k times: real digits should score "real", G's fakes "fake"
         D.requires_grad_(True)
         for i in range(cfg.d_steps):
-            x, y = self._batch()
-            z, code = self._noise()
-            y_fake = y          # conditional: fakes of the same digits as the real batch (None otherwise)
-            g_in = code if cfg.info_codes else y_fake    # InfoGAN: G draws the random code; D never sees it
+            x, y = self._batch()                                   # (B, 1, 28, 28) real, (B,) labels or None
+            z, code = self._noise()                                # (B, latent), (B,) InfoGAN code / random label, or None
             last = i == cfg.d_steps - 1
-            # The last D step's fakes are made with G's graph kept, and reused for G's update below (as in
-            # the PyTorch DCGAN example): one G forward pass per step saved, G's costliest part.
+            # The last D step's fakes keep G's graph and are reused for G's update below (as in the
+            # PyTorch DCGAN example): one G forward pass per step saved, G's costliest part.
             with torch.set_grad_enabled(last), amp():
-                fake = G(z, g_in)                                                   # (B, 1, 28, 28)
-            x_seen, fake_seen = seen(x), seen(fake.detach())                       # (B, 1, 28, 28) each
+                fake = G(z, code if cfg.info_codes else y)         # (B, 1, 28, 28): conditional fakes of y's digits
+            x_seen, fake_seen = self._shown(x), self._shown(fake.detach())
             with amp():
-                real_logits = D(x_seen, y).float()                                  # (B,)
-                fake_logits, code_logits = D.scores(fake_seen, y_fake)              # (B,), (B, K) or None
-                fake_logits = fake_logits.float()
+                real_logits = D(x_seen, y).float()                 # (B,) D's logits s(x)
+                fake_logits, code_logits = D.scores(fake_seen, y)  # (B,) s(G(z)); (B, K) or None
+            fake_logits = fake_logits.float()
             d_loss = d_loss_fn(cfg.loss, real_logits, fake_logits, cfg.label_smoothing)
-            if cfg.loss == "wgan-gp" and cfg.gp_weight:        # gp_weight 0: plain WGAN, no penalty to pay for
-                with amp():
-                    d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, x_seen, fake_seen, y, self.rng).float()
-            d_total = d_loss                 # what D descends: its loss (with the penalty), and for InfoGAN ...
-            if code_logits is not None:      # ... Q's code loss: Q learns to read the code off G's pictures
-                d_total = d_loss + cfg.info_weight * info_loss_fn(code_logits, code)
-            self.opt_d.zero_grad(set_to_none=True)
-            d_total.backward()
-            d_norm = _total_norm(D.parameters())
-            if cfg.grad_clip:
-                nn.utils.clip_grad_norm_(D.parameters(), cfg.grad_clip)
-            self.opt_d.step()
-        # (2) Update G: maximise log D(G(z))  (minimise L_G of the chosen loss); D is frozen meanwhile,
-        # so no gradient is computed for D's weights. The fakes are the last D step's, scored by the updated D.
+            d_loss, q_loss = self._d_extra(d_loss, x_seen, fake_seen, y, code_logits, code)
+            d_norm = self._descend(self.opt_d, D, d_loss + q_loss)
+        # (2) Update G: its fakes should score "real". D is frozen meanwhile (no gradient for D's
+        # weights); the fakes are the last D step's, scored by the updated D.
         D.requires_grad_(False)
         with amp():
-            fake_logits, code_logits = D.scores(seen(fake), y_fake)                  # (B,), (B, K) or None
-            fake_logits = fake_logits.float()
+            fake_logits, code_logits = D.scores(self._shown(fake), y)   # (B,), (B, K) or None
+        fake_logits = fake_logits.float()
         g_loss = g_loss_fn(cfg.loss, fake_logits)
-        g_total, info = g_loss, None
-        if code_logits is not None:          # InfoGAN: G also makes its code easy to read back
-            info = info_loss_fn(code_logits, code)
-            g_total = g_loss + cfg.info_weight * info
-        self.opt_g.zero_grad(set_to_none=True)
-        g_total.backward()
-        g_norm = _total_norm(G.parameters())
-        if cfg.grad_clip:
-            nn.utils.clip_grad_norm_(G.parameters(), cfg.grad_clip)
-        self.opt_g.step()
+        info = self._g_extra(code_logits, code)
+        g_norm = self._descend(self.opt_g, G, g_loss + cfg.info_weight * info if info is not None else g_loss)
+        self._after_g_update()
+        self._record_step(d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm, info)
+
+    # ------------------------------------------------------------------ the step's hooks
+    def _shown(self, img: torch.Tensor) -> torch.Tensor:
+        """What D is shown: with d_augment, each digit shifted afresh (DiffAugment), real and fake alike."""
+        if not self.cfg.d_augment:
+            return img
+        return random_shift(img, self.cfg.d_augment, self.rng, fill=-1.0)       # (B, 1, 28, 28)
+
+    def _d_extra(self, d_loss, x_seen, fake_seen, y, code_logits, code):
+        """D's loss with its loss's gradient penalty added (WGAN-GP: + lambda E[(||grad s(x_hat)|| - 1)^2]),
+        and what else D descends: InfoGAN's Q learns to read the code off G's pictures
+        (+ lambda_I * -E[log Q(c | G(z, c))]). Returns (L_D as recorded, the extra term or 0)."""
+        cfg = self.cfg
+        if LOSS_INFO[cfg.loss].gradient_penalty and cfg.gp_weight:   # gp_weight 0: no penalty to pay for
+            with self._autocast():
+                d_loss = d_loss + cfg.gp_weight * gradient_penalty(self.D, x_seen, fake_seen, y, self.rng).float()
+        if code_logits is None:
+            return d_loss, 0.0
+        return d_loss, cfg.info_weight * info_loss_fn(code_logits, code)
+
+    def _g_extra(self, code_logits, code):
+        """InfoGAN: G also makes its code easy to read back, -E[log Q(c | G(z, c))]; None otherwise."""
+        return None if code_logits is None else info_loss_fn(code_logits, code)
+
+    def _descend(self, opt: torch.optim.Optimizer, net: nn.Module, loss: torch.Tensor) -> torch.Tensor:
+        """One gradient step of `net` on `loss`; returns ||grad||_2 before clipping (grad_clip, if set)."""
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = _total_norm(net.parameters())
+        if self.cfg.grad_clip:
+            nn.utils.clip_grad_norm_(net.parameters(), self.cfg.grad_clip)
+        opt.step()
+        return norm
+
+    def _after_g_update(self) -> None:
         if self.G_ema is not None:
             self._update_ema()
-        return d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm, info
+
+    def _record_step(self, d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm, info) -> None:
+        """Queue the step's numbers as tensors (no host sync); `_flush` turns them into StepRecords."""
+        info = info.detach() if info is not None else torch.full_like(g_norm, math.nan)
+        loss = self.cfg.loss
+        stats = torch.stack([d_loss.detach(), g_loss.detach(), d_score(loss, real_logits.detach()),
+                             d_score(loss, fake_logits.detach()), g_norm, d_norm.detach(), info])   # (7,)
+        self._pending.append(stats)
+        self.step += 1
 
     @torch.no_grad()
     def _update_ema(self) -> None:

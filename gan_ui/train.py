@@ -20,7 +20,7 @@ import torch
 
 from gan_core import (LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable, GANConfig, SchedulerError,
                       Trainer, generate)
-from gan_core.config import ARCHS, DATASETS, DEFAULT_PRESET, LOSSES
+from gan_core.config import ARCHS, DATASETS, DEFAULT_PRESET
 
 from . import charts, coach_panel, images, live_chart, run_tools, settings, state, teacher
 from .layout import show_png, switch_to
@@ -164,7 +164,7 @@ def controls(active: state.RunHandle | None) -> None:
                         key="budget_steps", disabled=off("budget_steps"), persist_state="session")
     st.segmented_control("Architecture", list(ARCHS), key="cfg_arch", required=True, disabled=off("cfg_arch"),
                          format_func=ARCH_NAMES.get, persist_state="session")
-    st.selectbox("Loss", list(LOSSES), key="cfg_loss", disabled=off("cfg_loss"), persist_state="session",
+    st.selectbox("Loss", list(LOSS_INFO), key="cfg_loss", disabled=off("cfg_loss"), persist_state="session",
                  help="\n\n".join(f"**{k}**: {v.description}" for k, v in LOSS_INFO.items()))
     with st.container(key="train_advanced"), st.expander("Advanced settings", icon=":material/tune:"):
         a, b = st.columns(2)
