@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .settings import D_COLOR, G_COLOR, QUALITY_EVERY, QUALITY_SAMPLES
+from .source_view import show_code
 
 G = f'<span style="color:{G_COLOR};font-weight:600">G</span>'
 D = f'<span style="color:{D_COLOR};font-weight:600">D</span>'
@@ -32,6 +33,7 @@ def render() -> None:
                     "G learns nothing. So G maximises log D(G(z)) instead: the same goal, but strong "
                     "gradients while G is losing. Its equilibrium value is ln 2:")
         st.latex(r"L_G = -\,\mathbb{E}_{z}\big[\log D(G(z))\big] \;\to\; \ln 2 \approx 0.693")
+        show_code(["value", "bce", "g_losses"])
         st.caption("The other losses on the Train page (least-squares, hinge, WGAN-GP) change what D outputs; "
                    "their charts have no fixed equilibrium line.")
         st.subheader("Categories without labels: InfoGAN")
@@ -66,6 +68,10 @@ def render() -> None:
             "- **Timeline**: when a run is paused or over, scrub its snapshots and pin one cell. Shipped "
             "models have one too: Explore → *Training timeline*.",
             unsafe_allow_html=True)
+        st.subheader("The code that trains")
+        st.markdown("Every formula on this page is computed by the code below: the very functions the Train "
+                    "page runs, read from the installed package, not a copy.")
+        show_code(["step", "dcgan", "mlp", "other_losses"])
         st.subheader("Exploring")
         st.markdown("Each slider is one coordinate of z ~ N(0, 1), so the sliders span ±3σ, where 99.7 % of "
                     "G's training noise lay. **slerp** interpolation stays on the shell where almost all of "

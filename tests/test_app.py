@@ -334,6 +334,23 @@ def test_about_page_has_the_value_function_and_chart_guide():
     assert any("Reading the Train charts" == s.value for s in at.subheader)
 
 
+def test_about_page_shows_the_code_that_runs():
+    """'Show the code' is the installed gan_core's own source, not a copy: the step a run takes, the
+    losses it computes and the models it builds."""
+    import inspect
+
+    from gan_core import losses, models, training
+
+    at = open_app("about")
+    shown = "\n".join(c.value for c in at.code)
+    for obj in (training.Trainer.train_step, losses.d_loss_fn, losses.g_loss_fn, losses._bce_d,
+                losses._non_saturating_g, models.DCGANGenerator, models.DCGANDiscriminator):
+        first_line = inspect.getsource(obj).strip().splitlines()[0]
+        assert first_line in shown, first_line
+    assert "(1) Update D" in shown
+    assert "F.softplus(-fake_logits).mean()" in shown         # the non-saturating loss, as computed
+
+
 def _diverged_run_page():
     """A one-page script: the live panel of a run that diverged (its state set by hand, never trained)."""
     import os
