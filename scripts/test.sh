@@ -8,9 +8,11 @@
 # 1. System packages: Debian's Chromium (the browser tests drive it) and dataset-fashion-mnist.
 #    Installed with apt-get when missing (as root, or through sudo); without either, a warning and
 #    the browser tests skip with their reason.
-# 2. A virtual environment OUTSIDE the clone, named after the requirements it holds:
-#    $GAN_CLASSROOM_VENV, or ~/.cache/gan-classroom/venv-<first 12 hex of sha256(requirements)>.
+# 2. A virtual environment OUTSIDE the clone, named after the lock file it holds:
+#    $GAN_CLASSROOM_VENV, or ~/.cache/gan-classroom/venv-<first 12 hex of sha256(requirements-dev.lock)>.
+#    It installs exactly the lock (pinned versions, checked against their hashes, no other packages);
 #    pip runs only when that venv is new or its last install did not complete.
+#    scripts/test-newest.sh runs the same suite on the newest releases instead.
 # 3. pytest from the repository root, with GAN_CLASSROOM_REQUIRE_BROWSER=1 when Chromium is
 #    installed, so that skipped browser tests fail the run instead of passing quietly.
 set -euo pipefail
@@ -26,7 +28,8 @@ CHROMIUM=/usr/bin/chromium
 FASHION_DIR=/usr/share/datasets/fashion-mnist
 PYTHON="${PYTHON:-python3}"
 
-HASH="$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)"
+LOCK="${GAN_CLASSROOM_LOCK:-requirements-dev.lock}"
+HASH="$(sha256sum "$LOCK" | cut -c1-12)"
 VENV="${GAN_CLASSROOM_VENV:-$HOME/.cache/gan-classroom/venv-$HASH}"
 MARKER="$VENV/.gan-classroom-install-incomplete"
 
@@ -77,8 +80,8 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     "$PYTHON" -m venv "$VENV"
 fi
 if [[ -e "$MARKER" ]]; then
-    say "installing requirements-dev.txt into $VENV"
-    "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+    say "installing $LOCK into $VENV"
+    "$VENV/bin/python" -m pip install --disable-pip-version-check -q --require-hashes --no-deps -r "$LOCK"
     rm -f "$MARKER"
 else
     say "reusing $VENV"
