@@ -37,7 +37,13 @@ def _alarm(signum, frame):
 
 
 def maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024     # Linux reports kB
+    """This process's peak resident memory. VmHWM where there is /proc: ru_maxrss starts at the parent's
+    peak (it survives exec), which would hide the first cases' growth."""
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_case(case: dict) -> dict:
