@@ -34,3 +34,33 @@ def fill(folder: Path, leave: int = 0) -> None:
             fh.flush()
         except OSError:
             pass
+
+
+def run_batch(jobs: list[dict], base: Path, env: dict | None = None, timeout: float = 900) -> dict:
+    """Run CLI cases ({"id", "argv", "cwd"[, "env"]}) in one child process (cli_batch.py); {id: result}.
+    A case the child never finished (it died, or hung past the timeout) gets a `crash` naming the first such case."""
+    import json
+    import subprocess
+    import sys
+
+    here = Path(__file__).resolve().parent
+    (base / "cases.json").write_text(json.dumps(jobs))
+    results = base / "results.jsonl"
+    try:
+        proc = subprocess.run([sys.executable, str(here / "cli_batch.py"), str(base / "cases.json"), str(results)],
+                              cwd=here.parents[1], env={**os.environ, **(env or {})}, capture_output=True, text=True,
+                              timeout=timeout)
+        rc, tail = proc.returncode, proc.stderr[-3000:]
+    except subprocess.TimeoutExpired:
+        rc, tail = None, f"the batch ran past {timeout} s"
+    got = {}
+    for line in results.read_text().splitlines() if results.exists() else []:
+        r = json.loads(line)
+        got[r["id"]] = r
+    missing = [j["id"] for j in jobs if j["id"] not in got]
+    for name in missing:
+        got[name] = {"rc": rc, "stderr": tail, "stdout": "",
+                     "crash": f"the batch process ended (exit {rc}) during case {missing[0]!r}"}
+    for j in jobs:
+        got[j["id"]]["cwd"] = j["cwd"]
+    return got

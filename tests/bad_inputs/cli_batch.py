@@ -2,7 +2,7 @@
 
     python cli_batch.py CASES.json RESULTS.jsonl
 
-CASES.json is a list of {"id", "argv", "cwd"}. Each case runs `gan_core.cli.main(argv)` in its own
+CASES.json is a list of {"id", "argv", "cwd"} (and optionally "env": variables set for that case only). Each case runs `gan_core.cli.main(argv)` in its own
 working directory with stdout and stderr captured, exactly as `python -m gan_core` would run it (argparse's
 SystemExit gives the exit code). One JSON line per case is appended to RESULTS.jsonl as soon as the case
 ends, so if the process dies (a segfault), the cases before it keep their results and the case that was
@@ -19,6 +19,7 @@ import os
 import resource
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -55,6 +56,9 @@ def run_case(case: dict) -> dict:
     before, start = maxrss_mb(), time.monotonic()
     result = {"id": case["id"], "rc": None, "crash": None}
     os.chdir(case["cwd"])
+    saved_env = {k: os.environ.get(k) for k in case.get("env", {})}
+    os.environ.update(case.get("env", {}))
+    tempfile.tempdir = None                                # gettempdir() reads $TMPDIR again
     signal.alarm(TIMEOUT)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -69,6 +73,12 @@ def run_case(case: dict) -> dict:
     finally:
         signal.alarm(0)
         os.chdir(ROOT)
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        tempfile.tempdir = None
         torch.set_num_threads(1)                           # a case may have set it (--threads)
     result.update(stdout=out.getvalue(), stderr=err.getvalue(), seconds=round(time.monotonic() - start, 2),
                   rss_growth_mb=round(maxrss_mb() - before, 1))

@@ -9,19 +9,14 @@ exit code 2 with its usage line; an accepted input gives the file it asks for an
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from campaign import CRASH, assert_clear_error, files_under
+from campaign import CRASH, assert_clear_error, files_under, run_batch
 from campaign_inputs import TRAIN, checkpoints, configs, data_dirs, digit_picture, png
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 NO_FILES: set = set()
 
 M = ["--model", "{ckpt:good}"]
@@ -262,22 +257,8 @@ def outcomes(tmp_path_factory, mnist):
         cwd = base / "work" / re.sub(r"[^a-z0-9]+", "-", case[0].lower())
         cwd.mkdir(parents=True)
         jobs.append({"id": case[0], "argv": _resolve(case[1], places), "cwd": str(cwd)})
-    (base / "cases.json").write_text(json.dumps(jobs))
-    results = base / "results.jsonl"
-    env = {**os.environ, "TMPDIR": str(base / "tmp")}
     (base / "tmp").mkdir()
-    proc = subprocess.run([sys.executable, str(HERE / "cli_batch.py"), str(base / "cases.json"), str(results)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    got = {}
-    for line in results.read_text().splitlines() if results.exists() else []:
-        r = json.loads(line)
-        got[r["id"]] = r
-    missing = [j["id"] for j in jobs if j["id"] not in got]
-    for name in missing:                  # the child died during the first of these: say so in every one
-        got[name] = {"rc": proc.returncode, "stderr": proc.stderr[-3000:], "crash":
-                     f"the batch process ended (exit {proc.returncode}) during case {missing[0]!r}"}
-    for j in jobs:
-        got[j["id"]]["cwd"] = j["cwd"]
+    got = run_batch(jobs, base, {"TMPDIR": str(base / "tmp")})
     got["_tmp"] = base / "tmp"
     return got
 
