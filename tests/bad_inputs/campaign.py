@@ -36,31 +36,40 @@ def fill(folder: Path, leave: int = 0) -> None:
             pass
 
 
-def run_batch(jobs: list[dict], base: Path, env: dict | None = None, timeout: float = 900) -> dict:
-    """Run CLI cases ({"id", "argv", "cwd"[, "env"]}) in one child process (cli_batch.py); {id: result}.
-    A case the child never finished (it died, or hung past the timeout) gets a `crash` naming the first such case."""
+def run_batch(jobs: list[dict], base: Path, env: dict | None = None, timeout: float = 300, restarts: int = 20) -> dict:
+    """Run CLI cases ({"id", "argv", "cwd"[, "env"]}) in a child process (cli_batch.py); {id: result}.
+
+    When the child dies (a segfault, the kernel's out-of-memory killer) or hangs past the timeout, the case it
+    was running is recorded as that crash and a new child goes on with the cases after it, so one crash
+    never hides the outcome of the others (at most `restarts` times)."""
     import json
     import subprocess
     import sys
 
     here = Path(__file__).resolve().parent
-    (base / "cases.json").write_text(json.dumps(jobs))
     results = base / "results.jsonl"
-    try:
-        proc = subprocess.run([sys.executable, str(here / "cli_batch.py"), str(base / "cases.json"), str(results)],
-                              cwd=here.parents[1], env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                              timeout=timeout)
-        rc, tail = proc.returncode, proc.stderr[-3000:]
-    except subprocess.TimeoutExpired:
-        rc, tail = None, f"the batch ran past {timeout} s"
-    got = {}
-    for line in results.read_text().splitlines() if results.exists() else []:
-        r = json.loads(line)
-        got[r["id"]] = r
-    missing = [j["id"] for j in jobs if j["id"] not in got]
-    for name in missing:
-        got[name] = {"rc": rc, "stderr": tail, "stdout": "",
-                     "crash": f"the batch process ended (exit {rc}) during case {missing[0]!r}"}
+    got: dict = {}
+    todo = list(jobs)
+    for attempt in range(restarts + 1):
+        (base / "cases.json").write_text(json.dumps(todo))
+        try:
+            proc = subprocess.run([sys.executable, str(here / "cli_batch.py"), str(base / "cases.json"), str(results)],
+                                  cwd=here.parents[1], env={**os.environ, **(env or {})}, capture_output=True,
+                                  text=True, timeout=timeout)
+            rc, tail = proc.returncode, proc.stderr[-3000:]
+        except subprocess.TimeoutExpired:
+            rc, tail = None, f"the batch ran past {timeout} s"
+        for line in results.read_text().splitlines() if results.exists() else []:
+            r = json.loads(line)
+            got[r["id"]] = r
+        todo = [j for j in todo if j["id"] not in got]
+        if not todo:
+            break
+        dead = todo.pop(0)                   # the case the child was running when it died
+        got[dead["id"]] = {"id": dead["id"], "rc": rc, "stderr": tail, "stdout": "",
+                           "crash": f"the process running this case died (exit {rc})"}
+    for j in todo:
+        got[j["id"]] = {"id": j["id"], "rc": None, "stderr": "", "stdout": "", "crash": "not run: too many crashes"}
     for j in jobs:
         got[j["id"]]["cwd"] = j["cwd"]
     return got
