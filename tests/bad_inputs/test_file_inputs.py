@@ -253,3 +253,33 @@ def test_the_probe_limit_is_far_above_what_shipped_generators_reach():
             h.remove()
         assert math.isfinite(max(seen))
         assert max(seen) < PROBE_LIMIT / 10, name
+
+
+# ------------------------------------------------------------------------------------------ a pasted z
+PASTED = {   # text pasted into Explore's "paste a z" box of a 4-dimensional generator -> refusal fragment or None
+    "60 kB of [": ("[" * 60_000, "levels deep"),
+    "a nested list": ("[[1, 2], [3, 4]]", "Entry 1"),
+    "a list 5 deep": ("[[[[[1]]]]]", "levels deep"),
+    "1 MB of numbers": ("[" + "0, " * 400_000 + "0]", "bytes of JSON"),
+    "numbers too big for a float": ("1e400, 0, 0, 0", "finite"),
+    "infinity": ("inf, 0, 0, 0", "finite"),
+    "a JSON object in a list": ('[{"z": 1}, 0, 0, 0]', "Entry 1"),
+    "null": ("[null, 0, 0, 0]", "Entry 1"),
+    "numbers as strings": ('["1", "2", "0", "-1"]', None),
+    "tabs and newlines": ("0.1\t-0.2\n0.3;\n-0.4", None),
+    "a good list": ("[0.5, -1.25, 3.0, -3.0]", None),
+}
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("name", list(PASTED))
+def test_a_pasted_z(name):
+    from gan_ui.latent import parse_z
+
+    text, fragment = PASTED[name]
+    if fragment is not None:
+        refused(lambda: parse_z(text, 4), ValueError, fragment)
+        return
+    z = parse_z(text, 4)
+    assert len(z) == 4
+    assert all(isinstance(v, float) for v in z)
