@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from .bundle import read_config_file
-from .checkpoints import (CheckpointError, atomic_write, checkpoint_bytes, list_pretrained, load_checkpoint, read_info)
+from .checkpoints import CheckpointError, atomic_write, checkpoint_bytes, list_pretrained, load_checkpoint, read_info
 from .config import DEFAULT_PRESET, PRESETS, ConfigError, GANConfig, preset_config
 from .data import DATA_ENV, DataFormatError, DataUnavailable, load_dataset
 from .device import DEVICE_CHOICES, DeviceError, cap_threads
@@ -49,7 +49,7 @@ LIMITS = {
     ("*", "keep_snapshots"): (0, 64), ("*", "quality_n"): (2, 10_000), ("*", "quality_every"): (0, 10_000_000),
     ("*", "seed"): (0, 2**63 - 1), ("*", "label"): (0, 99),
 }
-MAX_PNG_PIXELS = 64_000_000    # a written picture's pixels (8 x 8 digits at scale 4 is 0.06 MP); 64 MP is 64 MB
+MAX_PNG_PIXELS = 64_000_000    # a written picture's pixels (64 digits at scale 4: about 1 MP); 64 MP is 64 MB
 OUT_SUFFIXES = {"train": (".safetensors",), "sample": (".npy", ".png"), "invert": (".json",),
                 "directions": (".png",), "classifier": (".safetensors",)}
 
@@ -224,7 +224,7 @@ def save_or_rescue(out: Path, blob: bytes, ask=None) -> Path | None:
     while ask is not None:
         try:
             answer = ask(f"{first}.\nThe run is still in memory. Save it to (a .safetensors path; Enter gives up): ")
-        except EOFError:
+        except (EOFError, KeyboardInterrupt):
             break
         if not answer.strip():
             break

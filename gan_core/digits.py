@@ -47,7 +47,7 @@ MAX_BYTES = 10 * 1024 * 1024          # 10 MB: a phone photo is 2-5 MB; more is 
 MAX_PIXELS = 40_000_000               # 40 megapixels, checked before decoding (decompression bombs)
 MAX_DECODE_PIXELS = 16_000_000        # decoded at full size (64 MB as RGBA) at most; JPEGs decode reduced (draft)
 WORK_SIDE = 1024                      # the picture is shrunk to this longest side (by PIL, in 8 bits) before any
-                                      # float arithmetic: 1 MP of float64 is 8 MB, where 40 MP took 2.6 GB
+                                      # float arithmetic: 1 MP of float64 is 8 MB, 40 MP would be 320 MB an array
 CACHE_SIZE = 16                       # prepared uploads kept by content hash (the page reruns on every click)
 # EXIF orientation -> the transpose that turns the picture upright (EXIF 2.3, tag 0x0112)
 _UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
