@@ -4,7 +4,7 @@ One concept per module:
 
     config       GANConfig (every knob, with why its default), PRESETS, ConfigError
     data         load_dataset -> ImageData (uint8 tensor), with its source reported
-    device       resolve_device: cuda -> mps -> cpu, and a readable name
+    device       resolve_device: cuda -> mps -> cpu, and a readable name; thread counts capped at the cores
     models       MLP and DCGAN generators/discriminators, conditional and InfoGAN variants, spectral norm
     losses       minimax, non-saturating, least-squares, hinge, WGAN-GP, InfoGAN's code loss; with the math
     training     Trainer: the loop, records, snapshots, background thread with pause/resume/stop
@@ -25,6 +25,7 @@ One concept per module:
     scheduler    Scheduler: one server-wide queue of runs with a cap on concurrent ones; Limits per run
     journal      RunJournal: runs in flight on disk, so a server restart reports them as interrupted;
                  RunShelf: finished runs kept on disk per tab, so a restart or a reload does not lose them
+    safejson     JSON from files users give (config.json, checkpoint headers, the journal) with size and depth limits
 
 It never imports a UI toolkit: front ends read the trainer's records and snapshots.
 """

@@ -30,6 +30,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
+from . import safejson
 from .checkpoints import checkpoint_bytes
 from .config import ConfigError, GANConfig
 from .sampling import make_grid, to_png
@@ -151,17 +152,12 @@ def reproduce_command(config_name: str = "config.json", device: str = "cpu", thr
 def read_config_json(text: str | bytes) -> tuple[GANConfig, dict]:
     """(validated GANConfig, the rest of the document) from a bundle's config.json or a bare GANConfig
     JSON object (as GANConfig.to_json writes it). Raises ConfigError with the reason."""
-    if isinstance(text, bytes):
-        if len(text) > MAX_CONFIG_BYTES:
-            raise ConfigError(f"The file is {len(text):,} bytes; a config.json is a few hundred bytes.")
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ConfigError("The file is not text (UTF-8): a config.json is a small JSON text file.") from None
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"The file is {len(text):,} bytes; a config.json is a few hundred bytes.")
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"The file is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") from None
+        doc = safejson.loads(text, "The file", max_bytes=MAX_CONFIG_BYTES)
+    except safejson.JSONLimitError as exc:
+        raise ConfigError(str(exc)) from None
     if not isinstance(doc, dict):
         raise ConfigError("A config must be a JSON object ({...}).")
     if "format" in doc or "config" in doc:
@@ -171,6 +167,7 @@ def read_config_json(text: str | bytes) -> tuple[GANConfig, dict]:
             raise ConfigError("The file has no \"config\" object.")
         meta = {k: v for k, v in doc.items() if k != "config"}
         body = doc["config"]
+        _check_meta(meta)
     else:
         meta, body = {}, doc
     try:
@@ -178,6 +175,19 @@ def read_config_json(text: str | bytes) -> tuple[GANConfig, dict]:
     except TypeError as exc:       # e.g. a field given a list: the dataclass itself refuses it
         raise ConfigError(f"The config is not usable: {exc}") from None
     return cfg, meta
+
+
+def _check_meta(meta: dict) -> None:
+    """The parts of config.json beside the config that the CLI and the app read: right types, or ConfigError."""
+    for key in ("data", "run"):
+        if key in meta and not isinstance(meta[key], dict):
+            raise ConfigError(f"config.json's \"{key}\" must be an object ({{...}}); got {meta[key]!r:.60}.")
+    description = (meta.get("data") or {}).get("description")
+    if description is not None and not isinstance(description, str):
+        raise ConfigError(f"config.json's data.description must be text; got {description!r:.60}.")
+    threads = (meta.get("run") or {}).get("torch_threads")
+    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
+        raise ConfigError(f"config.json's run.torch_threads must be a whole number of at least 1; got {threads!r:.60}.")
 
 
 def read_config_file(path: str | Path) -> tuple[GANConfig, dict]:

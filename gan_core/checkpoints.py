@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import os
+import math
+import secrets
 import struct
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from . import safejson
 from .config import ConfigError, GANConfig
 from .models import ARCHITECTURES, build_models
 
@@ -34,6 +36,13 @@ FORMAT = "gan-classroom/1"
 MAX_BYTES = 64 * 1024 * 1024          # refuse bigger files before reading them: our largest model is ~4 MB
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 PIXEL_RANGE = "[-1, 1] (tanh); pixel = (x + 1) * 127.5"
+MAX_HEADER = 16 * 1024 * 1024         # safetensors' own cap on a header; ours are ~20 kB
+PROBE_N = 8                           # z vectors in the load-time test pass (probe): enough to hit every class path
+PROBE_LIMIT = 1e4                     # |activation| no trained network here comes near (they stay within ~100)
+# The types of the `info` keys that code reads (check_info); other keys are free-form.
+INFO_TYPES = {"steps": "count", "seconds": "seconds", "name": "text", "title": "text", "description": "text",
+              "device": "text", "data": "text", "status": "text", "message": "text", "created": "text",
+              "command": "text", "trained_in": "text", "pixel_range": "text", "init": "object"}
 
 
 class CheckpointError(ValueError):
@@ -55,20 +64,25 @@ class Checkpoint:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: no half-written checkpoint ever appears."""
+    """Write to a temporary file beside `path`, then rename: no half-written file ever appears.
+
+    The temporary file is created with mode 0o666, which the kernel narrows by the process's umask
+    (the usual permissions of a new file) without reading or changing the umask: os.umask is
+    process-wide, and this runs on worker threads. On any failure (a full disk, a read-only folder)
+    the temporary file is removed and `path` keeps its old content.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)        # mkstemp makes 0600 files; give the usual permissions
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -111,12 +125,45 @@ def read_header(data: bytes) -> dict:
     if n > len(data) - 8 or n > 16 * 1024 * 1024:
         raise CheckpointError("The file is not a safetensors checkpoint (its header size is impossible) or is truncated.")
     try:
-        header = json.loads(data[8:8 + n])
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise CheckpointError("The file is not a safetensors checkpoint (its header is not JSON).") from None
+        header = safejson.loads(data[8:8 + n], "its header", max_bytes=MAX_HEADER)
+    except safejson.JSONLimitError as exc:
+        raise CheckpointError(f"The file is not a safetensors checkpoint ({exc}).") from None
     if not isinstance(header, dict):
         raise CheckpointError("The file is not a safetensors checkpoint (bad header).")
+    meta = header.get("__metadata__")
+    if meta is not None and not (isinstance(meta, dict) and all(isinstance(v, str) for v in meta.values())):
+        raise CheckpointError("The file's metadata is not a table of text values, as safetensors requires.")
     return header
+
+
+def check_info(info) -> dict:
+    """A checkpoint's `info` metadata with the types the app and the CLI read, or CheckpointError naming the key.
+
+    Free-form keys may hold any JSON; the known ones must have their type: counts whole numbers >= 0,
+    durations finite numbers >= 0, descriptions text, `init` (the run continued from) an object.
+    """
+    if not isinstance(info, dict):
+        raise CheckpointError(f"The checkpoint's info must be a JSON object ({{...}}); got {info!r:.60}.")
+    for key, value in info.items():
+        kind = INFO_TYPES.get(key)
+        if kind == "count":
+            ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
+            want = "a whole number >= 0"
+        elif kind == "seconds":
+            ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+                  and value >= 0)
+            want = "a number of seconds >= 0"
+        elif kind == "text":
+            ok, want = isinstance(value, str) and len(value) <= 10_000, "text (at most 10,000 characters)"
+        elif kind == "object":
+            ok, want = isinstance(value, dict), "an object"
+        else:
+            continue
+        if not ok:
+            raise CheckpointError(f"The checkpoint's info.{key} must be {want}; got {value!r:.60}.")
+    if "init" in info:
+        check_info(info["init"])
+    return info
 
 
 def load_checkpoint_bytes(data: bytes, source: str = "<upload>", max_bytes: int = MAX_BYTES) -> Checkpoint:
@@ -129,9 +176,12 @@ def load_checkpoint_bytes(data: bytes, source: str = "<upload>", max_bytes: int 
                               "so its architecture is unknown.")
     try:
         config = GANConfig.from_json(meta.get("config", "")).validate()
-        info = json.loads(meta.get("info", "{}"))
-    except (ConfigError, TypeError, json.JSONDecodeError) as exc:
+    except (ConfigError, TypeError) as exc:
         raise CheckpointError(f"The checkpoint's config is not usable: {exc}") from None
+    try:
+        info = check_info(safejson.loads(meta.get("info", "{}"), "The checkpoint's info", max_bytes=MAX_HEADER))
+    except safejson.JSONLimitError as exc:
+        raise CheckpointError(str(exc)) from None
     if config.arch not in ARCHITECTURES:
         raise CheckpointError(f"Unknown architecture {config.arch!r} in the checkpoint.")
     try:
@@ -158,7 +208,48 @@ def load_checkpoint_bytes(data: bytes, source: str = "<upload>", max_bytes: int 
         state = {k.removeprefix("G."): (v.float() if v.is_floating_point() else v) for k, v in groups[prefix].items()}
         check_state(G.state_dict(), state, f"snapshot at step {prefix[1:]}")
         snapshots.append((int(prefix[1:]), state))
-    return Checkpoint(config, G.eval().requires_grad_(False), D, info, snapshots, source)
+    G.eval().requires_grad_(False)
+    probe(config, G, D)
+    return Checkpoint(config, G, D, info, snapshots, source)
+
+
+@torch.no_grad()
+def probe(config: GANConfig, G: torch.nn.Module, D: torch.nn.Module | None) -> None:
+    """One forward pass of G (and D on G's images) on PROBE_N fixed z: refuse weights that load but cannot draw.
+
+    Finite weights can still be absurd (a file's weights multiplied by 1e30): every layer's output is
+    watched, and a non-finite value or one beyond PROBE_LIMIT in magnitude anywhere refuses the file.
+    A trained generator's activations stay within about +-100 (BatchNorm and tanh see to it).
+    """
+    gen = torch.Generator().manual_seed(0)
+    z = torch.randn(PROBE_N, config.latent_dim, generator=gen)                        # (N, latent)
+    y = torch.arange(PROBE_N) % config.class_count if config.class_input else None    # (N,) or None
+    worst: dict[str, float] = {}
+
+    def watch(name):
+        def hook(_module, _inputs, output):
+            if isinstance(output, torch.Tensor) and output.is_floating_point():
+                bad = ~torch.isfinite(output)
+                worst[name] = math.inf if bad.any() else max(worst.get(name, 0.0), float(output.abs().max()))
+        return hook
+
+    nets = [("generator", G)] + ([("discriminator", D)] if D is not None else [])
+    handles = [m.register_forward_hook(watch(f"{what} layer {name or 'output'}"))
+               for what, net in nets for name, m in net.named_modules()]
+    try:
+        x = G(z, y) if y is not None else G(z)                                        # (N, 1, 28, 28)
+        if D is not None:
+            D(x, y) if y is not None and config.conditional else D(x)
+    except RuntimeError as exc:
+        raise CheckpointError(f"The checkpoint's networks could not run on a test batch: {exc}") from None
+    finally:
+        for h in handles:
+            h.remove()
+    for name, value in worst.items():
+        if not value <= PROBE_LIMIT:
+            how = "non-finite values" if value == math.inf else f"values of {value:.3g}"
+            raise CheckpointError(f"The checkpoint's weights are not those of a trained network: on a test batch "
+                                  f"its {name} gives {how} (a trained one stays within +-{PROBE_LIMIT:g}).")
 
 
 def _load_into(module: torch.nn.Module, state: dict, what: str) -> None:
@@ -182,8 +273,15 @@ def check_state(expected: dict, state: dict, what: str) -> None:
             parts.append(f"wrong shape {', '.join(wrong[:3])}{' ...' if len(wrong) > 3 else ''}")
         raise CheckpointError(f"The {what} weights do not match the config in the file: {'; '.join(parts)}.")
     for k, v in state.items():
+        if v.is_floating_point() != expected[k].is_floating_point():
+            kind = "floating-point numbers" if expected[k].is_floating_point() else "whole numbers"
+            raise CheckpointError(f"The {what} weights have the wrong type: {k} is {str(v.dtype).removeprefix('torch.')}, "
+                                  f"but a GAN Classroom network keeps {kind} there.")
         if v.is_floating_point() and not torch.isfinite(v).all():
             raise CheckpointError(f"The {what} weights contain NaN or infinite values ({k}): the run had diverged.")
+        if k.endswith("running_var") and not (v > 0).all():
+            raise CheckpointError(f"The {what} weights are damaged: {k} (a BatchNorm variance) has values <= 0, "
+                                  f"which no training can produce.")
 
 
 def load_checkpoint(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> Checkpoint:
@@ -228,4 +326,9 @@ def read_info(path: str | os.PathLike) -> dict:
     meta = read_header(data).get("__metadata__") or {}
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} was not saved by GAN Classroom.")
-    return {"config": json.loads(meta["config"]), "info": json.loads(meta.get("info", "{}"))}
+    try:
+        config = GANConfig.from_json(meta.get("config", "")).validate().to_dict()
+        info = check_info(safejson.loads(meta.get("info", "{}"), "The checkpoint's info", max_bytes=MAX_HEADER))
+    except (ConfigError, TypeError, safejson.JSONLimitError) as exc:
+        raise CheckpointError(f"{path.name}: {exc}") from None
+    return {"config": config, "info": info}

@@ -57,6 +57,7 @@ import torch.nn.functional as F
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from . import safejson
 from .checkpoints import PRETRAINED_DIR, CheckpointError, atomic_write, check_state
 from .checkpoints import read_header as checkpoint_header
 from .data import ImageData, random_shift
@@ -96,11 +97,11 @@ class ClassifierConfig:
     @classmethod
     def from_json(cls, text: str) -> "ClassifierConfig":
         try:
-            data = json.loads(text)
+            data = safejson.loads(text, "its config", max_bytes=100_000)
             if not isinstance(data, dict):
                 raise TypeError("not a JSON object")
             return cls(**data).validate()
-        except (json.JSONDecodeError, TypeError) as exc:
+        except (safejson.JSONLimitError, TypeError) as exc:
             raise ClassifierError(f"The classifier's config is not usable: {exc}") from None
 
 

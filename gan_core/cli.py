@@ -14,8 +14,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import math
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,15 +26,32 @@ import numpy as np
 import torch
 
 from .bundle import read_config_file
-from .checkpoints import CheckpointError, list_pretrained, load_checkpoint, read_info, save_checkpoint
-from .config import DEFAULT_PRESET, PRESETS, ConfigError, preset_config
+from .checkpoints import CheckpointError, atomic_write, checkpoint_bytes, list_pretrained, load_checkpoint, read_info
+from .config import DEFAULT_PRESET, PRESETS, ConfigError, GANConfig, preset_config
 from .data import DATA_ENV, DataFormatError, DataUnavailable, load_dataset
-from .device import DEVICE_CHOICES, DeviceError
+from .device import DEVICE_CHOICES, DeviceError, cap_threads
+from .digits import MAX_BYTES as MAX_IMAGE_BYTES
 from .evaluation import FD_DRAWS, evaluate_generator, format_evaluation
 from .metrics import get_reference
 from .monitor import QualityMonitor
 from .sampling import generate, make_grid, sample_labels, sample_z, to_png
 from .training import Trainer
+
+
+# What each count may be, per command ("*" = any command). Lower bounds keep outputs meaningful; upper bounds
+# keep one command within a laptop's memory and minutes (a sample of 10,000 digits is 31 MB as .npy; a
+# billion would be 3 TB), and every refusal names the flag and its range.
+LIMITS = {
+    ("sample", "n"): (1, 10_000), ("evaluate", "n"): (2, 20_000), ("directions", "n"): (2, 20_000),
+    ("*", "steps"): (1, 10_000_000), ("*", "scale"): (1, 32), ("*", "epochs"): (1, 200), ("*", "k"): (1, 64),
+    ("*", "frames"): (2, 64), ("*", "threads"): (1, 1_000_000), ("*", "seeds"): (1, 20), ("*", "draws"): (1, 20),
+    ("*", "real"): (10, 50_000), ("*", "fake"): (0, 50_000), ("*", "test"): (10, 50_000),
+    ("*", "keep_snapshots"): (0, 64), ("*", "quality_n"): (2, 10_000), ("*", "quality_every"): (0, 10_000_000),
+    ("*", "seed"): (0, 2**63 - 1), ("*", "label"): (0, 99),
+}
+MAX_PNG_PIXELS = 64_000_000    # a written picture's pixels (64 digits at scale 4: about 1 MP); 64 MP is 64 MB
+OUT_SUFFIXES = {"train": (".safetensors",), "sample": (".npy", ".png"), "invert": (".json",),
+                "directions": (".png",), "classifier": (".safetensors",)}
 
 
 class ProgressBar:
@@ -94,20 +114,28 @@ def cmd_train(args) -> int:
     elif args.seconds is not None:
         overrides["max_seconds"] = args.seconds
     for pair in args.set or []:
-        key, _, value = pair.partition("=")
-        try:
-            overrides[key] = json.loads(value)
-        except json.JSONDecodeError:
-            overrides[key] = value
+        key, eq, value = pair.partition("=")
+        key = key.strip()
+        if not eq or not key:
+            raise ConfigError(f"--set takes FIELD=VALUE, e.g. --set lr_g=1e-4; got {pair!r}.")
+        if key == "preset":
+            raise ConfigError("--set preset=... is not how a preset is chosen: use --preset NAME (the preset field "
+                              "only records where a config came from).")
+        overrides[key] = GANConfig.parse_field(key, value)          # by the field's type: "no" is False
     recorded_data = None
     if args.config:                  # a bundle's config.json (or a bare GANConfig JSON): the flags above override it
         cfg, meta = read_config_file(args.config)
         cfg = cfg.replace(**overrides).validate()
         recorded_data = (meta.get("data") or {}).get("description")
         if args.threads is None and (meta.get("run") or {}).get("torch_threads"):
-            args.threads = int(meta["run"]["torch_threads"])     # the recorded run's: sums split the same way
+            args.threads = meta["run"]["torch_threads"]          # the recorded run's: sums split the same way
+            args.threads_from = "the config's run.torch_threads"
     else:
         cfg = preset_config(args.preset, **overrides)
+    if args.threads:                 # capped at the cores before anything starts: OpenMP breaks on absurd counts
+        args.threads, note = cap_threads(args.threads, getattr(args, "threads_from", "--threads"))
+        if note:
+            print(f"note:   {note}", file=sys.stderr)
     data = load_dataset(cfg.dataset, args.data_dir, top_up=not args.no_offline_digits)
     print(f"data:   {data.describe()}", file=sys.stderr)
     if recorded_data and recorded_data != data.describe():
@@ -162,9 +190,53 @@ def cmd_train(args) -> int:
         snaps = list(init.snapshots) + [(before + step, state) for step, state in snaps if step > 0]
     k = min(args.keep_snapshots, len(snaps))       # evenly spaced from step 0 (noise) to the end
     keep = [snaps[round(i * (len(snaps) - 1) / (k - 1))] for i in range(k)] if k > 1 else snaps[-k:] if k else []
-    out = save_checkpoint(args.out, cfg, trainer.export_generator(), trainer.D, info, keep)
-    print(f"saved:  {out} ({out.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
+    blob = checkpoint_bytes(cfg, trainer.export_generator(), trainer.D, info, keep)
+    out = save_or_rescue(Path(args.out), blob)
+    if out is None:
+        return 2
+    print(f"saved:  {out} ({len(blob) / 1e6:.2f} MB)", file=sys.stderr)
     return 0 if trainer.status in ("finished", "stopped") else 3
+
+
+def rescue_path(out: Path) -> Path:
+    """Where a run goes when --out cannot take it: the system's temporary folder ($TMPDIR), a fresh name."""
+    return Path(tempfile.gettempdir()) / f"gan-classroom-unsaved-{time.strftime('%Y%m%dT%H%M%S')}-{out.name}"
+
+
+def save_or_rescue(out: Path, blob: bytes, ask=None) -> Path | None:
+    """Write a finished run's file atomically to `out`; when that fails (a full disk, a read-only folder), keep
+    the run: write it to rescue_path(out), else (on a terminal) ask for another path, until one works or the
+    user gives up. Returns the path written, or None after printing the `error:` line (exit code 2)."""
+    try:
+        atomic_write(out, blob)
+        return out
+    except OSError as exc:
+        first = f"could not write {out} ({exc.strerror or exc})"
+    rescue = rescue_path(out)
+    try:
+        atomic_write(rescue, blob)
+        print(f"error: {first}; the run is saved in {rescue} instead: move it where you want it "
+              f"(nothing was left half-written at {out}).", file=sys.stderr)
+        return None
+    except OSError as exc:
+        first += f", nor {rescue} ({exc.strerror or exc})"
+    ask = ask or (input if sys.stdin.isatty() else None)
+    while ask is not None:
+        try:
+            answer = ask(f"{first}.\nThe run is still in memory. Save it to (a .safetensors path; Enter gives up): ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not answer.strip():
+            break
+        try:
+            atomic_write(Path(answer.strip()).expanduser(), blob)
+            print(f"error: {first}; the run is saved in {answer.strip()} instead.", file=sys.stderr)
+            return None
+        except OSError as exc:
+            first = f"could not write {answer.strip()} ({exc.strerror or exc})"
+    print(f"error: {first}: the run could not be saved anywhere. Free some disk space (or choose a --out on "
+          f"another disk) and train again.", file=sys.stderr)
+    return None
 
 
 def _check_label(args, ckpt) -> None:
@@ -182,19 +254,25 @@ def cmd_sample(args) -> int:
     if ckpt.G.conditional:                   # a digit label, or an InfoGAN code (uniform over its values)
         labels = (np.full(args.n, args.label) if args.label is not None
                   else sample_labels(args.n, ckpt.G.num_classes, args.seed))
-    images = generate(ckpt.G, z, None if labels is None else np.asarray(labels))     # (n, 28, 28) uint8
     out = Path(args.out)
-    if out.suffix not in (".npy", ".png"):
-        raise ConfigError("--out must end in .npy (array of images in [-1, 1]) or .png (a grid picture).")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".png":
+        side = math.ceil(math.sqrt(args.n)) * 30 + 2               # make_grid: 28 px digits, 2 px apart
+        check_picture(side * side * args.scale ** 2, f"{args.n} digits at --scale {args.scale}")
+    images = generate(ckpt.G, z, None if labels is None else np.asarray(labels))     # (n, 28, 28) uint8
     if out.suffix == ".npy":
-        np.save(out, images.numpy().astype(np.float32) / 127.5 - 1.0)              # (n, 28, 28) in [-1, 1]
-    elif out.suffix == ".png":
-        out.write_bytes(to_png(make_grid(images.numpy()), scale=args.scale))
+        buf = io.BytesIO()
+        np.save(buf, images.numpy().astype(np.float32) / 127.5 - 1.0)              # (n, 28, 28) in [-1, 1]
+        atomic_write(out, buf.getvalue())
     else:
-        raise ConfigError("--out must end in .npy (array of images in [-1, 1]) or .png (a grid picture).")
+        atomic_write(out, to_png(make_grid(images.numpy()), scale=args.scale))
     print(f"wrote {args.n} samples to {out}", file=sys.stderr)
     return 0
+
+
+def check_picture(pixels: int, what: str) -> None:
+    if pixels > MAX_PNG_PIXELS:
+        raise ConfigError(f"The picture for {what} would have {pixels / 1e6:,.0f} megapixels; at most "
+                          f"{MAX_PNG_PIXELS / 1e6:.0f} are written. Ask for fewer digits or a smaller --scale.")
 
 
 def cmd_presets(args) -> int:
@@ -253,9 +331,12 @@ def cmd_invert(args) -> int:
     image = Path(args.image)
     if not image.is_file():
         raise ValueError(f"No image file {str(image)!r}.")
+    if image.stat().st_size > MAX_IMAGE_BYTES:           # before reading a byte of it
+        raise ValueError(f"{image} is {image.stat().st_size / 1e6:.1f} MB; pictures over "
+                         f"{MAX_IMAGE_BYTES / 1e6:.0f} MB are refused. A digit needs very few pixels: shrink it first.")
     out = Path(args.out)
-    if out.suffix != ".json":
-        raise ConfigError("--out must end in .json (the z found, with its error).")
+    if args.recon and Path(args.recon).suffix != ".png":
+        raise ConfigError("--recon must end in .png (the prepared digit beside G's reconstruction).")
     _check_label(args, ckpt)
     if not 0 < args.seconds <= 600:
         raise ConfigError("--seconds must be above 0 and at most 600.")
@@ -263,13 +344,11 @@ def cmd_invert(args) -> int:
     for note in digit.notes:
         print(f"note:   {note}", file=sys.stderr)
     res = invert(ckpt.G, digit.pixels, label=args.label, deadline=args.seconds, seed=args.seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"model": str(args.model), "image": str(image), "latent_dim": ckpt.config.latent_dim,
-                               **res.to_dict()}, indent=2) + "\n")
+    atomic_write(out, (json.dumps({"model": str(args.model), "image": str(image), "latent_dim": ckpt.config.latent_dim,
+                                   **res.to_dict()}, indent=2) + "\n").encode())
     if args.recon:
         pair = make_grid(np.stack([digit.pixels, res.image]), ncol=2)             # target | G(z)
-        Path(args.recon).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.recon).write_bytes(png(pair, scale=args.scale))
+        atomic_write(Path(args.recon), png(pair, scale=args.scale))
     label = f", label {res.label}" if res.label is not None else ""
     print(f"found z{label}: pixel RMSE {res.error:.3f} (best random start {res.start_error:.3f}), "
           f"{res.steps} steps in {res.seconds:.1f} s -> {out}", file=sys.stderr)
@@ -280,15 +359,13 @@ def cmd_directions(args) -> int:
     from .directions import directions_grid, principal_directions
     ckpt = load_checkpoint(args.model)
     out = Path(args.out)
-    if out.suffix != ".png":
-        raise ConfigError("--out must end in .png (one row per direction).")
     _check_label(args, ckpt)
     label = args.label if args.label is not None else (0 if ckpt.G.conditional else None)
+    check_picture(args.k * args.frames * 32 * 32 * args.scale ** 2, f"{args.k} sweeps of {args.frames} frames")
     dirs = principal_directions(ckpt.G, n=args.n, k=args.k)
     z = sample_z(1, ckpt.config.latent_dim, seed=args.seed)[0]
     grid = directions_grid(ckpt.G, dirs, z, label, n=args.frames)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(to_png(grid, scale=args.scale))
+    atomic_write(out, to_png(grid, scale=args.scale))
     print("direction  image variance  pixel change per 1-sigma step", file=sys.stderr)
     for j in range(dirs.k):
         print(f"PC{j + 1:<8} {dirs.explained[j]:>13.1%}  {dirs.effect[j]:>10.3f}", file=sys.stderr)
@@ -411,19 +488,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_args(args) -> str | None:
+    """The first count out of its range (LIMITS), or an --out whose kind or place cannot work, in words."""
+    command = args.command
+    for (where, name), (lo, hi) in LIMITS.items():
+        if where not in ("*", command) or (where == "*" and (command, name) in LIMITS):
+            continue
+        value = getattr(args, name, None)
+        if value is not None and not lo <= value <= hi:
+            flag = "--" + name.replace("_", "-")
+            if name == "quality_every":
+                return f"{flag} must be 0 (off) or a number of steps up to {hi:,}; got {value:,}."
+            return (f"{flag} must be at least {lo:,}; got {value:,}." if value < lo else
+                    f"{flag} must be at most {hi:,}; got {value:,}.")
+    for name in ("seconds",):
+        value = getattr(args, name, None)
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            return f"--{name} must be a number of seconds >= 0; got {value}."
+    out = getattr(args, "out", None)
+    if out is not None and command in OUT_SUFFIXES:
+        path = Path(out)
+        kinds = OUT_SUFFIXES[command]
+        if path.suffix not in kinds:
+            return f"--out must end in {' or '.join(kinds)}; got {out!r}."
+        if path.is_dir():
+            return f"--out {out} is a folder; give a file name ending in {' or '.join(kinds)}."
+        parent = next((p for p in path.absolute().parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            return f"--out {out} cannot be written: {parent} is a file, not a folder."
+    return None
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    for name in ("n", "steps", "scale", "epochs", "k", "frames", "threads", "seeds", "real", "test"):
-        value = getattr(args, name, None)
-        if value is not None and value < 1:
-            print(f"error: --{name} must be at least 1.", file=sys.stderr)
-            return 2
-    if getattr(args, "quality_every", 0) < 0 or getattr(args, "quality_n", 2) < 2:
-        print("error: --quality-every must be 0 (off) or a number of steps, and --quality-n at least 2.",
-              file=sys.stderr)
+    problem = check_args(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
         return args.fn(args)
     except (ConfigError, CheckpointError, DataUnavailable, DataFormatError, DeviceError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:           # a full disk, a read-only folder: every write is atomic, so none is half-done
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}. No file was left half-written; free some space or choose "
+              f"another --out, and run the command again.", file=sys.stderr)
         return 2

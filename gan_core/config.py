@@ -13,11 +13,15 @@ import json
 import math
 from dataclasses import dataclass, field, fields
 
+from . import safejson
 from .losses import LOSS_INFO
 
 ARCHS = ("mlp", "dcgan")
 DATASETS = ("mnist", "fashion")
 PRECISIONS = ("auto", "fp32", "bf16")      # see gan_core.device.resolve_precision
+TRUE_WORDS = ("true", "yes", "on", "1")    # what a person types for a boolean field (any case)
+FALSE_WORDS = ("false", "no", "off", "0")
+MAX_CONFIG_JSON = 100_000                  # a config is ~600 bytes of JSON; 100 kB leaves room for whitespace
 
 
 class ConfigError(ValueError):
@@ -79,9 +83,16 @@ class GANConfig:
             need(ok, f"{name} must be a finite number, got {value!r}.")
             return ok
 
+        for f in fields(self):                 # types first: "no" is not False, 5 is not a preset name
+            value, kind = getattr(self, f.name), f.type
+            if kind == "bool":
+                need(isinstance(value, bool), f"{f.name} must be true or false; got {value!r}.")
+            elif kind == "str":
+                need(isinstance(value, str) and len(value) <= 100, f"{f.name} must be text (at most 100 characters); "
+                                                                    f"got {value!r:.60}.")
         need(self.arch in ARCHS, f"arch must be one of {', '.join(ARCHS)}; got {self.arch!r}.")
-        need(self.loss in LOSS_INFO, f"loss must be one of {', '.join(LOSS_INFO)}; got {self.loss!r}.")
-        loss = LOSS_INFO.get(self.loss)
+        loss = LOSS_INFO.get(self.loss) if isinstance(self.loss, str) else None
+        need(loss is not None, f"loss must be one of {', '.join(LOSS_INFO)}; got {self.loss!r}.")
         need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}.")
         need(self.dataset in DATASETS, f"dataset must be one of {', '.join(DATASETS)}; got {self.dataset!r}.")
         for name, lo, hi in (("latent_dim", 1, 512), ("batch_size", 2, 4096), ("d_steps", 1, 20),
@@ -179,9 +190,36 @@ class GANConfig:
     @classmethod
     def from_json(cls, text: str) -> "GANConfig":
         try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"The config is not valid JSON: {exc}") from None
+            return cls.from_dict(safejson.loads(text, "The config", max_bytes=MAX_CONFIG_JSON))
+        except safejson.JSONLimitError as exc:
+            raise ConfigError(str(exc)) from None
+
+    @classmethod
+    def parse_field(cls, name: str, text: str):
+        """A field's value from text typed by a person (`--set name=text`), by the field's type.
+
+        Booleans take true/false, yes/no, on/off or 1/0 in any case; numbers take Python's spelling
+        (1e-4, 64); text fields take the text as it is. Anything else is a ConfigError naming the field.
+        """
+        known = {f.name: f.type for f in fields(cls)}
+        if name not in known:
+            raise ConfigError(f"Unknown config field {name!r}. Fields: {', '.join(known)}.")
+        kind, word = known[name], text.strip()
+        if kind == "bool":
+            if word.lower() in TRUE_WORDS:
+                return True
+            if word.lower() in FALSE_WORDS:
+                return False
+            raise ConfigError(f"{name} is on or off: give true/false, yes/no, on/off or 1/0; got {text!r}.")
+        try:
+            if kind == "int":
+                return int(word)
+            if kind == "float":
+                return float(word)
+        except ValueError:
+            what = "a whole number" if kind == "int" else "a number"
+            raise ConfigError(f"{name} must be {what}; got {text!r}.") from None
+        return text
 
 
 @dataclass(frozen=True)

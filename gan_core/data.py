@@ -24,9 +24,11 @@ from __future__ import annotations
 import functools
 import gzip
 import importlib.util
+import math
 import os
 import socket
 import struct
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +58,7 @@ LABEL_SIGNATURES = {
     ("fashion", "train"): [9, 0, 0, 3, 0, 2, 7, 2, 5, 5],
     ("fashion", "test"): [9, 2, 1, 1, 6, 1, 4, 6, 5, 7],
 }
+MAX_IDX_BYTES = 100_000_000   # one IDX file's pixels; MNIST's training images are 47 MB, so twice that is plenty
 DOWNLOAD_HOSTS = ("ossci-datasets.s3.amazonaws.com", "fashion-mnist.s3-website.eu-central-1.amazonaws.com")
 
 
@@ -144,26 +147,38 @@ def to_pixels(x: torch.Tensor) -> torch.Tensor:
 # ----------------------------------------------------------------------------------------------
 # IDX files
 # ----------------------------------------------------------------------------------------------
-def read_idx(path: str | Path) -> np.ndarray:
-    """Read an IDX file (optionally gzipped): magic 0x0000 0x08 ndim, ndim big-endian sizes, bytes."""
+def read_idx(path: str | Path, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
+    """Read an IDX file (optionally gzipped): magic 0x0000 0x08 ndim, ndim big-endian sizes, bytes.
+
+    The header says how many bytes follow (the product of the sizes), so no more than that is ever read
+    or decompressed: a gzip bomb, or a header promising more than `max_bytes`, is refused after reading
+    its header, and one byte past the promised end tells a padded file from a whole one.
+    """
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
+    what = "gzip" if opener is gzip.open else "a file"
     try:
         with opener(path, "rb") as fh:
-            raw = fh.read()
-    except (OSError, EOFError) as exc:
-        raise DataFormatError(f"{path} could not be read as {'gzip' if opener is gzip.open else 'a file'}: {exc}") from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise DataFormatError(f"{path} is not an IDX file of unsigned bytes (bad magic number).")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if ndim < 1 or len(raw) < header:
-        raise DataFormatError(f"{path} has a broken IDX header.")
-    shape = struct.unpack(f">{ndim}I", raw[4:header])
-    count = int(np.prod(shape))
-    if len(raw) - header != count:
-        raise DataFormatError(f"{path} is truncated or padded: header promises {count:,} bytes, file has {len(raw) - header:,}.")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+            head = fh.read(4)
+            if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] != 0x08:
+                raise DataFormatError(f"{path} is not an IDX file of unsigned bytes (bad magic number).")
+            ndim = head[3]
+            sizes = fh.read(4 * ndim)
+            if ndim < 1 or len(sizes) < 4 * ndim:
+                raise DataFormatError(f"{path} has a broken IDX header.")
+            shape = struct.unpack(f">{ndim}I", sizes)
+            count = math.prod(shape)
+            if count > max_bytes:
+                raise DataFormatError(f"{path} promises {count:,} bytes of pixels ({' x '.join(map(str, shape))}); "
+                                      f"data files over {max_bytes:,} bytes are refused (all of MNIST is 55 MB).")
+            body = fh.read(count)
+            extra = fh.read(1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataFormatError(f"{path} could not be read as {what}: {exc}") from None
+    if len(body) != count or extra:
+        have = f"{len(body):,}" if not extra else f"more than {count:,}"
+        raise DataFormatError(f"{path} is truncated or padded: header promises {count:,} bytes, file has {have}.")
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
 
 
 def _find(directory: Path, stem: str) -> Path | None:
@@ -273,14 +288,24 @@ def _top_up(data: ImageData) -> ImageData:
 @functools.lru_cache(maxsize=8)
 def _load_cached(name: str, data_dir: str | None, allow_download: bool, cache: str, top_up: bool) -> ImageData:
     tried: list[str] = []
-    if data_dir:
-        data = load_idx_dir(data_dir, name)
-        if data is not None:
-            if top_up and name == "mnist" and "train" not in data.splits:
-                data = _top_up(data)
-            return data
-        tried.append(f"data directory {data_dir} (no {name} IDX files such as "
-                     f"t10k-images-idx3-ubyte.gz + t10k-labels-idx1-ubyte.gz)")
+    if data_dir:                 # asked for by name: its data, or an error; never other digits in silence
+        folder = Path(data_dir).expanduser()
+        if not folder.exists():
+            raise DataUnavailable(f"The data directory {data_dir} does not exist. Check the path, or leave out "
+                                  f"--data-dir (and {DATA_ENV}) to use the default source.")
+        if not folder.is_dir():
+            raise DataUnavailable(f"The data directory {data_dir} is a file, not a folder: give the folder that "
+                                  f"holds the IDX files.")
+        data = load_idx_dir(folder, name)
+        if data is None:
+            raise DataUnavailable(
+                f"The data directory {data_dir} holds no {TITLES[name]} IDX files: expected a pair such as "
+                f"t10k-images-idx3-ubyte.gz + t10k-labels-idx1-ubyte.gz (or train-...), in it or in one of the "
+                f"sub-folders {', '.join(s for s in SUBDIRS[name] if s)}. Leave out --data-dir (and {DATA_ENV}) "
+                f"to use the default source.")
+        if top_up and name == "mnist" and "train" not in data.splits:
+            data = _top_up(data)
+        return data
     root = Path(cache)
     data = load_idx_dir(root, name)
     if data is not None:

@@ -11,6 +11,7 @@ Parameters, optimiser state, BatchNorm statistics and losses stay float32 either
 from __future__ import annotations
 
 import logging
+import os
 import platform
 
 import torch
@@ -24,6 +25,31 @@ DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 class DeviceError(RuntimeError):
     """The requested device is not available on this machine."""
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask: a container or `taskset` may allow fewer than
+    the machine has), else os.cpu_count()."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):          # macOS and Windows have no affinity call
+        return max(1, os.cpu_count() or 1)
+
+
+def cap_threads(wanted: int, what: str = "the thread count") -> tuple[int, str | None]:
+    """(threads to use, a note or None): at least 1 and at most the usable cores.
+
+    More intra-op threads than cores only oversubscribe them, and absurd counts break OpenMP itself
+    (100,000 threads crash the process; 5,000 hang it while they start), so a count over the cores
+    is capped, with a note that says so, rather than passed to torch.set_num_threads.
+    """
+    cores = usable_cores()
+    if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < 1:
+        raise DeviceError(f"{what} must be a whole number of at least 1; got {wanted!r}.")
+    if wanted > cores:
+        return cores, (f"{what} is {wanted:,}, more than the {cores} CPU core(s) this process may use; "
+                       f"using {cores}. (A CPU run repeats exactly only with the same thread count.)")
+    return wanted, None
 
 
 def _mps_available() -> bool:

@@ -12,6 +12,9 @@ as a hair or black on white is far from anything G can make, and D has never bee
 `prepare_digit` brings a photo, a scan, a PNG from a paint program or the drawing canvas to the
 same format:
 
+    shrink      a big picture goes to 1024 px on its longest side in PIL, in 8 bits, before any float
+                arithmetic (JPEGs are even decoded at reduced size); each upload is prepared once
+                (`prepare_upload` remembers it by content hash)
     grey        colour / CMYK / 16-bit / palette / transparent images -> one grey channel (8 bit);
                 transparent pixels become the background; a photo is turned upright (EXIF)
     invert      if the background is light (the median of the border pixels is above mid-grey),
@@ -29,11 +32,14 @@ big, blank, ...). No Streamlit here: the app and the command line share this.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from .neighbours import k_nearest
 
@@ -41,6 +47,14 @@ SIDE = 28                    # MNIST's field
 BOX = 20                     # MNIST's digits fit a 20x20 box inside it
 MAX_BYTES = 10 * 1024 * 1024          # 10 MB: a phone photo is 2-5 MB; more is not a digit picture
 MAX_PIXELS = 40_000_000               # 40 megapixels, checked before decoding (decompression bombs)
+MAX_DECODE_PIXELS = 16_000_000        # decoded at full size (64 MB as RGBA) at most; JPEGs decode reduced (draft)
+WORK_SIDE = 1024                      # the picture is shrunk to this longest side (by PIL, in 8 bits) before any
+                                      # float arithmetic: 1 MP of float64 is 8 MB, 40 MP would be 320 MB an array
+CACHE_SIZE = 16                       # prepared uploads kept by content hash (the page reruns on every click)
+# EXIF orientation -> the transpose that turns the picture upright (EXIF 2.3, tag 0x0112)
+_UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+            8: Image.Transpose.ROTATE_90}
 MIN_CONTRAST = 24            # grey levels between background and ink below which a picture is "blank"
 INK_LEVEL = 0.30             # fraction of the ink level that counts as ink for the bounding box
 SPECKLE_LEVEL = 0.15         # fraction of the ink level below which pixels are cleared (paper grain, noise)
@@ -89,14 +103,44 @@ def open_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PI
         notes.append(f"The picture is animated ({frames} frames): its first frame was used.")
         img.seek(0)
     try:
+        orientation = int(img.getexif().get(0x0112) or 1)
+    except Exception:  # a broken EXIF block must not lose the picture
+        orientation = 1
+    try:
+        img.draft(img.mode, (WORK_SIDE, WORK_SIDE))      # JPEG: decode at 1/2, 1/4 or 1/8 scale; others: no-op
+    except Exception:  # noqa: BLE001 - draft is only an optimisation
+        pass
+    dw, dh = img.size
+    if dw * dh > MAX_DECODE_PIXELS:
+        raise DigitImageError(f"The picture is {w} x {h} pixels ({w * h / 1e6:.0f} megapixels) as {img.format or 'an image'}; "
+                              f"pictures that decode to over {MAX_DECODE_PIXELS / 1e6:.0f} megapixels are refused "
+                              "(JPEG photos up to 40 megapixels are fine). A digit needs very few pixels: shrink it first.")
+    try:
         img.load()
     except Exception as exc:  # truncated or corrupt pixel data
         raise DigitImageError(f"The picture's pixels could not be read (corrupt or truncated file): {exc}.") from None
-    try:
-        img = ImageOps.exif_transpose(img)          # photos: turn upright as the camera saw them
-    except Exception:  # a broken EXIF block must not lose the picture
-        pass
+    img = shrink(img, notes, (w, h))
+    if orientation in _UPRIGHT:                         # photos: turn upright as the camera saw them
+        img = img.transpose(_UPRIGHT[orientation])
     return img, notes
+
+
+def shrink(img: Image.Image, notes: list[str], original: tuple[int, int] | None = None) -> Image.Image:
+    """The picture with its longest side at most WORK_SIDE, by PIL's box filter in the picture's own mode
+    (8 bits a channel), so that what follows in float64 stays small. Palette and 1-bit pictures become
+    RGBA / grey first: shrinking them as they are would pick pixels instead of averaging them."""
+    w, h = img.size
+    if max(w, h) <= WORK_SIDE:
+        return img
+    if img.mode in ("P", "PA"):
+        img = img.convert("RGBA")
+    elif img.mode == "1":
+        img = img.convert("L")
+    scale = WORK_SIDE / max(w, h)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    ow, oh = original or (w, h)
+    notes.append(f"Large picture ({ow} x {oh}) shrunk to {size[0]} x {size[1]} before preparing it.")
+    return img.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
 
 
 def to_grey(img: Image.Image) -> tuple[np.ndarray, list[str]]:
@@ -204,9 +248,39 @@ def prepare_digit(source) -> PreparedDigit:
         else:
             raise DigitImageError(f"Expected a grey, RGB or RGBA picture; got an array of shape {arr.shape}.")
     size = img.size
+    img = shrink(img, notes)                         # a no-op for decoded files (open_image shrank them)
     grey, more = to_grey(img)
     pixels, more2 = mnist_style(grey)
     return PreparedDigit(pixels, notes + more + more2, size)
+
+
+_cache: OrderedDict[str, PreparedDigit | DigitImageError] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def prepare_upload(data: bytes) -> PreparedDigit:
+    """prepare_digit for picture bytes, remembered by their SHA-256 (the last CACHE_SIZE pictures): the app
+    reruns its page on every click, and a big picture should be decoded once, not on every rerun. A
+    refusal is remembered too. Returns a fresh copy each time (callers may change it)."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise DigitImageError("Expected the bytes of a picture file.")
+    key = hashlib.sha256(data).hexdigest()
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+    if hit is None:
+        try:
+            hit = prepare_digit(bytes(data))
+        except DigitImageError as exc:
+            hit = exc
+        with _cache_lock:
+            _cache[key] = hit
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    if isinstance(hit, DigitImageError):
+        raise DigitImageError(str(hit))
+    return PreparedDigit(hit.pixels.copy(), list(hit.notes), hit.source_size)
 
 
 def nearest_digits(query, bank, k: int = 6) -> tuple[np.ndarray, np.ndarray]:

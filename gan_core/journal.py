@@ -11,10 +11,13 @@ the page empty. The journal is one JSON file:
      "interrupted": [{... same, plus "interrupted_at"}]}
 
 * `begin(key, owner, label)` when a run starts, `progress(key, step)` now and then (throttled to one
-  write every `every` seconds), `end(key)` when it ends in any way.
+  write every `every` seconds), `end(key)` when it ends in any way; `end(key, note)` when its owner must
+  still hear about it (a finished run the shelf could not save).
 * Opening the journal in a new process moves every "running" entry left by the previous process
   to "interrupted": those runs were alive when the old server died.
-* `claim(owner)` hands a session its interrupted runs once (and drops them from the file).
+* `claim(owner)` hands a session its interrupted (or noted) runs once (and drops them from the file).
+* A file that is not a journal in every detail is moved aside (`journal.json.bad-<time>`) and the
+  journal starts afresh, so a damaged file never stops the pages.
 
 Every write goes through `atomic_write` (temporary file + rename), so a crash mid-write leaves the
 old journal, never half a file. The journal never breaks training: a full disk or a read-only
@@ -26,11 +29,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import threading
 import time
 from pathlib import Path
 
+from . import safejson
 from .checkpoints import atomic_write
 
 log = logging.getLogger(__name__)
@@ -38,6 +43,34 @@ log = logging.getLogger(__name__)
 FORMAT = "gan-classroom-journal/1"
 KEEP_INTERRUPTED = 200            # interrupted entries kept for their owners to claim (oldest dropped)
 KEEP_SECONDS = 7 * 24 * 3600      # ... for at most a week
+MAX_JOURNAL_BYTES = 4_000_000     # 200 kept entries are ~40 kB; a bigger file is not ours
+# Each entry's fields and their types (journal_problem); pid, key and interrupted_at may be absent.
+ENTRY_TYPES = {"owner": "text", "label": "text", "step": "count", "started": "time", "updated": "time",
+               "pid": "count", "key": "text", "interrupted_at": "time", "note": "text"}
+OPTIONAL = ("pid", "key", "interrupted_at", "note")
+
+
+def journal_problem(doc) -> str | None:
+    """What is wrong with a parsed journal document, in words, or None when every field has its type."""
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        return f"not a {FORMAT} document"
+    running, interrupted = doc.get("running", {}), doc.get("interrupted", [])
+    if not isinstance(running, dict) or not isinstance(interrupted, list):
+        return "'running' must be an object and 'interrupted' a list"
+    for where, entry in [(f"running[{k!r}]", e) for k, e in running.items()] + \
+                        [(f"interrupted[{i}]", e) for i, e in enumerate(interrupted)]:
+        if not isinstance(entry, dict):
+            return f"{where} is not an object"
+        for name, kind in ENTRY_TYPES.items():
+            value = entry.get(name)
+            if value is None and name in OPTIONAL:
+                continue
+            ok = (isinstance(value, str) if kind == "text" else
+                  isinstance(value, int) and not isinstance(value, bool) and value >= 0 if kind == "count" else
+                  isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value))
+            if not ok:
+                return f"{where}.{name} is {value!r:.40}"
+    return None
 
 
 class RunJournal:
@@ -45,6 +78,7 @@ class RunJournal:
         self.path = Path(path)
         self.every = every
         self.error: str | None = None
+        self.set_aside: Path | None = None    # where a malformed journal found at start was moved
         self._lock = threading.Lock()
         self._last_write: dict[str, float] = {}
         self.running: dict[str, dict] = {}
@@ -82,10 +116,16 @@ class RunJournal:
                 self._last_write[key] = now
                 self._write()
 
-    def end(self, key: str) -> None:
+    def end(self, key: str, note: str | None = None) -> None:
+        """The run ended. With a `note` (e.g. "finished, not saved: disk full") its owner is still told,
+        once, through `claim`, like a run a restart interrupted."""
         with self._lock:
             self._last_write.pop(key, None)
-            if self.running.pop(key, None) is not None:
+            entry = self.running.pop(key, None)
+            if entry is not None and note:
+                self.interrupted = (self.interrupted + [{**entry, "key": key, "interrupted_at": time.time(),
+                                                         "note": str(note)}])[-KEEP_INTERRUPTED:]
+            if entry is not None:
                 self._write()
 
     def claim(self, owner: str) -> list[dict]:
@@ -99,14 +139,34 @@ class RunJournal:
 
     # ------------------------------------------------------------------ the file
     def _read(self) -> dict:
+        """The previous process's journal, or {} when there is none. A file that is not a journal in every
+        detail (not JSON, too big or too deep, wrong types) is renamed to `journal.json.bad-<time>` for the
+        teacher to look at, and the journal starts afresh: a damaged file must never stop the pages."""
         try:
-            data = json.loads(self.path.read_text())
+            with open(self.path, "rb") as fh:
+                raw = fh.read(MAX_JOURNAL_BYTES + 1)
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError) as exc:      # unreadable or corrupt: start afresh, say so
+        except OSError as exc:                         # unreadable: start afresh, say so
             log.warning("ignoring the unreadable run journal %s: %s", self.path, exc)
             return {}
-        return data if isinstance(data, dict) and data.get("format") == FORMAT else {}
+        try:
+            doc = safejson.loads(raw, "the run journal", max_bytes=MAX_JOURNAL_BYTES)
+            problem = journal_problem(doc)
+        except safejson.JSONLimitError as exc:
+            problem = str(exc)
+        if problem is None:
+            return doc
+        self.set_aside = self.path.with_name(f"{self.path.name}.bad-{time.strftime('%Y%m%dT%H%M%S')}")
+        try:
+            os.replace(self.path, self.set_aside)
+            log.warning("the run journal %s was malformed (%s): kept as %s, starting afresh",
+                        self.path, problem, self.set_aside.name)
+        except OSError as exc:
+            log.warning("the run journal %s was malformed (%s) and could not be set aside (%s): starting afresh",
+                        self.path, problem, exc)
+            self.set_aside = None
+        return {}
 
     def _write(self) -> None:
         doc = {"format": FORMAT, "running": self.running, "interrupted": self.interrupted}

@@ -142,6 +142,7 @@ class Trainer:
         self._last_good: tuple[int, dict] | None = None
         self._img_stride = self._w_stride = 1   # snapshot thinning grid, in units of snapshot_every
         self._callbacks = defaultdict(list)
+        self.callback_errors: list[str] = []         # callbacks that raised (each logged; the others still ran)
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -179,8 +180,16 @@ class Trainer:
         self._callbacks[event].append(fn)
 
     def _fire(self, event: str, *args) -> None:
+        """Call every callback of `event`, each on its own: one that raises is logged and recorded in
+        `callback_errors`, and the rest still run (the scheduler frees the run's slot in the last
+        "on_end" callback, so an earlier one that fails must not keep the slot forever)."""
         for fn in self._callbacks[event]:
-            fn(self, *args)
+            try:
+                fn(self, *args)
+            except Exception as exc:  # noqa: BLE001 - someone else's code; the run and the others go on
+                log.exception("a %s callback of run %s failed", event, self.id)
+                self.callback_errors.append(f"{event} {getattr(fn, '__name__', type(fn).__name__)}: "
+                                            f"{type(exc).__name__}: {exc}")
 
     def records(self, since: int = 0) -> list[StepRecord]:
         """A copy of the history from index `since` on (thread-safe)."""

@@ -27,7 +27,7 @@ import torch
 
 from gan_core import generate
 from gan_core.critic import ask_discriminator
-from gan_core.digits import DigitImageError, nearest_digits, prepare_digit
+from gan_core.digits import DigitImageError, nearest_digits, prepare_digit, prepare_upload
 from gan_core.directions import Directions, principal_directions
 from gan_core.inversion import DEADLINE_S, invert
 from gan_core.sampling import LATENT_RANGE
@@ -249,7 +249,7 @@ def your_digit_source(entry: state.ModelEntry):
         if file is None:
             return None, None
         try:
-            return prepare_digit(file.getvalue()), None
+            return prepare_upload(file.getvalue()), None      # decoded once per picture, not per rerun
         except DigitImageError as exc:
             return None, f"{file.name}: {exc}"
     if drawn is None:

@@ -6,6 +6,7 @@ import json
 import math
 import re
 
+from gan_core import safejson
 from gan_core.sampling import LATENT_RANGE
 
 
@@ -25,9 +26,9 @@ def parse_z(text: str, dim: int, limit: float = LATENT_RANGE) -> list[float]:
     values: list
     if text.startswith("["):
         try:
-            values = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"That is not a valid JSON list ({exc.msg} at character {exc.pos + 1}).") from None
+            values = safejson.loads(text, "The pasted z", max_bytes=100_000, max_depth=2)
+        except safejson.JSONLimitError as exc:
+            raise ValueError(f"That is not a valid JSON list of numbers: {exc}") from None
         if not isinstance(values, list):
             raise ValueError("Expected a list of numbers.")
     else:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
+
+from gan_core.device import cap_threads, usable_cores
+
+log = logging.getLogger(__name__)
 
 TEST_MODE_ENV = "GAN_CLASSROOM_TEST_MODE"     # "1": tiny budgets and frequent snapshots, for the test suite
 DEVICE_ENV = "GAN_CLASSROOM_DEVICE"           # "auto" (default), "cpu", "cuda", "mps"
@@ -27,8 +32,11 @@ def torch_threads() -> int:
     """
     value = os.environ.get(THREADS_ENV, "")
     if value.isdigit() and int(value) > 0:
-        return int(value)
-    return min(4, max(1, (os.cpu_count() or 2) // 2))
+        threads, note = cap_threads(int(value), THREADS_ENV)    # 100,000 threads would crash the server
+        if note:
+            log.warning("%s", note)
+        return threads
+    return min(4, max(1, usable_cores() // 2))
 
 
 _threads_set = False

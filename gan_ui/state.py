@@ -167,6 +167,7 @@ class RunHandle:
         self.quality: QualityMonitor | None = None    # live sample quality (MNIST runs with the classifier)
         self.quality_note: str | None = None          # why there is none, in one line
         self.ticket = None                            # its gan_core.Ticket in the server's queue
+        self.save_error: str | None = None            # "finished, not saved: disk full" when the shelf failed
         self._entry: ModelEntry | None = None
         self._bytes: bytes | None = None
         self._memo: dict[str, tuple] = {}
@@ -255,6 +256,14 @@ class RunHandle:
         return f"gan-classroom-run{self.number}-{t.cfg.preset or 'custom'}-{t.step}steps.safetensors"
 
 
+def _why(error: str | None) -> str:
+    """A storage error in a few words: "disk full" for ENOSPC, else the error as it came."""
+    text = error or "unknown error"
+    if "No space left" in text or "Errno 28" in text or "EFBIG" in text or "File too large" in text:
+        return "disk full"
+    return text
+
+
 def attach_quality(trainer: Trainer, data) -> tuple[QualityMonitor | None, str | None]:
     """Watch an MNIST run's sample quality (gan_core.QualityMonitor); else (None, a one-line note why not).
 
@@ -318,8 +327,7 @@ class SessionStore:
         journal.begin(key, self.owner or self.token, f"{t.cfg.preset or 'custom'} run {handle.number}")
         t.add_callback("on_record", lambda tr, _recs: journal.progress(key, tr.step))
         t.add_callback("on_snapshot", lambda tr, _snap: journal.progress(key, tr.step))
-        t.add_callback("on_end", lambda tr: journal.end(key))
-        t.add_callback("on_end", lambda tr: self.shelve(handle))
+        t.add_callback("on_end", lambda tr: journal.end(key, self.shelve(handle)))    # shelved first, then ended
         try:
             handle.ticket = server_scheduler().submit(self.token, t)
         except Exception:
@@ -332,18 +340,27 @@ class SessionStore:
             journal.end(key)
         return handle
 
-    def shelve(self, handle: RunHandle) -> None:
+    def shelve(self, handle: RunHandle) -> str | None:
         """Save an ended run (with at least one step) on the server's shelf under this tab's URL token.
         Called from the training thread as the run ends (so it reads the trainer's status, not the
-        handle's, which waits for that thread); never raises: a run must not fail over its copy."""
+        handle's, which waits for that thread); never raises: a run must not fail over its copy.
+
+        Returns None, or when a usable run could not be saved (a full disk, read-only storage) a note such
+        as "finished, not saved: disk full", also kept in `handle.save_error` for the page to show: the
+        run stays in this tab's memory (Explore, downloads) but will not survive a reload or a restart.
+        """
         try:
             t = handle.trainer
             if not self.owner or t.status not in USABLE or t.step < 1:
-                return
-            server_shelf().save(self.owner, f"run{handle.number}-{t.cfg.preset or 'custom'}-{t.step}steps",
-                                handle.checkpoint())
+                return None
+            shelf = server_shelf()
+            if shelf.save(self.owner, f"run{handle.number}-{t.cfg.preset or 'custom'}-{t.step}steps",
+                          handle.checkpoint()) is None:
+                handle.save_error = f"{t.status}, not saved: {_why(shelf.error)}"
         except Exception as exc:                  # noqa: BLE001 - logged; the run itself is fine
             log.warning("could not shelve run %d: %s", handle.number, exc)
+            handle.save_error = f"{handle.trainer.status}, not saved: {type(exc).__name__}: {exc}"
+        return handle.save_error
 
     def restore_saved(self) -> int:
         """Open this tab's shelved runs (from before a reload or a server restart) as Explore models."""

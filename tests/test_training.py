@@ -289,19 +289,45 @@ def test_elapsed_excludes_pauses(mnist, stopper):
 
 
 def test_a_crash_ends_the_run_visibly(mnist, stopper):
-    def explode(trainer, snap):
-        if snap.step == 10:
-            raise RuntimeError("callback bug")
-
     tr = Trainer(tiny(max_steps=50), mnist, device="cpu")
+    real_step = tr.train_step
+
+    def exploding_step():                       # a fault inside the training step after 10 good steps
+        if tr.step == 10:
+            raise RuntimeError("step bug")
+        real_step()
+    tr.train_step = exploding_step
     ends = []
-    tr.add_callback("on_snapshot", explode)
     tr.add_callback("on_end", lambda t: ends.append(t.status))
     stopper(tr)
     tr.start()
     assert tr.join(60)
-    assert tr.status == "failed" and ends == ["failed"] and isinstance(tr.error, RuntimeError)
-    assert "crashed at step 10" in tr.message and "callback bug" in tr.message
+    assert tr.status == "failed"
+    assert ends == ["failed"]
+    assert isinstance(tr.error, RuntimeError)
+    assert "crashed at step 10" in tr.message
+    assert "step bug" in tr.message
+
+
+def test_a_callback_that_raises_is_isolated_and_the_others_still_run(mnist, stopper):
+    """The scheduler frees a run's slot in the last on_end callback: an earlier one that raises must not stop it."""
+    def explode(trainer, *args):
+        raise RuntimeError("callback bug")
+
+    tr = Trainer(tiny(max_steps=20), mnist, device="cpu")
+    ends, snaps = [], []
+    tr.add_callback("on_snapshot", explode)
+    tr.add_callback("on_snapshot", lambda t, snap: snaps.append(snap.step))
+    tr.add_callback("on_end", explode)
+    tr.add_callback("on_end", lambda t: ends.append(t.status))
+    stopper(tr)
+    tr.start()
+    assert tr.join(60)
+    assert tr.status == "finished"                          # the run itself is fine
+    assert ends == ["finished"]                             # the callback after the failing one ran
+    assert snaps == [0, 10, 20]
+    assert len(tr.callback_errors) == 4                     # 3 snapshots + 1 end, each recorded
+    assert all("RuntimeError: callback bug" in e for e in tr.callback_errors)
 
 
 # ------------------------------------------------------------------------------------------ divergence
