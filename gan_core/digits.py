@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .neighbours import k_nearest
 
 SIDE = 28                    # MNIST's field
 BOX = 20                     # MNIST's digits fit a 20x20 box inside it
@@ -290,5 +289,7 @@ def nearest_digits(query, bank, k: int = 6) -> tuple[np.ndarray, np.ndarray]:
     scaled to [0, 1], exact (gan_core.neighbours, which the memorization check in gan_core.metrics
     shares: its leave-one-out distances between real digits say what "close" means).
     """
+    from .neighbours import k_nearest     # torch only here: preparing a picture stays free of it
+
     dist, rows = k_nearest(np.asarray(query)[None], bank, k)                     # (1, k) each
     return dist[0], rows[0]
