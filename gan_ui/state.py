@@ -11,10 +11,16 @@
   server restart killed are reported to their tab as interrupted (`SessionStore.interrupted`), and
   `server_shelf()` keeps each tab's last finished runs on disk under the tab's URL token, so a
   reloaded tab or a restarted server gives them back (as "Saved:" models in Explore).
-* Disconnects: Streamlit releases session resources on *any* websocket disconnect, a network blip
-  included. `release_store` therefore parks a store with an active run for
-  `settings.disconnect_grace()` seconds: a tab that reconnects (same session, same token) gets its
-  store and its run back; one that does not is closed when the grace period ends.
+* A store belongs to the browser tab, not to one Streamlit session: it is registered under the tab's
+  URL token (gan_ui/tabs.py), and every page showing that tab (a reload, the back button, a second
+  window on the same address) attaches to the same store, runs included. Streamlit ends a session,
+  and releases its session resources, on *any* websocket disconnect: a reload, a closed tab, a
+  network blip. When the last page of a tab goes, `release_store` parks a store with an active or
+  queued run for `settings.disconnect_grace()` seconds: a page of the tab that comes back within
+  them gets the store and its run back, which then trains on for as long as a page is attached. A
+  tab that does not come back has its runs stopped when the grace period ends (the training slot
+  goes back to the class), saved on the shelf, and the tab is told what happened when it returns.
+  A store without an active run is closed at once (its finished runs are on the shelf).
 * `attach_quality()` - the live sample-quality monitor of an MNIST run (gan_core.QualityMonitor),
   or a one-line note saying why a run has none.
 * `shared_dataset()` / `shipped_entry()` - plain (global) `st.cache_resource`: one copy per server
@@ -47,7 +53,7 @@ from gan_core import (PRESETS, CheckpointError, GANConfig, QualityMonitor, RunJo
                       load_checkpoint_bytes, load_dataset)
 from gan_core.checkpoints import PRETRAINED_DIR
 
-from . import settings
+from . import settings, tabs
 from .settings import MAX_RUNS_PER_TAB
 
 log = logging.getLogger("gan_ui")
@@ -283,11 +289,14 @@ _store_ids = itertools.count(1)
 class SessionStore:
     """The runs and user models of one browser tab. Thread-safe; released when the tab closes."""
 
-    def __init__(self, token: str = ""):
+    def __init__(self, token: str = "", owner: str = ""):
         self.id = next(_store_ids)
-        self.token = token or uuid.uuid4().hex    # the session_state token that names this tab's store
-        self.owner = ""                   # the tab's URL token (survives a server restart): journal entries
+        self.token = token or uuid.uuid4().hex    # this store's name in the server's queue
+        self.owner = owner                # the tab's URL token (survives reloads and a server restart)
         self.interrupted: list[dict] = []  # runs of this tab a server restart killed (from the journal)
+        self.notes: list[str] = []        # what happened to this tab's runs while no page showed it
+        self.viewing: int | None = None   # the run the student last acted on: the one the Train page shows
+        self.pages = 0                    # Streamlit sessions (pages) showing this tab now
         self.runs: list[RunHandle] = []
         self.models: dict[str, ModelEntry] = {}
         self.closed = False
@@ -394,8 +403,14 @@ class SessionStore:
         return list(entries.values())
 
     # lifetime --------------------------------------------------------------------------------
-    def close(self) -> int:
-        """Stop every run and drop every model. Never blocks: threads end at their next step."""
+    def close(self, reason: str = "") -> int:
+        """Stop every run and drop every model. Never blocks: threads end at their next step.
+        `reason` becomes the message of the runs it stops."""
+        if reason:                        # before the queue stops them with its own words
+            with self._lock:
+                for h in self.runs:
+                    if h.active:
+                        h.trainer.stop(reason)
         server_scheduler().cancel_session(self.token, "the tab closed")
         with self._lock:
             stopped = 0
@@ -409,55 +424,112 @@ class SessionStore:
         return stopped
 
 
-_PARKED: dict[str, tuple[SessionStore, threading.Timer]] = {}     # token -> store waiting for its tab
-_parked_lock = threading.Lock()
+_TABS: dict[str, SessionStore] = {}        # tab token -> its store (pages attached, or parked for them)
+_TIMERS: dict[str, threading.Timer] = {}    # tab token -> the grace timer of its parked store
+_AWAY: dict[str, list[str]] = {}            # tab token -> notes for its next page (runs stopped while away)
+_tabs_lock = threading.Lock()
+MAX_AWAY_NOTES = 10_000
+
+
+def _key(store: SessionStore) -> str:
+    return store.owner or store.token
+
+
+def attach(owner: str) -> SessionStore:
+    """A page of the tab `owner` opened: the tab's store (its parked store's grace timer cancelled), or a
+    new store, which reads the journal (runs a server restart interrupted) and the shelf (saved runs)."""
+    journal = server_journal()
+    with _tabs_lock:
+        store = _TABS.get(owner)
+        if store is not None and store.closed:
+            store = None
+        new = store is None
+        if new:
+            store = _TABS[owner] = SessionStore(owner=owner)
+        store.pages += 1
+        timer = _TIMERS.pop(owner, None)
+        notes = _AWAY.pop(owner, [])
+    if timer is not None:
+        timer.cancel()
+        log.info("session store %d reconnected: its run goes on", store.id)
+    store.notes += notes
+    if new and owner:
+        store.interrupted = journal.claim(owner)
+        store.restore_saved()
+    return store
+
+
+def revive_or_new(token: str) -> SessionStore:
+    """The store registered under this tab token (attached once more), else a new one."""
+    return attach(token)
 
 
 def release_store(store: SessionStore) -> None:
-    """on_release of the session cache: the tab's websocket disconnected (closed, reloaded, or a blip).
+    """on_release of the session cache: a page of the tab disconnected (closed, reloaded, or a blip).
 
-    A store with an active run is parked for `settings.disconnect_grace()` seconds so a reconnecting
-    tab finds its run; without one, or when the grace period ends, it is closed at once.
+    When it was the tab's last page, a store with an active run is parked for
+    `settings.disconnect_grace()` seconds so a page of the tab that comes back finds its run; without
+    one, or when the grace period ends, it is closed.
     """
     grace = settings.disconnect_grace()
-    if grace > 0 and store.active_run() is not None and not store.closed:
-        timer = threading.Timer(grace, _close_parked, args=(store.token,))
-        timer.daemon = True
-        with _parked_lock:
-            old = _PARKED.pop(store.token, None)
-            _PARKED[store.token] = (store, timer)
-        if old is not None:
-            old[1].cancel()
-        timer.start()
-        log.info("session store %d disconnected: its run is kept %.0f s for a reconnect", store.id, grace)
-        return
+    key = _key(store)
+    with _tabs_lock:
+        store.pages = max(0, store.pages - 1)
+        if store.pages or store.closed:
+            return
+        if grace > 0 and store.active_run() is not None:
+            _TABS[key] = store
+            timer = _TIMERS.pop(key, None)
+            if timer is not None:
+                timer.cancel()
+            timer = _TIMERS[key] = threading.Timer(grace, _grace_over, args=(store, grace))
+            timer.daemon = True
+            timer.start()
+            log.info("session store %d disconnected: its run is kept %.0f s for a reconnect", store.id, grace)
+            return
+        if _TABS.get(key) is store:
+            del _TABS[key]
     stopped = store.close()
     log.info("session store %d released: stopped %d run(s)", store.id, stopped)
 
 
-def _close_parked(token: str) -> None:
-    with _parked_lock:
-        parked = _PARKED.pop(token, None)
-    if parked is not None:
-        stopped = parked[0].close()
-        log.info("session store %d released: stopped %d run(s) (its tab did not reconnect)", parked[0].id, stopped)
-
-
-def revive_or_new(token: str) -> SessionStore:
-    """The parked store of this token (its tab reconnected within the grace period), else a new one."""
-    with _parked_lock:
-        parked = _PARKED.pop(token, None)
-    if parked is not None:
-        parked[1].cancel()
-        if not parked[0].closed:
-            log.info("session store %d reconnected: its run goes on", parked[0].id)
-            return parked[0]
-    return SessionStore(token)
+def _grace_over(store: SessionStore, grace: float) -> None:
+    key = _key(store)
+    with _tabs_lock:
+        if _TIMERS.get(key) is not threading.current_thread() or store.pages:
+            return                                   # a page came back (or a newer timer took over)
+        del _TIMERS[key]
+        if _TABS.get(key) is store:
+            del _TABS[key]
+        reason = (f"Stopped: this tab was away (closed, or offline) for more than {grace:g} s, so its training "
+                  f"slot went back to the class.")
+        notes = [f"Your run {h.number} ({h.trainer.cfg.preset or 'custom'}) was stopped at step {h.trainer.step:,}: "
+                 f"this tab was away (closed, or offline) for more than {grace:g} s, so its training slot went "
+                 f"back to the class. " + ("It is saved: open it in Explore (“Saved: run"
+                                            f"{h.number}-…”)." if h.trainer.step else "It had not trained yet.")
+                 for h in store.runs if h.active]
+        if store.owner and notes:
+            _AWAY[store.owner] = _AWAY.get(store.owner, []) + notes
+            while len(_AWAY) > MAX_AWAY_NOTES:
+                _AWAY.pop(next(iter(_AWAY)))
+    stopped = store.close(reason)
+    log.info("session store %d released: stopped %d run(s) (its tab did not reconnect)", store.id, stopped)
 
 
 def parked_stores() -> list[SessionStore]:
-    with _parked_lock:
-        return [s for s, _ in _PARKED.values()]
+    """Stores whose tab has no page now, kept for the grace period."""
+    with _tabs_lock:
+        return [_TABS[k] for k in _TIMERS if k in _TABS]
+
+
+def forget_tabs() -> None:
+    """Forget every tab (a new server's registry; their pages keep their stores until they close)."""
+    with _tabs_lock:
+        for timer in _TIMERS.values():
+            timer.cancel()
+        _TABS.clear()
+        _TIMERS.clear()
+        _AWAY.clear()
 
 
 def live_stores() -> list[SessionStore]:
@@ -466,41 +538,22 @@ def live_stores() -> list[SessionStore]:
 
 
 @st.cache_resource(scope="session", on_release=release_store, show_spinner=False)
-def _store_for(token: str) -> SessionStore:
-    return revive_or_new(token)
+def _store_for(session: str, owner: str) -> SessionStore:
+    return attach(owner)
 
 
 def session_store() -> SessionStore:
-    """This tab's store: created on first use, released when the tab closes.
+    """This tab's store: every page of the tab (its URL token, gan_ui/tabs.py) shares it; released when
+    the tab's last page closes (see release_store).
 
-    The cache is session-scoped; the token (kept in session_state) adds one more guarantee that
-    two sessions never share a store, even where a test harness reuses one session id for all.
+    The cache is session-scoped, so each page attaches once and is released once; the session's own
+    token (kept in session_state) keeps two sessions apart even where a test harness reuses one
+    session id for all.
     """
-    token = st.session_state.get("_store_token")
-    if token is None:
-        token = st.session_state["_store_token"] = uuid.uuid4().hex
-    store = _store_for(token)
-    if not store.owner:
-        store.owner = _owner_token()
-        store.interrupted = server_journal().claim(store.owner)
-        store.restore_saved()
-    return store
-
-
-OWNER_PARAM = "tab"
-
-
-def _owner_token() -> str:
-    """A random token kept in the tab's URL (?tab=...), which a reconnecting browser sends again after a
-    server restart: it names this tab's journal entries. Never a path, never shown to other tabs."""
-    token = st.query_params.get(OWNER_PARAM, "")
-    if not (len(token) == 32 and all(c in "0123456789abcdef" for c in token)):
-        token = uuid.uuid4().hex
-        try:
-            st.query_params[OWNER_PARAM] = token
-        except Exception:  # no browser page (bare script runs): the token just lives in this process
-            pass
-    return token
+    session = st.session_state.get("_store_token")
+    if session is None:
+        session = st.session_state["_store_token"] = uuid.uuid4().hex
+    return _store_for(session, tabs.token())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -509,6 +562,7 @@ def _owner_token() -> str:
 _server_lock = threading.Lock()
 _scheduler: Scheduler | None = None
 _journal: RunJournal | None = None
+_journals_opened = 0
 _shelf: RunShelf | None = None
 
 
@@ -531,15 +585,23 @@ def reset_scheduler(limits=None) -> Scheduler:
 
 
 def server_journal() -> RunJournal:
-    """The process's run journal in settings.runs_dir() (a private temporary folder in test mode, unless set)."""
-    global _journal
+    """The process's run journal in settings.runs_dir() (a private temporary folder in test mode, unless set).
+
+    A journal opened afresh after another (tests simulate a server restart this way) comes with a
+    fresh registry of tabs, as a new server process would have."""
+    global _journal, _journals_opened
     with _server_lock:
-        if _journal is None:
+        journal, replaced = _journal, False
+        if journal is None:
             directory = settings.runs_dir()
             if settings.test_mode() and not os.environ.get(settings.RUNS_DIR_ENV):
                 directory = Path(tempfile.mkdtemp(prefix="gan-classroom-runs-"))
-            _journal = RunJournal(directory / "journal.json")
-        return _journal
+            journal = _journal = RunJournal(directory / "journal.json")
+            replaced = _journals_opened > 0
+            _journals_opened += 1
+    if replaced:
+        forget_tabs()
+    return journal
 
 
 def server_shelf() -> RunShelf:
