@@ -297,6 +297,7 @@ class SessionStore:
         self.notes: list[str] = []        # what happened to this tab's runs while no page showed it
         self.viewing: int | None = None   # the run the student last acted on: the one the Train page shows
         self.pages = 0                    # Streamlit sessions (pages) showing this tab now
+        self.away_notes: list[str] = []   # runs stopped while the tab was away: told to a new store of the tab
         self.runs: list[RunHandle] = []
         self.models: dict[str, ModelEntry] = {}
         self.closed = False
@@ -403,29 +404,32 @@ class SessionStore:
         return list(entries.values())
 
     # lifetime --------------------------------------------------------------------------------
-    def close(self, reason: str = "") -> int:
-        """Stop every run and drop every model. Never blocks: threads end at their next step.
-        `reason` becomes the message of the runs it stops."""
-        if reason:                        # before the queue stops them with its own words
-            with self._lock:
-                for h in self.runs:
-                    if h.active:
-                        h.trainer.stop(reason)
-        server_scheduler().cancel_session(self.token, "the tab closed")
+    def stop_runs(self, reason: str = "") -> int:
+        """Stop every active run (a queued one leaves the queue); `reason` becomes the message of the runs it
+        stops. Never blocks: threads end at their next step. Returns how many were active."""
         with self._lock:
-            stopped = 0
-            for h in self.runs:
-                if h.active:
-                    h.trainer.stop()
-                    stopped += 1
+            active = [h for h in self.runs if h.active]
+        for h in active:
+            if reason:                    # before the queue stops it with its own words
+                h.trainer.stop(reason)
+        server_scheduler().cancel_session(self.token, "the tab closed")
+        for h in active:
+            h.trainer.stop()
+        return len(active)
+
+    def close(self, reason: str = "") -> int:
+        """Stop every run and drop every model. Never blocks: threads end at their next step."""
+        stopped = self.stop_runs(reason)
+        with self._lock:
             self.runs.clear()
             self.models.clear()
             self.closed = True
         return stopped
 
 
-_TABS: dict[str, SessionStore] = {}        # tab token -> its store (pages attached, or parked for them)
-_TIMERS: dict[str, threading.Timer] = {}    # tab token -> the grace timer of its parked store
+_TABS: dict[str, SessionStore] = {}        # tab token -> its store (pages attached, or parked/kept for them)
+_TIMERS: dict[str, threading.Timer] = {}    # tab token -> the grace timer of its parked store (a run trains)
+_KEPT: dict[str, float] = {}                # tab token -> when its kept store (no page, no active run) closes
 _AWAY: dict[str, list[str]] = {}            # tab token -> notes for its next page (runs stopped while away)
 _tabs_lock = threading.Lock()
 MAX_AWAY_NOTES = 10_000
@@ -436,9 +440,11 @@ def _key(store: SessionStore) -> str:
 
 
 def attach(owner: str) -> SessionStore:
-    """A page of the tab `owner` opened: the tab's store (its parked store's grace timer cancelled), or a
-    new store, which reads the journal (runs a server restart interrupted) and the shelf (saved runs)."""
+    """A page of the tab `owner` opened: the tab's store (a parked store's grace timer cancelled, a kept
+    store no longer due to close), or a new store, which reads the journal (runs a server restart
+    interrupted) and the shelf (saved runs)."""
     journal = server_journal()
+    expired = _sweep()
     with _tabs_lock:
         store = _TABS.get(owner)
         if store is not None and store.closed:
@@ -448,14 +454,17 @@ def attach(owner: str) -> SessionStore:
             store = _TABS[owner] = SessionStore(owner=owner)
         store.pages += 1
         timer = _TIMERS.pop(owner, None)
+        back = _KEPT.pop(owner, None) is not None or timer is not None
         notes = _AWAY.pop(owner, [])
     if timer is not None:
         timer.cancel()
-        log.info("session store %d reconnected: its run goes on", store.id)
+    if back:
+        log.info("session store %d reconnected: a page of its tab is back", store.id)
     store.notes += notes
-    if new and owner:
+    if new and tabs.valid(owner):
         store.interrupted = journal.claim(owner)
         store.restore_saved()
+    _close_all(expired)
     return store
 
 
@@ -464,62 +473,126 @@ def revive_or_new(token: str) -> SessionStore:
     return attach(token)
 
 
+def _park(store: SessionStore, seconds: float) -> None:
+    """Under _tabs_lock: keep a store whose tab has no page and an active run registered for `seconds`;
+    then `_grace_over` stops its runs (a Timer: the run must not hold its slot longer)."""
+    key = _key(store)
+    _TABS[key] = store
+    _KEPT.pop(key, None)
+    old = _TIMERS.pop(key, None)
+    if old is not None:
+        old.cancel()
+    timer = _TIMERS[key] = threading.Timer(seconds, _grace_over, args=(store,))
+    timer.daemon = True
+    timer.start()
+
+
+def _keep(store: SessionStore, seconds: float) -> None:
+    """Under _tabs_lock: keep a store whose tab has no page (and no active run) registered for `seconds`;
+    `_sweep`, run whenever a page opens or closes, closes it after that (no thread waits for it)."""
+    key = _key(store)
+    _TABS[key] = store
+    _KEPT[key] = time.monotonic() + seconds
+
+
+def _unregister(store: SessionStore) -> None:
+    """Under _tabs_lock: the tab's next page gets a new store (and the notes of runs stopped while away)."""
+    key = _key(store)
+    if _TABS.get(key) is store:
+        del _TABS[key]
+    _KEPT.pop(key, None)
+    if store.owner and store.away_notes:
+        _AWAY[store.owner] = _AWAY.get(store.owner, []) + store.away_notes
+        while len(_AWAY) > MAX_AWAY_NOTES:
+            _AWAY.pop(next(iter(_AWAY)))
+
+
+def _sweep() -> list[SessionStore]:
+    """Unregister the kept stores whose time is up; returns them, for the caller to close outside the lock."""
+    now = time.monotonic()
+    with _tabs_lock:
+        due = [k for k, t in _KEPT.items() if t <= now]
+        expired = [_TABS[k] for k in due if k in _TABS]
+        for store in expired:
+            _unregister(store)
+        for k in due:
+            _KEPT.pop(k, None)
+    return expired
+
+
+def _close_all(stores: list[SessionStore]) -> None:
+    for store in stores:
+        stopped = store.close()
+        log.info("session store %d released: no page of its tab for %.0f s (stopped %d run(s))", store.id,
+                 settings.tab_keep(), stopped)
+
+
 def release_store(store: SessionStore) -> None:
     """on_release of the session cache: a page of the tab disconnected (closed, reloaded, or a blip).
 
-    When it was the tab's last page, a store with an active run is parked for
-    `settings.disconnect_grace()` seconds so a page of the tab that comes back finds its run; without
-    one, or when the grace period ends, it is closed.
+    When it was the tab's last page: a store with an active run is parked for
+    `settings.disconnect_grace()` seconds, so a page of the tab that comes back finds its run still
+    training; otherwise (and when the grace period ends: `_grace_over`) its runs are stopped and the
+    store is kept `settings.tab_keep()` seconds for the tab to come back to its results, then closed.
     """
-    grace = settings.disconnect_grace()
-    key = _key(store)
+    grace, keep = settings.disconnect_grace(), settings.tab_keep()
+    expired = _sweep()
     with _tabs_lock:
         store.pages = max(0, store.pages - 1)
-        if store.pages or store.closed:
-            return
-        if grace > 0 and store.active_run() is not None:
-            _TABS[key] = store
-            timer = _TIMERS.pop(key, None)
-            if timer is not None:
-                timer.cancel()
-            timer = _TIMERS[key] = threading.Timer(grace, _grace_over, args=(store, grace))
-            timer.daemon = True
-            timer.start()
-            log.info("session store %d disconnected: its run is kept %.0f s for a reconnect", store.id, grace)
-            return
-        if _TABS.get(key) is store:
-            del _TABS[key]
-    stopped = store.close()
-    log.info("session store %d released: stopped %d run(s)", store.id, stopped)
+        done = bool(store.pages or store.closed)
+        parked = not done and grace > 0 and store.active_run() is not None
+        if parked:
+            _park(store, grace)
+        elif not done and keep > 0:
+            _keep(store, keep)
+        elif not done:
+            _unregister(store)
+    _close_all(expired)
+    if done:
+        return
+    if parked:
+        log.info("session store %d disconnected: its run is kept %.0f s for a reconnect", store.id, grace)
+    elif keep > 0:
+        stopped = store.stop_runs("Stopped: its browser tab closed.")
+        log.info("session store %d: its last page closed; stopped %d run(s); kept %.0f s for the tab to come back",
+                 store.id, stopped, keep)
+    else:
+        stopped = store.close()
+        log.info("session store %d released: stopped %d run(s)", store.id, stopped)
 
 
-def _grace_over(store: SessionStore, grace: float) -> None:
+def _grace_over(store: SessionStore) -> None:
+    grace, keep = settings.disconnect_grace(), settings.tab_keep()
     key = _key(store)
     with _tabs_lock:
         if _TIMERS.get(key) is not threading.current_thread() or store.pages:
             return                                   # a page came back (or a newer timer took over)
         del _TIMERS[key]
-        if _TABS.get(key) is store:
-            del _TABS[key]
-        reason = (f"Stopped: this tab was away (closed, or offline) for more than {grace:g} s, so its training "
-                  f"slot went back to the class.")
-        notes = [f"Your run {h.number} ({h.trainer.cfg.preset or 'custom'}) was stopped at step {h.trainer.step:,}: "
-                 f"this tab was away (closed, or offline) for more than {grace:g} s, so its training slot went "
-                 f"back to the class. " + ("It is saved: open it in Explore (“Saved: run"
-                                            f"{h.number}-…”)." if h.trainer.step else "It had not trained yet.")
-                 for h in store.runs if h.active]
-        if store.owner and notes:
-            _AWAY[store.owner] = _AWAY.get(store.owner, []) + notes
-            while len(_AWAY) > MAX_AWAY_NOTES:
-                _AWAY.pop(next(iter(_AWAY)))
+        store.away_notes = [
+            f"Your run {h.number} ({h.trainer.cfg.preset or 'custom'}) was stopped at step {h.trainer.step:,}: this "
+            f"tab was away (closed, or offline) for more than {grace:g} s, so its training slot went back to the "
+            f"class. " + (f"It is saved: open it in Explore (“Saved: run{h.number}-…”)." if h.trainer.step else
+                          "It had not trained yet.")
+            for h in store.runs if h.active]
+        if keep > 0:
+            _keep(store, keep)
+        else:
+            _unregister(store)
+    reason = (f"Stopped: this tab was away (closed, or offline) for more than {grace:g} s, so its training slot "
+              f"went back to the class.")
+    if keep > 0:
+        stopped = store.stop_runs(reason)
+        log.info("session store %d: stopped %d run(s) (its tab did not reconnect); kept %.0f s for the tab to "
+                 "come back", store.id, stopped, keep)
+        return
     stopped = store.close(reason)
     log.info("session store %d released: stopped %d run(s) (its tab did not reconnect)", store.id, stopped)
 
 
 def parked_stores() -> list[SessionStore]:
-    """Stores whose tab has no page now, kept for the grace period."""
+    """Stores whose tab has no page now: parked for the grace period, or kept for the tab to come back."""
     with _tabs_lock:
-        return [_TABS[k] for k in _TIMERS if k in _TABS]
+        return [s for k, s in _TABS.items() if k in _TIMERS or k in _KEPT]
 
 
 def forget_tabs() -> None:
@@ -529,6 +602,7 @@ def forget_tabs() -> None:
             timer.cancel()
         _TABS.clear()
         _TIMERS.clear()
+        _KEPT.clear()
         _AWAY.clear()
 
 
