@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from e2e_support import ARTIFACTS, StreamlitServer, browser, chromium_or_skip, shot, wait_for, wait_idle  # noqa: F401
+from gan_core import DEFAULT_PRESET, PRESETS
 from test_e2e import VIEWPORT, click_button, no_exception, open_page, start_run, step_count
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -70,7 +71,7 @@ def assert_locked(page, how: str, token: str) -> None:
     assert font == "20px", f"after {how} projector mode is gone (font {font})"
 
 
-def test_no_way_found_to_unlock_a_teachers_lock(server, browser):
+def test_no_way_found_to_unlock_a_teachers_lock(server, browser, tmp_path):
     # The check can see an editable control: a plain tab can edit all four.
     plain = browser.new_context(viewport=VIEWPORT)
     free = open_page(plain, server.url + "/train", START)
@@ -101,6 +102,18 @@ def test_no_way_found_to_unlock_a_teachers_lock(server, browser):
         if "seed" in edit:                 # the page says why the changed address changed nothing
             assert page.get_by_text("This tab keeps the settings of your teacher's link").count() == 1
     shot(page, "e2e-first-hour-url-edited")
+
+    # a config.json that sets a locked control is refused, and says why
+    cfg = PRESETS[DEFAULT_PRESET].config().replace(lr_g=1e-3, max_steps=5, max_seconds=0.0)
+    (tmp_path / "config.json").write_text(cfg.to_json())
+    page.locator('[data-testid="stExpander"]', has_text="Load a config.json").locator("summary").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(tmp_path / "config.json"))
+    refused = page.get_by_text("config.json was not loaded; the controls are unchanged. Your teacher fixed", exact=False)
+    refused.wait_for(timeout=60_000)
+    assert "G's learning rate" in refused.inner_text()
+    lr_g = page.locator('[data-testid="stSlider"]').filter(has_text="Learning rate G").locator('input[type="range"]')
+    assert lr_g.get_attribute("aria-valuetext") == "2e-4"
+    assert_locked(page, "loading a config.json", token)
 
     other = browser.new_context(viewport=VIEWPORT)       # a new window (even another profile), same token
     window = other.new_page()
