@@ -73,6 +73,7 @@ class TeacherSettings:
     hide: frozenset = frozenset()             # HIDEABLE names
     projector: bool = False
     problems: list = field(default_factory=list)   # what in the link was not understood, in words
+    held: dict = field(default_factory=dict)       # locked control key -> the value it keeps in this tab
 
     @property
     def active(self) -> bool:
@@ -223,6 +224,38 @@ def locked(control_key: str) -> bool:
     if "advanced" in s.hide and control_key in ADVANCED_KEYS:
         return True
     return any(control_key in LOCKABLE[n] for n in s.lock)
+
+
+def _locked_keys() -> list[str]:
+    keys = [k for names in LOCKABLE.values() for k in names] + list(ADVANCED_KEYS)
+    return [k for k in dict.fromkeys(keys) if locked(k)]
+
+
+def hold() -> None:
+    """Locked controls keep this tab's values: a reload or a new window (a fresh session, whose controls
+    start from the defaults) gets them back, and a value the page did not offer never sticks. The first
+    page of the tab to show the controls sets them; `remember()` updates them when a run starts."""
+    s = current()
+    if not s.active:
+        return
+    ss = st.session_state
+    for key in _locked_keys():
+        if key in s.held:
+            ss[key] = s.held[key]
+        elif key in ss:
+            s.held[key] = ss[key]
+
+
+def remember() -> None:
+    """A run started (from the Train page or a lesson's button): its values of the locked controls are the
+    ones this tab keeps from now on."""
+    s = current()
+    if not s.active:
+        return
+    ss = st.session_state
+    for key in _locked_keys():
+        if key in ss:
+            s.held[key] = ss[key]
 
 
 def hidden(name: str) -> bool:

@@ -86,6 +86,7 @@ def init_controls() -> None:
     if ss.get("budget") not in settings.budgets():
         ss["budget"] = settings.default_budget()
     ss.setdefault("budget_steps", 5 if settings.test_mode() else 500)
+    teacher.hold()                     # locked controls: the tab's values, whatever this session holds
 
 
 def config_from_controls() -> GANConfig:
@@ -124,6 +125,7 @@ def _on_start() -> None:
     except (ConfigError, DataUnavailable, DataFormatError, SchedulerError, ValueError, RuntimeError) as exc:
         ss["start_error"] = str(exc)
         return
+    teacher.remember()
     store.viewing = handle.number
 
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from e2e_support import ARTIFACTS, StreamlitServer, browser, chromium_or_skip, shot, wait_for, wait_idle  # noqa: F401
-from gan_core import DEFAULT_PRESET, PRESETS
+from gan_core import PRESETS
 from test_e2e import VIEWPORT, click_button, no_exception, open_page, start_run, step_count
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -59,10 +59,22 @@ def editable(page) -> list[str]:
     return found
 
 
-def assert_locked(page, how: str, token: str) -> None:
-    """The Train page as the teacher's link set it: the locked controls disabled, the note, projector type."""
+def values(page) -> dict[str, str]:
+    """What the LOCKED controls show."""
+    shown = {name: page.get_by_role("combobox", name=name, exact=True).input_value() for name in ("Preset", "Loss")}
+    for name in ("Learning rate G", "Learning rate D"):
+        thumb = page.locator('[data-testid="stSlider"]').filter(has_text=name).locator('input[type="range"]')
+        shown[name] = thumb.get_attribute("aria-valuetext")
+    return shown
+
+
+def assert_locked(page, how: str, token: str, held: dict | None = None) -> None:
+    """The Train page as the teacher's link set it: the locked controls disabled and holding the tab's
+    values, the note, projector type."""
     wait_idle(page, START, timeout=120)
     no_exception(page)
+    if held is not None:
+        assert values(page) == held, f"after {how} the locked controls show other values"
     assert urlparse(page.url).path == "/train", f"after {how}: {page.url}"
     assert tab_of(page.url) == token, f"after {how} the tab's token changed: {page.url}"
     assert editable(page) == [], f"after {how} a student can change {editable(page)}"
@@ -82,43 +94,45 @@ def test_no_way_found_to_unlock_a_teachers_lock(server, browser, tmp_path):
     page = open_page(ctx, server.url + TEACHER_LINK, "text=Lesson 5")
     token = tab_of(page.url)
     assert len(token) == 32, page.url
+    click_button(page, "Run the collapse preset")       # the lesson's run sets the locked controls' values
+    page.wait_for_selector("text=Reached the budget of 6 steps.", timeout=120_000)
     menu(page, "Train", START)
     assert_locked(page, "the top menu", token)
+    held = values(page)
+    assert held["Preset"] == "collapse", held
     hrefs = page.locator('[data-testid="stPageLink-NavLink"]').evaluate_all("links => links.map(a => a.href)")
     assert len(hrefs) == 4, hrefs          # (Streamlit writes the default page's href as "?tab=…", relative)
     assert [h for h in hrefs if tab_of(h) != token] == [], "links between pages that drop the tab's token"
     shot(page, "e2e-first-hour-locked-train")
 
     page.reload()
-    assert_locked(page, "a reload (F5)", token)
+    assert_locked(page, "a reload (F5)", token, held)
 
     menu(page, "Explore")
     page.go_back()
-    assert_locked(page, "the back button", token)
+    assert_locked(page, "the back button", token, held)
 
     for edit in ("", "&lock=", "&lock=seed", "&lock=&hide=&projector=0", "&lesson=5&lock=seed&projector=0"):
         page.goto(f"{server.url}/train?tab={token}{edit}")
-        assert_locked(page, f"editing the URL to /train?tab=…{edit}", token)
+        assert_locked(page, f"editing the URL to /train?tab=…{edit}", token, held)
         if "seed" in edit:                 # the page says why the changed address changed nothing
             assert page.get_by_text("This tab keeps the settings of your teacher's link").count() == 1
     shot(page, "e2e-first-hour-url-edited")
 
     # a config.json that sets a locked control is refused, and says why
-    cfg = PRESETS[DEFAULT_PRESET].config().replace(lr_g=1e-3, max_steps=5, max_seconds=0.0)
+    cfg = PRESETS["collapse"].config().replace(lr_g=1e-5, max_steps=5, max_seconds=0.0)
     (tmp_path / "config.json").write_text(cfg.to_json())
     page.locator('[data-testid="stExpander"]', has_text="Load a config.json").locator("summary").click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(tmp_path / "config.json"))
     refused = page.get_by_text("config.json was not loaded; the controls are unchanged. Your teacher fixed", exact=False)
     refused.wait_for(timeout=60_000)
     assert "G's learning rate" in refused.inner_text()
-    lr_g = page.locator('[data-testid="stSlider"]').filter(has_text="Learning rate G").locator('input[type="range"]')
-    assert lr_g.get_attribute("aria-valuetext") == "2e-4"
-    assert_locked(page, "loading a config.json", token)
+    assert_locked(page, "loading a config.json", token, held)
 
     other = browser.new_context(viewport=VIEWPORT)       # a new window (even another profile), same token
     window = other.new_page()
     window.goto(f"{server.url}/train?tab={token}")
-    assert_locked(window, "a new window with the same token", token)
+    assert_locked(window, "a new window with the same token", token, held)
     other.close()
     ctx.close()
 
