@@ -11,7 +11,7 @@ and the modules that keep things per tab on the server key them by it: the tab's
   query string), else it is new.
 * Links between pages carry it (`query()`), and a URL that lost it gets it back at once.
 * It is 32 random hex digits: unguessable, never a path, never shown to another tab. A URL with a
-  malformed token starts a new tab, and `note()` says so in one line.
+  malformed token starts a new tab, and `note()` says so on the pages of that session.
 """
 
 from __future__ import annotations
@@ -54,8 +54,7 @@ def query(**params: str) -> dict[str, str]:
 
 
 def note() -> None:
-    """Once per session: a one-line note when the URL's token was malformed (and a new tab began)."""
+    """On every page of a session whose URL's token was malformed (a new tab began): one line saying so."""
     text = st.session_state.get(_NOTE_KEY)
     if text:
         st.warning(text, icon=":material/link_off:")
-        st.session_state[_NOTE_KEY] = ""
