@@ -176,6 +176,28 @@ def test_a_reload_mid_run_reattaches_to_the_run(server, browser):
     ctx.close()
 
 
+def test_a_reload_while_queued_keeps_the_place_in_line(server, browser):
+    ctx_a, ctx_b = browser.new_context(viewport=VIEWPORT), browser.new_context(viewport=VIEWPORT)
+    a = open_page(ctx_a, server.url + "/train", START)
+    start_run(a, "Steps", 100_000)                    # holds the server's only slot
+    wait_for(lambda: step_count(a) >= 1, 120, what="tab A's run")
+    b = open_page(ctx_b, server.url + "/train", START)
+    start_run(b, "5 steps")
+    b.wait_for_selector("text=Waiting for a free training slot — number 1 in line", timeout=60_000)
+    b.reload()
+    _run_or_nothing(b)
+    no_exception(b)
+    assert b.get_by_text("No run yet").count() == 0, "the reload lost the queued run from view"
+    b.wait_for_selector("text=Waiting for a free training slot — number 1 in line", timeout=60_000)
+    assert b.get_by_role("button", name="Stop", exact=True).is_enabled()       # it can still leave the line
+    click_button(a, "Stop")                            # the slot frees: B's run starts and ends in B's view
+    b.wait_for_selector("text=Reached the budget of 5 steps.", timeout=120_000)
+    assert step_count(b) == 5
+    no_exception(b)
+    ctx_a.close()
+    ctx_b.close()
+
+
 def test_a_tab_back_after_the_grace_period_finds_its_run_stopped_and_why(server, browser):
     ctx = browser.new_context(viewport=VIEWPORT)
     page = open_page(ctx, server.url + "/train", START)
