@@ -132,7 +132,7 @@ def link(base: str, lesson: int | None = None, lock=(), hide=(), projector: bool
 
 
 # --------------------------------------------------------------------------------------- per tab
-_BY_TAB: "OrderedDict[str, TeacherSettings]" = OrderedDict()     # tab token -> its settings
+_BY_TAB: OrderedDict[str, TeacherSettings] = OrderedDict()     # tab token -> its settings
 _by_tab_lock = threading.Lock()
 
 
