@@ -104,6 +104,7 @@ def main() -> None:
     ap.add_argument("--record", action="store_true", help="append the figures to BENCHMARKS.md")
     args = ap.parse_args()
     os.environ.setdefault("GAN_CLASSROOM_DISCONNECT_GRACE", "0")
+    os.environ.setdefault("GAN_CLASSROOM_TAB_KEEP", "0")
     os.environ.setdefault("GAN_CLASSROOM_OFFLINE", "1")
     import torch
 

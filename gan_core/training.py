@@ -523,7 +523,10 @@ class Trainer:
     def resume(self) -> None:
         self._running.set()
 
-    def stop(self) -> None:
+    def stop(self, reason: str = "") -> None:
+        """End the run at its next step; `reason` becomes its message (default: stopped by the user)."""
+        if reason and not self._stop.is_set():
+            self._stop_reason = reason
         self._stop.set()
         self._running.set()
 

@@ -11,9 +11,10 @@
     lessons   the Learn page's eight lessons, as data (no Streamlit)
     learn     the Learn page: idea, predict, one-click run with the live panel, what to look for, answer
     coach_panel  the training-health coach's alerts beside the live charts (gan_core.coach)
+    tabs      a browser tab's identity: the ?tab= token, kept in the URL and in every link between pages
     teacher   teacher links (?lesson=&lock=&hide=&projector=): locked/hidden controls, projector style
     layout    navigation (pages/ holds the two-line page scripts) and global styling
 
-Only `explore`, `train`, `about`, `learn`, `coach_panel`, `teacher`, `layout` and `state` import streamlit; the rest are plain
+Only `explore`, `train`, `about`, `learn`, `coach_panel`, `tabs`, `teacher`, `layout` and `state` import streamlit; the rest are plain
 Python, tested without a browser. gan_core never imports anything from here.
 """

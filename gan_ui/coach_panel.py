@@ -12,6 +12,7 @@ import streamlit as st
 from gan_core.coach import diagnose
 
 from . import state, teacher
+from .layout import page_link
 from .lessons import BY_ID, number
 
 ICONS = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:",
@@ -40,11 +41,5 @@ def render(run: state.RunHandle) -> None:
             lesson = BY_ID.get(a.lesson_id)
             BOXES[a.severity](a.message, icon=ICONS[a.severity])
             if lesson is not None:
-                st.page_link(_learn_page(), label=f"Why? Lesson {number(lesson.id)}", icon=":material/school:",
-                             help=lesson.title, query_params={"lesson": lesson.id})
-
-
-def _learn_page():
-    from .layout import pages
-
-    return pages()["learn"]
+                page_link("learn", f"Why? Lesson {number(lesson.id)}", query={"lesson": lesson.id},
+                          icon=":material/school:", help=lesson.title)

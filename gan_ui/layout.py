@@ -2,6 +2,11 @@
 
 Each page is a two-line script in gan_ui/pages/ that calls the page module's render(); script
 pages (rather than callables) let AppTest switch between them like a user does.
+
+The top menu is ours (st.page_link in a row), not st.navigation's own: its links carry the tab's
+token (gan_ui/tabs.py), so moving between pages, opening a page in a new window or reloading keeps
+the tab's runs and its teacher's settings. Every other link and page switch goes through
+`page_link` / `switch_to` here for the same reason.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import settings, teacher
+from . import settings, tabs, teacher
 from .lessons import LESSON_IDS
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
@@ -28,6 +33,9 @@ CSS = """
 [data-testid="stImage"] img { image-rendering: pixelated; }
 /* A compact page head: the title is a label, not a poster. */
 .block-container { padding-top: 2.2rem; }
+/* The top menu: one row of page links under the header. */
+.st-key-top_menu { margin-top: -1.2rem; margin-bottom: 0.4rem; }
+.st-key-top_menu [data-testid="stPageLink"] { flex: 0 0 auto; }
 [data-testid="stMain"] h1 { font-size: 2rem; padding-bottom: 0.1rem; }
 [data-testid="stMain"] h3 { font-size: 1.3rem; }
 </style>
@@ -73,18 +81,33 @@ def navigation():
     settings.configure_torch()
     settle_process()
     st.html(CSS)
+    tabs.token()                      # this tab's identity, back in the URL if a page switch dropped it
     teacher.load(LESSON_IDS)          # teacher links: ?lesson=N&lock=...&hide=...&projector=1
     teacher.apply_style()
-    return st.navigation(list(pages().values()), position="top")
+    page = st.navigation(list(pages().values()), position="hidden")
+    top_menu()
+    tabs.note()
+    teacher.notice()
+    return page
+
+
+def top_menu() -> None:
+    """The row of page links at the top of every page; each link keeps the tab's token."""
+    with st.container(horizontal=True, gap="medium", key="top_menu"):
+        for name in PAGE_SPECS:
+            page_link(name)
 
 
 def switch_to(name: str) -> None:
-    st.switch_page(pages()[name])
+    st.switch_page(pages()[name], query_params=tabs.query())
 
 
-def page_link(name: str, label: str | None = None) -> None:
-    title, icon = PAGE_SPECS[name]
-    st.page_link(pages()[name], label=label or title, icon=icon)
+def page_link(name: str, label: str | None = None, query: dict | None = None, icon: str | None = None,
+              help: str | None = None) -> None:
+    """A link to one of the app's pages, in this tab (its token rides along with `query`)."""
+    title, page_icon = PAGE_SPECS[name]
+    st.page_link(pages()[name], label=label or title, icon=icon or page_icon, help=help,
+                 query_params=tabs.query(**(query or {})))
 
 
 def show_png(png: bytes, **kwargs) -> None:

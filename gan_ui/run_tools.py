@@ -13,7 +13,7 @@ import streamlit as st
 from gan_core import PRESETS, ConfigError, GANConfig, read_config_json, trainer_bundle
 from gan_core.config import DEFAULT_PRESET
 
-from . import compare, images, settings, state
+from . import compare, images, settings, state, teacher
 from .layout import show_png
 
 UPLOAD_KEY = "config_upload"
@@ -105,6 +105,21 @@ def controls_for(cfg: GANConfig) -> dict:
     return values
 
 
+def locked_changes(values: dict) -> list[str]:
+    """The controls among `values` that the teacher locked and that `values` would change (their labels)."""
+    ss = st.session_state
+    return [LABELS.get(key, key) for key, value in values.items()
+            if teacher.locked(key) and key in ss and ss[key] != value]
+
+
+LABELS = {"cfg_preset": "the preset", "budget": "the budget", "budget_steps": "the step budget",
+          "cfg_arch": "the architecture", "cfg_loss": "the loss", "cfg_lr_g": "G's learning rate",
+          "cfg_lr_d": "D's learning rate", "cfg_beta1": "Adam β1", "cfg_beta2": "Adam β2",
+          "cfg_batch_size": "the batch size", "cfg_latent_dim": "the latent size", "cfg_d_steps": "D steps",
+          "cfg_label_smoothing": "label smoothing", "cfg_spectral_norm": "spectral norm", "cfg_ema": "EMA",
+          "cfg_conditional": "the conditional switch", "cfg_seed": "the seed", "cfg_dataset": "the dataset"}
+
+
 def _on_config_upload() -> None:
     ss = st.session_state
     upload = ss.get(UPLOAD_KEY)
@@ -114,6 +129,10 @@ def _on_config_upload() -> None:
     try:
         cfg, _ = read_config_json(upload.getvalue())
         values = controls_for(cfg)
+        fixed = locked_changes(values)
+        if fixed:
+            raise ConfigError(f"Your teacher fixed {', '.join(fixed)}, and this config sets "
+                              f"{'them' if len(fixed) > 1 else 'it'} differently.")
     except ConfigError as exc:
         ss[UPLOAD_MSG] = ("error", f"{upload.name} was not loaded; the controls are unchanged. {exc}")
         return

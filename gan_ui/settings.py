@@ -95,6 +95,7 @@ MAX_PAUSE_ENV = "GAN_CLASSROOM_MAX_PAUSE"             # seconds a paused run kee
 NICE_ENV = "GAN_CLASSROOM_TRAIN_NICE"                 # niceness added to training threads (default 10; 0 = off)
 RUNS_DIR_ENV = "GAN_CLASSROOM_RUNS_DIR"               # where the run journal lives (default ~/.cache/gan-classroom/runs)
 GRACE_ENV = "GAN_CLASSROOM_DISCONNECT_GRACE"          # seconds a disconnected tab's run survives (default 30)
+TAB_KEEP_ENV = "GAN_CLASSROOM_TAB_KEEP"               # seconds a tab with no page open keeps its runs (default 600)
 
 
 def _env_number(name: str, default, cast=int, allow_zero: bool = False):
@@ -146,6 +147,18 @@ def disconnect_grace() -> float:
     """Seconds a tab's runs outlive its websocket: a network blip must not cost a student their run."""
     default = 0.0 if test_mode() else 30.0      # tests that need a grace period set it explicitly
     raw = os.environ.get(GRACE_ENV, "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else default
+    except ValueError:
+        return default
+
+
+def tab_keep() -> float:
+    """Seconds a tab's store (its ended runs, its models) outlives the tab's last page, so a page of the tab
+    that comes back (a slow reload, a laptop woken up) shows its runs rather than "No run yet". Runs still
+    training when the disconnect grace ends are stopped then: only the results are kept this long."""
+    default = 0.0 if test_mode() else 600.0     # tests that need it set it explicitly
+    raw = os.environ.get(TAB_KEEP_ENV, "").strip()
     try:
         return max(0.0, float(raw)) if raw else default
     except ValueError:

@@ -11,10 +11,16 @@
   server restart killed are reported to their tab as interrupted (`SessionStore.interrupted`), and
   `server_shelf()` keeps each tab's last finished runs on disk under the tab's URL token, so a
   reloaded tab or a restarted server gives them back (as "Saved:" models in Explore).
-* Disconnects: Streamlit releases session resources on *any* websocket disconnect, a network blip
-  included. `release_store` therefore parks a store with an active run for
-  `settings.disconnect_grace()` seconds: a tab that reconnects (same session, same token) gets its
-  store and its run back; one that does not is closed when the grace period ends.
+* A store belongs to the browser tab, not to one Streamlit session: it is registered under the tab's
+  URL token (gan_ui/tabs.py), and every page showing that tab (a reload, the back button, a second
+  window on the same address) attaches to the same store, runs included. Streamlit ends a session,
+  and releases its session resources, on *any* websocket disconnect: a reload, a closed tab, a
+  network blip. When the last page of a tab goes, `release_store` parks a store with an active or
+  queued run for `settings.disconnect_grace()` seconds: a page of the tab that comes back within
+  them gets the store and its run back, which then trains on for as long as a page is attached. A
+  tab that does not come back has its runs stopped when the grace period ends (the training slot
+  goes back to the class), saved on the shelf, and the tab is told what happened when it returns.
+  A store without an active run is closed at once (its finished runs are on the shelf).
 * `attach_quality()` - the live sample-quality monitor of an MNIST run (gan_core.QualityMonitor),
   or a one-line note saying why a run has none.
 * `shared_dataset()` / `shipped_entry()` - plain (global) `st.cache_resource`: one copy per server
@@ -47,7 +53,7 @@ from gan_core import (PRESETS, CheckpointError, GANConfig, QualityMonitor, RunJo
                       load_checkpoint_bytes, load_dataset)
 from gan_core.checkpoints import PRETRAINED_DIR
 
-from . import settings
+from . import settings, tabs
 from .settings import MAX_RUNS_PER_TAB
 
 log = logging.getLogger("gan_ui")
@@ -292,11 +298,15 @@ _store_ids = itertools.count(1)
 class SessionStore:
     """The runs and user models of one browser tab. Thread-safe; released when the tab closes."""
 
-    def __init__(self, token: str = ""):
+    def __init__(self, token: str = "", owner: str = ""):
         self.id = next(_store_ids)
-        self.token = token or uuid.uuid4().hex    # the session_state token that names this tab's store
-        self.owner = ""                   # the tab's URL token (survives a server restart): journal entries
+        self.token = token or uuid.uuid4().hex    # this store's name in the server's queue
+        self.owner = owner                # the tab's URL token (survives reloads and a server restart)
         self.interrupted: list[dict] = []  # runs of this tab a server restart killed (from the journal)
+        self.notes: list[str] = []        # what happened to this tab's runs while no page showed it
+        self.viewing: int | None = None   # the run the student last acted on: the one the Train page shows
+        self.pages = 0                    # Streamlit sessions (pages) showing this tab now
+        self.away_notes: list[str] = []   # runs stopped while the tab was away: told to a new store of the tab
         self.runs: list[RunHandle] = []
         self.models: dict[str, ModelEntry] = {}
         self.closed = False
@@ -411,70 +421,206 @@ class SessionStore:
         return list(entries.values())
 
     # lifetime --------------------------------------------------------------------------------
-    def close(self) -> int:
-        """Stop every run and drop every model. Never blocks: threads end at their next step."""
-        server_scheduler().cancel_session(self.token, "the tab closed")
+    def stop_runs(self, reason: str = "") -> int:
+        """Stop every active run (a queued one leaves the queue); `reason` becomes the message of the runs it
+        stops. Never blocks: threads end at their next step. Returns how many were active."""
         with self._lock:
-            stopped = 0
-            for h in self.runs:
-                if h.active:
-                    h.trainer.stop()
-                    stopped += 1
+            active = [h for h in self.runs if h.active]
+        for h in active:
+            if reason:                    # before the queue stops it with its own words
+                h.trainer.stop(reason)
+        server_scheduler().cancel_session(self.token, "the tab closed")
+        for h in active:
+            h.trainer.stop()
+        return len(active)
+
+    def close(self, reason: str = "") -> int:
+        """Stop every run and drop every model. Never blocks: threads end at their next step."""
+        stopped = self.stop_runs(reason)
+        with self._lock:
             self.runs.clear()
             self.models.clear()
             self.closed = True
         return stopped
 
 
-_PARKED: dict[str, tuple[SessionStore, threading.Timer]] = {}     # token -> store waiting for its tab
-_parked_lock = threading.Lock()
+_TABS: dict[str, SessionStore] = {}        # tab token -> its store (pages attached, or parked/kept for them)
+_TIMERS: dict[str, threading.Timer] = {}    # tab token -> the grace timer of its parked store (a run trains)
+_KEPT: dict[str, float] = {}                # tab token -> when its kept store (no page, no active run) closes
+_AWAY: dict[str, list[str]] = {}            # tab token -> notes for its next page (runs stopped while away)
+_tabs_lock = threading.Lock()
+MAX_AWAY_NOTES = 10_000
 
 
-def release_store(store: SessionStore) -> None:
-    """on_release of the session cache: the tab's websocket disconnected (closed, reloaded, or a blip).
-
-    A store with an active run is parked for `settings.disconnect_grace()` seconds so a reconnecting
-    tab finds its run; without one, or when the grace period ends, it is closed at once.
-    """
-    grace = settings.disconnect_grace()
-    if grace > 0 and store.active_run() is not None and not store.closed:
-        timer = threading.Timer(grace, _close_parked, args=(store.token,))
-        timer.daemon = True
-        with _parked_lock:
-            old = _PARKED.pop(store.token, None)
-            _PARKED[store.token] = (store, timer)
-        if old is not None:
-            old[1].cancel()
-        timer.start()
-        log.info("session store %d disconnected: its run is kept %.0f s for a reconnect", store.id, grace)
-        return
-    stopped = store.close()
-    log.info("session store %d released: stopped %d run(s)", store.id, stopped)
+def _key(store: SessionStore) -> str:
+    return store.owner or store.token
 
 
-def _close_parked(token: str) -> None:
-    with _parked_lock:
-        parked = _PARKED.pop(token, None)
-    if parked is not None:
-        stopped = parked[0].close()
-        log.info("session store %d released: stopped %d run(s) (its tab did not reconnect)", parked[0].id, stopped)
+def attach(owner: str) -> SessionStore:
+    """A page of the tab `owner` opened: the tab's store (a parked store's grace timer cancelled, a kept
+    store no longer due to close), or a new store, which reads the journal (runs a server restart
+    interrupted) and the shelf (saved runs)."""
+    journal = server_journal()
+    expired = _sweep()
+    with _tabs_lock:
+        store = _TABS.get(owner)
+        if store is not None and store.closed:
+            store = None
+        new = store is None
+        if new:
+            store = _TABS[owner] = SessionStore(owner=owner)
+        store.pages += 1
+        timer = _TIMERS.pop(owner, None)
+        back = _KEPT.pop(owner, None) is not None or timer is not None
+        notes = _AWAY.pop(owner, [])
+    if timer is not None:
+        timer.cancel()
+    if back:
+        log.info("session store %d reconnected: a page of its tab is back", store.id)
+    store.notes += notes
+    if new and tabs.valid(owner):
+        store.interrupted = journal.claim(owner)
+        store.restore_saved()
+    _close_all(expired)
+    return store
 
 
 def revive_or_new(token: str) -> SessionStore:
-    """The parked store of this token (its tab reconnected within the grace period), else a new one."""
-    with _parked_lock:
-        parked = _PARKED.pop(token, None)
-    if parked is not None:
-        parked[1].cancel()
-        if not parked[0].closed:
-            log.info("session store %d reconnected: its run goes on", parked[0].id)
-            return parked[0]
-    return SessionStore(token)
+    """The store registered under this tab token (attached once more), else a new one."""
+    return attach(token)
+
+
+def _park(store: SessionStore, seconds: float) -> None:
+    """Under _tabs_lock: keep a store whose tab has no page and an active run registered for `seconds`;
+    then `_grace_over` stops its runs (a Timer: the run must not hold its slot longer)."""
+    key = _key(store)
+    _TABS[key] = store
+    _KEPT.pop(key, None)
+    old = _TIMERS.pop(key, None)
+    if old is not None:
+        old.cancel()
+    timer = _TIMERS[key] = threading.Timer(seconds, _grace_over, args=(store,))
+    timer.daemon = True
+    timer.start()
+
+
+def _keep(store: SessionStore, seconds: float) -> None:
+    """Under _tabs_lock: keep a store whose tab has no page (and no active run) registered for `seconds`;
+    `_sweep`, run whenever a page opens or closes, closes it after that (no thread waits for it)."""
+    key = _key(store)
+    _TABS[key] = store
+    _KEPT[key] = time.monotonic() + seconds
+
+
+def _unregister(store: SessionStore) -> None:
+    """Under _tabs_lock: the tab's next page gets a new store (and the notes of runs stopped while away)."""
+    key = _key(store)
+    if _TABS.get(key) is store:
+        del _TABS[key]
+    _KEPT.pop(key, None)
+    if store.owner and store.away_notes:
+        _AWAY[store.owner] = _AWAY.get(store.owner, []) + store.away_notes
+        while len(_AWAY) > MAX_AWAY_NOTES:
+            _AWAY.pop(next(iter(_AWAY)))
+
+
+def _sweep() -> list[SessionStore]:
+    """Unregister the kept stores whose time is up; returns them, for the caller to close outside the lock."""
+    now = time.monotonic()
+    with _tabs_lock:
+        due = [k for k, t in _KEPT.items() if t <= now]
+        expired = [_TABS[k] for k in due if k in _TABS]
+        for store in expired:
+            _unregister(store)
+        for k in due:
+            _KEPT.pop(k, None)
+    return expired
+
+
+def _close_all(stores: list[SessionStore]) -> None:
+    for store in stores:
+        stopped = store.close()
+        log.info("session store %d released: no page of its tab for %.0f s (stopped %d run(s))", store.id,
+                 settings.tab_keep(), stopped)
+
+
+def release_store(store: SessionStore) -> None:
+    """on_release of the session cache: a page of the tab disconnected (closed, reloaded, or a blip).
+
+    When it was the tab's last page: a store with an active run is parked for
+    `settings.disconnect_grace()` seconds, so a page of the tab that comes back finds its run still
+    training; otherwise (and when the grace period ends: `_grace_over`) its runs are stopped and the
+    store is kept `settings.tab_keep()` seconds for the tab to come back to its results, then closed.
+    """
+    grace, keep = settings.disconnect_grace(), settings.tab_keep()
+    expired = _sweep()
+    with _tabs_lock:
+        store.pages = max(0, store.pages - 1)
+        done = bool(store.pages or store.closed)
+        parked = not done and grace > 0 and store.active_run() is not None
+        if parked:
+            _park(store, grace)
+        elif not done and keep > 0:
+            _keep(store, keep)
+        elif not done:
+            _unregister(store)
+    _close_all(expired)
+    if done:
+        return
+    if parked:
+        log.info("session store %d disconnected: its run is kept %.0f s for a reconnect", store.id, grace)
+    elif keep > 0:
+        stopped = store.stop_runs("Stopped: its browser tab closed.")
+        log.info("session store %d: its last page closed; stopped %d run(s); kept %.0f s for the tab to come back",
+                 store.id, stopped, keep)
+    else:
+        stopped = store.close()
+        log.info("session store %d released: stopped %d run(s)", store.id, stopped)
+
+
+def _grace_over(store: SessionStore) -> None:
+    grace, keep = settings.disconnect_grace(), settings.tab_keep()
+    key = _key(store)
+    with _tabs_lock:
+        if _TIMERS.get(key) is not threading.current_thread() or store.pages:
+            return                                   # a page came back (or a newer timer took over)
+        del _TIMERS[key]
+        store.away_notes = [
+            f"Your run {h.number} ({h.trainer.cfg.preset or 'custom'}) was stopped at step {h.trainer.step:,}: this "
+            f"tab was away (closed, or offline) for more than {grace:g} s, so its training slot went back to the "
+            f"class. " + (f"It is saved: open it in Explore (“Saved: run{h.number}-…”)." if h.trainer.step else
+                          "It had not trained yet.")
+            for h in store.runs if h.active]
+        if keep > 0:
+            _keep(store, keep)
+        else:
+            _unregister(store)
+    reason = (f"Stopped: this tab was away (closed, or offline) for more than {grace:g} s, so its training slot "
+              f"went back to the class.")
+    if keep > 0:
+        stopped = store.stop_runs(reason)
+        log.info("session store %d: stopped %d run(s) (its tab did not reconnect); kept %.0f s for the tab to "
+                 "come back", store.id, stopped, keep)
+        return
+    stopped = store.close(reason)
+    log.info("session store %d released: stopped %d run(s) (its tab did not reconnect)", store.id, stopped)
 
 
 def parked_stores() -> list[SessionStore]:
-    with _parked_lock:
-        return [s for s, _ in _PARKED.values()]
+    """Stores whose tab has no page now: parked for the grace period, or kept for the tab to come back."""
+    with _tabs_lock:
+        return [s for k, s in _TABS.items() if k in _TIMERS or k in _KEPT]
+
+
+def forget_tabs() -> None:
+    """Forget every tab (a new server's registry; their pages keep their stores until they close)."""
+    with _tabs_lock:
+        for timer in _TIMERS.values():
+            timer.cancel()
+        _TABS.clear()
+        _TIMERS.clear()
+        _KEPT.clear()
+        _AWAY.clear()
 
 
 def live_stores() -> list[SessionStore]:
@@ -483,41 +629,22 @@ def live_stores() -> list[SessionStore]:
 
 
 @st.cache_resource(scope="session", on_release=release_store, show_spinner=False)
-def _store_for(token: str) -> SessionStore:
-    return revive_or_new(token)
+def _store_for(session: str, owner: str) -> SessionStore:
+    return attach(owner)
 
 
 def session_store() -> SessionStore:
-    """This tab's store: created on first use, released when the tab closes.
+    """This tab's store: every page of the tab (its URL token, gan_ui/tabs.py) shares it; released when
+    the tab's last page closes (see release_store).
 
-    The cache is session-scoped; the token (kept in session_state) adds one more guarantee that
-    two sessions never share a store, even where a test harness reuses one session id for all.
+    The cache is session-scoped, so each page attaches once and is released once; the session's own
+    token (kept in session_state) keeps two sessions apart even where a test harness reuses one
+    session id for all.
     """
-    token = st.session_state.get("_store_token")
-    if token is None:
-        token = st.session_state["_store_token"] = uuid.uuid4().hex
-    store = _store_for(token)
-    if not store.owner:
-        store.owner = _owner_token()
-        store.interrupted = server_journal().claim(store.owner)
-        store.restore_saved()
-    return store
-
-
-OWNER_PARAM = "tab"
-
-
-def _owner_token() -> str:
-    """A random token kept in the tab's URL (?tab=...), which a reconnecting browser sends again after a
-    server restart: it names this tab's journal entries. Never a path, never shown to other tabs."""
-    token = st.query_params.get(OWNER_PARAM, "")
-    if not (len(token) == 32 and all(c in "0123456789abcdef" for c in token)):
-        token = uuid.uuid4().hex
-        try:
-            st.query_params[OWNER_PARAM] = token
-        except Exception:  # no browser page (bare script runs): the token just lives in this process
-            pass
-    return token
+    session = st.session_state.get("_store_token")
+    if session is None:
+        session = st.session_state["_store_token"] = uuid.uuid4().hex
+    return _store_for(session, tabs.token())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,6 +653,7 @@ def _owner_token() -> str:
 _server_lock = threading.Lock()
 _scheduler: Scheduler | None = None
 _journal: RunJournal | None = None
+_journals_opened = 0
 _shelf: RunShelf | None = None
 
 
@@ -548,15 +676,23 @@ def reset_scheduler(limits=None) -> Scheduler:
 
 
 def server_journal() -> RunJournal:
-    """The process's run journal in settings.runs_dir() (a private temporary folder in test mode, unless set)."""
-    global _journal
+    """The process's run journal in settings.runs_dir() (a private temporary folder in test mode, unless set).
+
+    A journal opened afresh after another (tests simulate a server restart this way) comes with a
+    fresh registry of tabs, as a new server process would have."""
+    global _journal, _journals_opened
     with _server_lock:
-        if _journal is None:
+        journal, replaced = _journal, False
+        if journal is None:
             directory = settings.runs_dir()
             if settings.test_mode() and not os.environ.get(settings.RUNS_DIR_ENV):
                 directory = Path(tempfile.mkdtemp(prefix="gan-classroom-runs-"))
-            _journal = RunJournal(directory / "journal.json")
-        return _journal
+            journal = _journal = RunJournal(directory / "journal.json")
+            replaced = _journals_opened > 0
+            _journals_opened += 1
+    if replaced:
+        forget_tabs()
+    return journal
 
 
 def server_shelf() -> RunShelf:

@@ -9,19 +9,26 @@ A teacher shares a link such as
 * `hide`      parts of the page not shown at all (names in HIDEABLE);
 * `projector` 1: larger type, high-contrast text and the projector pair of colours for G and D.
 
-The settings are read from the URL once, when the tab opens, and kept in the tab's session state,
-so they hold on every page of the app even after the URL loses its query string (Streamlit drops
-it when the page changes). Unknown names are reported once, in words, and otherwise ignored.
+The settings live on the server with the tab (under its token, gan_ui/tabs.py), not in the page's
+session: they hold on every page, after a reload (F5), the back button, a new window on the same
+address, and when the URL loses its query string or a student edits it. A tab with locks, hidden
+parts or projector mode keeps them for as long as the server runs: a URL with other teacher
+parameters but the same `tab=` changes nothing (the page says so); the teacher's link itself (it has
+no `tab=`) opens a new tab with its own settings. A tab without any settings takes them from the
+first teacher parameters it is given. Unknown names are reported, in words, and otherwise ignored.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from . import tabs
 from .settings import D_COLOR, G_COLOR
 
 # lock name -> the Train page's control keys it disables ("preset" is locked with any of them: picking a
@@ -40,7 +47,7 @@ HIDEABLE = {
     "lessons": "the list of other lessons (students stay on the lesson of the link)",
     "coach": "the training-health coach's alerts",
 }
-STATE_KEY = "teacher"
+MAX_TABS = 20_000       # tabs whose settings the server remembers (the oldest unused are forgotten first)
 
 # Projector colours: Okabe-Ito's blue and vermillion. The everyday orange of D (#E69F00) washes out on
 # a projector's white; vermillion keeps its contrast against white and stays distinct from blue for
@@ -66,6 +73,7 @@ class TeacherSettings:
     hide: frozenset = frozenset()             # HIDEABLE names
     projector: bool = False
     problems: list = field(default_factory=list)   # what in the link was not understood, in words
+    held: dict = field(default_factory=dict)       # locked control key -> the value it keeps in this tab
 
     @property
     def active(self) -> bool:
@@ -123,36 +131,85 @@ def link(base: str, lesson: int | None = None, lock=(), hide=(), projector: bool
     return url + ("?" + urlencode(q, safe=",") if q else "")
 
 
-# --------------------------------------------------------------------------------------- session
-def load(lesson_ids: list[str]) -> TeacherSettings:
-    """Read the URL's teacher settings into the session (called by the navigation on every run).
+# --------------------------------------------------------------------------------------- per tab
+_BY_TAB: OrderedDict[str, TeacherSettings] = OrderedDict()     # tab token -> its settings
+_by_tab_lock = threading.Lock()
 
-    A URL with teacher parameters replaces the session's settings; a URL without them keeps what the
-    tab already has, so the settings survive moving between pages.
+
+def settings_of(tab: str) -> TeacherSettings | None:
+    with _by_tab_lock:
+        s = _BY_TAB.get(tab)
+        if s is not None:
+            _BY_TAB.move_to_end(tab)
+        return s
+
+
+def _keep(tab: str, s: TeacherSettings) -> None:
+    with _by_tab_lock:
+        _BY_TAB[tab] = s
+        _BY_TAB.move_to_end(tab)
+        while len(_BY_TAB) > MAX_TABS:
+            _BY_TAB.popitem(last=False)
+
+
+def same_rules(a: TeacherSettings, b: TeacherSettings) -> bool:
+    return (a.lock, a.hide, a.projector) == (b.lock, b.hide, b.projector)
+
+
+def load(lesson_ids: list[str]) -> TeacherSettings:
+    """Apply the URL's teacher parameters to this tab (called by the navigation on every run).
+
+    `lesson` opens that lesson once per distinct URL value (so the student can move on to other lessons
+    while the URL still names it). `lock`, `hide` and `projector` set the tab's settings when the tab has
+    none yet; a tab that has some keeps them (see the module docstring).
     """
+    tab = tabs.token()
+    ss = st.session_state
     params = {k: st.query_params.get(k) for k in ("lesson", "lock", "hide", "projector")}
-    if params["lesson"] and not any(params[k] for k in ("lock", "hide", "projector")):
-        # a plain lesson link (e.g. from a coach alert): open the lesson, keep the teacher's settings
-        s = parse(params, lesson_ids)
-        if s.lesson and st.session_state.get("_teacher_lesson_param") != params["lesson"]:
-            st.session_state["learn_lesson"] = s.lesson
-        st.session_state["_teacher_lesson_param"] = params["lesson"]
+    signature = tuple(sorted((k, v) for k, v in params.items() if v))
+    if ss.get("_teacher_sig") == signature:
         return current()
-    st.session_state.pop("_teacher_lesson_param", None)
-    if any(v for v in params.values()):
-        signature = tuple(sorted((k, v) for k, v in params.items() if v))
-        if st.session_state.get("_teacher_sig") != signature:
-            st.session_state["_teacher_sig"] = signature
-            s = parse(params, lesson_ids)
-            st.session_state[STATE_KEY] = s
-            if s.lesson:
-                st.session_state["learn_lesson"] = s.lesson
+    ss["_teacher_sig"] = signature
+    ss.pop("_teacher_note", None)
+    if not signature:
+        return current()
+    s = parse(params, lesson_ids)
+    if s.lesson:
+        ss["learn_lesson"] = s.lesson
+    if not any(params[k] for k in ("lock", "hide", "projector")):
+        return current()              # a plain lesson link (e.g. from a coach alert): the settings stay
+    kept = settings_of(tab)
+    if kept is not None and kept.active:
+        if not same_rules(kept, s):
+            ss["_teacher_note"] = (f"This tab keeps the settings of your teacher's link ({describe(kept)}): a "
+                                   f"changed address cannot change them. To follow a new teacher link, open it "
+                                   f"exactly as your teacher shared it.")
+        return current()
+    _keep(tab, s)
     return current()
 
 
+def describe(s: TeacherSettings) -> str:
+    parts = []
+    if s.lock:
+        parts.append("locked: " + ", ".join(sorted(s.lock)))
+    if s.hide:
+        parts.append("hidden: " + ", ".join(sorted(s.hide)))
+    if s.projector:
+        parts.append("projector mode")
+    return "; ".join(parts) or "none"
+
+
 def current() -> TeacherSettings:
-    s = st.session_state.get(STATE_KEY)
-    return s if isinstance(s, TeacherSettings) else TeacherSettings()
+    """This tab's settings."""
+    return settings_of(tabs.token()) or TeacherSettings()
+
+
+def notice() -> None:
+    """On every page (called by the navigation): why the address's teacher parameters changed nothing."""
+    note = st.session_state.get("_teacher_note")
+    if note:
+        st.info(note, icon=":material/lock:")
 
 
 ADVANCED_KEYS = ("cfg_lr_g", "cfg_lr_d", "cfg_beta1", "cfg_beta2", "cfg_batch_size", "cfg_latent_dim", "cfg_d_steps",
@@ -167,6 +224,38 @@ def locked(control_key: str) -> bool:
     if "advanced" in s.hide and control_key in ADVANCED_KEYS:
         return True
     return any(control_key in LOCKABLE[n] for n in s.lock)
+
+
+def _locked_keys() -> list[str]:
+    keys = [k for names in LOCKABLE.values() for k in names] + list(ADVANCED_KEYS)
+    return [k for k in dict.fromkeys(keys) if locked(k)]
+
+
+def hold() -> None:
+    """Locked controls keep this tab's values: a reload or a new window (a fresh session, whose controls
+    start from the defaults) gets them back, and a value the page did not offer never sticks. The first
+    page of the tab to show the controls sets them; `remember()` updates them when a run starts."""
+    s = current()
+    if not s.active:
+        return
+    ss = st.session_state
+    for key in _locked_keys():
+        if key in s.held:
+            ss[key] = s.held[key]
+        elif key in ss:
+            s.held[key] = ss[key]
+
+
+def remember() -> None:
+    """A run started (from the Train page or a lesson's button): its values of the locked controls are the
+    ones this tab keeps from now on."""
+    s = current()
+    if not s.active:
+        return
+    ss = st.session_state
+    for key in _locked_keys():
+        if key in ss:
+            s.held[key] = ss[key]
 
 
 def hidden(name: str) -> bool:

@@ -86,6 +86,7 @@ def init_controls() -> None:
     if ss.get("budget") not in settings.budgets():
         ss["budget"] = settings.default_budget()
     ss.setdefault("budget_steps", 5 if settings.test_mode() else 500)
+    teacher.hold()                     # locked controls: the tab's values, whatever this session holds
 
 
 def config_from_controls() -> GANConfig:
@@ -124,7 +125,8 @@ def _on_start() -> None:
     except (ConfigError, DataUnavailable, DataFormatError, SchedulerError, ValueError, RuntimeError) as exc:
         ss["start_error"] = str(exc)
         return
-    ss["view_run"] = handle.number
+    teacher.remember()
+    store.viewing = handle.number
 
 
 start_run = _on_start     # the Learn page starts its lesson runs through this same path
@@ -134,7 +136,9 @@ def _stop(run: state.RunHandle | None):
     """Stop button: stops a training run, or takes a queued one out of the queue."""
     def cb():
         if run is not None:
-            state.session_store().stop_run(run)
+            store = state.session_store()
+            store.viewing = run.number           # the page goes on showing the run the student stopped
+            store.stop_run(run)
     return cb
 
 
@@ -142,6 +146,7 @@ def _control(fn, run: state.RunHandle | None):
     """Button callback acting on a run (pause/resume/stop)."""
     def cb():
         if run is not None:
+            state.session_store().viewing = run.number
             fn(run.trainer)
     return cb
 
@@ -449,7 +454,9 @@ def results(run: state.RunHandle) -> None:
     c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
     if c1.button("Open in Explore", type="primary", icon=":material/open_in_new:", key=f"open_{run.number}",
                  width="stretch"):
-        entry = state.session_store().add_model(run.model_entry())
+        store = state.session_store()
+        store.viewing = run.number
+        entry = store.add_model(run.model_entry())
         st.session_state["explore_model"] = entry.key
         switch_to("explore")
     c2.download_button("Download .safetensors", run.checkpoint, file_name=run.file_name(),
@@ -460,21 +467,29 @@ def results(run: state.RunHandle) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+def _on_view_run() -> None:
+    state.session_store().viewing = st.session_state["view_run"]
+
+
 def _pick_run(store: state.SessionStore) -> state.RunHandle | None:
+    """The run the page shows: the active one, else the one the student last acted on (store.viewing: it
+    lives with the tab, so a reload shows the same run), else the newest."""
     active = store.active_run()
     if active is not None:
+        store.viewing = active.number
         return active
     if not store.runs:
         return None
     numbers = [h.number for h in reversed(store.runs)]
-    if st.session_state.get("view_run") not in numbers:
-        st.session_state["view_run"] = numbers[0]
+    if store.viewing not in numbers:
+        store.viewing = numbers[0]
     if len(numbers) > 1:
-        number = st.selectbox("Run", numbers, key="view_run",
-                              format_func=lambda k: store.run(k).label + f" · {store.run(k).status}")
-    else:
-        number = numbers[0]
-    return store.run(number)
+        # The tab's choice, not whatever the widget last held: set before the widget is drawn (the widget
+        # was not drawn while a run was active, and must not come back on the run it showed then).
+        st.session_state["view_run"] = store.viewing
+        st.selectbox("Run", numbers, key="view_run", on_change=_on_view_run,
+                     format_func=lambda k: store.run(k).label + f" · {store.run(k).status}")
+    return store.run(store.viewing)
 
 
 def render() -> None:
@@ -491,6 +506,8 @@ def render() -> None:
         st.warning(f"Your {lost.get('label', 'run')} was interrupted at step {int(lost.get('step') or 0):,} "
                    f"when the server restarted; its progress is lost. Start it again when you like.",
                    icon=":material/restart_alt:")
+    for note in store.notes:
+        st.warning(note, icon=":material/timer_off:")
     active = store.active_run()
     left, right = st.columns([1, 2.3], gap="large")
     with left:

@@ -70,11 +70,11 @@ def poll(at: AppTest, predicate, timeout: float = 180, what: str = "the run"):
 
 
 def store_of(at: AppTest):
-    """The SessionStore of this AppTest's session."""
+    """The SessionStore of this AppTest's tab (its ?tab= token)."""
     from gan_ui import state
 
-    token = at.session_state["_store_token"]
-    return next(s for s in state.live_stores() if s.token == token)
+    tab = at.session_state["_tab_token"]
+    return next(s for s in state.live_stores() if s.owner == tab and not s.closed)
 
 
 def metric(at: AppTest, label: str) -> str:

@@ -170,6 +170,7 @@ def test_session_store_release_stops_runs_and_frees_models(monkeypatch):
     from gan_ui import state
 
     monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "0")    # no reconnect grace: release means closed
+    monkeypatch.setenv("GAN_CLASSROOM_TAB_KEEP", "0")            # ... and the tab's results are not kept
 
     class FakeTrainer:
         def __init__(self, status):

@@ -173,6 +173,7 @@ def app_state(tmp_path, monkeypatch):
     """gan_ui.state with a fresh queue of one slot and a journal in tmp_path; every run stopped after."""
     monkeypatch.setenv("GAN_CLASSROOM_RUNS_DIR", str(tmp_path))
     monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "0")
+    monkeypatch.setenv("GAN_CLASSROOM_TAB_KEEP", "0")        # tests that keep a tab's store set it
     from gan_ui import state
 
     state._journal = None
@@ -273,6 +274,42 @@ def test_a_finished_run_comes_back_to_its_tab_after_a_server_restart(app_state, 
     z = torch.randn(3, entry.latent_dim)
     assert torch.equal(entry.G(z), h.model_entry().G(z))    # the very generator the run trained
     assert "saved on this server" in entry.describe()
+
+
+def test_pages_of_one_tab_share_its_store_and_the_last_one_to_close_parks_it(app_state, mnist, monkeypatch):
+    state = app_state
+    monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "30")
+    a = state.attach(OWNER)                                # the tab's page ...
+    again = state.attach(OWNER)                            # ... and a second window on the same address
+    assert again is a and a.pages == 2 and state.attach(OTHER) is not a
+    h = a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
+    state.release_store(a)                                 # one window closes: nothing changes
+    assert h.active and a not in state.parked_stores()
+    state.release_store(a)                                 # the last one goes (a reload): parked, run on
+    assert h.active and a in state.parked_stores()
+    assert state.attach(OWNER) is a and h.active and a not in state.parked_stores()     # the reload's page
+
+
+def test_a_tab_whose_last_page_closed_is_kept_with_its_runs_then_closed(app_state, mnist, monkeypatch):
+    state = app_state
+    monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "0.3")
+    monkeypatch.setenv("GAN_CLASSROOM_TAB_KEEP", "0.6")
+    a = state.attach(OWNER)
+    h = a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
+    state.release_store(a)
+    wait_for(lambda: not h.active, 30, "the grace period to end and the run to stop")
+    assert "this tab was away" in h.trainer.message and not a.closed          # stopped, and why; still kept
+    back = state.attach(OWNER)                             # the tab comes back: its run, as it ended
+    assert back is a and a.run(h.number) is h
+    state.release_store(a)                                 # gone again, for longer than the keep period
+
+    def another_page_opens() -> bool:                      # (kept stores are closed as pages come and go)
+        state.attach(OTHER)
+        return a.closed
+    wait_for(another_page_opens, 10, "the kept store to close")
+    fresh = state.attach(OWNER)
+    assert fresh is not a and fresh.runs == []
+    assert any("was stopped at step" in n for n in fresh.notes)       # told what became of its run
 
 
 def test_a_tab_without_a_run_is_closed_at_once(app_state, monkeypatch):

@@ -31,11 +31,11 @@ def open_learn(**params) -> AppTest:
 
 
 def store_runs(at: AppTest) -> list:
-    """The runs of this AppTest session's own store (other tests' stores may still be alive)."""
+    """The runs of this AppTest tab's own store (other tests' stores may still be alive)."""
     from gan_ui.state import live_stores
 
-    token = at.session_state["_store_token"]
-    return next(s for s in live_stores() if s.token == token).runs
+    tab = at.session_state["_tab_token"]
+    return next(s for s in live_stores() if s.owner == tab and not s.closed).runs
 
 
 def title(at: AppTest) -> str:
@@ -190,7 +190,10 @@ def test_coach_alert_beside_the_train_charts_links_to_its_lesson():
         return any(w.value.startswith("D is winning") for w in at.warning)
     wait_for(coached, 400, interval=1.0, what="the coach's 'D is winning' alert")
     links = [p.proto for p in at.get("page_link") if p.proto.label == "Why? Lesson 4"]
-    assert links and links[0].query_string == "lesson=unstable" and links[0].page == "learn"
+    assert links, [p.proto.label for p in at.get("page_link")]
+    assert links[0].page == "learn"
+    tab = at.session_state["_tab_token"]
+    assert links[0].query_string == f"lesson=unstable&tab={tab}"     # the lesson, in this same tab
     for h in store_runs(at):                                  # end the run and its quality thread cleanly
         h.trainer.stop()
         assert h.trainer.join(60) and (h.quality is None or h.quality.join(60))
