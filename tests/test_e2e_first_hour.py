@@ -122,7 +122,9 @@ def test_5_prediction_locks_at_the_run_and_the_answer_waits_for_its_end(streamli
 
 # ------------------------------------------------------------------------------------------- item 6
 def test_6_teacher_link_uses_the_address_in_the_browser_with_copy_and_qr(streamlit_server, browser):
+    import numpy as np
     import segno
+    from PIL import Image
 
     ctx = browser.new_context(viewport={"width": 1366, "height": 1400})
     ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=streamlit_server.url)
@@ -137,10 +139,12 @@ def test_6_teacher_link_uses_the_address_in_the_browser_with_copy_and_qr(streaml
              what="the link in the clipboard")
     qr = page.locator('[data-testid="stImage"]:has-text("QR code") img')
     assert qr.count() == 1
-    shown = image_bytes(page, qr)
-    buf = io.BytesIO()
-    segno.make(expected, error="m").save(buf, kind="png", scale=8, border=4)
-    assert shown == buf.getvalue(), "the QR code encodes the link shown"
+    shown = np.asarray(Image.open(io.BytesIO(image_bytes(page, qr))).convert("L"))
+    made = segno.make(expected, error="m")                        # the code of the link, module by module
+    modules = np.array([[0 if dark else 255 for dark in row] for row in made.matrix_iter(scale=1, border=4)])
+    scale = shown.shape[0] // modules.shape[0]
+    assert shown.shape == (modules.shape[0] * scale, modules.shape[1] * scale), shown.shape
+    assert (shown[::scale, ::scale] == modules).all(), "the QR code on the page encodes the link shown"
     shot(page, "e2e-first-hour-6-teacher-link")
     ctx.close()
 
@@ -158,7 +162,7 @@ def test_7_a_busy_server_says_so_and_what_to_expect(streamlit_server, browser):
         click_button(page, "Start")
         page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
     wait_for(lambda: step_count(a) > 0 and step_count(b) > 0, 120, what="both runs to train")
-    a.wait_for_selector("text=/this server is busy: 2 runs share its cores/", timeout=120_000)
+    a.wait_for_selector("text=/this server is busy: 2 runs share its cores/i", timeout=120_000)
     busy = a.get_by_text("this server is busy").first.inner_text()
     assert "expect ~" in busy, busy
     shot(a, "e2e-first-hour-7-busy")
