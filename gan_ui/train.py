@@ -266,10 +266,10 @@ def controls(active: state.RunHandle | None) -> None:
 
     status = active.status if active else None
     if active is None:
-        busy = busy_state(state.server_scheduler().counts()["running"])
-        if busy.busy:
-            st.caption(f":material/speed: This server is busy now ({busy.runs} run{'s' if busy.runs != 1 else ''} "
-                       f"training" + (f", load {busy.load:.1f} on {busy.cores} cores" if busy.load is not None else "")
+        server = busy_state(state.server_scheduler().counts()["running"])
+        if server.busy:
+            st.caption(f":material/speed: This server is busy now ({server.runs} run{'s' if server.runs != 1 else ''} "
+                       f"training" + (f", load {server.load:.1f} on {server.cores} cores" if server.load is not None else "")
                        + "): a run trains more slowly than on an idle machine. Its pace shows once it starts.")
     with st.container(horizontal=True, gap="small"):
         st.button("Start", type="primary", icon=":material/play_arrow:", on_click=_on_start,
