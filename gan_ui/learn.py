@@ -331,10 +331,9 @@ def teacher_links() -> None:
                                   "server by another address.")
         if teacher.is_local(base):
             other = teacher.network_base(base)
-            st.warning("This address only opens on this computer: students need this server's network address"
-                       + (f", probably **{other}** (if the server listens on the network: "
-                          "`streamlit run app.py --server.address 0.0.0.0`)." if other else "."),
-                       icon=":material/wifi_off:")
+            st.warning("Only this computer can open this address. Students need the server's network address"
+                       + (f", probably **{other}** (the server must listen on the network: "
+                          "`--server.address 0.0.0.0`)." if other else "."), icon=":material/wifi_off:")
         url = teacher.link(base, number(lesson.id), lock, hide, projector, allow)
         st.code(url, language="text", wrap_lines=True)
         copy_button.copy_button(url, "Copy link", key="tl_copy")

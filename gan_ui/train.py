@@ -268,9 +268,11 @@ def controls(active: state.RunHandle | None) -> None:
     if active is None:
         server = busy_state(state.server_scheduler().counts()["running"])
         if server.busy:
-            st.caption(f":material/speed: This server is busy now ({server.runs} run{'s' if server.runs != 1 else ''} "
-                       f"training" + (f", load {server.load:.1f} on {server.cores} cores" if server.load is not None else "")
-                       + "): a run trains more slowly than on an idle machine. Its pace shows once it starts.")
+            what = (f"{server.runs} run{'s' if server.runs != 1 else ''} training" if server.runs
+                    else "other work on the machine")
+            load = f", load {server.load:.1f} on {server.cores} cores" if server.load is not None else ""
+            st.caption(f":material/speed: This server is busy now ({what}{load}): a run trains more slowly than on "
+                       f"an idle machine. Its pace shows once it starts.")
     with st.container(horizontal=True, gap="small"):
         st.button("Start", type="primary", icon=":material/play_arrow:", on_click=_on_start,
                   disabled=busy or bool(problem), key="btn_start")
@@ -345,8 +347,9 @@ def pace_notice(run: state.RunHandle) -> None:
     if busy.busy:
         load = (f" (load {busy.load:.1f} on {busy.cores} core{'s' if busy.cores != 1 else ''})"
                 if busy.load is not None else "")
-        parts.append(f"This server is busy: {busy.runs} run{'s' if busy.runs != 1 else ''} share {where}{load}, "
-                     f"and training runs at a lower priority than the pages so they stay responsive.")
+        who = f"{busy.runs} runs share {where}" if busy.runs > 1 else f"other work shares {where}"
+        parts.append(f"This server is busy: {who}{load}, and training runs at a lower priority than the pages "
+                     f"so they stay responsive.")
     parts.append(f"At this run's pace ({pace.steps_per_s:.1f} steps/s) expect ~{pace.expected_steps:,} steps in {budget}.")
     if short:
         parts.append(f"The {preset.name} recipe draws clean digits of all ten kinds after about {need:,} steps "

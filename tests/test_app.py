@@ -100,7 +100,7 @@ def image_with_caption(at: AppTest, prefix: str) -> str:
 
 def test_shipped_model_timeline_scrubs_snapshots_and_pins_a_z():
     """A shipped model's snapshots can be scrubbed in Explore without training anything."""
-    shipped = list_pretrained()[0]
+    shipped = DEFAULT_PRESET                                        # the model Explore opens on
     steps = [s for s, _ in load_checkpoint(shipped).snapshots]
     assert steps, f"pretrained/{shipped}.safetensors carries no snapshots"
     at = open_app()
