@@ -11,9 +11,11 @@
     lessons   the Learn page's eight lessons, as data (no Streamlit)
     learn     the Learn page: idea, predict, one-click run with the live panel, what to look for, answer
     coach_panel  the training-health coach's alerts beside the live charts (gan_core.coach)
-    teacher   teacher links (?lesson=&lock=&hide=&projector=): locked/hidden controls, projector style
+    teacher   teacher links (?lesson=&lock=&hide=&allow=&projector=): locked/hidden controls, projector style,
+              the link's address (from the browser's) and its QR code
+    copy_button  a visible "Copy link" button (a small components-v2 element)
     layout    navigation (pages/ holds the two-line page scripts) and global styling
 
-Only `explore`, `train`, `about`, `learn`, `coach_panel`, `teacher`, `layout` and `state` import streamlit; the rest are plain
+Only `explore`, `train`, `about`, `learn`, `coach_panel`, `teacher`, `copy_button`, `layout` and `state` import streamlit; the rest are plain
 Python, tested without a browser. gan_core never imports anything from here.
 """
