@@ -341,8 +341,12 @@ def pace_notice(run: state.RunHandle) -> None:
     if not busy.busy and not short:
         return
     where = "its cores" if getattr(t.device, "type", "cpu") == "cpu" else "its GPU"
-    budget = "your step budget's time cap" if pace.budget_steps and pace.expected_steps < pace.budget_steps \
-        else "your budget"
+    if pace.budget_steps and pace.expected_steps < pace.budget_steps:
+        budget = f"of your {pace.budget_steps:,} before the server's {t.cfg.max_seconds:g} s limit per run ends it"
+    elif pace.budget_steps:
+        budget = f"of your {pace.budget_steps:,}"
+    else:
+        budget = f"in your {t.cfg.max_seconds:g} s budget"
     parts = []
     if busy.busy:
         load = (f" (load {busy.load:.1f} on {busy.cores} core{'s' if busy.cores != 1 else ''})"
@@ -350,10 +354,16 @@ def pace_notice(run: state.RunHandle) -> None:
         who = f"{busy.runs} runs share {where}" if busy.runs > 1 else f"other work shares {where}"
         parts.append(f"This server is busy: {who}{load}, and training runs at a lower priority than the pages "
                      f"so they stay responsive.")
-    parts.append(f"At this run's pace ({pace.steps_per_s:.1f} steps/s) expect ~{pace.expected_steps:,} steps in {budget}.")
+    parts.append(f"At this run's pace ({pace.steps_per_s:.1f} steps/s) expect ~{pace.expected_steps:,} steps {budget}.")
     if short:
+        seconds = need / pace.steps_per_s
+        cap = settings.limits().max_seconds
+        advice = (f"at this pace that takes ~{seconds:.0f} s: give the next run a longer budget, or a step budget "
+                  f"of {need:,}" if seconds <= cap else
+                  f"at this pace that takes ~{seconds:.0f} s, more than this server's {cap:g} s limit per run: try "
+                  f"again when fewer runs share the server")
         parts.append(f"The {preset.name} recipe draws clean digits of all ten kinds after about {need:,} steps "
-                     f"(measured): for that, give the next run a longer budget or a step budget of {need:,}.")
+                     f"(measured); {advice}.")
     st.info(" ".join(parts), icon=":material/speed:")
 
 
