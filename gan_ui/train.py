@@ -194,9 +194,9 @@ def _control(fn, run: state.RunHandle | None):
 def number_box(where, label: str, key: str, disabled: bool, **kwargs) -> None:
     """A number box without min/max on the widget: what the student types stays as typed, and when
     number_problems() refuses it the reason is shown right under the box (not in a tooltip)."""
-    kwargs.setdefault("step", 1)        # an int step makes it a whole-number box (without min/max Streamlit
-    where.number_input(label, min_value=None, max_value=None, key=key, disabled=disabled,   # would make it float)
-                       persist_state="session", **kwargs)
+    kwargs.setdefault("step", 1)        # an int step keeps it a whole-number box (no min/max would make it float)
+    where.number_input(label, min_value=None, max_value=None, key=key, disabled=disabled, persist_state="session",
+                       **kwargs)
     problem = number_problems().get(key)
     if problem:
         where.error(problem, icon=":material/block:")
@@ -252,8 +252,10 @@ def controls(active: state.RunHandle | None) -> None:
     teacher.lock_note()
     problem = None
     refused = number_problems()
-    if refused:
-        problem = "Start waits until every number above is fixed."
+    if refused:                  # named here too: a refused seed may sit in the closed Advanced settings
+        names = [text.split(":", 1)[0] for text in refused.values()]
+        problem = f"Start waits until {'this number is' if len(names) == 1 else 'these numbers are'} fixed: " \
+                  f"{', '.join(names)}."
     else:
         try:
             config_from_controls().validate()
