@@ -323,7 +323,9 @@ def teacher_links() -> None:
         allow = st.multiselect("Allow", list(teacher.ALLOWABLE), key="tl_allow",
                                format_func=lambda n: f"{n}: {teacher.ALLOWABLE[n]}")
         projector = st.toggle("Projector mode (large type, high contrast)", key="tl_projector")
-        here = teacher.app_base(st.context.url, PAGE_PATHS) or "http://localhost:8501"
+        host = st.context.headers.get("Host")                     # the browser's address; its Host header else
+        here = (teacher.app_base(st.context.url, PAGE_PATHS) or (f"http://{host}" if host else None)
+                or "http://localhost:8501")
         if st.session_state.get("tl_base_seen") != here:          # the address this browser is on, as its default
             st.session_state["tl_base"] = st.session_state["tl_base_seen"] = here
         base = st.text_input("App address", key="tl_base",
