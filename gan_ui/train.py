@@ -240,7 +240,7 @@ def controls(active: state.RunHandle | None) -> None:
                         persist_state="session", help="One-sided: D's target for real digits becomes 1 − s.")
         number_box(st, "D steps per G step", "cfg_d_steps", off("cfg_d_steps"),
                    help=f"k in Algorithm 1 of the GAN paper; WGAN-GP uses 5. From 1 to {D_STEPS_MAX}.")
-        number_box(st, "Seed", "cfg_seed", off("cfg_seed"), help=f"Any whole number from 0 to {SEED_MAX:,}.")
+        number_box(st, "Seed", "cfg_seed", off("cfg_seed"))
         st.toggle("Spectral norm in D", key="cfg_spectral_norm", disabled=off("cfg_spectral_norm"), persist_state="session")
         st.toggle(f"EMA of G ({EMA_DECAY})", key="cfg_ema", disabled=off("cfg_ema"), persist_state="session",
                   help="Sample from a moving average of G's weights: smoother digits.")

@@ -245,7 +245,7 @@ def test_8_canvas_toolbar_does_not_cover_its_hint(streamlit_server, browser):
 def test_8_infogan_codes_are_named_by_the_digit_they_draw(streamlit_server, browser):
     import numpy as np
     import torch
-    from PIL import Image
+    from PIL import Image, UnidentifiedImageError
 
     from gan_core.classifier import default_classifier, predict
 
@@ -255,13 +255,22 @@ def test_8_infogan_codes_are_named_by_the_digit_they_draw(streamlit_server, brow
     page.get_by_role("option", name="infogan").first.click()
     wait_idle(page, "text=Code c")
     classifier = default_classifier()
+    seen = []
+
+    def drawn() -> int | None:
+        """The digit the classifier reads in the page's digit (None while its image is being replaced)."""
+        try:
+            pixels = np.asarray(Image.open(io.BytesIO(image_bytes(page, page.locator(DIGIT)))).convert("L"))
+        except (UnidentifiedImageError, OSError):
+            return None
+        assert pixels.shape == (28, 28), pixels.shape
+        probs, _ = predict(classifier, torch.from_numpy(pixels.copy())[None])
+        seen.append(int(probs.argmax()))
+        return seen[-1]
+
     for digit in (0, 3, 8):
         page.get_by_role("radio", name=str(digit), exact=True).first.click()      # a pill
         wait_idle(page)
-        png = image_bytes(page, page.locator(DIGIT))
-        pixels = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
-        assert pixels.shape == (28, 28), pixels.shape
-        probs, _ = predict(classifier, torch.from_numpy(pixels.copy())[None])
-        assert int(probs.argmax()) == digit, f"the code named {digit} draws a {int(probs.argmax())}"
+        wait_for(lambda: drawn() == digit, 30, what=f"the code named {digit} to draw a {digit} (read: {seen[-3:]})")
     shot(page, "e2e-first-hour-8-infogan")
     ctx.close()
