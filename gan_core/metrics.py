@@ -49,6 +49,7 @@ import torch
 from .classifier import DigitClassifier, default_classifier, predict, split_for_classifier
 from .data import ImageData, load_dataset, to_pixels
 from .neighbours import k_nearest
+from .sampling import generate
 
 PRESENT_THRESHOLD = 0.01     # a class is "present" when at least 1 % of the samples are predicted as it
 REFERENCE_SEED = 0           # fixed shuffle of the real reference pool: the same split in every process
@@ -369,7 +370,22 @@ def code_report(predicted: torch.Tensor, codes: torch.Tensor, num_codes: int, nu
     return per_code, purity
 
 
+def code_digits(G: torch.nn.Module, latent_dim: int, num_codes: int, classifier: DigitClassifier | None = None,
+                per_code: int = 100, seed: int = 0) -> list[int | None]:
+    """The digit each InfoGAN code draws: the classifier's majority verdict on `per_code` of G's digits per code
+    (fixed noise, so the answer is the same every time). G learned its codes without labels, in an order of its
+    own (the shipped InfoGAN's code 0 draws an 8), so the app names each code by this digit.
+
+    G: in eval mode, taking (z, code). Returns one digit per code (None for a code G never drew a digit with).
+    """
+    z = torch.randn(per_code * num_codes, latent_dim, generator=torch.Generator().manual_seed(seed))   # (n, latent)
+    codes = torch.arange(num_codes).repeat_interleave(per_code)                                         # (n,)
+    probs, _ = predict(classifier or default_classifier(), generate(G, z, codes))                       # (n, 10)
+    per, _ = code_report(probs.argmax(1), codes, num_codes, probs.shape[1])
+    return [digit for digit, _share in per]
+
+
 __all__ = ["QuickQuality", "RealReference", "class_histogram", "class_kl", "classes_present",
-           "clear_reference_cache", "code_report", "feature_stats", "frechet_distance", "frechet_from_features",
+           "clear_reference_cache", "code_digits", "code_report", "feature_stats", "frechet_distance", "frechet_from_features",
            "get_reference", "inception_score", "mean_confidence", "nearest_neighbours", "quick_quality",
            "trace_sqrt_product", "PRESENT_THRESHOLD"]

@@ -16,6 +16,7 @@ import streamlit as st
 import torch
 
 from gan_core import CheckpointError, generate, interpolate
+from gan_core.config import DEFAULT_PRESET
 from gan_core.sampling import LATENT_RANGE
 
 from . import images, inside_view, lab, scrub, state
@@ -98,6 +99,30 @@ def _labels_for(entry: state.ModelEntry):
     return _label() if entry.conditional else None
 
 
+def class_order(entry: state.ModelEntry) -> list[int]:
+    """The class inputs in the order the page shows them: digits 0-9 for a conditional G; an InfoGAN's codes
+    sorted by the digit each draws (code 0 of the shipped InfoGAN draws an 8), or 0, 1, ... unnamed."""
+    digits = entry.code_digits() if entry.infogan else None
+    codes = list(range(entry.num_classes))
+    if digits is None:
+        return codes
+    return sorted(codes, key=lambda c: (digits[c] is None, digits[c] if digits[c] is not None else 0, c))
+
+
+def code_names(entry: state.ModelEntry) -> dict[int, str]:
+    """What each class input is called: the digit for a conditional G; for an InfoGAN the digit its code draws
+    ("8"), with the code when two codes draw the same digit ("8 (c0)"), or "c0" where no digit could be told."""
+    codes = range(entry.num_classes)
+    if not entry.infogan:
+        return {c: str(c) for c in codes}
+    digits = entry.code_digits()
+    if digits is None:
+        return {c: f"c{c}" for c in codes}
+    shared = {d for d in digits if d is not None and digits.count(d) > 1}
+    return {c: (f"c{c}" if digits[c] is None else f"{digits[c]} (c{c})" if digits[c] in shared else str(digits[c]))
+            for c in codes}
+
+
 def crisp_start(entry: state.ModelEntry, candidates: int = 16, seed: int = 7) -> list[float]:
     """A fixed z whose digit reads clearly: of a few seeded draws, the one the shipped digit classifier
     is surest about (or, without it, the one with the fewest grey pixels).
@@ -152,10 +177,13 @@ def _on_upload() -> None:
     st.session_state["upload_msg"] = ("ok", f"Opened {file.name}.")
 
 
+DEFAULT_MODEL = f"shipped:{DEFAULT_PRESET}"   # Explore opens on the default recipe's model: it draws the digit asked for
+
+
 def model_picker(models: dict[str, state.ModelEntry]) -> state.ModelEntry | None:
     keys = list(models)
     if keys and st.session_state.get(MODEL_KEY) not in keys:
-        st.session_state[MODEL_KEY] = keys[0]
+        st.session_state[MODEL_KEY] = DEFAULT_MODEL if DEFAULT_MODEL in keys else keys[0]
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     key = None
     with left:
@@ -175,6 +203,9 @@ def model_picker(models: dict[str, state.ModelEntry]) -> state.ModelEntry | None
         return None
     entry = models[key]
     st.caption(entry.describe())
+    data = entry.info.get("data") if isinstance(entry.info.get("data"), str) else None
+    st.caption(f":material/database: Trained on {data}." if data else
+               ":material/database: Its file does not say which images it was trained on.")
     return entry
 
 
@@ -194,6 +225,19 @@ def _slider_grid(dims: range, ncols: int = 2) -> None:
     for i, k in enumerate(dims):
         with cols[i % ncols]:
             _slider(k)
+
+
+# On a phone Streamlit stacks columns in order, which put the digit under 8-16 sliders (1,480 px down at 390 px)
+# and let the tab row run off the screen (Directions, Your digit out of sight). Below 640 px: the digit's column
+# comes first, and the tabs wrap onto a second line.
+PHONE_CSS = """
+<style>
+@media (max-width: 640px) {
+  [data-testid="stColumn"]:has(.st-key-explore_digit) { order: -1; }
+  [data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; row-gap: 0.2rem; }
+}
+</style>
+"""
 
 
 @st.fragment
@@ -237,13 +281,18 @@ def latent_panel(entry: state.ModelEntry) -> None:
                     with more:
                         _slider_grid(range(VISIBLE_DIMS, dim), ncols=4)
     z = current_z(dim)
-    with right:
+    with right, st.container(key="explore_digit"):
+        order = class_order(entry)
         if entry.conditional:
-            st.pills("Code c (InfoGAN: G learned what each means, without labels)" if entry.infogan else "Digit to draw",
-                     list(range(entry.num_classes)), key=LABEL_KEY, default=0, persist_state="session")
+            names = code_names(entry)
+            if entry.infogan:
+                st.pills("Code c, named by the digit it draws (G learned the codes without labels)", order,
+                         key=LABEL_KEY, default=order[0], format_func=names.get, persist_state="session")
+            else:
+                st.pills("Digit to draw", order, key=LABEL_KEY, default=0, persist_state="session")
         labels = _labels_for(entry)
         k = _sweep_dim(dim)                           # the selectbox below: its value is in session state already
-        views = images.z_views(entry.G, z, k - 1, labels, entry.num_classes if entry.conditional else None)
+        views = images.z_views(entry.G, z, k - 1, labels, entry.num_classes if entry.conditional else None, order)
         show_png(views.digit_png(), width=28 * images.DIGIT_SCALE, caption="G(z): the generator's output for this z")
         st.download_button("Download digit (PNG)", lambda: views.digit_png(images.DIGIT_SCALE), file_name="digit.png",
                            mime="image/png", icon=":material/download:", on_click="ignore", key="dl_digit")
@@ -261,9 +310,13 @@ def latent_panel(entry: state.ModelEntry) -> None:
 
     if entry.infogan:
         st.subheader(f"Same z, all {entry.num_classes} codes", divider="gray")
+        named = entry.code_digits() is not None
         show_png(views.classes_png(), width="stretch",
-                 caption="Codes c0, c1, … left to right. Nobody told G which digit is which: maximising the mutual "
-                         "information between c and the picture made each code one kind of digit, in an order of its own.")
+                 caption=("Codes in the order of the digits they draw: "
+                          + ", ".join(code_names(entry)[c] for c in class_order(entry)) + ". " if named else
+                          "Codes c0, c1, … left to right. ")
+                 + "Nobody told G which digit is which: maximising the mutual information between c and the "
+                   "picture made each code one kind of digit, in an order of its own.")
     elif entry.conditional:
         st.subheader("Same z, all ten digits", divider="gray")
         show_png(views.classes_png(), width="stretch",
@@ -330,11 +383,12 @@ def interpolation_tab(entry: state.ModelEntry) -> None:
 def gallery_tab(entry: state.ModelEntry) -> None:
     cfg = entry.config
     if entry.conditional:
-        st.caption("Random z, each column one InfoGAN code c0, c1, … (learned without labels): what this generator draws."
+        st.caption("Random z, each column one InfoGAN code (learned without labels), in the order of the digits they "
+                   "draw: " + ", ".join(code_names(entry)[c] for c in class_order(entry)) + "."
                    if entry.infogan else "64 random z, each column one digit class: what this generator draws, at a glance.")
         ncol = entry.num_classes
         n = ncol * 6
-        labels = torch.arange(n) % ncol
+        labels = torch.as_tensor(class_order(entry))[torch.arange(n) % ncol]
     else:
         st.caption("64 random z: what this generator draws, at a glance. Many near-identical digits = mode collapse.")
         ncol, n, labels = 8, 64, None
@@ -390,7 +444,7 @@ def timeline_tab(entry: state.ModelEntry) -> None:
     G = dict(frames)[step]
     if entry.conditional:
         ncol = entry.num_classes
-        n, labels = ncol * 6, torch.arange(ncol * 6) % ncol
+        n, labels = ncol * 6, torch.as_tensor(class_order(entry))[torch.arange(ncol * 6) % ncol]
     else:
         ncol, n, labels = 8, 64, None
     z = torch.randn(n, cfg.latent_dim, generator=torch.Generator().manual_seed(TIMELINE_SEED))   # (n, latent)
@@ -412,7 +466,7 @@ def timeline_tab(entry: state.ModelEntry) -> None:
         show_png(images.strip_png(strip, scale=4), width="content",
                  caption="Steps " + " → ".join(f"{s:,}" for s in steps))
         st.caption("The pinned z drawn by G at each saved step"
-                   + ((f", with code c{label}" if entry.infogan else f", asked for the digit {label}")
+                   + ((f", with the code that draws {code_names(entry)[label]}" if entry.infogan else f", asked for the digit {label}")
                       if label is not None else "") + ". Pinned z: "
                    + format_z(pinned.tolist())[:60] + ("…" if dim > 8 else ""))
 
@@ -430,6 +484,7 @@ def render() -> None:
                 "(it appears here when it ends) or upload a .safetensors file.")
         page_link("train", "Go to Train")
         return
+    st.html(PHONE_CSS)
     init_model_state(entry)
     lab.apply_pending(entry)                # a z found by "Find my digit" lands in the sliders before they are drawn
     # on_change="rerun": switching tabs reruns the page, so every tab shows the z another tab's fragment set

@@ -89,10 +89,11 @@ class ZViews:
         return strip_png(self.classes, scale)
 
 
-def z_views(G, z: torch.Tensor, dim: int, labels=None, num_classes: int | None = None) -> ZViews:
+def z_views(G, z: torch.Tensor, dim: int, labels=None, num_classes: int | None = None, class_order=None) -> ZViews:
     """The digit, the sweep of coordinate `dim` (0-based) and, for a conditional G given `num_classes`, the
-    same z as every digit, all from ONE batched forward pass of G (three separate passes cost ~1.5x the
-    time: most of a pass at these sizes is per-call overhead). z: (latent,)"""
+    same z as every digit (in `class_order` when given: an InfoGAN's codes by the digit each draws), all from
+    ONE batched forward pass of G (three separate passes cost ~1.5x the time: most of a pass at these sizes
+    is per-call overhead). z: (latent,)"""
     z = torch.as_tensor(z, dtype=torch.float32).reshape(-1)
     zs = [z[None], sweep(z, dim, SWEEP_FRAMES)]                                 # (1, latent), (9, latent)
     ys = None
@@ -103,7 +104,7 @@ def z_views(G, z: torch.Tensor, dim: int, labels=None, num_classes: int | None =
         ys = [torch.full((1 + SWEEP_FRAMES,), int(labels))]                     # (10,): the chosen digit
         if num_classes:
             zs.append(z.expand(num_classes, -1))                                # (num_classes, latent)
-            ys.append(torch.arange(num_classes))
+            ys.append(torch.as_tensor(list(class_order)) if class_order is not None else torch.arange(num_classes))
     px = generate(G, torch.cat(zs), torch.cat(ys) if ys else None).numpy()      # (n, 28, 28) uint8
     classes = px[1 + SWEEP_FRAMES:] if conditional and num_classes else None
     return ZViews(px[0], px[1:1 + SWEEP_FRAMES], classes)

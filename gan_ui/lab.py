@@ -45,6 +45,9 @@ PENDING_KEY = "lab_pending_z"     # (model key, z, label): applied to the slider
 RESULT_KEY = "lab_result"         # the last inversion, for display
 SOURCE_KEY = "lab_source"         # "Drawing" | "Upload"
 REAL_SEED_KEY = "lab_real_seed"
+# The canvas's hover toolbar (upload, undo, redo, pen, bin) sits just above the canvas's top edge, over the
+# line of text above it: the hint that says to hover for undo and redo. Room above the canvas keeps both readable.
+CANVAS_CSS = "<style>.st-key-lab_canvas_box { padding-top: 1.9rem; }</style>"
 CLEAR_KEY = "lab_canvas_number"   # a new canvas key = an empty canvas (works with touch, where there is no hover)
 
 _cache_lock = threading.Lock()
@@ -232,7 +235,9 @@ def your_digit_source(entry: state.ModelEntry):
     with left:
         st.markdown("**Draw a digit**")
         st.caption("Draw it large, with the mouse or a finger. Hover over the canvas for undo and redo.")
-        drawn = _drawing_pixels(_canvas())
+        st.html(CANVAS_CSS)
+        with st.container(key="lab_canvas_box"):
+            drawn = _drawing_pixels(_canvas())
         st.button("Clear the drawing", icon=":material/ink_eraser:", key="lab_clear",
                   on_click=lambda: st.session_state.update({CLEAR_KEY: int(st.session_state.get(CLEAR_KEY, 0)) + 1}))
     with right:

@@ -1,8 +1,10 @@
 """The Learn page: guided lessons a teacher can run and a student can follow alone.
 
 Each lesson (gan_ui/lessons.py) is: the idea (with its math), a *predict-then-run* question, a one-click
-run of the matching preset with a short step budget, what to look for in the charts, and the answer,
-revealed once the student has committed to a prediction.
+run of the matching preset with a short step budget, what to look for in the charts, and the answer.
+Predict-then-run means: the run waits for a prediction, the prediction locks when the run starts, and the
+answer shows when the run has ended (a lesson without a run: once predicted). A teacher's link can let the
+run start first (`allow=run_first`) or reveal the answer (`allow=answer`).
 
 The run goes through the Train page's own path (its controls are filled with the lesson's preset and
 budget, then `train.start_run()`), so it is an ordinary run of this tab: the live panel drawn here is
@@ -16,15 +18,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gan_core import PRESETS, LOSS_INFO
+from gan_core import PRESETS, LOSS_INFO, DataFormatError, DataUnavailable
 from gan_core.coach import WINDOW, window_values
 from gan_core.sampling import generate, interpolate, sample_z, sweep
 
-from . import images, settings, state, teacher, train
-from .layout import page_link, show_png
+from . import copy_button, images, settings, state, teacher, train
+from .layout import PAGE_SPECS, page_link, show_png
 from .lessons import BY_ID, LESSON_IDS, LESSONS, Lesson, LessonRun, number
 
 FIELD_TO_CONTROL = {fld: key for key, fld in train.CONTROLS.items()}
+PAGE_PATHS = tuple(PAGE_SPECS)          # the pages' url paths (learn, train, ...): not part of the app's address
 TEST_STEPS = 6            # lesson budgets in test mode (GAN_CLASSROOM_TEST_MODE=1)
 
 
@@ -59,7 +62,7 @@ def fill_controls(spec: LessonRun) -> None:
 def _on_run(lesson_id: str, spec: LessonRun) -> None:
     ss = st.session_state
     store = state.session_store()
-    if store.active_run() is not None:
+    if store.active_run() is not None or not may_run(BY_ID[lesson_id]):
         return
     fill_controls(spec)
     before = {h.number for h in store.runs}
@@ -67,6 +70,32 @@ def _on_run(lesson_id: str, spec: LessonRun) -> None:
     new = [h for h in store.runs if h.number not in before]
     if new:
         ss.setdefault("learn_runs", {})[new[0].number] = (lesson_id, spec.label)
+
+
+def prediction(lesson: Lesson) -> str | None:
+    return st.session_state.get(f"predict_{lesson.id}")
+
+
+def may_run(lesson: Lesson) -> bool:
+    """A lesson's run starts only after a prediction, unless the teacher's link allows it first."""
+    return prediction(lesson) is not None or teacher.allowed("run_first")
+
+
+def prediction_locked(lesson: Lesson) -> bool:
+    """The prediction is fixed once a run of this lesson has started."""
+    return bool(lesson_runs(lesson.id))
+
+
+def answer_due(lesson: Lesson) -> bool:
+    """Whether the answer may show: a run of this lesson has ended (or, without a run, a prediction is in;
+    lesson 8's experiment counts as its run), or the teacher's link reveals it."""
+    if teacher.allowed("answer"):
+        return True
+    if not lesson.runs:
+        return prediction(lesson) is not None
+    if lesson.extra == "augment" and st.session_state.get("learn_augment_result"):
+        return True
+    return any(not h.active for h, _ in lesson_runs(lesson.id))
 
 
 def lesson_runs(lesson_id: str) -> list[tuple[state.RunHandle, str]]:
@@ -122,9 +151,15 @@ def run_section(lesson: Lesson) -> None:
                + f" Budget: {lesson_steps(spec):,} steps.")
     with st.container(horizontal=True, gap="small"):
         st.button(spec.label, type="primary", icon=":material/play_arrow:", key=f"learn_run_{lesson.id}",
-                  on_click=_on_run, args=(lesson.id, spec), disabled=active is not None)
+                  on_click=_on_run, args=(lesson.id, spec), disabled=active is not None or not may_run(lesson))
         st.button("Stop", icon=":material/stop:", key=f"learn_stop_{lesson.id}", disabled=active is None,
                   on_click=lambda: state.session_store().stop_run(active) if active is not None else None)
+    if not may_run(lesson):
+        st.caption(":material/touch_app: Make your prediction first (step 1): the run then shows whether you were right.")
+    try:
+        st.caption(f"Lesson runs train on {state.shared_dataset('mnist').describe()}.")
+    except (DataUnavailable, DataFormatError) as exc:
+        st.warning(str(exc))
     if st.session_state.get("start_error"):
         st.error(st.session_state["start_error"], icon=":material/error:")
     runs = lesson_runs(lesson.id)
@@ -222,19 +257,23 @@ def augment_panel() -> dict | None:
 # The page
 # ---------------------------------------------------------------------------------------------
 def answer_section(lesson: Lesson, extra_result: dict | None) -> None:
-    pick = st.session_state.get(f"predict_{lesson.id}")
+    pick = prediction(lesson)
     if teacher.hidden("answer"):
         st.caption(":material/lock: Your teacher will give the answer in class.")
         return
-    if pick is None:
-        st.caption("Make your prediction in step 1 first: the answer appears once you have committed to one.")
+    if not answer_due(lesson):
+        if pick is None:
+            st.caption("Make your prediction in step 1 first; the answer appears when the run has ended.")
+        else:
+            st.caption(":material/hourglass_top: Your prediction is in. The answer appears when the run has ended: "
+                       "watch the charts meanwhile.")
         return
-    right = lesson.choices.index(pick) == lesson.correct if pick in lesson.choices else False
-    if right:
-        st.success(f"You predicted: *{pick}* - that is what happens.", icon=":material/check_circle:")
-    else:
-        st.warning(f"You predicted: *{pick}*. Run it and compare with the answer below.",
-                   icon=":material/lightbulb:")
+    if pick is not None:
+        right = lesson.choices.index(pick) == lesson.correct if pick in lesson.choices else False
+        if right:
+            st.success(f"You predicted: *{pick}* - that is what happens.", icon=":material/check_circle:")
+        else:
+            st.warning(f"You predicted: *{pick}*. Compare with the answer below.", icon=":material/lightbulb:")
     text = lesson.answer
     if "AUGMENT_RESULT" in text:
         text = text.replace("AUGMENT_RESULT", f"**Measured here:** {extra_result['summary']}" if extra_result
@@ -249,7 +288,11 @@ def lesson_body(lesson: Lesson) -> None:
     for formula in lesson.math:
         st.latex(formula)
     st.subheader("1 · Predict", divider="gray")
-    st.radio(lesson.question, lesson.choices, index=None, key=f"predict_{lesson.id}")
+    locked = prediction_locked(lesson) or (not lesson.runs and answer_due(lesson))
+    st.radio(lesson.question, lesson.choices, index=None, key=f"predict_{lesson.id}", disabled=locked,
+             persist_state="session")
+    if locked and prediction(lesson) is not None:
+        st.caption(":material/lock: Your prediction is locked in.")
     extra_result = None
     step = 2
     if lesson.runs:
@@ -272,15 +315,31 @@ def lesson_body(lesson: Lesson) -> None:
 
 def teacher_links() -> None:
     with st.expander("For teachers: a link that opens this lesson", icon=":material/co_present:"):
-        st.caption("Choose what students may change; share the link (or open it on the projector).")
+        st.caption("Choose what students may change; share the link (or show its QR code on the projector).")
         lesson = current_lesson()
         lock = st.multiselect("Lock (shown, not changeable)", [n for n in teacher.LOCKABLE], key="tl_lock")
         hide = st.multiselect("Hide", list(teacher.HIDEABLE), key="tl_hide",
                               format_func=lambda n: f"{n}: {teacher.HIDEABLE[n]}")
+        allow = st.multiselect("Allow", list(teacher.ALLOWABLE), key="tl_allow",
+                               format_func=lambda n: f"{n}: {teacher.ALLOWABLE[n]}")
         projector = st.toggle("Projector mode (large type, high contrast)", key="tl_projector")
-        base = st.text_input("App address", "http://localhost:8501", key="tl_base",
-                             help="The address students open, as shown in your browser's address bar.")
-        st.code(teacher.link(base, number(lesson.id), lock, hide, projector), language="text")
+        host = st.context.headers.get("Host")                     # the browser's address; its Host header else
+        here = (teacher.app_base(st.context.url, PAGE_PATHS) or (f"http://{host}" if host else None)
+                or "http://localhost:8501")
+        if st.session_state.get("tl_base_seen") != here:          # the address this browser is on, as its default
+            st.session_state["tl_base"] = st.session_state["tl_base_seen"] = here
+        base = st.text_input("App address", key="tl_base",
+                             help="Filled in from your browser's address bar. Change it if students reach this "
+                                  "server by another address.")
+        if teacher.is_local(base):
+            other = teacher.network_base(base)
+            st.warning("Only this computer can open this address. Students need the server's network address"
+                       + (f", probably **{other}** (the server must listen on the network: "
+                          "`--server.address 0.0.0.0`)." if other else "."), icon=":material/wifi_off:")
+        url = teacher.link(base, number(lesson.id), lock, hide, projector, allow)
+        st.code(url, language="text", wrap_lines=True)
+        copy_button.copy_button(url, "Copy link", key="tl_copy")
+        show_png(teacher.qr_png(url), width="content", caption="QR code of this link: students scan it from the projector")
 
 
 def render() -> None:

@@ -52,6 +52,7 @@ from gan_core import (PRESETS, CheckpointError, GANConfig, QualityMonitor, RunJo
                       build_models, checkpoint_bytes, get_reference, list_pretrained, load_checkpoint,
                       load_checkpoint_bytes, load_dataset)
 from gan_core.checkpoints import PRETRAINED_DIR
+from gan_core.metrics import code_digits
 
 from . import settings, tabs
 from .settings import MAX_RUNS_PER_TAB
@@ -84,6 +85,7 @@ class ModelEntry:
     snapshots: list = field(default_factory=list)     # [(step, G state)] along training
     D: torch.nn.Module | None = None  # the discriminator when the file/run kept it: CPU, eval mode, no gradients
     _at_step: dict = field(default_factory=dict, repr=False, compare=False)   # step -> G, built on demand
+    _code_digits: list | None = field(default=None, repr=False, compare=False)
 
     @property
     def latent_dim(self) -> int:
@@ -126,6 +128,19 @@ class ModelEntry:
     @property
     def num_classes(self) -> int:
         return self.config.class_count
+
+    def code_digits(self) -> list[int | None] | None:
+        """An MNIST InfoGAN's codes named by the digit each draws (the shipped classifier's majority verdict,
+        gan_core.metrics.code_digits), computed once per model; None for other models or without the classifier."""
+        if not self.infogan or self.config.dataset != "mnist":
+            return None
+        if self._code_digits is None:
+            try:
+                self._code_digits = code_digits(self.G, self.latent_dim, self.num_classes)
+            except (CheckpointError, OSError, RuntimeError) as exc:
+                log.warning("could not name the codes of %s: %s", self.key, exc)
+                return None
+        return self._code_digits
 
     def describe(self) -> str:
         cfg, info = self.config, self.info

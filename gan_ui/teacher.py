@@ -7,6 +7,8 @@ A teacher shares a link such as
 * `lesson`    the lesson to open: its number (1-8) or its id ("collapse");
 * `lock`      controls shown but disabled, with a note saying the teacher fixed them (names in LOCKABLE);
 * `hide`      parts of the page not shown at all (names in HIDEABLE);
+* `allow`     what a lesson otherwise withholds (names in ALLOWABLE): `run_first` lets its run start before a
+              prediction, `answer` reveals the answer without waiting for the run to end;
 * `projector` 1: larger type, high-contrast text and the projector pair of colours for G and D.
 
 The settings live on the server with the tab (under its token, gan_ui/tabs.py), not in the page's
@@ -22,10 +24,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+import io
+import socket
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import plotly.graph_objects as go
+import segno
 import streamlit as st
 
 from . import tabs
@@ -48,6 +53,10 @@ HIDEABLE = {
     "coach": "the training-health coach's alerts",
 }
 MAX_TABS = 20_000       # tabs whose settings the server remembers (the oldest unused are forgotten first)
+ALLOWABLE = {
+    "run_first": "start a lesson's run before predicting",
+    "answer": "show the answer now, without waiting for the run (the teacher reveals it)",
+}
 
 # Projector colours: Okabe-Ito's blue and vermillion. The everyday orange of D (#E69F00) washes out on
 # a projector's white; vermillion keeps its contrast against white and stays distinct from blue for
@@ -71,13 +80,14 @@ class TeacherSettings:
     lesson: str | None = None                 # lesson id the link opens
     lock: frozenset = frozenset()             # LOCKABLE names
     hide: frozenset = frozenset()             # HIDEABLE names
+    allow: frozenset = frozenset()            # ALLOWABLE names
     projector: bool = False
     problems: list = field(default_factory=list)   # what in the link was not understood, in words
     held: dict = field(default_factory=dict)       # locked control key -> the value it keeps in this tab
 
     @property
     def active(self) -> bool:
-        return bool(self.lock or self.hide or self.projector)
+        return bool(self.lock or self.hide or self.allow or self.projector)
 
 
 def _names(raw: str | None) -> list[str]:
@@ -112,11 +122,12 @@ def parse(params: dict, lesson_ids: list[str]) -> TeacherSettings:
         lock.add("preset")
     s.lock = frozenset(lock)
     s.hide = frozenset(_known(params, "hide", HIDEABLE, "something that can be hidden", s.problems))
+    s.allow = frozenset(_known(params, "allow", ALLOWABLE, "something a link can allow", s.problems))
     s.projector = (params.get("projector") or "").strip().lower() in ("1", "true", "yes", "on")
     return s
 
 
-def link(base: str, lesson: int | None = None, lock=(), hide=(), projector: bool = False) -> str:
+def link(base: str, lesson: int | None = None, lock=(), hide=(), projector: bool = False, allow=()) -> str:
     """The teacher link for these choices (base: the app's address, e.g. http://localhost:8501)."""
     q = {}
     if lesson:
@@ -125,6 +136,8 @@ def link(base: str, lesson: int | None = None, lock=(), hide=(), projector: bool
         q["lock"] = ",".join(lock)
     if hide:
         q["hide"] = ",".join(hide)
+    if allow:
+        q["allow"] = ",".join(allow)
     if projector:
         q["projector"] = "1"
     url = base.rstrip("/") + "/learn"
@@ -136,6 +149,57 @@ _BY_TAB: OrderedDict[str, TeacherSettings] = OrderedDict()     # tab token -> it
 _by_tab_lock = threading.Lock()
 
 
+# --------------------------------------------------------------------------------------- the app's address
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
+
+
+def app_base(url: str | None, page_paths=()) -> str | None:
+    """The app's own address from the address the browser is on (st.context.url): scheme, host, port and any
+    base path, without the page (learn, train, ...), query or fragment. None when there is no usable URL."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    path = parts.path.rstrip("/")
+    last = path.rsplit("/", 1)[-1]
+    if last in page_paths:
+        path = path[: -len(last)].rstrip("/")
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def is_local(url: str) -> bool:
+    """True when the address only reaches this computer (localhost, 127.0.0.1): no student can open it."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in LOCAL_HOSTS or host.startswith("127.")
+
+
+def network_base(base: str) -> str | None:
+    """The same address with this server's network IP instead of localhost (what a student's machine can
+    open, when the server listens on the network), or None when it cannot be told. No packet is sent: a UDP
+    socket's connect() only asks the kernel which local address would be used."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("10.254.254.254", 1))
+            ip = s.getsockname()[0]
+    except OSError:
+        return None
+    if not ip or ip.startswith("127."):
+        return None
+    parts = urlsplit(base)
+    netloc = ip + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def qr_png(text: str) -> bytes:
+    """A QR code of `text` as PNG bytes (black on white, 6 px modules and the standard 4-module quiet zone):
+    shown at its own size, about 220 px for a teacher link, large enough to scan off a projector."""
+    buf = io.BytesIO()
+    segno.make(text, error="m").save(buf, kind="png", scale=6, border=4)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------- session
 def settings_of(tab: str) -> TeacherSettings | None:
     with _by_tab_lock:
         s = _BY_TAB.get(tab)
@@ -153,19 +217,19 @@ def _keep(tab: str, s: TeacherSettings) -> None:
 
 
 def same_rules(a: TeacherSettings, b: TeacherSettings) -> bool:
-    return (a.lock, a.hide, a.projector) == (b.lock, b.hide, b.projector)
+    return (a.lock, a.hide, a.allow, a.projector) == (b.lock, b.hide, b.allow, b.projector)
 
 
 def load(lesson_ids: list[str]) -> TeacherSettings:
     """Apply the URL's teacher parameters to this tab (called by the navigation on every run).
 
     `lesson` opens that lesson once per distinct URL value (so the student can move on to other lessons
-    while the URL still names it). `lock`, `hide` and `projector` set the tab's settings when the tab has
+    while the URL still names it). `lock`, `hide`, `allow` and `projector` set the tab's settings when the tab has
     none yet; a tab that has some keeps them (see the module docstring).
     """
     tab = tabs.token()
     ss = st.session_state
-    params = {k: st.query_params.get(k) for k in ("lesson", "lock", "hide", "projector")}
+    params = {k: st.query_params.get(k) for k in ("lesson", "lock", "hide", "allow", "projector")}
     signature = tuple(sorted((k, v) for k, v in params.items() if v))
     if ss.get("_teacher_sig") == signature:
         return current()
@@ -176,7 +240,7 @@ def load(lesson_ids: list[str]) -> TeacherSettings:
     s = parse(params, lesson_ids)
     if s.lesson:
         ss["learn_lesson"] = s.lesson
-    if not any(params[k] for k in ("lock", "hide", "projector")):
+    if not any(params[k] for k in ("lock", "hide", "allow", "projector")):
         return current()              # a plain lesson link (e.g. from a coach alert): the settings stay
     kept = settings_of(tab)
     if kept is not None and kept.active:
@@ -260,6 +324,11 @@ def remember() -> None:
 
 def hidden(name: str) -> bool:
     return name in current().hide
+
+
+def allowed(name: str) -> bool:
+    """Whether the teacher's link allows an ALLOWABLE name (run_first, answer)."""
+    return name in current().allow
 
 
 def lock_note() -> None:

@@ -21,6 +21,7 @@ import torch
 from gan_core import (LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable, GANConfig, SchedulerError,
                       Trainer, generate)
 from gan_core.config import ARCHS, DATASETS, DEFAULT_PRESET
+from gan_core.pace import busy_state, expected_steps
 
 from . import charts, coach_panel, images, live_chart, run_tools, settings, state, teacher
 from .layout import show_png, switch_to
@@ -62,6 +63,46 @@ def fmt_seconds(s: float | None) -> str:
     if s is None:
         return "—"
     return f"{s:.0f} s" if s >= 10 else f"{s:.1f} s"
+
+
+def range_problem(label: str, value, lo: int, hi: int, unit: str = "", why: str = "") -> str | None:
+    """Why a typed number cannot be used (None when it can): a whole number from lo to hi.
+
+    The number boxes take any number a student types and keep it on screen as typed; this check, shown under
+    the box, says why a number is refused, and Start stays off until it is fixed. (With min/max on the
+    widget itself, Streamlit turns the box red, puts the reason in a tooltip and quietly keeps the old value,
+    so a run would use a number the student no longer sees.)"""
+    if value is None or value == "":
+        return f"{label}: type a whole number from {lo:,} to {hi:,}{unit}."
+    if isinstance(value, float) and not value.is_integer():
+        return f"{label}: {value:g} is not a whole number; type one from {lo:,} to {hi:,}{unit}."
+    v = int(value)
+    if v < lo:
+        return f"{label}: {v:,} is less than {lo:,}{unit}, the smallest allowed{why}."
+    if v > hi:
+        return f"{label}: {v:,} is more than {hi:,}{unit}, the largest allowed{why}."
+    return None
+
+
+STEPS_WHY = " on this server (the teacher sets the limit)"
+SEED_MAX = 2**31 - 1
+D_STEPS_MAX = 10
+
+
+def number_problems() -> dict[str, str]:
+    """{control key: why its typed number is refused} for the Train page's number boxes that are in use."""
+    ss = st.session_state
+    checks = {"cfg_d_steps": ("D steps per G step", 1, D_STEPS_MAX, "", ""),
+              "cfg_seed": ("Seed", 0, SEED_MAX, "", "")}
+    if settings.budgets().get(ss.get("budget"), (0, 0))[1] == -1:
+        checks["budget_steps"] = ("Steps", 1 if settings.test_mode() else 10, settings.limits().max_steps, " steps",
+                                  STEPS_WHY)
+    out = {}
+    for key, (label, lo, hi, unit, why) in checks.items():
+        problem = range_problem(label, ss.get(key), lo, hi, unit, why)
+        if problem:
+            out[key] = problem
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,6 +156,10 @@ def _on_start() -> None:
     if store.active_run() is not None:
         return
     ss.pop("start_error", None)
+    refused = number_problems()
+    if refused:                          # Start is disabled then; this guards every other path to a run
+        ss["start_error"] = " ".join(refused.values())
+        return
     try:
         cfg = settings.limits().check(config_from_controls().validate())   # the server's caps per run
         data = state.shared_dataset(cfg.dataset)
@@ -151,6 +196,17 @@ def _control(fn, run: state.RunHandle | None):
     return cb
 
 
+def number_box(where, label: str, key: str, disabled: bool, **kwargs) -> None:
+    """A number box without min/max on the widget: what the student types stays as typed, and when
+    number_problems() refuses it the reason is shown right under the box (not in a tooltip)."""
+    kwargs.setdefault("step", 1)        # an int step keeps it a whole-number box (no min/max would make it float)
+    where.number_input(label, min_value=None, max_value=None, key=key, disabled=disabled, persist_state="session",
+                       **kwargs)
+    problem = number_problems().get(key)
+    if problem:
+        where.error(problem, icon=":material/block:")
+
+
 def controls(active: state.RunHandle | None) -> None:
     """The left column: recipe, budget, advanced settings, validation and the run buttons."""
     busy = active is not None
@@ -165,13 +221,15 @@ def controls(active: state.RunHandle | None) -> None:
     st.segmented_control("Budget", list(budgets), key="budget", required=True, disabled=off("budget"),
                          persist_state="session", help="The run stops by itself after this long.")
     if budgets.get(st.session_state.get("budget"), (0, 0))[1] == -1:
-        st.number_input("Steps", 1 if settings.test_mode() else 10, settings.limits().max_steps, step=100,
-                        key="budget_steps", disabled=off("budget_steps"), persist_state="session")
+        number_box(st, "Steps", "budget_steps", off("budget_steps"), step=100,
+                   help=f"From {1 if settings.test_mode() else 10:,} to {settings.limits().max_steps:,} steps.")
     st.segmented_control("Architecture", list(ARCHS), key="cfg_arch", required=True, disabled=off("cfg_arch"),
                          format_func=ARCH_NAMES.get, persist_state="session")
     st.selectbox("Loss", list(LOSS_INFO), key="cfg_loss", disabled=off("cfg_loss"), persist_state="session",
                  help="\n\n".join(f"**{k}**: {v.description}" for k, v in LOSS_INFO.items()))
     with st.container(key="train_advanced"), st.expander("Advanced settings", icon=":material/tune:"):
+        # Sliders in pairs; number boxes, toggles and the dataset one to a row: in the left column of a 1366 px
+        # screen a half-width toggle cut its label ("Spectral nor…") and a half-width number box showed 2 digits.
         a, b = st.columns(2)
         a.select_slider("Learning rate G", LR_OPTIONS, key="cfg_lr_g", format_func=fmt_lr, disabled=off("cfg_lr_g"),
                         persist_state="session")
@@ -183,31 +241,45 @@ def controls(active: state.RunHandle | None) -> None:
         a.select_slider("Batch size", BATCH_OPTIONS, key="cfg_batch_size", disabled=off("cfg_batch_size"), persist_state="session")
         b.select_slider("Latent size (z)", LATENT_OPTIONS, key="cfg_latent_dim", disabled=off("cfg_latent_dim"),
                         persist_state="session", help="Dimensions of the noise z: one Explore slider each.")
-        a.number_input("D steps per G step", 1, 10, key="cfg_d_steps", disabled=off("cfg_d_steps"), persist_state="session",
-                       help="k in Algorithm 1 of the GAN paper; WGAN-GP uses 5.")
-        b.select_slider("Label smoothing", SMOOTHING_OPTIONS, key="cfg_label_smoothing", disabled=off("cfg_label_smoothing"),
+        a.select_slider("Label smoothing", SMOOTHING_OPTIONS, key="cfg_label_smoothing", disabled=off("cfg_label_smoothing"),
                         persist_state="session", help="One-sided: D's target for real digits becomes 1 − s.")
-        a.toggle("Spectral norm in D", key="cfg_spectral_norm", disabled=off("cfg_spectral_norm"), persist_state="session")
-        b.toggle(f"EMA of G ({EMA_DECAY})", key="cfg_ema", disabled=off("cfg_ema"), persist_state="session",
-                 help="Sample from a moving average of G's weights: smoother digits.")
-        a.toggle("Conditional (cGAN)", key="cfg_conditional", disabled=off("cfg_conditional"), persist_state="session",
-                 help="G and D see the digit label, so Explore can ask for a given digit.")
-        b.number_input("Seed", 0, 2**31 - 1, key="cfg_seed", disabled=off("cfg_seed"), persist_state="session")
-        a.selectbox("Dataset", list(DATASETS), key="cfg_dataset", disabled=off("cfg_dataset"), persist_state="session",
-                    format_func={"mnist": "MNIST digits", "fashion": "Fashion-MNIST"}.get)
+        number_box(st, "D steps per G step", "cfg_d_steps", off("cfg_d_steps"),
+                   help=f"k in Algorithm 1 of the GAN paper; WGAN-GP uses 5. From 1 to {D_STEPS_MAX}.")
+        number_box(st, "Seed", "cfg_seed", off("cfg_seed"))
+        st.toggle("Spectral norm in D", key="cfg_spectral_norm", disabled=off("cfg_spectral_norm"), persist_state="session")
+        st.toggle(f"EMA of G ({EMA_DECAY})", key="cfg_ema", disabled=off("cfg_ema"), persist_state="session",
+                  help="Sample from a moving average of G's weights: smoother digits.")
+        st.toggle("Conditional (cGAN)", key="cfg_conditional", disabled=off("cfg_conditional"), persist_state="session",
+                  help="G and D see the digit label, so Explore can ask for a given digit.")
+        st.selectbox("Dataset", list(DATASETS), key="cfg_dataset", disabled=off("cfg_dataset"), persist_state="session",
+                     format_func={"mnist": "MNIST digits", "fashion": "Fashion-MNIST"}.get)
 
     teacher.lock_note()
     problem = None
-    try:
-        config_from_controls().validate()
-    except ConfigError as exc:
-        problem = str(exc)
+    refused = number_problems()
+    if refused:                  # named here too: a refused seed may sit in the closed Advanced settings
+        names = [text.split(":", 1)[0] for text in refused.values()]
+        problem = f"Start waits until {'this number is' if len(names) == 1 else 'these numbers are'} fixed: " \
+                  f"{', '.join(names)}."
+    else:
+        try:
+            config_from_controls().validate()
+        except ConfigError as exc:
+            problem = str(exc)
     if problem:
         st.error(problem, icon=":material/block:")
     if st.session_state.get("start_error"):
         st.error(st.session_state["start_error"], icon=":material/error:")
 
     status = active.status if active else None
+    if active is None:
+        server = busy_state(state.server_scheduler().counts()["running"])
+        if server.busy:
+            what = (f"{server.runs} run{'s' if server.runs != 1 else ''} training" if server.runs
+                    else "other work on the machine")
+            load = f", load {server.load:.1f} on {server.cores} cores" if server.load is not None else ""
+            st.caption(f":material/speed: This server is busy now ({what}{load}): a run trains more slowly than on "
+                       f"an idle machine. Its pace shows once it starts.")
     with st.container(horizontal=True, gap="small"):
         st.button("Start", type="primary", icon=":material/play_arrow:", on_click=_on_start,
                   disabled=busy or bool(problem), key="btn_start")
@@ -260,6 +332,48 @@ def _status_row(run: state.RunHandle) -> None:
     m4.metric("Remaining", remaining)
 
 
+def pace_notice(run: state.RunHandle) -> None:
+    """While a run trains: the steps its budget will buy at the pace it measures, and, when the server is busy
+    or the pace falls short of what its preset needs for clean digits, why and what to do."""
+    t = run.trainer
+    if run.status != "running":
+        return
+    pace = expected_steps(t.step, t.elapsed, t.cfg.max_seconds, t.cfg.max_steps)
+    if pace is None:
+        return
+    busy = busy_state(state.server_scheduler().counts()["running"])
+    preset = PRESETS.get(t.cfg.preset or "")
+    need = preset.digits_after_steps if preset else 0
+    short = need and pace.expected_steps < need
+    if not busy.busy and not short:
+        return
+    where = "its cores" if getattr(t.device, "type", "cpu") == "cpu" else "its GPU"
+    if pace.budget_steps and pace.expected_steps < pace.budget_steps:
+        budget = f"of your {pace.budget_steps:,} before the server's {t.cfg.max_seconds:g} s limit per run ends it"
+    elif pace.budget_steps:
+        budget = f"of your {pace.budget_steps:,}"
+    else:
+        budget = f"in your {t.cfg.max_seconds:g} s budget"
+    parts = []
+    if busy.busy:
+        load = (f" (load {busy.load:.1f} on {busy.cores} core{'s' if busy.cores != 1 else ''})"
+                if busy.load is not None else "")
+        who = f"{busy.runs} runs share {where}" if busy.runs > 1 else f"other work shares {where}"
+        parts.append(f"This server is busy: {who}{load}, and training runs at a lower priority than the pages "
+                     f"so they stay responsive.")
+    parts.append(f"At this run's pace ({pace.steps_per_s:.1f} steps/s) expect ~{pace.expected_steps:,} steps {budget}.")
+    if short:
+        seconds = need / pace.steps_per_s
+        cap = settings.limits().max_seconds
+        advice = (f"at this pace that takes ~{seconds:.0f} s: give the next run a longer budget, or a step budget "
+                  f"of {need:,}" if seconds <= cap else
+                  f"at this pace that takes ~{seconds:.0f} s, more than this server's {cap:g} s limit per run: try "
+                  f"again when fewer runs share the server")
+        parts.append(f"The {preset.name} recipe draws clean digits of all ten kinds after about {need:,} steps "
+                     f"(measured); {advice}.")
+    st.info(" ".join(parts), icon=":material/speed:")
+
+
 def _message(run: state.RunHandle) -> None:
     t = run.trainer
     if not t.message or run.active:
@@ -286,6 +400,7 @@ def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
         st.rerun()                                       # the run changed state: refresh the whole page
     info = t.loss_info
     _status_row(run)
+    pace_notice(run)
     if run.status == "queued":
         queue_notice(run)
         return
@@ -422,7 +537,14 @@ def timeline(run: state.RunHandle) -> None:
                            format_func=lambda i: f"step {snaps[i].step:,}")
     left, right = st.columns([2, 3], gap="large")
     with left:
-        cell = int(st.number_input("Pinned cell (1–64, row by row)", 1, 64, 1, key=f"pin_{n}")) - 1
+        raw = st.number_input("Pinned cell (1–64, row by row)", value=1, min_value=None, max_value=None, step=1,
+                              key=f"pin_{n}")
+        problem = range_problem("Pinned cell", raw, 1, 64)
+        if problem:                   # refused on the page; the last good cell stays pinned meanwhile
+            cell = int(st.session_state.get(f"pin_ok_{n}", 0))
+            st.error(f"{problem} Still showing cell {cell + 1}.", icon=":material/block:")
+        else:
+            cell = st.session_state[f"pin_ok_{n}"] = int(raw) - 1
         show_png(images.grid_png(snaps[idx].images.numpy(), ncol=8, scale=3, highlight=cell), width=400,
                  caption=f"Step {snaps[idx].step:,}; the pinned cell is framed in orange.")
     with right:

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from e2e_support import ROOT, wait_for
 from gan_core import GANConfig, build_models, checkpoint_bytes, list_pretrained, load_checkpoint
+from gan_core.config import DEFAULT_PRESET
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120          # seconds per script run; generous because CI machines may be shared
@@ -87,7 +88,7 @@ def test_app_opens_on_explore_with_the_shipped_generator():
     assert shipped, "pretrained/ ships no generator: Explore would open empty"
     at = open_app()
     assert at.title[0].value == "Explore a generator"
-    assert at.selectbox(key="explore_model").value == f"shipped:{shipped[0]}"
+    assert at.selectbox(key="explore_model").value == f"shipped:{DEFAULT_PRESET}"    # the default recipe's model
     assert digit_url(at).endswith(".png")                   # PNG, never a re-encoded (blurry) JPEG
     tabs = [t.label for t in at.tabs]
     assert tabs == ["Latent sliders", "Interpolation", "Gallery", "Training timeline", "Directions", "Your digit"]
@@ -99,7 +100,7 @@ def image_with_caption(at: AppTest, prefix: str) -> str:
 
 def test_shipped_model_timeline_scrubs_snapshots_and_pins_a_z():
     """A shipped model's snapshots can be scrubbed in Explore without training anything."""
-    shipped = list_pretrained()[0]
+    shipped = DEFAULT_PRESET                                        # the model Explore opens on
     steps = [s for s, _ in load_checkpoint(shipped).snapshots]
     assert steps, f"pretrained/{shipped}.safetensors carries no snapshots"
     at = open_app()

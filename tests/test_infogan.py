@@ -201,3 +201,14 @@ def test_the_live_quality_panel_measures_code_purity_of_an_infogan_run_only(mnis
             assert all(p is not None and 0.1 <= p <= 1.0 for p in purities)
         else:
             assert purities == [None] * 3
+
+
+def test_the_shipped_infogans_codes_are_named_by_the_digit_each_draws():
+    """Issue #18: code 0 of the shipped InfoGAN draws an 8, so Explore names codes by the classifier's majority
+    digit per code. The names are the README's (8, 2, 3, 7, 4, 0, 9, 6, 1, 5), each code one digit."""
+    from gan_core.metrics import code_digits
+
+    ckpt = load_checkpoint("infogan")
+    digits = code_digits(ckpt.G, ckpt.config.latent_dim, ckpt.config.class_count)
+    assert digits == [8, 2, 3, 7, 4, 0, 9, 6, 1, 5]
+    assert code_digits(ckpt.G, ckpt.config.latent_dim, ckpt.config.class_count) == digits     # fixed noise: stable

@@ -72,20 +72,54 @@ def test_every_lesson_renders_with_its_math_and_question(lesson):
     assert not at.exception
 
 
-def test_answer_only_after_a_prediction():
+def run_button(at: AppTest, lesson):
+    return next(b for b in at.button if b.key == f"learn_run_{lesson.id}")
+
+
+def wait_lesson_run_end(at: AppTest, steps: int = 6) -> None:
+    def ended():
+        at.run()
+        assert not at.exception, at.exception
+        return any(f"Reached the budget of {steps} steps" in s.value for s in at.success)
+    wait_for(ended, 60, interval=0.5, what="the end of the lesson run")
+
+
+def test_predict_then_run_locks_the_prediction_and_answers_after_the_run():
     lesson = LESSONS[2]
     at = open_learn(lesson="3")
     assert title(at) == f"Lesson 3: {lesson.title}"
     assert not answer_shown(at, lesson)
+    assert run_button(at, lesson).disabled                                   # no run before a prediction
+    assert any("Make your prediction first" in c.value for c in at.caption)
     wrong = lesson.choices[(lesson.correct + 1) % len(lesson.choices)]
     at.radio(key=f"predict_{lesson.id}").set_value(wrong).run()
-    assert answer_shown(at, lesson) and any("You predicted" in w.value for w in at.warning)
-    at.radio(key=f"predict_{lesson.id}").set_value(lesson.choices[lesson.correct]).run()
-    assert any("that is what happens" in s.value for s in at.success)
+    assert not answer_shown(at, lesson)                                      # predicted, not yet run: no answer
+    assert not run_button(at, lesson).disabled
+    run_button(at, lesson).click().run()
+    assert not at.exception, at.exception
+    assert at.radio(key=f"predict_{lesson.id}").disabled                     # locked once the run started
+    runs = store_runs(at)
+    assert len(runs) == 1
+    assert runs[0].trainer.join(60)
+    wait_lesson_run_end(at)
+    assert answer_shown(at, lesson)
+    assert any(f"You predicted: *{wrong}*" in w.value for w in at.warning)
+    assert at.radio(key=f"predict_{lesson.id}").value == wrong
+
+
+def test_a_teacher_link_can_allow_running_first_and_reveal_the_answer():
+    lesson = LESSONS[2]
+    at = open_learn(lesson="3", allow="run_first")
+    assert not run_button(at, lesson).disabled
+    assert not answer_shown(at, lesson)
+    at = open_learn(lesson="3", allow="answer")
+    assert run_button(at, lesson).disabled
+    assert answer_shown(at, lesson)
 
 
 def test_lesson_run_uses_the_variant_preset_and_shows_live_charts():
     at = open_learn(lesson="saturating")
+    at.radio(key="predict_saturating").set_value(LESSONS[2].choices[0]).run()
     variant = at.radio(key="learn_variant_saturating")
     variant.set_value(variant.options[1]).run()                  # non-saturating, same learning rates
     next(b for b in at.button if b.key == "learn_run_saturating").click().run()
@@ -95,12 +129,7 @@ def test_lesson_run_uses_the_variant_preset_and_shows_live_charts():
     cfg = runs[0].trainer.cfg
     assert cfg.loss == "non-saturating" and cfg.lr_d == 5e-4 and cfg.max_steps == 6
     assert runs[0].trainer.join(60)
-
-    def ended():
-        at.run()
-        assert not at.exception, at.exception
-        return any("Reached the budget of 6 steps" in s.value for s in at.success)
-    wait_for(ended, 60, interval=0.5, what="the end of the lesson run")
+    wait_lesson_run_end(at)
     assert any("Run 1: Non-saturating loss" in m.value for m in at.markdown)
     assert len(at.get("plotly_chart")) >= 3                   # losses, D's verdicts, gradient norms
     at.switch_page("gan_ui/pages/train.py").run()             # the same run is an ordinary run of the tab
@@ -151,14 +180,40 @@ def test_projector_mode_and_a_bad_link():
 
 
 def test_teacher_link_builder_round_trips():
-    url = teacher.link("http://school:8501/", 5, ["lr", "loss"], ["advanced"], True)
-    assert url == "http://school:8501/learn?lesson=5&lock=lr,loss&hide=advanced&projector=1"
+    url = teacher.link("http://school:8501/", 5, ["lr", "loss"], ["advanced"], True, ["run_first"])
+    assert url == "http://school:8501/learn?lesson=5&lock=lr,loss&hide=advanced&allow=run_first&projector=1"
     from urllib.parse import parse_qs, urlparse
     params = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
     s = teacher.parse(params, LESSON_IDS)
     assert s.lesson == "collapse" and s.lock == {"lr", "loss", "preset"} and s.hide == {"advanced"} and s.projector
+    assert s.allow == {"run_first"}
     assert not s.problems
     assert teacher.link("http://x") == "http://x/learn"
+
+
+@pytest.mark.parametrize("url, base", [
+    ("http://127.0.0.1:8611/learn", "http://127.0.0.1:8611"),
+    ("https://school.example/gan/learn", "https://school.example/gan"),
+    ("http://10.0.0.5:8501/", "http://10.0.0.5:8501"),
+    ("http://10.0.0.5:8501", "http://10.0.0.5:8501"),
+    ("http://host:8501/gan/train", "http://host:8501/gan"),
+    (None, None), ("", None), ("file:///x", None),
+])
+def test_the_app_address_comes_from_the_browser_url(url, base):
+    assert teacher.app_base(url, ("explore", "train", "learn", "about")) == base
+
+
+def test_local_addresses_are_told_apart():
+    assert teacher.is_local("http://localhost:8501")
+    assert teacher.is_local("http://127.0.0.1:8611")
+    assert not teacher.is_local("http://10.0.0.5:8501")
+    assert not teacher.is_local("https://school.example/gan")
+
+
+def test_the_qr_code_is_a_png_of_the_link():
+    png = teacher.qr_png("http://10.0.0.5:8501/learn?lesson=1")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert teacher.qr_png("http://10.0.0.5:8501/learn?lesson=2") != png
 
 
 @pytest.mark.slow
@@ -166,7 +221,7 @@ def test_lesson_8_experiment_runs_and_fills_the_answer():
     lesson = LESSONS[7]
     at = open_learn(lesson="8")
     at.radio(key=f"predict_{lesson.id}").set_value(lesson.choices[1]).run()
-    assert any("Run the experiment above to repeat" in m.value for m in at.markdown)
+    assert not answer_shown(at, lesson)                      # the experiment (or the lesson's run) comes first
     next(b for b in at.button if b.key == "learn_augment").click().run()
     assert not at.exception, at.exception
     rows = at.session_state["learn_augment_result"]["rows"]
@@ -202,6 +257,7 @@ def test_coach_alert_beside_the_train_charts_links_to_its_lesson():
 @pytest.mark.slow
 def test_two_variants_are_compared_side_by_side():
     at = open_learn(lesson="saturating")
+    at.radio(key="predict_saturating").set_value(LESSONS[2].choices[0]).run()
 
     def run_variant(i):
         at.radio(key="learn_variant_saturating").set_value(at.radio(key="learn_variant_saturating").options[i]).run()
