@@ -47,6 +47,8 @@ def test_a_new_session_on_the_tab_token_keeps_the_locks_and_their_values():
     first = open_at(page="learn", lesson="5", lock="lr,loss", projector="1")
     token = tab(first)
     lesson = LESSON_IDS[4]
+    question = first.radio(key=f"predict_{lesson}")
+    question.set_value(question.options[0]).run()                                    # predict first, then ...
     next(b for b in first.button if b.key == f"learn_run_{lesson}").click().run()   # the lesson's run: its values
     assert not first.exception, first.exception
     (run,) = next(s for s in live_stores() if s.owner == token and not s.closed).runs
