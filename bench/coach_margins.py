@@ -18,17 +18,8 @@ import ast
 import common  # noqa: F401  (puts the repository on sys.path)
 import torch
 
-from gan_core import LOSS_INFO, Trainer, diagnose, load_dataset, preset_config
-from gan_core.coach import MIN_STEPS
-
-
-def alerts_along(trainer: Trainer, every: int = 5) -> dict[str, list[int]]:
-    found: dict[str, list[int]] = {}
-    probabilistic = LOSS_INFO[trainer.cfg.loss].probabilistic
-    for end in range(MIN_STEPS, len(trainer.history) + 1, every):
-        for a in diagnose(trainer.history[:end], probabilistic):
-            found.setdefault(a.kind, []).append(end)
-    return found
+from gan_core import LOSS_INFO, Trainer, load_dataset, preset_config
+from gan_core.coach import alerts_along
 
 
 def main() -> None:
@@ -45,7 +36,7 @@ def main() -> None:
     for seed in range(args.seeds):
         cfg = preset_config(args.preset, max_steps=args.steps, max_seconds=0, snapshot_every=args.steps,
                             seed=seed, **overrides)
-        found = alerts_along(Trainer(cfg, data, device="cpu").run())
+        found = alerts_along(Trainer(cfg, data, device="cpu").run().history, LOSS_INFO[cfg.loss].probabilistic)
         osc += any(s <= 100 for s in found.get("oscillating", []))
         won += any(s >= 100 for s in found.get("d_winning", []))
         print(f"seed {seed}: " + ", ".join(f"{k} {v[0]}-{v[-1]} ({len(v)}x)" for k, v in found.items()), flush=True)

@@ -227,3 +227,14 @@ def diagnose(records, probabilistic: bool = True, quality=None, quality_step: in
         ok = check_balanced(records, probabilistic, window)
         alerts = [ok] if ok else []
     return sorted(alerts, key=lambda a: SEVERITIES.index(a.severity))
+
+
+def alerts_along(records, probabilistic: bool = True, every: int = 5) -> dict[str, list[int]]:
+    """Replay a finished run through the coach: {alert kind: [steps at which the coach, reading only the
+    records up to that step, raised it]}, checked every `every` steps from MIN_STEPS on. What a student
+    watching the live panel would have seen, as data (the tests and bench/coach_margins.py read it)."""
+    found: dict[str, list[int]] = {}
+    for end in range(MIN_STEPS, len(records) + 1, every):
+        for a in diagnose(records[:end], probabilistic):
+            found.setdefault(a.kind, []).append(end)
+    return found

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from gan_core import LOSS_INFO, StepRecord, diagnose
+from gan_core.coach import alerts_along as coach_alerts_along
 from gan_core.coach import (MIN_QUALITY_STEP, MIN_STEPS, OSCILLATION_STD, SCORE_RUNAWAY, WINDOW, check_mode_collapse,
                             swings)
 from gan_core.metrics import QuickQuality
@@ -169,12 +170,7 @@ def test_a_run_whose_d_blows_up_is_reported_diverged(mnist):
 
 def alerts_along(trainer, every: int = 5) -> dict[str, list[int]]:
     """{alert kind: [steps at which the coach, reading the records so far, raised it]}, checked every `every` steps."""
-    found: dict[str, list[int]] = {}
-    probabilistic = LOSS_INFO[trainer.cfg.loss].probabilistic
-    for end in range(MIN_STEPS, len(trainer.history) + 1, every):
-        for a in diagnose(trainer.history[:end], probabilistic):
-            found.setdefault(a.kind, []).append(end)
-    return found
+    return coach_alerts_along(trainer.history, LOSS_INFO[trainer.cfg.loss].probabilistic, every)
 
 
 @pytest.mark.slow
