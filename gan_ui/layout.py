@@ -38,6 +38,14 @@ CSS = """
 .st-key-top_menu [data-testid="stPageLink"] { flex: 0 0 auto; }
 [data-testid="stMain"] h1 { font-size: 2rem; padding-bottom: 0.1rem; }
 [data-testid="stMain"] h3 { font-size: 1.3rem; }
+/* Phones: the menu stays one row (it scrolls sideways rather than wrap), without icons, and the title
+   shrinks, so the page's first control and digit come up on the first screen. */
+@media (max-width: 640px) {
+  .st-key-top_menu { flex-wrap: nowrap !important; overflow-x: auto; gap: 0.1rem !important; }
+  .st-key-top_menu [data-testid="stPageLink"] a { padding-left: 0.35rem; padding-right: 0.35rem; }
+  .st-key-top_menu [data-testid="stPageLink"] [data-testid="stIconMaterial"] { display: none; }
+  [data-testid="stMain"] h1 { font-size: 1.5rem; }
+}
 </style>
 """
 

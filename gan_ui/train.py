@@ -400,7 +400,8 @@ def _live_body(run: state.RunHandle, phase_at_render: str) -> None:
         st.rerun()                                       # the run changed state: refresh the whole page
     info = t.loss_info
     _status_row(run)
-    pace_notice(run)
+    with st.container():        # one fixed slot, shown or empty: a notice that comes and goes between polls must
+        pace_notice(run)        # not shift the charts below it (a shifted chart is a new one: the zoom is lost)
     if run.status == "queued":
         queue_notice(run)
         return

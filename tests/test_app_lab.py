@@ -35,8 +35,16 @@ def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_upload_ask_d_and_find_my_digit_moves_the_sliders(mnist):
+def open_on_dcgan():
+    """Explore on the shipped unconditional DCGAN (it opens on the default recipe's conditional model)."""
     at = open_app()
+    at.selectbox(key="explore_model").set_value("shipped:dcgan").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_upload_ask_d_and_find_my_digit_moves_the_sliders(mnist):
+    at = open_on_dcgan()
     entry = lab.state.shipped_entry("dcgan")
     dim = entry.latent_dim
     assert [i.value for i in at.info if "Draw a digit" in i.value]
@@ -83,7 +91,7 @@ def test_bad_pictures_get_clear_messages_and_the_page_keeps_working(mnist):
 
 
 def test_direction_sliders_move_z_and_take_names():
-    at = open_app()
+    at = open_on_dcgan()
     entry = lab.state.shipped_entry("dcgan")
     dirs = lab.directions_for(entry)
     pc = [s for s in at.slider if s.key and s.key.startswith("pc_")]

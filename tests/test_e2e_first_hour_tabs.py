@@ -16,6 +16,7 @@ import pytest
 
 from e2e_support import ARTIFACTS, StreamlitServer, browser, chromium_or_skip, shot, wait_for, wait_idle  # noqa: F401
 from gan_core import PRESETS
+from gan_ui.lessons import LESSONS
 from test_e2e import VIEWPORT, click_button, no_exception, open_page, start_run, step_count
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -94,6 +95,8 @@ def test_no_way_found_to_unlock_a_teachers_lock(server, browser, tmp_path):
     page = open_page(ctx, server.url + TEACHER_LINK, "text=Lesson 5")
     token = tab_of(page.url)
     assert len(token) == 32, page.url
+    lesson = LESSONS[4]
+    page.get_by_text(lesson.choices[0], exact=True).click()      # a lesson's run waits for a prediction
     click_button(page, "Run the collapse preset")       # the lesson's run sets the locked controls' values
     page.wait_for_selector("text=Reached the budget of 6 steps.", timeout=120_000)
     menu(page, "Train", START)
