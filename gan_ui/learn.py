@@ -25,6 +25,7 @@ from gan_core.sampling import generate, interpolate, sample_z, sweep
 from . import copy_button, images, settings, state, teacher, train
 from .layout import PAGE_SPECS, page_link, show_png
 from .lessons import BY_ID, LESSON_IDS, LESSONS, Lesson, LessonRun, number
+from .source_view import show_code
 
 FIELD_TO_CONTROL = {fld: key for key, fld in train.CONTROLS.items()}
 PAGE_PATHS = tuple(PAGE_SPECS)          # the pages' url paths (learn, train, ...): not part of the app's address
@@ -287,6 +288,7 @@ def lesson_body(lesson: Lesson) -> None:
     st.markdown(lesson.idea)
     for formula in lesson.math:
         st.latex(formula)
+    show_code(lesson.code)
     st.subheader("1 · Predict", divider="gray")
     locked = prediction_locked(lesson) or (not lesson.runs and answer_due(lesson))
     st.radio(lesson.question, lesson.choices, index=None, key=f"predict_{lesson.id}", disabled=locked,

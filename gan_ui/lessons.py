@@ -33,6 +33,7 @@ class Lesson:
     look_for: str = ""                  # markdown: where to look in the charts
     runs: tuple = ()                    # LessonRun variants (the student picks one when there are several)
     extra: str = ""                     # "latent" | "augment": a lesson-specific panel instead of/besides a run
+    code: tuple = ()                    # gan_ui.source_view.CODE keys: the real source behind the lesson's math
 
 
 VALUE_FN = (r"\min_G \max_D \; V(D,G) = \mathbb{E}_{x\sim p_\text{data}}\big[\log D(x)\big]"
@@ -40,7 +41,7 @@ VALUE_FN = (r"\min_G \max_D \; V(D,G) = \mathbb{E}_{x\sim p_\text{data}}\big[\lo
 
 LESSONS: list[Lesson] = [
     Lesson(
-        id="what", title="What a GAN is",
+        id="what", code=("step", "value"), title="What a GAN is",
         idea=("Two networks play a game. The **generator G** turns random noise z into an image; the "
               "**discriminator D** looks at an image and says how likely it is to be a real digit. D is "
               "trained to tell real from fake, G to fool D. Neither ever sees a rule for what a digit "
@@ -65,7 +66,7 @@ LESSONS: list[Lesson] = [
         runs=(LessonRun("Run the healthy DCGAN", "dcgan", {}, 300),),
     ),
     Lesson(
-        id="curves", title="Reading the curves",
+        id="curves", code=("value", "bce"), title="Reading the curves",
         idea=("If G drew exactly like the data, D could only guess: D(x) = ½ for every image. Put that into "
               "the losses and you get the **equilibrium lines** drawn dashed on the loss chart: D's loss is "
               "ln 4 and G's (non-saturating) loss is ln 2. A GAN's losses are not a score that should go to 0: "
@@ -92,7 +93,7 @@ LESSONS: list[Lesson] = [
         runs=(LessonRun("Run the healthy DCGAN", "dcgan", {}, 400),),
     ),
     Lesson(
-        id="saturating", title="Saturating vs non-saturating loss",
+        id="saturating", code=("g_losses",), title="Saturating vs non-saturating loss",
         idea=("In the value function G *minimises* log(1 − D(G(z))). Early on D rejects every fake: "
               "D(G(z)) ≈ 0, where log(1 − D) is flat, so its gradient almost vanishes and G learns almost "
               "nothing exactly when it most needs to. The **non-saturating** loss makes G *maximise* "
@@ -120,7 +121,7 @@ LESSONS: list[Lesson] = [
               LessonRun("Non-saturating loss, same learning rates", "saturating", {"loss": "non-saturating"}, 300)),
     ),
     Lesson(
-        id="unstable", title="An overpowered D, and a learning rate too high",
+        id="unstable", code=("step",), title="An overpowered D, and a learning rate too high",
         idea=("The game only teaches G while D is a fair opponent. If D learns much faster than G, it separates "
               "real from fake almost perfectly, and its verdict on every fake is the same \"fake\": it no longer "
               "tells G which way is *more* real. If *both* learn far too fast, every update overshoots: the game "
@@ -160,7 +161,7 @@ LESSONS: list[Lesson] = [
               LessonRun("Diverging: WGAN without its penalty", "no-penalty", {}, 100)),
     ),
     Lesson(
-        id="collapse", title="Mode collapse",
+        id="collapse", code=("mlp",), title="Mode collapse",
         idea=("G is rewarded for fooling D, not for drawing *every* digit. If G finds a few images D currently "
               "accepts, it can map most of the noise to them: **mode collapse**. D then learns to reject those, "
               "G jumps to other ones, and the chase goes round. The class histogram of G's samples (what a "
@@ -183,7 +184,7 @@ LESSONS: list[Lesson] = [
               LessonRun("The same MLP, balanced (preset mlp)", "mlp", {}, 600)),
     ),
     Lesson(
-        id="stabilisers", title="Stabilisers, side by side",
+        id="stabilisers", code=("bce", "other_losses"), title="Stabilisers, side by side",
         idea=("Three common fixes for an unstable game, each applied here to the *overpowered D* of lesson 4:\n\n"
               "- **One-sided label smoothing** (Salimans et al. 2016): D's target for real digits becomes 0.9, "
               "so D is never rewarded for total certainty.\n"
@@ -226,7 +227,7 @@ LESSONS: list[Lesson] = [
               LessonRun("WGAN-GP (D 10x faster)", "wgan-gp", {"lr_d": 1e-3}, 150)),
     ),
     Lesson(
-        id="latent", title="The latent space",
+        id="latent", code=("dcgan",), title="The latent space",
         idea=("G is a smooth function of z: nearby noise vectors give similar digits. So walking in a straight "
               "line (or along the sphere, slerp) from one z to another morphs one digit into another, and "
               "moving a single coordinate of z changes some property of the digit - sometimes readable (slant, "
@@ -247,7 +248,7 @@ LESSONS: list[Lesson] = [
         extra="latent",
     ),
     Lesson(
-        id="conditional", title="Conditional GANs and data augmentation",
+        id="conditional", code=("dcgan",), title="Conditional GANs and data augmentation",
         idea=("A **conditional GAN** gives G and D the label y too: G(z, y) must draw a digit D accepts *as a y*, "
               "so you can ask for a 7. That makes it tempting to use a cGAN as a data factory: train a classifier "
               "on a few real digits plus many generated ones. Does it help? The honest answer is *measure it*: "

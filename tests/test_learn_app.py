@@ -291,3 +291,19 @@ def test_projector_style_recolours_d_and_enlarges_type(monkeypatch):
     assert colours["D loss"] == teacher.PROJECTOR_D != D_COLOR and colours["G loss"] == G_COLOR
     assert styled.layout.xaxis.tickfont.size == 15 and styled.layout.height > fig.layout.height
     assert {t.line.color for t in fig.data} == {D_COLOR, G_COLOR}              # the original is untouched
+
+
+def test_each_lesson_shows_the_real_code_behind_its_math():
+    """A lesson's 'Show the code' is the installed gan_core's own source (gan_ui.source_view), not a copy."""
+    import inspect
+
+    from gan_ui.source_view import CODE
+
+    assert all(lesson.code for lesson in LESSONS)
+    for lesson in LESSONS:
+        assert set(lesson.code) <= set(CODE), lesson.id
+    at = open_learn(lesson="3")                                   # saturating vs non-saturating
+    shown = "\n".join(c.value for c in at.code)
+    for key in LESSONS[2].code:
+        for obj in CODE[key][1]:
+            assert inspect.getsource(obj).strip().splitlines()[0] in shown, (key, obj)
