@@ -68,11 +68,13 @@ def render() -> None:
             "- **Timeline**: when a run is paused or over, scrub its snapshots and pin one cell. Shipped "
             "models have one too: Explore → *Training timeline*.",
             unsafe_allow_html=True)
-        st.subheader("The code that trains")
-        st.markdown("Every formula on this page is computed by the code below: the very functions the Train "
-                    "page runs, read from the installed package, not a copy.")
-        show_code(["step", "dcgan", "mlp", "other_losses"])
         st.subheader("Exploring")
         st.markdown("Each slider is one coordinate of z ~ N(0, 1), so the sliders span ±3σ, where 99.7 % of "
                     "G's training noise lay. **slerp** interpolation stays on the shell where almost all of "
                     "that noise lives; a straight line (**lerp**) cuts through its little-visited middle.")
+
+    # Full width: the source keeps its own line breaks (up to 120 characters), which a half column would cut.
+    st.subheader("The code that trains")
+    st.markdown("Every formula on this page is computed by the code below: the very functions the Train "
+                "page runs, read from the installed package, not a copy.")
+    show_code(["step", "dcgan", "mlp", "other_losses"])
