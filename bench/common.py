@@ -9,6 +9,7 @@ import datetime as _dt
 import platform
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import torch
@@ -44,3 +45,18 @@ def record(section: str, env: dict, lines: list[str]) -> None:
     else:
         text = text.rstrip() + f"\n\n{marker}\n{block}"
     path.write_text(text)
+
+
+def pause_when(trainer, reached) -> threading.Event:
+    """Pause `trainer` at the first flush of records where reached(trainer) is true, so a benchmark can
+    measure it at a checkpoint without the clock running; the event is set then, and when the run ends."""
+    due = threading.Event()
+
+    def on_record(t, _records):
+        if reached(t):
+            t.pause()
+            due.set()
+
+    trainer.add_callback("on_record", on_record)
+    trainer.add_callback("on_end", lambda t: due.set())
+    return due

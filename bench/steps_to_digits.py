@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import threading
 import time
 
 import torch
-from common import environment, record
+from common import environment, pause_when, record
 from time_to_digits import BAR_TEXT, Checkpoint, Evaluator
 
 from gan_core import DEFAULT_PRESET, Trainer, load_dataset, preset_config, resolve_device
@@ -60,16 +59,8 @@ def main() -> None:
     print(f"data: {data.describe()}\npreset `{args.preset}`, {env['device']}, {env['threads']} threads, "
           f"nice +{args.nice}; bar: {BAR_TEXT}\n{load()} at the start")
     t = Trainer(cfg, data, device)
-    due = threading.Event()
     marks = list(range(args.every, args.steps, args.every))
-
-    def on_record(trainer, _records):
-        if marks and trainer.step >= marks[0]:
-            trainer.pause()
-            due.set()
-
-    t.add_callback("on_record", on_record)
-    t.add_callback("on_end", lambda trainer: due.set())
+    due = pause_when(t, lambda trainer: bool(marks) and trainer.step >= marks[0])
     t.start()
     lower_priority(getattr(t, "_thread", None), args.nice)
     rows: list[tuple[int, float, Checkpoint]] = []

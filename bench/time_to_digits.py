@@ -30,12 +30,11 @@ from __future__ import annotations
 import argparse
 import copy
 import math
-import threading
 import time
 from dataclasses import dataclass
 
 import torch
-from common import environment, record
+from common import environment, pause_when, record
 from train_speed import textbook_loop
 
 from gan_core import DEFAULT_PRESET, Trainer, load_dataset, preset_config, resolve_device
@@ -118,15 +117,7 @@ def run_ours(cfg, data, device, seconds: float, times: list[float], evaluate: Ev
     t = Trainer(cfg.replace(max_seconds=seconds, max_steps=0), data, device)
     pending = list(times)
     rows: list[Checkpoint] = []
-    due = threading.Event()
-
-    def on_record(trainer, _records):
-        if pending and trainer.elapsed >= pending[0]:
-            trainer.pause()
-            due.set()
-
-    t.add_callback("on_record", on_record)
-    t.add_callback("on_end", lambda trainer: due.set())
+    due = pause_when(t, lambda trainer: bool(pending) and trainer.elapsed >= pending[0])
     t.start()
     while not t.done:
         due.wait()

@@ -73,7 +73,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3, help="child processes per picture; the median is printed")
     args = ap.parse_args()
-    print(f"| picture | file | verdict | first call, s | rerun, s | peak RSS growth, MB |\n|---|---|---|---|---|---|")
+    print("| picture | file | verdict | first call, s | rerun, s | peak RSS growth, MB |\n|---|---|---|---|---|---|")
     for name, make in PICTURES.items():
         data = make()
         rows = []
