@@ -7,7 +7,7 @@ answer shows when the run has ended (a lesson without a run: once predicted). A 
 run start first (`allow=run_first`) or reveal the answer (`allow=answer`).
 
 The run goes through the Train page's own path (its controls are filled with the lesson's preset and
-budget, then `train.start_run()`), so it is an ordinary run of this tab: the live panel drawn here is
+budget, then `train.start_from_controls()`), so it is an ordinary run of this tab: the live panel drawn here is
 the Train page's `train.live_panel` (charts, samples, sample quality and the coach's alerts), and the
 run also appears on the Train page, ready for its timeline, Explore and download.
 
@@ -65,12 +65,10 @@ def _on_run(lesson_id: str, spec: LessonRun) -> None:
     store = state.session_store()
     if store.active_run() is not None or not may_run(BY_ID[lesson_id]):
         return
-    fill_controls(spec)
-    before = {h.number for h in store.runs}
-    train.start_run()
-    new = [h for h in store.runs if h.number not in before]
-    if new:
-        ss.setdefault("learn_runs", {})[new[0].number] = (lesson_id, spec.label)
+    fill_controls(spec)                  # the Train page shows (and a teacher's locks keep) the lesson's values
+    handle = train.start_from_controls()
+    if handle is not None:
+        ss.setdefault("learn_runs", {})[handle.number] = (lesson_id, spec.label)
 
 
 def prediction(lesson: Lesson) -> str | None:

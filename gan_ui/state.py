@@ -48,7 +48,8 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from gan_core import (PRESETS, CheckpointError, GANConfig, QualityMonitor, RunJournal, RunShelf, Scheduler, Trainer,
+from gan_core import (PRESETS, CheckpointError, ConfigError, DataFormatError, DataUnavailable, GANConfig, QualityMonitor,
+                      RunJournal, RunShelf, Scheduler, SchedulerError, Trainer,
                       build_models, checkpoint_bytes, get_reference, list_pretrained, load_checkpoint,
                       load_checkpoint_bytes, load_dataset)
 from gan_core.checkpoints import PRETRAINED_DIR
@@ -310,6 +311,11 @@ _LIVE_STORES: "weakref.WeakSet[SessionStore]" = weakref.WeakSet()
 _store_ids = itertools.count(1)
 
 
+class StartError(RuntimeError):
+    """A run could not start (a bad config, a cap of the server, missing data, a full queue): the message
+    says why in words a student can act on."""
+
+
 class SessionStore:
     """The runs and user models of one browser tab. Thread-safe; released when the tab closes."""
 
@@ -331,6 +337,21 @@ class SessionStore:
         _LIVE_STORES.add(self)
 
     # runs ------------------------------------------------------------------------------------
+    def start(self, cfg: GANConfig) -> RunHandle:
+        """The one way a run of this tab starts, whoever asks (Train's Start, a lesson's Run): the config is
+        validated and held to the server's caps per run, its Trainer built on the shared dataset, the live
+        quality monitor attached, and the run queued in the server's scheduler (it may start at once).
+        Returns its handle; raises StartError with the reason."""
+        try:
+            cfg = settings.limits().check(cfg.validate())
+            data = shared_dataset(cfg.dataset)
+            trainer = Trainer(cfg, data, device=settings.train_device())
+            handle = self.add_run(trainer)
+            handle.quality, handle.quality_note = attach_quality(trainer, data)
+            return self.submit(handle)
+        except (ConfigError, DataUnavailable, DataFormatError, SchedulerError, ValueError, RuntimeError) as exc:
+            raise StartError(str(exc)) from exc
+
     def add_run(self, trainer: Trainer) -> RunHandle:
         with self._lock:
             if self.closed:

@@ -18,7 +18,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from gan_core import (LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable, GANConfig, SchedulerError,
+from gan_core import (LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable, GANConfig,
                       Trainer, generate)
 from gan_core.config import ARCHS, DATASETS, DEFAULT_PRESET
 from gan_core.pace import busy_state, expected_steps
@@ -150,31 +150,30 @@ def _on_preset() -> None:
     apply_preset(st.session_state["cfg_preset"])
 
 
-def _on_start() -> None:
+def start_from_controls() -> state.RunHandle | None:
+    """Start a run of what the controls describe (Train's Start button, and a lesson's Run after it has set
+    the controls): its handle, or None with the reason in session state ("start_error") for the page."""
     ss = st.session_state
     store = state.session_store()
     if store.active_run() is not None:
-        return
+        return None
     ss.pop("start_error", None)
     refused = number_problems()
     if refused:                          # Start is disabled then; this guards every other path to a run
         ss["start_error"] = " ".join(refused.values())
-        return
+        return None
     try:
-        cfg = settings.limits().check(config_from_controls().validate())   # the server's caps per run
-        data = state.shared_dataset(cfg.dataset)
-        trainer = Trainer(cfg, data, device=settings.train_device())
-        handle = store.add_run(trainer)
-        handle.quality, handle.quality_note = state.attach_quality(trainer, data)
-        store.submit(handle)             # the server's queue starts it now, or when a slot frees
-    except (ConfigError, DataUnavailable, DataFormatError, SchedulerError, ValueError, RuntimeError) as exc:
+        handle = store.start(config_from_controls())
+    except state.StartError as exc:
         ss["start_error"] = str(exc)
-        return
+        return None
     teacher.remember()
     store.viewing = handle.number
+    return handle
 
 
-start_run = _on_start     # the Learn page starts its lesson runs through this same path
+def _on_start() -> None:
+    start_from_controls()
 
 
 def _stop(run: state.RunHandle | None):

@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 import e2e_support  # noqa: F401  (puts the repo root on sys.path)
+from e2e_support import wait_for
 from gan_core import LOSS_INFO, GANConfig, StepRecord, build_models, checkpoint_bytes
 from gan_core.losses import LN2, LN4
 from gan_core.sampling import LATENT_RANGE
@@ -195,6 +196,37 @@ def test_session_store_release_stops_runs_and_frees_models(monkeypatch):
     assert store.closed and not store.runs and not store.models
     with pytest.raises(RuntimeError):
         store.add_run(FakeTrainer("ready"))
+
+
+@pytest.mark.slow
+def test_a_run_starts_from_a_gan_config_and_refusals_are_one_error(monkeypatch, mnist):
+    """SessionStore.start(cfg) is the one way a run starts: a GANConfig in, a RunHandle out, and every
+    refusal (a bad config, the server's caps, a second active run) a StartError with the reason."""
+    from gan_ui import state
+
+    monkeypatch.setenv("GAN_CLASSROOM_OFFLINE", "1")
+    monkeypatch.setenv("GAN_CLASSROOM_TEST_MODE", "1")
+    store = state.SessionStore()
+    try:
+        with pytest.raises(state.StartError, match="over this server's limit"):
+            store.start(GANConfig(arch="mlp", max_steps=0, max_seconds=10_000))   # the server's cap per run
+        with pytest.raises(state.StartError, match="lr_g must be above 0"):
+            store.start(GANConfig(arch="mlp", lr_g=-1.0, max_steps=5, max_seconds=0))
+        assert not store.runs                                   # a refused config leaves no run behind
+        handle = store.start(GANConfig(arch="mlp", max_steps=0, max_seconds=60, snapshot_every=5))
+        assert handle.number == 1
+        assert store.runs == [handle]
+        with pytest.raises(state.StartError):
+            store.start(GANConfig(arch="mlp", max_steps=5, max_seconds=0))     # one active run per tab
+        assert store.runs == [handle]
+        wait_for(lambda: handle.trainer.step >= 5, 120)                      # it trains ...
+        handle.trainer.stop()
+        assert handle.trainer.join(120)
+        assert handle.trainer.status == "stopped"                             # ... until told to stop
+        if handle.quality is not None:
+            handle.quality.join(60)
+    finally:
+        state.release_store(store)
 
 
 def test_session_store_keeps_a_bounded_number_of_ended_runs():
