@@ -268,7 +268,7 @@ class Trainer:
             fake_logits = fake_logits.float()
             d_loss = d_loss_fn(cfg.loss, real_logits, fake_logits, cfg.label_smoothing)
             d_loss, q_loss = self._d_extra(d_loss, x_seen, fake_seen, y, code_logits, code)
-            d_norm = self._descend(self.opt_d, D, d_loss + q_loss)
+            d_norm = self._descend(self.opt_d, D, d_loss if q_loss is None else d_loss + q_loss)
         # (2) Update G: its fakes should score "real". D is frozen meanwhile (no gradient for D's
         # weights); the fakes are the last D step's, scored by the updated D.
         D.requires_grad_(False)
@@ -291,13 +291,13 @@ class Trainer:
     def _d_extra(self, d_loss, x_seen, fake_seen, y, code_logits, code):
         """D's loss with its loss's gradient penalty added (WGAN-GP: + lambda E[(||grad s(x_hat)|| - 1)^2]),
         and what else D descends: InfoGAN's Q learns to read the code off G's pictures
-        (+ lambda_I * -E[log Q(c | G(z, c))]). Returns (L_D as recorded, the extra term or 0)."""
+        (+ lambda_I * -E[log Q(c | G(z, c))]). Returns (L_D as recorded, the extra term or None)."""
         cfg = self.cfg
         if LOSS_INFO[cfg.loss].gradient_penalty and cfg.gp_weight:   # gp_weight 0: no penalty to pay for
             with self._autocast():
                 d_loss = d_loss + cfg.gp_weight * gradient_penalty(self.D, x_seen, fake_seen, y, self.rng).float()
         if code_logits is None:
-            return d_loss, 0.0
+            return d_loss, None
         return d_loss, cfg.info_weight * info_loss_fn(code_logits, code)
 
     def _g_extra(self, code_logits, code):
