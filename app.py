@@ -7,7 +7,7 @@ This file only lays out the app; the pages live in gan_ui/ and the machine learn
 
 import streamlit as st
 
-from gan_ui import layout
+from gan_ui import frame, layout
 
 st.set_page_config(page_title="GAN Classroom", page_icon=str(layout.ICON), layout="wide")
-layout.navigation().run()
+frame.navigation().run()

@@ -32,8 +32,9 @@ import torch
 from common import ROOT, environment, record
 
 from gan_core import list_pretrained, load_checkpoint
-from gan_ui import images, settings, state
-from gan_ui.explore import random_z
+from gan_ui import images, settings
+from gan_ui.latent import random_z
+from gan_ui.catalogue import ModelEntry, entry_from_checkpoint
 
 DIGIT_CAPTION = "G(z): the generator's output for this z"
 WARMUP = 10
@@ -50,7 +51,7 @@ def stats_ms(values) -> str:
 # ---------------------------------------------------------------------------------------------
 # (a) server side
 # ---------------------------------------------------------------------------------------------
-def panel_views(entry: state.ModelEntry, z_values: list[float], label: int | None, sweep_dim: int = 1):
+def panel_views(entry: ModelEntry, z_values: list[float], label: int | None, sweep_dim: int = 1):
     """What Explore's slider panel computes for one slider position: the page's own function
     (gan_ui.images.z_views: the digit, the sweep strip and, for a conditional G, the ten-digit row, from one
     batched pass of G)."""
@@ -62,7 +63,7 @@ def server_side(names: list[str], n: int, seed: int = 0) -> dict[str, dict]:
     out = {}
     for name in names:
         ckpt = load_checkpoint(name)
-        entry = state.entry_from_checkpoint(f"shipped:{name}", name, "shipped", ckpt)     # as the app loads it
+        entry = entry_from_checkpoint(f"shipped:{name}", name, "shipped", ckpt)     # as the app loads it
         rng = np.random.default_rng(seed)
         zs = [random_z(entry.latent_dim, rng) for _ in range(n + WARMUP)]
         labels = [int(rng.integers(entry.num_classes)) if entry.conditional else None

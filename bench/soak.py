@@ -20,6 +20,9 @@ import sys
 import threading
 import time
 from pathlib import Path
+from gan_ui.run_handle import attach_quality
+from gan_ui.server import reset_scheduler
+from gan_ui.store import SessionStore
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -44,7 +47,7 @@ def soak(cycles: int = 200, data=None, stop_after_steps: int = 5, every: int = 2
     data = data or load_dataset("mnist")
     # One slot, at normal priority: on a machine shared with other jobs a niced training thread is
     # starved by them, which only makes the soak slow; niceness has nothing to do with leaks.
-    state.reset_scheduler(Limits(max_concurrent=1, nice=0))
+    reset_scheduler(Limits(max_concurrent=1, nice=0))
     errors, statuses, samples = [], [], []
 
     def sample(i):
@@ -65,7 +68,7 @@ def soak(cycles: int = 200, data=None, stop_after_steps: int = 5, every: int = 2
             sample(i)                              # cycle 0 warms up (dataset, classifier, thread pools)
         if i == cycles:
             break
-        store = state.SessionStore()
+        store = SessionStore()
         try:
             way = i % 3                            # 0: Stop button, 1: tab closed, 2: tiny budget runs out
             cfg = preset_config(preset, max_steps=stop_after_steps * (1 if way == 2 else 1000), max_seconds=60.0,
@@ -73,7 +76,7 @@ def soak(cycles: int = 200, data=None, stop_after_steps: int = 5, every: int = 2
             trainer = Trainer(cfg, data, device="cpu")
             handle = store.add_run(trainer)
             if quality:
-                handle.quality, handle.quality_note = state.attach_quality(trainer, data)
+                handle.quality, handle.quality_note = attach_quality(trainer, data)
             store.submit(handle)
             if not wait(lambda: trainer.step >= stop_after_steps or trainer.done):
                 errors.append(f"cycle {i}: no progress (status {handle.status})")

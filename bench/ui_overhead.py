@@ -53,7 +53,7 @@ PROBE_SECONDS = 2.0               # how often the benchmark reads the page: its 
 
 
 def app_config(preset: str, seconds: float, test_mode: bool):
-    """What gan_ui.train.config_from_controls builds for an untouched preset and a time budget."""
+    """What gan_ui.controls.config_from_values builds for an untouched preset and a time budget."""
     snapshot_every = settings.TEST_SNAPSHOT_EVERY if test_mode else settings.SNAPSHOT_EVERY
     return PRESETS[preset].config().replace(max_seconds=seconds, max_steps=0, snapshot_every=snapshot_every,
                                             preset=preset).validate()

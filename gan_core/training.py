@@ -552,6 +552,12 @@ class Trainer:
             G = copy.deepcopy(self.sampling_generator())
         return G.to("cpu").eval().requires_grad_(False)
 
+    def export_discriminator(self) -> nn.Module:
+        """An independent copy of D (CPU, eval mode, no gradients): saved in a run's file beside G."""
+        with self._lock:
+            D = copy.deepcopy(self.D)
+        return D.to("cpu").eval().requires_grad_(False)
+
     def generator_at(self, snapshot: Snapshot) -> nn.Module | None:
         """A CPU eval-mode generator with the weights of a snapshot (None if they were thinned away)."""
         if snapshot.g_state is None:

@@ -11,27 +11,27 @@ import streamlit as st
 
 from gan_core.coach import diagnose
 
-from . import state, teacher
+from . import teacher
 from .layout import page_link
 from .lessons import BY_ID, number
+from .run_handle import RunHandle
 
 ICONS = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:",
          "ok": ":material/check_circle:"}
 BOXES = {"error": st.error, "warning": st.warning, "info": st.info, "ok": st.success}
 
 
-def alerts_for(run: state.RunHandle) -> list:
-    t = run.trainer
+def alerts_for(run: RunHandle) -> list:
     latest = run.quality.latest() if run.quality is not None else None
     step, quality = latest if latest else (None, None)
-    return diagnose(t.records(), t.loss_info.probabilistic, quality, step)
+    return diagnose(run.records(), run.loss_info.probabilistic, quality, step)
 
 
-def render(run: state.RunHandle) -> None:
+def render(run: RunHandle) -> None:
     """The coach's current alerts for this run, most urgent first (nothing at all when hidden by a teacher)."""
     if teacher.hidden("coach"):
         return
-    alerts = run.memo("coach", (len(run.trainer.history), run.quality and len(run.quality.records())),
+    alerts = run.memo("coach", (run.record_count, run.quality and len(run.quality.records())),
                       lambda: alerts_for(run))
     with st.container(key=f"coach_{run.number}"):
         st.markdown("**Coach**")

@@ -20,46 +20,31 @@ from gan_core.config import DEFAULT_PRESET
 from gan_core.sampling import LATENT_RANGE
 
 from . import images, inside_view, lab, scrub, state
+from .catalogue import ModelEntry, catalogue, upload_entry
+from .latent import (
+    LABEL_KEY,
+    current_label,
+    current_z,
+    format_z,
+    parse_z,
+    random_z,
+    set_z,
+    z_key,
+)
 from .layout import page_link, show_png
-from .latent import format_z, parse_z
 
 VISIBLE_DIMS = 8          # sliders shown at once; the rest sit behind "More dimensions"
 SLIDER_STEP = 0.05
 TIMELINE_SEED = 0         # the fixed noise of the timeline grid: the same 64 z at every step
 
 MODEL_KEY = "explore_model"
-LABEL_KEY = "explore_label"
 PIN_KEY = "timeline_z"
 MORE_KEY = "more_dims_open"
 
 
 # ---------------------------------------------------------------------------------------------
-# z in session state: one float per slider key
+# Slider callbacks
 # ---------------------------------------------------------------------------------------------
-def z_key(k: int) -> str:
-    return f"z_{k}"
-
-
-def current_z(dim: int) -> torch.Tensor:
-    """The z the sliders show, (dim,)."""
-    return torch.tensor([float(st.session_state.get(z_key(k), 0.0)) for k in range(dim)])
-
-
-def _snap(values) -> list[float]:
-    """Clip to the slider range and round to 2 decimals (what the sliders and the text show)."""
-    return [round(float(np.clip(v, -LATENT_RANGE, LATENT_RANGE)), 2) for v in values]
-
-
-def set_z(values) -> None:
-    for k, v in enumerate(_snap(values)):
-        st.session_state[z_key(k)] = v
-
-
-def random_z(dim: int, rng: np.random.Generator | None = None) -> list[float]:
-    rng = rng or np.random.default_rng()
-    return _snap(rng.standard_normal(dim))
-
-
 def _on_random(dim: int) -> None:
     set_z(random_z(dim))
     st.session_state.pop("z_paste_msg", None)
@@ -90,16 +75,11 @@ def _on_scrub_release(z: list[float], label: int | None) -> None:
     st.session_state.pop("z_paste_msg", None)
 
 
-def _label() -> int:
-    value = st.session_state.get(LABEL_KEY)
-    return int(value) if value is not None else 0
+def _labels_for(entry: ModelEntry):
+    return current_label() if entry.conditional else None
 
 
-def _labels_for(entry: state.ModelEntry):
-    return _label() if entry.conditional else None
-
-
-def class_order(entry: state.ModelEntry) -> list[int]:
+def class_order(entry: ModelEntry) -> list[int]:
     """The class inputs in the order the page shows them: digits 0-9 for a conditional G; an InfoGAN's codes
     sorted by the digit each draws (code 0 of the shipped InfoGAN draws an 8), or 0, 1, ... unnamed."""
     digits = entry.code_digits() if entry.infogan else None
@@ -109,7 +89,7 @@ def class_order(entry: state.ModelEntry) -> list[int]:
     return sorted(codes, key=lambda c: (digits[c] is None, digits[c] if digits[c] is not None else 0, c))
 
 
-def code_names(entry: state.ModelEntry) -> dict[int, str]:
+def code_names(entry: ModelEntry) -> dict[int, str]:
     """What each class input is called: the digit for a conditional G; for an InfoGAN the digit its code draws
     ("8"), with the code when two codes draw the same digit ("8 (c0)"), or "c0" where no digit could be told."""
     codes = range(entry.num_classes)
@@ -123,7 +103,7 @@ def code_names(entry: state.ModelEntry) -> dict[int, str]:
             for c in codes}
 
 
-def crisp_start(entry: state.ModelEntry, candidates: int = 16, seed: int = 7) -> list[float]:
+def crisp_start(entry: ModelEntry, candidates: int = 16, seed: int = 7) -> list[float]:
     """A fixed z whose digit reads clearly: of a few seeded draws, the one the shipped digit classifier
     is surest about (or, without it, the one with the fewest grey pixels).
 
@@ -144,7 +124,7 @@ def crisp_start(entry: state.ModelEntry, candidates: int = 16, seed: int = 7) ->
     return zs[int(torch.argmin(score))].tolist()
 
 
-def init_model_state(entry: state.ModelEntry) -> None:
+def init_model_state(entry: ModelEntry) -> None:
     """On first view of a model (or a switch to another), start from a fixed, good-looking z."""
     if st.session_state.get("explore_loaded") == entry.key:
         return
@@ -168,7 +148,7 @@ def _on_upload() -> None:
         return
     store = state.session_store()
     try:
-        entry = state.upload_entry(file.getvalue(), file.name, store.next_upload_number())
+        entry = upload_entry(file.getvalue(), file.name, store.next_upload_number())
     except CheckpointError as exc:
         st.session_state["upload_msg"] = ("error", f"Could not open {file.name}: {exc}")
         return
@@ -180,7 +160,7 @@ def _on_upload() -> None:
 DEFAULT_MODEL = f"shipped:{DEFAULT_PRESET}"   # Explore opens on the default recipe's model: it draws the digit asked for
 
 
-def model_picker(models: dict[str, state.ModelEntry]) -> state.ModelEntry | None:
+def model_picker(models: dict[str, ModelEntry]) -> ModelEntry | None:
     keys = list(models)
     if keys and st.session_state.get(MODEL_KEY) not in keys:
         st.session_state[MODEL_KEY] = DEFAULT_MODEL if DEFAULT_MODEL in keys else keys[0]
@@ -241,7 +221,7 @@ PHONE_CSS = """
 
 
 @st.fragment
-def latent_panel(entry: state.ModelEntry) -> None:
+def latent_panel(entry: ModelEntry) -> None:
     """Sliders, the digit they make, and what one dimension does: re-rendered alone on every slider move."""
     dim = entry.latent_dim
     left, right = st.columns([3, 2], gap="large")
@@ -333,7 +313,7 @@ def _sweep_dim(dim: int) -> int:
 
 
 @st.fragment
-def morph_panel(entry: state.ModelEntry, za: torch.Tensor, zb: torch.Tensor) -> None:
+def morph_panel(entry: ModelEntry, za: torch.Tensor, zb: torch.Tensor) -> None:
     """One digit part-way from A to B (spherical), re-rendered alone as the morph slider moves."""
     labels = _labels_for(entry)
     c1, c2 = st.columns([2, 1], vertical_alignment="center")
@@ -347,7 +327,7 @@ def morph_panel(entry: state.ModelEntry, za: torch.Tensor, zb: torch.Tensor) -> 
         show_png(images.digit_png(digit, 7), width=196, caption=f"t = {t:.2f}")
 
 
-def interpolation_tab(entry: state.ModelEntry) -> None:
+def interpolation_tab(entry: ModelEntry) -> None:
     dim = entry.latent_dim
     st.caption("Walk from one point of latent space to another. The straight line (lerp) cuts through the "
                "middle of the prior, where G saw few training points; the great circle (slerp) stays on the shell "
@@ -380,7 +360,7 @@ def interpolation_tab(entry: state.ModelEntry) -> None:
     morph_panel(entry, za, zb)
 
 
-def gallery_tab(entry: state.ModelEntry) -> None:
+def gallery_tab(entry: ModelEntry) -> None:
     cfg = entry.config
     if entry.conditional:
         st.caption("Random z, each column one InfoGAN code (learned without labels), in the order of the digits they "
@@ -406,7 +386,7 @@ def gallery_tab(entry: state.ModelEntry) -> None:
     show_png(png, width=ncol * 30 * 3)
 
 
-def timeline_frames(entry: state.ModelEntry) -> list[tuple[int, torch.nn.Module]]:
+def timeline_frames(entry: ModelEntry) -> list[tuple[int, torch.nn.Module]]:
     """(step, G) along the model's training: step 0 (the untrained G, rebuilt from the config's seed),
     every snapshot its file carries, and the final G when it is newer than the last snapshot."""
     steps = entry.snapshot_steps
@@ -425,7 +405,7 @@ def _pin(dim: int) -> None:
 
 
 @st.fragment
-def timeline_tab(entry: state.ModelEntry) -> None:
+def timeline_tab(entry: ModelEntry) -> None:
     """Scrub through the snapshots saved in the model's file; draw one pinned z by each of them."""
     if not entry.snapshots:
         st.info("This model's file carries no snapshots of its training, so there is no timeline to scrub. "
@@ -477,7 +457,7 @@ def render() -> None:
     st.caption("A trained generator G turns a vector of random numbers z into a digit. "
                "Move the sliders to move z and watch the digit change.")
     store = state.session_store()
-    models = state.catalogue(store)
+    models = catalogue(store.user_models())
     entry = model_picker(models)
     if entry is None:
         st.info("No generator is available yet: none ships in `pretrained/`. Train one on the Train page "

@@ -17,7 +17,7 @@ from gan_core import look_inside
 from gan_core.inside import Inside, Stage, feature_map_pixels, vector_strip
 from gan_core.sampling import make_grid, to_png, upscale
 
-from . import state
+from .catalogue import ModelEntry
 from .layout import show_png
 
 TOP_K = 8          # feature maps shown per stage: the most active channels
@@ -55,7 +55,7 @@ def inside_figures(inside: Inside) -> list[tuple[bytes, str]]:
     return out
 
 
-def inside_panel(entry: state.ModelEntry, z: torch.Tensor, label: int | None) -> None:
+def inside_panel(entry: ModelEntry, z: torch.Tensor, label: int | None) -> None:
     """An expander under the digit: what G computes for this z, and what D says about the result."""
     panel = st.expander("Look inside G and D for this z", icon=":material/visibility:", key=OPEN_KEY,
                         on_change="rerun")

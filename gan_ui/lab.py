@@ -27,13 +27,21 @@ import torch
 
 from gan_core import generate
 from gan_core.critic import ask_discriminator
-from gan_core.digits import DigitImageError, nearest_digits, prepare_digit, prepare_upload
+from gan_core.digits import (
+    DigitImageError,
+    nearest_digits,
+    prepare_digit,
+    prepare_upload,
+)
 from gan_core.directions import Directions, principal_directions
 from gan_core.inversion import DEADLINE_S, invert
 from gan_core.sampling import LATENT_RANGE
 
-from . import images, state
+from . import images
+from .catalogue import ModelEntry
+from .latent import current_label, current_z, set_label, set_z
 from .layout import show_png
+from .server import shared_dataset
 
 SHOWN_DIRECTIONS = 5          # direction sliders shown at once; the rest sit behind an expander
 NEAREST = 6                   # real digits shown by "nearest real digits"
@@ -54,41 +62,17 @@ _cache_lock = threading.Lock()
 _directions: "weakref.WeakKeyDictionary[torch.nn.Module, Directions]" = weakref.WeakKeyDictionary()
 
 
-# ---------------------------------------------------------------------------------------------
-# Shared with explore.py
-# ---------------------------------------------------------------------------------------------
-def _set_z(values) -> None:
-    from .explore import set_z        # explore imports this module: import at call time
-
-    set_z(values)
-
-
-def _current_z(dim: int) -> torch.Tensor:
-    from .explore import current_z
-
-    return current_z(dim)
-
-
-def _label() -> int:
-    from .explore import LABEL_KEY
-
-    value = st.session_state.get(LABEL_KEY)
-    return int(value) if value is not None else 0
-
-
-def apply_pending(entry: state.ModelEntry) -> None:
+def apply_pending(entry: ModelEntry) -> None:
     """Put a z found by "Find my digit" into the sliders (and its label into the digit picker)."""
     pending = st.session_state.pop(PENDING_KEY, None)
     if not pending or pending[0] != entry.key:
         return
-    from .explore import LABEL_KEY
-
-    _set_z(pending[1])
+    set_z(pending[1])
     if pending[2] is not None:
-        st.session_state[LABEL_KEY] = int(pending[2])
+        set_label(pending[2])
 
 
-def directions_for(entry: state.ModelEntry) -> Directions:
+def directions_for(entry: ModelEntry) -> Directions:
     """The model's principal directions, computed once per generator (shared by the sessions that share G)."""
     with _cache_lock:
         dirs = _directions.get(entry.G)
@@ -104,24 +88,24 @@ def _dir_key(k: int) -> str:
     return f"pc_{k}"
 
 
-def _name_key(entry: state.ModelEntry, k: int) -> str:
+def _name_key(entry: ModelEntry, k: int) -> str:
     return f"pcname_{entry.key}_{k}"
 
 
-def direction_name(entry: state.ModelEntry, k: int) -> str:
+def direction_name(entry: ModelEntry, k: int) -> str:
     name = (st.session_state.get(_name_key(entry, k)) or "").strip()
     return f"PC{k + 1} · {name}" if name else f"PC{k + 1}"
 
 
-def _on_direction(entry: state.ModelEntry, k: int) -> None:
+def _on_direction(entry: ModelEntry, k: int) -> None:
     """Move z along direction k so that its coordinate there becomes the slider's value."""
     dirs = directions_for(entry)
-    z = _current_z(entry.latent_dim)
+    z = current_z(entry.latent_dim)
     target = float(st.session_state[_dir_key(k)])
-    _set_z(dirs.move(z, k, target - float(dirs.coordinates(z)[k])).tolist())
+    set_z(dirs.move(z, k, target - float(dirs.coordinates(z)[k])).tolist())
 
 
-def directions_tab(entry: state.ModelEntry) -> None:
+def directions_tab(entry: ModelEntry) -> None:
     """Not a fragment, on purpose: a direction slider changes the raw sliders' z, and Streamlit only shows a
     widget's new value if the widget is drawn in the same script run as the change. In a fragment run the raw
     sliders (another fragment) would keep their old values and send them back on the next full run."""
@@ -130,11 +114,11 @@ def directions_tab(entry: state.ModelEntry) -> None:
     st.caption(f"The directions along which this generator's digits vary most: a PCA of {dirs.samples:,} of its "
                "digits, mapped back to z (GANSpace). Each direction is a unit vector in z, so its slider spans "
                "±3σ of the prior like a raw coordinate. Moving one moves z, and the raw sliders follow.")
-    z = _current_z(entry.latent_dim)
+    z = current_z(entry.latent_dim)
     coords = dirs.coordinates(z)
     for k in range(dirs.k):            # show where the current z sits (set before the sliders are drawn)
         st.session_state[_dir_key(k)] = round(min(max(float(coords[k]), -LATENT_RANGE), LATENT_RANGE), 2)
-    labels = _label() if entry.conditional else None
+    labels = current_label() if entry.conditional else None
 
     left, right = st.columns([3, 2], gap="large")
     with left:
@@ -171,10 +155,10 @@ def directions_tab(entry: state.ModelEntry) -> None:
             show_png(images.strip_png(strip, scale=3), width="stretch")
 
 
-def nearest_panel(entry: state.ModelEntry, digit: np.ndarray) -> None:
+def nearest_panel(entry: ModelEntry, digit: np.ndarray) -> None:
     """The training digits closest to `digit` in pixel space, and how close real digits are to each other."""
     try:
-        data = state.shared_dataset(entry.config.dataset)
+        data = shared_dataset(entry.config.dataset)
     except Exception as exc:  # no data at all: say so, keep the page
         st.warning(f"The training digits are not available here: {exc}")
         return
@@ -229,7 +213,7 @@ def _drawing_pixels(result):
         return None
 
 
-def your_digit_source(entry: state.ModelEntry):
+def your_digit_source(entry: ModelEntry):
     """Draw or upload; returns (PreparedDigit | None, error message | None)."""
     left, right = st.columns(2, gap="large")
     with left:
@@ -265,9 +249,9 @@ def your_digit_source(entry: state.ModelEntry):
         return None, f"Your drawing: {exc}"
 
 
-def _real_digit(entry: state.ModelEntry, label: int | None) -> np.ndarray | None:
+def _real_digit(entry: ModelEntry, label: int | None) -> np.ndarray | None:
     try:
-        data = state.shared_dataset(entry.config.dataset)
+        data = shared_dataset(entry.config.dataset)
     except Exception:
         return None
     rows = torch.arange(len(data)) if label is None else torch.nonzero(data.labels == label).flatten()
@@ -289,7 +273,7 @@ def _predicted_label(pixels: np.ndarray) -> int:
         return 0
 
 
-def ask_d_panel(entry: state.ModelEntry, mine: np.ndarray) -> None:
+def ask_d_panel(entry: ModelEntry, mine: np.ndarray) -> None:
     st.subheader("Ask the discriminator", divider="gray")
     if entry.D is None:
         st.info("This model's file carries no discriminator (only G was saved), so there is no D to ask. "
@@ -307,8 +291,8 @@ def ask_d_panel(entry: state.ModelEntry, mine: np.ndarray) -> None:
         same_class = label
     else:               # a real digit of the class the digit classifier reads in yours: like for like
         same_class = _predicted_label(mine) if entry.config.dataset == "mnist" else None
-    z = _current_z(entry.latent_dim)
-    g_label = _label() if entry.infogan else label     # an InfoGAN G draws the Explore code; its D never sees one
+    z = current_z(entry.latent_dim)
+    g_label = current_label() if entry.infogan else label     # an InfoGAN G draws the Explore code; its D never sees one
     fake = generate(entry.G, z, g_label)[0].numpy()
     real = _real_digit(entry, same_class)
     shown = [("Your digit", mine), ("A real digit", real), ("G's digit (the slider z)", fake)]
@@ -326,7 +310,7 @@ def ask_d_panel(entry: state.ModelEntry, mine: np.ndarray) -> None:
               on_click=lambda: st.session_state.update({REAL_SEED_KEY: int(st.session_state.get(REAL_SEED_KEY, 0)) + 1}))
 
 
-def find_panel(entry: state.ModelEntry, mine: np.ndarray) -> None:
+def find_panel(entry: ModelEntry, mine: np.ndarray) -> None:
     st.subheader("Find my digit", divider="gray")
     st.caption("G has no way back from a picture to z, so we search: the best of many random z, then gradient "
                "descent on z (G frozen) to make G(z) match your digit pixel by pixel"
@@ -366,7 +350,7 @@ def find_panel(entry: state.ModelEntry, mine: np.ndarray) -> None:
 
 
 @st.fragment
-def your_digit_tab(entry: state.ModelEntry) -> None:
+def your_digit_tab(entry: ModelEntry) -> None:
     st.caption("Draw a digit or upload a picture of one. It is prepared the way MNIST's digits were: grey, white on "
                "black, cropped, longest side 20 px, centred by its centre of mass in 28 × 28.")
     prepared, error = your_digit_source(entry)

@@ -1,10 +1,22 @@
-"""A latent vector z as text and back: what "copy z" shows and "paste z" accepts. No Streamlit here."""
+"""The latent vector z of this tab: the sliders' values in session state, the digit asked for, and z as text.
+
+    z_key(k), current_z(dim), set_z(values), random_z(dim)   the sliders' z (one float per slider key)
+    LABEL_KEY, current_label()                               the digit (or InfoGAN code) the sliders draw
+    format_z(z), parse_z(text, dim)                          what "copy z" shows and "paste z" accepts
+
+Explore's sliders, "Find my digit", the principal directions and the Train page's timeline all read
+and write z through these functions only.
+"""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+
+import numpy as np
+import streamlit as st
+import torch
 
 from gan_core import safejson
 from gan_core.sampling import LATENT_RANGE
@@ -51,3 +63,47 @@ def parse_z(text: str, dim: int, limit: float = LATENT_RANGE) -> list[float]:
         shown = ", ".join(str(i) for i in outside[:5]) + (" ..." if len(outside) > 5 else "")
         raise ValueError(f"Entries {shown} lie outside the sliders' range of ±{limit:g} (±3σ of the N(0, 1) prior).")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# z in session state: one float per slider key
+# ---------------------------------------------------------------------------------------------
+LABEL_KEY = "explore_label"
+
+
+def z_key(k: int) -> str:
+    return f"z_{k}"
+
+
+def has_z(dim: int) -> bool:
+    """Whether this tab's sliders hold a z of this size (Explore has been opened with such a model)."""
+    return all(z_key(k) in st.session_state for k in range(dim))
+
+
+def current_z(dim: int) -> torch.Tensor:
+    """The z the sliders show, (dim,)."""
+    return torch.tensor([float(st.session_state.get(z_key(k), 0.0)) for k in range(dim)])
+
+
+def snap(values) -> list[float]:
+    """Clip to the slider range and round to 2 decimals (what the sliders and the text show)."""
+    return [round(float(np.clip(v, -LATENT_RANGE, LATENT_RANGE)), 2) for v in values]
+
+
+def set_z(values) -> None:
+    for k, v in enumerate(snap(values)):
+        st.session_state[z_key(k)] = v
+
+
+def random_z(dim: int, rng: np.random.Generator | None = None) -> list[float]:
+    rng = rng or np.random.default_rng()
+    return snap(rng.standard_normal(dim))
+
+
+def current_label() -> int:
+    value = st.session_state.get(LABEL_KEY)
+    return int(value) if value is not None else 0
+
+
+def set_label(value: int) -> None:
+    st.session_state[LABEL_KEY] = int(value)

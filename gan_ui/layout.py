@@ -15,8 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import settings, tabs, teacher
-from .lessons import LESSON_IDS
+from . import tabs
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"    # a generated digit, served locally (offline-safe)
@@ -54,49 +53,6 @@ def pages() -> dict[str, st.Page]:
     return {name: st.Page(PAGES_DIR / f"{name}.py", title=title, icon=icon, url_path=name,
                           default=(name == "explore"))
             for name, (title, icon) in PAGE_SPECS.items()}
-
-
-_settled = False
-GC_YOUNG_THRESHOLD = 10_000   # allocations between young-generation collections (Python's default 700: a
-                              # slider move allocates tens of thousands of objects, nearly all freed at once)
-
-
-def settle_process() -> None:
-    """Once per server process, before the first page runs: import every page's modules, then gc.freeze().
-
-    Python's cyclic GC now and then walks every object the process holds ("generation 2"). Here that is
-    well over a million objects (torch, plotly's figure classes, Streamlit, protobuf), and the walk holds
-    the GIL: a full collection took 200-300 ms, about every 10 s, stalling every student's slider move in
-    flight (bench/classroom_load.py, 30 sessions). Modules live as long as the process, so they are moved
-    out of the collector's sight once; objects made later (sessions, runs) are collected as usual, and
-    reference counting still frees everything that is not in a cycle.
-    """
-    global _settled
-    if _settled:
-        return
-    import gc
-
-    from . import about, explore, learn, train  # noqa: F401  (every page's imports: plotly, the scrub component, ...)
-
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
-    _settled = True
-
-
-def navigation():
-    """The top navigation bar; returns the page to run."""
-    settings.configure_torch()
-    settle_process()
-    st.html(CSS)
-    tabs.token()                      # this tab's identity, back in the URL if a page switch dropped it
-    teacher.load(LESSON_IDS)          # teacher links: ?lesson=N&lock=...&hide=...&projector=1
-    teacher.apply_style()
-    page = st.navigation(list(pages().values()), position="hidden")
-    top_menu()
-    tabs.note()
-    teacher.notice()
-    return page
 
 
 def top_menu() -> None:

@@ -7,8 +7,8 @@ answer shows when the run has ended (a lesson without a run: once predicted). A 
 run start first (`allow=run_first`) or reveal the answer (`allow=answer`).
 
 The run goes through the Train page's own path (its controls are filled with the lesson's preset and
-budget, then `train.start_from_controls()`), so it is an ordinary run of this tab: the live panel drawn here is
-the Train page's `train.live_panel` (charts, samples, sample quality and the coach's alerts), and the
+budget, then `controls.start_from_controls()`), so it is an ordinary run of this tab: the live panel drawn here is
+the Train page's live panel (`live_panel.live_panel`: charts, samples, sample quality and the coach's alerts), and the
 run also appears on the Train page, ready for its timeline, Explore and download.
 
 Teacher mode (gan_ui/teacher.py): `?lesson=N&lock=...&hide=...&projector=1`.
@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gan_core import PRESETS, LOSS_INFO, DataFormatError, DataUnavailable
+from gan_core import PRESETS, DataFormatError, DataUnavailable
 from gan_core.coach import WINDOW, window_values
 from gan_core.sampling import generate, interpolate, sample_z, sweep
 
-from . import copy_button, images, settings, state, teacher, train
+from . import controls, copy_button, images, settings, state, teacher
+from .catalogue import shipped_entry
 from .layout import PAGE_SPECS, page_link, show_png
 from .lessons import BY_ID, LESSON_IDS, LESSONS, Lesson, LessonRun, number
+from .live_panel import live_panel
+from .run_handle import RunHandle
+from .server import shared_dataset
 from .source_view import show_code
 
-FIELD_TO_CONTROL = {fld: key for key, fld in train.CONTROLS.items()}
 PAGE_PATHS = tuple(PAGE_SPECS)          # the pages' url paths (learn, train, ...): not part of the app's address
 TEST_STEPS = 6            # lesson budgets in test mode (GAN_CLASSROOM_TEST_MODE=1)
 
@@ -52,12 +55,7 @@ def lesson_steps(spec: LessonRun) -> int:
 
 def fill_controls(spec: LessonRun) -> None:
     """The Train page's controls set to the lesson's preset, overrides and step budget."""
-    ss = st.session_state
-    train.apply_preset(spec.preset)
-    for fld, value in spec.overrides.items():
-        ss[FIELD_TO_CONTROL[fld]] = bool(value) if fld == "ema" else value
-    ss["budget"] = "Steps"
-    ss["budget_steps"] = lesson_steps(spec)
+    controls.set_values(controls.lesson_values(spec.preset, spec.overrides, lesson_steps(spec)))
 
 
 def _on_run(lesson_id: str, spec: LessonRun) -> None:
@@ -66,7 +64,7 @@ def _on_run(lesson_id: str, spec: LessonRun) -> None:
     if store.active_run() is not None or not may_run(BY_ID[lesson_id]):
         return
     fill_controls(spec)                  # the Train page shows (and a teacher's locks keep) the lesson's values
-    handle = train.start_from_controls()
+    handle = controls.start_from_controls()
     if handle is not None:
         ss.setdefault("learn_runs", {})[handle.number] = (lesson_id, spec.label)
 
@@ -97,7 +95,7 @@ def answer_due(lesson: Lesson) -> bool:
     return any(not h.active for h, _ in lesson_runs(lesson.id))
 
 
-def lesson_runs(lesson_id: str) -> list[tuple[state.RunHandle, str]]:
+def lesson_runs(lesson_id: str) -> list[tuple[RunHandle, str]]:
     """This tab's runs started from this lesson, oldest first, as (handle, variant label)."""
     store = state.session_store()
     tags = st.session_state.get("learn_runs", {})
@@ -113,12 +111,12 @@ def comparison_rows(runs) -> list[dict]:
     """One row per run: the medians of the last WINDOW steps, and the latest sample-quality reading."""
     rows = []
     for h, label in runs:
-        recs = h.trainer.records()
-        info = LOSS_INFO[h.trainer.cfg.loss]
+        recs = h.records()
+        info = h.loss_info
         g, d = _median(window_values(recs, "g_grad_norm", WINDOW)), _median(window_values(recs, "d_grad_norm", WINDOW))
         latest = h.quality.latest() if h.quality is not None else None
         rows.append({
-            "run": f"Run {h.number}", "variant": label, "status": h.status, "steps": h.trainer.step,
+            "run": f"Run {h.number}", "variant": label, "status": h.status, "steps": h.step,
             "D(x)": _median(window_values(recs, "d_real", WINDOW)) if info.probabilistic else None,
             "D(G(z))": _median(window_values(recs, "d_fake", WINDOW)) if info.probabilistic else None,
             "‖∇G‖": g, "‖∇G‖ / ‖∇D‖": (g / d) if g is not None and d else None,
@@ -156,7 +154,7 @@ def run_section(lesson: Lesson) -> None:
     if not may_run(lesson):
         st.caption(":material/touch_app: Make your prediction first (step 1): the run then shows whether you were right.")
     try:
-        st.caption(f"Lesson runs train on {state.shared_dataset('mnist').describe()}.")
+        st.caption(f"Lesson runs train on {shared_dataset('mnist').describe()}.")
     except (DataUnavailable, DataFormatError) as exc:
         st.warning(str(exc))
     if st.session_state.get("start_error"):
@@ -176,7 +174,7 @@ def run_section(lesson: Lesson) -> None:
         if active is None or all(h is not active for h, _ in runs):
             shown, label = next((h, lab) for h, lab in runs if h.number == pick)
     st.markdown(f"**Run {shown.number}: {label}**")
-    train.live_panel(shown)
+    live_panel(shown)
     if len(specs) > 1 and len(runs) > 1:
         st.markdown("**This lesson's runs, side by side** (medians of the last "
                     f"{WINDOW} steps; classes present from the latest sample-quality reading)")
@@ -189,7 +187,7 @@ def run_section(lesson: Lesson) -> None:
 # Lesson-specific panels
 # ---------------------------------------------------------------------------------------------
 def latent_panel() -> None:
-    entry = state.shipped_entry("dcgan")
+    entry = shipped_entry("dcgan")
     ss = st.session_state
     ss.setdefault("learn_pair", 0)
     c1, c2 = st.columns([1, 3], vertical_alignment="center")
@@ -212,7 +210,7 @@ def _augment(n_real: int, n_fake: int, n_test: int, seeds: tuple) -> dict:
     """The experiment's result (deterministic in its arguments, so cached for every session)."""
     from gan_core.augment import run_augmentation
 
-    data = state.shared_dataset("mnist")
+    data = shared_dataset("mnist")
     result = run_augmentation(data, n_real=n_real, n_fake=n_fake, n_test=n_test, seeds=seeds,
                               steps=20 if settings.test_mode() else 300)
     return {"summary": result.summary(), "seconds": result.seconds,

@@ -22,6 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from gan_ui.server import server_scheduler
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:            # gan_ui / gan_core importable however pytest was started
@@ -46,8 +47,8 @@ def stop_all_runs(timeout: float = 30.0) -> None:
     """Stop every training run any session store of this process started, and wait for the threads."""
     from gan_ui import state
 
-    trainers = [h.trainer for s in state.live_stores() for h in s.runs]
-    sched = state.server_scheduler()                     # runs of stores already gone are still queued here
+    trainers = [h for s in state.live_stores() for h in s.runs]
+    sched = server_scheduler()                     # runs of stores already gone are still queued here
     for ticket in sched.queued():
         sched.cancel(ticket, ticket.session, "test teardown")
     trainers += [ticket.trainer for ticket in sched.running()]

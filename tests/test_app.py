@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from e2e_support import ROOT, wait_for
 from gan_core import GANConfig, build_models, checkpoint_bytes, list_pretrained, load_checkpoint
 from gan_core.config import DEFAULT_PRESET
+from gan_ui import run_handle
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120          # seconds per script run; generous because CI machines may be shared
@@ -359,12 +360,13 @@ def _diverged_run_page():
 
     sys.path.insert(0, os.environ["GAN_UI_ROOT"])
     from gan_core import Trainer, load_dataset, preset_config
-    from gan_ui import state, train
+    from gan_ui.live_panel import live_panel
+    from gan_ui.run_handle import RunHandle, attach_quality  # noqa: F401  (AppTest runs this function as a script)
 
     t = Trainer(preset_config("mlp", max_steps=5, max_seconds=0), load_dataset("mnist"), "cpu")
     t.status = "diverged"
     t.message = "Training diverged at step 3: D's loss became nan. G was rolled back to step 2."
-    train.live_panel(state.RunHandle(t, 1))
+    live_panel(RunHandle(t, 1))
 
 
 def _run_without_classifier_page():
@@ -374,24 +376,24 @@ def _run_without_classifier_page():
 
     sys.path.insert(0, os.environ["GAN_UI_ROOT"])
     from gan_core import Trainer, load_dataset, preset_config
-    from gan_ui import state, train
+    from gan_ui.live_panel import live_panel
+    from gan_ui.run_handle import RunHandle, attach_quality  # noqa: F401  (AppTest runs this function as a script)
 
     t = Trainer(preset_config("mlp", max_steps=5, max_seconds=0), load_dataset("mnist"), "cpu")
     t.status = "finished"
-    handle = state.RunHandle(t, 1)
-    handle.quality, handle.quality_note = state.attach_quality(t, load_dataset("mnist"))
-    train.live_panel(handle)
+    handle = RunHandle(t, 1)
+    handle.quality, handle.quality_note = attach_quality(t, load_dataset("mnist"))
+    live_panel(handle)
 
 
 def test_a_missing_classifier_leaves_a_note_instead_of_the_panel(monkeypatch):
     from gan_core import ClassifierError
-    from gan_ui import state
 
     def no_classifier(data):
         raise ClassifierError("No classifier file at pretrained/classifier.safetensors.")
 
     monkeypatch.setenv("GAN_UI_ROOT", str(ROOT))
-    monkeypatch.setattr(state, "get_reference", no_classifier)          # AppTest runs the page in this process
+    monkeypatch.setattr(run_handle, "get_reference", no_classifier)          # AppTest runs the page in this process
     at = AppTest.from_function(_run_without_classifier_page, default_timeout=TIMEOUT).run()
     assert not at.exception, at.exception
     assert "Sample quality" in [s.value for s in at.subheader]

@@ -14,6 +14,8 @@ from streamlit.testing.v1 import AppTest
 from e2e_support import ROOT, stop_all_runs, wait_for
 from gan_core import DEFAULT_PRESET, GANConfig, build_models, checkpoint_bytes
 from test_app import open_app, poll
+from gan_ui import server
+from gan_ui.server import reset_scheduler, server_scheduler, server_shelf, shared_dataset
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120
@@ -22,16 +24,15 @@ TIMEOUT = 120
 @pytest.fixture(autouse=True)
 def classroom_env(app_env, monkeypatch, tmp_path):
     """conftest's app_env, plus a server of one training slot and a journal in tmp_path."""
-    from gan_ui import state
 
     monkeypatch.setenv("GAN_CLASSROOM_MAX_CONCURRENT", "1")
     monkeypatch.setenv("GAN_CLASSROOM_RUNS_DIR", str(tmp_path))
-    state._journal = None
-    state.reset_scheduler()                       # one slot, from the env above
+    server._journal = None
+    reset_scheduler()                       # one slot, from the env above
     yield
     stop_all_runs()
-    state._journal = None
-    state.reset_scheduler()
+    server._journal = None
+    reset_scheduler()
 
 
 def texts(at: AppTest) -> str:
@@ -69,24 +70,22 @@ def test_a_full_server_queues_the_run_shows_its_place_and_starts_it_when_a_slot_
 
 
 def test_stop_takes_a_queued_run_out_of_the_queue():
-    from gan_ui import state
 
     start_long(open_app("train"))
     second = open_app("train")
     second.segmented_control(key="budget").set_value("5 steps").run()
     second.button(key="btn_start").click().run()
-    assert state.server_scheduler().counts()["queued"] == 1
+    assert server_scheduler().counts()["queued"] == 1
     second.button(key="btn_stop").click().run()
     second.run()
     assert not second.exception
     assert "Left the queue before starting" in texts(second)
-    assert state.server_scheduler().counts()["queued"] == 0
+    assert server_scheduler().counts()["queued"] == 0
     assert not second.button(key="btn_start").disabled
 
 
 # ------------------------------------------------------------------------------------------ limits and data
 def test_the_teachers_limits_are_explained_and_nothing_starts(monkeypatch):
-    from gan_ui import state
 
     monkeypatch.setenv("GAN_CLASSROOM_MAX_BATCH", "32")
     monkeypatch.setenv("GAN_CLASSROOM_MAX_LATENT", "8")
@@ -96,7 +95,7 @@ def test_the_teachers_limits_are_explained_and_nothing_starts(monkeypatch):
     msg = next(e.value for e in at.error if "limit" in e.value)
     assert "Batch size 64 is over this server's limit of 32" in msg and "Latent size 16" in msg
     assert "teacher" in msg
-    assert state.server_scheduler().counts() == {**state.server_scheduler().counts(), "running": 0, "queued": 0}
+    assert server_scheduler().counts() == {**server_scheduler().counts(), "running": 0, "queued": 0}
     assert any("No run yet" in i.value for i in at.info)
 
 
@@ -119,10 +118,9 @@ def test_training_niceness_is_a_setting(monkeypatch):
 
 def test_a_missing_dataset_is_explained_not_a_crash(monkeypatch, fresh_data_cache):
     from gan_core import data
-    from gan_ui import state
 
     monkeypatch.setitem(data.SYSTEM_DIRS, "fashion", [str(ROOT / "no-such-dir")])
-    state.shared_dataset.clear()
+    shared_dataset.clear()
     try:
         at = open_app("train")
         with_fashion = at.selectbox(key="cfg_dataset").set_value("fashion").run()
@@ -133,12 +131,11 @@ def test_a_missing_dataset_is_explained_not_a_crash(monkeypatch, fresh_data_cach
         assert any("fashion" in e.value.lower() for e in with_fashion.error)
         assert any("No run yet" in i.value for i in with_fashion.info)
     finally:
-        state.shared_dataset.clear()
+        shared_dataset.clear()
 
 
 def test_a_run_interrupted_by_a_server_restart_is_reported_to_its_tab(tmp_path):
     from gan_core import RunJournal
-    from gan_ui import state
 
     at = open_app("train")
     owner = at.query_params["tab"][0] if isinstance(at.query_params["tab"], list) else at.query_params["tab"]
@@ -147,7 +144,7 @@ def test_a_run_interrupted_by_a_server_restart_is_reported_to_its_tab(tmp_path):
     old.begin("x:1", owner, "dcgan run 1")
     old.progress("x:1", 412, force=True)
     old.begin("y:1", "f" * 32, "someone else's run")
-    state._journal = None                             # "restart": the journal is opened afresh
+    server._journal = None                             # "restart": the journal is opened afresh
     again = AppTest.from_file(APP, default_timeout=TIMEOUT)
     again.query_params["tab"] = owner                 # the reconnecting browser sends its URL again
     again.run()
@@ -158,15 +155,14 @@ def test_a_run_interrupted_by_a_server_restart_is_reported_to_its_tab(tmp_path):
 
 
 def test_a_finished_run_survives_a_server_restart_as_a_saved_model():
-    from gan_ui import state
 
     at = open_app("train")
     owner = at.query_params["tab"][0] if isinstance(at.query_params["tab"], list) else at.query_params["tab"]
     at.segmented_control(key="budget").set_value("5 steps").run()
     at.button(key="btn_start").click().run()
     poll(at, lambda a: "Reached the budget of 5 steps." in texts(a), what="the run to finish")
-    wait_for(lambda: state.server_shelf().load(owner), 10, "the finished run on the shelf")
-    state._journal = None                             # "restart": journal and shelf are opened afresh
+    wait_for(lambda: server_shelf().load(owner), 10, "the finished run on the shelf")
+    server._journal = None                             # "restart": journal and shelf are opened afresh
     again = AppTest.from_file(APP, default_timeout=TIMEOUT)
     again.query_params["tab"] = owner                 # the reconnecting browser sends its URL again
     again.run()

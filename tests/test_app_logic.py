@@ -17,6 +17,10 @@ from gan_core.losses import LN2, LN4
 from gan_core.sampling import LATENT_RANGE
 from gan_ui import charts, images, settings
 from gan_ui.latent import format_z, parse_z
+from gan_ui.catalogue import entry_from_checkpoint, upload_entry
+from gan_ui.run_handle import StartError, attach_quality
+from gan_ui.store import SessionStore
+from gan_ui import run_handle
 
 
 def records(n: int, d_loss=1.3, g_loss=0.8):
@@ -186,11 +190,11 @@ def test_session_store_release_stops_runs_and_frees_models(monkeypatch):
         def join(self, timeout=None):
             return True
 
-    store = state.SessionStore()
+    store = SessionStore()
     running, done = FakeTrainer("running"), FakeTrainer("finished")
     store.add_run(done)
     store.add_run(running)
-    assert store.active_run().trainer is running
+    assert store.active_run() is store.runs[-1]
     state.release_store(store)
     assert running.stopped and not done.stopped
     assert store.closed and not store.runs and not store.models
@@ -206,23 +210,23 @@ def test_a_run_starts_from_a_gan_config_and_refusals_are_one_error(monkeypatch, 
 
     monkeypatch.setenv("GAN_CLASSROOM_OFFLINE", "1")
     monkeypatch.setenv("GAN_CLASSROOM_TEST_MODE", "1")
-    store = state.SessionStore()
+    store = SessionStore()
     try:
-        with pytest.raises(state.StartError, match="over this server's limit"):
+        with pytest.raises(StartError, match="over this server's limit"):
             store.start(GANConfig(arch="mlp", max_steps=0, max_seconds=10_000))   # the server's cap per run
-        with pytest.raises(state.StartError, match="lr_g must be above 0"):
+        with pytest.raises(StartError, match="lr_g must be above 0"):
             store.start(GANConfig(arch="mlp", lr_g=-1.0, max_steps=5, max_seconds=0))
         assert not store.runs                                   # a refused config leaves no run behind
         handle = store.start(GANConfig(arch="mlp", max_steps=0, max_seconds=60, snapshot_every=5))
         assert handle.number == 1
         assert store.runs == [handle]
-        with pytest.raises(state.StartError):
+        with pytest.raises(StartError):
             store.start(GANConfig(arch="mlp", max_steps=5, max_seconds=0))     # one active run per tab
         assert store.runs == [handle]
-        wait_for(lambda: handle.trainer.step >= 5, 120)                      # it trains ...
-        handle.trainer.stop()
-        assert handle.trainer.join(120)
-        assert handle.trainer.status == "stopped"                             # ... until told to stop
+        wait_for(lambda: handle.step >= 5, 120)                      # it trains ...
+        handle.stop()
+        assert handle.join(120)
+        assert handle.status == "stopped"                             # ... until told to stop
         if handle.quality is not None:
             handle.quality.join(60)
     finally:
@@ -230,7 +234,6 @@ def test_a_run_starts_from_a_gan_config_and_refusals_are_one_error(monkeypatch, 
 
 
 def test_session_store_keeps_a_bounded_number_of_ended_runs():
-    from gan_ui import state
 
     class T:
         def __init__(self, status):
@@ -239,7 +242,7 @@ def test_session_store_keeps_a_bounded_number_of_ended_runs():
         def join(self, timeout=None):
             return True
 
-    store = state.SessionStore()
+    store = SessionStore()
     for _ in range(settings.MAX_RUNS_PER_TAB + 3):
         store.add_run(T("finished"))
     assert len(store.runs) == settings.MAX_RUNS_PER_TAB
@@ -248,16 +251,15 @@ def test_session_store_keeps_a_bounded_number_of_ended_runs():
 
 def test_upload_entry_accepts_a_checkpoint_and_explains_bad_files():
     from gan_core import CheckpointError
-    from gan_ui import state
 
     cfg = GANConfig(latent_dim=4)
     G, D = build_models(cfg)
-    entry = state.upload_entry(checkpoint_bytes(cfg, G.eval()), "mine.safetensors", 1)
+    entry = upload_entry(checkpoint_bytes(cfg, G.eval()), "mine.safetensors", 1)
     assert entry.latent_dim == 4 and entry.kind == "upload" and not entry.G.training
     with pytest.raises(CheckpointError, match="pickle"):
-        state.upload_entry(b"PK\x03\x04" + b"0" * 100, "model.safetensors", 2)
+        upload_entry(b"PK\x03\x04" + b"0" * 100, "model.safetensors", 2)
     with pytest.raises(CheckpointError, match="not a .safetensors"):
-        state.upload_entry(b"whatever", "model.pt", 3)
+        upload_entry(b"whatever", "model.pt", 3)
 
 
 def test_latent_range_matches_the_prior():
@@ -300,22 +302,20 @@ def test_attach_quality_explains_runs_without_the_panel(monkeypatch):
     from types import SimpleNamespace
 
     from gan_core import ClassifierError
-    from gan_ui import state
 
-    monitor, note = state.attach_quality(SimpleNamespace(cfg=GANConfig(dataset="fashion"), id=1), None)
+    monitor, note = attach_quality(SimpleNamespace(cfg=GANConfig(dataset="fashion"), id=1), None)
     assert monitor is None and "MNIST runs only" in note and "Fashion-MNIST" in note
 
     def no_classifier(data):
         raise ClassifierError("No classifier file at pretrained/classifier.safetensors.")
 
-    monkeypatch.setattr(state, "get_reference", no_classifier)
-    monitor, note = state.attach_quality(SimpleNamespace(cfg=GANConfig(), id=2), None)
+    monkeypatch.setattr(run_handle, "get_reference", no_classifier)
+    monitor, note = attach_quality(SimpleNamespace(cfg=GANConfig(), id=2), None)
     assert monitor is None and "No classifier file" in note
 
 
 def test_model_entry_rebuilds_step_zero_and_loads_snapshots_without_touching_g():
     from gan_core import generate, load_checkpoint_bytes, sample_z
-    from gan_ui import state
 
     cfg = GANConfig(latent_dim=4, g_width=8, d_width=8, seed=5)
     G0, _ = build_models(cfg)                                     # what the trainer starts from
@@ -323,7 +323,7 @@ def test_model_entry_rebuilds_step_zero_and_loads_snapshots_without_touching_g()
     trained = build_models(cfg.replace(seed=6))[0].eval()
     ckpt = load_checkpoint_bytes(checkpoint_bytes(cfg, trained, info={"steps": 40},
                                                   snapshots=[(20, middle.state_dict())]))
-    entry = state.entry_from_checkpoint("upload:1", "x", "upload", ckpt)
+    entry = entry_from_checkpoint("upload:1", "x", "upload", ckpt)
     z = sample_z(8, 4, 0)
     before = generate(entry.G, z)
     at0, at20 = entry.generator_at(0), entry.generator_at(20)

@@ -52,7 +52,7 @@ def test_a_new_session_on_the_tab_token_keeps_the_locks_and_their_values():
     next(b for b in first.button if b.key == f"learn_run_{lesson}").click().run()   # the lesson's run: its values
     assert not first.exception, first.exception
     (run,) = next(s for s in live_stores() if s.owner == token and not s.closed).runs
-    assert run.trainer.join(60)
+    assert run.join(60)
     reload = open_at(tab=token)                     # F5 on /train?tab=…: a new session, the URL's token only
     assert locked(reload) == ALL_LOCKED
     assert reload.selectbox(key="cfg_preset").value == "collapse"

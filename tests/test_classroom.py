@@ -16,6 +16,10 @@ import torch
 from e2e_support import ROOT
 from gan_core import Limits, RunJournal, RunShelf, Trainer
 from thread_support import fill_disk_after, tiny_mlp as tiny, wait_for
+from gan_ui.catalogue import upload_entry
+from gan_ui import server
+from gan_ui.server import reset_scheduler, server_scheduler, server_shelf
+from gan_ui.store import SessionStore
 
 
 # ------------------------------------------------------------------------------------------ journal
@@ -176,12 +180,12 @@ def app_state(tmp_path, monkeypatch):
     monkeypatch.setenv("GAN_CLASSROOM_TAB_KEEP", "0")        # tests that keep a tab's store set it
     from gan_ui import state
 
-    state._journal = None
-    state.reset_scheduler(Limits(max_concurrent=1))
+    server._journal = None
+    reset_scheduler(Limits(max_concurrent=1))
     yield state
     # A test's stores may already be garbage: the queue still holds their runs, so stop those.
-    sched = state.server_scheduler()
-    trainers = [h.trainer for s in state.live_stores() for h in s.runs]
+    sched = server_scheduler()
+    trainers = [h for s in state.live_stores() for h in s.runs]
     trainers += [t.trainer for t in sched.running() + sched.queued()]
     for s in state.live_stores():
         s.close()
@@ -191,13 +195,13 @@ def app_state(tmp_path, monkeypatch):
         t.stop()
     for t in trainers:
         assert t.join(30), "a training thread outlived its test"
-    state._journal = None
-    state.reset_scheduler()
+    server._journal = None
+    reset_scheduler()
 
 
 def test_stores_share_the_queue_and_a_closed_tab_leaves_it(app_state, mnist):
     state = app_state
-    a, b = state.SessionStore(), state.SessionStore()
+    a, b = SessionStore(), SessionStore()
     ha = a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
     hb = b.submit(b.add_run(Trainer(tiny(max_steps=5), mnist, device="cpu")))
     assert ha.status in ("ready", "running") and hb.status == "queued" and hb.queue_position == 1
@@ -205,7 +209,7 @@ def test_stores_share_the_queue_and_a_closed_tab_leaves_it(app_state, mnist):
     journal = json.loads((state.settings.runs_dir() / "journal.json").read_text())
     assert len(journal["running"]) == 2
     b.close()                                              # tab b closes while waiting
-    assert hb.status == "stopped" and state.server_scheduler().counts()["queued"] == 0
+    assert hb.status == "stopped" and server_scheduler().counts()["queued"] == 0
     a.stop_run(ha)
     wait_for(lambda: ha.status == "stopped", 30, "a to stop")
     wait_for(lambda: json.loads((state.settings.runs_dir() / "journal.json").read_text())["running"] == {},
@@ -213,8 +217,8 @@ def test_stores_share_the_queue_and_a_closed_tab_leaves_it(app_state, mnist):
 
 
 def test_a_queued_run_stopped_by_its_student_is_not_offered_as_a_model(app_state, mnist):
-    state = app_state
-    a, b = state.SessionStore(), state.SessionStore()
+    assert app_state
+    a, b = SessionStore(), SessionStore()
     a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
     hb = b.submit(b.add_run(Trainer(tiny(max_steps=5), mnist, device="cpu")))
     b.stop_run(hb)
@@ -225,8 +229,8 @@ def test_a_queued_run_stopped_by_its_student_is_not_offered_as_a_model(app_state
 def test_a_second_run_in_the_same_tab_is_refused_while_one_waits(app_state, mnist):
     from gan_core import SchedulerError
 
-    state = app_state
-    a, b = state.SessionStore(), state.SessionStore()
+    assert app_state
+    a, b = SessionStore(), SessionStore()
     a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
     b.submit(b.add_run(Trainer(tiny(max_steps=5), mnist, device="cpu")))
     with pytest.raises(SchedulerError):
@@ -237,7 +241,7 @@ def test_a_second_run_in_the_same_tab_is_refused_while_one_waits(app_state, mnis
 def test_a_reconnecting_tab_finds_its_run_within_the_grace_period(app_state, mnist, monkeypatch):
     state = app_state
     monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "30")
-    a = state.SessionStore()
+    a = SessionStore()
     h = a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
     state.release_store(a)                                 # websocket dropped
     assert not a.closed and h.active and a in state.parked_stores()
@@ -249,24 +253,24 @@ def test_a_reconnecting_tab_finds_its_run_within_the_grace_period(app_state, mni
 def test_a_tab_that_does_not_come_back_is_closed_after_the_grace_period(app_state, mnist, monkeypatch):
     state = app_state
     monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "0.5")
-    a = state.SessionStore()
+    a = SessionStore()
     h = a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
     state.release_store(a)
     assert h.active
     wait_for(lambda: a.closed, 10, "the grace period to end")
-    assert h.trainer.join(30) and h.trainer.status == "stopped"
+    assert h.join(30) and h.status == "stopped"
     assert state.revive_or_new(a.token) is not a
 
 
 def test_a_finished_run_comes_back_to_its_tab_after_a_server_restart(app_state, mnist):
-    state = app_state
-    a = state.SessionStore()
+    assert app_state
+    a = SessionStore()
     a.owner = OWNER
     h = a.submit(a.add_run(Trainer(tiny(max_steps=5), mnist, device="cpu")))
-    assert h.trainer.join(60) and h.status == "finished"
-    wait_for(lambda: state.server_shelf().load(OWNER), 10, "the run on the shelf")
-    state._journal = None                                  # "restart": journal and shelf are opened afresh
-    again, stranger = state.SessionStore(), state.SessionStore()
+    assert h.join(60) and h.status == "finished"
+    wait_for(lambda: server_shelf().load(OWNER), 10, "the run on the shelf")
+    server._journal = None                                  # "restart": journal and shelf are opened afresh
+    again, stranger = SessionStore(), SessionStore()
     again.owner, stranger.owner = OWNER, OTHER
     assert again.restore_saved() == 1 and stranger.restore_saved() == 0
     (entry,) = again.user_models()
@@ -298,7 +302,7 @@ def test_a_tab_whose_last_page_closed_is_kept_with_its_runs_then_closed(app_stat
     h = a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
     state.release_store(a)
     wait_for(lambda: not h.active, 30, "the grace period to end and the run to stop")
-    assert "this tab was away" in h.trainer.message and not a.closed          # stopped, and why; still kept
+    assert "this tab was away" in h.message and not a.closed          # stopped, and why; still kept
     back = state.attach(OWNER)                             # the tab comes back: its run, as it ended
     assert back is a and a.run(h.number) is h
     state.release_store(a)                                 # gone again, for longer than the keep period
@@ -315,7 +319,7 @@ def test_a_tab_whose_last_page_closed_is_kept_with_its_runs_then_closed(app_stat
 def test_a_tab_without_a_run_is_closed_at_once(app_state, monkeypatch):
     state = app_state
     monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "30")
-    a = state.SessionStore()
+    a = SessionStore()
     state.release_store(a)
     assert a.closed and a not in state.parked_stores()
 
@@ -358,12 +362,11 @@ def test_nothing_in_the_project_can_unpickle():
 def test_user_typed_names_never_become_paths():
     """The only user-supplied name, an upload's file name, is used as a label; files the server writes
     are named by the server (journal.json, run tokens are uuid4 hex)."""
-    from gan_ui import state
 
-    entry = state.upload_entry(
+    entry = upload_entry(
         __import__("gan_core").checkpoint_bytes(*_tiny_model()), "../../etc/passwd.safetensors", 1)
     assert entry.key == "upload:1" and entry.label == "Uploaded: passwd"
-    store = state.SessionStore()
+    store = SessionStore()
     assert len(store.token) == 32 and all(c in "0123456789abcdef" for c in store.token)
     store.close()
 

@@ -17,6 +17,8 @@ from gan_core.critic import ask_discriminator
 from gan_core.digits import DigitImageError, centre_of_mass, nearest_digits, prepare_digit
 from gan_core.directions import direction_effect, principal_directions
 from gan_core.inversion import DEADLINE_S, invert, rmse
+from gan_ui.catalogue import entry_from_checkpoint
+from gan_ui.run_handle import RunHandle
 
 # Quality tests give the search a step budget, not a wall-clock one, so that a busy CI machine
 # changes how long they take but not what they find. The time bound has its own test.
@@ -291,15 +293,14 @@ def test_nearest_real_digits_start_with_the_digit_itself(mnist):
 def test_runs_and_shipped_models_offer_their_discriminator(mnist):
     """Explore's model entries keep D: a run's is a frozen copy (the trainer keeps its own), a shipped one loads fp16."""
     from gan_core import Trainer, preset_config
-    from gan_ui import state
 
     cfg = preset_config("mlp", max_steps=2, max_seconds=0, g_width=8, d_width=8, batch_size=16, latent_dim=6)
     trainer = Trainer(cfg, mnist, device="cpu").run()
-    entry = state.RunHandle(trainer, 1).model_entry()
+    entry = RunHandle(trainer, 1).model_entry()
     assert entry.D is not None and entry.D is not trainer.D and not entry.D.training
     assert all(not p.requires_grad for p in entry.D.parameters()) and trainer.D.training
     assert all(torch.equal(a, b) for a, b in zip(entry.D.state_dict().values(), trainer.D.state_dict().values()))
-    shipped = state.entry_from_checkpoint("shipped:dcgan", "dcgan", "shipped", load_checkpoint("dcgan"))
+    shipped = entry_from_checkpoint("shipped:dcgan", "dcgan", "shipped", load_checkpoint("dcgan"))
     assert shipped.D is not None and not shipped.D.training
 
 

@@ -100,7 +100,7 @@ def test_predict_then_run_locks_the_prediction_and_answers_after_the_run():
     assert at.radio(key=f"predict_{lesson.id}").disabled                     # locked once the run started
     runs = store_runs(at)
     assert len(runs) == 1
-    assert runs[0].trainer.join(60)
+    assert runs[0].join(60)
     wait_lesson_run_end(at)
     assert answer_shown(at, lesson)
     assert any(f"You predicted: *{wrong}*" in w.value for w in at.warning)
@@ -126,9 +126,9 @@ def test_lesson_run_uses_the_variant_preset_and_shows_live_charts():
     assert not at.exception, at.exception
     runs = store_runs(at)
     assert len(runs) == 1
-    cfg = runs[0].trainer.cfg
+    cfg = runs[0].cfg
     assert cfg.loss == "non-saturating" and cfg.lr_d == 5e-4 and cfg.max_steps == 6
-    assert runs[0].trainer.join(60)
+    assert runs[0].join(60)
     wait_lesson_run_end(at)
     assert any("Run 1: Non-saturating loss" in m.value for m in at.markdown)
     assert len(at.get("plotly_chart")) >= 3                   # losses, D's verdicts, gradient norms
@@ -250,8 +250,8 @@ def test_coach_alert_beside_the_train_charts_links_to_its_lesson():
     tab = at.session_state["_tab_token"]
     assert links[0].query_string == f"lesson=unstable&tab={tab}"     # the lesson, in this same tab
     for h in store_runs(at):                                  # end the run and its quality thread cleanly
-        h.trainer.stop()
-        assert h.trainer.join(60) and (h.quality is None or h.quality.join(60))
+        h.stop()
+        assert h.join(60) and (h.quality is None or h.quality.join(60))
 
 
 @pytest.mark.slow
@@ -263,7 +263,7 @@ def test_two_variants_are_compared_side_by_side():
         at.radio(key="learn_variant_saturating").set_value(at.radio(key="learn_variant_saturating").options[i]).run()
         next(b for b in at.button if b.key == "learn_run_saturating").click().run()
         runs = store_runs(at)
-        assert runs[-1].trainer.join(60) and (runs[-1].quality is None or runs[-1].quality.join(60))
+        assert runs[-1].join(60) and (runs[-1].quality is None or runs[-1].quality.join(60))
         at.run()
         assert not at.exception, at.exception
     run_variant(0)

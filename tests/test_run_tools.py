@@ -108,8 +108,8 @@ def test_loading_a_config_fills_the_controls(mnist):
 def test_every_config_field_is_a_control_or_refused_by_name():
     """A config.json setting the controls cannot show must be named, never dropped without a word."""
     from gan_core import GANConfig
-    from gan_ui.run_tools import UNCONTROLLED
-    from gan_ui.train import CONTROLS
+    from gan_ui.controls import UNCONTROLLED
+    from gan_ui.controls import CONTROLS
     from dataclasses import fields
     # the budget is checked too; precision is how the server's chip computes (a bundle records the one its run
     # resolved to, e.g. bf16), not what G learns, so the app picks it for its own hardware
@@ -151,17 +151,16 @@ def test_two_runs_compare_and_the_loaded_bundle_config_trains_the_same_run():
     # the bundle of run 1, loaded back: its config.json fills the controls, and Start trains the same run
     import zipfile
 
-    from gan_ui import run_tools
-    bundle = zipfile.ZipFile(io.BytesIO(run_tools.bundle_bytes(first)))
+    bundle = zipfile.ZipFile(io.BytesIO(first.bundle()))
     assert bundle.namelist()[0] == "README.txt"
     _upload_config(at, bundle.read("config.json"))
     assert at.session_state["budget"] == "Steps" and at.session_state["budget_steps"] == 5
-    assert at.session_state["cfg_seed"] == first.trainer.cfg.seed
+    assert at.session_state["cfg_seed"] == first.cfg.seed
     at.button(key="btn_start").click().run()
     poll(at, lambda a: store.run(2) is not None and not a.button(key="btn_start").disabled, what="run 2")
     second = store.run(2)
-    assert [r.g_loss for r in second.trainer.history] == [r.g_loss for r in first.trainer.history]
-    for a, b in zip(first.trainer.G.state_dict().values(), second.trainer.G.state_dict().values()):
+    assert [r.g_loss for r in second.records()] == [r.g_loss for r in first.records()]
+    for a, b in zip(first.model_entry().G.state_dict().values(), second.model_entry().G.state_dict().values()):
         assert torch.equal(a, b)
     # a third run with another seed, then compare
     at.number_input(key="cfg_seed").set_value(9).run()

@@ -1,6 +1,6 @@
-"""Files the app reads, through the functions the app calls: uploaded checkpoints (state.upload_entry),
+"""Files the app reads, through the functions the app calls: uploaded checkpoints (upload_entry),
 uploaded config.json files (read_config_json, as run_tools does), the run journal a server finds at start
-(RunJournal, then claim), and the data folder named by GAN_CLASSROOM_DATA (state.shared_dataset).
+(RunJournal, then claim), and the data folder named by GAN_CLASSROOM_DATA (shared_dataset).
 
 A refusal is the module's own error type with a message naming the problem, never another exception;
 an accepted file gives what it should (a model that draws digits, a config, the journal's entries).
@@ -22,6 +22,8 @@ from gan_core import CheckpointError, ConfigError, read_config_json
 from gan_core.data import DataFormatError, DataUnavailable, _load_cached
 from gan_core.journal import FORMAT, RunJournal
 from gan_core.sampling import generate, sample_z
+from gan_ui.catalogue import upload_entry
+from gan_ui.server import shared_dataset
 
 
 def refused(fn, errors, fragment: str) -> str:
@@ -62,14 +64,13 @@ def ckpt_files(tmp_path_factory):
 @pytest.mark.bad_input
 @pytest.mark.parametrize("name", list(CHECKPOINTS))
 def test_uploaded_checkpoint(name, ckpt_files):
-    from gan_ui import state
 
     data = ckpt_files[name].read_bytes()
     fragment = CHECKPOINTS[name]
     if fragment is not None:
-        refused(lambda: state.upload_entry(data, f"{name}.safetensors", 1), CheckpointError, fragment)
+        refused(lambda: upload_entry(data, f"{name}.safetensors", 1), CheckpointError, fragment)
         return
-    entry = state.upload_entry(data, f"{name}.safetensors", 1)
+    entry = upload_entry(data, f"{name}.safetensors", 1)
     assert entry.describe()                                         # the Explore caption reads info's fields
     labels = np.arange(4) % entry.num_classes if entry.conditional else None
     images = generate(entry.G, sample_z(4, entry.latent_dim, 0), labels)    # (4, 28, 28) uint8
@@ -79,9 +80,8 @@ def test_uploaded_checkpoint(name, ckpt_files):
 
 @pytest.mark.bad_input
 def test_an_upload_that_is_not_a_safetensors_file_by_name(ckpt_files):
-    from gan_ui import state
 
-    refused(lambda: state.upload_entry(ckpt_files["good"].read_bytes(), "model.pt", 1), CheckpointError,
+    refused(lambda: upload_entry(ckpt_files["good"].read_bytes(), "model.pt", 1), CheckpointError,
             "is not a .safetensors file")
 
 
@@ -219,21 +219,20 @@ def folders(tmp_path_factory, mnist):
 @pytest.mark.parametrize("name", list(DATA))
 def test_the_servers_data_folder(name, folders, monkeypatch):
     """GAN_CLASSROOM_DATA names the app's data folder; the Train page shows a refusal as a warning."""
-    from gan_ui import state
 
     monkeypatch.setenv("GAN_CLASSROOM_DATA", str(folders[name]))
     _load_cached.cache_clear()
-    state.shared_dataset.clear()                     # the server reads its data folder once: a fresh server
+    shared_dataset.clear()                     # the server reads its data folder once: a fresh server
     try:
         if DATA[name] is not None:
-            refused(lambda: state.shared_dataset("mnist"), DATA[name][0], DATA[name][1])
+            refused(lambda: shared_dataset("mnist"), DATA[name][0], DATA[name][1])
             return
-        data = state.shared_dataset("mnist")
+        data = shared_dataset("mnist")
         assert data.splits["test"] == (0, 200)
         assert str(folders[name]) in data.source
     finally:
         _load_cached.cache_clear()
-        state.shared_dataset.clear()
+        shared_dataset.clear()
 
 
 def test_the_probe_limit_is_far_above_what_shipped_generators_reach():

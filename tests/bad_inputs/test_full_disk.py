@@ -18,6 +18,9 @@ from campaign import CRASH, assert_clear_error, files_under, fill, run_batch
 from campaign_inputs import TRAIN, checkpoints, digit_picture, png
 from gan_core import RunJournal, RunShelf, Trainer, load_checkpoint
 from thread_support import tiny_mlp, wait_for
+from gan_ui import server
+from gan_ui.server import reset_scheduler, server_journal, server_scheduler
+from gan_ui.store import SessionStore
 
 OWNER = "c" * 32
 
@@ -153,24 +156,23 @@ def app_on_a_full_disk(tmpfs, monkeypatch):
     for p in sorted(tmpfs.rglob("*"), reverse=True):
         p.unlink() if p.is_file() else p.rmdir()
     monkeypatch.setenv("GAN_CLASSROOM_RUNS_DIR", str(tmpfs))
-    state._journal = None
-    state.reset_scheduler(Limits(max_concurrent=1))
+    server._journal = None
+    reset_scheduler(Limits(max_concurrent=1))
     yield state
     for s in state.live_stores():
         s.close()
-    state._journal = None
-    state.reset_scheduler()
+    server._journal = None
+    reset_scheduler()
 
 
 @pytest.mark.bad_input
 def test_a_run_that_ends_on_a_full_disk_is_finished_not_saved_never_interrupted(app_on_a_full_disk, mnist, tmpfs):
-    state = app_on_a_full_disk
-    store = state.SessionStore()
+    store = SessionStore()
     store.owner = OWNER
-    journal = state.server_journal()                       # the journal file exists before the disk fills
+    journal = server_journal()                       # the journal file exists before the disk fills
     fill(tmpfs, 0)
     handle = store.submit(store.add_run(Trainer(tiny_mlp(max_steps=20), mnist, device="cpu")))
-    assert handle.trainer.join(60)
+    assert handle.join(60)
     wait_for(lambda: not handle.active, 30, "the run's end")
     assert handle.status == "finished"
     assert handle.save_error == "finished, not saved: disk full"
@@ -180,7 +182,7 @@ def test_a_run_that_ends_on_a_full_disk_is_finished_not_saved_never_interrupted(
     assert [e.get("note") for e in noted] == ["finished, not saved: disk full"]
     assert journal.running == {}
     assert not [p for p in tmpfs.rglob("*.tmp")]           # nothing half-written
-    assert state.server_scheduler().counts()["running"] == 0
+    assert server_scheduler().counts()["running"] == 0
 
 
 @pytest.mark.bad_input

@@ -1,0 +1,166 @@
+"""The models Explore can open: shipped generators, this tab's runs, uploads and saved runs, as `ModelEntry`.
+
+    ModelEntry            a generator (and D when kept) with its config, info and timeline snapshots
+    entry_from_checkpoint a gan_core.Checkpoint as an entry
+    upload_entry          an uploaded .safetensors file as an entry (CheckpointError says why not)
+    shipped_entry         a shipped generator: one copy per server process (st.cache_resource), read by every tab
+    catalogue(user_models) every model of a tab: shipped first, then its runs, uploads and saved runs
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+import torch
+
+from gan_core import (
+    PRESETS,
+    CheckpointError,
+    GANConfig,
+    build_models,
+    list_pretrained,
+    load_checkpoint,
+    load_checkpoint_bytes,
+)
+from gan_core.checkpoints import PRETRAINED_DIR
+from gan_core.metrics import code_digits
+
+log = logging.getLogger("gan_ui")
+
+
+@dataclass
+class ModelEntry:
+    key: str                      # "shipped:dcgan", "run:3", "upload:2", "saved:run3-dcgan-400steps"
+    label: str                    # what the picker shows
+    kind: str                     # "shipped" | "run" | "upload" | "saved"
+    config: GANConfig
+    G: torch.nn.Module            # CPU, eval mode, no gradients: read-only, safe to share
+    info: dict = field(default_factory=dict)
+    snapshots: list = field(default_factory=list)     # [(step, G state)] along training
+    D: torch.nn.Module | None = None  # the discriminator when the file/run kept it: CPU, eval mode, no gradients
+    _at_step: dict = field(default_factory=dict, repr=False, compare=False)   # step -> G, built on demand
+    _code_digits: list | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def latent_dim(self) -> int:
+        return self.config.latent_dim
+
+    @property
+    def snapshot_steps(self) -> list[int]:
+        return [step for step, _ in self.snapshots]
+
+    def generator_at(self, step: int) -> torch.nn.Module:
+        """G with the weights saved at `step` (CPU, eval mode, no gradients), built once per entry and step.
+
+        Step 0 needs no snapshot: the untrained G is rebuilt from the config's seed, exactly as the
+        trainer initialised it. Always a new module, never the shared G switched to other weights:
+        shipped entries are read by every session.
+        """
+        G = self._at_step.get(step)
+        if G is None:
+            state = dict(self.snapshots).get(step)
+            if state is not None:
+                G = copy.deepcopy(self.G)
+                G.load_state_dict(state)
+            elif step == 0:
+                G = build_models(self.config)[0]
+            else:
+                raise KeyError(f"No snapshot at step {step}; this model has {self.snapshot_steps}.")
+            G = self._at_step.setdefault(step, G.eval().requires_grad_(False))
+        return G
+
+    @property
+    def conditional(self) -> bool:
+        """G takes a class input: a digit label (conditional GAN) or a learned code (InfoGAN)."""
+        return self.config.class_input
+
+    @property
+    def infogan(self) -> bool:
+        """An InfoGAN: its class input is a code G learned to use without labels, not a digit."""
+        return bool(self.config.info_codes)
+
+    @property
+    def num_classes(self) -> int:
+        return self.config.class_count
+
+    def code_digits(self) -> list[int | None] | None:
+        """An MNIST InfoGAN's codes named by the digit each draws (the shipped classifier's majority verdict,
+        gan_core.metrics.code_digits), computed once per model; None for other models or without the classifier."""
+        if not self.infogan or self.config.dataset != "mnist":
+            return None
+        if self._code_digits is None:
+            try:
+                self._code_digits = code_digits(self.G, self.latent_dim, self.num_classes)
+            except (CheckpointError, OSError, RuntimeError) as exc:
+                log.warning("could not name the codes of %s: %s", self.key, exc)
+                return None
+        return self._code_digits
+
+    def describe(self) -> str:
+        cfg, info = self.config, self.info
+        parts = [cfg.arch.upper() if cfg.arch == "dcgan" else "MLP", f"{cfg.loss} loss", f"{cfg.latent_dim}-d z"]
+        if cfg.conditional:
+            parts.append("conditional (pick the digit)")
+        if cfg.info_codes:
+            parts.append(f"InfoGAN ({cfg.info_codes} codes learned without labels)")
+        if info.get("steps"):
+            parts.append(f"{int(info['steps']):,} steps")
+        if info.get("seconds"):
+            parts.append(f"{float(info['seconds']):.0f} s of training")
+        where = {"shipped": "ships with the app", "run": "trained in this tab", "upload": "uploaded",
+                 "saved": "saved on this server from an earlier visit of this tab"}[self.kind]
+        text = " · ".join(parts) + f" · {where}"
+        about = info.get("description")
+        if not about and self.kind == "shipped" and cfg.preset in PRESETS:
+            about = PRESETS[cfg.preset].description
+        return f"{about} ({text})" if about else text
+
+
+def entry_from_checkpoint(key: str, label: str, kind: str, ckpt) -> ModelEntry:
+    return ModelEntry(key, label, kind, ckpt.config, ckpt.G, dict(ckpt.info), list(ckpt.snapshots), D=ckpt.D)
+
+
+def upload_entry(data: bytes, filename: str, number: int) -> ModelEntry:
+    """A model from an uploaded .safetensors file; CheckpointError says why a file is refused."""
+    if not filename.lower().endswith(".safetensors"):
+        raise CheckpointError(f"{filename!r} is not a .safetensors file.")
+    ckpt = load_checkpoint_bytes(data, source=filename)
+    stem = Path(filename).stem
+    return entry_from_checkpoint(f"upload:{number}", f"Uploaded: {stem}", "upload", ckpt)
+
+
+
+@st.cache_resource(show_spinner="Loading the generator…", max_entries=16)
+def _shipped(name: str, mtime: float) -> ModelEntry:
+    ckpt = load_checkpoint(name)
+    label = ckpt.info.get("title") or f"{name} · shipped with the app"
+    return entry_from_checkpoint(f"shipped:{name}", label, "shipped", ckpt)
+
+
+def shipped_names() -> list[str]:
+    return list_pretrained()
+
+
+def shipped_entry(name: str) -> ModelEntry:
+    """A shipped generator; a newer file on disk (same name) is loaded afresh."""
+    path = PRETRAINED_DIR / f"{name}.safetensors"
+    return _shipped(name, path.stat().st_mtime if path.exists() else 0.0)
+
+
+def catalogue(user_models: list[ModelEntry]) -> dict[str, ModelEntry]:
+    """Every model Explore can open: shipped ones first, then this tab's runs and uploads."""
+    out: dict[str, ModelEntry] = {}
+    for name in shipped_names():
+        try:
+            entry = shipped_entry(name)
+        except CheckpointError as exc:         # a broken file in pretrained/ must not break the page
+            log.warning("skipping shipped model %s: %s", name, exc)
+            continue
+        out[entry.key] = entry
+    for entry in user_models:
+        out[entry.key] = entry
+    return out

@@ -1,0 +1,202 @@
+"""Everything one browser tab owns: `SessionStore` (its runs, its models), and the one way a run starts.
+
+`SessionStore.start(cfg)` validates a config against the server's caps, builds its run on the shared
+dataset, attaches the live quality monitor and queues it in the server's scheduler; it returns the run's
+`RunHandle` or raises `StartError` with a reason a student can act on.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import uuid
+import weakref
+
+from gan_core import (
+    CheckpointError,
+    ConfigError,
+    DataFormatError,
+    DataUnavailable,
+    GANConfig,
+    SchedulerError,
+    Trainer,
+    load_checkpoint_bytes,
+)
+
+from . import settings
+from .catalogue import ModelEntry, entry_from_checkpoint
+from .run_handle import USABLE, RunHandle, StartError, _why, attach_quality
+from .server import server_journal, server_scheduler, server_shelf, shared_dataset
+from .settings import MAX_RUNS_PER_TAB
+
+log = logging.getLogger("gan_ui")
+
+MAX_USER_MODELS = 8          # uploaded / opened models kept per tab
+
+_LIVE_STORES: "weakref.WeakSet[SessionStore]" = weakref.WeakSet()
+_store_ids = itertools.count(1)
+
+
+class SessionStore:
+    """The runs and user models of one browser tab. Thread-safe; released when the tab closes."""
+
+    def __init__(self, token: str = "", owner: str = ""):
+        self.id = next(_store_ids)
+        self.token = token or uuid.uuid4().hex    # this store's name in the server's queue
+        self.owner = owner                # the tab's URL token (survives reloads and a server restart)
+        self.interrupted: list[dict] = []  # runs of this tab a server restart killed (from the journal)
+        self.notes: list[str] = []        # what happened to this tab's runs while no page showed it
+        self.viewing: int | None = None   # the run the student last acted on: the one the Train page shows
+        self.pages = 0                    # Streamlit sessions (pages) showing this tab now
+        self.away_notes: list[str] = []   # runs stopped while the tab was away: told to a new store of the tab
+        self.runs: list[RunHandle] = []
+        self.models: dict[str, ModelEntry] = {}
+        self.closed = False
+        self._numbers = itertools.count(1)
+        self._uploads = itertools.count(1)
+        self._lock = threading.Lock()
+        _LIVE_STORES.add(self)
+
+    # runs ------------------------------------------------------------------------------------
+    def start(self, cfg: GANConfig) -> RunHandle:
+        """The one way a run of this tab starts, whoever asks (Train's Start, a lesson's Run): the config is
+        validated and held to the server's caps per run, its Trainer built on the shared dataset, the live
+        quality monitor attached, and the run queued in the server's scheduler (it may start at once).
+        Returns its handle; raises StartError with the reason."""
+        try:
+            cfg = settings.limits().check(cfg.validate())
+            data = shared_dataset(cfg.dataset)
+            trainer = Trainer(cfg, data, device=settings.train_device())
+            handle = self.add_run(trainer)
+            handle.quality, handle.quality_note = attach_quality(trainer, data)
+            return self.submit(handle)
+        except (ConfigError, DataUnavailable, DataFormatError, SchedulerError, ValueError, RuntimeError) as exc:
+            raise StartError(str(exc)) from exc
+
+    def add_run(self, run) -> RunHandle:
+        with self._lock:
+            if self.closed:
+                raise RuntimeError("This tab's session has ended.")
+            handle = RunHandle(run, next(self._numbers))
+            self.runs.append(handle)
+            finished = [h for h in self.runs if not h.active]
+            while len(self.runs) > MAX_RUNS_PER_TAB and finished:      # bound memory: forget the oldest ended run
+                self.runs.remove(finished.pop(0))
+            return handle
+
+    def submit(self, handle: RunHandle) -> RunHandle:
+        """Queue the handle's (not yet started) trainer in the server's scheduler; it may start at once.
+
+        Raises SchedulerError (another run of this tab is active, the queue is full): the handle is dropped.
+        """
+        journal, key = server_journal(), f"{self.token}:{handle.number}"
+        t = handle._run
+        journal.begin(key, self.owner or self.token, f"{t.cfg.preset or 'custom'} run {handle.number}")
+        t.add_callback("on_record", lambda tr, _recs: journal.progress(key, tr.step))
+        t.add_callback("on_snapshot", lambda tr, _snap: journal.progress(key, tr.step))
+        t.add_callback("on_end", lambda tr: journal.end(key, self.shelve(handle)))    # shelved first, then ended
+        try:
+            handle.ticket = server_scheduler().submit(self.token, t)
+        except Exception:
+            journal.end(key)
+            with self._lock:
+                if handle in self.runs:
+                    self.runs.remove(handle)
+            raise
+        if handle.ticket.state == "cancelled":
+            journal.end(key)
+        return handle
+
+    def shelve(self, handle: RunHandle) -> str | None:
+        """Save an ended run (with at least one step) on the server's shelf under this tab's URL token.
+        Called from the training thread as the run ends (so it reads the trainer's status, not the
+        handle's, which waits for that thread); never raises: a run must not fail over its copy.
+
+        Returns None, or when a usable run could not be saved (a full disk, read-only storage) a note such
+        as "finished, not saved: disk full", also kept in `handle.save_error` for the page to show: the
+        run stays in this tab's memory (Explore, downloads) but will not survive a reload or a restart.
+        """
+        try:
+            t = handle._run
+            if not self.owner or t.status not in USABLE or t.step < 1:
+                return None
+            shelf = server_shelf()
+            if shelf.save(self.owner, f"run{handle.number}-{t.cfg.preset or 'custom'}-{t.step}steps",
+                          handle.checkpoint()) is None:
+                handle.save_error = f"{t.status}, not saved: {_why(shelf.error)}"
+        except Exception as exc:                  # noqa: BLE001 - logged; the run itself is fine
+            log.warning("could not shelve run %d: %s", handle.number, exc)
+            handle.save_error = f"{handle._run.status}, not saved: {type(exc).__name__}: {exc}"
+        return handle.save_error
+
+    def restore_saved(self) -> int:
+        """Open this tab's shelved runs (from before a reload or a server restart) as Explore models."""
+        restored = 0
+        for name, data in reversed(server_shelf().load(self.owner)[:MAX_USER_MODELS]):   # oldest first
+            try:
+                ckpt = load_checkpoint_bytes(data, source=name)
+            except CheckpointError as exc:        # a damaged file: skip it, say so in the log
+                log.warning("skipping the saved run %s: %s", name, exc)
+                continue
+            self.add_model(entry_from_checkpoint(f"saved:{name}", f"Saved: {name}", "saved", ckpt))
+            restored += 1
+        return restored
+
+    def stop_run(self, handle: RunHandle) -> None:
+        """Stop a training run, or take a queued one out of the queue."""
+        if handle.ticket is not None:
+            server_scheduler().cancel(handle.ticket, self.token, "stopped by the student")
+        else:
+            handle._run.stop()
+
+    def active_run(self) -> RunHandle | None:
+        return next((h for h in reversed(self.runs) if h.active), None)
+
+    def latest_run(self) -> RunHandle | None:
+        return self.runs[-1] if self.runs else None
+
+    def run(self, number: int) -> RunHandle | None:
+        return next((h for h in self.runs if h.number == number), None)
+
+    # models ----------------------------------------------------------------------------------
+    def add_model(self, entry: ModelEntry) -> ModelEntry:
+        with self._lock:
+            self.models.pop(entry.key, None)
+            self.models[entry.key] = entry
+            while len(self.models) > MAX_USER_MODELS:
+                self.models.pop(next(iter(self.models)))
+            return entry
+
+    def next_upload_number(self) -> int:
+        return next(self._uploads)
+
+    def user_models(self) -> list[ModelEntry]:
+        """Ended runs of this tab (newest first) and uploaded/opened models."""
+        entries = {h.key: h.model_entry() for h in reversed(self.runs) if h.usable}
+        for key, entry in reversed(list(self.models.items())):
+            entries.setdefault(key, entry)
+        return list(entries.values())
+
+    # lifetime --------------------------------------------------------------------------------
+    def stop_runs(self, reason: str = "") -> int:
+        """Stop every active run (a queued one leaves the queue); `reason` becomes the message of the runs it
+        stops. Never blocks: threads end at their next step. Returns how many were active."""
+        with self._lock:
+            active = [h for h in self.runs if h.active]
+        for h in active:
+            if reason:                    # before the queue stops it with its own words
+                h._run.stop(reason)
+        server_scheduler().cancel_session(self.token, "the tab closed")
+        for h in active:
+            h._run.stop()
+        return len(active)
+
+    def close(self, reason: str = "") -> int:
+        """Stop every run and drop every model. Never blocks: threads end at their next step."""
+        stopped = self.stop_runs(reason)
+        with self._lock:
+            self.runs.clear()
+            self.models.clear()
+            self.closed = True
+        return stopped
