@@ -28,7 +28,7 @@ import torch
 from .bundle import read_config_file
 from .checkpoints import CheckpointError, atomic_write, checkpoint_bytes, list_pretrained, load_checkpoint, read_info
 from .config import DEFAULT_PRESET, PRESETS, ConfigError, GANConfig, preset_config
-from .data import DATA_ENV, DataFormatError, DataUnavailable, load_dataset
+from .data import DATA_ENV, DataFormatError, DataUnavailable, load_dataset, to_unit_range
 from .device import DEVICE_CHOICES, DeviceError, cap_threads
 from .digits import MAX_BYTES as MAX_IMAGE_BYTES
 from .evaluation import FD_DRAWS, evaluate_generator, format_evaluation
@@ -261,7 +261,7 @@ def cmd_sample(args) -> int:
     images = generate(ckpt.G, z, None if labels is None else np.asarray(labels))     # (n, 28, 28) uint8
     if out.suffix == ".npy":
         buf = io.BytesIO()
-        np.save(buf, images.numpy().astype(np.float32) / 127.5 - 1.0)              # (n, 28, 28) in [-1, 1]
+        np.save(buf, to_unit_range(images)[:, 0].numpy())                            # (n, 28, 28) in [-1, 1]
         atomic_write(out, buf.getvalue())
     else:
         atomic_write(out, to_png(make_grid(images.numpy()), scale=args.scale))

@@ -59,7 +59,7 @@ class GANConfig:
     ema: float = 0.0              # decay of an exponential moving average of G's weights (0 = off, 0.999 typical)
     lr_decay: bool = False        # both learning rates fall linearly to 0 over the budget (as SNGAN trained): a long run
                                   # ends by settling instead of still hopping around; off, since a class run is short
-    precision: str = "auto"       # "bf16" autocast where the chip has bf16 units (~1.8x faster here, same quality), else "fp32"
+    precision: str = "auto"       # "bf16" autocast where the chip has bf16 units (faster, same quality: BENCHMARKS.md), else "fp32"
     # --- data and budget -----------------------------------------------------------------
     dataset: str = "mnist"        # handwritten digits; "fashion" gives Fashion-MNIST's clothes as a second dataset
     seed: int = 0                 # one seed fixes weights, data order and noise: a run can be reproduced exactly
@@ -242,8 +242,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     # digits fastest per second. The label takes "which digit" off G's hands, so no class goes missing, and
     # the EMA of G's weights averages out the step-to-step jitter that blurs a young generator's digits.
     # Its promise is in steps, which do not depend on the machine: the quality bar passed at step 700, not at 600
-    # (bench/steps_to_digits.py, BENCHMARKS.md); seconds are the idle 2-core figures (35 s at 2 threads,
-    # bench/time_to_digits.py; ~50 s at the app's 14 steps/s on 1 thread), and a busy server takes longer.
+    # (bench/steps_to_digits.py, BENCHMARKS.md); the seconds in its description are the idle 2-core figures of
+    # bench/time_to_digits.py (BENCHMARKS.md), and a busy server takes longer.
     Preset("cdcgan", "Conditional DCGAN (the default): G and D see the digit label, so you can ask for a 7; clean digits of all ten kinds after about 700 steps (measured), which an idle 2-core CPU trains in 35-50 s and a busy one takes longer over.",
            {"conditional": True, "ema": 0.999}, digits_after_steps=700),
     Preset("wgan-gp", "Wasserstein GAN with gradient penalty: a critic instead of a classifier, 5 critic steps per G step.",

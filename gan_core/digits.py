@@ -40,6 +40,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+import torch
+
+from .data import to_unit_range
 
 
 SIDE = 28                    # MNIST's field
@@ -71,7 +74,7 @@ class PreparedDigit:
 
     def as_unit(self) -> np.ndarray:
         """Pixels in [-1, 1] like the generator's tanh output. (28, 28) float32"""
-        return self.pixels.astype(np.float32) / 127.5 - 1.0
+        return to_unit_range(torch.from_numpy(self.pixels)[None])[0, 0].numpy()
 
 
 # ------------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .data import to_pixels, to_unit_range
 from .sampling import LATENT_RANGE
 
 DEADLINE_S = 1.5         # wall-clock budget: under the 2 s a student waits for a button on one CPU thread
@@ -71,7 +72,7 @@ def _target(x) -> torch.Tensor:
     """uint8 pixels (28, 28) or floats in [-1, 1] -> (1, 1, 28, 28) float32 in [-1, 1]."""
     t = torch.as_tensor(np.asarray(x))
     if t.dtype == torch.uint8:
-        t = t.float() / 127.5 - 1.0
+        return to_unit_range(t.reshape(1, 28, 28))
     return t.float().reshape(1, 1, 28, 28)
 
 
@@ -182,5 +183,5 @@ def invert(G: torch.nn.Module, target, label: int | None = None, deadline: float
         image = G(best_z[None], None if best_y is None else torch.tensor([best_y], device=device))
     if callback:
         callback(1.0, best_err)
-    pixels = ((image[0, 0].clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8).cpu().numpy()
+    pixels = to_pixels(image)[0].cpu().numpy()                                         # (28, 28) uint8
     return InversionResult(best_z.cpu(), best_y, pixels, best_err, start_err, steps, time.monotonic() - t0, history)

@@ -135,7 +135,7 @@ def to_png(image: np.ndarray | torch.Tensor, scale: int = 1) -> bytes:
     if scale > 1:
         arr = upscale(arr, scale)
     buf = io.BytesIO()
-    # zlib level 1, not PIL's 6: ~2.4x faster to encode, files ~30 % larger (a 64-digit grid: 3 ms, 39 kB).
+    # zlib level 1, not PIL's 6: several times faster to encode, files somewhat larger (BENCHMARKS.md).
     # The app encodes a grid every second while a run trains and a digit on every slider move.
     Image.fromarray(arr).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()

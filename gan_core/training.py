@@ -113,7 +113,7 @@ class Trainer:
         self.G, self.D = build_models(cfg, self.device)
         if self.device.type == "cpu" and cfg.arch == "dcgan":
             # D's convolutions (forward and backward, three passes a step) are most of a step's work; oneDNN
-            # runs them ~9 % faster on channels-last weights here (bench/train_speed.py). Same numbers, other layout;
+            # runs them faster on channels-last weights (bench/train_speed.py, BENCHMARKS.md). Same numbers, other layout;
             # checkpoints store the weights contiguous.
             self.D = self.D.to(memory_format=torch.channels_last)
         self.G_ema = None

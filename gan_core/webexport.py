@@ -301,13 +301,3 @@ def program_json(program: dict) -> str:
 def program_digest(text: str) -> str:
     """A short content hash of a program's JSON: a cache key that changes whenever any weight does."""
     return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
-
-
-def program_summary(program: dict) -> str:
-    """One line per op, for people: what the browser will compute."""
-    lines = []
-    for op in program["ops"]:
-        extra = {k: v for k, v in op.items() if k not in ("op", "weight", "bias", "scale", "shift", "table")}
-        lines.append(f"{op['op']}" + (f" {extra}" if extra else ""))
-    n = sum(int(np.prod(t["shape"])) for t in program["tensors"])
-    return "\n".join(lines) + f"\n({n:,} float32 weights)"

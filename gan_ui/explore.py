@@ -195,7 +195,7 @@ def model_picker(models: dict[str, ModelEntry]) -> ModelEntry | None:
 def _slider(k: int) -> None:
     # value=0.0 is only the fallback: the key's session-state value always wins. Giving it spares Streamlit
     # a copy of the whole session state per slider (it builds one to guess "single or range" when value is
-    # None): ~0.6 ms each, 10 ms of every slider move's rerun with 16 sliders.
+    # None), a measurable share of every slider move's rerun with 16 sliders (bench/slider_latency.py).
     st.slider(f"z{k + 1}", -LATENT_RANGE, LATENT_RANGE, value=0.0, step=SLIDER_STEP, key=z_key(k), format="%.2f",
               persist_state="session")
 
@@ -253,7 +253,7 @@ def latent_panel(entry: ModelEntry) -> None:
             _slider_grid(range(min(dim, VISIBLE_DIMS)))
             if dim > VISIBLE_DIMS:
                 # Lazy, like "Look inside": a closed panel's sliders are not drawn, so a slider move does not
-                # re-send them, to the server's or the browser's cost (with 30 sessions: slider p95 313 -> 265 ms,
+                # re-send them, to the server's or the browser's cost (slider p95 under 30 sessions: BENCHMARKS.md,
                 # bench/classroom_load.py). Their values stay in session state (persist_state), and z and the
                 # digit always use every dimension.
                 more = st.expander(f"More dimensions ({dim - VISIBLE_DIMS} more)", key=MORE_KEY, on_change="rerun")

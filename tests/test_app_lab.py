@@ -11,6 +11,7 @@ from PIL import Image
 
 from gan_core import load_checkpoint
 from gan_ui import lab
+from gan_ui.catalogue import shipped_entry
 from test_app import model_file, open_app, upload, z_values
 
 pytestmark = [pytest.mark.slow,           # each test opens the whole app (~10-20 s on a busy CPU)
@@ -45,7 +46,7 @@ def open_on_dcgan():
 
 def test_upload_ask_d_and_find_my_digit_moves_the_sliders(mnist):
     at = open_on_dcgan()
-    entry = lab.state.shipped_entry("dcgan")
+    entry = shipped_entry("dcgan")
     dim = entry.latent_dim
     assert [i.value for i in at.info if "Draw a digit" in i.value]
     upload_digit(at, picture(mnist.images[1500].numpy()))
@@ -92,7 +93,7 @@ def test_bad_pictures_get_clear_messages_and_the_page_keeps_working(mnist):
 
 def test_direction_sliders_move_z_and_take_names():
     at = open_on_dcgan()
-    entry = lab.state.shipped_entry("dcgan")
+    entry = shipped_entry("dcgan")
     dirs = lab.directions_for(entry)
     pc = [s for s in at.slider if s.key and s.key.startswith("pc_")]
     assert len(pc) == dirs.k and pc[0].label.startswith("PC1 (")
