@@ -59,8 +59,8 @@ def main() -> None:
     ray_runs.connect(num_cpus=os.cpu_count())
     init_s = time.perf_counter() - t0
     print(f"ray.init (local Ray, {os.cpu_count()} CPUs): {init_s:.1f} s")
-    data = load_dataset(cfg_dataset := "mnist")
-    cfg = preset_config(args.preset, max_seconds=args.seconds, max_steps=0, dataset=cfg_dataset)
+    data = load_dataset("mnist")
+    cfg = preset_config(args.preset, max_seconds=args.seconds, max_steps=0)
     res = {"inprocess": [], "ray": []}
     try:
         for r in range(args.rounds):
@@ -75,7 +75,8 @@ def main() -> None:
 
     med = {b: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for b, v in res.items()}
     ratio = med["ray"][0] / med["inprocess"][0]
-    lines = [f"- `python bench/backend_speed.py --seconds {args.seconds:g} --rounds {args.rounds} --preset {args.preset}`"
+    command = f"python bench/backend_speed.py --seconds {args.seconds:g} --rounds {args.rounds} --preset {args.preset}"
+    lines = [f"- `{command}`"
              f" (one run alone, 1 thread; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after, "
              f"on {os.cpu_count()} cores shared with other jobs)",
              "",
