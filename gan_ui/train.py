@@ -46,7 +46,8 @@ CONTROLS = {
 ARCH_NAMES = {"mlp": "MLP (2014)", "dcgan": "DCGAN (conv)"}
 STATUS_BADGE = {"queued": ("waiting for a slot", "orange"), "ready": ("starting", "blue"),
                 "running": ("training", "green"), "paused": ("paused", "orange"), "finished": ("finished", "blue"),
-                "stopped": ("stopped", "gray"), "diverged": ("diverged", "red"), "failed": ("crashed", "red")}
+                "stopped": ("stopped", "gray"), "diverged": ("diverged", "red"), "failed": ("crashed", "red"),
+                "interrupted": ("interrupted", "red")}
 
 
 def fmt_lr(v: float) -> str:
