@@ -29,10 +29,13 @@ HUNG_AFTER seconds is killed and reported the same way. No call in the web proce
 more than the poller's own ray.wait timeout.
 
 Starting Ray: `connect()` starts a local Ray once per process (or joins $GAN_CLASSROOM_RAY_ADDRESS) and
-raises `BackendUnavailable` with the reason when it cannot. On a local Ray the workers find gan_core
-through PYTHONPATH (the repository root, passed in the job's runtime_env: Ray workers do not inherit
-the driver's sys.path, only its working directory); on a remote cluster the gan_core package itself
-is shipped with `runtime_env={"py_modules": [...]}` (torch and the rest must be installed there).
+raises `BackendUnavailable` with the reason when it cannot. Joining a cluster with token authentication
+(Ray's default since 2.59) needs the cluster's token in RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) here;
+tried with a second local Ray head: a run trained there with gan_core shipped by py_modules.
+On a local Ray the workers find gan_core through PYTHONPATH (the repository root, passed in the job's
+runtime_env: Ray workers do not inherit the driver's sys.path, only its working directory); on a
+remote cluster the gan_core package itself is shipped with `runtime_env={"py_modules": [...]}`
+(torch and the rest must be installed there).
 """
 
 from __future__ import annotations
@@ -151,7 +154,9 @@ def _init_with_timeout(kwargs: dict, address: str) -> None:
         raise BackendUnavailable(f"The Ray cluster at {address} did not answer within {CONNECT_TIMEOUT:g} s.")
     if outcome[0] is not None:
         exc = outcome[0]
-        raise BackendUnavailable(f"Could not join the Ray cluster at {address}: {type(exc).__name__}: {exc}") from exc
+        raise BackendUnavailable(f"Could not join the Ray cluster at {address}: {type(exc).__name__}: {exc}. A cluster "
+                                 f"with token authentication (Ray's default since 2.59) also needs its token here, "
+                                 f"in RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH.") from exc
 
 
 def shutdown() -> None:
