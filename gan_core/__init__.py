@@ -24,8 +24,10 @@ One concept per module:
     critic       ask the discriminator about any digit
     runs         TrainingRun: a run seen from outside (what pages, scheduler, journal use); make_run picks the
                  backend ($GAN_CLASSROOM_BACKEND: inprocess = a Trainer thread, ray = a RayRun); BackendUnavailable
-    ray_runs     RayRun: a run in a Ray worker process, mirrored here by one poller thread; connect() to Ray
-                 (imported only when the Ray backend is used: `from gan_core import ray_runs`)
+    ray_runs     RayRun: a run in a Ray worker process, mirrored here by one poller thread (the Ray backend's
+                 modules are imported only when it is used: `from gan_core import ray_runs`)
+    ray_actor    RunWorker: the Ray actor holding a run's Trainer in its worker process; plain data out
+    ray_cluster  connect() to Ray (start it here or join a cluster), shutdown(), max_concurrent() from its resources
     scheduler    Scheduler: one server-wide queue of runs with a cap on concurrent ones; Limits per run
     journal      RunJournal: runs in flight on disk, so a server restart reports them as interrupted;
                  RunShelf: finished runs kept on disk per tab, so a restart or a reload does not lose them
