@@ -22,6 +22,12 @@ One concept per module:
     inversion    find my digit: the z (and label) for which G draws a given digit
     directions   principal directions of G's latent space (PCA of its digits, mapped back to z)
     critic       ask the discriminator about any digit
+    runs         TrainingRun: a run seen from outside (what pages, scheduler, journal use); make_run picks the
+                 backend ($GAN_CLASSROOM_BACKEND: inprocess = a Trainer thread, ray = a RayRun); BackendUnavailable
+    ray_runs     RayRun: a run in a Ray worker process, mirrored here by one poller thread (the Ray backend's
+                 modules are imported only when it is used: `from gan_core import ray_runs`)
+    ray_actor    RunWorker: the Ray actor holding a run's Trainer in its worker process; plain data out
+    ray_cluster  connect() to Ray (start it here or join a cluster), shutdown(), max_concurrent() from its resources
     scheduler    Scheduler: one server-wide queue of runs with a cap on concurrent ones; Limits per run
     journal      RunJournal: runs in flight on disk, so a server restart reports them as interrupted;
                  RunShelf: finished runs kept on disk per tab, so a restart or a reload does not lose them
@@ -40,6 +46,7 @@ from .models import build_models, count_parameters
 from .sampling import (LATENT_RANGE, generate, interpolate, lerp, make_grid, sample_labels, sample_z, slerp,
                        sweep, to_png, upscale)
 from .training import Snapshot, StepRecord, Trainer
+from .runs import BackendUnavailable, TrainingRun, make_run, watch_quality
 from .scheduler import Limits, Scheduler, SchedulerError, Ticket
 from .journal import RunJournal, RunShelf
 from .classifier import (ClassifierError, DigitClassifier, default_classifier, load_classifier, save_classifier,
@@ -68,6 +75,7 @@ __all__ = [
     "LATENT_RANGE", "generate", "interpolate", "lerp", "make_grid", "sample_labels", "sample_z", "slerp",
     "sweep", "to_png", "upscale",
     "Snapshot", "StepRecord", "Trainer",
+    "BackendUnavailable", "TrainingRun", "make_run", "watch_quality",
     "Limits", "Scheduler", "SchedulerError", "Ticket", "RunJournal", "RunShelf",
     "ClassifierError", "DigitClassifier", "default_classifier", "load_classifier", "save_classifier",
     "train_classifier",

@@ -5,7 +5,7 @@ crawl (on 2 cores: 15x slower each, plus thread oversubscription), and 30 sets o
 would sit in memory together. The scheduler instead lets at most `max_concurrent` runs train at a
 time; the others wait in one first-come-first-served queue and start by themselves when a slot frees:
 
-    submit(session, trainer) -> Ticket            queued, or started at once if a slot is free
+    submit(session, run) -> Ticket                queued, or started at once if a slot is free
     ticket.position                               0 while running, 1 = next in line, ...
     scheduler.wait_estimate(ticket)               seconds until it should start
     cancel(ticket) / cancel_session(session)      leave the queue, or stop the run if it trains
@@ -23,6 +23,14 @@ Rules a shared server needs, enforced here and not in any UI:
 * `Limits.check(cfg)` refuses configs over the server's caps (batch, widths, latent size, budget)
   with a sentence that says which limit and why.
 
+A run is any `gan_core.runs.TrainingRun`: a Trainer in a thread of this process, or a RayRun whose
+Trainer lives in a Ray worker. The scheduler only calls start / stop / cancel_unstarted and reads
+status, step, elapsed and cfg, so the class rules hold whatever backend trains.
+
+* a run paused for longer than `Limits.max_pause` while others wait gives its slot back (it is
+  stopped, keeping what it learned); a watcher thread of the scheduler checks the paused runs'
+  status every `PAUSE_CHECK` seconds while any run holds a slot.
+
 Thread-safe: the UI thread submits and cancels while trainer threads end runs; the slot a
 finished run frees is handed to the next ticket from the ending run's own `on_end` callback.
 No UI code here (gan_core never imports streamlit).
@@ -39,11 +47,12 @@ import time
 from dataclasses import dataclass, field
 
 from .config import ConfigError, GANConfig
-from .training import Trainer
+from .runs import TrainingRun
 
 log = logging.getLogger(__name__)
 
 _ticket_ids = itertools.count(1)
+PAUSE_CHECK = 0.25           # seconds between the pause watcher's looks at the running runs
 QUEUED, RUNNING, DONE, CANCELLED = "queued", "running", "done", "cancelled"
 
 
@@ -123,7 +132,7 @@ class Ticket:
     """One submitted run: where it is in the queue and what happened to it."""
 
     session: str
-    trainer: Trainer
+    trainer: TrainingRun                    # the run (a Trainer or a RayRun; named for its first kind)
     id: int = field(default_factory=lambda: next(_ticket_ids))
     state: str = QUEUED
     submitted: float = field(default_factory=time.monotonic)
@@ -141,8 +150,12 @@ class Ticket:
     def queued(self) -> bool:
         return self.state == QUEUED
 
+    @property
+    def run(self) -> TrainingRun:
+        return self.trainer
 
-def run_seconds_left(trainer: Trainer) -> float:
+
+def run_seconds_left(trainer: TrainingRun) -> float:
     """How long a run still needs at most: its time budget left, or its steps left at its recent rate."""
     cfg = trainer.cfg
     left = max(0.0, cfg.max_seconds - trainer.elapsed) if cfg.max_seconds else float("inf")
@@ -165,10 +178,12 @@ class Scheduler:
         self.started_total = 0
         self.finished_total = 0
         self.waits: list[float] = []           # seconds each started run waited (the latest 1,000)
+        self._paused_since: dict[int, float] = {}      # ticket id -> when the watcher first saw it paused
+        self._watcher: threading.Thread | None = None
 
     # ------------------------------------------------------------------ submitting and leaving
-    def submit(self, session: str, trainer: Trainer) -> Ticket:
-        """Queue a not-yet-started trainer for `session`; it starts now if a slot is free."""
+    def submit(self, session: str, trainer: TrainingRun) -> Ticket:
+        """Queue a not-yet-started run (Trainer or RayRun) for `session`; it starts now if a slot is free."""
         if trainer.status != "ready":
             raise SchedulerError(f"This run has already been started (status: {trainer.status}).")
         with self._lock:
@@ -234,7 +249,7 @@ class Scheduler:
                 heapq.heappush(slots, free_at + self._duration(ahead.trainer))
             return 0.0
 
-    def _duration(self, trainer: Trainer) -> float:
+    def _duration(self, trainer: TrainingRun) -> float:
         cfg = trainer.cfg
         return float(cfg.max_seconds or self.limits.max_seconds)
 
@@ -261,19 +276,50 @@ class Scheduler:
             self._running.append(ticket)
             self.started_total += 1
             self.waits = (self.waits + [ticket.waited])[-1000:]
-            ticket.trainer.max_pause = self.limits.max_pause      # a paused run must not hold the class up
-            ticket.trainer.others_waiting = lambda: bool(self._queue)
             try:
                 ticket.trainer.start()
-                lower_priority(getattr(ticket.trainer, "_thread", None), self.limits.nice)
+                lower_priority(getattr(ticket.trainer, "thread", None), self.limits.nice)   # RayRun: None
             except Exception as exc:  # a trainer that cannot start must not hold a slot
                 log.exception("run of session %s could not start", ticket.session)
                 self._running.remove(ticket)
                 ticket.state, ticket.reason = DONE, f"could not start: {exc}"
                 self._forget(ticket)
-                if ticket.trainer.status == "ready" and ticket.trainer._thread is None:
+                try:
                     ticket.trainer.cancel_unstarted(f"The run could not start: {exc}")
+                except RuntimeError:               # it got far enough to end by itself
+                    pass
         self._renumber()
+        if self._running and self.limits.max_pause and self._watcher is None:
+            self._watcher = threading.Thread(target=self._watch_pauses, name="gan-pause-watch", daemon=True)
+            self._watcher.start()
+
+    def _watch_pauses(self) -> None:
+        """Watcher thread: a run paused for more than max_pause while others queue gives up its slot.
+
+        It only reads the runs' status (a local read for every backend) and calls stop(reason), so a
+        paused Ray run is judged like a paused thread. It exits when no run holds a slot; _fill starts
+        it again with the next run.
+        """
+        while True:
+            time.sleep(PAUSE_CHECK)
+            with self._lock:
+                if not self._running:
+                    self._watcher = None
+                    self._paused_since.clear()
+                    return
+                now, due = time.monotonic(), []
+                for t in self._running:
+                    if t.trainer.status != "paused":
+                        self._paused_since.pop(t.id, None)
+                        continue
+                    since = self._paused_since.setdefault(t.id, now)
+                    if self._queue and now - since > self.limits.max_pause:
+                        due.append(t)
+                        self._paused_since.pop(t.id, None)
+            for t in due:                 # outside the lock: a run's stop may fire callbacks
+                run, pause = t.trainer, self.limits.max_pause
+                run.stop(f"Stopped after {run.step} steps: it was paused for more than {pause:g} s "
+                         f"while other runs waited for the server's training slot.")
 
     def _ended(self, ticket: Ticket) -> None:
         """on_end of a run (its own thread): free the slot and start the next in line."""

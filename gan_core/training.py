@@ -48,8 +48,10 @@ MAX_WEIGHT_SNAPSHOTS = 24  # weight copies kept per run (memory bound); older on
 MAX_SNAPSHOTS = 240        # image grids kept per run; thinned evenly beyond this
 _run_ids = itertools.count(1)
 
-STATUSES = ("ready", "running", "paused", "finished", "stopped", "diverged", "failed")
-FINAL = ("finished", "stopped", "diverged", "failed")
+# "interrupted": the process training the run went away mid-run (a Ray worker killed, its node lost); the
+# run keeps what reached the web process before that (gan_core.ray_runs). A Trainer itself never ends so.
+STATUSES = ("ready", "running", "paused", "finished", "stopped", "diverged", "failed", "interrupted")
+FINAL = ("finished", "stopped", "diverged", "failed", "interrupted")
 
 
 @dataclass
@@ -113,7 +115,7 @@ class Trainer:
         self.G, self.D = build_models(cfg, self.device)
         if self.device.type == "cpu" and cfg.arch == "dcgan":
             # D's convolutions (forward and backward, three passes a step) are most of a step's work; oneDNN
-            # runs them faster on channels-last weights (bench/train_speed.py, BENCHMARKS.md). Same numbers, other layout;
+            # runs them ~9 % faster on channels-last weights here (bench/train_speed.py). Same numbers, other layout;
             # checkpoints store the weights contiguous.
             self.D = self.D.to(memory_format=torch.channels_last)
         self.G_ema = None
@@ -148,10 +150,6 @@ class Trainer:
         self._running.set()
         self._thread: threading.Thread | None = None
         self._stop_reason = ""
-        # Set by a scheduler that shares a few training slots among many students: a run paused for longer
-        # than max_pause seconds gives up its slot (it stops) once others_waiting() says someone queues for one.
-        self.max_pause = 0.0
-        self.others_waiting = lambda: False
 
     def load_weights(self, G: nn.Module, D: nn.Module) -> "Trainer":
         """Start from another model's G and D (same architecture), e.g. to continue a saved run with new settings.
@@ -501,12 +499,8 @@ class Trainer:
                 group["lr"] = lr * keep
 
     def _wait_while_paused(self) -> None:
-        paused_at = time.monotonic()
-        while not self._running.wait(timeout=0.5):
-            if self.max_pause and time.monotonic() - paused_at > self.max_pause and self.others_waiting():
-                self._stop_reason = (f"Stopped after {self.step} steps: it was paused for more than {self.max_pause:g} s "
-                                     f"while other runs waited for the server's training slot.")
-                self.stop()
+        """Sleep until resume() or stop(). (A scheduler that needs the slot back stops a run paused too long.)"""
+        self._running.wait()
 
     # ------------------------------------------------------------------ background control
     def start(self) -> "Trainer":
@@ -516,6 +510,11 @@ class Trainer:
         self._thread = threading.Thread(target=self.run, name=f"gan-run-{self.id}", daemon=True)
         self._thread.start()
         return self
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        """The background thread once start() ran (the scheduler lowers its priority), else None."""
+        return self._thread
 
     def pause(self) -> None:
         self._running.clear()
@@ -553,10 +552,11 @@ class Trainer:
         return G.to("cpu").eval().requires_grad_(False)
 
     def export_discriminator(self) -> nn.Module:
-        """An independent copy of D (CPU, eval mode, no gradients): saved in a run's file beside G."""
+        """An independent copy of the discriminator (CPU, eval mode, no gradients), e.g. to ask it about a
+        digit or to save it with the run."""
         with self._lock:
             D = copy.deepcopy(self.D)
-        return D.to("cpu").eval().requires_grad_(False)
+        return D.to("cpu", memory_format=torch.contiguous_format).eval().requires_grad_(False)
 
     def generator_at(self, snapshot: Snapshot) -> nn.Module | None:
         """A CPU eval-mode generator with the weights of a snapshot (None if they were thinned away)."""

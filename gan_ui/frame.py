@@ -11,7 +11,7 @@ import gc
 
 import streamlit as st
 
-from . import about, explore, learn, settings, tabs, teacher, train  # noqa: F401  (every page, loaded at start-up)
+from . import about, explore, learn, server, settings, tabs, teacher, train  # noqa: F401  (every page, loaded at start-up)
 from .layout import CSS, pages, top_menu
 from .lessons import LESSON_IDS
 
@@ -51,4 +51,7 @@ def navigation():
     top_menu()
     tabs.note()
     teacher.notice()
+    note = server.training_backend()[1]       # Ray asked for but not reachable: runs train in-process
+    if note:
+        st.warning(note, icon=":material/cloud_off:")
     return page

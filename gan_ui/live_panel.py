@@ -26,7 +26,8 @@ from .server import server_scheduler
 
 STATUS_BADGE = {"queued": ("waiting for a slot", "orange"), "ready": ("starting", "blue"),
                 "running": ("training", "green"), "paused": ("paused", "orange"), "finished": ("finished", "blue"),
-                "stopped": ("stopped", "gray"), "diverged": ("diverged", "red"), "failed": ("crashed", "red")}
+                "stopped": ("stopped", "gray"), "diverged": ("diverged", "red"), "failed": ("crashed", "red"),
+                "interrupted": ("interrupted", "red")}
 WINDOWS = {"All steps": None, "Last 500 steps": 500, "Last 100 steps": 100}
 
 

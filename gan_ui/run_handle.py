@@ -17,7 +17,7 @@ from gan_core import (
     Snapshot,
     StepRecord,
     checkpoint_bytes,
-    get_reference,
+    watch_quality,
     trainer_bundle,
 )
 from gan_core.losses import LossInfo
@@ -30,7 +30,8 @@ log = logging.getLogger("gan_ui")
 
 FILE_SNAPSHOTS = 8           # timeline snapshots saved in a downloaded run
 ACTIVE = ("queued", "ready", "running", "paused")
-USABLE = ("finished", "stopped", "diverged")     # a diverged run's G was rolled back to a healthy snapshot
+USABLE = ("finished", "stopped", "diverged", "interrupted")   # diverged: G rolled back to a healthy snapshot;
+                                                             # interrupted: a dead worker's last snapshot
 
 
 class RunHandle:
@@ -146,6 +147,8 @@ class RunHandle:
 
     @property
     def usable(self) -> bool:
+        if self.status == "interrupted":            # usable only when a snapshot's weights came back before
+            return any(s.g_state is not None for s in self._run.snapshot_list())
         return self.status in USABLE and self.step > 0      # a run stopped in the queue has no model
 
     @property
@@ -240,8 +243,7 @@ def attach_quality(trainer, data) -> tuple[QualityMonitor | None, str | None]:
                       "not for Fashion-MNIST.")
     every = settings.TEST_QUALITY_EVERY if settings.test_mode() else settings.QUALITY_EVERY
     try:
-        reference = get_reference(data)        # the real digits' statistics: computed once per process
-        return QualityMonitor(reference, every=every, n=settings.QUALITY_SAMPLES).attach(trainer), None
+        return watch_quality(trainer, data, every=every, n=settings.QUALITY_SAMPLES), None
     except Exception as exc:  # no classifier file, an unreadable one, ...: never block training over it
         log.warning("no quality panel for run %s: %s", trainer.id, exc)
         return None, f"The sample-quality panel is off for this run: {exc}"

@@ -12,6 +12,7 @@ finished runs and the dataset.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 import streamlit as st
 
 from gan_core import RunJournal, RunShelf, Scheduler, load_dataset
+from gan_core.runs import BackendUnavailable, backend_name
 
 from . import settings
 
@@ -48,12 +50,52 @@ _journals_opened = 0
 _shelf: RunShelf | None = None
 
 
+_backend: tuple[str, str | None] | None = None     # (the backend runs use, a note when it is not the one asked for)
+
+
+def training_backend() -> tuple[str, str | None]:
+    """Where this server's runs train: ("inprocess" | "ray", None), chosen once per process by
+    $GAN_CLASSROOM_BACKEND (gan_core.runs). Ray is started (or joined, $GAN_CLASSROOM_RAY_ADDRESS) here, once;
+    when it cannot be, runs train in-process and the note says why, for a banner on every page."""
+    global _backend
+    if _backend is not None:
+        return _backend
+    try:
+        name = backend_name()
+    except ValueError as exc:
+        _backend = ("inprocess", f"{exc} Runs train inside the web server instead.")
+        return _backend
+    if name == "ray":
+        try:
+            from gan_core import ray_cluster     # only a Ray server imports Ray
+
+            ray_cluster.connect()
+        except BackendUnavailable as exc:
+            log.warning("Ray unavailable, training in-process: %s", exc)
+            _backend = ("inprocess", f"Training runs in the web server: Ray is not available ({exc}).")
+            return _backend
+    _backend = (name, None)
+    log.info("training backend: %s", name)
+    return _backend
+
+
+def _limits():
+    limits = settings.limits()
+    if training_backend()[0] == "ray":
+        from gan_core import ray_cluster
+
+        limits = dataclasses.replace(limits, max_concurrent=ray_cluster.max_concurrent())
+    return limits
+
+
 def server_scheduler() -> Scheduler:
-    """The process's training queue, with the limits of `settings.limits()` at first use."""
+    """The process's training queue, with the limits of `settings.limits()` at first use (on Ray: as many runs
+    at once as the cluster has room for)."""
     global _scheduler
+    limits = _limits() if _scheduler is None else None
     with _server_lock:
         if _scheduler is None:
-            _scheduler = Scheduler(settings.limits())
+            _scheduler = Scheduler(limits)
             log.info("training queue: at most %d run(s) at once", _scheduler.limits.max_concurrent)
         return _scheduler
 

@@ -20,14 +20,14 @@ from gan_core import (
     DataUnavailable,
     GANConfig,
     SchedulerError,
-    Trainer,
+    make_run,
     load_checkpoint_bytes,
 )
 
 from . import settings
 from .catalogue import ModelEntry, entry_from_checkpoint
 from .run_handle import USABLE, RunHandle, StartError, _why, attach_quality
-from .server import server_journal, server_scheduler, server_shelf, shared_dataset
+from .server import server_journal, server_scheduler, server_shelf, shared_dataset, training_backend
 from .settings import MAX_RUNS_PER_TAB
 
 log = logging.getLogger("gan_ui")
@@ -61,15 +61,15 @@ class SessionStore:
     # runs ------------------------------------------------------------------------------------
     def start(self, cfg: GANConfig) -> RunHandle:
         """The one way a run of this tab starts, whoever asks (Train's Start, a lesson's Run): the config is
-        validated and held to the server's caps per run, its Trainer built on the shared dataset, the live
+        validated and held to the server's caps per run, its run built on the backend the server trains on (gan_core.runs), the live
         quality monitor attached, and the run queued in the server's scheduler (it may start at once).
         Returns its handle; raises StartError with the reason."""
         try:
             cfg = settings.limits().check(cfg.validate())
             data = shared_dataset(cfg.dataset)
-            trainer = Trainer(cfg, data, device=settings.train_device())
-            handle = self.add_run(trainer)
-            handle.quality, handle.quality_note = attach_quality(trainer, data)
+            run = make_run(cfg, data, device=settings.train_device(), backend=training_backend()[0])
+            handle = self.add_run(run)
+            handle.quality, handle.quality_note = attach_quality(run, data)
             return self.submit(handle)
         except (ConfigError, DataUnavailable, DataFormatError, SchedulerError, ValueError, RuntimeError) as exc:
             raise StartError(str(exc)) from exc

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from e2e_support import ROOT, wait_for
 from gan_core import GANConfig, build_models, checkpoint_bytes, list_pretrained, load_checkpoint
 from gan_core.config import DEFAULT_PRESET
-from gan_ui import run_handle
+import gan_core.runs
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120          # seconds per script run; generous because CI machines may be shared
@@ -393,7 +393,7 @@ def test_a_missing_classifier_leaves_a_note_instead_of_the_panel(monkeypatch):
         raise ClassifierError("No classifier file at pretrained/classifier.safetensors.")
 
     monkeypatch.setenv("GAN_UI_ROOT", str(ROOT))
-    monkeypatch.setattr(run_handle, "get_reference", no_classifier)          # AppTest runs the page in this process
+    monkeypatch.setattr(gan_core.runs, "get_reference", no_classifier)          # AppTest runs the page in this process
     at = AppTest.from_function(_run_without_classifier_page, default_timeout=TIMEOUT).run()
     assert not at.exception, at.exception
     assert "Sample quality" in [s.value for s in at.subheader]

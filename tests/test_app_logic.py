@@ -20,7 +20,7 @@ from gan_ui.latent import format_z, parse_z
 from gan_ui.catalogue import entry_from_checkpoint, upload_entry
 from gan_ui.run_handle import StartError, attach_quality
 from gan_ui.store import SessionStore
-from gan_ui import run_handle
+import gan_core.runs
 
 
 def records(n: int, d_loss=1.3, g_loss=0.8):
@@ -309,7 +309,7 @@ def test_attach_quality_explains_runs_without_the_panel(monkeypatch):
     def no_classifier(data):
         raise ClassifierError("No classifier file at pretrained/classifier.safetensors.")
 
-    monkeypatch.setattr(run_handle, "get_reference", no_classifier)
+    monkeypatch.setattr(gan_core.runs, "get_reference", no_classifier)
     monitor, note = attach_quality(SimpleNamespace(cfg=GANConfig(), id=2), None)
     assert monitor is None and "No classifier file" in note
 

@@ -1,0 +1,91 @@
+"""The Ray actor of the Ray backend: one per run, in a worker process, holding the run's Trainer.
+
+It loads the dataset itself (`load_dataset(cfg.dataset)`, with the app's GAN_CLASSROOM_* settings that
+gan_core.ray_cluster passes to every worker), builds the Trainer, runs it in a thread of the actor, and
+watches it with a QualityMonitor when asked (the classifier's reference computed here too). Its answers
+are plain data: numbers and strings, StepRecords, snapshots as (step, elapsed, uint8 grid), quality
+records, and CPU state dicts; never a Trainer. Its proxy in the web process is gan_core.ray_runs.RayRun.
+"""
+
+from __future__ import annotations
+
+import os
+
+import ray
+import torch
+
+from .config import GANConfig
+from .data import load_dataset
+from .metrics import get_reference
+from .monitor import QualityMonitor
+from .training import Trainer
+
+
+class RunWorker:
+    """A Ray actor holding one Trainer (it is created through `ray.remote(RunWorker)` in RayRun.start).
+
+    Every answer is plain data (numbers, strings, lists, StepRecords, uint8/float CPU tensors), never a
+    Trainer: the web process rebuilds what it needs from it.
+    """
+
+    def __init__(self, cfg: GANConfig, device: str, threads: int, quality: tuple[int, int] | None):
+        torch.set_num_threads(max(1, int(threads)))
+        data = load_dataset(cfg.dataset)
+        self.trainer = Trainer(cfg, data, device=device)
+        self.monitor: QualityMonitor | None = None
+        self.reference: dict | None = None
+        if quality is not None:
+            every, n = quality
+            self.monitor = QualityMonitor(get_reference(data), every=every, n=n).attach(self.trainer)
+            self.reference = {"class_dist": self.monitor.class_dist, "real_scores": self.monitor.real_scores()}
+
+    def start(self) -> int:
+        self.trainer.start()
+        return os.getpid()
+
+    def poll(self, since_record: int, since_snapshot_step: int, since_quality: int) -> dict:
+        """What changed since the caller's last poll: records from index since_record, snapshots after step
+        since_snapshot_step, quality records from index since_quality; and the run's state."""
+        t, mon = self.trainer, self.monitor
+        ended = t.done and t.join(0) and (mon is None or mon.done)       # read first: what follows is complete
+        snaps = t.snapshot_list()
+        return {"pid": os.getpid(), "ended": ended, "status": t.status, "message": t.message, "step": t.step,
+                "elapsed": t.elapsed, "device_name": t.device_name, "precision": t.precision,
+                "data_description": t.data_description, "param_counts": dict(t.param_counts),
+                "traceback": getattr(t, "traceback", None),
+                "records": t.records(since_record),
+                "snapshots": [(s.step, s.elapsed, s.images) for s in snaps if s.step > since_snapshot_step],
+                "kept": [s.step for s in snaps],
+                "weights_steps": [s.step for s in snaps if s.g_state is not None],
+                "quality": mon.records()[since_quality:] if mon is not None else [],
+                "quality_error": mon.error if mon is not None else None,
+                "reference": self.reference if since_quality == 0 else None}
+
+    def snapshot_weights(self, step: int) -> tuple[int, dict] | None:
+        """G's weights at the kept snapshot of `step` (None if thinned away since)."""
+        for s in self.trainer.snapshot_list():
+            if s.step == step and s.g_state is not None:
+                return s.step, s.g_state
+        return None
+
+    def weights(self) -> dict:
+        """The final weights: the sampling generator's, D's, and every kept snapshot's G (CPU state dicts)."""
+        t = self.trainer
+        G, D = t.export_generator(), t.export_discriminator()
+        return {"g": G.state_dict(), "d": D.state_dict(),
+                "snapshots": {s.step: s.g_state for s in t.snapshot_list() if s.g_state is not None}}
+
+    def pause(self) -> None:
+        self.trainer.pause()
+
+    def resume(self) -> None:
+        self.trainer.resume()
+
+    def stop(self, reason: str = "") -> None:
+        self.trainer.stop(reason)
+
+
+_RemoteWorker = ray.remote(RunWorker)
+
+
+__all__ = ["RunWorker"]

@@ -1,0 +1,537 @@
+"""Training runs in Ray worker processes, behind the same `TrainingRun` interface as a Trainer.
+
+Why: a Trainer in a thread of the web process shares its interpreter lock with every page of the
+class (slider moves, live charts); in a Ray worker it has a process of its own, and a class can use
+several machines (`ray start --head` on one, `ray start --address=...` on the others).
+
+Two halves:
+
+* `RunWorker`, the Ray actor (one per run, in a worker process): it loads the dataset itself
+  (`load_dataset(cfg.dataset)`), builds the Trainer, runs it in a thread of the actor, and watches it
+  with a QualityMonitor when asked (the classifier's reference computed there too). It answers
+  `poll(...)` with plain data only: numbers and strings, StepRecords, snapshots as (step, elapsed, uint8
+  grid), quality records; `snapshot_weights(step)` and `weights()` send CPU state dicts.
+
+* `RayRun`, its proxy in the web process: it mirrors the remote run here, so every read (status,
+  records, snapshots, quality) is a local read that never waits on Ray, and commands (pause, resume,
+  stop) are sent without waiting for an answer. One poller thread per process (`_Poller`) polls every
+  live RayRun each POLL_EVERY seconds with `ray.wait(..., timeout=...)`, updates the mirrors and fires
+  their callbacks ("on_record", "on_snapshot", "on_end"), so the Scheduler, the RunJournal and the
+  pages work unchanged. Snapshot weights come back at most every WEIGHTS_EVERY seconds (the newest
+  only), so if the worker dies the run still has a recent G; when the run ends its final weights (G,
+  D, the kept snapshots' G) are fetched once, then "on_end" fires and the actor is killed: after the
+  end everything is local and the worker's memory (or GPU share) is free.
+
+Faults. A worker that dies (its process killed, `ray.kill`, its node gone) fails the next poll within
+a second or two: the run ends "interrupted" with "Interrupted at step N: the worker training this run
+stopped (...)." and keeps the snapshot weights it had pulled. A worker that stops answering for
+HUNG_AFTER seconds is killed and reported the same way. No call in the web process waits on Ray for
+more than the poller's own ray.wait timeout.
+
+Starting Ray and the cluster's size: gan_core.ray_cluster. The actor: gan_core.ray_actor.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+import time
+from collections import defaultdict
+
+import ray
+import torch
+import torch.nn as nn
+from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError, RayError
+
+from .config import GANConfig
+from .data import ImageData
+from .losses import LOSS_INFO
+from .models import build_models, count_parameters
+from .ray_actor import _RemoteWorker
+from .ray_cluster import GPU_SHARE, RAY_ADDRESS_ENV, connect, max_concurrent, shutdown
+from .training import FINAL, Snapshot, StepRecord, _run_ids
+
+log = logging.getLogger(__name__)
+
+POLL_EVERY = 0.3          # seconds between polls of each run: the pages poll every ~1 s, so they see no lag
+WEIGHTS_EVERY = 1.0       # at most this often the newest snapshot's G comes back (a run killed keeps a recent G)
+HUNG_AFTER = 30.0         # a worker that has not answered a poll for this long is killed, the run interrupted
+UNAVAILABLE_GRACE = 10.0  # an actor Ray calls "temporarily unavailable" (network blip) gets this long to return
+FINAL_FETCH_TIMEOUT = 60.0  # the final weights must arrive within this; else the run ends with what it has
+
+
+# ------------------------------------------------------------------------------------------ the web side
+class RayQuality:
+    """Live sample quality of a RayRun, measured in its worker: QualityMonitor's read API, fed by the poller."""
+
+    def __init__(self, every: int, n: int):
+        self.every, self.n = int(every), int(n)
+        self.error: str | None = None
+        self._records: list = []
+        self._class_dist: list[float] = []
+        self._real: dict = {}
+        self._ended = False
+        self._cond = threading.Condition()
+
+    def records(self) -> list:
+        with self._cond:
+            return list(self._records)
+
+    def latest(self):
+        with self._cond:
+            return self._records[-1] if self._records else None
+
+    @property
+    def class_dist(self) -> list[float]:
+        return list(self._class_dist)
+
+    def real_scores(self) -> dict:
+        return dict(self._real)
+
+    @property
+    def done(self) -> bool:
+        with self._cond:
+            return self._ended
+
+    def join(self, timeout: float | None = None) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._ended, timeout)
+
+    flush = join
+
+    def _update(self, records: list, reference: dict | None, error: str | None) -> None:
+        with self._cond:
+            self._records.extend(records)
+            if reference is not None:
+                self._class_dist, self._real = list(reference["class_dist"]), dict(reference["real_scores"])
+            self.error = error or self.error
+
+    def _end(self) -> None:
+        with self._cond:
+            self._ended = True
+            self._cond.notify_all()
+
+
+class RayRun:
+    """A run training in a Ray worker, seen through the `TrainingRun` interface; see the module docstring.
+
+    Reads are local. Its status is the worker's as of the last poll (at most POLL_EVERY seconds old);
+    `join()` returns True once the run ended, its final weights are here and "on_end" has fired.
+    """
+
+    def __init__(self, cfg: GANConfig, data_or_name: ImageData | str = "mnist", device: str = "auto",
+                 threads: int = 1):
+        connect()
+        self.cfg = cfg.validate()
+        name = data_or_name.name if isinstance(data_or_name, ImageData) else str(data_or_name)
+        if name != cfg.dataset:
+            raise ValueError(f"The config asks for {cfg.dataset} but the data given is {name}.")
+        self.id = next(_run_ids)
+        self.threads = max(1, int(threads))
+        self.use_gpu = (str(device).startswith("cuda") or
+                        (str(device) == "auto" and ray.cluster_resources().get("GPU", 0) > 0))
+        self.device = torch.device("cuda" if self.use_gpu else "cpu")
+        self._worker_device = "cuda" if self.use_gpu else "cpu"
+        self._G, self._D = build_models(cfg, "cpu")           # templates to load weights into (and the counts)
+        self.param_counts = {"G": count_parameters(self._G), "D": count_parameters(self._D)}
+        self.device_name = "Ray worker (starting)"
+        self.precision = "bf16" if cfg.precision == "bf16" else "fp32"
+        self.data_description = (data_or_name.describe() if isinstance(data_or_name, ImageData)
+                                 else f"{cfg.dataset}, loaded by the Ray worker")
+        self.step, self.elapsed = 0, 0.0
+        self.status, self.message = "ready", ""
+        self.history: list[StepRecord] = []
+        self.snapshots: list[Snapshot] = []
+        self.traceback: str | None = None
+        self.worker_pid: int | None = None
+        self.quality: RayQuality | None = None
+        self.callback_errors: list[str] = []
+        self._callbacks = defaultdict(list)
+        self._lock = threading.Lock()
+        self._ended = threading.Event()
+        self._actor = None
+        self._started = False
+        self._paused_early = False
+        self._stop_reason: str | None = None       # stop() before start: the run ends without an actor
+        self._final: dict | None = None            # {"g", "d"} state dicts once fetched
+        self._worker_end: tuple[str, str] | None = None    # the worker's final (status, message), held back
+                                                           # until the final weights are here
+        self._pulled_step = -1                     # newest snapshot whose G is here
+        # poller-thread state
+        self._poll_ref = self._weights_ref = self._final_ref = None
+        self._poll_sent = self._weights_sent = self._final_sent = 0.0
+        self._last_answer = time.monotonic()
+        self._unavailable_since: float | None = None
+        self._stop_sent: float | None = None
+
+    # ------------------------------------------------------------------ reading (all local)
+    def add_callback(self, event: str, fn) -> None:
+        """As Trainer.add_callback; the callbacks run in the process's Ray poller thread."""
+        if event not in ("on_record", "on_snapshot", "on_end"):
+            raise ValueError(f"Unknown event {event!r}.")
+        self._callbacks[event].append(fn)
+
+    def _fire(self, event: str, *args) -> None:
+        for fn in self._callbacks[event]:
+            try:
+                fn(self, *args)
+            except Exception as exc:  # noqa: BLE001 - someone else's code; the others still run
+                log.exception("a %s callback of run %s failed", event, self.id)
+                self.callback_errors.append(f"{event} {getattr(fn, '__name__', type(fn).__name__)}: "
+                                            f"{type(exc).__name__}: {exc}")
+
+    def records(self, since: int = 0) -> list[StepRecord]:
+        with self._lock:
+            return self.history[since:]
+
+    def snapshot_list(self) -> list[Snapshot]:
+        with self._lock:
+            return list(self.snapshots)
+
+    @property
+    def loss_info(self):
+        return LOSS_INFO[self.cfg.loss]
+
+    @property
+    def remaining_seconds(self) -> float | None:
+        return max(0.0, self.cfg.max_seconds - self.elapsed) if self.cfg.max_seconds else None
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINAL
+
+    def _generator(self, state: dict) -> nn.Module:
+        G = copy.deepcopy(self._G)
+        G.load_state_dict(state)
+        return G.eval().requires_grad_(False)
+
+    def export_generator(self) -> nn.Module:
+        """A CPU eval copy of G: the final weights once the run ended, else the newest snapshot's pulled here.
+        RuntimeError when no weights reached this process (a worker that died before its first snapshot)."""
+        with self._lock:
+            state = self._final["g"] if self._final else next(
+                (s.g_state for s in reversed(self.snapshots) if s.g_state is not None), None)
+        if state is None:
+            raise RuntimeError(f"Run {self.id} has no generator weights here: its worker ended before sending any.")
+        return self._generator(state)
+
+    def export_discriminator(self) -> nn.Module | None:
+        """A CPU eval copy of D once the run ended normally; None when its worker died first (D is only
+        fetched at the end)."""
+        with self._lock:
+            state = self._final["d"] if self._final else None
+        if state is None:
+            return None
+        D = copy.deepcopy(self._D)
+        D.load_state_dict(state)
+        return D.eval().requires_grad_(False)
+
+    @property
+    def D(self) -> nn.Module | None:
+        """Compatibility with code that reads Trainer.D once a run has ended: export_discriminator()."""
+        return self.export_discriminator()
+
+    def generator_at(self, snapshot: Snapshot) -> nn.Module | None:
+        return None if snapshot.g_state is None else self._generator(snapshot.g_state)
+
+    def summary(self) -> dict:
+        last = self.history[-1] if self.history else None
+        return {"id": self.id, "status": self.status, "message": self.message, "step": self.step,
+                "elapsed": round(self.elapsed, 2), "device": self.device_name, "precision": self.precision,
+                "params": self.param_counts, "data": self.data_description, "preset": self.cfg.preset,
+                "last": last.to_dict() if last else None, "backend": "ray", "worker_pid": self.worker_pid}
+
+    def watch_quality(self, every: int, n: int) -> RayQuality:
+        """Measure sample quality in the worker (before start; MNIST only): the records come back with polls."""
+        if self.cfg.dataset != "mnist":
+            raise ValueError(f"The digit classifier only judges MNIST digits; this run trains on {self.cfg.dataset}.")
+        if self._started or self.status != "ready":
+            raise RuntimeError("Attach the monitor before the run starts.")
+        self.quality = RayQuality(every, n)
+        return self.quality
+
+    # ------------------------------------------------------------------ commands (never wait)
+    def start(self) -> "RayRun":
+        """Create the worker (Ray queues it until its CPUs / GPU share are free) and start training there."""
+        if self._started or self.status != "ready":
+            raise RuntimeError(f"This run has already been started (status: {self.status}).")
+        self._started = True
+        if self._stop_reason is not None:            # stopped before it started: no worker at all
+            _poller().add(self)
+            return self
+        opts = {"num_cpus": self.threads, "max_restarts": 0}
+        if self.use_gpu:
+            opts = {"num_cpus": 1, "num_gpus": GPU_SHARE, "max_restarts": 0}
+        quality = (self.quality.every, self.quality.n) if self.quality is not None else None
+        try:
+            self._actor = _RemoteWorker.options(**opts).remote(self.cfg, self._worker_device, self.threads, quality)
+            self._actor.start.remote()
+            if self._paused_early:
+                self._actor.pause.remote()
+        except Exception:
+            self._started, self._actor = False, None
+            raise
+        _poller().add(self)
+        return self
+
+    def pause(self) -> None:
+        if self._actor is None:
+            self._paused_early = True
+        else:
+            self._send("pause")
+
+    def resume(self) -> None:
+        self._paused_early = False
+        if self._actor is not None:
+            self._send("resume")
+
+    def stop(self, reason: str = "") -> None:
+        """End the run at its next step (in the worker); `reason` becomes its message."""
+        if self._actor is None:
+            if self._stop_reason is None or (reason and not self._stop_reason):
+                self._stop_reason = reason
+            return
+        self._send("stop", reason)
+        if self._stop_sent is None:
+            self._stop_sent = time.monotonic()
+
+    def _send(self, method: str, *args) -> None:
+        try:
+            getattr(self._actor, method).remote(*args)
+        except RayError as exc:                 # the worker is gone: the poller will report it
+            log.warning("run %s: %s not delivered: %s", self.id, method, exc)
+
+    def cancel_unstarted(self, message: str) -> None:
+        """End a run that never started: status "stopped", "on_end" fires once (here), no worker is made."""
+        if self._started or self.status != "ready":
+            raise RuntimeError(f"Only a run that has not started can be cancelled (status: {self.status}).")
+        self.status, self.message = "stopped", message
+        if self.quality is not None:
+            self.quality._end()
+        self._fire("on_end")
+        self._ended.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the run ended and its final weights are here (True), or `timeout` passed (False)."""
+        if not self._started:
+            return self.done
+        return self._ended.wait(timeout)
+
+    # ------------------------------------------------------------------ the poller's side
+    def _refs(self, now: float) -> list:
+        """Poller: send what is due (a poll, a weight pull, the final fetch); return the refs in flight."""
+        if self._actor is None:
+            return []
+        if self._poll_ref is None and self._final_ref is None:
+            self._poll_ref, self._poll_sent = self._actor.poll.remote(
+                len(self.history), self.snapshots[-1].step if self.snapshots else -1,
+                len(self.quality._records) if self.quality is not None else 0), now
+        return [r for r in (self._poll_ref, self._weights_ref, self._final_ref) if r is not None]
+
+    def _advance(self, ready: set, now: float) -> bool:
+        """Poller: take in what arrived; True once the run is over (the poller then forgets it)."""
+        if self._actor is None:                      # started after a stop(): end without a worker
+            self._finish("stopped", self._stop_reason or "Stopped by the user after 0 steps.")
+            return True
+        try:
+            if self._weights_ref is not None and self._weights_ref in ready:
+                ref, self._weights_ref = self._weights_ref, None
+                self._take_snapshot_weights(ray.get(ref, timeout=5))
+            if self._final_ref is not None:
+                if self._final_ref in ready:
+                    ref, self._final_ref = self._final_ref, None
+                    self._take_final(ray.get(ref, timeout=5))
+                    return True
+                if now - self._final_sent > FINAL_FETCH_TIMEOUT:
+                    self._end_without_final("its final weights did not arrive in time")
+                    return True
+                return False
+            if self._poll_ref is not None and self._poll_ref in ready:
+                ref, self._poll_ref = self._poll_ref, None
+                answer = ray.get(ref, timeout=5)
+                self._last_answer, self._unavailable_since = now, None
+                self._take_poll(answer, now)
+            elif self._poll_ref is not None and now - self._poll_sent > HUNG_AFTER:
+                self._interrupt(f"it did not answer for {HUNG_AFTER:g} s and was shut down")
+                return True
+            if self._stop_sent is not None and now - self._stop_sent > HUNG_AFTER and self._final_ref is None:
+                self._interrupt(f"it did not stop within {HUNG_AFTER:g} s and was shut down")
+                return True
+            return False
+        except ActorUnavailableError as exc:          # maybe a network blip: retry for a while
+            self._poll_ref = self._weights_ref = None
+            self._unavailable_since = self._unavailable_since or now
+            if now - self._unavailable_since > UNAVAILABLE_GRACE:
+                self._interrupt(f"unreachable for {UNAVAILABLE_GRACE:g} s: {_short(exc)}")
+                return True
+            return False
+        except RayActorError as exc:
+            self._interrupt(_death_reason(exc))
+            return True
+        except (RayError, GetTimeoutError) as exc:    # poll itself raised: a bug, not a fault of the run
+            log.exception("run %s: polling its worker failed", self.id)
+            self._interrupt(f"{type(exc).__name__}: {_short(exc)}")
+            return True
+
+    def _take_poll(self, a: dict, now: float) -> None:
+        new_snaps = [Snapshot(step, elapsed, images) for step, elapsed, images in a["snapshots"]]
+        kept = set(a["kept"])
+        with self._lock:
+            self.history.extend(a["records"])
+            self.snapshots = [s for s in self.snapshots if s.step in kept] + new_snaps
+            self.step, self.elapsed = a["step"], a["elapsed"]
+            self.device_name, self.precision = a["device_name"], a["precision"]
+            self.data_description, self.param_counts = a["data_description"], a["param_counts"]
+            self.worker_pid, self.traceback = a["pid"], a["traceback"]
+            if not a["ended"] or a["status"] not in FINAL:
+                self.status, self.message = a["status"], a["message"]
+            else:
+                self._worker_end = (a["status"], a["message"])
+        if self.quality is not None:
+            self.quality._update(a["quality"], a["reference"], a["quality_error"])
+        if a["records"]:
+            self._fire("on_record", a["records"])
+        for snap in new_snaps:
+            self._fire("on_snapshot", snap)
+        if a["ended"]:
+            self._final_ref, self._final_sent = self._actor.weights.remote(), now
+            return
+        newest = max(a["weights_steps"], default=-1)
+        if newest > self._pulled_step and self._weights_ref is None and now - self._weights_sent >= WEIGHTS_EVERY:
+            self._weights_ref, self._weights_sent = self._actor.snapshot_weights.remote(newest), now
+
+    def _take_snapshot_weights(self, got) -> None:
+        """Keep the newest pulled G on its snapshot (and only that one: the rest come with the final fetch)."""
+        if got is None or got[0] <= self._pulled_step:
+            return
+        step, state = got
+        with self._lock:
+            for s in self.snapshots:
+                if s.step == step:
+                    s.g_state = state
+                elif s.g_state is not None:
+                    s.g_state = None
+            if any(s.step == step for s in self.snapshots):
+                self._pulled_step = step
+
+    def _take_final(self, w: dict) -> None:
+        with self._lock:
+            self._final = {"g": w["g"], "d": w["d"]}
+            for s in self.snapshots:
+                s.g_state = w["snapshots"].get(s.step)
+        self._finish(*(self._worker_end or ("finished", "")))
+
+    def _end_without_final(self, why: str) -> None:
+        status, message = self._worker_end or ("finished", "")
+        self._finish(status, f"{message} (Its final weights are not here: {why}; the last snapshot's G is.)")
+
+    def _interrupt(self, why: str) -> None:
+        with self._lock:
+            step = self.step
+        if self.worker_pid is None and step == 0:
+            self._finish("failed", f"The run could not start in its Ray worker: {why}.")
+        else:
+            self._finish("interrupted", f"Interrupted at step {step}: the worker training this run stopped ({why}).")
+
+    def _finish(self, status: str, message: str) -> None:
+        """The end, once: final status, the worker freed, the quality mirror closed, then "on_end"."""
+        if self._ended.is_set():
+            return
+        actor, self._actor = self._actor, None
+        self._poll_ref = self._weights_ref = self._final_ref = None
+        if actor is not None:
+            try:
+                ray.kill(actor, no_restart=True)       # frees its memory and its CPUs / GPU share now
+            except Exception as exc:  # noqa: BLE001 - already gone
+                log.debug("run %s: kill: %s", self.id, exc)
+        with self._lock:
+            self.status, self.message = status, message
+        if self.quality is not None:
+            self.quality._end()
+        self._fire("on_end")
+        self._ended.set()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _death_reason(exc: RayActorError) -> str:
+    """Why a worker died, in a few words."""
+    text = str(exc)
+    if "SIGKILL" in text or "killed" in text.lower() or "exit" in text.lower():
+        return "its process was killed or exited"
+    if "node" in text.lower():
+        return "the machine it ran on left the cluster"
+    if "creation task" in text.lower() or "__init__" in text:
+        return f"it could not build the run: {_short(exc)}"
+    return _short(exc)
+
+
+# ------------------------------------------------------------------------------------------ the poller
+class _Poller:
+    """One thread per process polling every live RayRun: no page ever waits on Ray."""
+
+    def __init__(self):
+        self._runs: list[RayRun] = []
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._loop, name="gan-ray-poller", daemon=True)
+        self._thread.start()
+
+    def add(self, run: RayRun) -> None:
+        with self._cond:
+            self._runs.append(run)
+            self._cond.notify_all()
+
+    def live(self) -> list[RayRun]:
+        with self._cond:
+            return list(self._runs)
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: bool(self._runs))
+                runs = list(self._runs)
+            t0 = time.monotonic()
+            try:
+                refs = [ref for run in runs for ref in run._refs(t0)]
+                ready = set()
+                if refs:
+                    ready = set(ray.wait(refs, num_returns=len(refs), timeout=POLL_EVERY)[0])
+            except Exception:  # noqa: BLE001 - Ray shut down under us: every live run is interrupted
+                log.exception("polling Ray failed")
+                ready = None
+            now = time.monotonic()
+            over = []
+            for run in runs:
+                try:
+                    if ready is None:
+                        run._interrupt("Ray itself stopped in this process")
+                        over.append(run)
+                    elif run._advance(ready, now):
+                        over.append(run)
+                except Exception:  # noqa: BLE001 - one run's trouble never stops the others' polling
+                    log.exception("run %s: the poller failed on it", run.id)
+                    run._finish("failed", "The web process lost track of this run's worker (see the server log).")
+                    over.append(run)
+            if over:
+                with self._cond:
+                    self._runs = [r for r in self._runs if r not in over]
+            time.sleep(max(0.0, POLL_EVERY - (time.monotonic() - t0)))
+
+
+_the_poller: _Poller | None = None
+_poller_lock = threading.Lock()
+
+
+def _poller() -> _Poller:
+    global _the_poller
+    with _poller_lock:
+        if _the_poller is None:
+            _the_poller = _Poller()
+        return _the_poller
+
+
+__all__ = ["GPU_SHARE", "RAY_ADDRESS_ENV", "RayQuality", "RayRun", "connect", "max_concurrent", "shutdown"]
