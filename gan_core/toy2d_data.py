@@ -52,6 +52,8 @@ def validate_points(points) -> np.ndarray:
         arr = np.asarray(points, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError("Custom points must be a list of (x, y) pairs of numbers.") from None
+    if arr.size == 0:
+        raise ValueError(f"Click at least {CUSTOM_MIN} points to make a distribution; there are none yet.")
     if arr.ndim != 2 or arr.shape[1] != 2:
         raise ValueError(f"Custom points must be (x, y) pairs; got an array of shape {arr.shape}.")
     n = arr.shape[0]
