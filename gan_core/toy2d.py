@@ -84,8 +84,8 @@ class ToyConfig:
             v = getattr(self, name)
             ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
             ok = ok and (lo < v if lo_open else lo <= v) and v <= hi
-            need(ok, f"{name} must be a number {'above' if lo_open else 'from'} {lo:g} {'and at most' if lo_open else 'to'} "
-                     f"{hi:g}; got {v!r}.")
+            low, high = ("above", "and at most") if lo_open else ("from", "to")
+            need(ok, f"{name} must be a number {low} {lo:g} {high} {hi:g}; got {v!r}.")
 
         need(self.target in TARGETS, f"target must be one of {', '.join(TARGETS)}; got {self.target!r}.")
         info = LOSS_INFO.get(self.loss) if isinstance(self.loss, str) else None

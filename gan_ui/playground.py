@@ -149,7 +149,7 @@ def _burst(s: dict, iterations: int) -> None:
     t: ToyTrainer = s["trainer"]
     frames = t.train(iterations, frames=min(iterations, MAX_FRAMES))
     t.measure()
-    _send(s, [encode_frame(f, _label(t) if f is frames[-1] else _("iteration {i}").format(i=f["iteration"]))
+    _send(s, [encode_frame(f, _("iteration {i}").format(i=f["iteration"]))
               for f in frames])
 
 
@@ -213,7 +213,8 @@ def _charts(t: ToyTrainer) -> None:
         fig.update_layout(title=_("Modes covered (of {n}) and high-quality share").format(n=modes), height=230,
                           margin={"l": 10, "r": 10, "t": 40, "b": 10}, uirevision="modes",
                           yaxis={"range": [0, modes + 0.5]},
-                          yaxis2={"overlaying": "y", "side": "right", "range": [0, 101], "showgrid": False},
+                          yaxis2={"overlaying": "y", "side": "right", "range": [0, 101], "dtick": 25,
+                                  "showgrid": False},
                           legend={"orientation": "h", "y": -0.3})
         st.plotly_chart(fig, key="pg_modes", width="stretch")
         st.caption(_("A mode is covered when at least 20 of 2,500 samples fall within 3σ of its centre; a sample "

@@ -1,4 +1,7 @@
-"""Test-only entry script: the Playground page alone, until gan_ui/layout.py registers it (tests/test_e2e_playground.py)."""
+"""Test-only entry script: the Playground page alone, until gan_ui/layout.py registers it.
+
+Used by tests/test_e2e_playground.py and bench/playground_fps.py.
+"""
 
 import sys
 from pathlib import Path

@@ -76,7 +76,7 @@ function toyBuild(root, S) {
     S.send();
   });
   const resize = () => {
-    const w = Math.max(200, Math.min(wrap.clientWidth || 480, 640));
+    const w = Math.max(200, Math.min(wrap.clientWidth || 480, 560));
     const dpr = window.devicePixelRatio || 1;
     canvas.style.width = `${w}px`; canvas.style.height = `${w}px`;
     canvas.width = Math.round(w * dpr); canvas.height = Math.round(w * dpr);
@@ -207,7 +207,7 @@ function toyTick(S, now) {
   if (moved || tweening || S.dirty) {
     S.dirty = false;
     toyDraw(S, now);
-    if (S.current) S.status.textContent = `${S.text.iteration} ${S.current.it}`;
+    if (S.current) S.status.textContent = S.current.label || String(S.current.it);
   }
 }
 
@@ -237,7 +237,13 @@ export default function (component) {
     S.seq = data.seq;
     const frames = data.frames || [];
     S.burst = Math.max(1, frames.length);
-    S.interval = frames.length ? data.duration / frames.length : 33;
+    // Play a burst over the time bursts actually take to arrive (a busy server sends them late): the view then
+    // keeps moving at frames / period instead of running dry and waiting.
+    const now = performance.now();
+    let period = data.duration;
+    if (S.playing && S.lastBurstAt && now - S.lastBurstAt < 4 * data.duration) period = Math.max(period, now - S.lastBurstAt);
+    S.lastBurstAt = S.playing ? now : 0;
+    S.interval = frames.length ? period / frames.length : 33;
     for (const f of frames) {
       f.fake = Float32Array.from(f.fake); f.arrows = Float32Array.from(f.arrows); f.mesh = Float32Array.from(f.mesh);
       S.queue.push(f);
