@@ -11,7 +11,7 @@ import gc
 
 import streamlit as st
 
-from . import about, explore, learn, server, settings, tabs, teacher, train  # noqa: F401  (every page, loaded at start-up)
+from . import about, explore, learn, playground, server, settings, tabs, teacher, train  # noqa: F401  (every page, loaded at start-up)
 from .layout import CSS, pages, top_menu
 from .lessons import LESSON_IDS
 

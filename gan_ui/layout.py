@@ -23,6 +23,7 @@ PAGE_SPECS = {   # name -> (title, icon)
     "explore": ("Explore", ":material/tune:"),
     "train": ("Train", ":material/model_training:"),
     "learn": ("Learn", ":material/menu_book:"),
+    "playground": ("Playground", ":material/scatter_plot:"),
     "about": ("How it works", ":material/school:"),
 }
 

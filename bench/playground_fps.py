@@ -1,0 +1,83 @@
+"""The Playground's frame rate in Chromium while it trains: frames the canvas draws per second.
+
+Starts `streamlit run tests/playground_app.py` (the page alone) and Debian's headless Chromium, picks a
+preset, presses Train and counts the frames the view component draws (its `data-frames` counter) for
+--seconds, at each speed. The server sends a burst of frames once a second; the component plays them at
+the burst's pace and tweens between frames in slow motion. Headless Chromium paces animation frames at
+60 Hz: 60 frames/s is the ceiling. With --screenshot, saves docs/screenshots/playground.png mid-training.
+
+    python bench/playground_fps.py [--seconds 8] [--preset ring] [--screenshot] [--record]
+
+Prints figures; never fails on a timing. --record appends a block to BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import torch
+from common import ROOT, environment, record
+
+sys.path.insert(0, str(ROOT / "tests"))
+from e2e_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, wait_idle  # noqa: E402
+from test_e2e_playground import PlaygroundServer  # noqa: E402
+
+COUNT = "() => [Number(document.querySelector('.toy-view').dataset.frames || 0), " \
+        "Number(document.querySelector('.toy-view').dataset.iteration || 0)]"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--preset", default="ring")
+    ap.add_argument("--speeds", default="normal,fast,slow motion")
+    ap.add_argument("--screenshot", action="store_true")
+    ap.add_argument("--record", action="store_true")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    server = PlaygroundServer(ARTIFACTS / "playground_fps-server.log").start()
+    lines = [f"Preset {args.preset}; frames drawn by the canvas over {args.seconds:g} s of training, per speed "
+             "(iterations per 1-s burst); headless Chromium (60 Hz ceiling), server on the same machine.", "",
+             "| speed | frames/s drawn | iterations/s trained |", "|---|---|---|"]
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 1350})
+            page.goto(server.url)
+            wait_idle(page, ".toy-view canvas")
+            for speed in args.speeds.split(","):
+                slider = page.get_by_role("slider", name="Speed")
+                slider.focus()
+                page.keyboard.press("Home")
+                for _ in range(["slow motion", "slow", "normal", "fast"].index(speed)):
+                    page.keyboard.press("ArrowRight")
+                wait_idle(page)
+                page.get_by_role("button", name="Train").click()
+                time.sleep(2.5)                                      # the first burst is on its way
+                f0, i0 = page.evaluate(COUNT)
+                t0 = time.monotonic()
+                time.sleep(args.seconds)
+                f1, i1 = page.evaluate(COUNT)
+                dt = time.monotonic() - t0
+                line = f"| {speed} | {(f1 - f0) / dt:.1f} | {(i1 - i0) / dt:.0f} |"
+                print(line, flush=True)
+                lines.append(line)
+                if args.screenshot and speed == "fast":          # after ~1,500 iterations: the ring forming
+                    out = ROOT / "docs" / "screenshots" / "playground.png"
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(out), full_page=True)
+                    print("saved", out)
+                page.get_by_role("button", name="Pause").click()
+                wait_idle(page)
+            browser.close()
+    finally:
+        server.stop()
+    if args.record:
+        record("Playground frame rate (bench/playground_fps.py)", environment(torch.device("cpu")), lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""Test-only entry script: the Playground page alone, until gan_ui/layout.py registers it.
+
+Used by tests/test_e2e_playground.py and bench/playground_fps.py.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import streamlit as st  # noqa: E402
+
+from gan_ui import playground  # noqa: E402
+
+st.set_page_config(page_title="Playground", layout="wide")   # as app.py
+
+playground.render()
