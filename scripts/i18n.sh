@@ -24,5 +24,8 @@ if [[ "${1:-}" == "init" ]]; then
 fi
 "$PYBABEL" extract -F babel.cfg "${KEYWORDS[@]}" --no-default-keywords --sort-by-file --no-wrap \
     --omit-header --project "GAN Classroom" -o locale/$DOMAIN.pot .
-"$PYBABEL" update -D "$DOMAIN" -i locale/$DOMAIN.pot -d locale --no-wrap --ignore-obsolete --init-missing
+# Our messages use {named} placeholders with str.format, never %-formatting; Babel's guess flags texts such as
+# "84 % of" as python-format ("% o" reads as a conversion) and then refuses translations that lack it. Drop the guess.
+sed -i -e '/^#, python-format$/d' -e 's/^\(#,.*\), python-format/\1/' -e 's/^#, python-format, /#, /' locale/$DOMAIN.pot
+"$PYBABEL" update -D "$DOMAIN" -i locale/$DOMAIN.pot -d locale --no-wrap --ignore-obsolete
 "$PYBABEL" compile -D "$DOMAIN" -d locale --statistics
