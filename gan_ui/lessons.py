@@ -146,7 +146,7 @@ LESSONS: list[Lesson] = [
                 "wins), but D's verdicts no longer point G anywhere useful, and the samples stay poor. With both "
                 "learning rates 25x too high (5e-3) and Adam's momentum at 0.9, it went worse in our run: G's loss "
                 "ran away (13 -> 19 in 150 steps), D(G(z)) stayed near 0 (below 0.05), and the samples piled onto a few digits "
-                "(68 % read as an 8, 6 of 10 digits present). The coach says *D is winning* for both.\n\n"
+                "(68 % were read as an 8, 6 of 10 digits present). The coach says *D is winning* for both.\n\n"
                 "Two more runs show the other ways a game fails. **Swings** (the MLP GAN at learning rate 0.1, "
                 "500x the usual, momentum 0.9): in the first 30-60 steps D(G(z)) swung between about 0 and 1 "
                 "several times, each player overshooting the other (the coach said *the game oscillates* in 9 of "
@@ -176,8 +176,8 @@ LESSONS: list[Lesson] = [
         question=N_("This preset lets G learn 10x faster than D, with Adam momentum 0.9 and an 8-d latent space. How many of the 10 digits will G's samples cover?"),
         choices=(N_("All ten, like the data"), N_("A few digits only"), N_("None: the samples are noise")),
         correct=1,
-        answer=N_("**A few only.** In our 600-step run a digit classifier read 84 % of G's samples as one digit (an "
-                "8) and only 2 of the 10 digits appeared at all; the shipped `collapse` model (1,500 steps) covers 3. "
+        answer=N_("**A few only.** In our 600-step run a digit classifier read most of G's samples, 84 %, as one "
+                "digit (an 8), and only 2 of the 10 digits appeared at all; the shipped `collapse` model (1,500 steps) covers 3. "
                 "The same MLP with balanced settings (preset `mlp`: equal learning rates, Adam β1 = 0.5, a 32-d z) "
                 "covered 9 of 10 digits after 600 steps, its most common digit at 21 %. So what helped here is a D "
                 "that keeps up with G and less momentum; other remedies worth trying are the stabilisers of "
@@ -237,8 +237,8 @@ LESSONS: list[Lesson] = [
         idea=N_("G is a smooth function of z: nearby noise vectors give similar digits. So walking in a straight "
               "line (or along the sphere, slerp) from one z to another morphs one digit into another, and "
               "moving a single coordinate of z changes some property of the digit - sometimes readable (slant, "
-              "thickness), often a mix. Each coordinate of z ~ N(0, 1), so a slider from −3 to 3 spans 99.7 % of "
-              "what G saw in training."),
+              "thickness), often a mix. Each coordinate of z ~ N(0, 1), so a slider from −3 to 3 spans 99.7 %: "
+              "nearly all that G saw in training."),
         math=(r"\text{slerp}(z_0, z_1; t) = \frac{\sin((1-t)\omega)}{\sin\omega} z_0 + "
               r"\frac{\sin(t\omega)}{\sin\omega} z_1,\qquad \cos\omega = \frac{z_0\cdot z_1}{\lVert z_0\rVert\,\lVert z_1\rVert}"),
         question=N_("Walk from one noise vector z₀ (drawing one digit) to another z₁ (drawing a different digit). What do the images in between look like?"),

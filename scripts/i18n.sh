@@ -9,6 +9,10 @@
 #   scripts/i18n.sh init LANG  start a new language's .po from the .pot (e.g. init ja), then add it to
 #                              gan_core/i18n.py LANGUAGES.
 #
+# Placeholders are {named} (str.format after translation), never %-formatting. Babel still guesses "python-format"
+# for a text in which "%" is followed by a space and a conversion letter ("84 % of" reads as "% o") and then refuses
+# every translation without it: write such percentages differently ("84 %, ...", "99.7 %: ...").
+#
 # Then translate the new/fuzzy entries in the .po (remove the "#, fuzzy" line once checked), run this script
 # again to compile, and run `python -m pytest tests/test_i18n.py`. Use `pybabel` from the project's venv:
 #   PYBABEL=/path/to/venv/bin/pybabel scripts/i18n.sh
@@ -24,8 +28,5 @@ if [[ "${1:-}" == "init" ]]; then
 fi
 "$PYBABEL" extract -F babel.cfg "${KEYWORDS[@]}" --no-default-keywords --sort-by-file --no-wrap \
     --omit-header --project "GAN Classroom" -o locale/$DOMAIN.pot .
-# Our messages use {named} placeholders with str.format, never %-formatting; Babel's guess flags texts such as
-# "84 % of" as python-format ("% o" reads as a conversion) and then refuses translations that lack it. Drop the guess.
-sed -i -e '/^#, python-format$/d' -e 's/^\(#,.*\), python-format/\1/' -e 's/^#, python-format, /#, /' locale/$DOMAIN.pot
 "$PYBABEL" update -D "$DOMAIN" -i locale/$DOMAIN.pot -d locale --no-wrap --ignore-obsolete
 "$PYBABEL" compile -D "$DOMAIN" -d locale --statistics
