@@ -162,7 +162,8 @@ def cmd_train(args) -> int:
             name=init.name, steps=init.info.get('steps', '?'), path=args.init), file=sys.stderr)
     print(_("device: {device}").format(device=trainer.device_name), file=sys.stderr)
     preset = PRESETS.get(cfg.preset.removesuffix("-custom"))
-    print(_("preset: {preset}").format(preset=cfg.preset or "custom") + (f" ({_(preset.description)})" if preset else ""),
+    print(_("preset: {preset}").format(
+        preset=cfg.preset or "custom") + (f" ({_(preset.description)})" if preset else ""),
           file=sys.stderr)
     print(f"params: G {trainer.param_counts['G']:,}  D {trainer.param_counts['D']:,}", file=sys.stderr)
     if not args.quiet:
@@ -252,7 +253,8 @@ def save_or_rescue(out: Path, blob: bytes, ask=None) -> Path | None:
 def _check_label(args, ckpt) -> None:
     """--label needs a generator with a class input: a conditional one (a digit) or an InfoGAN (a code)."""
     if args.label is not None and not ckpt.G.conditional:
-        raise ConfigError(_("{model} takes no class input (it is neither conditional nor InfoGAN), so --label cannot be "
+        raise ConfigError(
+            _("{model} takes no class input (it is neither conditional nor InfoGAN), so --label cannot be "
                             "used.").format(model=args.model))
 
 
@@ -268,7 +270,8 @@ def cmd_sample(args) -> int:
     out = Path(args.out)
     if out.suffix == ".png":
         side = math.ceil(math.sqrt(args.n)) * 30 + 2               # make_grid: 28 px digits, 2 px apart
-        check_picture(side * side * args.scale ** 2, _("{n} digits at --scale {scale}").format(n=args.n, scale=args.scale))
+        check_picture(side * side * args.scale ** 2, _("{n} digits at --scale {scale}").format(
+            n=args.n, scale=args.scale))
     images = generate(ckpt.G, z, None if labels is None else np.asarray(labels))     # (n, 28, 28) uint8
     if out.suffix == ".npy":
         buf = io.BytesIO()
@@ -536,7 +539,8 @@ def check_args(args) -> str | None:
                 path=out, kinds=_(" or ").join(kinds))
         parent = next((p for p in path.absolute().parents if p.exists()), None)
         if parent is not None and not parent.is_dir():
-            return _("--out {path} cannot be written: {parent} is a file, not a folder.").format(path=out, parent=parent)
+            return _("--out {path} cannot be written: {parent} is a file, not a folder.").format(
+                path=out, parent=parent)
     return None
 
 

@@ -92,10 +92,12 @@ class GANConfig:
         for f in fields(self):                 # types first: "no" is not False, 5 is not a preset name
             value, kind = getattr(self, f.name), f.type
             if kind == "bool":
-                need(isinstance(value, bool), _("{name} must be true or false; got {value}.").format(name=f.name, value=repr(value)))
+                need(isinstance(value, bool), _("{name} must be true or false; got {value}.").format(
+                    name=f.name, value=repr(value)))
             elif kind == "str":
-                need(isinstance(value, str) and len(value) <= 100, _("{name} must be text (at most 100 characters); got "
-                                                                      "{value}.").format(name=f.name, value=repr(value)[:60]))
+                need(isinstance(value, str) and len(value) <= 100,
+                     _("{name} must be text (at most 100 characters); got {value}.").format(
+                         name=f.name, value=repr(value)[:60]))
         need(self.arch in ARCHS, _one_of("arch", ARCHS, self.arch))
         loss = LOSS_INFO.get(self.loss) if isinstance(self.loss, str) else None
         need(loss is not None, _one_of("loss", LOSS_INFO, self.loss))
@@ -108,10 +110,13 @@ class GANConfig:
             ok = isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
             need(ok, _("{name} must be a whole number from {lo} to {hi}; got {value}.").format(
                 name=name, lo=lo, hi=hi, value=repr(value)))
-        need(isinstance(self.seed, int) and not isinstance(self.seed, bool) and 0 <= self.seed < 2**63, _("{name} must be a whole number >= 0; got {value}.").format(name="seed", value=repr(self.seed)))
+        need(isinstance(self.seed, int) and not isinstance(self.seed, bool) and 0 <= self.seed < 2**63,
+            _("{name} must be a whole number >= 0; got {value}.").format(
+            name="seed", value=repr(self.seed)))
         for name in ("lr_g", "lr_d"):
             if finite(name):
-                need(0 < getattr(self, name) <= 1, _("{name} must be above 0 and at most 1 (2e-4 is typical); got {value}.").format(
+                need(0 < getattr(self, name) <= 1,
+                    _("{name} must be above 0 and at most 1 (2e-4 is typical); got {value}.").format(
                     name=name, value=getattr(self, name)))
         for name in ("beta1", "beta2"):
             if finite(name):
@@ -121,16 +126,19 @@ class GANConfig:
             need(0 <= self.label_smoothing < 0.5, _("{name} must be in [0, 0.5) (0.1 is usual); got {value}.").format(
                 name="label_smoothing", value=self.label_smoothing))
         if finite("ema"):
-            need(self.ema == 0 or 0.5 <= self.ema < 1, _("{name} must be 0 (off) or a decay in [0.5, 1) such as 0.999; got {value}.").format(
+            need(self.ema == 0 or 0.5 <= self.ema < 1,
+                _("{name} must be 0 (off) or a decay in [0.5, 1) such as 0.999; got {value}.").format(
                 name="ema", value=self.ema))
         for name in ("gp_weight", "grad_clip", "max_seconds"):
             if finite(name):
-                need(getattr(self, name) >= 0, _("{name} must be >= 0; got {value}.").format(name=name, value=getattr(self, name)))
+                need(getattr(self, name) >= 0, _("{name} must be >= 0; got {value}.").format(
+                    name=name, value=getattr(self, name)))
         if self.max_steps == 0 and isinstance(self.max_seconds, (int, float)) and self.max_seconds == 0:
             problems.append(_("Give the run a budget: max_steps or max_seconds must be above 0."))
         if self.label_smoothing and loss is not None and not loss.targets:
             with_targets = ", ".join(name for name, info in LOSS_INFO.items() if info.targets)
-            problems.append(_("Label smoothing softens D's 'real' target, but the {loss} loss has no targets: use it with "
+            problems.append(
+                _("Label smoothing softens D's 'real' target, but the {loss} loss has no targets: use it with "
                               "{losses}, or set it to 0.").format(loss=self.loss, losses=with_targets))
         if isinstance(self.info_codes, int) and not isinstance(self.info_codes, bool):
             need(self.info_codes == 0 or 2 <= self.info_codes <= 100,
@@ -140,14 +148,17 @@ class GANConfig:
             need(False, _("{name} must be a whole number (0 = off); got {value}.").format(
                 name="info_codes", value=repr(self.info_codes)))
         if finite("info_weight"):
-            need(self.info_weight >= 0, _("{name} must be >= 0; got {value}.").format(name="info_weight", value=self.info_weight))
+            need(self.info_weight >= 0, _("{name} must be >= 0; got {value}.").format(
+                name="info_weight", value=self.info_weight))
         if self.info_codes and self.conditional:
             problems.append(_("InfoGAN's code is a category G invents without labels, while a conditional GAN is given "
                               "the labels. Choose one: turn conditional off, or use a preset without an InfoGAN code "
                               "(info_codes=0)."))
         if isinstance(self.d_augment, int) and not isinstance(self.d_augment, bool):
-            need(0 <= self.d_augment <= 6, _("{name} must be a whole number of pixels from 0 (off) to 6 (DiffAugment's 1/8 "
-                                             "of a digit is 3); got {value}.").format(name="d_augment", value=self.d_augment))
+            need(0 <= self.d_augment <= 6,
+                _("{name} must be a whole number of pixels from 0 (off) to 6 (DiffAugment's 1/8 "
+                                             "of a digit is 3); got {value}.").format(
+                                                 name="d_augment", value=self.d_augment))
         else:
             need(False, _("{name} must be a whole number of pixels (0 = off); got {value}.").format(
                 name="d_augment", value=repr(self.d_augment)))
@@ -220,7 +231,8 @@ class GANConfig:
         """
         known = {f.name: f.type for f in fields(cls)}
         if name not in known:
-            raise ConfigError(_("Unknown config field {name}. Fields: {names}.").format(name=repr(name), names=", ".join(known)))
+            raise ConfigError(_("Unknown config field {name}. Fields: {names}.").format(
+                name=repr(name), names=", ".join(known)))
         kind, word = known[name], text.strip()
         if kind == "bool":
             if word.lower() in TRUE_WORDS:
@@ -295,5 +307,6 @@ DEFAULT_PRESET = "cdcgan"     # see its comment above; "dcgan" is the classic un
 def preset_config(name: str = DEFAULT_PRESET, **overrides) -> GANConfig:
     """The named preset's config with optional overrides, validated."""
     if name not in PRESETS:
-        raise ConfigError(_("Unknown preset {name}. Presets: {names}.").format(name=repr(name), names=", ".join(PRESETS)))
+        raise ConfigError(_("Unknown preset {name}. Presets: {names}.").format(
+            name=repr(name), names=", ".join(PRESETS)))
     return PRESETS[name].config(**overrides).validate()

@@ -174,7 +174,8 @@ class Scheduler:
     def submit(self, session: str, trainer: Trainer) -> Ticket:
         """Queue a not-yet-started trainer for `session`; it starts now if a slot is free."""
         if trainer.status != "ready":
-            raise SchedulerError(_("This run has already been started (status: {status}).").format(status=trainer.status))
+            raise SchedulerError(_("This run has already been started (status: {status}).").format(
+                status=trainer.status))
         with self._lock:
             mine = self._by_session.get(session)
             if mine is not None and mine.state in (QUEUED, RUNNING):

@@ -86,7 +86,8 @@ def test_committed_mo_matches_the_po():
 def fields(text: str) -> list[str]:
     """The replacement fields of a str.format template, with their format specs ({{ }} are not fields)."""
     try:
-        return sorted(f"{name}:{spec}" for _lit, name, spec, _conv in string.Formatter().parse(text) if name is not None)
+        return sorted(f"{name}:{spec}"
+                      for _lit, name, spec, _conv in string.Formatter().parse(text) if name is not None)
     except ValueError as exc:
         raise AssertionError(f"not a valid format string ({exc}): {text[:80]!r}") from None
 
@@ -270,7 +271,8 @@ def english_literals(path: Path) -> list[str]:
     found = []
 
     def visible(node):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.search(r"[A-Za-z]{3,} [A-Za-z]", node.value):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                re.search(r"[A-Za-z]{3,} [A-Za-z]", node.value):
             found.append(f"{path.name}:{node.lineno}: {node.value[:60]!r}")
         elif isinstance(node, ast.JoinedStr):
             found.append(f"{path.name}:{node.lineno}: an f-string")
