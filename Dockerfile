@@ -21,6 +21,10 @@ ENV PYTHONUNBUFFERED=1 \
 RUN useradd --create-home --uid 10001 classroom && mkdir -p /app /data && chown classroom:classroom /app /data
 WORKDIR /app
 
+# A font with Chinese glyphs for text drawn into images (the progress GIF's captions in 简体中文): gan_core/fonts.py
+# finds Debian's Noto Sans CJK at its known path. Without it Chinese captions would show as empty boxes.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so code changes do not reinstall them.
 COPY requirements.txt .
 RUN pip install torch torchvision --index-url "${TORCH_INDEX}" && pip install -r requirements.txt

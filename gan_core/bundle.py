@@ -28,10 +28,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from . import safejson
 from .checkpoints import checkpoint_bytes
+from .fonts import font_for
+from .i18n import N_, _
 from .config import ConfigError, GANConfig
 from .sampling import make_grid, to_png
 from .training import Snapshot, StepRecord
@@ -44,16 +46,16 @@ GRID_SCALE = 4                        # final_grid.png: every pixel a crisp 4x4 
 
 # What each history.csv column means (StepRecord's fields, in order), for README.txt.
 COLUMN_DOCS = {
-    "step": "generator updates done",
-    "elapsed": "seconds of training so far (pauses excluded)",
-    "d_loss": "discriminator loss L_D of the step's last D update (with the gradient penalty for WGAN-GP)",
-    "g_loss": "generator loss L_G of the step's G update",
-    "d_real": "mean D(x) on the real batch (a probability for minimax/non-saturating, else the raw score)",
-    "d_fake": "mean D(G(z)) on the fake batch, same scale",
-    "g_grad_norm": "L2 norm of G's gradient before clipping (near 0: G has stopped learning)",
-    "d_grad_norm": "L2 norm of D's gradient before clipping",
-    "images_per_s": "real images shown to D per second over the last few steps",
-    "info_loss": "InfoGAN only (else empty): -E[log Q(c | G(z, c))], ln K when Q guesses blindly, 0 when every code is readable",
+    "step": N_("generator updates done"),
+    "elapsed": N_("seconds of training so far (pauses excluded)"),
+    "d_loss": N_("discriminator loss L_D of the step's last D update (with the gradient penalty for WGAN-GP)"),
+    "g_loss": N_("generator loss L_G of the step's G update"),
+    "d_real": N_("mean D(x) on the real batch (a probability for minimax/non-saturating, else the raw score)"),
+    "d_fake": N_("mean D(G(z)) on the fake batch, same scale"),
+    "g_grad_norm": N_("L2 norm of G's gradient before clipping (near 0: G has stopped learning)"),
+    "d_grad_norm": N_("L2 norm of D's gradient before clipping"),
+    "images_per_s": N_("real images shown to D per second over the last few steps"),
+    "info_loss": N_("InfoGAN only (else empty): -E[log Q(c | G(z, c))], ln K when Q guesses blindly, 0 when every code is readable"),
 }
 assert list(COLUMN_DOCS) == [f.name for f in fields(StepRecord)], "COLUMN_DOCS must follow StepRecord"
 
@@ -77,13 +79,6 @@ def grid_png(images, scale: int = GRID_SCALE) -> bytes:
     return to_png(make_grid(np.asarray(images, dtype=np.uint8), ncol=8), scale=scale)
 
 
-def _caption_font():
-    try:
-        return ImageFont.load_default(size=14)       # Pillow >= 10.1: a scalable built-in font
-    except TypeError:  # pragma: no cover - older Pillow
-        return ImageFont.load_default()
-
-
 def progress_gif(snapshots: list[Snapshot], last_step: int | None = None) -> bytes:
     """An animated GIF with one frame per snapshot: the 8x8 fixed-noise grid, and under it the step
     number and a bar showing how far through the run the frame is.
@@ -92,10 +87,11 @@ def progress_gif(snapshots: list[Snapshot], last_step: int | None = None) -> byt
     grids happen to be identical (it drops repeated frames otherwise).
     """
     if not snapshots:
-        raise ValueError("The run has no snapshots yet, so there is no progress to animate.")
+        raise ValueError(_("The run has no snapshots yet, so there is no progress to animate."))
     last_step = max(last_step or 0, snapshots[-1].step, 1)
     scale = 2 if len(snapshots) <= 120 else 1          # keep the file a few MB even for the longest runs
-    font = _caption_font()
+    caption = _("step {step:,}")                     # in the language the bundle is made in
+    font = font_for(caption + "0123456789,", size=14)  # a CJK font when the caption needs one (gan_core.fonts)
     frames = []
     for snap in snapshots:
         grid = make_grid(snap.images.numpy(), ncol=8)                                # (H, W) uint8
@@ -105,7 +101,7 @@ def progress_gif(snapshots: list[Snapshot], last_step: int | None = None) -> byt
         canvas = Image.new("L", (w, h + band), 255)
         canvas.paste(Image.fromarray(grid), (0, 0))
         draw = ImageDraw.Draw(canvas)
-        draw.text((6, h + 3), f"step {snap.step:,}", fill=0, font=font)
+        draw.text((6, h + 3), caption.format(step=snap.step), fill=0, font=font)
         bar_x0, bar_x1 = w // 2, w - 8
         draw.rectangle((bar_x0, h + 10, bar_x1, h + 20), outline=0)
         filled = bar_x0 + round((bar_x1 - bar_x0) * snap.step / last_step)
@@ -153,18 +149,19 @@ def read_config_json(text: str | bytes) -> tuple[GANConfig, dict]:
     """(validated GANConfig, the rest of the document) from a bundle's config.json or a bare GANConfig
     JSON object (as GANConfig.to_json writes it). Raises ConfigError with the reason."""
     if len(text) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"The file is {len(text):,} bytes; a config.json is a few hundred bytes.")
+        raise ConfigError(_("The file is {size:,} bytes; a config.json is a few hundred bytes.").format(size=len(text)))
     try:
         doc = safejson.loads(text, "The file", max_bytes=MAX_CONFIG_BYTES)
     except safejson.JSONLimitError as exc:
         raise ConfigError(str(exc)) from None
     if not isinstance(doc, dict):
-        raise ConfigError("A config must be a JSON object ({...}).")
+        raise ConfigError(_("A config must be a JSON object ({...})."))
     if "format" in doc or "config" in doc:
         if doc.get("format") != CONFIG_FORMAT:
-            raise ConfigError(f"Unknown config format {doc.get('format')!r}; expected {CONFIG_FORMAT!r}.")
+            raise ConfigError(_("Unknown config format {found}; expected {expected}.").format(
+                found=repr(doc.get('format')), expected=repr(CONFIG_FORMAT)))
         if not isinstance(doc.get("config"), dict):
-            raise ConfigError("The file has no \"config\" object.")
+            raise ConfigError(_("The file has no \"config\" object."))
         meta = {k: v for k, v in doc.items() if k != "config"}
         body = doc["config"]
         _check_meta(meta)
@@ -173,7 +170,7 @@ def read_config_json(text: str | bytes) -> tuple[GANConfig, dict]:
     try:
         cfg = GANConfig.from_dict(body).validate()
     except TypeError as exc:       # e.g. a field given a list: the dataclass itself refuses it
-        raise ConfigError(f"The config is not usable: {exc}") from None
+        raise ConfigError(_("The config is not usable: {error}").format(error=exc)) from None
     return cfg, meta
 
 
@@ -181,13 +178,16 @@ def _check_meta(meta: dict) -> None:
     """The parts of config.json beside the config that the CLI and the app read: right types, or ConfigError."""
     for key in ("data", "run"):
         if key in meta and not isinstance(meta[key], dict):
-            raise ConfigError(f"config.json's \"{key}\" must be an object ({{...}}); got {meta[key]!r:.60}.")
+            raise ConfigError(_("config.json's \"{key}\" must be an object ({{...}}); got {value}.").format(
+                key=key, value=repr(meta[key])[:60]))
     description = (meta.get("data") or {}).get("description")
     if description is not None and not isinstance(description, str):
-        raise ConfigError(f"config.json's data.description must be text; got {description!r:.60}.")
+        raise ConfigError(_("config.json's data.description must be text; got {value}.").format(
+            value=repr(description)[:60]))
     threads = (meta.get("run") or {}).get("torch_threads")
     if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
-        raise ConfigError(f"config.json's run.torch_threads must be a whole number of at least 1; got {threads!r:.60}.")
+        raise ConfigError(_("config.json's run.torch_threads must be a whole number of at least 1; got {value}.").format(
+            value=repr(threads)[:60]))
 
 
 def read_config_file(path: str | Path) -> tuple[GANConfig, dict]:
@@ -195,20 +195,25 @@ def read_config_file(path: str | Path) -> tuple[GANConfig, dict]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"Cannot read the config file {str(path)!r}: {exc.strerror or exc}.") from None
+        raise ConfigError(_("Cannot read the config file {path}: {error}.").format(
+            path=repr(str(path)), error=exc.strerror or exc)) from None
     return read_config_json(data)
 
 
 def readme_text(cfg: GANConfig, steps: int, data_description: str, status: str = "", message: str = "",
                 run: dict | None = None) -> str:
-    cols = "\n".join(f"    {name:<13} {doc}" for name, doc in COLUMN_DOCS.items())
-    return f"""GAN Classroom run bundle
+    cols = "\n".join(f"    {name:<13} {_(doc)}" for name, doc in COLUMN_DOCS.items())
+    kind = (_("{arch}, {loss} loss, {latent}-d z, conditional") if cfg.conditional else
+            _("{arch}, {loss} loss, {latent}-d z")).format(arch=cfg.arch, loss=cfg.loss, latent=cfg.latent_dim)
+    head = _("Run: {preset} ({kind}),\nseed {seed}, {steps:,} steps").format(
+        preset=cfg.preset or "custom", kind=kind, seed=cfg.seed, steps=steps) + (f", {status}" if status else "") + "."
+    # One message for the whole text, so a translator sees it as a reader will; {placeholders} are filled below.
+    return _("""GAN Classroom run bundle
 ========================
 
-Run: {cfg.preset or 'custom'} ({cfg.arch}, {cfg.loss} loss, {cfg.latent_dim}-d z{', conditional' if cfg.conditional else ''}),
-seed {cfg.seed}, {steps:,} steps{f', {status}' if status else ''}.
+{head}
 {message}
-Trained on: {data_description or cfg.dataset}
+Trained on: {data}
 
 Files
 -----
@@ -225,14 +230,15 @@ config.json            The config that trains this run again (its "config" objec
 
 Train the same run again
 ------------------------
-    {reproduce_command(**_replay_flags(run))}
+    {command}
 
 DIR is the folder with the MNIST files (leave --data-dir out to use the default source). With the same
 config, the same data, the same device and (on a CPU) the same number of threads, the run repeats step
 for step: every random number comes from generators seeded by "seed". The run's time budget was replaced
 by the number of steps it did (max_steps = {steps}), since a time budget gives a different number of
 steps on a busier machine.
-"""
+""").format(head=head, message=message, data=data_description or cfg.dataset, cols=cols,
+            command=reproduce_command(**_replay_flags(run)), steps=steps)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -246,7 +252,7 @@ def build_bundle(cfg: GANConfig, records: list[StepRecord], snapshots: list[Snap
                  data_description: str = "", steps: int | None = None, run: dict | None = None) -> bytes:
     """The zip's bytes. `generator` is the checkpoint (gan_core.checkpoint_bytes) to include."""
     if not records or not snapshots:
-        raise ValueError("The run has not trained a step yet: there is nothing to bundle.")
+        raise ValueError(_("The run has not trained a step yet: there is nothing to bundle."))
     steps = records[-1].step if steps is None else int(steps)
     run = dict(run or {})
     parts = {
@@ -275,7 +281,7 @@ def trainer_bundle(trainer, generator: bytes | None = None, info: dict | None = 
     up to 8 evenly spaced snapshots, as the command line saves them.
     """
     if not trainer.done:
-        raise ValueError(f"The run is still {trainer.status}: bundle it once it has ended.")
+        raise ValueError(_("The run is still {status}: bundle it once it has ended.").format(status=trainer.status))
     snaps = trainer.snapshot_list()
     if generator is None:
         with_w = [(s.step, s.g_state) for s in snaps if s.g_state is not None]

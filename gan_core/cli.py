@@ -9,6 +9,9 @@
     python -m gan_core evaluate --model dcgan --n 2000 [--json]
     python -m gan_core invert --model dcgan --image my-digit.png --out z.json [--recon recon.png]
     python -m gan_core directions --model dcgan --out directions.png
+
+Messages are in the language of --lang (en, zh_CN), else of $GAN_CLASSROOM_LANG / LANGUAGE / LC_ALL / LANG
+(gan_core.i18n). argparse's own words (usage:, the --help texts) stay English.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from .data import DATA_ENV, DataFormatError, DataUnavailable, load_dataset, to_u
 from .device import DEVICE_CHOICES, DeviceError, cap_threads
 from .digits import MAX_BYTES as MAX_IMAGE_BYTES
 from .evaluation import FD_DRAWS, evaluate_generator, format_evaluation
+from . import i18n
+from .i18n import _
 from .metrics import get_reference
 from .monitor import QualityMonitor
 from .sampling import generate, make_grid, sample_labels, sample_z, to_png
@@ -76,9 +81,11 @@ class ProgressBar:
             fracs.append(r.elapsed / self.total_seconds)
         frac = min(1.0, max(fracs) if fracs else 0.0)
         bar = "#" * int(frac * self.width)
-        line = (f"[{bar:<{self.width}}] {frac:4.0%}  step {r.step:>6}  {r.elapsed:6.1f}s  "
-                f"D {r.d_loss:7.3f}  G {r.g_loss:7.3f}  D(x) {r.d_real:5.2f}  D(G(z)) {r.d_fake:5.2f}  "
-                f"{r.images_per_s:7.0f} img/s")
+        line = f"[{bar:<{self.width}}] {frac:4.0%}  " + _(
+            "step {step:>6}  {elapsed:6.1f}s  D {d_loss:7.3f}  G {g_loss:7.3f}  D(x) {d_real:5.2f}  "
+            "D(G(z)) {d_fake:5.2f}  {rate:7.0f} img/s").format(
+                step=r.step, elapsed=r.elapsed, d_loss=r.d_loss, g_loss=r.g_loss, d_real=r.d_real, d_fake=r.d_fake,
+                rate=r.images_per_s)
         if self.tty:
             self.stream.write("\r" + line)
         else:
@@ -117,10 +124,10 @@ def cmd_train(args) -> int:
         key, eq, value = pair.partition("=")
         key = key.strip()
         if not eq or not key:
-            raise ConfigError(f"--set takes FIELD=VALUE, e.g. --set lr_g=1e-4; got {pair!r}.")
+            raise ConfigError(_("--set takes FIELD=VALUE, e.g. --set lr_g=1e-4; got {value}.").format(value=repr(pair)))
         if key == "preset":
-            raise ConfigError("--set preset=... is not how a preset is chosen: use --preset NAME (the preset field "
-                              "only records where a config came from).")
+            raise ConfigError(_("--set preset=... is not how a preset is chosen: use --preset NAME (the preset field "
+                                "only records where a config came from)."))
         overrides[key] = GANConfig.parse_field(key, value)          # by the field's type: "no" is False
     recorded_data = None
     if args.config:                  # a bundle's config.json (or a bare GANConfig JSON): the flags above override it
@@ -129,18 +136,18 @@ def cmd_train(args) -> int:
         recorded_data = (meta.get("data") or {}).get("description")
         if args.threads is None and (meta.get("run") or {}).get("torch_threads"):
             args.threads = meta["run"]["torch_threads"]          # the recorded run's: sums split the same way
-            args.threads_from = "the config's run.torch_threads"
+            args.threads_from = _("the config's run.torch_threads")
     else:
         cfg = preset_config(args.preset, **overrides)
     if args.threads:                 # capped at the cores before anything starts: OpenMP breaks on absurd counts
         args.threads, note = cap_threads(args.threads, getattr(args, "threads_from", "--threads"))
         if note:
-            print(f"note:   {note}", file=sys.stderr)
+            print(_("note:   {note}").format(note=note), file=sys.stderr)
     data = load_dataset(cfg.dataset, args.data_dir, top_up=not args.no_offline_digits)
-    print(f"data:   {data.describe()}", file=sys.stderr)
+    print(_("data:   {data}").format(data=data.describe()), file=sys.stderr)
     if recorded_data and recorded_data != data.describe():
-        print(f"note:   the config's run trained on {recorded_data}; other data gives a different run.",
-              file=sys.stderr)
+        print(_("note:   the config's run trained on {data}; other data gives a different run.").format(
+            data=recorded_data), file=sys.stderr)
     if args.threads:
         torch.set_num_threads(args.threads)
     trainer = Trainer(cfg, data, device=args.device)
@@ -148,19 +155,23 @@ def cmd_train(args) -> int:
     if args.init:                    # continue a saved model: its G and D are this run's step 0
         init = load_checkpoint(args.init)
         if init.D is None:
-            raise ConfigError(f"{args.init} kept no discriminator, so training cannot continue from it.")
+            raise ConfigError(_("{model} kept no discriminator, so training cannot continue from it.").format(
+                model=args.init))
         trainer.load_weights(init.G, init.D)
-        print(f"init:   {init.name} after {init.info.get('steps', '?')} steps ({args.init})", file=sys.stderr)
-    print(f"device: {trainer.device_name}", file=sys.stderr)
+        print(_("init:   {name} after {steps} steps ({path})").format(
+            name=init.name, steps=init.info.get('steps', '?'), path=args.init), file=sys.stderr)
+    print(_("device: {device}").format(device=trainer.device_name), file=sys.stderr)
     preset = PRESETS.get(cfg.preset.removesuffix("-custom"))
-    print(f"preset: {cfg.preset or 'custom'}" + (f" ({preset.description})" if preset else ""), file=sys.stderr)
+    print(_("preset: {preset}").format(
+        preset=cfg.preset or "custom") + (f" ({_(preset.description)})" if preset else ""),
+          file=sys.stderr)
     print(f"params: G {trainer.param_counts['G']:,}  D {trainer.param_counts['D']:,}", file=sys.stderr)
     if not args.quiet:
         trainer.add_callback("on_record", ProgressBar(cfg.max_steps, cfg.max_seconds))
     monitor = None
     if args.quality_every:           # measured off the training thread; the trained weights are the same without it
         if cfg.dataset != "mnist":
-            raise ValueError("--quality-every needs MNIST: the digit classifier judges digits, not clothes.")
+            raise ValueError(_("--quality-every needs MNIST: the digit classifier judges digits, not clothes."))
         monitor = QualityMonitor(get_reference(data), every=args.quality_every, n=args.quality_n).attach(trainer)
         printer = QualityPrinter(monitor)
         trainer.add_callback("on_record", printer)
@@ -194,7 +205,7 @@ def cmd_train(args) -> int:
     out = save_or_rescue(Path(args.out), blob)
     if out is None:
         return 2
-    print(f"saved:  {out} ({len(blob) / 1e6:.2f} MB)", file=sys.stderr)
+    print(_("saved:  {path} ({size:.2f} MB)").format(path=out, size=len(blob) / 1e6), file=sys.stderr)
     return 0 if trainer.status in ("finished", "stopped") else 3
 
 
@@ -242,7 +253,9 @@ def save_or_rescue(out: Path, blob: bytes, ask=None) -> Path | None:
 def _check_label(args, ckpt) -> None:
     """--label needs a generator with a class input: a conditional one (a digit) or an InfoGAN (a code)."""
     if args.label is not None and not ckpt.G.conditional:
-        raise ConfigError(f"{args.model} takes no class input (it is neither conditional nor InfoGAN), so --label cannot be used.")
+        raise ConfigError(
+            _("{model} takes no class input (it is neither conditional nor InfoGAN), so --label cannot be "
+                            "used.").format(model=args.model))
 
 
 def cmd_sample(args) -> int:
@@ -257,7 +270,8 @@ def cmd_sample(args) -> int:
     out = Path(args.out)
     if out.suffix == ".png":
         side = math.ceil(math.sqrt(args.n)) * 30 + 2               # make_grid: 28 px digits, 2 px apart
-        check_picture(side * side * args.scale ** 2, f"{args.n} digits at --scale {args.scale}")
+        check_picture(side * side * args.scale ** 2, _("{n} digits at --scale {scale}").format(
+            n=args.n, scale=args.scale))
     images = generate(ckpt.G, z, None if labels is None else np.asarray(labels))     # (n, 28, 28) uint8
     if out.suffix == ".npy":
         buf = io.BytesIO()
@@ -265,32 +279,34 @@ def cmd_sample(args) -> int:
         atomic_write(out, buf.getvalue())
     else:
         atomic_write(out, to_png(make_grid(images.numpy()), scale=args.scale))
-    print(f"wrote {args.n} samples to {out}", file=sys.stderr)
+    print(_("wrote {n} samples to {path}").format(n=args.n, path=out), file=sys.stderr)
     return 0
 
 
 def check_picture(pixels: int, what: str) -> None:
     if pixels > MAX_PNG_PIXELS:
-        raise ConfigError(f"The picture for {what} would have {pixels / 1e6:,.0f} megapixels; at most "
-                          f"{MAX_PNG_PIXELS / 1e6:.0f} are written. Ask for fewer digits or a smaller --scale.")
+        raise ConfigError(_("The picture for {what} would have {megapixels:,.0f} megapixels; at most {limit:.0f} are "
+                            "written. Ask for fewer digits or a smaller --scale.").format(
+                                what=what, megapixels=pixels / 1e6, limit=MAX_PNG_PIXELS / 1e6))
 
 
 def cmd_presets(args) -> int:
     width = max(len(n) for n in PRESETS)
     for name, p in PRESETS.items():
-        mark = " (default)" if name == DEFAULT_PRESET else ""
-        print(f"{name:<{width}}  {p.description}{mark}")
+        mark = " " + _("(default)") if name == DEFAULT_PRESET else ""
+        print(f"{name:<{width}}  {_(p.description)}{mark}")
     return 0
 
 
 def cmd_pretrained(args) -> int:
     names = list_pretrained()
     if not names:
-        print("No pretrained generators are shipped in pretrained/.")
+        print(_("No pretrained generators are shipped in pretrained/."))
     for name in names:
         meta = read_info(name)
         cfg, info = meta["config"], meta["info"]
         desc = info.get("description") or PRESETS.get(cfg.get("preset", ""), PRESETS[DEFAULT_PRESET]).description
+        desc = _(desc)
         print(f"{name:<12} {cfg['arch']:<6} latent {cfg['latent_dim']:>3}  "
               f"{'conditional ' if cfg['conditional'] else ''}{'InfoGAN ' if cfg.get('info_codes') else ''}"
               f"{info.get('steps', '?')} steps  {desc}")
@@ -330,28 +346,30 @@ def cmd_invert(args) -> int:
     ckpt = load_checkpoint(args.model)
     image = Path(args.image)
     if not image.is_file():
-        raise ValueError(f"No image file {str(image)!r}.")
+        raise ValueError(_("No image file {path}.").format(path=repr(str(image))))
     if image.stat().st_size > MAX_IMAGE_BYTES:           # before reading a byte of it
-        raise ValueError(f"{image} is {image.stat().st_size / 1e6:.1f} MB; pictures over "
-                         f"{MAX_IMAGE_BYTES / 1e6:.0f} MB are refused. A digit needs very few pixels: shrink it first.")
+        raise ValueError(_("{path} is {size:.1f} MB; pictures over {limit:.0f} MB are refused. A digit needs very few "
+                           "pixels: shrink it first.").format(path=image, size=image.stat().st_size / 1e6,
+                                                              limit=MAX_IMAGE_BYTES / 1e6))
     out = Path(args.out)
     if args.recon and Path(args.recon).suffix != ".png":
-        raise ConfigError("--recon must end in .png (the prepared digit beside G's reconstruction).")
+        raise ConfigError(_("--recon must end in .png (the prepared digit beside G's reconstruction)."))
     _check_label(args, ckpt)
     if not 0 < args.seconds <= 600:
-        raise ConfigError("--seconds must be above 0 and at most 600.")
+        raise ConfigError(_("--seconds must be above 0 and at most 600."))
     digit = prepare_digit(image.read_bytes())
     for note in digit.notes:
-        print(f"note:   {note}", file=sys.stderr)
+        print(_("note:   {note}").format(note=note), file=sys.stderr)
     res = invert(ckpt.G, digit.pixels, label=args.label, deadline=args.seconds, seed=args.seed)
     atomic_write(out, (json.dumps({"model": str(args.model), "image": str(image), "latent_dim": ckpt.config.latent_dim,
                                    **res.to_dict()}, indent=2) + "\n").encode())
     if args.recon:
         pair = make_grid(np.stack([digit.pixels, res.image]), ncol=2)             # target | G(z)
         atomic_write(Path(args.recon), png(pair, scale=args.scale))
-    label = f", label {res.label}" if res.label is not None else ""
-    print(f"found z{label}: pixel RMSE {res.error:.3f} (best random start {res.start_error:.3f}), "
-          f"{res.steps} steps in {res.seconds:.1f} s -> {out}", file=sys.stderr)
+    label = _(", label {label}").format(label=res.label) if res.label is not None else ""
+    print(_("found z{label}: pixel RMSE {error:.3f} (best random start {start:.3f}), {steps} steps in {seconds:.1f} s "
+            "-> {path}").format(label=label, error=res.error, start=res.start_error, steps=res.steps,
+                                seconds=res.seconds, path=out), file=sys.stderr)
     return 0
 
 
@@ -361,15 +379,17 @@ def cmd_directions(args) -> int:
     out = Path(args.out)
     _check_label(args, ckpt)
     label = args.label if args.label is not None else (0 if ckpt.G.conditional else None)
-    check_picture(args.k * args.frames * 32 * 32 * args.scale ** 2, f"{args.k} sweeps of {args.frames} frames")
+    check_picture(args.k * args.frames * 32 * 32 * args.scale ** 2,
+                  _("{k} sweeps of {frames} frames").format(k=args.k, frames=args.frames))
     dirs = principal_directions(ckpt.G, n=args.n, k=args.k)
     z = sample_z(1, ckpt.config.latent_dim, seed=args.seed)[0]
     grid = directions_grid(ckpt.G, dirs, z, label, n=args.frames)
     atomic_write(out, to_png(grid, scale=args.scale))
-    print("direction  image variance  pixel change per 1-sigma step", file=sys.stderr)
+    print(_("direction  image variance  pixel change per 1-sigma step"), file=sys.stderr)
     for j in range(dirs.k):
         print(f"PC{j + 1:<8} {dirs.explained[j]:>13.1%}  {dirs.effect[j]:>10.3f}", file=sys.stderr)
-    print(f"wrote {dirs.k} sweeps (-3 to +3 sigma, {args.frames} frames each) to {out}", file=sys.stderr)
+    print(_("wrote {k} sweeps (-3 to +3 sigma, {frames} frames each) to {path}").format(
+        k=dirs.k, frames=args.frames, path=out), file=sys.stderr)
     return 0
 
 
@@ -386,6 +406,8 @@ def cmd_augment(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gan_core", description="GAN Classroom: train and sample small GANs.")
+    parser.add_argument("--lang", choices=[code for code, _name in i18n.supported()],
+                        help="language of the messages (default: from $GAN_CLASSROOM_LANG or LANG)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a GAN and save its generator")
@@ -498,40 +520,57 @@ def check_args(args) -> str | None:
         if value is not None and not lo <= value <= hi:
             flag = "--" + name.replace("_", "-")
             if name == "quality_every":
-                return f"{flag} must be 0 (off) or a number of steps up to {hi:,}; got {value:,}."
-            return (f"{flag} must be at least {lo:,}; got {value:,}." if value < lo else
-                    f"{flag} must be at most {hi:,}; got {value:,}.")
+                return _("{flag} must be 0 (off) or a number of steps up to {hi:,}; got {value:,}.").format(
+                    flag=flag, hi=hi, value=value)
+            return (_("{flag} must be at least {lo:,}; got {value:,}.") if value < lo else
+                    _("{flag} must be at most {hi:,}; got {value:,}.")).format(flag=flag, lo=lo, hi=hi, value=value)
     for name in ("seconds",):
         value = getattr(args, name, None)
         if value is not None and not (math.isfinite(value) and value >= 0):
-            return f"--{name} must be a number of seconds >= 0; got {value}."
+            return _("--{name} must be a number of seconds >= 0; got {value}.").format(name=name, value=value)
     out = getattr(args, "out", None)
     if out is not None and command in OUT_SUFFIXES:
         path = Path(out)
         kinds = OUT_SUFFIXES[command]
         if path.suffix not in kinds:
-            return f"--out must end in {' or '.join(kinds)}; got {out!r}."
+            return _("--out must end in {kinds}; got {value}.").format(kinds=_(" or ").join(kinds), value=repr(out))
         if path.is_dir():
-            return f"--out {out} is a folder; give a file name ending in {' or '.join(kinds)}."
+            return _("--out {path} is a folder; give a file name ending in {kinds}.").format(
+                path=out, kinds=_(" or ").join(kinds))
         parent = next((p for p in path.absolute().parents if p.exists()), None)
         if parent is not None and not parent.is_dir():
-            return f"--out {out} cannot be written: {parent} is a file, not a folder."
+            return _("--out {path} cannot be written: {parent} is a file, not a folder.").format(
+                path=out, parent=parent)
     return None
 
 
+def language_from_argv(argv) -> str | None:
+    """The value of --lang (--lang X or --lang=X) anywhere in argv, before the full parse."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--lang")
+    known, _rest = pre.parse_known_args(argv)
+    return known.lang
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    with i18n.language(language_from_argv(argv)):       # --lang, else LANG & co. (i18n.default_language)
+        return _main(argv)
+
+
+def _main(argv) -> int:
     args = build_parser().parse_args(argv)
     problem = check_args(args)
     if problem:
-        print(f"error: {problem}", file=sys.stderr)
+        print(_("error: {problem}").format(problem=problem), file=sys.stderr)
         return 2
     try:
         return args.fn(args)
     except (ConfigError, CheckpointError, DataUnavailable, DataFormatError, DeviceError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {problem}").format(problem=exc), file=sys.stderr)
         return 2
     except OSError as exc:           # a full disk, a read-only folder: every write is atomic, so none is half-done
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: {where}{exc.strerror or exc}. No file was left half-written; free some space or choose "
-              f"another --out, and run the command again.", file=sys.stderr)
+        print(_("error: {where}{problem}. No file was left half-written; free some space or choose another --out, "
+                "and run the command again.").format(where=where, problem=exc.strerror or exc), file=sys.stderr)
         return 2

@@ -56,6 +56,8 @@ import math
 from dataclasses import dataclass
 from statistics import median, pstdev
 
+from .i18n import _
+
 WINDOW = 50                 # steps each rule reads: long enough to outvote noisy single steps, short enough to react
 MIN_STEPS = 30              # no verdict from fewer steps than this (the first steps are pure noise)
 D_WIN_REAL = 0.98           # D(x) above this ...
@@ -96,8 +98,9 @@ def check_diverged(records) -> Alert | None:
         return None
     which = "D" if not math.isfinite(bad.d_loss) else "G"
     return Alert("diverged", "error",
-                 f"The losses diverged: {which}'s loss became {getattr(bad, which.lower() + '_loss')} at step "
-                 f"{bad.step}. Learning rate too high? The updates grew until the numbers overflowed.",
+                 _("The losses diverged: {which}'s loss became {value} at step {step}. Learning rate too high? "
+                   "The updates grew until the numbers overflowed.").format(
+                     which=which, value=getattr(bad, which.lower() + '_loss'), step=bad.step),
                  "unstable")
 
 
@@ -110,9 +113,10 @@ def check_runaway(records, probabilistic: bool, window: int = WINDOW) -> Alert |
     size = median(max(abs(r), abs(f)) for r, f in zip(real, fake))
     if size > SCORE_RUNAWAY:
         return Alert("runaway", "error",
-                     f"The game is diverging: D's scores have run off to about {size:,.0f} (D(x) ≈ {median(real):,.0f}, "
-                     f"D(G(z)) ≈ {median(fake):,.0f}; a critic kept 1-Lipschitz stays in the tens). Nothing bounds D: "
-                     f"turn its gradient penalty or spectral normalization back on, or lower the learning rate.",
+                     _("The game is diverging: D's scores have run off to about {size:,.0f} (D(x) ≈ {real:,.0f}, "
+                       "D(G(z)) ≈ {fake:,.0f}; a critic kept 1-Lipschitz stays in the tens). Nothing bounds D: "
+                       "turn its gradient penalty or spectral normalization back on, or lower the learning rate."
+                       ).format(size=size, real=median(real), fake=median(fake)),
                      "unstable")
     return None
 
@@ -142,8 +146,8 @@ def check_d_winning(records, probabilistic: bool, window: int = WINDOW) -> Alert
     r, f = median(real), median(fake)
     if r > D_WIN_REAL and f < D_WIN_FAKE:
         return Alert("d_winning", "warning",
-                     f"D is winning: D(x) ≈ {r:.2f} on real digits, D(G(z)) ≈ {f:.2f} on fakes. D spots every "
-                     f"fake, so G gets little useful signal.", "unstable")
+                     _("D is winning: D(x) ≈ {real:.2f} on real digits, D(G(z)) ≈ {fake:.2f} on fakes. D spots "
+                       "every fake, so G gets little useful signal.").format(real=r, fake=f), "unstable")
     return None
 
 
@@ -156,9 +160,9 @@ def check_g_vanished(records, probabilistic: bool = True, window: int = WINDOW) 
     mg, mf = median(g), median(fake)
     if mg < VANISH_NORM and mf < VANISH_FAKE:
         return Alert("g_vanished", "warning",
-                     f"G's gradient vanished: ‖∇G‖ ≈ {mg:.2g} over the last {len(g)} steps, while D(G(z)) ≈ {mf:.3f}. "
-                     f"G has almost stopped learning: the saturating loss log(1 − D(G(z))) is flat where D rejects "
-                     f"every fake.", "saturating")
+                     _("G's gradient vanished: ‖∇G‖ ≈ {norm:.2g} over the last {steps} steps, while D(G(z)) ≈ "
+                       "{fake:.3f}. G has almost stopped learning: the saturating loss log(1 − D(G(z))) is flat where "
+                       "D rejects every fake.").format(norm=mg, steps=len(g), fake=mf), "saturating")
     return None
 
 
@@ -171,9 +175,9 @@ def check_oscillating(records, probabilistic: bool, window: int = WINDOW) -> Ale
     s, n = pstdev(fake), swings(fake)
     if s > OSCILLATION_STD and n >= OSCILLATION_SWINGS:
         return Alert("oscillating", "warning",
-                     f"The game oscillates: D(G(z)) swings between {min(fake):.2f} and {max(fake):.2f} "
-                     f"({n} swings in {len(fake)} steps, spread {s:.2f}). D and G overshoot each other: is the "
-                     f"learning rate too high?",
+                     _("The game oscillates: D(G(z)) swings between {low:.2f} and {high:.2f} ({swings} swings in "
+                       "{steps} steps, spread {spread:.2f}). D and G overshoot each other: is the learning rate too "
+                       "high?").format(low=min(fake), high=max(fake), swings=n, steps=len(fake), spread=s),
                      "unstable")
     return None
 
@@ -190,8 +194,9 @@ def check_mode_collapse(quality, step: int | None = None) -> Alert | None:
     present = len(quality.classes_present)
     if share >= COLLAPSE_TOP_SHARE or present <= COLLAPSE_MAX_PRESENT:
         return Alert("mode_collapse", "warning",
-                     f"Mode collapse: {share:.0%} of G's samples are one digit (a {top}); "
-                     f"{present} of {len(counts)} digits appear at all.", "collapse")
+                     _("Mode collapse: {share:.0%} of G's samples are one digit (a {digit}); {present} of {total} "
+                       "digits appear at all.").format(share=share, digit=top, present=present, total=len(counts)),
+                     "collapse")
     return None
 
 
@@ -204,8 +209,8 @@ def check_balanced(records, probabilistic: bool, window: int = WINDOW) -> Alert 
     r, f = median(real), median(fake)
     if abs(r - 0.5) <= BALANCE_BAND and abs(f - 0.5) <= BALANCE_BAND:
         return Alert("balanced", "ok",
-                     f"A balanced game: D(x) ≈ {r:.2f} and D(G(z)) ≈ {f:.2f}, both near 0.5. D cannot easily "
-                     f"tell G's digits from real ones.", "curves")
+                     _("A balanced game: D(x) ≈ {real:.2f} and D(G(z)) ≈ {fake:.2f}, both near 0.5. D cannot "
+                       "easily tell G's digits from real ones.").format(real=r, fake=f), "curves")
     return None
 
 

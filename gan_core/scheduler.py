@@ -47,6 +47,7 @@ import time
 from dataclasses import dataclass, field
 
 from .config import ConfigError, GANConfig
+from .i18n import _, language
 from .runs import TrainingRun
 
 log = logging.getLogger(__name__)
@@ -78,20 +79,23 @@ class Limits:
         """cfg with its time budget capped at max_seconds, or ConfigError naming every limit it breaks."""
         problems = []
         if cfg.batch_size > self.max_batch:
-            problems.append(f"Batch size {cfg.batch_size} is over this server's limit of {self.max_batch}.")
+            problems.append(_("Batch size {value} is over this server's limit of {limit}.").format(
+                value=cfg.batch_size, limit=self.max_batch))
         for name in ("g_width", "d_width"):
             if getattr(cfg, name) > self.max_width:
-                problems.append(f"{name} {getattr(cfg, name)} is over this server's limit of {self.max_width}.")
+                problems.append(_("{name} {value} is over this server's limit of {limit}.").format(
+                    name=name, value=getattr(cfg, name), limit=self.max_width))
         if cfg.latent_dim > self.max_latent:
-            problems.append(f"Latent size {cfg.latent_dim} is over this server's limit of {self.max_latent}.")
+            problems.append(_("Latent size {value} is over this server's limit of {limit}.").format(
+                value=cfg.latent_dim, limit=self.max_latent))
         if cfg.max_steps > self.max_steps:
-            problems.append(f"A budget of {cfg.max_steps:,} steps is over this server's limit of "
-                            f"{self.max_steps:,} steps per run.")
+            problems.append(_("A budget of {value:,} steps is over this server's limit of {limit:,} steps per "
+                              "run.").format(value=cfg.max_steps, limit=self.max_steps))
         if cfg.max_seconds > self.max_seconds:
-            problems.append(f"A budget of {cfg.max_seconds:g} s is over this server's limit of "
-                            f"{self.max_seconds:g} s per run.")
+            problems.append(_("A budget of {value:g} s is over this server's limit of {limit:g} s per run.").format(
+                value=cfg.max_seconds, limit=self.max_seconds))
         if problems:
-            raise ConfigError(" ".join(problems) + " The teacher sets these limits for the whole class.")
+            raise ConfigError(" ".join(problems + [_("The teacher sets these limits for the whole class.")]))
         if not cfg.max_seconds:       # a step budget still gets the time cap, so every run ends in bounded time
             cfg = cfg.replace(max_seconds=float(self.max_seconds))
         return cfg
@@ -185,16 +189,18 @@ class Scheduler:
     def submit(self, session: str, trainer: TrainingRun) -> Ticket:
         """Queue a not-yet-started run (Trainer or RayRun) for `session`; it starts now if a slot is free."""
         if trainer.status != "ready":
-            raise SchedulerError(f"This run has already been started (status: {trainer.status}).")
+            raise SchedulerError(_("This run has already been started (status: {status}).").format(
+                status=trainer.status))
         with self._lock:
             mine = self._by_session.get(session)
             if mine is not None and mine.state in (QUEUED, RUNNING):
-                raise SchedulerError("This session already has a run " +
-                                     ("training" if mine.state == RUNNING else "waiting in the queue") +
-                                     "; stop it before starting another.")
+                raise SchedulerError(_("This session already has a run training; stop it before starting another.")
+                                     if mine.state == RUNNING else
+                                     _("This session already has a run waiting in the queue; stop it before starting "
+                                       "another."))
             if len(self._queue) >= self.limits.max_queue:
-                raise SchedulerError(f"The server's queue is full ({self.limits.max_queue} runs waiting); "
-                                     "try again in a minute.")
+                raise SchedulerError(_("The server's queue is full ({count} runs waiting); try again in a "
+                                       "minute.").format(count=self.limits.max_queue))
             ticket = Ticket(session, trainer)
             trainer.add_callback("on_end", lambda _t, ticket=ticket: self._ended(ticket))
             self._by_session[session] = ticket
@@ -205,7 +211,7 @@ class Scheduler:
     def cancel(self, ticket: Ticket, session: str, reason: str = "cancelled") -> bool:
         """Take a queued ticket out of the queue, or stop its run if it trains. Only its own session may."""
         if ticket.session != session:
-            raise SchedulerError("That run belongs to another session.")
+            raise SchedulerError(_("That run belongs to another session."))
         with self._lock:
             if ticket.state == QUEUED:
                 self._queue.remove(ticket)
@@ -213,7 +219,9 @@ class Scheduler:
                 self._forget(ticket)
                 self._renumber()
                 # never started: nothing to join; on_end still fires once (monitors, journals)
-                ticket.trainer.cancel_unstarted(f"Left the queue before starting ({reason}).")
+                with language(ticket.trainer.lang):
+                    ticket.trainer.cancel_unstarted(_("Left the queue before starting ({reason}).").format(
+                        reason=reason))
                 return True
             if ticket.state == RUNNING:
                 ticket.reason = reason
@@ -285,7 +293,8 @@ class Scheduler:
                 ticket.state, ticket.reason = DONE, f"could not start: {exc}"
                 self._forget(ticket)
                 try:
-                    ticket.trainer.cancel_unstarted(f"The run could not start: {exc}")
+                    with language(getattr(ticket.trainer, "lang", None)):
+                        ticket.trainer.cancel_unstarted(_("The run could not start: {error}").format(error=exc))
                 except RuntimeError:               # it got far enough to end by itself
                     pass
         self._renumber()
@@ -318,8 +327,10 @@ class Scheduler:
                         self._paused_since.pop(t.id, None)
             for t in due:                 # outside the lock: a run's stop may fire callbacks
                 run, pause = t.trainer, self.limits.max_pause
-                run.stop(f"Stopped after {run.step} steps: it was paused for more than {pause:g} s "
-                         f"while other runs waited for the server's training slot.")
+                with language(getattr(run, "lang", None)):
+                    run.stop(_("Stopped after {steps} steps: it was paused for more than {seconds:g} s "
+                               "while other runs waited for the server's training slot.").format(
+                                   steps=run.step, seconds=pause))
 
     def _ended(self, ticket: Ticket) -> None:
         """on_end of a run (its own thread): free the slot and start the next in line."""

@@ -37,6 +37,7 @@ import torch.nn as nn
 from .config import GANConfig
 from .data import ImageData, random_shift, to_pixels, to_unit_range
 from .device import device_name, resolve_device, resolve_precision
+from .i18n import _, get_language, language
 from .losses import LOSS_INFO, d_loss_fn, d_score, g_loss_fn, gradient_penalty, info_loss_fn
 from .models import build_models, count_parameters
 
@@ -103,8 +104,10 @@ class Trainer:
     def __init__(self, cfg: GANConfig, data: ImageData, device: str | torch.device = "auto"):
         self.cfg = cfg.validate()
         if data.name != cfg.dataset:
-            raise ValueError(f"The config asks for {cfg.dataset} but the data given is {data.name}.")
+            raise ValueError(_("The config asks for {dataset} but the data given is {data}.").format(
+                dataset=cfg.dataset, data=data.name))
         self.id = next(_run_ids)
+        self.lang = get_language()       # the run's messages are in the language it was started in, on any thread
         self.device = resolve_device(device)
         self.device_name = device_name(self.device)
         self.amp_dtype = resolve_precision(cfg.precision, self.device)   # torch.bfloat16 or None (float32)
@@ -157,14 +160,15 @@ class Trainer:
         The EMA copy starts from G too. Optimiser state starts afresh: Adam's moments are not saved in a model file.
         """
         if self.status != "ready":
-            raise RuntimeError("Load weights before the run starts.")
+            raise RuntimeError(_("Load weights before the run starts."))
         try:
             self.G.load_state_dict(G.state_dict())
             self.D.load_state_dict(D.state_dict())
         except RuntimeError as exc:
             first = str(exc).strip().splitlines()
-            raise ValueError("Those networks do not fit this run's config (architecture, widths, latent size, "
-                             f"conditional/InfoGAN, spectral norm and loss must match): {first[-1].strip()}") from None
+            raise ValueError(_("Those networks do not fit this run's config (architecture, widths, latent size, "
+                               "conditional/InfoGAN, spectral norm and loss must match): {detail}").format(
+                                   detail=first[-1].strip())) from None
         if self.G_ema is not None:
             self.G_ema.load_state_dict(self.G.state_dict())
             self._ema_warm = True
@@ -417,14 +421,14 @@ class Trainer:
         which = "D" if not math.isfinite(rec.d_loss) else "G"
         value = rec.d_loss if which == "D" else rec.g_loss
         cfg = self.cfg
-        text = (f"Training diverged at step {rec.step}: {which}'s loss became {value}. "
-                f"The updates grew until the numbers overflowed, which usually means a learning rate that is "
-                f"too high (here lr_G={cfg.lr_g:g}, lr_D={cfg.lr_d:g}; 2e-4 is typical). Lower it, or turn on "
-                f"gradient clipping or spectral normalization.")
+        text = _("Training diverged at step {step}: {which}'s loss became {value}. The updates grew until the "
+                 "numbers overflowed, which usually means a learning rate that is too high (here lr_G={lr_g:g}, "
+                 "lr_D={lr_d:g}; 2e-4 is typical). Lower it, or turn on gradient clipping or spectral "
+                 "normalization.").format(step=rec.step, which=which, value=value, lr_g=cfg.lr_g, lr_d=cfg.lr_d)
         if self._last_good is not None:
             step, state = self._last_good
             self.sampling_generator().load_state_dict(state)
-            text += f" G was rolled back to step {step}, its last healthy snapshot."
+            text += " " + _("G was rolled back to step {step}, its last healthy snapshot.").format(step=step)
         self.status = "diverged"
         self.message = text
 
@@ -432,17 +436,22 @@ class Trainer:
     def _budget_left(self) -> bool:
         cfg = self.cfg
         if cfg.max_steps and self.step >= cfg.max_steps:
-            self.message = f"Reached the budget of {cfg.max_steps} steps."
+            self.message = _("Reached the budget of {steps} steps.").format(steps=cfg.max_steps)
             return False
         if cfg.max_seconds and self.elapsed >= cfg.max_seconds:
-            self.message = f"Reached the time budget of {cfg.max_seconds:g} s ({self.step} steps)."
+            self.message = _("Reached the time budget of {seconds:g} s ({steps} steps).").format(
+                seconds=cfg.max_seconds, steps=self.step)
             return False
         return True
 
     def run(self) -> "Trainer":
         """Train in this thread until the budget is spent, stop() is called, or the losses diverge."""
         if self.status != "ready":
-            raise RuntimeError(f"This run has already been started (status: {self.status}).")
+            raise RuntimeError(_("This run has already been started (status: {status}).").format(status=self.status))
+        with language(self.lang):                                   # this thread's messages: the run's language
+            return self._run()
+
+    def _run(self) -> "Trainer":
         self.status = "running"
         self.G.train()
         self.D.train()
@@ -459,7 +468,8 @@ class Trainer:
                     if not self._stop.is_set():
                         self.status = "running"
                 if self._stop.is_set():
-                    self.message = self._stop_reason or f"Stopped by the user after {self.step} steps."
+                    self.message = self._stop_reason or _("Stopped by the user after {steps} steps.").format(
+                        steps=self.step)
                     self.status = "stopped"
                     break
                 if not self._budget_left():
@@ -482,7 +492,8 @@ class Trainer:
             log.exception("training run %s crashed", self.id)
             self.error = exc
             self.status = "failed"
-            self.message = f"The run crashed at step {self.step}: {type(exc).__name__}: {exc}"
+            self.message = _("The run crashed at step {step}: {error}").format(
+                step=self.step, error=f"{type(exc).__name__}: {exc}")
             self.traceback = traceback.format_exc()
         finally:
             self._running.set()
@@ -506,7 +517,7 @@ class Trainer:
     def start(self) -> "Trainer":
         """Run in a daemon thread; returns at once."""
         if self._thread is not None or self.status != "ready":   # never two loops on the same models
-            raise RuntimeError(f"This run has already been started (status: {self.status}).")
+            raise RuntimeError(_("This run has already been started (status: {status}).").format(status=self.status))
         self._thread = threading.Thread(target=self.run, name=f"gan-run-{self.id}", daemon=True)
         self._thread.start()
         return self
@@ -533,7 +544,8 @@ class Trainer:
         """End a run that never started (e.g. it left a queue): status "stopped", and "on_end" fires once
         so whatever watches the run (a quality monitor, a journal) sees it end like any other."""
         if self.status != "ready" or self._thread is not None:
-            raise RuntimeError(f"Only a run that has not started can be cancelled (status: {self.status}).")
+            raise RuntimeError(_("Only a run that has not started can be cancelled (status: {status}).").format(
+                status=self.status))
         self.status, self.message = "stopped", message
         self._fire("on_end")
 

@@ -13,6 +13,7 @@ from PIL import Image
 
 import torch
 
+from gan_core.i18n import _
 from gan_core.sampling import generate, make_grid, sweep, to_png, upscale
 
 from .settings import D_COLOR
@@ -100,7 +101,7 @@ def z_views(G, z: torch.Tensor, dim: int, labels=None, num_classes: int | None =
     conditional = getattr(G, "conditional", False)
     if conditional:
         if labels is None:
-            raise ValueError("This generator is conditional: say which class (label) to draw.")
+            raise ValueError(_("This generator is conditional: say which class (label) to draw."))
         ys = [torch.full((1 + SWEEP_FRAMES,), int(labels))]                     # (10,): the chosen digit
         if num_classes:
             zs.append(z.expand(num_classes, -1))                                # (num_classes, latent)

@@ -19,6 +19,7 @@ import streamlit as st
 import torch
 
 from gan_core import safejson
+from gan_core.i18n import _
 from gan_core.sampling import LATENT_RANGE
 
 
@@ -34,34 +35,37 @@ def parse_z(text: str, dim: int, limit: float = LATENT_RANGE) -> list[float]:
     """
     text = (text or "").strip()
     if not text:
-        raise ValueError("The box is empty: paste a z such as the one shown above.")
+        raise ValueError(_("The box is empty: paste a z such as the one shown above."))
     values: list
     if text.startswith("["):
         try:
             values = safejson.loads(text, "The pasted z", max_bytes=100_000, max_depth=2)
         except safejson.JSONLimitError as exc:
-            raise ValueError(f"That is not a valid JSON list of numbers: {exc}") from None
+            raise ValueError(_("That is not a valid JSON list of numbers: {error}").format(error=exc)) from None
         if not isinstance(values, list):
-            raise ValueError("Expected a list of numbers.")
+            raise ValueError(_("Expected a list of numbers."))
     else:
         values = [p for p in re.split(r"[,\s;]+", text) if p]
     out = []
     for i, v in enumerate(values):
         if isinstance(v, bool):
-            raise ValueError(f"Entry {i + 1} ({v!r}) is not a number.")
+            raise ValueError(_("Entry {i} ({value}) is not a number.").format(i=i + 1, value=repr(v)))
         try:
             x = float(v)
         except (TypeError, ValueError):
-            raise ValueError(f"Entry {i + 1} ({str(v)[:20]!r}) is not a number.") from None
+            raise ValueError(_("Entry {i} ({value}) is not a number.").format(
+                i=i + 1, value=repr(str(v)[:20]))) from None
         if not math.isfinite(x):
-            raise ValueError(f"Entry {i + 1} is {x}: every entry must be a finite number.")
+            raise ValueError(_("Entry {i} is {value}: every entry must be a finite number.").format(i=i + 1, value=x))
         out.append(x)
     if len(out) != dim:
-        raise ValueError(f"This generator's z has {dim} numbers; the text has {len(out)}.")
+        raise ValueError(_("This generator's z has {dim} numbers; the text has {count}.").format(
+            dim=dim, count=len(out)))
     outside = [i + 1 for i, x in enumerate(out) if abs(x) > limit + 1e-9]
     if outside:
         shown = ", ".join(str(i) for i in outside[:5]) + (" ..." if len(outside) > 5 else "")
-        raise ValueError(f"Entries {shown} lie outside the sliders' range of ±{limit:g} (±3σ of the N(0, 1) prior).")
+        raise ValueError(_("Entries {entries} lie outside the sliders' range of ±{limit:g} (±3σ of the N(0, 1) "
+                           "prior).").format(entries=shown, limit=limit))
     return out
 
 
