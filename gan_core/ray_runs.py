@@ -45,6 +45,7 @@ import torch.nn as nn
 from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError, RayError
 
 from .config import GANConfig
+from .i18n import get_language
 from .data import ImageData
 from .losses import LOSS_INFO
 from .models import build_models, count_parameters
@@ -124,6 +125,7 @@ class RayRun:
                  threads: int = 1):
         connect()
         self.cfg = cfg.validate()
+        self.lang = get_language()            # its messages (stop reasons, queue notes) in the language it was started in
         name = data_or_name.name if isinstance(data_or_name, ImageData) else str(data_or_name)
         if name != cfg.dataset:
             raise ValueError(f"The config asks for {cfg.dataset} but the data given is {name}.")

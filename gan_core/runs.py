@@ -139,9 +139,9 @@ def watch_quality(run: TrainingRun, data: ImageData | None = None, every: int | 
     Raises ValueError for a non-MNIST run and whatever loading the classifier raises.
     """
     every, n = every or QUALITY_EVERY, n or QUALITY_SAMPLES
-    if isinstance(run, Trainer):
-        return QualityMonitor(get_reference(data), every=every, n=n).attach(run)
-    return run.watch_quality(every=every, n=n)
+    if hasattr(run, "watch_quality"):            # a RayRun: measured in its worker
+        return run.watch_quality(every=every, n=n)
+    return QualityMonitor(get_reference(data), every=every, n=n).attach(run)
 
 
 __all__ = ["BACKENDS", "BACKEND_ENV", "BackendUnavailable", "TrainingRun", "backend_name", "make_run",

@@ -219,7 +219,7 @@ class Scheduler:
                 self._forget(ticket)
                 self._renumber()
                 # never started: nothing to join; on_end still fires once (monitors, journals)
-                with language(ticket.trainer.lang):
+                with language(getattr(ticket.trainer, "lang", None)):
                     ticket.trainer.cancel_unstarted(_("Left the queue before starting ({reason}).").format(
                         reason=reason))
                 return True

@@ -11,6 +11,8 @@ import gc
 
 import streamlit as st
 
+from gan_core import i18n
+
 from . import about, explore, learn, playground, server, settings, tabs, teacher, train  # noqa: F401  (every page, loaded at start-up)
 from .layout import CSS, pages, top_menu
 from .lessons import LESSON_IDS
@@ -39,10 +41,26 @@ def settle_process() -> None:
     _settled = True
 
 
+LANG_KEY = "lang"
+
+
+def use_language() -> str:
+    """This rerun's language: ?lang=zh-CN / ?lang=en (teacher links), kept for the tab's session; else English.
+
+    Set before anything is drawn, so gan_core's messages, the lessons and the Playground come out in it. (The
+    pages' own labels are not in the catalogue yet, so the browser's language is not followed: a page half in
+    Chinese would be worse than one in English.)"""
+    asked = st.query_params.get("lang")
+    if asked:
+        st.session_state[LANG_KEY] = i18n.normalize(asked) or "en"
+    return i18n.set_language(st.session_state.get(LANG_KEY) or "en")
+
+
 def navigation():
     """The top navigation bar; returns the page to run."""
     settings.configure_torch()
     settle_process()
+    use_language()
     st.html(CSS)
     tabs.token()                      # this tab's identity, back in the URL if a page switch dropped it
     teacher.load(LESSON_IDS)          # teacher links: ?lesson=N&lock=...&hide=...&projector=1

@@ -25,7 +25,7 @@ from gan_core.sampling import generate, interpolate, sample_z, sweep
 from . import controls, copy_button, images, settings, state, teacher
 from .catalogue import shipped_entry
 from .layout import PAGE_SPECS, page_link, show_png
-from .lessons import BY_ID, LESSON_IDS, LESSONS, Lesson, LessonRun, number
+from .lessons import BY_ID, LESSON_IDS, LESSONS, Lesson, LessonRun, number, translated
 from .live_panel import live_panel
 from .run_handle import RunHandle
 from .server import shared_dataset
@@ -39,7 +39,7 @@ def current_lesson() -> Lesson:
     ss = st.session_state
     if ss.get("learn_lesson") not in BY_ID:
         ss["learn_lesson"] = LESSON_IDS[0]
-    return BY_ID[ss["learn_lesson"]]
+    return translated(BY_ID[ss["learn_lesson"]])      # in the tab's language (?lang=)
 
 
 def _go(lesson_id: str) -> None:

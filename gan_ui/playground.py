@@ -22,13 +22,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from gan_core.i18n import _
 from gan_core.losses import LOSS_INFO
 from gan_core.toy2d import HEAT_SIDE, OPTIMIZERS, TOY_PRESETS, ToyConfig, ToyTrainer
 from gan_core.toy2d_data import CUSTOM_MAX, PLANE, TARGETS
-
-
-def _(s: str) -> str:  # replaced by gan_core.i18n._ when the catalogue lands
-    return s
 
 
 HERE = Path(__file__).resolve().parent / "toy_view"
