@@ -1,23 +1,30 @@
-"""gan_ui: the Streamlit front end of GAN Classroom.
+"""gan_ui: the Streamlit front end of GAN Classroom. Each module has one owner; imports only go down this list.
 
-    settings  environment switches (test mode, device), budgets, colours
-    state     per-tab SessionStore (runs, models), shared read-only caches, cleanup on tab close
-    images    digits, strips and grids as crisp PNGs (pure functions)
-    latent    z <-> text, parsing pasted vectors with clear errors (pure functions)
-    charts    plotly figures from training records (pure functions)
-    explore   the Explore page: latent sliders, sweeps, interpolation, gallery
-    train     the Train page: controls, live charts, timeline, results
-    about     the About page: the math and how to read the charts
-    source_view  'Show the code': the real gan_core source of what a page explains (inspect.getsource)
-    lessons   the Learn page's eight lessons, as data (no Streamlit)
-    learn     the Learn page: idea, predict, one-click run with the live panel, what to look for, answer
-    coach_panel  the training-health coach's alerts beside the live charts (gan_core.coach)
-    tabs      a browser tab's identity: the ?tab= token, kept in the URL and in every link between pages
-    teacher   teacher links (?lesson=&lock=&hide=&allow=&projector=): locked/hidden controls, projector style,
-              the link's address (from the browser's) and its QR code
-    copy_button  a visible "Copy link" button (a small components-v2 element)
-    layout    navigation (pages/ holds the two-line page scripts) and global styling
+Plain Python (no Streamlit), tested without a browser:
+    settings     environment switches (test mode, device), budgets, colours, the server's limits
+    images       digits, strips and grids as crisp PNGs
+    charts       plotly figures from training records;  compare: the comparison of runs
+    lessons      the Learn page's lessons, as data (translated with lessons.translated)
 
-Only `explore`, `train`, `about`, `learn`, `coach_panel`, `tabs`, `teacher`, `copy_button`, `layout`, `source_view` and `state` import streamlit; the rest are plain
-Python, tested without a browser. gan_core never imports anything from here.
+State (who owns what):
+    catalogue    the models Explore can open (ModelEntry): shipped, runs, uploads, saved runs
+    server       what a server process shares: the training queue and backend, the journal, the shelf, the data
+    run_handle   RunHandle: one run as every page reads it (plain reads, commands; never a Trainer)
+    store        SessionStore: a tab's runs and models; SessionStore.start(cfg) is the one way a run starts
+    state        a tab's store across its pages' lifetimes (session_store(), cleanup when a tab closes)
+    tabs         a browser tab's identity: the ?tab= token, kept in the URL and in every link
+    latent       the tab's z (the sliders' values, the digit asked for) and z as text
+    controls     the Train controls <-> GANConfig, both ways; start_from_controls()
+    teacher      teacher links (?lesson=&lock=&hide=&allow=&projector=), their address and QR code
+
+Views:
+    layout       page specs, links between pages that keep the tab, global CSS
+    live_chart, copy_button, source_view, inside_view, coach_panel   small elements the pages share
+    live_panel   a run while it trains: status, charts, samples, sample quality
+    timeline     a run after it trained: its snapshots, open/download/bundle;  run_tools: bundle, config, compare
+    explore, lab, scrub   the Explore page: sliders, latent lab, scrub mode (the generator in the browser)
+    train, learn, about, playground   the pages
+    frame        the top: set-up once per process, the tab's language, the menu, the page to run (app.py calls it)
+
+gan_core never imports anything from here.
 """
