@@ -24,7 +24,7 @@ from gan_core.config import DEFAULT_PRESET
 from . import settings, state, teacher
 from .run_handle import RunHandle, StartError
 
-LR_OPTIONS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 5e-2]
+LR_OPTIONS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 5e-2, 1e-1]   # 0.1: the "swings" preset
 BETA1_OPTIONS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]
 BETA2_OPTIONS = [0.9, 0.99, 0.999, 0.9999]
 BATCH_OPTIONS = [16, 32, 64, 128, 256]
