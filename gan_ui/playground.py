@@ -22,7 +22,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from gan_core.i18n import _
+from gan_core.i18n import N_, _
 from gan_core.losses import LOSS_INFO
 from gan_core.toy2d import HEAT_SIDE, OPTIMIZERS, TOY_PRESETS, ToyConfig, ToyTrainer
 from gan_core.toy2d_data import CUSTOM_MAX, PLANE, TARGETS
@@ -35,10 +35,10 @@ MAX_FRAMES = 30              # frames per burst: 30 frames/s on screen, ~60 KB a
 ARROW_SCALE = 0.25           # an arrow is 0.25 plane units per unit of -dL_G/dx: lengths compare across frames,
 ARROW_MAX = 0.6              #   so a vanishing gradient (minimax) shows as short arrows; capped to stay readable
 SPEEDS = {                   # name -> iterations per burst (per second)
-    "slow motion": 2, "slow": 10, "normal": 60, "fast": 200,
+    N_("slow motion"): 2, N_("slow"): 10, N_("normal"): 60, N_("fast"): 200,
 }
-TARGET_NAMES = {"ring": "Ring of 8", "grid": "Grid of 25", "moons": "Two moons", "spiral": "Spiral",
-                "line": "Line", "custom": "Draw your own"}
+TARGET_NAMES = {"ring": N_("Ring of 8"), "grid": N_("Grid of 25"), "moons": N_("Two moons"), "spiral": N_("Spiral"),
+                "line": N_("Line"), "custom": N_("Draw your own")}
 STATE = "pg_state"
 
 
