@@ -40,10 +40,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
-import torch
-
-from .data import to_unit_range
-
 
 SIDE = 28                    # MNIST's field
 BOX = 20                     # MNIST's digits fit a 20x20 box inside it
@@ -74,6 +70,9 @@ class PreparedDigit:
 
     def as_unit(self) -> np.ndarray:
         """Pixels in [-1, 1] like the generator's tanh output. (28, 28) float32"""
+        import torch                       # here, not at the top: preparing an upload stays free of torch
+
+        from .data import to_unit_range
         return to_unit_range(torch.from_numpy(self.pixels)[None])[0, 0].numpy()
 
 
