@@ -67,8 +67,12 @@ def main() -> None:
             order = ("inprocess", "ray") if r % 2 == 0 else ("ray", "inprocess")
             for backend in order:
                 res[backend].append(one(backend, cfg, data))
-            print(f"round {r + 1}: " + "   ".join(f"{b} {res[b][-1][0]:7.0f} img/s, {res[b][-1][1]:5.1f} s wall"
-                                                  for b in ("inprocess", "ray")))
+            print(
+                f"round {r + 1}: "
+                + "   ".join(
+                    f"{b} {res[b][-1][0]:7.0f} img/s, {res[b][-1][1]:5.1f} s wall" for b in ("inprocess", "ray")
+                )
+            )
     finally:
         ray_runs.shutdown()
     load_after = os.getloadavg()
@@ -76,17 +80,18 @@ def main() -> None:
     med = {b: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for b, v in res.items()}
     ratio = med["ray"][0] / med["inprocess"][0]
     command = f"python bench/backend_speed.py --seconds {args.seconds:g} --rounds {args.rounds} --preset {args.preset}"
-    lines = [f"- `{command}`"
-             f" (one run alone, 1 thread; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after, "
-             f"on {os.cpu_count()} cores shared with other jobs)",
-             "",
-             "| backend | images/s (training time) | wall-clock start → joined for a "
-             f"{args.seconds:g} s budget |",
-             "|---|---|---|",
-             f"| in-process thread | {med['inprocess'][0]:,.0f} | {med['inprocess'][1]:.1f} s |",
-             f"| Ray worker | {med['ray'][0]:,.0f} ({ratio:.2f}x) | {med['ray'][1]:.1f} s |",
-             "",
-             f"- `ray.init` of a local Ray: {init_s:.1f} s, once per server process."]
+    lines = [
+        f"- `{command}`"
+        f" (one run alone, 1 thread; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after, "
+        f"on {os.cpu_count()} cores shared with other jobs)",
+        "",
+        f"| backend | images/s (training time) | wall-clock start → joined for a {args.seconds:g} s budget |",
+        "|---|---|---|",
+        f"| in-process thread | {med['inprocess'][0]:,.0f} | {med['inprocess'][1]:.1f} s |",
+        f"| Ray worker | {med['ray'][0]:,.0f} ({ratio:.2f}x) | {med['ray'][1]:.1f} s |",
+        "",
+        f"- `ray.init` of a local Ray: {init_s:.1f} s, once per server process.",
+    ]
     print("\n".join(lines))
     if args.record:
         record("Training backends: in-process vs Ray (bench/backend_speed.py)", environment(torch.device("cpu")), lines)

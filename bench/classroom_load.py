@@ -66,21 +66,22 @@ def proc_status(pid: int) -> tuple[float, int]:
 
 class Results:
     def __init__(self):
-        self.latency: list[float] = []          # seconds, protocol clients
+        self.latency: list[float] = []  # seconds, protocol clients
         self.browser_latency: list[float] = []  # seconds, Chromium (key press to new digit loaded)
-        self.misses = 0                         # slider moves whose digit never came back (timeout)
-        self.unchanged = 0                      # protocol moves whose rerun ended with the same digit (same pixels)
+        self.misses = 0  # slider moves whose digit never came back (timeout)
+        self.unchanged = 0  # protocol moves whose rerun ended with the same digit (same pixels)
         self.errors: list[str] = []
-        self.runs: list[dict] = []              # per trainer: queued?, wait, end text
-        self.connect: list[float] = []          # seconds from opening to the first full page
-        self.ready = 0                          # sessions connected and waiting for the go signal
+        self.runs: list[dict] = []  # per trainer: queued?, wait, end text
+        self.connect: list[float] = []  # seconds from opening to the first full page
+        self.ready = 0  # sessions connected and waiting for the go signal
 
 
 # ---------------------------------------------------------------------------------------------
 # protocol-level students
 # ---------------------------------------------------------------------------------------------
-async def slider_student(url: str, name: str, res: Results, go: asyncio.Event, duration: float,
-                         rng: random.Random) -> None:
+async def slider_student(
+    url: str, name: str, res: Results, go: asyncio.Event, duration: float, rng: random.Random
+) -> None:
     t0 = time.monotonic()
     c = await Client(url, name).connect()
     try:
@@ -98,21 +99,20 @@ async def slider_student(url: str, name: str, res: Results, go: asyncio.Event, d
             try:
                 # The new digit's delta, or the end of the rerun: a small move can leave every pixel as it
                 # was, and then the digit keeps its media URL and no new one ever comes.
-                await c.wait(lambda c: set(c.images(DIGIT)) - before or c.finished > done, 30)
+                await c.wait(lambda c, before=before, done=done: set(c.images(DIGIT)) - before or c.finished > done, 30)
                 if set(c.images(DIGIT)) - before:
                     res.latency.append(time.monotonic() - t0)
                 else:
                     res.unchanged += 1
             except asyncio.TimeoutError:
                 res.misses += 1
-            await asyncio.sleep(rng.uniform(0.3, 1.0))            # a student looks at the digit
+            await asyncio.sleep(rng.uniform(0.3, 1.0))  # a student looks at the digit
     finally:
         res.errors += [f"{name}: {e}" for e in c.exceptions]
         await c.close()
 
 
-async def training_student(url: str, name: str, res: Results, go: asyncio.Event, budget: str,
-                           timeout: float) -> None:
+async def training_student(url: str, name: str, res: Results, go: asyncio.Event, budget: str, timeout: float) -> None:
     t0 = time.monotonic()
     c = await Client(url, name).connect()
     res.connect.append(time.monotonic() - t0)
@@ -138,6 +138,7 @@ async def training_student(url: str, name: str, res: Results, go: asyncio.Event,
                 run["queued"] = True
             step = c.metric("Step")
             return (step not in (None, "0")) or any(s in text for s in RUN_DONE) or "limit" in text
+
         await c.wait(progress, timeout)
         run["wait"] = time.monotonic() - t0
         await c.wait(lambda c: next((s for s in RUN_DONE if s in c.texts()), None), timeout)
@@ -167,8 +168,9 @@ CHANGED_JS = """(prev) => {
 }"""
 
 
-async def browser_student(browser, url: str, name: str, res: Results, go: asyncio.Event, duration: float,
-                          rng: random.Random) -> None:
+async def browser_student(
+    browser, url: str, name: str, res: Results, go: asyncio.Event, duration: float, rng: random.Random
+) -> None:
     ctx = await browser.new_context(viewport={"width": 1366, "height": 900})
     page = await ctx.new_page()
     try:
@@ -240,11 +242,18 @@ async def baseline(url: str, pid: int, moves: int) -> tuple[list[float], float]:
 # ---------------------------------------------------------------------------------------------
 async def load(url: str, pid: int, args) -> tuple[Results, dict]:
     res = Results()
-    await baseline(url, pid, 3)                                  # warm-up: first imports, caches
+    await baseline(url, pid, 3)  # warm-up: first imports, caches
     base, cpu_per_move = await baseline(url, pid, args.baseline_moves)
     rss0, threads0 = proc_status(pid)
-    peak = {"baseline": base, "load": [], "cpu_per_move": cpu_per_move, "rss": 0.0, "threads": 0,
-            "rss_start": rss0, "threads_start": threads0}
+    peak = {
+        "baseline": base,
+        "load": [],
+        "cpu_per_move": cpu_per_move,
+        "rss": 0.0,
+        "threads": 0,
+        "rss_start": rss0,
+        "threads_start": threads0,
+    }
     stop = asyncio.Event()
 
     async def sample():
@@ -270,14 +279,15 @@ async def load(url: str, pid: int, args) -> tuple[Results, dict]:
             tasks.append(slider_student(url, name, res, go, args.duration, random.Random(i)))
     pw = browser = None
     if args.browsers:
-        from playwright.async_api import async_playwright
-
         from e2e_support import CHROMIUM, CHROMIUM_ARGS
+        from playwright.async_api import async_playwright
 
         pw = await async_playwright().start()
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        tasks += [browser_student(browser, url, f"chromium{i + 1}", res, go, args.duration, random.Random(100 + i))
-                  for i in range(args.browsers)]
+        tasks += [
+            browser_student(browser, url, f"chromium{i + 1}", res, go, args.duration, random.Random(100 + i))
+            for i in range(args.browsers)
+        ]
 
     async def starter():
         """Everyone opens the app first (the connect storm is timed on its own); then the lesson starts."""
@@ -288,11 +298,12 @@ async def load(url: str, pid: int, args) -> tuple[Results, dict]:
         go.set()
 
     async def staggered(i, coro):
-        await asyncio.sleep(i * args.stagger)                    # students do not all click in the same ms
+        await asyncio.sleep(i * args.stagger)  # students do not all click in the same ms
         try:
             await coro
         except Exception as exc:
             res.errors.append(f"session {i}: {type(exc).__name__}: {exc}")
+
     t_load, cpu_load = time.monotonic(), cpu_seconds(pid)
     await asyncio.gather(starter(), *(staggered(i, c) for i, c in enumerate(tasks)))
     peak["cores_used"] = (cpu_seconds(pid) - cpu_load) / (time.monotonic() - t_load)
@@ -346,14 +357,22 @@ def main() -> None:
         f"- opening: {len(con)} of {args.sessions} sessions got their first full page (Explore), p50 "
         f"{pct(con, 50):.1f} s / max {max(con) if con else float('nan'):.1f} s after opening, {args.stagger:g} s "
         f"apart; all in {peak.get('all_connected_s', float('nan')):.0f} s",
-        f"- errors: **{len(res.errors)}**" + (" — " + "; ".join(res.errors[:8]) if res.errors else
-                                               " (no exception element in any session, no traceback in the server log)"),
+        f"- errors: **{len(res.errors)}**"
+        + (
+            " — " + "; ".join(res.errors[:8])
+            if res.errors
+            else " (no exception element in any session, no traceback in the server log)"
+        ),
         f"- slider round trip while the runs train, protocol clients (value sent -> new digit delta received): "
         f"**p50 {pct(lat, 50) * 1e3:.0f} ms / p95 {pct(lat, 95) * 1e3:.0f} ms** over {len(lat)} moves"
-        + (f"; Chromium (key press -> new digit loaded): p50 {pct(res.browser_latency, 50) * 1e3:.0f} ms / "
-           f"p95 {pct(res.browser_latency, 95) * 1e3:.0f} ms over {len(res.browser_latency)} moves"
-           if res.browser_latency else "") + f"; {res.misses} moves without a new digit within 30 s"
-           + f"; {res.unchanged} protocol moves whose rerun ended with an identical digit (not timed)",
+        + (
+            f"; Chromium (key press -> new digit loaded): p50 {pct(res.browser_latency, 50) * 1e3:.0f} ms / "
+            f"p95 {pct(res.browser_latency, 95) * 1e3:.0f} ms over {len(res.browser_latency)} moves"
+            if res.browser_latency
+            else ""
+        )
+        + f"; {res.misses} moves without a new digit within 30 s"
+        + f"; {res.unchanged} protocol moves whose rerun ended with an identical digit (not timed)",
         f"- the same protocol round trip with one session alone on the server, measured first in the same run: "
         f"p50 {pct(peak['baseline'], 50) * 1e3:.0f} ms / p95 {pct(peak['baseline'], 95) * 1e3:.0f} ms "
         f"({len(peak['baseline'])} moves); under load p95 is **{pct(lat, 95) / pct(peak['baseline'], 95):.1f}x** that. "

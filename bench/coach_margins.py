@@ -34,8 +34,9 @@ def main() -> None:
     data = load_dataset("mnist")
     osc = won = 0
     for seed in range(args.seeds):
-        cfg = preset_config(args.preset, max_steps=args.steps, max_seconds=0, snapshot_every=args.steps,
-                            seed=seed, **overrides)
+        cfg = preset_config(
+            args.preset, max_steps=args.steps, max_seconds=0, snapshot_every=args.steps, seed=seed, **overrides
+        )
         found = alerts_along(Trainer(cfg, data, device="cpu").run().history, LOSS_INFO[cfg.loss].probabilistic)
         osc += any(s <= 100 for s in found.get("oscillating", []))
         won += any(s >= 100 for s in found.get("d_winning", []))

@@ -22,21 +22,32 @@ from gan_core.device import device_name  # noqa: E402
 
 def environment(device: torch.device) -> dict:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, timeout=5).stdout.strip() or "unknown"
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
+            ).stdout.strip()
+            or "unknown"
+        )
     except OSError:
         commit = "unknown"
-    return {"device": device_name(device), "torch": torch.__version__, "python": platform.python_version(),
-            "threads": torch.get_num_threads(), "commit": commit,
-            "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
+    return {
+        "device": device_name(device),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "threads": torch.get_num_threads(),
+        "commit": commit,
+        "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 def record(section: str, env: dict, lines: list[str]) -> None:
     """Append a dated block under `## section` in BENCHMARKS.md (newest first within the section)."""
     path = ROOT / "BENCHMARKS.md"
     text = path.read_text() if path.exists() else "# Benchmarks\n\nFigures recorded by the scripts in `bench/`.\n"
-    head = (f"### {env['date']} · {env['device']} · torch {env['torch']} · {env['threads']} threads · "
-            f"commit {env['commit']}\n")
+    head = (
+        f"### {env['date']} · {env['device']} · torch {env['torch']} · {env['threads']} threads · "
+        f"commit {env['commit']}\n"
+    )
     block = head + "\n" + "\n".join(lines) + "\n"
     marker = f"## {section}\n"
     if marker in text:

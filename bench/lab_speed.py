@@ -39,15 +39,19 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     data = load_dataset("mnist", args.data_dir)
     g = torch.Generator().manual_seed(0)
-    rows = torch.randperm(len(data), generator=g)[:args.n]
+    rows = torch.randperm(len(data), generator=g)[: args.n]
     env = environment(torch.device("cpu"))
-    lines = [f"Real digits: {args.n} from {data.describe()}.", "",
-             "| model | find my digit p50 | max | steps p50 | RMSE p50 | best of 1,000 random z p50 | ratio p50 | "
-             "directions |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Real digits: {args.n} from {data.describe()}.",
+        "",
+        "| model | find my digit p50 | max | steps p50 | RMSE p50 | best of 1,000 random z p50 | ratio p50 | "
+        "directions |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name in args.models.split(","):
         ck = load_checkpoint(name)
         G = ck.G
-        invert(G, data.images[0], deadline=0.3)                                   # warm-up
+        invert(G, data.images[0], deadline=0.3)  # warm-up
         with torch.inference_mode():
             pool_z = sample_z(1000, G.latent_dim, seed=12345)
         secs, steps, errs, rand = [], [], [], []
@@ -69,8 +73,10 @@ def main() -> None:
         principal_directions(G)
         dir_s = time.monotonic() - t0
         ratio = np.array(errs) / np.array(rand)
-        line = (f"| `{name}` | {np.median(secs):.2f} s | {max(secs):.2f} s | {int(np.median(steps))} | "
-                f"{np.median(errs):.3f} | {np.median(rand):.3f} | {np.median(ratio):.2f} | {dir_s:.2f} s |")
+        line = (
+            f"| `{name}` | {np.median(secs):.2f} s | {max(secs):.2f} s | {int(np.median(steps))} | "
+            f"{np.median(errs):.3f} | {np.median(rand):.3f} | {np.median(ratio):.2f} | {dir_s:.2f} s |"
+        )
         print(line, flush=True)
         lines.append(line)
     print("\n".join(lines[:2]))

@@ -24,8 +24,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from e2e_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, wait_idle  # noqa: E402
 from test_e2e_playground import PlaygroundServer  # noqa: E402
 
-COUNT = "() => [Number(document.querySelector('.toy-view').dataset.frames || 0), " \
-        "Number(document.querySelector('.toy-view').dataset.iteration || 0)]"
+COUNT = (
+    "() => [Number(document.querySelector('.toy-view').dataset.frames || 0), "
+    "Number(document.querySelector('.toy-view').dataset.iteration || 0)]"
+)
 
 
 def main() -> None:
@@ -39,9 +41,13 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     server = PlaygroundServer(ARTIFACTS / "playground_fps-server.log").start()
-    lines = [f"Preset {args.preset}; frames drawn by the canvas over {args.seconds:g} s of training, per speed "
-             "(iterations per 1-s burst); headless Chromium (60 Hz ceiling), server on the same machine.", "",
-             "| speed | frames/s drawn | iterations/s trained |", "|---|---|---|"]
+    lines = [
+        f"Preset {args.preset}; frames drawn by the canvas over {args.seconds:g} s of training, per speed "
+        "(iterations per 1-s burst); headless Chromium (60 Hz ceiling), server on the same machine.",
+        "",
+        "| speed | frames/s drawn | iterations/s trained |",
+        "|---|---|---|",
+    ]
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -56,7 +62,7 @@ def main() -> None:
                     page.keyboard.press("ArrowRight")
                 wait_idle(page)
                 page.get_by_role("button", name="Train").click()
-                time.sleep(2.5)                                      # the first burst is on its way
+                time.sleep(2.5)  # the first burst is on its way
                 f0, i0 = page.evaluate(COUNT)
                 t0 = time.monotonic()
                 time.sleep(args.seconds)
@@ -65,7 +71,7 @@ def main() -> None:
                 line = f"| {speed} | {(f1 - f0) / dt:.1f} | {(i1 - i0) / dt:.0f} |"
                 print(line, flush=True)
                 lines.append(line)
-                if args.screenshot and speed == "fast":          # after ~1,500 iterations: the ring forming
+                if args.screenshot and speed == "fast":  # after ~1,500 iterations: the ring forming
                     out = ROOT / "docs" / "screenshots" / "playground.png"
                     out.parent.mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(out), full_page=True)

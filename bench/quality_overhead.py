@@ -64,10 +64,10 @@ def main() -> None:
     args = ap.parse_args()
     device = resolve_device(args.device)
     data = load_dataset("mnist", data_dir=args.data_dir)
-    reference = get_reference(data)                    # computed once per process, as in the app
+    reference = get_reference(data)  # computed once per process, as in the app
     cfg = preset_config(args.preset, max_seconds=args.seconds, max_steps=0, snapshot_every=args.snapshot_every)
     kw = dict(every=args.every, n=args.n)
-    one_run(cfg.replace(max_seconds=1.0), data, device, reference, kw)          # warm-up (first-call costs)
+    one_run(cfg.replace(max_seconds=1.0), data, device, reference, kw)  # warm-up (first-call costs)
     plain, watched, per_measure, shares, handover = [], [], [], [], []
     for r in range(args.rounds):
         ips0, _, _ = one_run(cfg, data, device, reference, None)
@@ -78,18 +78,23 @@ def main() -> None:
         per_measure.append(mon.busy_seconds / max(count, 1))
         shares.append(mon.busy_seconds / t.elapsed)
         handover.append(mon.handover_seconds / max(mon.handovers, 1))
-        print(f"round {r + 1}: without {ips0:8.0f} img/s   with {ips1:8.0f} img/s   ratio {ips1 / ips0:.3f}   "
-              f"{count} measurements in {t.step} steps, {per_measure[-1] * 1e3:.0f} ms each, worker busy "
-              f"{shares[-1]:.2%} of training time, hand-over {handover[-1] * 1e6:.0f} us", flush=True)
+        print(
+            f"round {r + 1}: without {ips0:8.0f} img/s   with {ips1:8.0f} img/s   ratio {ips1 / ips0:.3f}   "
+            f"{count} measurements in {t.step} steps, {per_measure[-1] * 1e3:.0f} ms each, worker busy "
+            f"{shares[-1]:.2%} of training time, hand-over {handover[-1] * 1e6:.0f} us",
+            flush=True,
+        )
     ratio = statistics.median(w / p for w, p in zip(watched, plain))
     cost = statistics.median(per_measure)
     step_s = cfg.batch_size * cfg.d_steps / statistics.median(plain)
     at_app = cost / (200 * step_s)
-    summary = (f"preset `{args.preset}`, n={args.n}, every {args.every} steps: a measurement costs "
-               f"{cost * 1e3:.0f} ms on the worker thread and {statistics.median(handover) * 1e6:.0f} us on the "
-               f"training thread; throughput with the monitor / without: median **{ratio:.3f}** "
-               f"({args.rounds} alternating rounds of {args.seconds:g} s); at the app's 200-step interval the "
-               f"worker's time is {at_app:.2%} of training time ({step_s * 1e3:.1f} ms/step)")
+    summary = (
+        f"preset `{args.preset}`, n={args.n}, every {args.every} steps: a measurement costs "
+        f"{cost * 1e3:.0f} ms on the worker thread and {statistics.median(handover) * 1e6:.0f} us on the "
+        f"training thread; throughput with the monitor / without: median **{ratio:.3f}** "
+        f"({args.rounds} alternating rounds of {args.seconds:g} s); at the app's 200-step interval the "
+        f"worker's time is {at_app:.2%} of training time ({step_s * 1e3:.1f} ms/step)"
+    )
     print(summary)
     if args.record:
         record("Live quality overhead (bench/quality_overhead.py)", environment(device), [f"- {summary}"])

@@ -88,14 +88,23 @@ def pct(xs, q) -> float:
 
 def summarise(r: dict) -> dict:
     fps = (r["count"] - 1) * 1000 / r["elapsed"] if r["elapsed"] else 0.0
-    return {"fps": fps, "frames": r["count"], "events": r["events"],
-            "c50": pct(r["compute"], 50), "c95": pct(r["compute"], 95),
-            "i50": pct(r["intervals"], 50), "i95": pct(r["intervals"], 95)}
+    return {
+        "fps": fps,
+        "frames": r["count"],
+        "events": r["events"],
+        "c50": pct(r["compute"], 50),
+        "c95": pct(r["compute"], 95),
+        "i50": pct(r["intervals"], 50),
+        "i95": pct(r["intervals"], 95),
+    }
 
 
 def line(where: str, s: dict) -> str:
-    return (f"{where}: **{s['fps']:.0f} frames/s**; per frame G(z) + paint p50 {s['c50']:.1f} ms / p95 {s['c95']:.1f} ms, "
-            f"frame interval p50 {s['i50']:.1f} ms / p95 {s['i95']:.1f} ms ({s['frames']} frames, {s['events']} input events)")
+    return (
+        f"{where}: **{s['fps']:.0f} frames/s**; per frame G(z) + paint p50 {s['c50']:.1f} ms / p95 {s['c95']:.1f} ms, "
+        f"frame interval p50 {s['i50']:.1f} ms / p95 {s['i95']:.1f} ms ({s['frames']} frames, {s['events']} input "
+        "events)"
+    )
 
 
 def harness(browser, names: list[str], seconds: float) -> dict[str, dict]:
@@ -105,9 +114,18 @@ def harness(browser, names: list[str], seconds: float) -> dict[str, dict]:
     for name in names:
         ckpt = load_checkpoint(name)
         G = ckpt.G
-        data = {"digest": name, "src": None, "program": program_json(export_program(G)),
-                "z": [0.0] * G.latent_dim, "label": 3 if G.conditional else None, "visible": 8, "range": 3.0,
-                "step": 0.01, "scale": 8, "caption": ""}
+        data = {
+            "digest": name,
+            "src": None,
+            "program": program_json(export_program(G)),
+            "z": [0.0] * G.latent_dim,
+            "label": 3 if G.conditional else None,
+            "visible": 8,
+            "range": 3.0,
+            "step": 0.01,
+            "scale": 8,
+            "caption": "",
+        }
         page = browser.new_page(viewport={"width": 1000, "height": 700})
         page.set_content("<!doctype html><html><body></body></html>")
         state = page.evaluate(MOUNT_JS, [js, css, data])
@@ -146,8 +164,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=5.0, help="seconds of continuous slider driving per model")
     ap.add_argument("--models", default="", help="comma-separated shipped model names (default: all)")
-    ap.add_argument("--app", action=argparse.BooleanOptionalAction, default=True,
-                    help="also drive scrub mode on the real Explore page (default: yes)")
+    ap.add_argument(
+        "--app",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also drive scrub mode on the real Explore page (default: yes)",
+    )
     ap.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
@@ -158,8 +180,10 @@ def main() -> None:
     env = environment(torch.device("cpu"))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     cores = os.cpu_count()
-    print(f"Scrub mode in headless Chromium ({CHROMIUM}), {args.seconds:g} s of slider driving per model; "
-          f"load average {load:.1f} on {cores} cores at the start")
+    print(
+        f"Scrub mode in headless Chromium ({CHROMIUM}), {args.seconds:g} s of slider driving per model; "
+        f"load average {load:.1f} on {cores} cores at the start"
+    )
     lines = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -178,8 +202,10 @@ def main() -> None:
                 print("  " + text)
                 lines.append("- " + text)
         browser.close()
-    lines.append(f"- Chromium {version}, headless (animation frames paced at 60 Hz, so 60 frames/s is the ceiling); "
-                 f"load average {load:.1f} on {cores} cores when the run started")
+    lines.append(
+        f"- Chromium {version}, headless (animation frames paced at 60 Hz, so 60 frames/s is the ceiling); "
+        f"load average {load:.1f} on {cores} cores when the run started"
+    )
     if args.record and lines:
         record("Scrub mode frame rate (bench/scrub_fps.py)", env, lines)
 

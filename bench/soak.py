@@ -1,11 +1,12 @@
-"""Soak: many start/stop cycles through the app's own tab stores and the server queue; threads and memory must stay flat.
+"""Soak: many start/stop cycles through the app's own tab stores and the server queue; threads and memory
+must stay flat.
 
 Each cycle is what a student does: a tab opens (a SessionStore), starts a run through the server's
 queue (with the live quality monitor, as the Train page does), lets it train a few steps, then
 either presses Stop, closes the tab, or lets a tiny budget finish. The process's thread count and
 resident memory (after gc) are sampled every `every` cycles.
 
-    OMP_NUM_THREADS=1 python bench/soak.py --cycles 200            # --record: figures to BENCHMARKS.md ("Classroom load")
+    OMP_NUM_THREADS=1 python bench/soak.py --cycles 200    # --record: figures to BENCHMARKS.md ("Classroom load")
 
 In-process on purpose: it measures the training side (trainers, monitors, stores, queue) without a
 browser, so a leak shows as a slope, not as noise from 30 Chromium tabs.
@@ -20,6 +21,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+
 from gan_ui.run_handle import attach_quality
 from gan_ui.server import reset_scheduler
 from gan_ui.store import SessionStore
@@ -38,10 +40,17 @@ def rss_mb(pid: int | str = "self") -> float:
     return float("nan")
 
 
-def soak(cycles: int = 200, data=None, stop_after_steps: int = 5, every: int = 20, preset: str = "dcgan",
-         quality: bool = True, log=None) -> dict:
+def soak(
+    cycles: int = 200,
+    data=None,
+    stop_after_steps: int = 5,
+    every: int = 20,
+    preset: str = "dcgan",
+    quality: bool = True,
+    log=None,
+) -> dict:
     """Run `cycles` open-start-stop cycles; return thread/RSS samples and any errors."""
-    from gan_core import Limits, load_dataset, preset_config, Trainer
+    from gan_core import Limits, Trainer, load_dataset, preset_config
     from gan_ui import state
 
     data = data or load_dataset("mnist")
@@ -65,39 +74,53 @@ def soak(cycles: int = 200, data=None, stop_after_steps: int = 5, every: int = 2
     t0 = time.monotonic()
     for i in range(cycles + 1):
         if i == 1 or (i > 1 and (i - 1) % every == 0) or i == cycles:
-            sample(i)                              # cycle 0 warms up (dataset, classifier, thread pools)
+            sample(i)  # cycle 0 warms up (dataset, classifier, thread pools)
         if i == cycles:
             break
         store = SessionStore()
         try:
-            way = i % 3                            # 0: Stop button, 1: tab closed, 2: tiny budget runs out
-            cfg = preset_config(preset, max_steps=stop_after_steps * (1 if way == 2 else 1000), max_seconds=60.0,
-                                snapshot_every=2, seed=i)
+            way = i % 3  # 0: Stop button, 1: tab closed, 2: tiny budget runs out
+            cfg = preset_config(
+                preset,
+                max_steps=stop_after_steps * (1 if way == 2 else 1000),
+                max_seconds=60.0,
+                snapshot_every=2,
+                seed=i,
+            )
             trainer = Trainer(cfg, data, device="cpu")
             handle = store.add_run(trainer)
             if quality:
                 handle.quality, handle.quality_note = attach_quality(trainer, data)
             store.submit(handle)
-            if not wait(lambda: trainer.step >= stop_after_steps or trainer.done):
+            if not wait(lambda trainer=trainer: trainer.step >= stop_after_steps or trainer.done):
                 errors.append(f"cycle {i}: no progress (status {handle.status})")
             if way == 0:
                 store.stop_run(handle)
             elif way == 1:
-                state.release_store(store)         # grace 0 in the soak: close at once
-            if not trainer.join(60) or not wait(lambda: not handle.active, 30):
+                state.release_store(store)  # grace 0 in the soak: close at once
+            if not trainer.join(60) or not wait(lambda handle=handle: not handle.active, 30):
                 errors.append(f"cycle {i}: run did not end (status {handle.status})")
             if handle.quality is not None and not handle.quality.flush(30):
                 errors.append(f"cycle {i}: quality monitor did not finish")
             statuses.append(trainer.status)
             if trainer.status == "failed":
                 errors.append(f"cycle {i}: {trainer.message}")
-        except Exception as exc:                   # the soak reports every failure, it does not stop at one
+        except Exception as exc:  # the soak reports every failure, it does not stop at one
             errors.append(f"cycle {i}: {type(exc).__name__}: {exc}")
         finally:
             store.close()
     (_, th0, rss0), (_, th1, rss1) = samples[0], samples[-1]
-    return {"cycles": cycles, "seconds": time.monotonic() - t0, "errors": errors, "statuses": statuses,
-            "samples": samples, "threads_start": th0, "threads_end": th1, "rss_start": rss0, "rss_end": rss1}
+    return {
+        "cycles": cycles,
+        "seconds": time.monotonic() - t0,
+        "errors": errors,
+        "statuses": statuses,
+        "samples": samples,
+        "threads_start": th0,
+        "threads_end": th1,
+        "rss_start": rss0,
+        "rss_end": rss1,
+    }
 
 
 def main() -> None:
@@ -119,16 +142,18 @@ def main() -> None:
 
     settled = r["samples"][1] if len(r["samples"]) > 2 else r["samples"][0]
     trend = ", ".join(f"{i}: {th} thr / {mb:.0f} MB" for i, th, mb in r["samples"])
-    lines = [f"- soak (`bench/soak.py`, in-process through the tab stores and the server queue, dcgan runs with the "
-             f"live quality monitor; each cycle opens a tab, starts a run, trains {args.steps} steps, then Stop / "
-             f"tab closed / budget spent in turn): **{r['cycles']} cycles in {r['seconds']:.0f} s, "
-             f"{len(r['errors'])} errors**; ended {dict(Counter(r['statuses']))}",
-             f"- threads {r['threads_start']} after warm-up -> {r['threads_end']} at the end; RSS "
-             f"{r['rss_start']:.0f} MB after cycle 1 -> {r['rss_end']:.0f} MB at the end; over the last "
-             f"{r['cycles'] - settled[0]} cycles (from cycle {settled[0]}, allocator pools grown) "
-             f"{settled[2]:.0f} -> {r['rss_end']:.0f} MB ({r['rss_end'] - settled[2]:+.0f} MB), range "
-             f"{min(mb for _, _, mb in r['samples'][1:]):.0f}-{max(mb for _, _, mb in r['samples'][1:]):.0f} MB",
-             f"- samples (cycle: threads / RSS): {trend}"]
+    lines = [
+        f"- soak (`bench/soak.py`, in-process through the tab stores and the server queue, dcgan runs with the "
+        f"live quality monitor; each cycle opens a tab, starts a run, trains {args.steps} steps, then Stop / "
+        f"tab closed / budget spent in turn): **{r['cycles']} cycles in {r['seconds']:.0f} s, "
+        f"{len(r['errors'])} errors**; ended {dict(Counter(r['statuses']))}",
+        f"- threads {r['threads_start']} after warm-up -> {r['threads_end']} at the end; RSS "
+        f"{r['rss_start']:.0f} MB after cycle 1 -> {r['rss_end']:.0f} MB at the end; over the last "
+        f"{r['cycles'] - settled[0]} cycles (from cycle {settled[0]}, allocator pools grown) "
+        f"{settled[2]:.0f} -> {r['rss_end']:.0f} MB ({r['rss_end'] - settled[2]:+.0f} MB), range "
+        f"{min(mb for _, _, mb in r['samples'][1:]):.0f}-{max(mb for _, _, mb in r['samples'][1:]):.0f} MB",
+        f"- samples (cycle: threads / RSS): {trend}",
+    ]
     for e in r["errors"][:10]:
         lines.append(f"  - error: {e}")
     print("\n".join(lines))

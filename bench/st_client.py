@@ -25,7 +25,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 @dataclass
 class Widget:
-    kind: str           # proto field of the element: "slider", "button", "button_group", ...
+    kind: str  # proto field of the element: "slider", "button", "button_group", ...
     id: str
     label: str
     proto: object
@@ -34,21 +34,27 @@ class Widget:
 
 @dataclass
 class Client:
-    base: str                                   # http://127.0.0.1:PORT
+    base: str  # http://127.0.0.1:PORT
     name: str = "client"
-    elements: dict = field(default_factory=dict)        # delta path -> Element proto
-    fragment_of: dict = field(default_factory=dict)     # delta path -> id of the fragment that drew it
-    exceptions: list = field(default_factory=list)      # texts of exception elements the server sent
-    pages: dict = field(default_factory=dict)           # url_pathname -> page_script_hash
+    elements: dict = field(default_factory=dict)  # delta path -> Element proto
+    fragment_of: dict = field(default_factory=dict)  # delta path -> id of the fragment that drew it
+    exceptions: list = field(default_factory=list)  # texts of exception elements the server sent
+    pages: dict = field(default_factory=dict)  # url_pathname -> page_script_hash
     page_hash: str = ""
-    widget_values: dict = field(default_factory=dict)   # id -> WidgetState we keep sending
-    finished: int = 0                           # script_finished messages (full runs and fragment runs)
-    fragments: dict = field(default_factory=dict)       # fragment id -> polling interval (s)
+    widget_values: dict = field(default_factory=dict)  # id -> WidgetState we keep sending
+    finished: int = 0  # script_finished messages (full runs and fragment runs)
+    fragments: dict = field(default_factory=dict)  # fragment id -> polling interval (s)
 
     async def connect(self, timeout: float = 180.0) -> "Client":
         url = self.base.replace("http", "ws", 1) + "/_stcore/stream"
-        self.ws = await websockets.connect(url, subprotocols=["streamlit"], origin=self.base,
-                                           max_size=64 * 1024 * 1024, open_timeout=60, ping_interval=None)
+        self.ws = await websockets.connect(
+            url,
+            subprotocols=["streamlit"],
+            origin=self.base,
+            max_size=64 * 1024 * 1024,
+            open_timeout=60,
+            ping_interval=None,
+        )
         self._changed = asyncio.Condition()
         self._reader = asyncio.create_task(self._read())
         self._poller = asyncio.create_task(self._poll())
@@ -109,11 +115,13 @@ class Client:
 
     async def wait(self, predicate, timeout: float = 60.0):
         """Wait until predicate(self) is truthy (checked after every message)."""
+
         async def check():
             async with self._changed:
                 while not (value := predicate(self)):
                     await self._changed.wait()
                 return value
+
         return await asyncio.wait_for(check(), timeout)
 
     # ------------------------------------------------------------------ sending
@@ -195,4 +203,3 @@ class Client:
 
     async def click(self, w: Widget) -> None:
         await self.rerun(triggers=[w.id])
-

@@ -54,10 +54,12 @@ def main() -> None:
     data = load_dataset("mnist", data_dir=args.data_dir)
     evaluate = Evaluator(data, args.n)
     cfg = preset_config(args.preset, max_steps=args.steps, max_seconds=0, seed=args.seed)
-    Trainer(cfg.replace(max_steps=5), data, device).run()          # first-use costs out of the clock
+    Trainer(cfg.replace(max_steps=5), data, device).run()  # first-use costs out of the clock
     env = environment(device)
-    print(f"data: {data.describe()}\npreset `{args.preset}`, {env['device']}, {env['threads']} threads, "
-          f"nice +{args.nice}; bar: {BAR_TEXT}\n{load()} at the start")
+    print(
+        f"data: {data.describe()}\npreset `{args.preset}`, {env['device']}, {env['threads']} threads, "
+        f"nice +{args.nice}; bar: {BAR_TEXT}\n{load()} at the start"
+    )
     t = Trainer(cfg, data, device)
     marks = list(range(args.every, args.steps, args.every))
     due = pause_when(t, lambda trainer: bool(marks) and trainer.step >= marks[0])
@@ -73,8 +75,11 @@ def main() -> None:
         pace = (step - last[0]) / max(1e-9, elapsed - last[1])
         last = (step, elapsed)
         rows.append((step, elapsed, r))
-        print(f"step {step:>5}  {elapsed:6.1f} s  {pace:5.1f} steps/s  {r.brief()}  "
-              f"{'PASS' if r.passed else '-'}  ({load()})", flush=True)
+        print(
+            f"step {step:>5}  {elapsed:6.1f} s  {pace:5.1f} steps/s  {r.brief()}  "
+            f"{'PASS' if r.passed else '-'}  ({load()})",
+            flush=True,
+        )
 
     while not t.done:
         due.wait()
@@ -92,15 +97,21 @@ def main() -> None:
     first = next(((s, e) for s, e, r in rows if r.passed), None)
     before = [s for s, _, r in rows if first and s < first[0]]
     steps_per_s = t.step / t.elapsed if t.elapsed else 0.0
-    lines = [f"preset `{args.preset}`, {args.steps} steps, judged every {args.every} steps on n = {args.n:,} samples "
-             f"(bar: {BAR_TEXT}); {env['threads']} thread(s), training thread at nice +{args.nice}; "
-             f"data: {data.describe()}",
-             (f"quality bar first passed at step {first[0]:,} (not at step {before[-1]:,})" if first and before else
-              f"quality bar first passed at step {first[0]:,}" if first else
-              f"quality bar not reached in {args.steps:,} steps"),
-             f"pace: {steps_per_s:.1f} steps/s over the run ({t.step:,} steps in {t.elapsed:.0f} s of training); "
-             f"{load()} at the end",
-             "per checkpoint: " + "; ".join(f"{s:,} steps {r.brief()}" for s, _, r in rows)]
+    lines = [
+        f"preset `{args.preset}`, {args.steps} steps, judged every {args.every} steps on n = {args.n:,} samples "
+        f"(bar: {BAR_TEXT}); {env['threads']} thread(s), training thread at nice +{args.nice}; "
+        f"data: {data.describe()}",
+        (
+            f"quality bar first passed at step {first[0]:,} (not at step {before[-1]:,})"
+            if first and before
+            else f"quality bar first passed at step {first[0]:,}"
+            if first
+            else f"quality bar not reached in {args.steps:,} steps"
+        ),
+        f"pace: {steps_per_s:.1f} steps/s over the run ({t.step:,} steps in {t.elapsed:.0f} s of training); "
+        f"{load()} at the end",
+        "per checkpoint: " + "; ".join(f"{s:,} steps {r.brief()}" for s, _, r in rows),
+    ]
     print("\n".join(lines))
     if args.record:
         record("Steps to digits (bench/steps_to_digits.py)", env, [f"- {line}" for line in lines])

@@ -6,8 +6,9 @@ current sampling generator (Trainer.export_generator(): the EMA copy when EMA is
 with gan_core.metrics on n samples, and the run resumes. Pauses stop the trainer's clock, so the
 evaluation time is never counted as training time. The textbook unconditional DCGAN in the loop of
 bench/train_speed.py (the `dcgan` preset's G and D, BCE non-saturating loss, one D step per G step,
-float32, no EMA) is measured the same way as the reference, in the same process, whatever the preset. Both loops first take a few unmeasured steps (--no-warmup skips
-them), so first-use costs are not charged to whichever runs first.
+float32, no EMA) is measured the same way as the reference, in the same process, whatever the preset.
+Both loops first take a few unmeasured steps (--no-warmup skips them), so first-use costs are not
+charged to whichever runs first.
 
 The quality bar (all must hold at one checkpoint):
 
@@ -44,16 +45,18 @@ from gan_core.metrics import get_reference
 # The reference: the textbook unconditional DCGAN (the `dcgan` preset's G and D, BCE non-saturating loss,
 # Adam 2e-4 / 0.5, batch 64, no EMA) in the textbook loop of bench/train_speed.py, whatever the preset.
 TEXTBOOK = preset_config("dcgan", loss="non-saturating", d_steps=1, ema=0.0, conditional=False)
-MILESTONES = (30.0, 60.0, 120.0)          # training seconds at which the metrics are always reported
+MILESTONES = (30.0, 60.0, 120.0)  # training seconds at which the metrics are always reported
 BAR = {"classes": 10, "class_kl": 0.05, "inception_score": 8.5, "confidence": 0.9, "fd_over_floor": 10.0}
-BAR_TEXT = (f"all {BAR['classes']} classes present, KL <= {BAR['class_kl']}, IS >= {BAR['inception_score']}, "
-            f"confidence >= {BAR['confidence']}, FD <= {BAR['fd_over_floor']:g}x floor")
+BAR_TEXT = (
+    f"all {BAR['classes']} classes present, KL <= {BAR['class_kl']}, IS >= {BAR['inception_score']}, "
+    f"confidence >= {BAR['confidence']}, FD <= {BAR['fd_over_floor']:g}x floor"
+)
 
 
 @dataclass
 class Checkpoint:
-    target: float          # the scheduled training time (s)
-    elapsed: float         # the training time actually reached when the run was paused (s)
+    target: float  # the scheduled training time (s)
+    elapsed: float  # the training time actually reached when the run was paused (s)
     classes: int
     class_kl: float
     inception_score: float
@@ -68,13 +71,19 @@ class Checkpoint:
 
     @property
     def passed(self) -> bool:
-        return (self.classes >= BAR["classes"] and self.class_kl <= BAR["class_kl"]
-                and self.inception_score >= BAR["inception_score"] and self.confidence >= BAR["confidence"]
-                and self.fd_ratio <= BAR["fd_over_floor"])
+        return (
+            self.classes >= BAR["classes"]
+            and self.class_kl <= BAR["class_kl"]
+            and self.inception_score >= BAR["inception_score"]
+            and self.confidence >= BAR["confidence"]
+            and self.fd_ratio <= BAR["fd_over_floor"]
+        )
 
     def brief(self) -> str:
-        return (f"classes {self.classes}/10, KL {self.class_kl:.3f}, IS {self.inception_score:.2f}, "
-                f"conf {self.confidence:.3f}, FD {self.frechet:.2f} ({self.fd_ratio:.1f}x floor)")
+        return (
+            f"classes {self.classes}/10, KL {self.class_kl:.3f}, IS {self.inception_score:.2f}, "
+            f"conf {self.confidence:.3f}, FD {self.frechet:.2f} ({self.fd_ratio:.1f}x floor)"
+        )
 
 
 def schedule(seconds: float, every: float) -> list[float]:
@@ -94,12 +103,21 @@ class Evaluator:
 
     def __init__(self, data, n: int, seed: int = 0):
         self.data, self.n, self.seed = data, n, seed
-        self.ref = get_reference(data)                 # built once, before any clock starts
+        self.ref = get_reference(data)  # built once, before any clock starts
 
     def __call__(self, G: torch.nn.Module, target: float, elapsed: float) -> Checkpoint:
         ev = evaluate_generator(G, n=self.n, seed=self.seed, data=self.data, memorization=False, draws=1)
-        return Checkpoint(target, elapsed, len(ev.classes_present), ev.class_kl, ev.inception_score,
-                          ev.confidence, ev.frechet, ev.frechet_floor, ev.seconds)
+        return Checkpoint(
+            target,
+            elapsed,
+            len(ev.classes_present),
+            ev.class_kl,
+            ev.inception_score,
+            ev.confidence,
+            ev.frechet,
+            ev.frechet_floor,
+            ev.seconds,
+        )
 
 
 def _target_for(times: list[float], elapsed: float, seconds: float) -> float:
@@ -122,7 +140,7 @@ def run_ours(cfg, data, device, seconds: float, times: list[float], evaluate: Ev
     while not t.done:
         due.wait()
         due.clear()
-        while t.status != "paused" and not t.done:      # the loop notices the pause at its next iteration
+        while t.status != "paused" and not t.done:  # the loop notices the pause at its next iteration
             time.sleep(0.002)
         if t.done:
             break
@@ -144,7 +162,7 @@ def run_ours(cfg, data, device, seconds: float, times: list[float], evaluate: Ev
 
 
 def run_textbook(cfg, data, device, seconds: float, times: list[float], evaluate: Evaluator, log) -> list:
-    torch.manual_seed(cfg.seed)                        # the textbook loop draws from the global RNG
+    torch.manual_seed(cfg.seed)  # the textbook loop draws from the global RNG
     rows: list[Checkpoint] = []
     batch = cfg.batch_size
 
@@ -186,10 +204,18 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--data-dir", default=None, help="folder with MNIST IDX files (default: gan_core's sources)")
     ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's choice)")
-    ap.add_argument("--reference", action=argparse.BooleanOptionalAction, default=True,
-                    help="also run the textbook loop (default: yes)")
-    ap.add_argument("--warmup", action=argparse.BooleanOptionalAction, default=True,
-                    help="a few unmeasured steps of each loop first (default: yes)")
+    ap.add_argument(
+        "--reference",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run the textbook loop (default: yes)",
+    )
+    ap.add_argument(
+        "--warmup",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a few unmeasured steps of each loop first (default: yes)",
+    )
     ap.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
     args = ap.parse_args()
     if args.threads > 0:
@@ -206,23 +232,34 @@ def main() -> None:
 
     print(f"data: {data.describe()}")
     print(f"reference: {evaluate.ref.description}")
-    print(f"preset `{args.preset}`: {cfg.arch}, {cfg.loss} loss, batch {cfg.batch_size}, d_steps {cfg.d_steps}, "
-          f"ema {cfg.ema:g}; device {env['device']}, {env['threads']} threads")
-    print(f"n = {args.n:,} samples per evaluation (Fréchet on {fd_n:,}); real-vs-real floor at that n: FD {floor:.3f}; "
-          f"{fd_n:,} real digits score IS {real['inception_score']:.2f}, conf {real['confidence']:.3f}, "
-          f"KL {real['class_kl']:.4f}, classes {len(real['classes_present'])}/10")
+    print(
+        f"preset `{args.preset}`: {cfg.arch}, {cfg.loss} loss, batch {cfg.batch_size}, d_steps {cfg.d_steps}, "
+        f"ema {cfg.ema:g}; device {env['device']}, {env['threads']} threads"
+    )
+    print(
+        f"n = {args.n:,} samples per evaluation (Fréchet on {fd_n:,}); real-vs-real floor at that n: FD {floor:.3f}; "
+        f"{fd_n:,} real digits score IS {real['inception_score']:.2f}, conf {real['confidence']:.3f}, "
+        f"KL {real['class_kl']:.4f}, classes {len(real['classes_present'])}/10"
+    )
     print(f"quality bar: {BAR_TEXT}")
-    print(f"checkpoints (training s): {', '.join(f'{t:g}' for t in times)}, {args.seconds:g}; "
-          "evaluation time is excluded from training time\n")
-    print(f"{'loop':<9}{'train s':>8}{'steps':>8}{'classes':>8}{'KL':>8}{'IS':>7}{'conf':>7}{'FD':>8}"
-          f"{'xfloor':>8}{'eval s':>7}  bar")
+    print(
+        f"checkpoints (training s): {', '.join(f'{t:g}' for t in times)}, {args.seconds:g}; "
+        "evaluation time is excluded from training time\n"
+    )
+    print(
+        f"{'loop':<9}{'train s':>8}{'steps':>8}{'classes':>8}{'KL':>8}{'IS':>7}{'conf':>7}{'FD':>8}"
+        f"{'xfloor':>8}{'eval s':>7}  bar"
+    )
 
     def log(loop: str, r: Checkpoint, steps) -> None:
-        print(f"{loop:<9}{r.elapsed:>8.1f}{(str(steps) if steps is not None else '-'):>8}{r.classes:>6}/10"
-              f"{r.class_kl:>8.3f}{r.inception_score:>7.2f}{r.confidence:>7.3f}{r.frechet:>8.2f}"
-              f"{r.fd_ratio:>8.1f}{r.eval_seconds:>7.2f}  {'PASS' if r.passed else '-'}", flush=True)
+        print(
+            f"{loop:<9}{r.elapsed:>8.1f}{(str(steps) if steps is not None else '-'):>8}{r.classes:>6}/10"
+            f"{r.class_kl:>8.3f}{r.inception_score:>7.2f}{r.confidence:>7.3f}{r.frechet:>8.2f}"
+            f"{r.fd_ratio:>8.1f}{r.eval_seconds:>7.2f}  {'PASS' if r.passed else '-'}",
+            flush=True,
+        )
 
-    if args.warmup:        # first-use costs (kernel selection, lazy init) out of both loops' clocks
+    if args.warmup:  # first-use costs (kernel selection, lazy init) out of both loops' clocks
         Trainer(cfg.replace(max_seconds=0.0, max_steps=5), data, device).run()
         if args.reference:
             textbook_loop(TEXTBOOK, data, device, 0.5)
@@ -234,18 +271,22 @@ def main() -> None:
     def reached(rows) -> str:
         return first_pass(rows) or f"not reached in {args.seconds:g} s"
 
-    lines = [f"preset `{args.preset}` ({cfg.arch}, {cfg.loss}, batch {cfg.batch_size}), budget {args.seconds:g} s of "
-             f"training per loop, checkpoints every {args.every:g} s (evaluation excluded), n = {args.n:,} samples "
-             f"(FD floor {floor:.3f} at n = {fd_n:,}); data: {data.describe()}",
-             f"bar: {BAR_TEXT}",
-             f"gan_core Trainer ({trainer.step} steps): quality bar {reached(ours)}"]
+    lines = [
+        f"preset `{args.preset}` ({cfg.arch}, {cfg.loss}, batch {cfg.batch_size}), budget {args.seconds:g} s of "
+        f"training per loop, checkpoints every {args.every:g} s (evaluation excluded), n = {args.n:,} samples "
+        f"(FD floor {floor:.3f} at n = {fd_n:,}); data: {data.describe()}",
+        f"bar: {BAR_TEXT}",
+        f"gan_core Trainer ({trainer.step} steps): quality bar {reached(ours)}",
+    ]
     if book is not None:
         lines.append(f"textbook loop: quality bar {reached(book)}")
         a, b = first_pass(ours), first_pass(book)
         if a and b:
             ta = next(r.elapsed for r in ours if r.passed)
             tb = next(r.elapsed for r in book if r.passed)
-            lines.append(f"time-to-bar ratio textbook / gan_core: **{tb / ta:.2f}x** (to within the checkpoint spacing)")
+            lines.append(
+                f"time-to-bar ratio textbook / gan_core: **{tb / ta:.2f}x** (to within the checkpoint spacing)"
+            )
     for m, r in at_milestones(ours, args.seconds):
         rb = dict(at_milestones(book, args.seconds)).get(m) if book is not None else None
         if r is None and rb is None:

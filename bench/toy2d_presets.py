@@ -45,10 +45,14 @@ def main() -> None:
     configs = {name: TOY_PRESETS[name].config() for name in args.presets.split(",") if name}
     for name, changes in (json.loads(args.extra) if args.extra else {}).items():
         configs[name] = ToyConfig().replace(**changes)
-    lines = [f"Seeds 0-{args.seeds - 1}; modes covered / high-quality share at "
-             f"{', '.join(map(str, checkpoints))} iterations; one CPU thread.", "",
-             "| preset | settings | " + " | ".join(f"covered @{n}" for n in checkpoints) + " | HQ share @"
-             f"{checkpoints[-1]} | s/run |", "|---|---|" + "---|" * (len(checkpoints) + 2)]
+    lines = [
+        f"Seeds 0-{args.seeds - 1}; modes covered / high-quality share at "
+        f"{', '.join(map(str, checkpoints))} iterations; one CPU thread.",
+        "",
+        "| preset | settings | " + " | ".join(f"covered @{n}" for n in checkpoints) + " | HQ share @"
+        f"{checkpoints[-1]} | s/run |",
+        "|---|---|" + "---|" * (len(checkpoints) + 2),
+    ]
     for name, cfg in configs.items():
         t0 = time.perf_counter()
         runs = [run(cfg.replace(seed=s), checkpoints) for s in range(args.seeds)]

@@ -37,9 +37,13 @@ def main() -> None:
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    lines = [f"Iterations/s, best of {args.rounds} rounds of {args.iterations}; torch threads = 1; load average "
-             f"{os.getloadavg()[0]:.2f} at the start.", "", "| settings | iterations/s | one frame() |",
-             "|---|---|---|"]
+    lines = [
+        f"Iterations/s, best of {args.rounds} rounds of {args.iterations}; torch threads = 1; load average "
+        f"{os.getloadavg()[0]:.2f} at the start.",
+        "",
+        "| settings | iterations/s | one frame() |",
+        "|---|---|---|",
+    ]
     for name, changes in CASES.items():
         t = ToyTrainer(ToyConfig(**changes))
         t.train(100)

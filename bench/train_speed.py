@@ -34,6 +34,7 @@ class TextbookMNIST(torch.utils.data.Dataset):
 
     def __init__(self, images_u8: torch.Tensor):
         from torchvision import transforms
+
         self.images = images_u8
         self.tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
 
@@ -51,8 +52,9 @@ def textbook_loop(cfg, data, device, seconds: float, checkpoint=None, at=()):
     the live, train-mode module: copy it before use); the time it takes is not counted as training.
     """
     G, D = build_models(cfg, device)
-    loader = torch.utils.data.DataLoader(TextbookMNIST(data.images), batch_size=cfg.batch_size, shuffle=True,
-                                         drop_last=True)
+    loader = torch.utils.data.DataLoader(
+        TextbookMNIST(data.images), batch_size=cfg.batch_size, shuffle=True, drop_last=True
+    )
     crit = nn.BCELoss()
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
@@ -78,7 +80,7 @@ def textbook_loop(cfg, data, device, seconds: float, checkpoint=None, at=()):
             err_g = crit(torch.sigmoid(D(fake)), real_label)
             err_g.backward()
             opt_g.step()
-            _ = (err_real + err_fake).item(), err_g.item()        # per-step logging, as the examples do
+            _ = (err_real + err_fake).item(), err_g.item()  # per-step logging, as the examples do
             n_images += b
             now = time.perf_counter()
             elapsed += now - t_last
@@ -87,7 +89,7 @@ def textbook_loop(cfg, data, device, seconds: float, checkpoint=None, at=()):
                 checkpoint(G, elapsed)
                 while pending and pending[0] <= elapsed:
                     pending.pop(0)
-                t_last = time.perf_counter()                      # the checkpoint's time is not training time
+                t_last = time.perf_counter()  # the checkpoint's time is not training time
             if elapsed >= seconds:
                 return G, n_images, elapsed
 
@@ -109,26 +111,40 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--preset", default="dcgan")
     ap.add_argument("--data-dir", default=None, help="folder with MNIST IDX files (default: gan_core's sources)")
-    ap.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
-                    help="the trainer's arithmetic (the textbook loop is always float32, as the examples are)")
+    ap.add_argument(
+        "--precision",
+        default="auto",
+        choices=["auto", "fp32", "bf16"],
+        help="the trainer's arithmetic (the textbook loop is always float32, as the examples are)",
+    )
     ap.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
     args = ap.parse_args()
     device = resolve_device(args.device)
     data = load_dataset("mnist", data_dir=args.data_dir)
-    cfg = preset_config(args.preset, loss="non-saturating", d_steps=1,   # identical model and loss for both
-                        precision=args.precision)
+    cfg = preset_config(
+        args.preset,
+        loss="non-saturating",
+        d_steps=1,  # identical model and loss for both
+        precision=args.precision,
+    )
     ours, book = [], []
     for r in range(args.rounds):
         book.append(textbook_images_per_s(cfg, data, device, args.seconds))
         ips, precision = trainer_images_per_s(cfg, data, device, args.seconds)
         ours.append(ips)
-        print(f"round {r + 1}: textbook {book[-1]:8.0f} img/s   gan_core {ours[-1]:8.0f} img/s   "
-              f"ratio {ours[-1] / book[-1]:.2f}x", flush=True)
+        print(
+            f"round {r + 1}: textbook {book[-1]:8.0f} img/s   gan_core {ours[-1]:8.0f} img/s   "
+            f"ratio {ours[-1] / book[-1]:.2f}x",
+            flush=True,
+        )
     ratio = statistics.median(o / b for o, b in zip(ours, book))
     env = environment(device)
-    summary = (f"preset `{args.preset}` ({cfg.arch}, G width {cfg.g_width}, batch {cfg.batch_size}): "
-               f"gan_core ({precision}) {statistics.median(ours):.0f} img/s vs textbook (fp32) {statistics.median(book):.0f} img/s, "
-               f"median ratio **{ratio:.2f}x** ({args.rounds} alternating rounds of {args.seconds:g} s)")
+    summary = (
+        f"preset `{args.preset}` ({cfg.arch}, G width {cfg.g_width}, batch {cfg.batch_size}): "
+        f"gan_core ({precision}) {statistics.median(ours):.0f} img/s vs textbook (fp32) "
+        f"{statistics.median(book):.0f} img/s, "
+        f"median ratio **{ratio:.2f}x** ({args.rounds} alternating rounds of {args.seconds:g} s)"
+    )
     print(summary)
     if args.record:
         record("Training throughput (bench/train_speed.py)", env, [f"- {summary}"])

@@ -36,27 +36,31 @@ import time
 from pathlib import Path
 
 import torch
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from common import ROOT, environment, record
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from gan_core import DEFAULT_PRESET, PRESETS, Trainer, load_dataset, resolve_device
 from gan_ui import settings
 
 DONE_RE = re.compile(r"Reached the time budget of ([\d.]+) s \(([\d,]+) steps\)")
-WARMUP_STEPS = 10                 # the smallest step budget the Train page accepts outside test mode
+WARMUP_STEPS = 10  # the smallest step budget the Train page accepts outside test mode
 BADGES_JS = """() => Array.from(document.querySelectorAll('.stMarkdownBadge'), b => Array.from(b.childNodes)
                        .filter(n => !(n.getAttribute && n.getAttribute('role') === 'img'))
                        .map(n => n.textContent).join('').trim())"""
 CHART_POINTS_JS = """() => { const el = document.querySelector('.gan-live-plot');   // the loss chart, drawn first
                             return el && el.calcdata && el.calcdata.length ? el.calcdata[0].length : 0; }"""
-PROBE_SECONDS = 2.0               # how often the benchmark reads the page: its queries run in the same renderer
+PROBE_SECONDS = 2.0  # how often the benchmark reads the page: its queries run in the same renderer
 
 
 def app_config(preset: str, seconds: float, test_mode: bool):
     """What gan_ui.controls.config_from_values builds for an untouched preset and a time budget."""
     snapshot_every = settings.TEST_SNAPSHOT_EVERY if test_mode else settings.SNAPSHOT_EVERY
-    return PRESETS[preset].config().replace(max_seconds=seconds, max_steps=0, snapshot_every=snapshot_every,
-                                            preset=preset).validate()
+    return (
+        PRESETS[preset]
+        .config()
+        .replace(max_seconds=seconds, max_steps=0, snapshot_every=snapshot_every, preset=preset)
+        .validate()
+    )
 
 
 def headless_images_per_s(cfg, data, device) -> tuple[float, int]:
@@ -91,8 +95,11 @@ class AppSession:
         self.wait_idle = wait_idle
         if not Path(CHROMIUM).exists():
             raise RuntimeError(f"Chromium not found at {CHROMIUM} (set GAN_CLASSROOM_CHROMIUM)")
-        env = {settings.TEST_MODE_ENV: "1" if args.test_mode else "0", settings.THREADS_ENV: str(args.threads),
-               settings.DEVICE_ENV: args.device}
+        env = {
+            settings.TEST_MODE_ENV: "1" if args.test_mode else "0",
+            settings.THREADS_ENV: str(args.threads),
+            settings.DEVICE_ENV: args.device,
+        }
         if args.data_dir:
             env["GAN_CLASSROOM_DATA"] = str(Path(args.data_dir).resolve())
         self.log_path = Path(tempfile.mkdtemp(prefix="gan-bench-")) / "ui-overhead-server.log"
@@ -117,11 +124,11 @@ class AppSession:
             raise
 
     def warm_up(self, steps: int = WARMUP_STEPS) -> None:
-        """An unmeasured run of a few steps, so first-use costs (kernel selection, lazy imports) stay out of the figures."""
+        """A few unmeasured steps: first-use costs (kernel selection, lazy imports) stay out of the figures."""
         page = self.page
         page.get_by_role("radio", name="Steps", exact=True).click()
         self.wait_idle(page)
-        box = page.locator('.st-key-budget_steps input')          # the budget's box, not an advanced setting's
+        box = page.locator('.st-key-budget_steps input')  # the budget's box, not an advanced setting's
         box.fill(str(steps))
         box.press("Enter")
         self.wait_idle(page)
@@ -131,10 +138,10 @@ class AppSession:
 
     def run(self, seconds: float, preset: str) -> dict:
         page = self.page
-        self.wait_idle(page, timeout=120)                 # no half-redrawn page with a stale second Start button
+        self.wait_idle(page, timeout=120)  # no half-redrawn page with a stale second Start button
         page.get_by_role("button", name="Start", exact=True).first.click()
         page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
-        gone = time.monotonic() + 60                      # the previous run's end-of-run message must go first
+        gone = time.monotonic() + 60  # the previous run's end-of-run message must go first
         while page.get_by_text(DONE_RE).count() and time.monotonic() < gone:
             time.sleep(0.2)
         ips_live, steps_seen, points = [], set(), 0
@@ -143,7 +150,7 @@ class AppSession:
         while time.monotonic() < deadline:
             msg = page.get_by_text(DONE_RE)
             if msg.count():
-                try:                                      # the page may redraw the message between count() and reading it
+                try:  # the page may redraw the message between count() and reading it
                     done = DONE_RE.search(msg.first.inner_text(timeout=5_000))
                 except PlaywrightTimeout:
                     continue
@@ -162,9 +169,15 @@ class AppSession:
         # The run's badges: its status, device and preset ("<name>-custom" once a setting differs from the preset).
         same_config = preset in page.evaluate(BADGES_JS)
         self.wait_idle(page, timeout=120)
-        time.sleep(1.0)                                   # let the browser finish drawing before the next phase
-        return {"budget": float(done.group(1)), "steps": int(done.group(2).replace(",", "")), "ips_live": ips_live,
-                "refreshes": len(steps_seen), "chart_points": points, "same_config": same_config}
+        time.sleep(1.0)  # let the browser finish drawing before the next phase
+        return {
+            "budget": float(done.group(1)),
+            "steps": int(done.group(2).replace(",", "")),
+            "ips_live": ips_live,
+            "refreshes": len(steps_seen),
+            "chart_points": points,
+            "same_config": same_config,
+        }
 
     def close(self) -> None:
         for fn in (lambda: self.browser.close(), lambda: self._pw.stop(), lambda: self.server.stop()):
@@ -176,15 +189,25 @@ class AppSession:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seconds", type=float, default=30.0, help="the run's time budget: 15, 30, 60 or 120 (2 in --test-mode)")
+    ap.add_argument(
+        "--seconds", type=float, default=30.0, help="the run's time budget: 15, 30, 60 or 120 (2 in --test-mode)"
+    )
     ap.add_argument("--rounds", type=int, default=2, help="alternating app/headless rounds")
     ap.add_argument("--preset", default=DEFAULT_PRESET)
-    ap.add_argument("--threads", type=int, default=settings.torch_threads(),
-                    help="torch threads in the app server and here (default: the app's own choice)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=settings.torch_threads(),
+        help="torch threads in the app server and here (default: the app's own choice)",
+    )
     ap.add_argument("--device", default=settings.train_device(), help="training device in both (default: the app's)")
     ap.add_argument("--data-dir", default=None, help="folder with MNIST IDX files, given to both")
-    ap.add_argument("--warmup", action=argparse.BooleanOptionalAction, default=True,
-                    help=f"an unmeasured {WARMUP_STEPS}-step run in the app and headless first (default: yes)")
+    ap.add_argument(
+        "--warmup",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=f"an unmeasured {WARMUP_STEPS}-step run in the app and headless first (default: yes)",
+    )
     ap.add_argument("--test-mode", action="store_true", help="run the app in its test mode (smoke runs: 2 s budget)")
     ap.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
     args = ap.parse_args()
@@ -193,11 +216,13 @@ def main() -> None:
         ap.error(f"--seconds must be one of the app's time budgets: {', '.join(budgets)}")
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    data = load_dataset("mnist", data_dir=args.data_dir, download=False)    # the app server runs offline too
+    data = load_dataset("mnist", data_dir=args.data_dir, download=False)  # the app server runs offline too
     cfg = app_config(args.preset, args.seconds, args.test_mode)
     env = environment(device)
-    print(f"preset `{args.preset}` ({cfg.arch}, batch {cfg.batch_size}, d_steps {cfg.d_steps}, snapshot every "
-          f"{cfg.snapshot_every} steps), budget {args.seconds:g} s, device {env['device']}, {args.threads} threads")
+    print(
+        f"preset `{args.preset}` ({cfg.arch}, batch {cfg.batch_size}, d_steps {cfg.d_steps}, snapshot every "
+        f"{cfg.snapshot_every} steps), budget {args.seconds:g} s, device {env['device']}, {args.threads} threads"
+    )
     print(f"headless data: {data.describe()}")
     if args.warmup:
         Trainer(cfg.replace(max_seconds=0.0, max_steps=WARMUP_STEPS), data, device).run()
@@ -219,19 +244,26 @@ def main() -> None:
             ours_app.append(app_ips)
             ours_head.append(head_ips)
             live = statistics.median(a["ips_live"]) if a["ips_live"] else float("nan")
-            print(f"round {r + 1} ({' then '.join(order)}): app {app_ips:7.0f} img/s ({a['steps']} steps; live metric "
-                  f"median {live:.0f}, {a['refreshes']} refreshes seen, {a['chart_points']} chart points)   "
-                  f"headless {head_ips:7.0f} img/s ({head_steps} steps)   app/headless {app_ips / head_ips:.2f}",
-                  flush=True)
+            print(
+                f"round {r + 1} ({' then '.join(order)}): app {app_ips:7.0f} img/s ({a['steps']} steps; live metric "
+                f"median {live:.0f}, {a['refreshes']} refreshes seen, {a['chart_points']} chart points)   "
+                f"headless {head_ips:7.0f} img/s ({head_steps} steps)   app/headless {app_ips / head_ips:.2f}",
+                flush=True,
+            )
             if not a["same_config"]:
-                print(f"  warning: the app's run is not labelled `{args.preset}`: its config may differ from the headless one")
+                print(
+                    f"  warning: the app's run is not labelled `{args.preset}`: its config may differ from the "
+                    "headless one"
+                )
     finally:
         app.close()
     ratio = statistics.median(x / y for x, y in zip(ours_app, ours_head))
-    summary = (f"preset `{args.preset}` ({cfg.arch}, batch {cfg.batch_size}), {args.seconds:g} s runs, {args.threads} "
-               f"threads: in the app with live charts {statistics.median(ours_app):.0f} img/s vs headless Trainer "
-               f"{statistics.median(ours_head):.0f} img/s, median app/headless **{ratio:.2f}x** ({args.rounds} "
-               f"alternating rounds; Chromium on the same machine)")
+    summary = (
+        f"preset `{args.preset}` ({cfg.arch}, batch {cfg.batch_size}), {args.seconds:g} s runs, {args.threads} "
+        f"threads: in the app with live charts {statistics.median(ours_app):.0f} img/s vs headless Trainer "
+        f"{statistics.median(ours_head):.0f} img/s, median app/headless **{ratio:.2f}x** ({args.rounds} "
+        f"alternating rounds; Chromium on the same machine)"
+    )
     print(summary)
     if args.record:
         record("UI overhead (bench/ui_overhead.py)", env, [f"- {summary}"])

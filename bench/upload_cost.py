@@ -58,11 +58,15 @@ def stroke(size, mode, fmt, back, ink) -> bytes:
 
 
 PICTURES = {
-    "6300 x 6300 RGBA PNG (the issue's)": lambda: stroke((6300, 6300), "RGBA", "PNG", (255, 255, 255, 0), (0, 0, 0, 255)),
-    "4000 x 4000 RGBA PNG (16 MP, the most decoded in full)": lambda: stroke((4000, 4000), "RGBA", "PNG",
-                                                                            (255, 255, 255, 0), (0, 0, 0, 255)),
-    "7000 x 5000 JPEG photo (35 MP, decoded reduced)": lambda: stroke((7000, 5000), "RGB", "JPEG", (250, 250, 250),
-                                                                     (20, 20, 20)),
+    "6300 x 6300 RGBA PNG (the issue's)": lambda: stroke(
+        (6300, 6300), "RGBA", "PNG", (255, 255, 255, 0), (0, 0, 0, 255)
+    ),
+    "4000 x 4000 RGBA PNG (16 MP, the most decoded in full)": lambda: stroke(
+        (4000, 4000), "RGBA", "PNG", (255, 255, 255, 0), (0, 0, 0, 255)
+    ),
+    "7000 x 5000 JPEG photo (35 MP, decoded reduced)": lambda: stroke(
+        (7000, 5000), "RGB", "JPEG", (250, 250, 250), (20, 20, 20)
+    ),
     "9000 x 9000 1-bit PNG (81 MP bomb)": lambda: stroke((9000, 9000), "1", "PNG", 1, 0),
     "4000 x 3000 16-bit grey PNG": lambda: stroke((4000, 3000), "I;16", "PNG", 60000, 1000),
     "600 x 600 phone-style PNG": lambda: stroke((600, 600), "RGB", "PNG", (255, 255, 255), (0, 0, 0)),
@@ -82,8 +86,11 @@ def main() -> None:
             rows.append(json.loads(out.stdout))
         rows.sort(key=lambda r: r["first_s"])
         mid = rows[len(rows) // 2]
-        print(f"| {name} | {len(data) / 1024:,.0f} kB | {mid['verdict']} | {mid['first_s']:.2f} | "
-              f"{mid['again_s']:.4f} | {max(r['growth_mb'] for r in rows):.0f} |", flush=True)
+        print(
+            f"| {name} | {len(data) / 1024:,.0f} kB | {mid['verdict']} | {mid['first_s']:.2f} | "
+            f"{mid['again_s']:.4f} | {max(r['growth_mb'] for r in rows):.0f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ One concept per module:
     classifier   a small digit CNN trained once on real MNIST: the feature space of the metrics
     bundle       a run's assignment bundle (.zip: history CSV, grids, GIF, generator, config.json) and config files
     inside       look inside G for one z (feature maps per stage) and D's verdict on the digit
-    coach        diagnose(): plain-language training-health alerts from a run's records (D winning, vanished gradient, ...)
+    coach        diagnose(): plain-language health alerts from a run's records (D winning, vanished gradient, ...)
     augment      the data-augmentation experiment: a classifier on few real digits, with and without a cGAN's
     metrics      Fréchet distance (with its real-vs-real floor), classifier IS, class histogram, memorization;
                  QualityMonitor: the same, live, on a training run
@@ -36,54 +36,147 @@ One concept per module:
 It never imports a UI toolkit: front ends read the trainer's records and snapshots.
 """
 
-from .checkpoints import (Checkpoint, CheckpointError, checkpoint_bytes, list_pretrained, load_checkpoint,
-                          load_checkpoint_bytes, save_checkpoint)
+from .augment import AugmentResult, run_augmentation
+from .bundle import build_bundle, read_config_file, read_config_json, trainer_bundle
+from .checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    checkpoint_bytes,
+    list_pretrained,
+    load_checkpoint,
+    load_checkpoint_bytes,
+    save_checkpoint,
+)
+from .classifier import (
+    ClassifierError,
+    DigitClassifier,
+    default_classifier,
+    load_classifier,
+    save_classifier,
+    train_classifier,
+)
+from .coach import Alert, diagnose
 from .config import DEFAULT_PRESET, PRESETS, ConfigError, GANConfig, Preset, preset_config
+from .critic import DScore, ask_discriminator
 from .data import DataFormatError, DataUnavailable, ImageData, load_dataset, to_pixels, to_unit_range
 from .device import DeviceError, device_name, resolve_device
-from .losses import LOSS_INFO, d_loss_fn, g_loss_fn, gradient_penalty, info_loss_fn
-from .models import build_models, count_parameters
-from .sampling import (LATENT_RANGE, generate, interpolate, lerp, make_grid, sample_labels, sample_z, slerp,
-                       sweep, to_png, upscale)
-from .training import Snapshot, StepRecord, Trainer
-from .runs import BackendUnavailable, TrainingRun, make_run, watch_quality
-from .scheduler import Limits, Scheduler, SchedulerError, Ticket
-from .journal import RunJournal, RunShelf
-from .classifier import (ClassifierError, DigitClassifier, default_classifier, load_classifier, save_classifier,
-                         train_classifier)
-from .critic import DScore, ask_discriminator
 from .digits import DigitImageError, PreparedDigit, nearest_digits, prepare_digit
 from .directions import Directions, principal_directions
-from .inversion import InversionResult, invert
-from .bundle import build_bundle, read_config_file, read_config_json, trainer_bundle
-from .inside import Inside, look_inside
-from .coach import Alert, diagnose
-from .augment import AugmentResult, run_augmentation
-from .metrics import QuickQuality, frechet_distance, get_reference, inception_score, quick_quality
-from .monitor import QualityMonitor
 from .evaluation import Evaluation, evaluate_generator, format_evaluation
+from .inside import Inside, look_inside
+from .inversion import InversionResult, invert
+from .journal import RunJournal, RunShelf
+from .losses import LOSS_INFO, d_loss_fn, g_loss_fn, gradient_penalty, info_loss_fn
+from .metrics import QuickQuality, frechet_distance, get_reference, inception_score, quick_quality
+from .models import build_models, count_parameters
+from .monitor import QualityMonitor
+from .runs import BackendUnavailable, TrainingRun, make_run, watch_quality
+from .sampling import (
+    LATENT_RANGE,
+    generate,
+    interpolate,
+    lerp,
+    make_grid,
+    sample_labels,
+    sample_z,
+    slerp,
+    sweep,
+    to_png,
+    upscale,
+)
+from .scheduler import Limits, Scheduler, SchedulerError, Ticket
+from .training import Snapshot, StepRecord, Trainer
 from .webexport import ExportError, export_program
 
 __all__ = [
-    "Checkpoint", "CheckpointError", "checkpoint_bytes", "list_pretrained", "load_checkpoint",
-    "load_checkpoint_bytes", "save_checkpoint",
-    "DEFAULT_PRESET", "PRESETS", "ConfigError", "GANConfig", "Preset", "preset_config",
-    "DataFormatError", "DataUnavailable", "ImageData", "load_dataset", "to_pixels", "to_unit_range",
-    "DeviceError", "device_name", "resolve_device",
-    "LOSS_INFO", "d_loss_fn", "g_loss_fn", "gradient_penalty", "info_loss_fn",
-    "build_models", "count_parameters",
-    "LATENT_RANGE", "generate", "interpolate", "lerp", "make_grid", "sample_labels", "sample_z", "slerp",
-    "sweep", "to_png", "upscale",
-    "Snapshot", "StepRecord", "Trainer",
-    "BackendUnavailable", "TrainingRun", "make_run", "watch_quality",
-    "Limits", "Scheduler", "SchedulerError", "Ticket", "RunJournal", "RunShelf",
-    "ClassifierError", "DigitClassifier", "default_classifier", "load_classifier", "save_classifier",
+    "Checkpoint",
+    "CheckpointError",
+    "checkpoint_bytes",
+    "list_pretrained",
+    "load_checkpoint",
+    "load_checkpoint_bytes",
+    "save_checkpoint",
+    "DEFAULT_PRESET",
+    "PRESETS",
+    "ConfigError",
+    "GANConfig",
+    "Preset",
+    "preset_config",
+    "DataFormatError",
+    "DataUnavailable",
+    "ImageData",
+    "load_dataset",
+    "to_pixels",
+    "to_unit_range",
+    "DeviceError",
+    "device_name",
+    "resolve_device",
+    "LOSS_INFO",
+    "d_loss_fn",
+    "g_loss_fn",
+    "gradient_penalty",
+    "info_loss_fn",
+    "build_models",
+    "count_parameters",
+    "LATENT_RANGE",
+    "generate",
+    "interpolate",
+    "lerp",
+    "make_grid",
+    "sample_labels",
+    "sample_z",
+    "slerp",
+    "sweep",
+    "to_png",
+    "upscale",
+    "Snapshot",
+    "StepRecord",
+    "Trainer",
+    "BackendUnavailable",
+    "TrainingRun",
+    "make_run",
+    "watch_quality",
+    "Limits",
+    "Scheduler",
+    "SchedulerError",
+    "Ticket",
+    "RunJournal",
+    "RunShelf",
+    "ClassifierError",
+    "DigitClassifier",
+    "default_classifier",
+    "load_classifier",
+    "save_classifier",
     "train_classifier",
-    "build_bundle", "read_config_file", "read_config_json", "trainer_bundle", "Inside", "look_inside",
-    "Evaluation", "QualityMonitor", "QuickQuality", "evaluate_generator", "format_evaluation", "frechet_distance",
-    "get_reference", "inception_score", "quick_quality",
-    "ExportError", "export_program",
-    "DScore", "ask_discriminator", "DigitImageError", "PreparedDigit", "nearest_digits", "prepare_digit",
-    "Directions", "principal_directions", "InversionResult", "invert",
-    "Alert", "diagnose", "AugmentResult", "run_augmentation",
+    "build_bundle",
+    "read_config_file",
+    "read_config_json",
+    "trainer_bundle",
+    "Inside",
+    "look_inside",
+    "Evaluation",
+    "QualityMonitor",
+    "QuickQuality",
+    "evaluate_generator",
+    "format_evaluation",
+    "frechet_distance",
+    "get_reference",
+    "inception_score",
+    "quick_quality",
+    "ExportError",
+    "export_program",
+    "DScore",
+    "ask_discriminator",
+    "DigitImageError",
+    "PreparedDigit",
+    "nearest_digits",
+    "prepare_digit",
+    "Directions",
+    "principal_directions",
+    "InversionResult",
+    "invert",
+    "Alert",
+    "diagnose",
+    "AugmentResult",
+    "run_augmentation",
 ]

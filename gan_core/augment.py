@@ -31,17 +31,17 @@ from .classifier import ClassifierSplit, train_classifier
 from .data import ImageData
 from .sampling import generate, sample_z
 
-DEFAULT_REAL = 200          # 20 digits per class: small enough that a classifier clearly lacks data
-DEFAULT_FAKE = 1000         # 5x the real set: enough generated digits to matter either way
-DEFAULT_TEST = 1000         # held-out real digits: the accuracy's standard error is ~1 point at 90 %
-TRAIN_STEPS = 300           # optimiser steps for both arms, so the augmented arm gets no extra training
+DEFAULT_REAL = 200  # 20 digits per class: small enough that a classifier clearly lacks data
+DEFAULT_FAKE = 1000  # 5x the real set: enough generated digits to matter either way
+DEFAULT_TEST = 1000  # held-out real digits: the accuracy's standard error is ~1 point at 90 %
+TRAIN_STEPS = 300  # optimiser steps for both arms, so the augmented arm gets no extra training
 
 
 @dataclass
 class AugmentTrial:
     seed: int
-    acc_real: float           # test accuracy trained on the N real digits only
-    acc_aug: float            # test accuracy trained on the N real + K generated digits
+    acc_real: float  # test accuracy trained on the N real digits only
+    acc_aug: float  # test accuracy trained on the N real + K generated digits
 
     @property
     def gain(self) -> float:
@@ -54,7 +54,7 @@ class AugmentResult:
     n_fake: int
     n_test: int
     generator: str
-    trials: list = field(default_factory=list)      # [AugmentTrial]
+    trials: list = field(default_factory=list)  # [AugmentTrial]
     seconds: float = 0.0
 
     @property
@@ -72,11 +72,14 @@ class AugmentResult:
 
     def summary(self) -> str:
         gain = self.mean_aug - self.mean_real
-        verdict = ("helped on average" if gain > 0.005 else "hurt on average" if gain < -0.005
-                   else "made no clear difference")
-        return (f"{self.n_real} real digits: {self.mean_real:.1%} test accuracy; plus {self.n_fake} generated: "
-                f"{self.mean_aug:.1%} ({gain * 100:+.1f} points, better on {self.helped} of {len(self.trials)} "
-                f"seeds). The generated digits {verdict}, measured on {self.n_test} held-out real digits.")
+        verdict = (
+            "helped on average" if gain > 0.005 else "hurt on average" if gain < -0.005 else "made no clear difference"
+        )
+        return (
+            f"{self.n_real} real digits: {self.mean_real:.1%} test accuracy; plus {self.n_fake} generated: "
+            f"{self.mean_aug:.1%} ({gain * 100:+.1f} points, better on {self.helped} of {len(self.trials)} "
+            f"seeds). The generated digits {verdict}, measured on {self.n_test} held-out real digits."
+        )
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -84,8 +87,9 @@ class AugmentResult:
         return d
 
 
-def balanced_rows(labels: torch.Tensor, per_class: int, generator: torch.Generator,
-                  exclude: torch.Tensor | None = None) -> torch.Tensor:
+def balanced_rows(
+    labels: torch.Tensor, per_class: int, generator: torch.Generator, exclude: torch.Tensor | None = None
+) -> torch.Tensor:
     """per_class random row indices of each class (sorted), avoiding `exclude`. Raises if a class runs short."""
     taken = torch.zeros(len(labels), dtype=torch.bool)
     if exclude is not None:
@@ -102,14 +106,21 @@ def balanced_rows(labels: torch.Tensor, per_class: int, generator: torch.Generat
 def generated_digits(G, n: int, num_classes: int = 10, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """n digits from a conditional G, an equal share of each class, labelled by the digit asked for.
     Returns (uint8 (n, 28, 28), int64 (n,))."""
-    labels = torch.arange(n) % num_classes                                          # (n,)
-    z = sample_z(n, G.latent_dim, seed=seed)                                        # (n, latent)
+    labels = torch.arange(n) % num_classes  # (n,)
+    z = sample_z(n, G.latent_dim, seed=seed)  # (n, latent)
     return generate(G, z, labels), labels
 
 
-def run_augmentation(data: ImageData, n_real: int = DEFAULT_REAL, n_fake: int = DEFAULT_FAKE,
-                     n_test: int = DEFAULT_TEST, seeds=(0, 1, 2), generator: str = "cdcgan",
-                     steps: int = TRAIN_STEPS, progress=None) -> AugmentResult:
+def run_augmentation(
+    data: ImageData,
+    n_real: int = DEFAULT_REAL,
+    n_fake: int = DEFAULT_FAKE,
+    n_test: int = DEFAULT_TEST,
+    seeds=(0, 1, 2),
+    generator: str = "cdcgan",
+    steps: int = TRAIN_STEPS,
+    progress=None,
+) -> AugmentResult:
     """The experiment of the module docstring. progress(done, total, text) is called after each training."""
     if data.name != "mnist":
         raise ValueError("The augmentation experiment uses MNIST digits and the digit classifier.")
@@ -141,8 +152,11 @@ def run_augmentation(data: ImageData, n_real: int = DEFAULT_REAL, n_fake: int = 
             x, y = torch.cat(parts_x), torch.cat(parts_y)
             n_train = len(x) - len(test_rows)
             pool = ImageData("mnist", x, y, data.source, {})
-            split = ClassifierSplit(torch.arange(n_train), torch.arange(n_train, len(x)),
-                                    f"{n_real} real digits" + (f" + {n_fake} generated" if with_fake else ""))
+            split = ClassifierSplit(
+                torch.arange(n_train),
+                torch.arange(n_train, len(x)),
+                f"{n_real} real digits" + (f" + {n_fake} generated" if with_fake else ""),
+            )
             # the same number of optimiser steps for both arms: epochs scaled to the training-set size
             epochs = max(1, round(steps * 64 / n_train))
             batch = min(64, n_train)
@@ -150,8 +164,12 @@ def run_augmentation(data: ImageData, n_real: int = DEFAULT_REAL, n_fake: int = 
             accs.append(report.heldout_accuracy)
             done += 1
             if progress is not None:
-                progress(done, 2 * len(seeds), f"seed {seed}, {'with' if with_fake else 'without'} generated digits: "
-                                              f"{report.heldout_accuracy:.1%}")
+                progress(
+                    done,
+                    2 * len(seeds),
+                    f"seed {seed}, {'with' if with_fake else 'without'} generated digits: "
+                    f"{report.heldout_accuracy:.1%}",
+                )
         result.trials.append(AugmentTrial(int(seed), *accs))
     result.seconds = time.perf_counter() - t0
     if any(not math.isfinite(t.acc_real) or not math.isfinite(t.acc_aug) for t in result.trials):

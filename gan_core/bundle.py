@@ -32,17 +32,17 @@ from PIL import Image, ImageDraw
 
 from . import safejson
 from .checkpoints import checkpoint_bytes
+from .config import ConfigError, GANConfig
 from .fonts import font_for
 from .i18n import N_, _
-from .config import ConfigError, GANConfig
 from .sampling import make_grid, to_png
 from .training import Snapshot, StepRecord
 
 CONFIG_FORMAT = "gan-classroom-config/1"
-MAX_CONFIG_BYTES = 64 * 1024          # a config is a few hundred bytes; refuse anything absurd before parsing
-GIF_FRAME_MS = 120                    # ~8 frames a second: 60 snapshots play in about 7 s
-GIF_HOLD_MS = 2000                    # the last frame stays up so the result can be seen
-GRID_SCALE = 4                        # final_grid.png: every pixel a crisp 4x4 block
+MAX_CONFIG_BYTES = 64 * 1024  # a config is a few hundred bytes; refuse anything absurd before parsing
+GIF_FRAME_MS = 120  # ~8 frames a second: 60 snapshots play in about 7 s
+GIF_HOLD_MS = 2000  # the last frame stays up so the result can be seen
+GRID_SCALE = 4  # final_grid.png: every pixel a crisp 4x4 block
 
 # What each history.csv column means (StepRecord's fields, in order), for README.txt.
 COLUMN_DOCS = {
@@ -55,7 +55,9 @@ COLUMN_DOCS = {
     "g_grad_norm": N_("L2 norm of G's gradient before clipping (near 0: G has stopped learning)"),
     "d_grad_norm": N_("L2 norm of D's gradient before clipping"),
     "images_per_s": N_("real images shown to D per second over the last few steps"),
-    "info_loss": N_("InfoGAN only (else empty): -E[log Q(c | G(z, c))], ln K when Q guesses blindly, 0 when every code is readable"),
+    "info_loss": N_(
+        "InfoGAN only (else empty): -E[log Q(c | G(z, c))], ln K when Q guesses blindly, 0 when every code is readable"
+    ),
 }
 assert list(COLUMN_DOCS) == [f.name for f in fields(StepRecord)], "COLUMN_DOCS must follow StepRecord"
 
@@ -69,8 +71,10 @@ def history_csv(records: list[StepRecord]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(list(COLUMN_DOCS))
     for r in records:
-        writer.writerow([r.step, f"{r.elapsed:.4f}"] + ["" if getattr(r, c) is None else repr(float(getattr(r, c)))
-                                                        for c in list(COLUMN_DOCS)[2:]])
+        writer.writerow(
+            [r.step, f"{r.elapsed:.4f}"]
+            + ["" if getattr(r, c) is None else repr(float(getattr(r, c))) for c in list(COLUMN_DOCS)[2:]]
+        )
     return buf.getvalue()
 
 
@@ -89,12 +93,12 @@ def progress_gif(snapshots: list[Snapshot], last_step: int | None = None) -> byt
     if not snapshots:
         raise ValueError(_("The run has no snapshots yet, so there is no progress to animate."))
     last_step = max(last_step or 0, snapshots[-1].step, 1)
-    scale = 2 if len(snapshots) <= 120 else 1          # keep the file a few MB even for the longest runs
-    caption = _("step {step:,}")                     # in the language the bundle is made in
+    scale = 2 if len(snapshots) <= 120 else 1  # keep the file a few MB even for the longest runs
+    caption = _("step {step:,}")  # in the language the bundle is made in
     font = font_for(caption + "0123456789,", size=14)  # a CJK font when the caption needs one (gan_core.fonts)
     frames = []
     for snap in snapshots:
-        grid = make_grid(snap.images.numpy(), ncol=8)                                # (H, W) uint8
+        grid = make_grid(snap.images.numpy(), ncol=8)  # (H, W) uint8
         grid = np.repeat(np.repeat(grid, scale, axis=0), scale, axis=1)
         h, w = grid.shape
         band = 30
@@ -126,8 +130,11 @@ def config_json(cfg: GANConfig, steps: int, data_description: str = "", run: dic
         "format": CONFIG_FORMAT,
         "config": replay_config(cfg, steps).to_dict(),
         "data": {"dataset": cfg.dataset, "description": data_description},
-        "run": {"steps": int(steps), "original_budget": {"max_steps": cfg.max_steps, "max_seconds": cfg.max_seconds},
-                **(run or {})},
+        "run": {
+            "steps": int(steps),
+            "original_budget": {"max_steps": cfg.max_steps, "max_seconds": cfg.max_seconds},
+            **(run or {}),
+        },
         "reproduce": reproduce_command(**_replay_flags(run)),
     }
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"
@@ -158,8 +165,11 @@ def read_config_json(text: str | bytes) -> tuple[GANConfig, dict]:
         raise ConfigError(_("A config must be a JSON object ({...})."))
     if "format" in doc or "config" in doc:
         if doc.get("format") != CONFIG_FORMAT:
-            raise ConfigError(_("Unknown config format {found}; expected {expected}.").format(
-                found=repr(doc.get('format')), expected=repr(CONFIG_FORMAT)))
+            raise ConfigError(
+                _("Unknown config format {found}; expected {expected}.").format(
+                    found=repr(doc.get('format')), expected=repr(CONFIG_FORMAT)
+                )
+            )
         if not isinstance(doc.get("config"), dict):
             raise ConfigError(_("The file has no \"config\" object."))
         meta = {k: v for k, v in doc.items() if k != "config"}
@@ -169,7 +179,7 @@ def read_config_json(text: str | bytes) -> tuple[GANConfig, dict]:
         meta, body = {}, doc
     try:
         cfg = GANConfig.from_dict(body).validate()
-    except TypeError as exc:       # e.g. a field given a list: the dataclass itself refuses it
+    except TypeError as exc:  # e.g. a field given a list: the dataclass itself refuses it
         raise ConfigError(_("The config is not usable: {error}").format(error=exc)) from None
     return cfg, meta
 
@@ -178,16 +188,23 @@ def _check_meta(meta: dict) -> None:
     """The parts of config.json beside the config that the CLI and the app read: right types, or ConfigError."""
     for key in ("data", "run"):
         if key in meta and not isinstance(meta[key], dict):
-            raise ConfigError(_("config.json's \"{key}\" must be an object ({{...}}); got {value}.").format(
-                key=key, value=repr(meta[key])[:60]))
+            raise ConfigError(
+                _("config.json's \"{key}\" must be an object ({{...}}); got {value}.").format(
+                    key=key, value=repr(meta[key])[:60]
+                )
+            )
     description = (meta.get("data") or {}).get("description")
     if description is not None and not isinstance(description, str):
-        raise ConfigError(_("config.json's data.description must be text; got {value}.").format(
-            value=repr(description)[:60]))
+        raise ConfigError(
+            _("config.json's data.description must be text; got {value}.").format(value=repr(description)[:60])
+        )
     threads = (meta.get("run") or {}).get("torch_threads")
     if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
-        raise ConfigError(_("config.json's run.torch_threads must be a whole number of at least 1; got {value}.").format(
-            value=repr(threads)[:60]))
+        raise ConfigError(
+            _("config.json's run.torch_threads must be a whole number of at least 1; got {value}.").format(
+                value=repr(threads)[:60]
+            )
+        )
 
 
 def read_config_file(path: str | Path) -> tuple[GANConfig, dict]:
@@ -195,18 +212,28 @@ def read_config_file(path: str | Path) -> tuple[GANConfig, dict]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(_("Cannot read the config file {path}: {error}.").format(
-            path=repr(str(path)), error=exc.strerror or exc)) from None
+        raise ConfigError(
+            _("Cannot read the config file {path}: {error}.").format(path=repr(str(path)), error=exc.strerror or exc)
+        ) from None
     return read_config_json(data)
 
 
-def readme_text(cfg: GANConfig, steps: int, data_description: str, status: str = "", message: str = "",
-                run: dict | None = None) -> str:
+def readme_text(
+    cfg: GANConfig, steps: int, data_description: str, status: str = "", message: str = "", run: dict | None = None
+) -> str:
     cols = "\n".join(f"    {name:<13} {_(doc)}" for name, doc in COLUMN_DOCS.items())
-    kind = (_("{arch}, {loss} loss, {latent}-d z, conditional") if cfg.conditional else
-            _("{arch}, {loss} loss, {latent}-d z")).format(arch=cfg.arch, loss=cfg.loss, latent=cfg.latent_dim)
-    head = _("Run: {preset} ({kind}),\nseed {seed}, {steps:,} steps").format(
-        preset=cfg.preset or "custom", kind=kind, seed=cfg.seed, steps=steps) + (f", {status}" if status else "") + "."
+    kind = (
+        _("{arch}, {loss} loss, {latent}-d z, conditional")
+        if cfg.conditional
+        else _("{arch}, {loss} loss, {latent}-d z")
+    ).format(arch=cfg.arch, loss=cfg.loss, latent=cfg.latent_dim)
+    head = (
+        _("Run: {preset} ({kind}),\nseed {seed}, {steps:,} steps").format(
+            preset=cfg.preset or "custom", kind=kind, seed=cfg.seed, steps=steps
+        )
+        + (f", {status}" if status else "")
+        + "."
+    )
     # One message for the whole text, so a translator sees it as a reader will; {placeholders} are filled below.
     return _("""GAN Classroom run bundle
 ========================
@@ -237,19 +264,31 @@ config, the same data, the same device and (on a CPU) the same number of threads
 for step: every random number comes from generators seeded by "seed". The run's time budget was replaced
 by the number of steps it did (max_steps = {steps}), since a time budget gives a different number of
 steps on a busier machine.
-""").format(head=head, message=message, data=data_description or cfg.dataset, cols=cols,
-            command=reproduce_command(**_replay_flags(run)), steps=steps)
+""").format(
+        head=head,
+        message=message,
+        data=data_description or cfg.dataset,
+        cols=cols,
+        command=reproduce_command(**_replay_flags(run)),
+        steps=steps,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
 # The zip
 # ------------------------------------------------------------------------------------------------
-BUNDLE_FILES = ("README.txt", "config.json", "history.csv", "final_grid.png", "progress.gif",
-                "generator.safetensors")
+BUNDLE_FILES = ("README.txt", "config.json", "history.csv", "final_grid.png", "progress.gif", "generator.safetensors")
 
 
-def build_bundle(cfg: GANConfig, records: list[StepRecord], snapshots: list[Snapshot], generator: bytes,
-                 data_description: str = "", steps: int | None = None, run: dict | None = None) -> bytes:
+def build_bundle(
+    cfg: GANConfig,
+    records: list[StepRecord],
+    snapshots: list[Snapshot],
+    generator: bytes,
+    data_description: str = "",
+    steps: int | None = None,
+    run: dict | None = None,
+) -> bytes:
     """The zip's bytes. `generator` is the checkpoint (gan_core.checkpoint_bytes) to include."""
     if not records or not snapshots:
         raise ValueError(_("The run has not trained a step yet: there is nothing to bundle."))
@@ -287,12 +326,23 @@ def trainer_bundle(trainer, generator: bytes | None = None, info: dict | None = 
         with_w = [(s.step, s.g_state) for s in snaps if s.g_state is not None]
         k = min(8, len(with_w))
         keep = [with_w[round(i * (len(with_w) - 1) / (k - 1))] for i in range(k)] if k > 1 else with_w[-k:] if k else []
-        meta = {"steps": trainer.step, "seconds": round(trainer.elapsed, 2), "device": trainer.device_name,
-                "data": trainer.data_description, "status": trainer.status, **(info or {})}
+        meta = {
+            "steps": trainer.step,
+            "seconds": round(trainer.elapsed, 2),
+            "device": trainer.device_name,
+            "data": trainer.data_description,
+            "status": trainer.status,
+            **(info or {}),
+        }
         generator = checkpoint_bytes(trainer.cfg, trainer.export_generator(), trainer.D, meta, keep)
-    run = {"status": trainer.status, "message": trainer.message, "seconds": round(trainer.elapsed, 2),
-           "device": trainer.device_name, "device_type": trainer.device.type,
-           "torch_threads": torch.get_num_threads()}       # process-wide: the app sets it once at start-up
+    run = {
+        "status": trainer.status,
+        "message": trainer.message,
+        "seconds": round(trainer.elapsed, 2),
+        "device": trainer.device_name,
+        "device_type": trainer.device.type,
+        "torch_threads": torch.get_num_threads(),
+    }  # process-wide: the app sets it once at start-up
     # The precision the run actually used ("auto" would resolve differently on a machine without bf16 units).
     cfg = trainer.cfg.replace(precision=trainer.precision)
     return build_bundle(cfg, trainer.records(), snaps, generator, trainer.data_description, trainer.step, run)

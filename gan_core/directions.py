@@ -32,17 +32,17 @@ import torch
 
 from .sampling import LATENT_RANGE, make_grid
 
-SAMPLES = 1000      # N: enough for the leading components (their order barely changes beyond ~1,000); ~0.3 s
-COMPONENTS = 8      # directions kept: beyond ~8 the components explain little and look like noise
-SEED = 0            # directions are a property of the model, so the same every time they are computed
+SAMPLES = 1000  # N: enough for the leading components (their order barely changes beyond ~1,000); ~0.3 s
+COMPONENTS = 8  # directions kept: beyond ~8 the components explain little and look like noise
+SEED = 0  # directions are a property of the model, so the same every time they are computed
 
 
 @dataclass
 class Directions:
-    vectors: torch.Tensor          # (k, latent) orthonormal directions in z, most important first
-    explained: np.ndarray          # (k,) fraction of the image variance each principal component explains
-    components: np.ndarray         # (k, 28, 28) the principal components in image space (unit norm)
-    effect: np.ndarray             # (k,) mean pixel change (RMSE in [0, 1]) of a 1-sigma step along v_k
+    vectors: torch.Tensor  # (k, latent) orthonormal directions in z, most important first
+    explained: np.ndarray  # (k,) fraction of the image variance each principal component explains
+    components: np.ndarray  # (k, 28, 28) the principal components in image space (unit norm)
+    effect: np.ndarray  # (k,) mean pixel change (RMSE in [0, 1]) of a 1-sigma step along v_k
     samples: int
 
     @property
@@ -61,9 +61,9 @@ class Directions:
     def sweep(self, z: torch.Tensor, k: int, n: int = 9, span: float = LATENT_RANGE) -> torch.Tensor:
         """n points along v_k through z: z's own coordinate on v_k replaced by -span..+span. (n, latent)"""
         z = torch.as_tensor(z, dtype=torch.float32).reshape(-1)
-        base = z - self.coordinates(z)[k] * self.vectors[k]                     # z with no v_k part
+        base = z - self.coordinates(z)[k] * self.vectors[k]  # z with no v_k part
         ts = torch.linspace(-span, span, n)
-        return base[None, :] + ts[:, None] * self.vectors[k][None, :]          # (n, latent)
+        return base[None, :] + ts[:, None] * self.vectors[k][None, :]  # (n, latent)
 
 
 def _images(G, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
@@ -71,8 +71,8 @@ def _images(G, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
     out = []
     with torch.inference_mode():
         for i in range(0, len(z), 500):
-            y = labels[i:i + 500] if labels is not None else None
-            out.append(((G(z[i:i + 500], y) + 1.0) / 2.0).reshape(-1, 784))
+            y = labels[i : i + 500] if labels is not None else None
+            out.append(((G(z[i : i + 500], y) + 1.0) / 2.0).reshape(-1, 784))
     return torch.cat(out)
 
 
@@ -83,10 +83,10 @@ def principal_directions(G: torch.nn.Module, n: int = SAMPLES, k: int = COMPONEN
     gen = torch.Generator().manual_seed(int(seed))
     d = G.latent_dim
     k = max(1, min(k, d))
-    z = torch.randn(n, d, generator=gen)                                          # (N, latent)
+    z = torch.randn(n, d, generator=gen)  # (N, latent)
     labels = torch.randint(G.num_classes, (n,), generator=gen) if getattr(G, "conditional", False) else None
-    x = _images(G, z, labels).double()                                            # (N, 784)
-    if labels is not None:                       # remove what the label explains: keep the style z controls
+    x = _images(G, z, labels).double()  # (N, 784)
+    if labels is not None:  # remove what the label explains: keep the style z controls
         for c in range(G.num_classes):
             rows = labels == c
             if rows.any():
@@ -95,13 +95,13 @@ def principal_directions(G: torch.nn.Module, n: int = SAMPLES, k: int = COMPONEN
     # PCA by SVD of the centred data: x = U S V^T, components = rows of V^T, coordinates = U S
     U, S, Vt = torch.linalg.svd(x, full_matrices=False)
     var = S.square()
-    explained = (var[:k] / var.sum().clamp_min(1e-12)).numpy()        # a G that draws one image: all 0
-    coords = U[:, :k] * S[:k]                                                     # (N, k)
+    explained = (var[:k] / var.sum().clamp_min(1e-12)).numpy()  # a G that draws one image: all 0
+    coords = U[:, :k] * S[:k]  # (N, k)
     # z ~ coords @ A  (least squares), so row j of A is the z direction of component j
-    A = torch.linalg.lstsq(coords, z.double()).solution                          # (k, latent)
-    Q, R = torch.linalg.qr(A.T)                                                   # Gram-Schmidt, in order
-    signs = torch.where(torch.diagonal(R) < 0, -1.0, 1.0).double()                # keep A's signs (never 0)
-    vectors = (Q.T * signs[:, None]).float()                                      # (k, latent)
+    A = torch.linalg.lstsq(coords, z.double()).solution  # (k, latent)
+    Q, R = torch.linalg.qr(A.T)  # Gram-Schmidt, in order
+    signs = torch.where(torch.diagonal(R) < 0, -1.0, 1.0).double()  # keep A's signs (never 0)
+    vectors = (Q.T * signs[:, None]).float()  # (k, latent)
     dirs = Directions(vectors, explained, Vt[:k].reshape(k, 28, 28).float().numpy(), np.zeros(k), n)
     dirs.effect = direction_effect(G, vectors, seed=seed)
     return dirs
@@ -121,8 +121,9 @@ def direction_effect(G, vectors: torch.Tensor, n: int = 100, step: float = 1.0, 
     return np.array(out)
 
 
-def directions_grid(G, dirs: Directions, z: torch.Tensor | None = None, label: int | None = None,
-                    n: int = 9, span: float = LATENT_RANGE) -> np.ndarray:
+def directions_grid(
+    G, dirs: Directions, z: torch.Tensor | None = None, label: int | None = None, n: int = 9, span: float = LATENT_RANGE
+) -> np.ndarray:
     """One row per direction: the sweep from -span to +span through z. (H, W) uint8
 
     Default z: one fixed draw from the prior (z = 0, the prior's centre, is not a typical z: most of
@@ -130,5 +131,5 @@ def directions_grid(G, dirs: Directions, z: torch.Tensor | None = None, label: i
     from .sampling import generate, sample_z
 
     z = sample_z(1, G.latent_dim, seed=SEED)[0] if z is None else torch.as_tensor(z, dtype=torch.float32)
-    rows = [generate(G, dirs.sweep(z, j, n, span), label) for j in range(dirs.k)]       # k x (n, 28, 28)
+    rows = [generate(G, dirs.sweep(z, j, n, span), label) for j in range(dirs.k)]  # k x (n, 28, 28)
     return make_grid(torch.cat(rows).numpy(), ncol=n)

@@ -18,8 +18,15 @@ import torch
 
 from .classifier import DigitClassifier, predict
 from .data import ImageData
-from .metrics import (class_histogram, class_kl, classes_present, code_report, get_reference, inception_score,
-                      mean_confidence)
+from .metrics import (
+    class_histogram,
+    class_kl,
+    classes_present,
+    code_report,
+    get_reference,
+    inception_score,
+    mean_confidence,
+)
 
 # One draw of 2,000 digits gives a Fréchet distance that moves by about +-10 % from draw to draw (the
 # shipped InfoGAN against the earlier reference: 6.7 to 8.8 over ten seeds, sd 0.75), enough to pass or
@@ -30,29 +37,29 @@ FD_DRAWS = 5
 
 @dataclass
 class Evaluation:
-    model: str                       # name or file of the generator
-    n: int                           # samples drawn
+    model: str  # name or file of the generator
+    n: int  # samples drawn
     seed: int
-    data: str                        # the real data compared against, in words
-    reference: str                   # which real digits form the FD reference set
-    classifier: str                  # which classifier, and its held-out accuracy
-    frechet: float                   # FD(generated, reference) on fd_n samples: mean over fd_draws draws
-    frechet_floor: float             # FD(real, reference) on fd_n real digits: mean over fd_draws subsets
+    data: str  # the real data compared against, in words
+    reference: str  # which real digits form the FD reference set
+    classifier: str  # which classifier, and its held-out accuracy
+    frechet: float  # FD(generated, reference) on fd_n samples: mean over fd_draws draws
+    frechet_floor: float  # FD(real, reference) on fd_n real digits: mean over fd_draws subsets
     fd_n: int
     inception_score: float
     confidence: float
-    histogram: list                  # (10,) predicted-class counts of the generated samples
+    histogram: list  # (10,) predicted-class counts of the generated samples
     classes_present: list
     class_kl: float
-    data_class_dist: list            # (10,) p_data
-    real: dict                       # the same metrics for fd_n real digits
-    label_accuracy: float | None = None          # conditional G: fraction classified as the requested digit
-    per_label_accuracy: list | None = None       # (10,) per requested digit
-    code_digits: list | None = None              # InfoGAN G: per code [majority digit, its share] ([None, 0] if unused)
-    code_purity: float | None = None             # InfoGAN G: fraction of samples read as their code's majority digit
+    data_class_dist: list  # (10,) p_data
+    real: dict  # the same metrics for fd_n real digits
+    label_accuracy: float | None = None  # conditional G: fraction classified as the requested digit
+    per_label_accuracy: list | None = None  # (10,) per requested digit
+    code_digits: list | None = None  # InfoGAN G: per code [majority digit, its share] ([None, 0] if unused)
+    code_purity: float | None = None  # InfoGAN G: fraction of samples read as their code's majority digit
     memorization: dict | None = None
-    fd_draws: int = 1                            # independent draws averaged for frechet and frechet_floor
-    frechet_sd: float = 0.0                      # their standard deviations (0 for a single draw)
+    fd_draws: int = 1  # independent draws averaged for frechet and frechet_floor
+    frechet_sd: float = 0.0  # their standard deviations (0 for a single draw)
     frechet_floor_sd: float = 0.0
     seconds: float = 0.0
     notes: list = field(default_factory=list)
@@ -71,11 +78,12 @@ class Evaluation:
 
 def _sample(G, n: int, labels, seed: int):
     from .sampling import generate, sample_labels, sample_z
+
     z = sample_z(n, G.latent_dim, seed)
     y = None
     if getattr(G, "conditional", False):
         if labels is None:
-            y = sample_labels(n, G.num_classes, seed)                     # uniform over the digits
+            y = sample_labels(n, G.num_classes, seed)  # uniform over the digits
         else:
             y = torch.as_tensor(labels, dtype=torch.long)
             y = y.expand(n).clone() if y.dim() == 0 else y
@@ -86,9 +94,17 @@ def _sample(G, n: int, labels, seed: int):
     return generate(G, z, y), y
 
 
-def evaluate_generator(G, n: int = 2000, labels=None, seed: int = 0, data: ImageData | None = None,
-                       classifier: DigitClassifier | None = None, memorization: bool = True,
-                       name: str | None = None, draws: int = FD_DRAWS) -> Evaluation:
+def evaluate_generator(
+    G,
+    n: int = 2000,
+    labels=None,
+    seed: int = 0,
+    data: ImageData | None = None,
+    classifier: DigitClassifier | None = None,
+    memorization: bool = True,
+    name: str | None = None,
+    draws: int = FD_DRAWS,
+) -> Evaluation:
     """Draw n samples from G (a generator module in eval mode, or a Checkpoint) and measure everything.
 
     Every metric is measured on the draw from `seed`, except the Fréchet distance: it is the mean over
@@ -104,35 +120,40 @@ def evaluate_generator(G, n: int = 2000, labels=None, seed: int = 0, data: Image
         raise ValueError("Evaluate at least 2 samples (2,000 is a good number).")
     if int(draws) < 1:
         raise ValueError(f"Average the Fréchet distance over at least 1 draw; got {draws}.")
-    if hasattr(G, "G") and hasattr(G, "config"):                          # a Checkpoint
+    if hasattr(G, "G") and hasattr(G, "config"):  # a Checkpoint
         if G.config.dataset != "mnist":
-            raise ValueError(f"{G.name} was trained on {G.config.dataset}; the digit classifier only judges MNIST digits.")
+            raise ValueError(
+                f"{G.name} was trained on {G.config.dataset}; the digit classifier only judges MNIST digits."
+            )
         name = name or G.name
         G = G.G
     ref = get_reference(data, classifier)
-    images, y = _sample(G, n, labels, seed)                               # (n, 28, 28) uint8
+    images, y = _sample(G, n, labels, seed)  # (n, 28, 28) uint8
     probs, feats = predict(ref.classifier, images)
     counts = class_histogram(probs, len(ref.class_dist))
     m = ref.fd_n(n)
     notes = []
     if m < n:
-        notes.append(f"Fréchet distances use the first {m:,} samples: only {ref.floor_max:,} real digits "
-                     f"are available for the real-vs-real floor.")
+        notes.append(
+            f"Fréchet distances use the first {m:,} samples: only {ref.floor_max:,} real digits "
+            f"are available for the real-vs-real floor."
+        )
     label_acc = per_label = code_digits = purity = None
     if y is not None and getattr(G, "info", False):
         code_digits, purity = code_report(probs.argmax(1), y, G.num_classes, len(ref.class_dist))
     elif y is not None:
         hit = probs.argmax(1) == y
         label_acc = float(hit.float().mean())
-        per_label = [float(hit[y == c].float().mean()) if bool((y == c).any()) else None
-                     for c in range(len(ref.class_dist))]
+        per_label = [
+            float(hit[y == c].float().mean()) if bool((y == c).any()) else None for c in range(len(ref.class_dist))
+        ]
     fds = [ref.frechet(feats[:m])]
-    more_labels = labels                          # the later draws need only the m digits the FD uses
+    more_labels = labels  # the later draws need only the m digits the FD uses
     if labels is not None and torch.as_tensor(labels).dim() > 0:
         more_labels = torch.as_tensor(labels)[:m]
     for k in range(1, int(draws)):
-        more, _ = _sample(G, m, more_labels, seed + k)                    # (m, 28, 28) another draw
-        fds.append(ref.frechet(predict(ref.classifier, more)[1]))         # (m, F) features -> FD
+        more, _ = _sample(G, m, more_labels, seed + k)  # (m, 28, 28) another draw
+        fds.append(ref.frechet(predict(ref.classifier, more)[1]))  # (m, F) features -> FD
     floors = ref.floor_draws(m, int(draws))
     info = getattr(ref.classifier, "info", {}) or {}
     acc = info.get("heldout_accuracy")
@@ -140,14 +161,33 @@ def evaluate_generator(G, n: int = 2000, labels=None, seed: int = 0, data: Image
     if acc is not None:
         clf_words += f" (held-out accuracy {acc:.2%})"
     return Evaluation(
-        model=name or type(G).__name__, n=n, seed=seed, data=ref.data.describe(), reference=ref.description,
-        classifier=clf_words, frechet=float(np.mean(fds)), frechet_floor=float(np.mean(floors)), fd_n=m,
-        inception_score=inception_score(probs), confidence=mean_confidence(probs), histogram=counts.tolist(),
-        classes_present=classes_present(counts), class_kl=class_kl(counts, ref.class_dist),
-        data_class_dist=[round(float(p), 5) for p in ref.class_dist], real=dict(ref.real_scores(m)),
-        label_accuracy=label_acc, per_label_accuracy=per_label, code_digits=code_digits, code_purity=purity,
+        model=name or type(G).__name__,
+        n=n,
+        seed=seed,
+        data=ref.data.describe(),
+        reference=ref.description,
+        classifier=clf_words,
+        frechet=float(np.mean(fds)),
+        frechet_floor=float(np.mean(floors)),
+        fd_n=m,
+        inception_score=inception_score(probs),
+        confidence=mean_confidence(probs),
+        histogram=counts.tolist(),
+        classes_present=classes_present(counts),
+        class_kl=class_kl(counts, ref.class_dist),
+        data_class_dist=[round(float(p), 5) for p in ref.class_dist],
+        real=dict(ref.real_scores(m)),
+        label_accuracy=label_acc,
+        per_label_accuracy=per_label,
+        code_digits=code_digits,
+        code_purity=purity,
         memorization=ref.memorization(images) if memorization else None,
-        fd_draws=len(fds), frechet_sd=_sd(fds), frechet_floor_sd=_sd(floors), seconds=time.perf_counter() - t0, notes=notes)
+        fd_draws=len(fds),
+        frechet_sd=_sd(fds),
+        frechet_floor_sd=_sd(floors),
+        seconds=time.perf_counter() - t0,
+        notes=notes,
+    )
 
 
 def _sd(values: list[float]) -> float:
@@ -162,7 +202,7 @@ def format_evaluation(ev: Evaluation) -> str:
     """A readable table: each metric for the generated samples beside the real digits' value."""
     r = ev.real
     k = len(ev.histogram)
-    W = 50          # width of the metric-name column
+    W = 50  # width of the metric-name column
     lines = [
         f"Evaluation of {ev.model}: {ev.n:,} samples (seed {ev.seed}), {ev.seconds:.1f} s",
         f"  data:       {ev.data}",
@@ -173,10 +213,17 @@ def format_evaluation(ev: Evaluation) -> str:
         f"  {'-' * (W + 26)}",
         f"  {'Fréchet distance, classifier features (n=' + format(ev.fd_n, ',') + ')':<{W}}"
         f"{ev.frechet:>12.3f}{ev.frechet_floor:>14.3f}  <- floor",
-        *([f"  {'  mean of ' + str(ev.fd_draws) + ' draws; sd between draws':<{W}}"
-           f"{ev.frechet_sd:>12.3f}{ev.frechet_floor_sd:>14.3f}",
-           f"  {'  ratio to the floor':<{W}}{ev.frechet_ratio:>12.2f}"] if ev.fd_draws > 1 and ev.frechet_floor > 0 else []),
-        f"  {'classifier Inception Score (max ' + str(k) + ')':<{W}}{ev.inception_score:>12.3f}{r['inception_score']:>14.3f}",
+        *(
+            [
+                f"  {'  mean of ' + str(ev.fd_draws) + ' draws; sd between draws':<{W}}"
+                f"{ev.frechet_sd:>12.3f}{ev.frechet_floor_sd:>14.3f}",
+                f"  {'  ratio to the floor':<{W}}{ev.frechet_ratio:>12.2f}",
+            ]
+            if ev.fd_draws > 1 and ev.frechet_floor > 0
+            else []
+        ),
+        f"  {'classifier Inception Score (max ' + str(k) + ')':<{W}}"
+        f"{ev.inception_score:>12.3f}{r['inception_score']:>14.3f}",
         f"  {'mean confidence (max softmax)':<{W}}{ev.confidence:>12.3f}{r['confidence']:>14.3f}",
         f"  {'classes present (>= 1 % of samples)':<{W}}{str(len(ev.classes_present)) + '/' + str(k):>12}"
         f"{str(len(r['classes_present'])) + '/' + str(k):>14}",
@@ -193,10 +240,16 @@ def format_evaluation(ev: Evaluation) -> str:
     if ev.code_digits is not None:
         digits = {d for d, _ in ev.code_digits if d is not None}
         lines.append("")
-        lines.append(f"  InfoGAN codes (learned without labels) -> the digit each one draws, and its share; "
-                     f"purity {ev.code_purity:.1%}, {len(digits)} different digits")
-        lines.append("    " + "  ".join(f"c{c}:{d}({share:.0%})" if d is not None else f"c{c}:-"
-                                        for c, (d, share) in enumerate(ev.code_digits)))
+        lines.append(
+            f"  InfoGAN codes (learned without labels) -> the digit each one draws, and its share; "
+            f"purity {ev.code_purity:.1%}, {len(digits)} different digits"
+        )
+        lines.append(
+            "    "
+            + "  ".join(
+                f"c{c}:{d}({share:.0%})" if d is not None else f"c{c}:-" for c, (d, share) in enumerate(ev.code_digits)
+            )
+        )
     if ev.per_label_accuracy is not None:
         accs = "  ".join(f"{c}:{a:.0%}" if a is not None else f"{c}:-" for c, a in enumerate(ev.per_label_accuracy))
         lines += ["", f"  per requested digit: {accs}"]

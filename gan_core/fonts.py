@@ -27,13 +27,13 @@ from PIL import ImageFont
 log = logging.getLogger(__name__)
 ENV = "GAN_CLASSROOM_CJK_FONT"
 KNOWN_PATHS = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",          # Debian/Ubuntu fonts-noto-cjk
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",  # Debian/Ubuntu fonts-noto-cjk
     "/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",               # Arch noto-fonts-cjk
-    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",        # Fedora google-noto-sans-cjk-ttc-fonts
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",                   # Debian fonts-wqy-microhei
-    "/System/Library/Fonts/PingFang.ttc",                               # macOS
-    "C:/Windows/Fonts/msyh.ttc",                                        # Windows: Microsoft YaHei
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",  # Arch noto-fonts-cjk
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",  # Fedora google-noto-sans-cjk-ttc-fonts
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian fonts-wqy-microhei
+    "/System/Library/Fonts/PingFang.ttc",  # macOS
+    "C:/Windows/Fonts/msyh.ttc",  # Windows: Microsoft YaHei
 )
 # In a .ttc, Noto Sans CJK's faces are JP, KR, SC, TC, HK: index 2 draws Simplified Chinese glyph shapes.
 TTC_INDEX = {"NotoSansCJK-Regular.ttc": 2, "NotoSansCJK-Bold.ttc": 2}
@@ -47,12 +47,12 @@ def _fc_match() -> str | None:
     if shutil.which("fc-match") is None:
         return None
     try:
-        out = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC:lang=zh-cn"], capture_output=True,
-                             text=True, timeout=5).stdout.strip()
+        out = subprocess.run(
+            ["fc-match", "-f", "%{file}", "Noto Sans CJK SC:lang=zh-cn"], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
         if not out:
             return None
-        covers = subprocess.run(["fc-list", ":lang=zh-cn", "file"], capture_output=True, text=True,
-                                timeout=5).stdout
+        covers = subprocess.run(["fc-list", ":lang=zh-cn", "file"], capture_output=True, text=True, timeout=5).stdout
         return out if out in covers else None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -67,8 +67,11 @@ def cjk_font_path() -> str | None:
     for path in (_fc_match(),) + KNOWN_PATHS:
         if path and Path(path).is_file():
             return path
-    log.warning("No font with Chinese glyphs found: text in images is drawn with Pillow's built-in font (Chinese "
-                "shows as boxes). Install one (Debian/Ubuntu: apt-get install fonts-noto-cjk) or set %s.", ENV)
+    log.warning(
+        "No font with Chinese glyphs found: text in images is drawn with Pillow's built-in font (Chinese "
+        "shows as boxes). Install one (Debian/Ubuntu: apt-get install fonts-noto-cjk) or set %s.",
+        ENV,
+    )
     return None
 
 
@@ -88,6 +91,6 @@ def font_for(text: str, size: int = 14):
             except OSError as exc:
                 log.warning("Could not open the CJK font %s (%s): using Pillow's built-in font.", path, exc)
     try:
-        return ImageFont.load_default(size=size)       # Pillow >= 10.1: a scalable built-in font
+        return ImageFont.load_default(size=size)  # Pillow >= 10.1: a scalable built-in font
     except TypeError:  # pragma: no cover - older Pillow
         return ImageFont.load_default()

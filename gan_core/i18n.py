@@ -45,7 +45,7 @@ from pathlib import Path
 DOMAIN = "gan_classroom"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DEFAULT = "en"
-LANGUAGES = {"en": "English", "zh_CN": "简体中文"}      # code -> the language's own name (for a switch)
+LANGUAGES = {"en": "English", "zh_CN": "简体中文"}  # code -> the language's own name (for a switch)
 ENV = "GAN_CLASSROOM_LANG"
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ def language(code: str | None):
 def _compile_po(po: Path) -> _gettext.GNUTranslations:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
+
     with po.open("rb") as f:
         catalog = read_po(f)
     buf = io.BytesIO()
@@ -186,6 +187,7 @@ def translator(lang: str | None):
 
 # ---- numbers for the reader --------------------------------------------------------------------------------
 
+
 def _babel_locale(lang: str | None = None) -> str:
     return {"zh_CN": "zh_Hans_CN"}.get(lang or get_language(), "en_US")
 
@@ -193,6 +195,7 @@ def _babel_locale(lang: str | None = None) -> str:
 def format_decimal(value, format: str | None = None, lang: str | None = None) -> str:
     """Babel's format_decimal in the current language, e.g. format_decimal(12345.678, "#,##0.0")."""
     from babel.numbers import format_decimal as fmt
+
     return fmt(value, format=format, locale=_babel_locale(lang))
 
 
@@ -207,5 +210,6 @@ def format_number(value, digits: int | None = None, lang: str | None = None) -> 
 def format_percent(value, digits: int = 0, lang: str | None = None) -> str:
     """A fraction as a percentage for the locale: format_percent(0.427) -> '43%'."""
     from babel.numbers import format_percent as fmt
+
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
     return fmt(value, format=pattern, locale=_babel_locale(lang))

@@ -31,9 +31,9 @@ from .losses import LOSS_INFO
 
 @dataclass
 class Stage:
-    name: str                  # "7x7", "14x14", "hidden 1", ...
-    activations: np.ndarray    # (C, H, W) feature maps, or (N,) for an MLP's hidden vector; float32
-    top_channels: list[int] = field(default_factory=list)   # channels by mean activation, strongest first
+    name: str  # "7x7", "14x14", "hidden 1", ...
+    activations: np.ndarray  # (C, H, W) feature maps, or (N,) for an MLP's hidden vector; float32
+    top_channels: list[int] = field(default_factory=list)  # channels by mean activation, strongest first
 
     @property
     def spatial(self) -> bool:
@@ -53,9 +53,9 @@ class Stage:
 @dataclass
 class Verdict:
     loss: str
-    score: float                       # D's raw output s(x) for the digit
-    probability: float | None          # sigmoid(s) when the loss makes D a probability, else None
-    reference_scores: np.ndarray       # D's scores of random digits from the same G (for context)
+    score: float  # D's raw output s(x) for the digit
+    probability: float | None  # sigmoid(s) when the loss makes D a probability, else None
+    reference_scores: np.ndarray  # D's scores of random digits from the same G (for context)
 
     @property
     def probabilistic(self) -> bool:
@@ -73,18 +73,22 @@ class Verdict:
         if self.probabilistic:
             p = self.probability
             side = "real" if p >= 0.5 else "fake"
-            return (f"D says this digit is real with probability {p:.2f}, so it calls it {side}. "
-                    f"(D(x) = sigmoid(score) = sigmoid({self.score:.2f}).)")
+            return (
+                f"D says this digit is real with probability {p:.2f}, so it calls it {side}. "
+                f"(D(x) = sigmoid(score) = sigmoid({self.score:.2f}).)"
+            )
         what = LOSS_INFO[self.loss].score_meaning
-        return (f"D's score is {self.score:.2f}, {what}; it is not a probability. It is higher than "
-                f"{self.rank:.0%} of the scores D gives {len(self.reference_scores)} random digits of this G.")
+        return (
+            f"D's score is {self.score:.2f}, {what}; it is not a probability. It is higher than "
+            f"{self.rank:.0%} of the scores D gives {len(self.reference_scores)} random digits of this G."
+        )
 
 
 @dataclass
 class Inside:
-    stages: list[Stage]                # G's intermediate activations, input side first (the image excluded)
-    image: np.ndarray                  # (28, 28) uint8: the digit G drew
-    verdict: Verdict | None            # None when no discriminator is available
+    stages: list[Stage]  # G's intermediate activations, input side first (the image excluded)
+    image: np.ndarray  # (28, 28) uint8: the digit G drew
+    verdict: Verdict | None  # None when no discriminator is available
 
 
 def top_channels(act: np.ndarray, k: int | None = None) -> list[int]:
@@ -94,8 +98,15 @@ def top_channels(act: np.ndarray, k: int | None = None) -> list[int]:
 
 
 @torch.inference_mode()
-def look_inside(G: torch.nn.Module, z: torch.Tensor, label: int | None = None, D: torch.nn.Module | None = None,
-                loss: str = "non-saturating", reference: int = 256, seed: int = 0) -> Inside:
+def look_inside(
+    G: torch.nn.Module,
+    z: torch.Tensor,
+    label: int | None = None,
+    D: torch.nn.Module | None = None,
+    loss: str = "non-saturating",
+    reference: int = 256,
+    seed: int = 0,
+) -> Inside:
     """G's intermediate activations for one z (latent,), the digit, and D's verdict on it.
 
     G and D must be in eval mode (BatchNorm uses its running statistics, so one z is enough).
@@ -105,7 +116,7 @@ def look_inside(G: torch.nn.Module, z: torch.Tensor, label: int | None = None, D
         raise RuntimeError("Look inside models in eval mode: BatchNorm must use its running statistics.")
     if loss not in LOSS_INFO:
         raise ValueError(f"Unknown loss {loss!r}; known: {', '.join(LOSS_INFO)}.")
-    z = torch.as_tensor(z, dtype=torch.float32).reshape(1, -1)                       # (1, latent)
+    z = torch.as_tensor(z, dtype=torch.float32).reshape(1, -1)  # (1, latent)
     if z.shape[1] != G.latent_dim:
         raise ValueError(f"This generator takes {G.latent_dim}-dimensional z, got {z.shape[1]}.")
     device = next(G.parameters()).device
@@ -113,21 +124,21 @@ def look_inside(G: torch.nn.Module, z: torch.Tensor, label: int | None = None, D
     if G.conditional:
         if label is None:
             raise ValueError("This generator is conditional: say which digit (label) to draw.")
-        y = torch.tensor([int(label)], device=device)                                  # (1,)
+        y = torch.tensor([int(label)], device=device)  # (1,)
     trace = G.trace(z.to(device), y)
-    *hidden, (_, img) = trace                                                          # img: (1, 1, 28, 28)
+    *hidden, (_, img) = trace  # img: (1, 1, 28, 28)
     stages = []
     for name, act in hidden:
-        a = act[0].float().cpu().numpy()                                               # (C, H, W) or (N,)
+        a = act[0].float().cpu().numpy()  # (C, H, W) or (N,)
         stages.append(Stage(name, a, top_channels(a) if a.ndim == 3 else []))
-    image = to_pixels(img).cpu()[0].numpy()                                            # (28, 28) uint8
+    image = to_pixels(img).cpu()[0].numpy()  # (28, 28) uint8
     verdict = None
     if D is not None:
         score = float(D(img, y)[0])
         gen = torch.Generator().manual_seed(seed)
-        zr = torch.randn(reference, G.latent_dim, generator=gen).to(device)           # (R, latent)
-        yr = (torch.randint(G.num_classes, (reference,), generator=gen).to(device) if G.conditional else None)
-        ref = D(G(zr, yr), yr).float().cpu().numpy() if reference else np.zeros(0)    # (R,)
+        zr = torch.randn(reference, G.latent_dim, generator=gen).to(device)  # (R, latent)
+        yr = torch.randint(G.num_classes, (reference,), generator=gen).to(device) if G.conditional else None
+        ref = D(G(zr, yr), yr).float().cpu().numpy() if reference else np.zeros(0)  # (R,)
         prob = float(torch.sigmoid(torch.tensor(score))) if LOSS_INFO[loss].probabilistic else None
         verdict = Verdict(loss, score, prob, ref)
     return Inside(stages, image, verdict)
@@ -141,7 +152,7 @@ def feature_map_pixels(maps: np.ndarray) -> np.ndarray:
     hi = maps.max(axis=(1, 2), keepdims=True)
     span = np.where(hi - lo > 1e-8, hi - lo, 1.0)
     out = np.where(hi - lo > 1e-8, (maps - lo) / span, 0.5)
-    return np.round(out * 255).astype(np.uint8)                                       # (k, H, W)
+    return np.round(out * 255).astype(np.uint8)  # (k, H, W)
 
 
 def vector_strip(values: np.ndarray, width: int = 32) -> np.ndarray:
@@ -149,7 +160,7 @@ def vector_strip(values: np.ndarray, width: int = 32) -> np.ndarray:
     v = np.asarray(values, dtype=np.float32).ravel()
     rows = -(-len(v) // width)
     padded = np.full(rows * width, np.nan, dtype=np.float32)
-    padded[:len(v)] = v
+    padded[: len(v)] = v
     lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
     scaled = (padded - lo) / (hi - lo) if hi - lo > 1e-8 else np.full_like(padded, 0.5)
     pixels = np.where(np.isnan(scaled), 0.0, scaled)

@@ -41,31 +41,37 @@ import torch.nn.functional as F
 from .data import to_pixels, to_unit_range
 from .sampling import LATENT_RANGE
 
-DEADLINE_S = 1.5         # wall-clock budget: under the 2 s a student waits for a button on one CPU thread
-STARTS = 512             # random z tried in stage 1, shared among the labels of a conditional G: ~0.2 s (DCGAN)
-START_SHARE = 0.4        # stage 1 stops after this share of the deadline, whatever is left to try
-MIN_PER_LABEL = 48       # a conditional G still gets this many starts per label
-KEEP = 4                 # best starts refined in stage 2, in one batch (4 vs 8: more steps in the same time, measured better)
-LR = 0.1                 # Adam step on z: ~1/10 of the prior's sigma per step (0.05 converged slower within 1.5 s)
-PRIOR_WEIGHT = 0.002     # lambda: a gentle pull toward the prior's shell, small next to a pixel error of ~0.05
-MAX_STEPS = 400          # enough to converge on a fast machine; the deadline usually ends first
-BLUR = 3                 # box-blur kernel for the coarse term (px)
+DEADLINE_S = 1.5  # wall-clock budget: under the 2 s a student waits for a button on one CPU thread
+STARTS = 512  # random z tried in stage 1, shared among the labels of a conditional G: ~0.2 s (DCGAN)
+START_SHARE = 0.4  # stage 1 stops after this share of the deadline, whatever is left to try
+MIN_PER_LABEL = 48  # a conditional G still gets this many starts per label
+KEEP = 4  # best starts refined in stage 2, in one batch (4 vs 8: more steps in the same time, measured better)
+LR = 0.1  # Adam step on z: ~1/10 of the prior's sigma per step (0.05 converged slower within 1.5 s)
+PRIOR_WEIGHT = 0.002  # lambda: a gentle pull toward the prior's shell, small next to a pixel error of ~0.05
+MAX_STEPS = 400  # enough to converge on a fast machine; the deadline usually ends first
+BLUR = 3  # box-blur kernel for the coarse term (px)
 
 
 @dataclass
 class InversionResult:
-    z: torch.Tensor                  # (latent,) the best z found, inside [-3, 3]
-    label: int | None                # the class label found (conditional G), else None
-    image: np.ndarray                # (28, 28) uint8: G(z, label)
-    error: float                     # root mean squared pixel error vs the target, pixels in [0, 1]
-    start_error: float               # the same for the best random start (before gradient descent)
-    steps: int                       # gradient steps taken
+    z: torch.Tensor  # (latent,) the best z found, inside [-3, 3]
+    label: int | None  # the class label found (conditional G), else None
+    image: np.ndarray  # (28, 28) uint8: G(z, label)
+    error: float  # root mean squared pixel error vs the target, pixels in [0, 1]
+    start_error: float  # the same for the best random start (before gradient descent)
+    steps: int  # gradient steps taken
     seconds: float
-    history: list = field(default_factory=list)      # best error after each step
+    history: list = field(default_factory=list)  # best error after each step
 
     def to_dict(self) -> dict:
-        return {"z": [round(float(v), 4) for v in self.z], "label": self.label, "rmse": round(self.error, 5),
-                "start_rmse": round(self.start_error, 5), "steps": self.steps, "seconds": round(self.seconds, 3)}
+        return {
+            "z": [round(float(v), 4) for v in self.z],
+            "label": self.label,
+            "rmse": round(self.error, 5),
+            "start_rmse": round(self.start_error, 5),
+            "steps": self.steps,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def _target(x) -> torch.Tensor:
@@ -102,9 +108,17 @@ def _labels(G, label) -> list[int] | None:
     return [int(label)]
 
 
-def invert(G: torch.nn.Module, target, label: int | None = None, deadline: float = DEADLINE_S,
-           starts: int = STARTS, keep: int = KEEP, max_steps: int = MAX_STEPS, seed: int = 0,
-           callback=None) -> InversionResult:
+def invert(
+    G: torch.nn.Module,
+    target,
+    label: int | None = None,
+    deadline: float = DEADLINE_S,
+    starts: int = STARTS,
+    keep: int = KEEP,
+    max_steps: int = MAX_STEPS,
+    seed: int = 0,
+    callback=None,
+) -> InversionResult:
     """Search for z (and, for a conditional G without a given `label`, the label) with G(z) ~ target.
 
     target: (28, 28) uint8 pixels or floats in [-1, 1]. G must be in eval mode; it is not changed.
@@ -115,7 +129,7 @@ def invert(G: torch.nn.Module, target, label: int | None = None, deadline: float
     t0 = time.monotonic()
     end = t0 + deadline
     device = next(G.parameters()).device
-    x = _target(target).to(device)                                                   # (1, 1, 28, 28)
+    x = _target(target).to(device)  # (1, 1, 28, 28)
     labels = _labels(G, label)
     gen = torch.Generator().manual_seed(int(seed))
 
@@ -126,46 +140,46 @@ def invert(G: torch.nn.Module, target, label: int | None = None, deadline: float
         if labels is None:
             zs, ys = z0, None
         else:
-            zs = z0.repeat(len(labels), 1)                                           # (S*L, latent)
-            ys = torch.tensor(labels).repeat_interleave(per_label)                   # (S*L,)
-        if ys is not None:                                   # interleave labels, so a cut-short stage 1 tries them all
+            zs = z0.repeat(len(labels), 1)  # (S*L, latent)
+            ys = torch.tensor(labels).repeat_interleave(per_label)  # (S*L,)
+        if ys is not None:  # interleave labels, so a cut-short stage 1 tries them all
             order = torch.randperm(len(zs), generator=gen)
             zs, ys = zs[order], ys[order]
         losses = []
         for i in range(0, len(zs), 256):
-            yb = ys[i:i + 256].to(device) if ys is not None else None
-            losses.append(pixel_loss(G(zs[i:i + 256].to(device), yb), x).cpu())
-            if time.monotonic() > t0 + START_SHARE * deadline:     # a slow machine: keep time for stage 2
+            yb = ys[i : i + 256].to(device) if ys is not None else None
+            losses.append(pixel_loss(G(zs[i : i + 256].to(device), yb), x).cpu())
+            if time.monotonic() > t0 + START_SHARE * deadline:  # a slow machine: keep time for stage 2
                 break
-        losses = torch.cat(losses)                                                   # (scored,)
-        zs = zs[:len(losses)]
-        ys = ys[:len(losses)] if ys is not None else None
+        losses = torch.cat(losses)  # (scored,)
+        zs = zs[: len(losses)]
+        ys = ys[: len(losses)] if ys is not None else None
     best = torch.argsort(losses)[:keep]
-    z = zs[best].clone().to(device).requires_grad_(True)                             # (K, latent)
-    y = ys[best].to(device) if ys is not None else None                              # (K,)
+    z = zs[best].clone().to(device).requires_grad_(True)  # (K, latent)
+    y = ys[best].to(device) if ys is not None else None  # (K,)
     with torch.no_grad():
         start_err = float(rmse(G(zs[best[:1]].to(device), None if y is None else y[:1]), x)[0])
     if callback:
         callback(min(1.0, (time.monotonic() - t0) / deadline), start_err)
 
     # 2. Adam on z only, written out (torch.optim's first use imports its compiler stack: seconds)
-    m, v = torch.zeros_like(z), torch.zeros_like(z)                                  # Adam's moment estimates
+    m, v = torch.zeros_like(z), torch.zeros_like(z)  # Adam's moment estimates
     b1, b2, eps = 0.9, 0.999, 1e-8
     history, steps = [], 0
     best_z, best_err, best_y = z[0].detach().clone(), start_err, (None if y is None else int(y[0]))
     with torch.enable_grad():
         while steps < max_steps and time.monotonic() < end:
-            z_before = z.detach().clone()                                            # (K, latent)
-            images = G(z, y)                                                         # (K, 1, 28, 28)
-            per = pixel_loss(images, x) + PRIOR_WEIGHT * z.square().mean(dim=1)      # (K,)
-            (grad,) = torch.autograd.grad(per.sum(), z)      # candidates are independent; only z gets a gradient
+            z_before = z.detach().clone()  # (K, latent)
+            images = G(z, y)  # (K, 1, 28, 28)
+            per = pixel_loss(images, x) + PRIOR_WEIGHT * z.square().mean(dim=1)  # (K,)
+            (grad,) = torch.autograd.grad(per.sum(), z)  # candidates are independent; only z gets a gradient
             with torch.no_grad():
                 m.mul_(b1).add_(grad, alpha=1 - b1)
                 v.mul_(b2).addcmul_(grad, grad, value=1 - b2)
                 step_size = LR * math.sqrt(1 - b2 ** (steps + 1)) / (1 - b1 ** (steps + 1))
                 z.sub_(step_size * m / (v.sqrt() + eps))
-                z.clamp_(-LATENT_RANGE, LATENT_RANGE)                                # stay in the sliders' box
-                errs = rmse(images.detach(), x)                                      # (K,) error of z_before
+                z.clamp_(-LATENT_RANGE, LATENT_RANGE)  # stay in the sliders' box
+                errs = rmse(images.detach(), x)  # (K,) error of z_before
             steps += 1
             i = int(torch.argmin(errs))
             if float(errs[i]) < best_err:
@@ -183,5 +197,5 @@ def invert(G: torch.nn.Module, target, label: int | None = None, deadline: float
         image = G(best_z[None], None if best_y is None else torch.tensor([best_y], device=device))
     if callback:
         callback(1.0, best_err)
-    pixels = to_pixels(image)[0].cpu().numpy()                                         # (28, 28) uint8
+    pixels = to_pixels(image)[0].cpu().numpy()  # (28, 28) uint8
     return InversionResult(best_z.cpu(), best_y, pixels, best_err, start_err, steps, time.monotonic() - t0, history)

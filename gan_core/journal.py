@@ -41,12 +41,21 @@ from .checkpoints import atomic_write
 log = logging.getLogger(__name__)
 
 FORMAT = "gan-classroom-journal/1"
-KEEP_INTERRUPTED = 200            # interrupted entries kept for their owners to claim (oldest dropped)
-KEEP_SECONDS = 7 * 24 * 3600      # ... for at most a week
-MAX_JOURNAL_BYTES = 4_000_000     # 200 kept entries are ~40 kB; a bigger file is not ours
+KEEP_INTERRUPTED = 200  # interrupted entries kept for their owners to claim (oldest dropped)
+KEEP_SECONDS = 7 * 24 * 3600  # ... for at most a week
+MAX_JOURNAL_BYTES = 4_000_000  # 200 kept entries are ~40 kB; a bigger file is not ours
 # Each entry's fields and their types (journal_problem); pid, key and interrupted_at may be absent.
-ENTRY_TYPES = {"owner": "text", "label": "text", "step": "count", "started": "time", "updated": "time",
-               "pid": "count", "key": "text", "interrupted_at": "time", "note": "text"}
+ENTRY_TYPES = {
+    "owner": "text",
+    "label": "text",
+    "step": "count",
+    "started": "time",
+    "updated": "time",
+    "pid": "count",
+    "key": "text",
+    "interrupted_at": "time",
+    "note": "text",
+}
 OPTIONAL = ("pid", "key", "interrupted_at", "note")
 
 
@@ -57,17 +66,22 @@ def journal_problem(doc) -> str | None:
     running, interrupted = doc.get("running", {}), doc.get("interrupted", [])
     if not isinstance(running, dict) or not isinstance(interrupted, list):
         return "'running' must be an object and 'interrupted' a list"
-    for where, entry in [(f"running[{k!r}]", e) for k, e in running.items()] + \
-                        [(f"interrupted[{i}]", e) for i, e in enumerate(interrupted)]:
+    for where, entry in [(f"running[{k!r}]", e) for k, e in running.items()] + [
+        (f"interrupted[{i}]", e) for i, e in enumerate(interrupted)
+    ]:
         if not isinstance(entry, dict):
             return f"{where} is not an object"
         for name, kind in ENTRY_TYPES.items():
             value = entry.get(name)
             if value is None and name in OPTIONAL:
                 continue
-            ok = (isinstance(value, str) if kind == "text" else
-                  isinstance(value, int) and not isinstance(value, bool) and value >= 0 if kind == "count" else
-                  isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value))
+            ok = (
+                isinstance(value, str)
+                if kind == "text"
+                else isinstance(value, int) and not isinstance(value, bool) and value >= 0
+                if kind == "count"
+                else isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            )
             if not ok:
                 return f"{where}.{name} is {value!r:.40}"
     return None
@@ -78,19 +92,20 @@ class RunJournal:
         self.path = Path(path)
         self.every = every
         self.error: str | None = None
-        self.set_aside: Path | None = None    # where a malformed journal found at start was moved
+        self.set_aside: Path | None = None  # where a malformed journal found at start was moved
         self._lock = threading.Lock()
         self._last_write: dict[str, float] = {}
         self.running: dict[str, dict] = {}
         self.interrupted: list[dict] = []
         old = self._read()
         now = time.time()
-        for key, entry in (old.get("running") or {}).items():      # alive when the previous server died
+        for key, entry in (old.get("running") or {}).items():  # alive when the previous server died
             if isinstance(entry, dict):
                 self.interrupted.append({**entry, "key": key, "interrupted_at": entry.get("updated", now)})
         self.interrupted += [e for e in old.get("interrupted") or [] if isinstance(e, dict)]
-        self.interrupted = [e for e in self.interrupted
-                            if now - float(e.get("interrupted_at") or now) < KEEP_SECONDS][-KEEP_INTERRUPTED:]
+        self.interrupted = [e for e in self.interrupted if now - float(e.get("interrupted_at") or now) < KEEP_SECONDS][
+            -KEEP_INTERRUPTED:
+        ]
         if old.get("running"):
             log.warning("%d run(s) were interrupted by the last server stop", len(old["running"]))
         self._write()
@@ -99,8 +114,14 @@ class RunJournal:
     def begin(self, key: str, owner: str, label: str) -> None:
         now = time.time()
         with self._lock:
-            self.running[key] = {"owner": owner, "label": label, "step": 0, "started": now, "updated": now,
-                                 "pid": os.getpid()}
+            self.running[key] = {
+                "owner": owner,
+                "label": label,
+                "step": 0,
+                "started": now,
+                "updated": now,
+                "pid": os.getpid(),
+            }
             self._last_write[key] = now
             self._write()
 
@@ -123,8 +144,9 @@ class RunJournal:
             self._last_write.pop(key, None)
             entry = self.running.pop(key, None)
             if entry is not None and note:
-                self.interrupted = (self.interrupted + [{**entry, "key": key, "interrupted_at": time.time(),
-                                                         "note": str(note)}])[-KEEP_INTERRUPTED:]
+                self.interrupted = (
+                    self.interrupted + [{**entry, "key": key, "interrupted_at": time.time(), "note": str(note)}]
+                )[-KEEP_INTERRUPTED:]
             if entry is not None:
                 self._write()
 
@@ -147,7 +169,7 @@ class RunJournal:
                 raw = fh.read(MAX_JOURNAL_BYTES + 1)
         except FileNotFoundError:
             return {}
-        except OSError as exc:                         # unreadable: start afresh, say so
+        except OSError as exc:  # unreadable: start afresh, say so
             log.warning("ignoring the unreadable run journal %s: %s", self.path, exc)
             return {}
         try:
@@ -160,11 +182,19 @@ class RunJournal:
         self.set_aside = self.path.with_name(f"{self.path.name}.bad-{time.strftime('%Y%m%dT%H%M%S')}")
         try:
             os.replace(self.path, self.set_aside)
-            log.warning("the run journal %s was malformed (%s): kept as %s, starting afresh",
-                        self.path, problem, self.set_aside.name)
+            log.warning(
+                "the run journal %s was malformed (%s): kept as %s, starting afresh",
+                self.path,
+                problem,
+                self.set_aside.name,
+            )
         except OSError as exc:
-            log.warning("the run journal %s was malformed (%s) and could not be set aside (%s): starting afresh",
-                        self.path, problem, exc)
+            log.warning(
+                "the run journal %s was malformed (%s) and could not be set aside (%s): starting afresh",
+                self.path,
+                problem,
+                exc,
+            )
             self.set_aside = None
         return {}
 
@@ -173,7 +203,7 @@ class RunJournal:
         try:
             atomic_write(self.path, json.dumps(doc, indent=1, sort_keys=True).encode())
             self.error = None
-        except OSError as exc:                     # disk full, read-only storage: never break a run over it
+        except OSError as exc:  # disk full, read-only storage: never break a run over it
             if self.error is None:
                 log.warning("cannot write the run journal %s: %s", self.path, exc)
             self.error = f"{type(exc).__name__}: {exc}"
@@ -182,8 +212,8 @@ class RunJournal:
 # ------------------------------------------------------------------------------------------------
 # Finished runs kept on disk, per owner
 # ------------------------------------------------------------------------------------------------
-KEEP_SAVED = 5                     # finished runs kept per owner (oldest dropped): enough for a lesson's variants
-SHELF_MAX_BYTES = 2_000_000_000    # all owners together; beyond it the oldest files anywhere go first
+KEEP_SAVED = 5  # finished runs kept per owner (oldest dropped): enough for a lesson's variants
+SHELF_MAX_BYTES = 2_000_000_000  # all owners together; beyond it the oldest files anywhere go first
 _HEX = set("0123456789abcdef")
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
 
@@ -226,11 +256,11 @@ class RunShelf:
 
     def save(self, owner: str, name: str, data: bytes) -> Path | None:
         self._check(owner, name)
-        path = self.root / owner / f"{time.strftime('%Y%m%dT%H%M%S')}-{name}.safetensors"   # the stamp has no '-'
+        path = self.root / owner / f"{time.strftime('%Y%m%dT%H%M%S')}-{name}.safetensors"  # the stamp has no '-'
         with self._lock:
             try:
                 atomic_write(path, data)
-                for old in self.files(owner)[self.keep:]:
+                for old in self.files(owner)[self.keep :]:
                     old.unlink(missing_ok=True)
                 self._prune_total()
                 self.error = None
@@ -257,7 +287,7 @@ class RunShelf:
             return
         sizes = {p: p.stat().st_size for p in every}
         total = sum(sizes.values())
-        for p in sorted(every, key=lambda p: p.name.split("-", 1)[0]):    # oldest first, across owners
+        for p in sorted(every, key=lambda p: p.name.split("-", 1)[0]):  # oldest first, across owners
             if total <= self.max_bytes:
                 break
             p.unlink(missing_ok=True)

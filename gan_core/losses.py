@@ -68,7 +68,7 @@ def _non_saturating_g(fake_logits):
 
 def _least_squares_d(real_logits, fake_logits, real_target):
     # 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2] on raw scores D = s
-    return 0.5 * ((real_logits - real_target) ** 2).mean() + 0.5 * (fake_logits ** 2).mean()
+    return 0.5 * ((real_logits - real_target) ** 2).mean() + 0.5 * (fake_logits**2).mean()
 
 
 def _least_squares_g(fake_logits):
@@ -96,18 +96,19 @@ class LossInfo:
     """Everything the rest of gan_core needs to know about a loss: a new loss is one entry in LOSS_INFO
     (or `register_loss`) with its two functions; the trainer, the config checks, the models, D's verdict
     in words and the charts all read it from here."""
+
     name: str
     description: str
-    d_loss: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]   # (real_logits, fake_logits, real_target)
-    g_loss: Callable[[torch.Tensor], torch.Tensor]                        # (fake_logits,)
-    probabilistic: bool               # D's output is a probability sigmoid(s): D(x) plots on [0, 1]
-    d_equilibrium: float | None       # L_D when D is maximally confused (None: no such level)
+    d_loss: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]  # (real_logits, fake_logits, real_target)
+    g_loss: Callable[[torch.Tensor], torch.Tensor]  # (fake_logits,)
+    probabilistic: bool  # D's output is a probability sigmoid(s): D(x) plots on [0, 1]
+    d_equilibrium: float | None  # L_D when D is maximally confused (None: no such level)
     g_equilibrium: float | None
-    score_meaning: str                # what D's number means, in words (for "ask D" and the charts)
-    targets: bool = True              # D is trained toward targets (1 real, 0 fake): label smoothing applies
-    gradient_penalty: bool = False    # D pays WGAN-GP's penalty: per-sample gradients, so no BatchNorm,
-                                      # spectral norm or minibatch statistic in D (they would change them)
-    title: str = ""                   # the name in sentences ("WGAN-GP"); the key itself when empty
+    score_meaning: str  # what D's number means, in words (for "ask D" and the charts)
+    targets: bool = True  # D is trained toward targets (1 real, 0 fake): label smoothing applies
+    gradient_penalty: bool = False  # D pays WGAN-GP's penalty: per-sample gradients, so no BatchNorm,
+    # spectral norm or minibatch statistic in D (they would change them)
+    title: str = ""  # the name in sentences ("WGAN-GP"); the key itself when empty
 
     @property
     def label(self) -> str:
@@ -132,20 +133,60 @@ def register_loss(info: LossInfo) -> LossInfo:
 
 
 for _info in (
-    LossInfo("minimax", "The original saturating loss: G minimises log(1 - D(G(z))).",
-             _bce_d, _minimax_g, True, LN4, -LN2, _PROBABILITY),
-    LossInfo("non-saturating", "G maximises log D(G(z)) instead: same goal, strong early gradients.",
-             _bce_d, _non_saturating_g, True, LN4, LN2, _PROBABILITY),
-    LossInfo("least-squares", "LSGAN: squared distance to the targets 1 (real) and 0 (fake).",
-             _least_squares_d, _least_squares_g, False, None, None,
-             "a least-squares score: D is trained towards 1 for real digits and 0 for fakes"),
-    LossInfo("hinge", "Hinge loss: D only cares about scores inside the margin [-1, 1].",
-             _hinge_d, _score_g, False, None, None,
-             "a hinge score: D is trained to score real digits above +1 and fakes below −1", targets=False),
-    LossInfo("wgan-gp", "Wasserstein loss: a critic scores realness; a gradient penalty keeps it 1-Lipschitz.",
-             _wasserstein_d, _score_g, False, None, None,
-             "a Wasserstein critic score: only differences between scores mean something",
-             targets=False, gradient_penalty=True, title="WGAN-GP"),
+    LossInfo(
+        "minimax",
+        "The original saturating loss: G minimises log(1 - D(G(z))).",
+        _bce_d,
+        _minimax_g,
+        True,
+        LN4,
+        -LN2,
+        _PROBABILITY,
+    ),
+    LossInfo(
+        "non-saturating",
+        "G maximises log D(G(z)) instead: same goal, strong early gradients.",
+        _bce_d,
+        _non_saturating_g,
+        True,
+        LN4,
+        LN2,
+        _PROBABILITY,
+    ),
+    LossInfo(
+        "least-squares",
+        "LSGAN: squared distance to the targets 1 (real) and 0 (fake).",
+        _least_squares_d,
+        _least_squares_g,
+        False,
+        None,
+        None,
+        "a least-squares score: D is trained towards 1 for real digits and 0 for fakes",
+    ),
+    LossInfo(
+        "hinge",
+        "Hinge loss: D only cares about scores inside the margin [-1, 1].",
+        _hinge_d,
+        _score_g,
+        False,
+        None,
+        None,
+        "a hinge score: D is trained to score real digits above +1 and fakes below −1",
+        targets=False,
+    ),
+    LossInfo(
+        "wgan-gp",
+        "Wasserstein loss: a critic scores realness; a gradient penalty keeps it 1-Lipschitz.",
+        _wasserstein_d,
+        _score_g,
+        False,
+        None,
+        None,
+        "a Wasserstein critic score: only differences between scores mean something",
+        targets=False,
+        gradient_penalty=True,
+        title="WGAN-GP",
+    ),
 ):
     register_loss(_info)
 
@@ -157,7 +198,9 @@ def _info(loss: str) -> LossInfo:
         raise ValueError(f"Unknown loss {loss!r}; known: {', '.join(LOSS_INFO)}.") from None
 
 
-def d_loss_fn(loss: str, real_logits: torch.Tensor, fake_logits: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
+def d_loss_fn(
+    loss: str, real_logits: torch.Tensor, fake_logits: torch.Tensor, label_smoothing: float = 0.0
+) -> torch.Tensor:
     """Discriminator loss (to minimise) from D's logits on a real batch (B,) and a fake batch (B,).
 
     One-sided label smoothing moves the real target from 1 to 1 - smoothing. WGAN-GP's gradient
@@ -179,18 +222,23 @@ def info_loss_fn(code_logits: torch.Tensor, codes: torch.Tensor) -> torch.Tensor
     return F.cross_entropy(code_logits.float(), codes)
 
 
-def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None = None,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
+def gradient_penalty(
+    D,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    labels: torch.Tensor | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """WGAN-GP's E[(||grad_x_hat D(x_hat)||_2 - 1)^2] on random points x_hat between real and fake images.
 
     real, fake: (B, 1, 28, 28). The caller multiplies by lambda (gp_weight).
     """
     b = real.shape[0]
-    eps = torch.rand(b, 1, 1, 1, device=real.device, generator=generator)           # (B, 1, 1, 1)
-    x_hat = (eps * real + (1.0 - eps) * fake.detach()).requires_grad_(True)         # (B, 1, 28, 28)
-    scores = D(x_hat, labels)                                                       # (B,)
-    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)           # (B, 1, 28, 28)
-    norms = grad.flatten(1).norm(2, dim=1)                                          # (B,)
+    eps = torch.rand(b, 1, 1, 1, device=real.device, generator=generator)  # (B, 1, 1, 1)
+    x_hat = (eps * real + (1.0 - eps) * fake.detach()).requires_grad_(True)  # (B, 1, 28, 28)
+    scores = D(x_hat, labels)  # (B,)
+    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)  # (B, 1, 28, 28)
+    norms = grad.flatten(1).norm(2, dim=1)  # (B,)
     return ((norms - 1.0) ** 2).mean()
 
 

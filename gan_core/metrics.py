@@ -51,9 +51,9 @@ from .data import ImageData, load_dataset, to_pixels
 from .neighbours import k_nearest
 from .sampling import generate
 
-PRESENT_THRESHOLD = 0.01     # a class is "present" when at least 1 % of the samples are predicted as it
-REFERENCE_SEED = 0           # fixed shuffle of the real reference pool: the same split in every process
-NN_PROBES = 1000             # real digits used for the memorization baseline
+PRESENT_THRESHOLD = 0.01  # a class is "present" when at least 1 % of the samples are predicted as it
+REFERENCE_SEED = 0  # fixed shuffle of the real reference pool: the same split in every process
+NN_PROBES = 1000  # real digits used for the memorization baseline
 
 
 # ------------------------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def trace_sqrt_product(sigma1, sigma2) -> float:
     """
     s1, s2 = _sym(_np64(sigma1)), _sym(_np64(sigma2))
     w, v = np.linalg.eigh(s1)
-    root1 = (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T                   # S1^{1/2}
+    root1 = (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T  # S1^{1/2}
     lam = np.linalg.eigvalsh(_sym(root1 @ s2 @ root1))
     return float(np.sqrt(np.clip(lam, 0.0, None)).sum())
 
@@ -101,7 +101,7 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
         raise ValueError(f"Mismatched statistics: mu {mu1.shape} vs {mu2.shape}, sigma {s1.shape} vs {s2.shape}.")
     diff = mu1 - mu2
     fd = float(diff @ diff + np.trace(s1) + np.trace(s2) - 2.0 * trace_sqrt_product(s1, s2))
-    return max(fd, 0.0)        # it is >= 0 mathematically; rounding can leave -1e-12
+    return max(fd, 0.0)  # it is >= 0 mathematically; rounding can leave -1e-12
 
 
 def frechet_from_features(f1, f2) -> float:
@@ -118,9 +118,9 @@ def inception_score(probs) -> float:
     p = _np64(probs)
     if p.ndim != 2 or p.shape[0] == 0:
         raise ValueError(f"probs must be (N, K) with N >= 1; got shape {p.shape}.")
-    py = p.mean(axis=0, keepdims=True)                                    # (1, K)
+    py = p.mean(axis=0, keepdims=True)  # (1, K)
     with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, p * (np.log(p) - np.log(np.where(py > 0, py, 1.0))), 0.0)   # 0 log 0 = 0
+        terms = np.where(p > 0, p * (np.log(p) - np.log(np.where(py > 0, py, 1.0))), 0.0)  # 0 log 0 = 0
     return float(np.exp(terms.sum(axis=1).mean()))
 
 
@@ -162,7 +162,7 @@ def nearest_neighbours(queries, bank, exclude=None) -> tuple[np.ndarray, np.ndar
     (gan_core.neighbours). exclude: optional (N,) bank index per query to skip (leave-one-out when
     queries come from the bank).
     """
-    dist, idx = k_nearest(queries, bank, k=1, exclude=exclude)                   # (N, 1) each
+    dist, idx = k_nearest(queries, bank, k=1, exclude=exclude)  # (N, 1) each
     return dist[:, 0], idx[:, 0]
 
 
@@ -193,8 +193,10 @@ class RealReference:
         self._lock = threading.Lock()
         if "test" in data.splits:
             pool = split_for_classifier(data).heldout_rows
-            held = ("held-out MNIST test digits (a fixed random half of the test split, from both of its "
-                    "writer groups, never seen by the classifier)")
+            held = (
+                "held-out MNIST test digits (a fixed random half of the test split, from both of its "
+                "writer groups, never seen by the classifier)"
+            )
         else:
             pool = torch.arange(len(data))
             held = f"digits of {data.source} (note: the shipped classifier was trained on these)"
@@ -206,7 +208,7 @@ class RealReference:
         self.floor_probs, self.floor_feats = probs[half:], feats[half:]
         self.reference_size, self.floor_max = half, len(perm) - half
         counts = np.bincount(data.labels.numpy(), minlength=classifier.cfg.num_classes).astype(np.float64)
-        self.class_dist = counts / counts.sum()                     # p_data: the data's class frequencies
+        self.class_dist = counts / counts.sum()  # p_data: the data's class frequencies
         self.description = f"{half:,} {held}"
         self._floors: dict[int, float] = {}
         self._real: dict[int, dict] = {}
@@ -240,7 +242,7 @@ class RealReference:
         out = [self.floor(m)]
         for k in range(1, int(draws)):
             rows = torch.randperm(self.floor_max, generator=torch.Generator().manual_seed(REFERENCE_SEED + k))[:m]
-            out.append(self.frechet(self.floor_feats[rows]))                 # (m, F) features of real digits
+            out.append(self.frechet(self.floor_feats[rows]))  # (m, F) features of real digits
         return out
 
     def real_scores(self, n: int) -> dict:
@@ -250,9 +252,13 @@ class RealReference:
             if m not in self._real:
                 p = self.floor_probs[:m]
                 counts = class_histogram(p, len(self.class_dist))
-                self._real[m] = {"n": m, "inception_score": inception_score(p), "confidence": mean_confidence(p),
-                                 "classes_present": classes_present(counts),
-                                 "class_kl": class_kl(counts, self.class_dist)}
+                self._real[m] = {
+                    "n": m,
+                    "inception_score": inception_score(p),
+                    "confidence": mean_confidence(p),
+                    "classes_present": classes_present(counts),
+                    "class_kl": class_kl(counts, self.class_dist),
+                }
             return self._real[m]
 
     # -- memorization ------------------------------------------------------------------------------
@@ -279,13 +285,15 @@ class RealReference:
         order = np.argsort(dist)[:closest]
         frac = float((dist < p1).mean()) if len(dist) else float("nan")
         return {
-            "generated_median": float(np.median(dist)), "generated_min": float(dist.min()),
-            "real_median": float(np.median(base)), "real_p1": p1,
+            "generated_median": float(np.median(dist)),
+            "generated_min": float(dist.min()),
+            "real_median": float(np.median(base)),
+            "real_p1": p1,
             "fraction_below_real_p1": frac,
-            "verdict": ("possible copies of training digits" if frac > 0.05 else
-                        "no sign of memorization"),
-            "closest": [{"sample": int(i), "train_row": int(idx[i]), "distance": round(float(dist[i]), 4)}
-                        for i in order],
+            "verdict": ("possible copies of training digits" if frac > 0.05 else "no sign of memorization"),
+            "closest": [
+                {"sample": int(i), "train_row": int(idx[i]), "distance": round(float(dist[i]), 4)} for i in order
+            ],
         }
 
 
@@ -317,22 +325,23 @@ def clear_reference_cache() -> None:
 @dataclass
 class QuickQuality:
     n: int
-    histogram: list              # (10,) predicted-class counts
-    classes_present: list        # classes with >= 1 % of the samples
-    class_kl: float              # KL(predicted || data class distribution)
+    histogram: list  # (10,) predicted-class counts
+    classes_present: list  # classes with >= 1 % of the samples
+    class_kl: float  # KL(predicted || data class distribution)
     inception_score: float
     confidence: float
-    frechet: float               # FD vs the real reference set
-    frechet_floor: float         # FD of the same number of real digits: the best reachable value
+    frechet: float  # FD vs the real reference set
+    frechet_floor: float  # FD of the same number of real digits: the best reachable value
     seconds: float
-    code_purity: float | None = None   # InfoGAN G: share of samples read as their code's majority digit
+    code_purity: float | None = None  # InfoGAN G: share of samples read as their code's majority digit
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def quick_quality(images, reference: RealReference | None = None, codes: torch.Tensor | None = None,
-                  num_codes: int = 10) -> QuickQuality:
+def quick_quality(
+    images, reference: RealReference | None = None, codes: torch.Tensor | None = None, num_codes: int = 10
+) -> QuickQuality:
     """Cheap metrics for a few hundred generated digits (uint8 (N, 28, 28) or floats in [-1, 1]).
 
     codes: for an InfoGAN's digits, the (N,) codes they were drawn with; adds the codes' purity.
@@ -346,13 +355,21 @@ def quick_quality(images, reference: RealReference | None = None, codes: torch.T
     if len(probs) < 2:
         raise ValueError("quick_quality needs at least 2 digits.")
     counts = class_histogram(probs, len(ref.class_dist))
-    m = ref.fd_n(len(probs))              # FD on at most as many samples as the real floor set has
+    m = ref.fd_n(len(probs))  # FD on at most as many samples as the real floor set has
     return QuickQuality(
-        n=len(probs), histogram=counts.tolist(), classes_present=classes_present(counts),
-        class_kl=class_kl(counts, ref.class_dist), inception_score=inception_score(probs),
-        confidence=mean_confidence(probs), frechet=ref.frechet(feats[:m]), frechet_floor=ref.floor(m),
+        n=len(probs),
+        histogram=counts.tolist(),
+        classes_present=classes_present(counts),
+        class_kl=class_kl(counts, ref.class_dist),
+        inception_score=inception_score(probs),
+        confidence=mean_confidence(probs),
+        frechet=ref.frechet(feats[:m]),
+        frechet_floor=ref.floor(m),
         seconds=time.perf_counter() - t0,
-        code_purity=code_report(probs.argmax(1), codes, num_codes, len(ref.class_dist))[1] if codes is not None else None)
+        code_purity=code_report(probs.argmax(1), codes, num_codes, len(ref.class_dist))[1]
+        if codes is not None
+        else None,
+    )
 
 
 def code_report(predicted: torch.Tensor, codes: torch.Tensor, num_codes: int, num_classes: int = 10):
@@ -360,7 +377,7 @@ def code_report(predicted: torch.Tensor, codes: torch.Tensor, num_codes: int, nu
 
     predicted, codes: (n,) ints. purity = (1/n) sum_c max_d #{i : code_i = c, predicted_i = d}.
     """
-    table = torch.zeros(num_codes, num_classes, dtype=torch.long)                     # (codes, digits)
+    table = torch.zeros(num_codes, num_classes, dtype=torch.long)  # (codes, digits)
     table.index_put_((codes.long(), predicted.long()), torch.ones_like(codes, dtype=torch.long), accumulate=True)
     per_code = []
     for row in table:
@@ -370,22 +387,44 @@ def code_report(predicted: torch.Tensor, codes: torch.Tensor, num_codes: int, nu
     return per_code, purity
 
 
-def code_digits(G: torch.nn.Module, latent_dim: int, num_codes: int, classifier: DigitClassifier | None = None,
-                per_code: int = 100, seed: int = 0) -> list[int | None]:
+def code_digits(
+    G: torch.nn.Module,
+    latent_dim: int,
+    num_codes: int,
+    classifier: DigitClassifier | None = None,
+    per_code: int = 100,
+    seed: int = 0,
+) -> list[int | None]:
     """The digit each InfoGAN code draws: the classifier's majority verdict on `per_code` of G's digits per code
     (fixed noise, so the answer is the same every time). G learned its codes without labels, in an order of its
     own (the shipped InfoGAN's code 0 draws an 8), so the app names each code by this digit.
 
     G: in eval mode, taking (z, code). Returns one digit per code (None for a code G never drew a digit with).
     """
-    z = torch.randn(per_code * num_codes, latent_dim, generator=torch.Generator().manual_seed(seed))   # (n, latent)
-    codes = torch.arange(num_codes).repeat_interleave(per_code)                                         # (n,)
-    probs, _ = predict(classifier or default_classifier(), generate(G, z, codes))                       # (n, 10)
+    z = torch.randn(per_code * num_codes, latent_dim, generator=torch.Generator().manual_seed(seed))  # (n, latent)
+    codes = torch.arange(num_codes).repeat_interleave(per_code)  # (n,)
+    probs, _ = predict(classifier or default_classifier(), generate(G, z, codes))  # (n, 10)
     per, _ = code_report(probs.argmax(1), codes, num_codes, probs.shape[1])
     return [digit for digit, _share in per]
 
 
-__all__ = ["QuickQuality", "RealReference", "class_histogram", "class_kl", "classes_present",
-           "clear_reference_cache", "code_digits", "code_report", "feature_stats", "frechet_distance", "frechet_from_features",
-           "get_reference", "inception_score", "mean_confidence", "nearest_neighbours", "quick_quality",
-           "trace_sqrt_product", "PRESENT_THRESHOLD"]
+__all__ = [
+    "QuickQuality",
+    "RealReference",
+    "class_histogram",
+    "class_kl",
+    "classes_present",
+    "clear_reference_cache",
+    "code_digits",
+    "code_report",
+    "feature_stats",
+    "frechet_distance",
+    "frechet_from_features",
+    "get_reference",
+    "inception_score",
+    "mean_confidence",
+    "nearest_neighbours",
+    "quick_quality",
+    "trace_sqrt_product",
+    "PRESENT_THRESHOLD",
+]

@@ -42,9 +42,9 @@ from torch.nn.utils.parametrizations import spectral_norm as _sn
 from .config import GANConfig
 from .losses import LOSS_INFO
 
-IMG = 28          # image side in pixels
+IMG = 28  # image side in pixels
 PIXELS = IMG * IMG
-LABEL_DIM = 16    # size of the label embedding fed to a conditional G; small next to the noise
+LABEL_DIM = 16  # size of the label embedding fed to a conditional G; small next to the noise
 
 
 class Generator(nn.Module):
@@ -53,18 +53,18 @@ class Generator(nn.Module):
     def __init__(self, cfg: GANConfig):
         super().__init__()
         self.latent_dim = cfg.latent_dim
-        self.info = bool(cfg.info_codes)                     # the class input is an InfoGAN code, not a label
-        self.conditional = cfg.class_input                   # G takes a class input y (a label or a code)
+        self.info = bool(cfg.info_codes)  # the class input is an InfoGAN code, not a label
+        self.conditional = cfg.class_input  # G takes a class input y (a label or a code)
         self.num_classes = cfg.class_count
         self.label_embed = nn.Embedding(self.num_classes, LABEL_DIM) if self.conditional else None
-        self.in_dim = cfg.latent_dim + (LABEL_DIM if self.conditional else 0)   # [z, embed(y)]
+        self.in_dim = cfg.latent_dim + (LABEL_DIM if self.conditional else 0)  # [z, embed(y)]
 
     def _input(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         if self.label_embed is None:
-            return z                                                  # (B, latent)
+            return z  # (B, latent)
         if y is None:
             raise ValueError("This generator is conditional: give a class label y for every z.")
-        return torch.cat([z, self.label_embed(y)], dim=1)             # (B, latent + LABEL_DIM)
+        return torch.cat([z, self.label_embed(y)], dim=1)  # (B, latent + LABEL_DIM)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return self.trace(z, y)[-1][1]
@@ -95,13 +95,13 @@ class Discriminator(nn.Module):
 
     def scores(self, x: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """D's realness logits (B,) and, for an InfoGAN D, Q's code logits (B, K) from the same features (else None)."""
-        h = self.features(x)                                          # (B, F)
-        logit = self.head(h).squeeze(1)                               # (B,)
+        h = self.features(x)  # (B, F)
+        logit = self.head(h).squeeze(1)  # (B,)
         if self.label_embed is not None:
             if y is None:
                 raise ValueError("This discriminator is conditional: give a class label y for every x.")
-            logit = logit + (self.label_embed(y) * h).sum(dim=1)      # projection term, (B,)
-        code_logits = self.code_head(h) if self.code_head is not None else None   # (B, K)
+            logit = logit + (self.label_embed(y) * h).sum(dim=1)  # projection term, (B,)
+        code_logits = self.code_head(h) if self.code_head is not None else None  # (B, K)
         return logit, code_logits
 
 
@@ -128,18 +128,18 @@ class MinibatchStd(nn.Module):
         """h: (B, ...) activations of one layer -> (B,) the group statistic s of each image's group."""
         B = h.shape[0]
         if not self.training or B < 2:
-            return self.running.to(h.dtype).expand(B)                       # (B,)
+            return self.running.to(h.dtype).expand(B)  # (B,)
         g = min(self.group, B)
-        idx = torch.clamp(torch.arange(B, device=h.device) // g, max=B // g - 1)      # (B,) group of each image
-        n = torch.bincount(idx).to(h.dtype)                                  # (groups,) images per group
-        flat = h.flatten(1)                                                  # (B, F) every activation of an image
+        idx = torch.clamp(torch.arange(B, device=h.device) // g, max=B // g - 1)  # (B,) group of each image
+        n = torch.bincount(idx).to(h.dtype)  # (groups,) images per group
+        flat = h.flatten(1)  # (B, F) every activation of an image
         mean = torch.zeros(len(n), flat.shape[1], dtype=h.dtype, device=h.device).index_add_(0, idx, flat)
-        mean = mean / n[:, None]                                             # (groups, F)
+        mean = mean / n[:, None]  # (groups, F)
         var = torch.zeros_like(mean).index_add_(0, idx, (flat - mean[idx]) ** 2) / n[:, None]
-        s = torch.sqrt(var + 1e-8).mean(1)                                   # (groups,)
+        s = torch.sqrt(var + 1e-8).mean(1)  # (groups,)
         with torch.no_grad():
             self.running.lerp_(s.mean().float().to(self.running.dtype), self.momentum)
-        return s[idx]                                                        # (B,)
+        return s[idx]  # (B,)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -151,13 +151,13 @@ class MLPGenerator(Generator):
         w = cfg.g_width
         self.fc1 = nn.Linear(self.in_dim, 4 * w)
         self.fc2 = nn.Linear(4 * w, 8 * w)
-        self.bn2 = nn.BatchNorm1d(8 * w)          # eps stays at its default (not 0.8: a classic typo)
+        self.bn2 = nn.BatchNorm1d(8 * w)  # eps stays at its default (not 0.8: a classic typo)
         self.out = nn.Linear(8 * w, PIXELS)
 
     def trace(self, z, y=None):
-        h1 = F.leaky_relu(self.fc1(self._input(z, y)), 0.2)             # (B, 4w)
-        h2 = F.leaky_relu(self.bn2(self.fc2(h1)), 0.2)                  # (B, 8w)
-        img = torch.tanh(self.out(h2)).view(-1, 1, IMG, IMG)            # (B, 1, 28, 28)
+        h1 = F.leaky_relu(self.fc1(self._input(z, y)), 0.2)  # (B, 4w)
+        h2 = F.leaky_relu(self.bn2(self.fc2(h1)), 0.2)  # (B, 8w)
+        img = torch.tanh(self.out(h2)).view(-1, 1, IMG, IMG)  # (B, 1, 28, 28)
         return [("hidden 1", h1), ("hidden 2", h2), ("image", img)]
 
 
@@ -172,9 +172,9 @@ class MLPDiscriminator(Discriminator):
 
     def features(self, x):
         h1 = F.leaky_relu(self.fc1(x.reshape(x.shape[0], PIXELS)), 0.2)  # (B, 8w)
-        h = F.leaky_relu(self.fc2(h1), 0.2)                              # (B, 4w)
+        h = F.leaky_relu(self.fc2(h1), 0.2)  # (B, 4w)
         if self.mbstd is not None:
-            h = torch.cat([h, self.mbstd(h1)[:, None]], dim=1)          # (B, 4w+1): the group's spread
+            h = torch.cat([h, self.mbstd(h1)[:, None]], dim=1)  # (B, 4w+1): the group's spread
         return h
 
 
@@ -186,28 +186,28 @@ class DCGANGenerator(Generator):
         super().__init__(cfg)
         w = cfg.g_width
         self.w = w
-        self.project = nn.Linear(self.in_dim, 2 * w * 7 * 7, bias=False)   # "project and reshape" of the paper
+        self.project = nn.Linear(self.in_dim, 2 * w * 7 * 7, bias=False)  # "project and reshape" of the paper
         self.bn0 = nn.BatchNorm2d(2 * w)
-        self.up1 = nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False)   # 7 -> 14
+        self.up1 = nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False)  # 7 -> 14
         self.bn1 = nn.BatchNorm2d(w)
-        self.up2 = nn.ConvTranspose2d(w, 1, 4, stride=2, padding=1)                   # 14 -> 28
+        self.up2 = nn.ConvTranspose2d(w, 1, 4, stride=2, padding=1)  # 14 -> 28
 
     def trace(self, z, y=None):
         h0 = self.project(self._input(z, y)).view(-1, 2 * self.w, 7, 7)  # (B, 2w, 7, 7)
         h0 = F.relu(self.bn0(h0))
-        h1 = F.relu(self.bn1(self.up1(h0)))                               # (B, w, 14, 14)
-        img = torch.tanh(self.up2(h1))                                    # (B, 1, 28, 28)
+        h1 = F.relu(self.bn1(self.up1(h0)))  # (B, w, 14, 14)
+        img = torch.tanh(self.up2(h1))  # (B, 1, 28, 28)
         return [("7x7", h0), ("14x14", h1), ("image", img)]
 
 
 class DCGANDiscriminator(Discriminator):
     def __init__(self, cfg: GANConfig):
         w = cfg.d_width
-        extra = 1 if cfg.minibatch_std else 0                                # one more 7x7 channel: s
+        extra = 1 if cfg.minibatch_std else 0  # one more 7x7 channel: s
         super().__init__(cfg, feature_dim=(2 * w + extra) * 7 * 7)
         sn = _sn if cfg.spectral_norm else (lambda m: m)
-        self.down1 = sn(nn.Conv2d(1, w, 4, stride=2, padding=1))            # 28 -> 14
-        self.down2 = sn(nn.Conv2d(w, 2 * w, 4, stride=2, padding=1))        # 14 -> 7
+        self.down1 = sn(nn.Conv2d(1, w, 4, stride=2, padding=1))  # 28 -> 14
+        self.down2 = sn(nn.Conv2d(w, 2 * w, 4, stride=2, padding=1))  # 14 -> 7
         # BatchNorm as in the paper, except where it would break the method: WGAN-GP's penalty is
         # per-sample (BatchNorm mixes samples) and spectral normalization already tames D.
         use_bn = not cfg.spectral_norm and LOSS_INFO[cfg.loss].d_batchnorm
@@ -215,12 +215,12 @@ class DCGANDiscriminator(Discriminator):
         self.mbstd = MinibatchStd(cfg.minibatch_std) if cfg.minibatch_std else None
 
     def features(self, x):
-        h1 = F.leaky_relu(self.down1(x), 0.2)                 # (B, w, 14, 14)
-        h = F.leaky_relu(self.bn2(self.down2(h1)), 0.2)       # (B, 2w, 7, 7)
-        if self.mbstd is not None:                            # measured before BatchNorm can rescale it away
-            s = self.mbstd(h1)                                # (B,)
-            h = torch.cat([h, s.view(-1, 1, 1, 1).expand(-1, 1, 7, 7)], dim=1)    # (B, 2w+1, 7, 7)
-        return h.flatten(1)                                   # (B, (2w[+1])*49)
+        h1 = F.leaky_relu(self.down1(x), 0.2)  # (B, w, 14, 14)
+        h = F.leaky_relu(self.bn2(self.down2(h1)), 0.2)  # (B, 2w, 7, 7)
+        if self.mbstd is not None:  # measured before BatchNorm can rescale it away
+            s = self.mbstd(h1)  # (B,)
+            h = torch.cat([h, s.view(-1, 1, 1, 1).expand(-1, 1, 7, 7)], dim=1)  # (B, 2w+1, 7, 7)
+        return h.flatten(1)  # (B, (2w[+1])*49)
 
 
 ARCHITECTURES = {"mlp": (MLPGenerator, MLPDiscriminator), "dcgan": (DCGANGenerator, DCGANDiscriminator)}
@@ -247,7 +247,7 @@ def init_weights(module: nn.Module, generator: torch.Generator | None = None) ->
             m.bias.zero_()
         for p, mean in params:
             p.copy_(torch.randn(p.shape, generator=generator) * 0.02 + mean)
-        if hasattr(m, "parametrizations"):          # spectral norm: restart its power iteration from our RNG
+        if hasattr(m, "parametrizations"):  # spectral norm: restart its power iteration from our RNG
             sn = m.parametrizations.weight[0]
             if hasattr(sn, "_u"):
                 sn._u.copy_(F.normalize(torch.randn(sn._u.shape, generator=generator), dim=0, eps=sn.eps))

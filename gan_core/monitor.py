@@ -19,8 +19,8 @@ from .metrics import QuickQuality, RealReference, get_reference, quick_quality
 
 log = logging.getLogger(__name__)
 
-QUALITY_EVERY = 200          # steps between live measurements: ~10 s of CPU training, so the curve moves visibly
-QUALITY_SAMPLES = 256        # digits per live measurement (~0.1 s on one CPU thread); the floor is reported at n
+QUALITY_EVERY = 200  # steps between live measurements: ~10 s of CPU training, so the curve moves visibly
+QUALITY_SAMPLES = 256  # digits per live measurement (~0.1 s on one CPU thread); the floor is reported at n
 
 
 class QualityMonitor:
@@ -45,20 +45,25 @@ class QualityMonitor:
     `error`. Only MNIST runs can be monitored: the classifier judges digits.
     """
 
-    def __init__(self, reference: RealReference | None = None, every: int = QUALITY_EVERY,
-                 n: int = QUALITY_SAMPLES, seed: int = 0):
+    def __init__(
+        self,
+        reference: RealReference | None = None,
+        every: int = QUALITY_EVERY,
+        n: int = QUALITY_SAMPLES,
+        seed: int = 0,
+    ):
         if int(every) < 1:
             raise ValueError(f"every must be at least 1 step; got {every}.")
         if int(n) < 2:
             raise ValueError(f"Measure at least 2 samples (256 is a good number); got {n}.")
         self.reference = reference or get_reference()
         self.every, self.n, self.seed = int(every), int(n), int(seed)
-        self.error: str | None = None          # why measuring stopped, in words
-        self.busy_seconds = 0.0                # worker time spent sampling and measuring (overhead)
+        self.error: str | None = None  # why measuring stopped, in words
+        self.busy_seconds = 0.0  # worker time spent sampling and measuring (overhead)
         self._records: list[tuple[int, QuickQuality]] = []
         self._noise: dict[int, torch.Tensor] = {}
         self._cond = threading.Condition()
-        self._G: torch.nn.Module | None = None      # the worker's own CPU copy of G
+        self._G: torch.nn.Module | None = None  # the worker's own CPU copy of G
         self._pending: tuple[int, dict] | None = None
         self._last_queued: int | None = None
         self._last_snapshot: tuple[int, dict] | None = None
@@ -116,8 +121,10 @@ class QualityMonitor:
 
         t0 = time.perf_counter()
         z, y = self.fixed_noise(G)
-        codes = y if getattr(G, "info", False) else None                     # an InfoGAN's codes: + code purity
-        q = quick_quality(generate(G, z, y), self.reference, codes=codes, num_codes=G.num_classes)   # (n, 28, 28) -> metrics
+        codes = y if getattr(G, "info", False) else None  # an InfoGAN's codes: + code purity
+        q = quick_quality(
+            generate(G, z, y), self.reference, codes=codes, num_codes=G.num_classes
+        )  # (n, 28, 28) -> metrics
         with self._cond:
             self._records.append((int(step), q))
             self._records.sort(key=lambda r: r[0])
@@ -128,8 +135,9 @@ class QualityMonitor:
     def attach(self, trainer) -> "QualityMonitor":
         """Watch a Trainer that has not started yet (callbacks "on_snapshot" and "on_end")."""
         if trainer.cfg.dataset != "mnist":
-            raise ValueError(f"The digit classifier only judges MNIST digits; this run trains on "
-                             f"{trainer.cfg.dataset}.")
+            raise ValueError(
+                f"The digit classifier only judges MNIST digits; this run trains on {trainer.cfg.dataset}."
+            )
         if self._G is not None:
             raise RuntimeError("A QualityMonitor watches one run; make a new one for another run.")
         if trainer.status != "ready":
@@ -140,8 +148,8 @@ class QualityMonitor:
         trainer.add_callback("on_end", self._on_end)
         return self
 
-    def _queue(self, step: int, state: dict) -> None:          # called with self._cond held
-        self._pending = (step, state)          # a snapshot still waiting is replaced: only the newest counts
+    def _queue(self, step: int, state: dict) -> None:  # called with self._cond held
+        self._pending = (step, state)  # a snapshot still waiting is replaced: only the newest counts
         self._last_queued = step
         if self._thread is None:
             self._thread = threading.Thread(target=self._work, name="gan-quality", daemon=True)
@@ -150,7 +158,7 @@ class QualityMonitor:
 
     def _on_snapshot(self, trainer, snap) -> None:
         """Training thread: hand the snapshot's CPU weights to the worker when a measurement is due."""
-        if snap.g_state is None or self.error is not None:      # non-finite weights: nothing to measure
+        if snap.g_state is None or self.error is not None:  # non-finite weights: nothing to measure
             return
         with self._cond:
             self._last_snapshot = (snap.step, snap.g_state)
@@ -161,8 +169,7 @@ class QualityMonitor:
         """Training thread, run over: measure its last snapshot if that was not measured yet."""
         with self._cond:
             last = self._last_snapshot
-            if (trainer.status != "failed" and self.error is None and last is not None
-                    and last[0] != self._last_queued):
+            if trainer.status != "failed" and self.error is None and last is not None and last[0] != self._last_queued:
                 self._queue(*last)
             self._last_snapshot = None
             self._ended = True

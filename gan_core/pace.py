@@ -15,15 +15,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-MIN_SECONDS = 3.0          # a pace measured over less training time than this is mostly start-up
-MIN_STEPS = 10             # ... or over fewer steps
+MIN_SECONDS = 3.0  # a pace measured over less training time than this is mostly start-up
+MIN_STEPS = 10  # ... or over fewer steps
 
 
 @dataclass(frozen=True)
 class Pace:
-    steps_per_s: float     # the run's own pace so far
-    expected_steps: int    # steps at the end of its budget at that pace
-    budget_steps: int      # the step budget, 0 for a time budget
+    steps_per_s: float  # the run's own pace so far
+    expected_steps: int  # steps at the end of its budget at that pace
+    budget_steps: int  # the step budget, 0 for a time budget
 
 
 def expected_steps(step: int, elapsed: float, max_seconds: float, max_steps: int) -> Pace | None:
@@ -50,8 +50,8 @@ def machine_load() -> tuple[float | None, int]:
 
 @dataclass(frozen=True)
 class Busy:
-    runs: int              # runs training on this server now (this one included)
-    load: float | None     # load average (1 min)
+    runs: int  # runs training on this server now (this one included)
+    load: float | None  # load average (1 min)
     cores: int
 
     @property

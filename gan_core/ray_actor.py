@@ -47,19 +47,28 @@ class RunWorker:
         """What changed since the caller's last poll: records from index since_record, snapshots after step
         since_snapshot_step, quality records from index since_quality; and the run's state."""
         t, mon = self.trainer, self.monitor
-        ended = t.done and t.join(0) and (mon is None or mon.done)       # read first: what follows is complete
+        ended = t.done and t.join(0) and (mon is None or mon.done)  # read first: what follows is complete
         snaps = t.snapshot_list()
-        return {"pid": os.getpid(), "ended": ended, "status": t.status, "message": t.message, "step": t.step,
-                "elapsed": t.elapsed, "device_name": t.device_name, "precision": t.precision,
-                "data_description": t.data_description, "param_counts": dict(t.param_counts),
-                "traceback": getattr(t, "traceback", None),
-                "records": t.records(since_record),
-                "snapshots": [(s.step, s.elapsed, s.images) for s in snaps if s.step > since_snapshot_step],
-                "kept": [s.step for s in snaps],
-                "weights_steps": [s.step for s in snaps if s.g_state is not None],
-                "quality": mon.records()[since_quality:] if mon is not None else [],
-                "quality_error": mon.error if mon is not None else None,
-                "reference": self.reference if since_quality == 0 else None}
+        return {
+            "pid": os.getpid(),
+            "ended": ended,
+            "status": t.status,
+            "message": t.message,
+            "step": t.step,
+            "elapsed": t.elapsed,
+            "device_name": t.device_name,
+            "precision": t.precision,
+            "data_description": t.data_description,
+            "param_counts": dict(t.param_counts),
+            "traceback": getattr(t, "traceback", None),
+            "records": t.records(since_record),
+            "snapshots": [(s.step, s.elapsed, s.images) for s in snaps if s.step > since_snapshot_step],
+            "kept": [s.step for s in snaps],
+            "weights_steps": [s.step for s in snaps if s.g_state is not None],
+            "quality": mon.records()[since_quality:] if mon is not None else [],
+            "quality_error": mon.error if mon is not None else None,
+            "reference": self.reference if since_quality == 0 else None,
+        }
 
     def snapshot_weights(self, step: int) -> tuple[int, dict] | None:
         """G's weights at the kept snapshot of `step` (None if thinned away since)."""
@@ -72,8 +81,11 @@ class RunWorker:
         """The final weights: the sampling generator's, D's, and every kept snapshot's G (CPU state dicts)."""
         t = self.trainer
         G, D = t.export_generator(), t.export_discriminator()
-        return {"g": G.state_dict(), "d": D.state_dict(),
-                "snapshots": {s.step: s.g_state for s in t.snapshot_list() if s.g_state is not None}}
+        return {
+            "g": G.state_dict(),
+            "d": D.state_dict(),
+            "snapshots": {s.step: s.g_state for s in t.snapshot_list() if s.g_state is not None},
+        }
 
     def pause(self) -> None:
         self.trainer.pause()

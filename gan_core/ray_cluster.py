@@ -27,16 +27,16 @@ import ray
 from .device import usable_cores
 from .runs import BackendUnavailable
 
-RAY_ADDRESS_ENV = "GAN_CLASSROOM_RAY_ADDRESS"      # host:port of a running cluster's head; unset = start one here
+RAY_ADDRESS_ENV = "GAN_CLASSROOM_RAY_ADDRESS"  # host:port of a running cluster's head; unset = start one here
 RAY_DASHBOARD_ENV = "GAN_CLASSROOM_RAY_DASHBOARD"  # "1": start the Ray dashboard with a local Ray (off: ~1 s, a port)
-CONNECT_TIMEOUT = 30.0    # joining a cluster that accepts TCP but never answers as Ray gives up after this
+CONNECT_TIMEOUT = 30.0  # joining a cluster that accepts TCP but never answers as Ray gives up after this
 # A CUDA run asks Ray for 1/8 of a GPU: one small GAN keeps a modern GPU busy a small fraction of the time
 # (its steps are kernel-launch bound) and needs a few hundred MB with its CUDA context, so eight fit on one
 # GPU's memory and compute with room to spare. Ray packs runs by this share and queues the rest.
 GPU_SHARE = 1 / 8
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _connect_lock = threading.Lock()
-_started_here = False     # True when connect() started the local Ray (so shutdown() may stop it)
+_started_here = False  # True when connect() started the local Ray (so shutdown() may stop it)
 
 
 def _check_reachable(address: str, timeout: float = 3.0) -> None:
@@ -48,8 +48,10 @@ def _check_reachable(address: str, timeout: float = 3.0) -> None:
     try:
         socket.create_connection((host, int(port)), timeout=timeout).close()
     except OSError as exc:
-        raise BackendUnavailable(f"The Ray cluster at {address} cannot be reached ({exc}); is `ray start --head` "
-                                 f"running there, and is the port open?") from None
+        raise BackendUnavailable(
+            f"The Ray cluster at {address} cannot be reached ({exc}); is `ray start --head` "
+            f"running there, and is the port open?"
+        ) from None
 
 
 def _runtime_env(local: bool) -> dict:
@@ -83,8 +85,11 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> None:
             _init_with_timeout(dict(address=address, **common), address)
             return
         try:
-            ray.init(num_cpus=num_cpus or usable_cores(),
-                     include_dashboard=os.environ.get(RAY_DASHBOARD_ENV, "") in ("1", "true", "yes"), **common)
+            ray.init(
+                num_cpus=num_cpus or usable_cores(),
+                include_dashboard=os.environ.get(RAY_DASHBOARD_ENV, "") in ("1", "true", "yes"),
+                **common,
+            )
             _started_here = True
         except Exception as exc:  # noqa: BLE001 - any reason Ray cannot start becomes one error type
             raise BackendUnavailable(f"Ray could not start on this machine: {type(exc).__name__}: {exc}") from exc
@@ -109,9 +114,11 @@ def _init_with_timeout(kwargs: dict, address: str) -> None:
         raise BackendUnavailable(f"The Ray cluster at {address} did not answer within {CONNECT_TIMEOUT:g} s.")
     if outcome[0] is not None:
         exc = outcome[0]
-        raise BackendUnavailable(f"Could not join the Ray cluster at {address}: {type(exc).__name__}: {exc}. A cluster "
-                                 f"with token authentication (Ray's default since 2.59) also needs its token here, "
-                                 f"in RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH.") from exc
+        raise BackendUnavailable(
+            f"Could not join the Ray cluster at {address}: {type(exc).__name__}: {exc}. A cluster "
+            f"with token authentication (Ray's default since 2.59) also needs its token here, "
+            f"in RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH."
+        ) from exc
 
 
 def shutdown() -> None:
@@ -137,5 +144,12 @@ def max_concurrent(threads_per_run: int = 1) -> int:
     return max(1, min(by_cpu, int(gpus / GPU_SHARE))) if gpus else by_cpu
 
 
-__all__ = ["CONNECT_TIMEOUT", "GPU_SHARE", "RAY_ADDRESS_ENV", "RAY_DASHBOARD_ENV", "connect", "max_concurrent",
-           "shutdown"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "GPU_SHARE",
+    "RAY_ADDRESS_ENV",
+    "RAY_DASHBOARD_ENV",
+    "connect",
+    "max_concurrent",
+    "shutdown",
+]

@@ -45,8 +45,8 @@ import torch.nn as nn
 from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError, RayError
 
 from .config import GANConfig
-from .i18n import get_language
 from .data import ImageData
+from .i18n import get_language
 from .losses import LOSS_INFO
 from .models import build_models, count_parameters
 from .ray_actor import _RemoteWorker
@@ -55,9 +55,9 @@ from .training import FINAL, Snapshot, StepRecord, _run_ids
 
 log = logging.getLogger(__name__)
 
-POLL_EVERY = 0.3          # seconds between polls of each run: the pages poll every ~1 s, so they see no lag
-WEIGHTS_EVERY = 1.0       # at most this often the newest snapshot's G comes back (a run killed keeps a recent G)
-HUNG_AFTER = 30.0         # a worker that has not answered a poll for this long is killed, the run interrupted
+POLL_EVERY = 0.3  # seconds between polls of each run: the pages poll every ~1 s, so they see no lag
+WEIGHTS_EVERY = 1.0  # at most this often the newest snapshot's G comes back (a run killed keeps a recent G)
+HUNG_AFTER = 30.0  # a worker that has not answered a poll for this long is killed, the run interrupted
 UNAVAILABLE_GRACE = 10.0  # an actor Ray calls "temporarily unavailable" (network blip) gets this long to return
 FINAL_FETCH_TIMEOUT = 60.0  # the final weights must arrive within this; else the run ends with what it has
 
@@ -121,26 +121,29 @@ class RayRun:
     `join()` returns True once the run ended, its final weights are here and "on_end" has fired.
     """
 
-    def __init__(self, cfg: GANConfig, data_or_name: ImageData | str = "mnist", device: str = "auto",
-                 threads: int = 1):
+    def __init__(self, cfg: GANConfig, data_or_name: ImageData | str = "mnist", device: str = "auto", threads: int = 1):
         connect()
         self.cfg = cfg.validate()
-        self.lang = get_language()            # its messages (stop reasons, queue notes) in the language it was started in
+        self.lang = get_language()  # its messages (stop reasons, queue notes) in the language it was started in
         name = data_or_name.name if isinstance(data_or_name, ImageData) else str(data_or_name)
         if name != cfg.dataset:
             raise ValueError(f"The config asks for {cfg.dataset} but the data given is {name}.")
         self.id = next(_run_ids)
         self.threads = max(1, int(threads))
-        self.use_gpu = (str(device).startswith("cuda") or
-                        (str(device) == "auto" and ray.cluster_resources().get("GPU", 0) > 0))
+        self.use_gpu = str(device).startswith("cuda") or (
+            str(device) == "auto" and ray.cluster_resources().get("GPU", 0) > 0
+        )
         self.device = torch.device("cuda" if self.use_gpu else "cpu")
         self._worker_device = "cuda" if self.use_gpu else "cpu"
-        self._G, self._D = build_models(cfg, "cpu")           # templates to load weights into (and the counts)
+        self._G, self._D = build_models(cfg, "cpu")  # templates to load weights into (and the counts)
         self.param_counts = {"G": count_parameters(self._G), "D": count_parameters(self._D)}
         self.device_name = "Ray worker (starting)"
         self.precision = "bf16" if cfg.precision == "bf16" else "fp32"
-        self.data_description = (data_or_name.describe() if isinstance(data_or_name, ImageData)
-                                 else f"{cfg.dataset}, loaded by the Ray worker")
+        self.data_description = (
+            data_or_name.describe()
+            if isinstance(data_or_name, ImageData)
+            else f"{cfg.dataset}, loaded by the Ray worker"
+        )
         self.step, self.elapsed = 0, 0.0
         self.status, self.message = "ready", ""
         self.history: list[StepRecord] = []
@@ -155,11 +158,11 @@ class RayRun:
         self._actor = None
         self._started = False
         self._paused_early = False
-        self._stop_reason: str | None = None       # stop() before start: the run ends without an actor
-        self._final: dict | None = None            # {"g", "d"} state dicts once fetched
-        self._worker_end: tuple[str, str] | None = None    # the worker's final (status, message), held back
-                                                           # until the final weights are here
-        self._pulled_step = -1                     # newest snapshot whose G is here
+        self._stop_reason: str | None = None  # stop() before start: the run ends without an actor
+        self._final: dict | None = None  # {"g", "d"} state dicts once fetched
+        self._worker_end: tuple[str, str] | None = None  # the worker's final (status, message), held back
+        # until the final weights are here
+        self._pulled_step = -1  # newest snapshot whose G is here
         # poller-thread state
         self._poll_ref = self._weights_ref = self._final_ref = None
         self._poll_sent = self._weights_sent = self._final_sent = 0.0
@@ -180,8 +183,9 @@ class RayRun:
                 fn(self, *args)
             except Exception as exc:  # noqa: BLE001 - someone else's code; the others still run
                 log.exception("a %s callback of run %s failed", event, self.id)
-                self.callback_errors.append(f"{event} {getattr(fn, '__name__', type(fn).__name__)}: "
-                                            f"{type(exc).__name__}: {exc}")
+                self.callback_errors.append(
+                    f"{event} {getattr(fn, '__name__', type(fn).__name__)}: {type(exc).__name__}: {exc}"
+                )
 
     def records(self, since: int = 0) -> list[StepRecord]:
         with self._lock:
@@ -212,8 +216,11 @@ class RayRun:
         """A CPU eval copy of G: the final weights once the run ended, else the newest snapshot's pulled here.
         RuntimeError when no weights reached this process (a worker that died before its first snapshot)."""
         with self._lock:
-            state = self._final["g"] if self._final else next(
-                (s.g_state for s in reversed(self.snapshots) if s.g_state is not None), None)
+            state = (
+                self._final["g"]
+                if self._final
+                else next((s.g_state for s in reversed(self.snapshots) if s.g_state is not None), None)
+            )
         if state is None:
             raise RuntimeError(f"Run {self.id} has no generator weights here: its worker ended before sending any.")
         return self._generator(state)
@@ -239,10 +246,21 @@ class RayRun:
 
     def summary(self) -> dict:
         last = self.history[-1] if self.history else None
-        return {"id": self.id, "status": self.status, "message": self.message, "step": self.step,
-                "elapsed": round(self.elapsed, 2), "device": self.device_name, "precision": self.precision,
-                "params": self.param_counts, "data": self.data_description, "preset": self.cfg.preset,
-                "last": last.to_dict() if last else None, "backend": "ray", "worker_pid": self.worker_pid}
+        return {
+            "id": self.id,
+            "status": self.status,
+            "message": self.message,
+            "step": self.step,
+            "elapsed": round(self.elapsed, 2),
+            "device": self.device_name,
+            "precision": self.precision,
+            "params": self.param_counts,
+            "data": self.data_description,
+            "preset": self.cfg.preset,
+            "last": last.to_dict() if last else None,
+            "backend": "ray",
+            "worker_pid": self.worker_pid,
+        }
 
     def watch_quality(self, every: int, n: int) -> RayQuality:
         """Measure sample quality in the worker (before start; MNIST only): the records come back with polls."""
@@ -259,7 +277,7 @@ class RayRun:
         if self._started or self.status != "ready":
             raise RuntimeError(f"This run has already been started (status: {self.status}).")
         self._started = True
-        if self._stop_reason is not None:            # stopped before it started: no worker at all
+        if self._stop_reason is not None:  # stopped before it started: no worker at all
             _poller().add(self)
             return self
         opts = {"num_cpus": self.threads, "max_restarts": 0}
@@ -301,7 +319,7 @@ class RayRun:
     def _send(self, method: str, *args) -> None:
         try:
             getattr(self._actor, method).remote(*args)
-        except RayError as exc:                 # the worker is gone: the poller will report it
+        except RayError as exc:  # the worker is gone: the poller will report it
             log.warning("run %s: %s not delivered: %s", self.id, method, exc)
 
     def cancel_unstarted(self, message: str) -> None:
@@ -326,14 +344,19 @@ class RayRun:
         if self._actor is None:
             return []
         if self._poll_ref is None and self._final_ref is None:
-            self._poll_ref, self._poll_sent = self._actor.poll.remote(
-                len(self.history), self.snapshots[-1].step if self.snapshots else -1,
-                len(self.quality._records) if self.quality is not None else 0), now
+            self._poll_ref, self._poll_sent = (
+                self._actor.poll.remote(
+                    len(self.history),
+                    self.snapshots[-1].step if self.snapshots else -1,
+                    len(self.quality._records) if self.quality is not None else 0,
+                ),
+                now,
+            )
         return [r for r in (self._poll_ref, self._weights_ref, self._final_ref) if r is not None]
 
     def _advance(self, ready: set, now: float) -> bool:
         """Poller: take in what arrived; True once the run is over (the poller then forgets it)."""
-        if self._actor is None:                      # started after a stop(): end without a worker
+        if self._actor is None:  # started after a stop(): end without a worker
             self._finish("stopped", self._stop_reason or "Stopped by the user after 0 steps.")
             return True
         try:
@@ -361,7 +384,7 @@ class RayRun:
                 self._interrupt(f"it did not stop within {HUNG_AFTER:g} s and was shut down")
                 return True
             return False
-        except ActorUnavailableError as exc:          # maybe a network blip: retry for a while
+        except ActorUnavailableError as exc:  # maybe a network blip: retry for a while
             self._poll_ref = self._weights_ref = None
             self._unavailable_since = self._unavailable_since or now
             if now - self._unavailable_since > UNAVAILABLE_GRACE:
@@ -371,7 +394,7 @@ class RayRun:
         except RayActorError as exc:
             self._interrupt(_death_reason(exc))
             return True
-        except (RayError, GetTimeoutError) as exc:    # poll itself raised: a bug, not a fault of the run
+        except (RayError, GetTimeoutError) as exc:  # poll itself raised: a bug, not a fault of the run
             log.exception("run %s: polling its worker failed", self.id)
             self._interrupt(f"{type(exc).__name__}: {_short(exc)}")
             return True
@@ -444,7 +467,7 @@ class RayRun:
         self._poll_ref = self._weights_ref = self._final_ref = None
         if actor is not None:
             try:
-                ray.kill(actor, no_restart=True)       # frees its memory and its CPUs / GPU share now
+                ray.kill(actor, no_restart=True)  # frees its memory and its CPUs / GPU share now
             except Exception as exc:  # noqa: BLE001 - already gone
                 log.debug("run %s: kill: %s", self.id, exc)
         with self._lock:

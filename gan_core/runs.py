@@ -39,7 +39,7 @@ from .training import Snapshot, StepRecord, Trainer
 
 BACKEND_ENV = "GAN_CLASSROOM_BACKEND"
 BACKENDS = ("inprocess", "ray")
-DEFAULT_BACKEND = "inprocess"     # the lead picks the final default from bench/backend_speed.py
+DEFAULT_BACKEND = "inprocess"  # the lead picks the final default from bench/backend_speed.py
 
 
 class BackendUnavailable(RuntimeError):
@@ -57,15 +57,15 @@ class TrainingRun(Protocol):
 
     id: int
     cfg: GANConfig
-    step: int                      # generator updates done
-    elapsed: float                 # seconds of training, pauses excluded
-    status: str                    # one of gan_core.training.STATUSES
-    message: str                   # why it ended, in words
-    device_name: str               # "CPU (1 threads)", "NVIDIA H200 (GPU)", ...
-    precision: str                 # "fp32" or "bf16"
-    data_description: str          # what it trains on, in one line
-    param_counts: dict             # {"G": n, "D": n}
-    history: list                  # the StepRecords so far (read with records() from other threads)
+    step: int  # generator updates done
+    elapsed: float  # seconds of training, pauses excluded
+    status: str  # one of gan_core.training.STATUSES
+    message: str  # why it ended, in words
+    device_name: str  # "CPU (1 threads)", "NVIDIA H200 (GPU)", ...
+    precision: str  # "fp32" or "bf16"
+    data_description: str  # what it trains on, in one line
+    param_counts: dict  # {"G": n, "D": n}
+    history: list  # the StepRecords so far (read with records() from other threads)
 
     @property
     def done(self) -> bool: ...
@@ -111,8 +111,9 @@ def backend_name(backend: str | None = None) -> str:
     return name
 
 
-def make_run(cfg: GANConfig, data_or_name: ImageData | str, device: str = "auto", backend: str | None = None,
-             threads: int = 1) -> TrainingRun:
+def make_run(
+    cfg: GANConfig, data_or_name: ImageData | str, device: str = "auto", backend: str | None = None, threads: int = 1
+) -> TrainingRun:
     """A not-yet-started run of `cfg` on the chosen backend.
 
     inprocess: a Trainer on `data` (a name is loaded here with load_dataset); `threads` is not applied
@@ -124,13 +125,12 @@ def make_run(cfg: GANConfig, data_or_name: ImageData | str, device: str = "auto"
     if backend_name(backend) == "inprocess":
         data = load_dataset(data_or_name) if isinstance(data_or_name, str) else data_or_name
         return Trainer(cfg, data, device=device)
-    from .ray_runs import RayRun     # here, not at the top: only the Ray backend imports Ray (~0.5 s, ~100 MB)
+    from .ray_runs import RayRun  # here, not at the top: only the Ray backend imports Ray (~0.5 s, ~100 MB)
 
     return RayRun(cfg, data_or_name, device=device, threads=threads)
 
 
-def watch_quality(run: TrainingRun, data: ImageData | None = None, every: int | None = None,
-                  n: int | None = None):
+def watch_quality(run: TrainingRun, data: ImageData | None = None, every: int | None = None, n: int | None = None):
     """Live sample quality of an MNIST run that has not started: an object with QualityMonitor's read
     API (records(), latest(), class_dist, real_scores(), done, error, join()).
 
@@ -139,10 +139,9 @@ def watch_quality(run: TrainingRun, data: ImageData | None = None, every: int | 
     Raises ValueError for a non-MNIST run and whatever loading the classifier raises.
     """
     every, n = every or QUALITY_EVERY, n or QUALITY_SAMPLES
-    if hasattr(run, "watch_quality"):            # a RayRun: measured in its worker
+    if hasattr(run, "watch_quality"):  # a RayRun: measured in its worker
         return run.watch_quality(every=every, n=n)
     return QualityMonitor(get_reference(data), every=every, n=n).attach(run)
 
 
-__all__ = ["BACKENDS", "BACKEND_ENV", "BackendUnavailable", "TrainingRun", "backend_name", "make_run",
-           "watch_quality"]
+__all__ = ["BACKENDS", "BACKEND_ENV", "BackendUnavailable", "TrainingRun", "backend_name", "make_run", "watch_quality"]

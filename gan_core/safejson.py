@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 
-MAX_DEPTH = 32                 # our documents nest 3-4 levels; 32 leaves room and stays far from recursion limits
+MAX_DEPTH = 32  # our documents nest 3-4 levels; 32 leaves room and stays far from recursion limits
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
@@ -53,6 +53,8 @@ def loads(text: str | bytes, what: str = "the file", max_bytes: int = 1_000_000,
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise JSONLimitError(f"{what} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") from None
-    except RecursionError:          # unreachable after the depth check; kept so no input can raise it
+        raise JSONLimitError(
+            f"{what} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})."
+        ) from None
+    except RecursionError:  # unreachable after the depth check; kept so no input can raise it
         raise JSONLimitError(f"{what} nests too deeply.") from None

@@ -27,7 +27,7 @@ from PIL import Image
 
 from .data import to_pixels
 
-LATENT_RANGE = 3.0    # sliders span +-3 sigma of the N(0, 1) prior
+LATENT_RANGE = 3.0  # sliders span +-3 sigma of the N(0, 1) prior
 
 
 def sample_z(n: int, latent_dim: int, seed: int | None = None) -> torch.Tensor:
@@ -42,17 +42,20 @@ def sample_labels(n: int, num_classes: int, seed: int | None = None) -> torch.Te
     return torch.randint(num_classes, (n,), generator=gen)
 
 
-def generate(G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | int | None = None,
-             batch_size: int = 512) -> torch.Tensor:
+def generate(
+    G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | int | None = None, batch_size: int = 512
+) -> torch.Tensor:
     """Images G(z, y) as uint8 pixels, (n, 28, 28). G must be in eval mode.
 
     A conditional G needs labels: one int for all, or a (n,) tensor.
     """
     if G.training:
-        raise RuntimeError("Sample from a generator in eval mode (G.eval()): BatchNorm must use its running statistics.")
+        raise RuntimeError(
+            "Sample from a generator in eval mode (G.eval()): BatchNorm must use its running statistics."
+        )
     z = torch.as_tensor(z, dtype=torch.float32)
     if z.dim() == 1:
-        z = z.unsqueeze(0)                                                       # (1, latent)
+        z = z.unsqueeze(0)  # (1, latent)
     if z.shape[1] != G.latent_dim:
         raise ValueError(f"This generator takes {G.latent_dim}-dimensional z, got {z.shape[1]}.")
     y = None
@@ -60,22 +63,22 @@ def generate(G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | int | N
         if labels is None:
             raise ValueError("This generator is conditional: say which class (label) to draw.")
         y = torch.as_tensor(labels, dtype=torch.long)
-        y = y.expand(z.shape[0]) if y.dim() == 0 else y                          # (n,)
+        y = y.expand(z.shape[0]) if y.dim() == 0 else y  # (n,)
         if y.min() < 0 or y.max() >= G.num_classes:
             raise ValueError(f"Labels must be in 0..{G.num_classes - 1}.")
     device = next(G.parameters()).device
     out = []
     with torch.inference_mode():
         for i in range(0, z.shape[0], batch_size):
-            zb = z[i:i + batch_size].to(device)                                  # (b, latent)
-            yb = y[i:i + batch_size].to(device) if y is not None else None       # (b,)
-            out.append(to_pixels(G(zb, yb)).cpu())                              # (b, 28, 28) uint8
+            zb = z[i : i + batch_size].to(device)  # (b, latent)
+            yb = y[i : i + batch_size].to(device) if y is not None else None  # (b,)
+            out.append(to_pixels(G(zb, yb)).cpu())  # (b, 28, 28) uint8
     return torch.cat(out)
 
 
 def sweep(z: torch.Tensor, dim: int, n: int = 9, lo: float = -LATENT_RANGE, hi: float = LATENT_RANGE) -> torch.Tensor:
     """n copies of z (latent,) with coordinate `dim` set to evenly spaced values in [lo, hi]. (n, latent)"""
-    zs = z.detach().reshape(1, -1).repeat(n, 1)                                  # (n, latent)
+    zs = z.detach().reshape(1, -1).repeat(n, 1)  # (n, latent)
     zs[:, dim] = torch.linspace(lo, hi, n)
     return zs
 
@@ -88,7 +91,7 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, t: float) -> torch.Tensor:
     n0, n1 = z0.norm(), z1.norm()
     cos = torch.clamp(torch.dot(z0.flatten(), z1.flatten()) / (n0 * n1 + 1e-12), -1.0, 1.0)
     omega = torch.arccos(cos)
-    if omega.abs() < 1e-4:            # (almost) parallel: slerp degenerates to lerp
+    if omega.abs() < 1e-4:  # (almost) parallel: slerp degenerates to lerp
         return lerp(z0, z1, t)
     if (torch.pi - omega).abs() < 1e-4:  # opposite points: every great circle joins them; lerp the norms instead
         return lerp(z0, z1, t)
@@ -118,7 +121,7 @@ def make_grid(images: torch.Tensor | np.ndarray, ncol: int | None = None, pad: i
     for i in range(n):
         r, c = divmod(i, ncol)
         y0, x0 = pad + r * (h + pad), pad + c * (w + pad)
-        grid[y0:y0 + h, x0:x0 + w] = imgs[i]
+        grid[y0 : y0 + h, x0 : x0 + w] = imgs[i]
     return grid
 
 

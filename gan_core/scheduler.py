@@ -53,7 +53,7 @@ from .runs import TrainingRun
 log = logging.getLogger(__name__)
 
 _ticket_ids = itertools.count(1)
-PAUSE_CHECK = 0.25           # seconds between the pause watcher's looks at the running runs
+PAUSE_CHECK = 0.25  # seconds between the pause watcher's looks at the running runs
 QUEUED, RUNNING, DONE, CANCELLED = "queued", "running", "done", "cancelled"
 
 
@@ -65,38 +65,53 @@ class SchedulerError(RuntimeError):
 class Limits:
     """The server's caps on what one run may ask for. Defaults suit a 2-core classroom server."""
 
-    max_concurrent: int = 2        # runs training at once; more only slows every one of them down
-    max_seconds: float = 120.0     # wall-clock training budget per run (the longest preset budget in the app)
-    max_steps: int = 100_000       # a step budget runs at most this many steps (and still at most max_seconds)
-    max_batch: int = 256           # images per step; 256 is the largest batch the Train page offers
-    max_width: int = 128           # G/D channel widths; twice the DCGAN default, ~4x its compute
-    max_latent: int = 128          # latent size; Explore draws one slider per dimension
-    max_queue: int = 200           # tickets waiting at once (a bound on memory: each holds an unstarted Trainer)
-    nice: int = 10                 # training threads run at this Linux niceness, so slider reruns win the CPU
-    max_pause: float = 60.0        # a paused run keeps its slot this long at most while others wait (0 = forever)
+    max_concurrent: int = 2  # runs training at once; more only slows every one of them down
+    max_seconds: float = 120.0  # wall-clock training budget per run (the longest preset budget in the app)
+    max_steps: int = 100_000  # a step budget runs at most this many steps (and still at most max_seconds)
+    max_batch: int = 256  # images per step; 256 is the largest batch the Train page offers
+    max_width: int = 128  # G/D channel widths; twice the DCGAN default, ~4x its compute
+    max_latent: int = 128  # latent size; Explore draws one slider per dimension
+    max_queue: int = 200  # tickets waiting at once (a bound on memory: each holds an unstarted Trainer)
+    nice: int = 10  # training threads run at this Linux niceness, so slider reruns win the CPU
+    max_pause: float = 60.0  # a paused run keeps its slot this long at most while others wait (0 = forever)
 
     def check(self, cfg: GANConfig) -> GANConfig:
         """cfg with its time budget capped at max_seconds, or ConfigError naming every limit it breaks."""
         problems = []
         if cfg.batch_size > self.max_batch:
-            problems.append(_("Batch size {value} is over this server's limit of {limit}.").format(
-                value=cfg.batch_size, limit=self.max_batch))
+            problems.append(
+                _("Batch size {value} is over this server's limit of {limit}.").format(
+                    value=cfg.batch_size, limit=self.max_batch
+                )
+            )
         for name in ("g_width", "d_width"):
             if getattr(cfg, name) > self.max_width:
-                problems.append(_("{name} {value} is over this server's limit of {limit}.").format(
-                    name=name, value=getattr(cfg, name), limit=self.max_width))
+                problems.append(
+                    _("{name} {value} is over this server's limit of {limit}.").format(
+                        name=name, value=getattr(cfg, name), limit=self.max_width
+                    )
+                )
         if cfg.latent_dim > self.max_latent:
-            problems.append(_("Latent size {value} is over this server's limit of {limit}.").format(
-                value=cfg.latent_dim, limit=self.max_latent))
+            problems.append(
+                _("Latent size {value} is over this server's limit of {limit}.").format(
+                    value=cfg.latent_dim, limit=self.max_latent
+                )
+            )
         if cfg.max_steps > self.max_steps:
-            problems.append(_("A budget of {value:,} steps is over this server's limit of {limit:,} steps per "
-                              "run.").format(value=cfg.max_steps, limit=self.max_steps))
+            problems.append(
+                _("A budget of {value:,} steps is over this server's limit of {limit:,} steps per run.").format(
+                    value=cfg.max_steps, limit=self.max_steps
+                )
+            )
         if cfg.max_seconds > self.max_seconds:
-            problems.append(_("A budget of {value:g} s is over this server's limit of {limit:g} s per run.").format(
-                value=cfg.max_seconds, limit=self.max_seconds))
+            problems.append(
+                _("A budget of {value:g} s is over this server's limit of {limit:g} s per run.").format(
+                    value=cfg.max_seconds, limit=self.max_seconds
+                )
+            )
         if problems:
             raise ConfigError(" ".join(problems + [_("The teacher sets these limits for the whole class.")]))
-        if not cfg.max_seconds:       # a step budget still gets the time cap, so every run ends in bounded time
+        if not cfg.max_seconds:  # a step budget still gets the time cap, so every run ends in bounded time
             cfg = cfg.replace(max_seconds=float(self.max_seconds))
         return cfg
 
@@ -136,13 +151,13 @@ class Ticket:
     """One submitted run: where it is in the queue and what happened to it."""
 
     session: str
-    trainer: TrainingRun                    # the run (a Trainer or a RayRun; named for its first kind)
+    trainer: TrainingRun  # the run (a Trainer or a RayRun; named for its first kind)
     id: int = field(default_factory=lambda: next(_ticket_ids))
     state: str = QUEUED
     submitted: float = field(default_factory=time.monotonic)
-    started: float | None = None            # time.monotonic() when it got a slot
-    position: int = 0                       # 0 while running (or over), k = k-th in line
-    reason: str = ""                        # why it was cancelled
+    started: float | None = None  # time.monotonic() when it got a slot
+    position: int = 0  # 0 while running (or over), k = k-th in line
+    reason: str = ""  # why it was cancelled
 
     @property
     def waited(self) -> float:
@@ -176,31 +191,36 @@ class Scheduler:
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or Limits()
         self._lock = threading.RLock()
-        self._queue: list[Ticket] = []         # waiting, first in line first
+        self._queue: list[Ticket] = []  # waiting, first in line first
         self._running: list[Ticket] = []
         self._by_session: dict[str, Ticket] = {}
         self.started_total = 0
         self.finished_total = 0
-        self.waits: list[float] = []           # seconds each started run waited (the latest 1,000)
-        self._paused_since: dict[int, float] = {}      # ticket id -> when the watcher first saw it paused
+        self.waits: list[float] = []  # seconds each started run waited (the latest 1,000)
+        self._paused_since: dict[int, float] = {}  # ticket id -> when the watcher first saw it paused
         self._watcher: threading.Thread | None = None
 
     # ------------------------------------------------------------------ submitting and leaving
     def submit(self, session: str, trainer: TrainingRun) -> Ticket:
         """Queue a not-yet-started run (Trainer or RayRun) for `session`; it starts now if a slot is free."""
         if trainer.status != "ready":
-            raise SchedulerError(_("This run has already been started (status: {status}).").format(
-                status=trainer.status))
+            raise SchedulerError(
+                _("This run has already been started (status: {status}).").format(status=trainer.status)
+            )
         with self._lock:
             mine = self._by_session.get(session)
             if mine is not None and mine.state in (QUEUED, RUNNING):
-                raise SchedulerError(_("This session already has a run training; stop it before starting another.")
-                                     if mine.state == RUNNING else
-                                     _("This session already has a run waiting in the queue; stop it before starting "
-                                       "another."))
+                raise SchedulerError(
+                    _("This session already has a run training; stop it before starting another.")
+                    if mine.state == RUNNING
+                    else _("This session already has a run waiting in the queue; stop it before starting another.")
+                )
             if len(self._queue) >= self.limits.max_queue:
-                raise SchedulerError(_("The server's queue is full ({count} runs waiting); try again in a "
-                                       "minute.").format(count=self.limits.max_queue))
+                raise SchedulerError(
+                    _("The server's queue is full ({count} runs waiting); try again in a minute.").format(
+                        count=self.limits.max_queue
+                    )
+                )
             ticket = Ticket(session, trainer)
             trainer.add_callback("on_end", lambda _t, ticket=ticket: self._ended(ticket))
             self._by_session[session] = ticket
@@ -220,12 +240,13 @@ class Scheduler:
                 self._renumber()
                 # never started: nothing to join; on_end still fires once (monitors, journals)
                 with language(getattr(ticket.trainer, "lang", None)):
-                    ticket.trainer.cancel_unstarted(_("Left the queue before starting ({reason}).").format(
-                        reason=reason))
+                    ticket.trainer.cancel_unstarted(
+                        _("Left the queue before starting ({reason}).").format(reason=reason)
+                    )
                 return True
             if ticket.state == RUNNING:
                 ticket.reason = reason
-                ticket.trainer.stop()                  # the slot frees in _ended, at the run's next step
+                ticket.trainer.stop()  # the slot frees in _ended, at the run's next step
                 return True
             return False
 
@@ -263,9 +284,13 @@ class Scheduler:
 
     def counts(self) -> dict:
         with self._lock:
-            return {"running": len(self._running), "queued": len(self._queue),
-                    "slots": self.limits.max_concurrent, "started": self.started_total,
-                    "finished": self.finished_total}
+            return {
+                "running": len(self._running),
+                "queued": len(self._queue),
+                "slots": self.limits.max_concurrent,
+                "started": self.started_total,
+                "finished": self.finished_total,
+            }
 
     def running(self) -> list[Ticket]:
         with self._lock:
@@ -286,7 +311,7 @@ class Scheduler:
             self.waits = (self.waits + [ticket.waited])[-1000:]
             try:
                 ticket.trainer.start()
-                lower_priority(getattr(ticket.trainer, "thread", None), self.limits.nice)   # RayRun: None
+                lower_priority(getattr(ticket.trainer, "thread", None), self.limits.nice)  # RayRun: None
             except Exception as exc:  # a trainer that cannot start must not hold a slot
                 log.exception("run of session %s could not start", ticket.session)
                 self._running.remove(ticket)
@@ -295,7 +320,7 @@ class Scheduler:
                 try:
                     with language(getattr(ticket.trainer, "lang", None)):
                         ticket.trainer.cancel_unstarted(_("The run could not start: {error}").format(error=exc))
-                except RuntimeError:               # it got far enough to end by itself
+                except RuntimeError:  # it got far enough to end by itself
                     pass
         self._renumber()
         if self._running and self.limits.max_pause and self._watcher is None:
@@ -325,12 +350,15 @@ class Scheduler:
                     if self._queue and now - since > self.limits.max_pause:
                         due.append(t)
                         self._paused_since.pop(t.id, None)
-            for t in due:                 # outside the lock: a run's stop may fire callbacks
+            for t in due:  # outside the lock: a run's stop may fire callbacks
                 run, pause = t.trainer, self.limits.max_pause
                 with language(getattr(run, "lang", None)):
-                    run.stop(_("Stopped after {steps} steps: it was paused for more than {seconds:g} s "
-                               "while other runs waited for the server's training slot.").format(
-                                   steps=run.step, seconds=pause))
+                    run.stop(
+                        _(
+                            "Stopped after {steps} steps: it was paused for more than {seconds:g} s "
+                            "while other runs waited for the server's training slot."
+                        ).format(steps=run.step, seconds=pause)
+                    )
 
     def _ended(self, ticket: Ticket) -> None:
         """on_end of a run (its own thread): free the slot and start the next in line."""

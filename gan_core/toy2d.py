@@ -39,33 +39,34 @@ from .losses import LOSS_INFO, d_loss_fn, g_loss_fn, gradient_penalty
 from .toy2d_data import EVAL_SAMPLES, PLANE, TARGETS, ModeMetrics, Target, validate_points
 
 OPTIMIZERS = ("adam", "sgd")
-HEAT_SIDE = 40            # D is shown on a 40x40 grid over the plane: smooth once the browser scales it up, cheap
-SHOWN_POINTS = 256        # real and fake points drawn per frame: the shape is clear, the canvas is not a blot
-ARROWS = 64               # gradient arrows: one per fake point for the first 64, more would hide the points
-MESH_SIDE = 11            # the z grid is 11x11 lines over [-MESH_Z, MESH_Z]^2
-MESH_Z = 2.0              # +-2: about 95% of each z coordinate's N(0, 1) draws fall inside
+HEAT_SIDE = 40  # D is shown on a 40x40 grid over the plane: smooth once the browser scales it up, cheap
+SHOWN_POINTS = 256  # real and fake points drawn per frame: the shape is clear, the canvas is not a blot
+ARROWS = 64  # gradient arrows: one per fake point for the first 64, more would hide the points
+MESH_SIDE = 11  # the z grid is 11x11 lines over [-MESH_Z, MESH_Z]^2
+MESH_Z = 2.0  # +-2: about 95% of each z coordinate's N(0, 1) draws fall inside
 
 
 @dataclass
 class ToyConfig:
     """Every knob of the playground, each default with its reason."""
-    target: str = "ring"                  # the Unrolled GAN / VEEGAN benchmark: mode collapse shows at a glance
-    loss: str = "non-saturating"          # the MNIST side's default loss too: same fixed point, strong early gradients
-    z_dim: int = 2                        # 2: the manifold mesh is G's whole input plane, nothing hidden
-    g_width: int = 64                     # two hidden layers of 64: enough to draw 8 or 25 modes, and over 1,000
-    d_width: int = 64                     #   iterations/s on one CPU core (bench/toy2d_speed.py)
-    lr_g: float = 1e-3                    # Adam at 1e-3 learns the ring in a few thousand iterations
+
+    target: str = "ring"  # the Unrolled GAN / VEEGAN benchmark: mode collapse shows at a glance
+    loss: str = "non-saturating"  # the MNIST side's default loss too: same fixed point, strong early gradients
+    z_dim: int = 2  # 2: the manifold mesh is G's whole input plane, nothing hidden
+    g_width: int = 64  # two hidden layers of 64: enough to draw 8 or 25 modes, and over 1,000
+    d_width: int = 64  #   iterations/s on one CPU core (bench/toy2d_speed.py)
+    lr_g: float = 1e-3  # Adam at 1e-3 learns the ring in a few thousand iterations
     lr_d: float = 1e-3
-    d_steps: int = 1                      # D updates per G update; WGAN-GP's critic wants more (5 in the paper)
-    optimizer: str = "adam"               # "adam" or "sgd" (plain gradient descent: slower, shows oscillation)
-    beta1: float = 0.5                    # Adam's momentum: 0.5 as in DCGAN; 0.9 makes the game oscillate more
+    d_steps: int = 1  # D updates per G update; WGAN-GP's critic wants more (5 in the paper)
+    optimizer: str = "adam"  # "adam" or "sgd" (plain gradient descent: slower, shows oscillation)
+    beta1: float = 0.5  # Adam's momentum: 0.5 as in DCGAN; 0.9 makes the game oscillate more
     beta2: float = 0.99
-    label_smoothing: float = 0.0          # one-sided: D's real target 1 -> 1 - s (Salimans et al. 2016); off
-    spectral_norm: bool = False           # divide each D weight by its largest singular value (Miyato et al. 2018)
-    gp_weight: float = 0.1                # WGAN-GP's lambda: 0.1 as in the paper's own 2-D toy (10 is for images)
-    batch_size: int = 128                 # real and fake points per step: cheap, and a smooth enough gradient
+    label_smoothing: float = 0.0  # one-sided: D's real target 1 -> 1 - s (Salimans et al. 2016); off
+    spectral_norm: bool = False  # divide each D weight by its largest singular value (Miyato et al. 2018)
+    gp_weight: float = 0.1  # WGAN-GP's lambda: 0.1 as in the paper's own 2-D toy (10 is for images)
+    batch_size: int = 128  # real and fake points per step: cheap, and a smooth enough gradient
     seed: int = 0
-    custom_points: tuple = field(default_factory=tuple)   # ((x, y), ...) clicked by the student, for "custom"
+    custom_points: tuple = field(default_factory=tuple)  # ((x, y), ...) clicked by the student, for "custom"
 
     def validate(self) -> "ToyConfig":
         """Raise ValueError listing every problem (sentences a student can act on), or return self."""
@@ -77,8 +78,10 @@ class ToyConfig:
 
         def whole(name: str, lo: int, hi: int) -> None:
             v = getattr(self, name)
-            need(isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi,
-                 f"{name} must be a whole number from {lo} to {hi}; got {v!r}.")
+            need(
+                isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi,
+                f"{name} must be a whole number from {lo} to {hi}; got {v!r}.",
+            )
 
         def number(name: str, lo: float, hi: float, lo_open: bool = False) -> None:
             v = getattr(self, name)
@@ -141,17 +144,32 @@ class ToyPreset:
 
 # Measured over seeds 0-4 (bench/toy2d_presets.py, BENCHMARKS.md "2-D playground presets"). The collapse and
 # its fix differ in one knob, D's learning rate, so the lesson is about the balance of the two players.
-TOY_PRESETS: dict[str, ToyPreset] = {p.name: p for p in [
-    ToyPreset("ring", "The default, and the fix for ring-collapse: non-saturating loss, Adam, D and G learning at the "
-              "same rate (1e-3). Covers all 8 modes within 2,000 iterations.", {}),
-    ToyPreset("ring-collapse", "Mode collapse: the same game with D learning 10x slower than G (lr_d = 1e-4). G piles "
-              "its points into one clump and chases D's favourite spot around the ring.", {"lr_d": 1e-4}),
-    ToyPreset("ring-wgan-gp", "WGAN-GP with 5 critic steps per G step (Gulrajani et al. 2017): slower per iteration, "
-              "the critic's gradient points G at every mode.",
-              {"loss": "wgan-gp", "d_steps": 5, "beta1": 0.5, "beta2": 0.9}),
-    ToyPreset("grid", "The 5x5 grid of 25 Gaussians (VEEGAN's harder test) with the default settings.",
-              {"target": "grid"}),
-]}
+TOY_PRESETS: dict[str, ToyPreset] = {
+    p.name: p
+    for p in [
+        ToyPreset(
+            "ring",
+            "The default, and the fix for ring-collapse: non-saturating loss, Adam, D and G learning at the "
+            "same rate (1e-3). Covers all 8 modes within 2,000 iterations.",
+            {},
+        ),
+        ToyPreset(
+            "ring-collapse",
+            "Mode collapse: the same game with D learning 10x slower than G (lr_d = 1e-4). G piles "
+            "its points into one clump and chases D's favourite spot around the ring.",
+            {"lr_d": 1e-4},
+        ),
+        ToyPreset(
+            "ring-wgan-gp",
+            "WGAN-GP with 5 critic steps per G step (Gulrajani et al. 2017): slower per iteration, "
+            "the critic's gradient points G at every mode.",
+            {"loss": "wgan-gp", "d_steps": 5, "beta1": 0.5, "beta2": 0.9},
+        ),
+        ToyPreset(
+            "grid", "The 5x5 grid of 25 Gaussians (VEEGAN's harder test) with the default settings.", {"target": "grid"}
+        ),
+    ]
+}
 
 
 def toy_preset(name: str, **overrides) -> ToyConfig:
@@ -186,9 +204,9 @@ class ToyGenerator(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         # F.linear on the layers' tensors rather than calling the layers: a module call costs more than the
         # layer's arithmetic at this size (bench/toy2d_speed.py)
-        h = F.relu(F.linear(z, self.fc1.weight, self.fc1.bias))        # (B, w)
-        h = F.relu(F.linear(h, self.fc2.weight, self.fc2.bias))        # (B, w)
-        return F.linear(h, self.out.weight, self.out.bias)             # (B, 2)
+        h = F.relu(F.linear(z, self.fc1.weight, self.fc1.bias))  # (B, w)
+        h = F.relu(F.linear(h, self.fc2.weight, self.fc2.bias))  # (B, w)
+        return F.linear(h, self.out.weight, self.out.bias)  # (B, 2)
 
 
 class ToyDiscriminator(nn.Module):
@@ -202,8 +220,8 @@ class ToyDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor, labels: Any = None) -> torch.Tensor:
         fc1, fc2, out = self.fc1, self.fc2, self.out
         h = F.leaky_relu(F.linear(x.reshape(-1, 2), fc1.weight, fc1.bias), 0.2)  # (B, w) leaky: every fake point
-        h = F.leaky_relu(F.linear(h, fc2.weight, fc2.bias), 0.2)                 # (B, w)   gets a gradient
-        return F.linear(h, out.weight, out.bias).squeeze(1)                      # (B,)
+        h = F.leaky_relu(F.linear(h, fc2.weight, fc2.bias), 0.2)  # (B, w)   gets a gradient
+        return F.linear(h, out.weight, out.bias).squeeze(1)  # (B,)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -213,7 +231,8 @@ class ToyDiscriminator(nn.Module):
 class StepDelta:
     """What one step moved. heat: D on the plane's grid (HEAT_SIDE, HEAT_SIDE); fakes: the shown fake points
     (SHOWN_POINTS, 2); push: -dL_G/dx at the shown fakes before the step (ARROWS, 2), for G steps."""
-    kind: str                      # "d" or "g"
+
+    kind: str  # "d" or "g"
     loss: float
     heat_before: np.ndarray
     heat_after: np.ndarray
@@ -234,25 +253,25 @@ class ToyTrainer:
         self.D = ToyDiscriminator(cfg.d_width, cfg.spectral_norm)
         _init(self.G, self.gen)
         _init(self.D, self.gen)
-        self.D.eval()          # D refines its spectral-norm estimate only in its own steps: G's step leaves D as it was
+        self.D.eval()  # D refines its spectral-norm estimate only in its own steps: G's step leaves D as it was
         self.opt_g, self.opt_d = self._optimizer(self.G, cfg.lr_g), self._optimizer(self.D, cfg.lr_d)
         self._g_params, self._d_params = list(self.G.parameters()), list(self.D.parameters())
         # What the view shows: fixed z (each fake point keeps its identity from frame to frame) and fixed reals.
-        self.z_shown = torch.randn(SHOWN_POINTS, cfg.z_dim, generator=self.gen)        # (S, k)
-        self.real_shown = self.target.sample(SHOWN_POINTS, self.gen)                  # (S, 2)
-        self.z_eval = torch.randn(EVAL_SAMPLES, cfg.z_dim, generator=self.gen)        # (2500, k) for the metrics
+        self.z_shown = torch.randn(SHOWN_POINTS, cfg.z_dim, generator=self.gen)  # (S, k)
+        self.real_shown = self.target.sample(SHOWN_POINTS, self.gen)  # (S, 2)
+        self.z_eval = torch.randn(EVAL_SAMPLES, cfg.z_dim, generator=self.gen)  # (2500, k) for the metrics
         axis = torch.linspace(-PLANE, PLANE, HEAT_SIDE)
-        gy, gx = torch.meshgrid(axis.flip(0), axis, indexing="ij")                    # row 0 is the top (y = +PLANE)
-        self.grid_xy = torch.stack([gx, gy], dim=-1).reshape(-1, 2)                   # (H*W, 2)
+        gy, gx = torch.meshgrid(axis.flip(0), axis, indexing="ij")  # row 0 is the top (y = +PLANE)
+        self.grid_xy = torch.stack([gx, gy], dim=-1).reshape(-1, 2)  # (H*W, 2)
         zaxis = torch.linspace(-MESH_Z, MESH_Z, MESH_SIDE)
-        self.mesh_z = torch.zeros(MESH_SIDE, MESH_SIDE if cfg.z_dim > 1 else 1, cfg.z_dim)   # (M, M or 1, k)
+        self.mesh_z = torch.zeros(MESH_SIDE, MESH_SIDE if cfg.z_dim > 1 else 1, cfg.z_dim)  # (M, M or 1, k)
         self.mesh_z[..., 0] = zaxis[:, None]
         if cfg.z_dim > 1:
             self.mesh_z[..., 1] = zaxis[None, :]
         self.iterations = self.d_updates = self.g_updates = 0
-        self.d_losses: list[float] = []     # one per iteration: the last D step's loss
+        self.d_losses: list[float] = []  # one per iteration: the last D step's loss
         self.g_losses: list[float] = []
-        self.metrics: list[tuple[int, int, float]] = []   # (iteration, modes covered, high-quality share)
+        self.metrics: list[tuple[int, int, float]] = []  # (iteration, modes covered, high-quality share)
         self._last_d = float("nan")
 
     def _optimizer(self, model: nn.Module, lr: float) -> torch.optim.Optimizer:
@@ -265,17 +284,17 @@ class ToyTrainer:
     def _d_update(self) -> float:
         """(1) Update D: minimise L_D on a real batch and a batch of G's points (G fixed)."""
         cfg, B = self.cfg, self.cfg.batch_size
-        real = self.target.sample(B, self.gen)                                 # (B, 2)
+        real = self.target.sample(B, self.gen)  # (B, 2)
         with torch.no_grad():
-            fake = self.G(torch.randn(B, cfg.z_dim, generator=self.gen))        # (B, 2)
+            fake = self.G(torch.randn(B, cfg.z_dim, generator=self.gen))  # (B, 2)
         if cfg.spectral_norm:
-            self.D.train()                                                      # refine the singular vectors
-        logits = self.D(torch.cat([real, fake]))                                # (2B,) one pass: half the ops
+            self.D.train()  # refine the singular vectors
+        logits = self.D(torch.cat([real, fake]))  # (2B,) one pass: half the ops
         loss = d_loss_fn(cfg.loss, logits[:B], logits[B:], cfg.label_smoothing)
         if self.info.gradient_penalty and cfg.gp_weight:
             gp = gradient_penalty(self.D, real.view(B, 2, 1, 1), fake.view(B, 2, 1, 1), generator=self.gen)
             loss = loss + cfg.gp_weight * gp
-        grads = torch.autograd.grad(loss, self._d_params)                      # no zero_grad: grads replaced
+        grads = torch.autograd.grad(loss, self._d_params)  # no zero_grad: grads replaced
         for p, g in zip(self._d_params, grads):
             p.grad = g
         self.opt_d.step()
@@ -288,7 +307,7 @@ class ToyTrainer:
         """(2) Update G: minimise L_G on fresh z (D fixed: its parameters take no gradient)."""
         cfg = self.cfg
         loss = g_loss_fn(cfg.loss, self.D(self.G(torch.randn(cfg.batch_size, cfg.z_dim, generator=self.gen))))
-        grads = torch.autograd.grad(loss, self._g_params)      # G's gradients only: D's weights get none
+        grads = torch.autograd.grad(loss, self._g_params)  # G's gradients only: D's weights get none
         for p, g in zip(self._g_params, grads):
             p.grad = g
         self.opt_g.step()
@@ -339,22 +358,22 @@ class ToyTrainer:
     @torch.no_grad()
     def heat(self) -> np.ndarray:
         """D over the plane, (HEAT_SIDE, HEAT_SIDE), row 0 at the top: sigmoid(s) for BCE losses, else s."""
-        s = self.D(self.grid_xy)                                                  # (H*W,)
+        s = self.D(self.grid_xy)  # (H*W,)
         if self.info.probabilistic:
             s = torch.sigmoid(s)
         return s.view(HEAT_SIDE, HEAT_SIDE).numpy().copy()
 
     @torch.no_grad()
     def fakes(self) -> np.ndarray:
-        return self.G(self.z_shown).numpy().copy()                                 # (S, 2)
+        return self.G(self.z_shown).numpy().copy()  # (S, 2)
 
     def push(self) -> tuple[np.ndarray, np.ndarray]:
         """The first ARROWS shown fake points (A, 2) and -dL_G/dx at each (A, 2): the way D pushes each point.
 
         L_G is a mean over the batch, so each point's own term is A times its share of the gradient."""
-        x = self.G(self.z_shown[:ARROWS]).detach().requires_grad_(True)            # (A, 2)
+        x = self.G(self.z_shown[:ARROWS]).detach().requires_grad_(True)  # (A, 2)
         loss = g_loss_fn(self.cfg.loss, self.D(x)) * len(x)
-        (grad,) = torch.autograd.grad(loss, x)                                     # (A, 2)
+        (grad,) = torch.autograd.grad(loss, x)  # (A, 2)
         return x.detach().numpy().copy(), (-grad).numpy()
 
     @torch.no_grad()
@@ -371,11 +390,21 @@ class ToyTrainer:
     def frame(self) -> dict:
         """Plain data for the view (numpy arrays and lists; no tensors)."""
         pts, push = self.push()
-        return {"iteration": self.iterations, "d_updates": self.d_updates, "g_updates": self.g_updates,
-                "real": self.real_shown.numpy(), "fake": self.fakes(), "heat": self.heat(), "level": self.level,
-                "probabilistic": self.info.probabilistic, "arrows": np.concatenate([pts, push], axis=1),  # (A, 4)
-                "mesh": self.mesh(), "d_loss": list(self.d_losses), "g_loss": list(self.g_losses),
-                "bounds": PLANE}
+        return {
+            "iteration": self.iterations,
+            "d_updates": self.d_updates,
+            "g_updates": self.g_updates,
+            "real": self.real_shown.numpy(),
+            "fake": self.fakes(),
+            "heat": self.heat(),
+            "level": self.level,
+            "probabilistic": self.info.probabilistic,
+            "arrows": np.concatenate([pts, push], axis=1),  # (A, 4)
+            "mesh": self.mesh(),
+            "d_loss": list(self.d_losses),
+            "g_loss": list(self.g_losses),
+            "bounds": PLANE,
+        }
 
     @torch.no_grad()
     def measure(self) -> ModeMetrics | None:

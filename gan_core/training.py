@@ -43,10 +43,10 @@ from .models import build_models, count_parameters
 
 log = logging.getLogger(__name__)
 
-FIXED_NOISE = 64           # size of the fixed-noise grid: the same 64 z at every snapshot
-FLUSH_EVERY = 10           # steps between host syncs; records are still one per step
+FIXED_NOISE = 64  # size of the fixed-noise grid: the same 64 z at every snapshot
+FLUSH_EVERY = 10  # steps between host syncs; records are still one per step
 MAX_WEIGHT_SNAPSHOTS = 24  # weight copies kept per run (memory bound); older ones are thinned evenly
-MAX_SNAPSHOTS = 240        # image grids kept per run; thinned evenly beyond this
+MAX_SNAPSHOTS = 240  # image grids kept per run; thinned evenly beyond this
 _run_ids = itertools.count(1)
 
 # "interrupted": the process training the run went away mid-run (a Ray worker killed, its node lost); the
@@ -57,16 +57,18 @@ FINAL = ("finished", "stopped", "diverged", "failed", "interrupted")
 
 @dataclass
 class StepRecord:
-    step: int              # generator updates done
-    elapsed: float         # seconds of training (pauses excluded)
-    d_loss: float          # L_D of the last D update (with the gradient penalty for WGAN-GP)
-    g_loss: float          # L_G of this step's G update
-    d_real: float          # mean D(x) on the real batch (a probability for BCE losses, else the raw score)
-    d_fake: float          # mean D(G(z)) on the fake batch, same scale
-    g_grad_norm: float     # ||dL_G/dtheta_G||_2 before clipping: near 0 means G has stopped learning
-    d_grad_norm: float     # ||dL_D/dtheta_D||_2 before clipping
-    images_per_s: float    # real images shown to D per second over the last few steps
-    info_loss: float | None = None   # InfoGAN: -E[log Q(c | G(z, c))] at G's update (ln K = blind, 0 = every code readable)
+    step: int  # generator updates done
+    elapsed: float  # seconds of training (pauses excluded)
+    d_loss: float  # L_D of the last D update (with the gradient penalty for WGAN-GP)
+    g_loss: float  # L_G of this step's G update
+    d_real: float  # mean D(x) on the real batch (a probability for BCE losses, else the raw score)
+    d_fake: float  # mean D(G(z)) on the fake batch, same scale
+    g_grad_norm: float  # ||dL_G/dtheta_G||_2 before clipping: near 0 means G has stopped learning
+    d_grad_norm: float  # ||dL_D/dtheta_D||_2 before clipping
+    images_per_s: float  # real images shown to D per second over the last few steps
+    info_loss: float | None = (
+        None  # InfoGAN: -E[log Q(c | G(z, c))] at G's update (ln K = blind, 0 = every code readable)
+    )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -76,8 +78,8 @@ class StepRecord:
 class Snapshot:
     step: int
     elapsed: float
-    images: torch.Tensor               # (64, 28, 28) uint8: G on the fixed noise
-    g_state: dict | None = None        # G's weights at this step (CPU), or None once thinned away
+    images: torch.Tensor  # (64, 28, 28) uint8: G on the fixed noise
+    g_state: dict | None = None  # G's weights at this step (CPU), or None once thinned away
 
 
 def _total_norm(params) -> torch.Tensor:
@@ -85,7 +87,7 @@ def _total_norm(params) -> torch.Tensor:
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return torch.zeros(())
-    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))      # one fused call for all of them
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))  # one fused call for all of them
 
 
 def _adam(params, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
@@ -104,17 +106,20 @@ class Trainer:
     def __init__(self, cfg: GANConfig, data: ImageData, device: str | torch.device = "auto"):
         self.cfg = cfg.validate()
         if data.name != cfg.dataset:
-            raise ValueError(_("The config asks for {dataset} but the data given is {data}.").format(
-                dataset=cfg.dataset, data=data.name))
+            raise ValueError(
+                _("The config asks for {dataset} but the data given is {data}.").format(
+                    dataset=cfg.dataset, data=data.name
+                )
+            )
         self.id = next(_run_ids)
-        self.lang = get_language()       # the run's messages are in the language it was started in, on any thread
+        self.lang = get_language()  # the run's messages are in the language it was started in, on any thread
         self.device = resolve_device(device)
         self.device_name = device_name(self.device)
-        self.amp_dtype = resolve_precision(cfg.precision, self.device)   # torch.bfloat16 or None (float32)
+        self.amp_dtype = resolve_precision(cfg.precision, self.device)  # torch.bfloat16 or None (float32)
         self.precision = "bf16" if self.amp_dtype is not None else "fp32"
         self.data_description = data.describe()
         d = data.to(self.device)
-        self.images, self.labels = d.images, d.labels           # (N, 28, 28) uint8, (N,) int64, on device
+        self.images, self.labels = d.images, d.labels  # (N, 28, 28) uint8, (N,) int64, on device
         self.G, self.D = build_models(cfg, self.device)
         if self.device.type == "cpu" and cfg.arch == "dcgan":
             # D's convolutions (forward and backward, three passes a step) are most of a step's work; oneDNN
@@ -122,7 +127,7 @@ class Trainer:
             # checkpoints store the weights contiguous.
             self.D = self.D.to(memory_format=torch.channels_last)
         self.G_ema = None
-        self._ema_warm = False           # True once G_ema holds trained weights (a continued run): no warm-up
+        self._ema_warm = False  # True once G_ema holds trained weights (a continued run): no warm-up
         if cfg.ema:
             self.G_ema = copy.deepcopy(self.G).requires_grad_(False).eval()
         self.opt_g = _adam(self.G.parameters(), cfg.lr_g, (cfg.beta1, cfg.beta2))
@@ -137,17 +142,17 @@ class Trainer:
         self.step = 0
         self.elapsed = 0.0
         self.status = "ready"
-        self.message = ""                # why the run ended, in words (or the divergence diagnosis)
+        self.message = ""  # why the run ended, in words (or the divergence diagnosis)
         self.history: list[StepRecord] = []
         self.snapshots: list[Snapshot] = []
         self.error: BaseException | None = None
         self._lock = threading.Lock()
         self._pending: list[torch.Tensor] = []
-        self._window = (0, 0.0)          # (step, elapsed) at the last flush, for images/s
+        self._window = (0, 0.0)  # (step, elapsed) at the last flush, for images/s
         self._last_good: tuple[int, dict] | None = None
-        self._img_stride = self._w_stride = 1   # snapshot thinning grid, in units of snapshot_every
+        self._img_stride = self._w_stride = 1  # snapshot thinning grid, in units of snapshot_every
         self._callbacks = defaultdict(list)
-        self.callback_errors: list[str] = []         # callbacks that raised (each logged; the others still ran)
+        self.callback_errors: list[str] = []  # callbacks that raised (each logged; the others still ran)
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -166,9 +171,12 @@ class Trainer:
             self.D.load_state_dict(D.state_dict())
         except RuntimeError as exc:
             first = str(exc).strip().splitlines()
-            raise ValueError(_("Those networks do not fit this run's config (architecture, widths, latent size, "
-                               "conditional/InfoGAN, spectral norm and loss must match): {detail}").format(
-                                   detail=first[-1].strip())) from None
+            raise ValueError(
+                _(
+                    "Those networks do not fit this run's config (architecture, widths, latent size, "
+                    "conditional/InfoGAN, spectral norm and loss must match): {detail}"
+                ).format(detail=first[-1].strip())
+            ) from None
         if self.G_ema is not None:
             self.G_ema.load_state_dict(self.G.state_dict())
             self._ema_warm = True
@@ -190,8 +198,9 @@ class Trainer:
                 fn(self, *args)
             except Exception as exc:  # noqa: BLE001 - someone else's code; the run and the others go on
                 log.exception("a %s callback of run %s failed", event, self.id)
-                self.callback_errors.append(f"{event} {getattr(fn, '__name__', type(fn).__name__)}: "
-                                            f"{type(exc).__name__}: {exc}")
+                self.callback_errors.append(
+                    f"{event} {getattr(fn, '__name__', type(fn).__name__)}: {type(exc).__name__}: {exc}"
+                )
 
     def records(self, since: int = 0) -> list[StepRecord]:
         """A copy of the history from index `since` on (thread-safe)."""
@@ -217,16 +226,19 @@ class Trainer:
     # ------------------------------------------------------------------ one step
     def _batch(self):
         b = self.cfg.batch_size
-        idx = torch.randint(len(self.images), (b,), device=self.device, generator=self.rng)    # (B,)
-        x = to_unit_range(self.images[idx])                                                    # (B, 1, 28, 28)
-        y = self.labels[idx] if self.cfg.conditional else None                                 # (B,)
+        idx = torch.randint(len(self.images), (b,), device=self.device, generator=self.rng)  # (B,)
+        x = to_unit_range(self.images[idx])  # (B, 1, 28, 28)
+        y = self.labels[idx] if self.cfg.conditional else None  # (B,)
         return x, y
 
     def _noise(self):
         b, cfg = self.cfg.batch_size, self.cfg
-        z = torch.randn(b, cfg.latent_dim, device=self.device, generator=self.rng)             # (B, latent)
-        y = (torch.randint(self.G.num_classes, (b,), device=self.device, generator=self.rng)
-             if self.G.conditional else None)                                                  # (B,) label or InfoGAN code
+        z = torch.randn(b, cfg.latent_dim, device=self.device, generator=self.rng)  # (B, latent)
+        y = (
+            torch.randint(self.G.num_classes, (b,), device=self.device, generator=self.rng)
+            if self.G.conditional
+            else None
+        )  # (B,) label or InfoGAN code
         return z, y
 
     def _autocast(self):
@@ -237,8 +249,9 @@ class Trainer:
         its last optimiser step (measured: concurrent runs drifted from the same seed run alone). Casting
         these small weights afresh costs little, and a seed again reproduces a run beside other runs.
         """
-        return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None,
-                              cache_enabled=False)
+        return torch.autocast(
+            self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None, cache_enabled=False
+        )
 
     def train_step(self) -> None:
         """One step of Algorithm 1 (Goodfellow et al. 2014): k = cfg.d_steps updates of D, then one of G.
@@ -256,16 +269,16 @@ class Trainer:
         # (1) Update D, k times: real digits should score "real", G's fakes "fake"
         D.requires_grad_(True)
         for i in range(cfg.d_steps):
-            x, y = self._batch()                                   # (B, 1, 28, 28) real, (B,) labels or None
-            z, code = self._noise()                                # (B, latent), (B,) InfoGAN code / random label, or None
+            x, y = self._batch()  # (B, 1, 28, 28) real, (B,) labels or None
+            z, code = self._noise()  # (B, latent), (B,) InfoGAN code / random label, or None
             last = i == cfg.d_steps - 1
             # The last D step's fakes keep G's graph and are reused for G's update below (as in the
             # PyTorch DCGAN example): one G forward pass per step saved, G's costliest part.
             with torch.set_grad_enabled(last), amp():
-                fake = G(z, code if cfg.info_codes else y)         # (B, 1, 28, 28): conditional fakes of y's digits
+                fake = G(z, code if cfg.info_codes else y)  # (B, 1, 28, 28): conditional fakes of y's digits
             x_seen, fake_seen = self._shown(x), self._shown(fake.detach())
             with amp():
-                real_logits = D(x_seen, y).float()                 # (B,) D's logits s(x)
+                real_logits = D(x_seen, y).float()  # (B,) D's logits s(x)
                 fake_logits, code_logits = D.scores(fake_seen, y)  # (B,) s(G(z)); (B, K) or None
             fake_logits = fake_logits.float()
             d_loss = d_loss_fn(cfg.loss, real_logits, fake_logits, cfg.label_smoothing)
@@ -275,7 +288,7 @@ class Trainer:
         # weights); the fakes are the last D step's, scored by the updated D.
         D.requires_grad_(False)
         with amp():
-            fake_logits, code_logits = D.scores(self._shown(fake), y)   # (B,), (B, K) or None
+            fake_logits, code_logits = D.scores(self._shown(fake), y)  # (B,), (B, K) or None
         fake_logits = fake_logits.float()
         g_loss = g_loss_fn(cfg.loss, fake_logits)
         info = self._g_extra(code_logits, code)
@@ -288,14 +301,14 @@ class Trainer:
         """What D is shown: with d_augment, each digit shifted afresh (DiffAugment), real and fake alike."""
         if not self.cfg.d_augment:
             return img
-        return random_shift(img, self.cfg.d_augment, self.rng, fill=-1.0)       # (B, 1, 28, 28)
+        return random_shift(img, self.cfg.d_augment, self.rng, fill=-1.0)  # (B, 1, 28, 28)
 
     def _d_extra(self, d_loss, x_seen, fake_seen, y, code_logits, code):
         """D's loss with its loss's gradient penalty added (WGAN-GP: + lambda E[(||grad s(x_hat)|| - 1)^2]),
         and what else D descends: InfoGAN's Q learns to read the code off G's pictures
         (+ lambda_I * -E[log Q(c | G(z, c))]). Returns (L_D as recorded, the extra term or None)."""
         cfg = self.cfg
-        if LOSS_INFO[cfg.loss].gradient_penalty and cfg.gp_weight:   # gp_weight 0: no penalty to pay for
+        if LOSS_INFO[cfg.loss].gradient_penalty and cfg.gp_weight:  # gp_weight 0: no penalty to pay for
             with self._autocast():
                 d_loss = d_loss + cfg.gp_weight * gradient_penalty(self.D, x_seen, fake_seen, y, self.rng).float()
         if code_logits is None:
@@ -324,8 +337,17 @@ class Trainer:
         """Queue the step's numbers as tensors (no host sync); `_flush` turns them into StepRecords."""
         info = info.detach() if info is not None else torch.full_like(g_norm, math.nan)
         loss = self.cfg.loss
-        stats = torch.stack([d_loss.detach(), g_loss.detach(), d_score(loss, real_logits.detach()),
-                             d_score(loss, fake_logits.detach()), g_norm, d_norm.detach(), info])   # (7,)
+        stats = torch.stack(
+            [
+                d_loss.detach(),
+                g_loss.detach(),
+                d_score(loss, real_logits.detach()),
+                d_score(loss, fake_logits.detach()),
+                g_norm,
+                d_norm.detach(),
+                info,
+            ]
+        )  # (7,)
         self._pending.append(stats)
         self.step += 1
 
@@ -349,7 +371,7 @@ class Trainer:
         """Turn pending per-step stats into records (one host sync). False if a value is not finite."""
         if not self._pending:
             return True
-        rows = torch.stack(self._pending).tolist()          # (n, 7) -> python floats
+        rows = torch.stack(self._pending).tolist()  # (n, 7) -> python floats
         n = len(rows)
         self._pending.clear()
         s0, t0 = self._window
@@ -380,7 +402,7 @@ class Trainer:
         G = self.sampling_generator()
         was_training = G.training
         G.eval()
-        imgs = to_pixels(G(self.fixed_z, self.fixed_y)).cpu()                  # (64, 28, 28) uint8
+        imgs = to_pixels(G(self.fixed_z, self.fixed_y)).cpu()  # (64, 28, 28) uint8
         G.train(was_training)
         state = {k: v.detach().to("cpu", copy=True) for k, v in G.state_dict().items()}
         finite = all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
@@ -405,7 +427,7 @@ class Trainer:
             return snap.step % (stride * every) == 0
 
         if len(self.snapshots) >= 2 and not on_grid(self.snapshots[-2], self._img_stride):
-            del self.snapshots[-2]                  # the previous "latest" was only kept for being latest
+            del self.snapshots[-2]  # the previous "latest" was only kept for being latest
         if len(self.snapshots) >= 2 and not on_grid(self.snapshots[-2], self._w_stride):
             self.snapshots[-2].g_state = None
         while len(self.snapshots) > MAX_SNAPSHOTS:
@@ -421,10 +443,12 @@ class Trainer:
         which = "D" if not math.isfinite(rec.d_loss) else "G"
         value = rec.d_loss if which == "D" else rec.g_loss
         cfg = self.cfg
-        text = _("Training diverged at step {step}: {which}'s loss became {value}. The updates grew until the "
-                 "numbers overflowed, which usually means a learning rate that is too high (here lr_G={lr_g:g}, "
-                 "lr_D={lr_d:g}; 2e-4 is typical). Lower it, or turn on gradient clipping or spectral "
-                 "normalization.").format(step=rec.step, which=which, value=value, lr_g=cfg.lr_g, lr_d=cfg.lr_d)
+        text = _(
+            "Training diverged at step {step}: {which}'s loss became {value}. The updates grew until the "
+            "numbers overflowed, which usually means a learning rate that is too high (here lr_G={lr_g:g}, "
+            "lr_D={lr_d:g}; 2e-4 is typical). Lower it, or turn on gradient clipping or spectral "
+            "normalization."
+        ).format(step=rec.step, which=which, value=value, lr_g=cfg.lr_g, lr_d=cfg.lr_d)
         if self._last_good is not None:
             step, state = self._last_good
             self.sampling_generator().load_state_dict(state)
@@ -440,7 +464,8 @@ class Trainer:
             return False
         if cfg.max_seconds and self.elapsed >= cfg.max_seconds:
             self.message = _("Reached the time budget of {seconds:g} s ({steps} steps).").format(
-                seconds=cfg.max_seconds, steps=self.step)
+                seconds=cfg.max_seconds, steps=self.step
+            )
             return False
         return True
 
@@ -448,7 +473,7 @@ class Trainer:
         """Train in this thread until the budget is spent, stop() is called, or the losses diverge."""
         if self.status != "ready":
             raise RuntimeError(_("This run has already been started (status: {status}).").format(status=self.status))
-        with language(self.lang):                                   # this thread's messages: the run's language
+        with language(self.lang):  # this thread's messages: the run's language
             return self._run()
 
     def _run(self) -> "Trainer":
@@ -456,11 +481,11 @@ class Trainer:
         self.G.train()
         self.D.train()
         try:
-            self._snapshot()                                        # step 0: pure noise through G
+            self._snapshot()  # step 0: pure noise through G
             t_last = time.perf_counter()
             while True:
-                if not self._running.is_set():                      # paused: the clock stops too
-                    if not self._flush():                           # diverged: end the run, never sit "paused"
+                if not self._running.is_set():  # paused: the clock stops too
+                    if not self._flush():  # diverged: end the run, never sit "paused"
                         break
                     self.status = "paused"
                     self._wait_while_paused()
@@ -469,7 +494,8 @@ class Trainer:
                         self.status = "running"
                 if self._stop.is_set():
                     self.message = self._stop_reason or _("Stopped by the user after {steps} steps.").format(
-                        steps=self.step)
+                        steps=self.step
+                    )
                     self.status = "stopped"
                     break
                 if not self._budget_left():
@@ -493,7 +519,8 @@ class Trainer:
             self.error = exc
             self.status = "failed"
             self.message = _("The run crashed at step {step}: {error}").format(
-                step=self.step, error=f"{type(exc).__name__}: {exc}")
+                step=self.step, error=f"{type(exc).__name__}: {exc}"
+            )
             self.traceback = traceback.format_exc()
         finally:
             self._running.set()
@@ -516,7 +543,7 @@ class Trainer:
     # ------------------------------------------------------------------ background control
     def start(self) -> "Trainer":
         """Run in a daemon thread; returns at once."""
-        if self._thread is not None or self.status != "ready":   # never two loops on the same models
+        if self._thread is not None or self.status != "ready":  # never two loops on the same models
             raise RuntimeError(_("This run has already been started (status: {status}).").format(status=self.status))
         self._thread = threading.Thread(target=self.run, name=f"gan-run-{self.id}", daemon=True)
         self._thread.start()
@@ -544,8 +571,9 @@ class Trainer:
         """End a run that never started (e.g. it left a queue): status "stopped", and "on_end" fires once
         so whatever watches the run (a quality monitor, a journal) sees it end like any other."""
         if self.status != "ready" or self._thread is not None:
-            raise RuntimeError(_("Only a run that has not started can be cancelled (status: {status}).").format(
-                status=self.status))
+            raise RuntimeError(
+                _("Only a run that has not started can be cancelled (status: {status}).").format(status=self.status)
+            )
         self.status, self.message = "stopped", message
         self._fire("on_end")
 
@@ -580,7 +608,16 @@ class Trainer:
 
     def summary(self) -> dict:
         last = self.history[-1] if self.history else None
-        return {"id": self.id, "status": self.status, "message": self.message, "step": self.step,
-                "elapsed": round(self.elapsed, 2), "device": self.device_name, "precision": self.precision, "params": self.param_counts,
-                "data": self.data_description, "preset": self.cfg.preset,
-                "last": last.to_dict() if last else None}
+        return {
+            "id": self.id,
+            "status": self.status,
+            "message": self.message,
+            "step": self.step,
+            "elapsed": round(self.elapsed, 2),
+            "device": self.device_name,
+            "precision": self.precision,
+            "params": self.param_counts,
+            "data": self.data_description,
+            "preset": self.cfg.preset,
+            "last": last.to_dict() if last else None,
+        }

@@ -89,8 +89,10 @@ def _shape(node: torch.fx.Node) -> tuple[int, ...]:
 def _bn_affine(bn: nn.modules.batchnorm._BatchNorm) -> tuple[np.ndarray, np.ndarray]:
     """Eval-mode BatchNorm as s * h + t per channel (see the module docstring)."""
     if bn.running_mean is None or bn.running_var is None:
-        raise ExportError(f"{type(bn).__name__} without running statistics (track_running_stats=False) "
-                          "depends on the batch; it has no fixed per-sample form.")
+        raise ExportError(
+            f"{type(bn).__name__} without running statistics (track_running_stats=False) "
+            "depends on the batch; it has no fixed per-sample form."
+        )
     var = _np(bn.running_var).astype(np.float64)
     mean = _np(bn.running_mean).astype(np.float64)
     gamma = _np(bn.weight).astype(np.float64) if bn.weight is not None else np.ones_like(var)
@@ -140,8 +142,8 @@ def _translate(G: nn.Module) -> tuple[list[dict], list[np.ndarray]]:
         arrays.append(np.asarray(a, dtype=np.float64))
         return len(arrays) - 1
 
-    current = z_node                 # the one activation the chain carries
-    embedded: dict[torch.fx.Node, nn.Embedding] = {}   # label_embed(y) nodes, consumed by the concat
+    current = z_node  # the one activation the chain carries
+    embedded: dict[torch.fx.Node, nn.Embedding] = {}  # label_embed(y) nodes, consumed by the concat
     for node in gm.graph.nodes:
         if node.op == "placeholder":
             continue
@@ -162,62 +164,104 @@ def _translate(G: nn.Module) -> tuple[list[dict], list[np.ndarray]]:
         if node.op == "call_function" and node.target is torch.cat:
             parts = list(node.args[0])
             dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
-            if not (current is z_node and len(parts) == 2 and parts[0] is z_node and parts[1] in embedded
-                    and dim in (1, -1)):
-                raise ExportError("Only one concatenation is supported: [z, embed(y)] along the features, at G's input.")
+            if not (
+                current is z_node and len(parts) == 2 and parts[0] is z_node and parts[1] in embedded and dim in (1, -1)
+            ):
+                raise ExportError(
+                    "Only one concatenation is supported: [z, embed(y)] along the features, at G's input."
+                )
             table = embedded[parts[1]]
-            ops.append({"op": "embed_concat", "classes": int(table.num_embeddings),
-                        "dim": int(table.embedding_dim), "table": add(_np(table.weight))})
+            ops.append(
+                {
+                    "op": "embed_concat",
+                    "classes": int(table.num_embeddings),
+                    "dim": int(table.embedding_dim),
+                    "table": add(_np(table.weight)),
+                }
+            )
             current = node
             continue
         # Every other node must continue the chain: its tensor input is the current activation.
         if not node.args or node.args[0] is not current:
-            raise ExportError(f"{_describe(node, modules)} does not take the previous layer's output; "
-                              "webexport only handles a chain of layers.")
+            raise ExportError(
+                f"{_describe(node, modules)} does not take the previous layer's output; "
+                "webexport only handles a chain of layers."
+            )
         in_shape, out_shape = _shape(current)[1:], _shape(node)[1:]
         if isinstance(mod, nn.Linear):
-            ops.append({"op": "linear", "in": int(mod.in_features), "out": int(mod.out_features),
-                        "weight": add(_np(mod.weight)),
-                        "bias": add(_np(mod.bias) if mod.bias is not None else np.zeros(mod.out_features))})
+            ops.append(
+                {
+                    "op": "linear",
+                    "in": int(mod.in_features),
+                    "out": int(mod.out_features),
+                    "weight": add(_np(mod.weight)),
+                    "bias": add(_np(mod.bias) if mod.bias is not None else np.zeros(mod.out_features)),
+                }
+            )
         elif isinstance(mod, nn.ConvTranspose2d):
             if mod.groups != 1 or mod.dilation != (1, 1) or mod.output_padding != (0, 0) or mod.padding_mode != "zeros":
-                raise ExportError(f"{_describe(node, modules)}: only groups=1, dilation=1, output_padding=0 are supported.")
+                raise ExportError(
+                    f"{_describe(node, modules)}: only groups=1, dilation=1, output_padding=0 are supported."
+                )
             if len(in_shape) != 3:
                 raise ExportError(f"{_describe(node, modules)} needs an unbatched (C, H, W) input, got {in_shape}.")
-            ops.append({"op": "conv_transpose2d", "in_ch": int(mod.in_channels), "out_ch": int(mod.out_channels),
-                        "kernel": list(mod.kernel_size), "stride": list(mod.stride), "padding": list(mod.padding),
-                        "in_hw": list(in_shape[1:]), "out_hw": list(out_shape[1:]),
-                        "weight": add(_np(mod.weight)),                       # (in_ch, out_ch, kh, kw)
-                        "bias": add(_np(mod.bias) if mod.bias is not None else np.zeros(mod.out_channels))})
+            ops.append(
+                {
+                    "op": "conv_transpose2d",
+                    "in_ch": int(mod.in_channels),
+                    "out_ch": int(mod.out_channels),
+                    "kernel": list(mod.kernel_size),
+                    "stride": list(mod.stride),
+                    "padding": list(mod.padding),
+                    "in_hw": list(in_shape[1:]),
+                    "out_hw": list(out_shape[1:]),
+                    "weight": add(_np(mod.weight)),  # (in_ch, out_ch, kh, kw)
+                    "bias": add(_np(mod.bias) if mod.bias is not None else np.zeros(mod.out_channels)),
+                }
+            )
         elif isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d)):
             s, t = _bn_affine(mod)
             ops.append({"op": "affine", "channels": len(s), "scale": add(s), "shift": add(t)})
         elif isinstance(mod, nn.Identity) or (isinstance(mod, nn.Dropout)):
-            pass                                                     # eval mode: nothing to compute
-        elif isinstance(mod, nn.ReLU) or (node.op == "call_function" and node.target in _RELU) \
-                or (node.op == "call_method" and node.target == "relu"):
+            pass  # eval mode: nothing to compute
+        elif (
+            isinstance(mod, nn.ReLU)
+            or (node.op == "call_function" and node.target in _RELU)
+            or (node.op == "call_method" and node.target == "relu")
+        ):
             ops.append({"op": "relu"})
         elif isinstance(mod, nn.LeakyReLU):
             ops.append({"op": "leaky_relu", "slope": float(mod.negative_slope)})
         elif node.op == "call_function" and node.target is F.leaky_relu:
             ops.append({"op": "leaky_relu", "slope": _leaky_slope(node)})
-        elif isinstance(mod, nn.Tanh) or (node.op == "call_function" and node.target in _TANH) \
-                or (node.op == "call_method" and node.target == "tanh"):
+        elif (
+            isinstance(mod, nn.Tanh)
+            or (node.op == "call_function" and node.target in _TANH)
+            or (node.op == "call_method" and node.target == "tanh")
+        ):
             ops.append({"op": "tanh"})
-        elif isinstance(mod, nn.Sigmoid) or (node.op == "call_function" and node.target in _SIGMOID) \
-                or (node.op == "call_method" and node.target == "sigmoid"):
+        elif (
+            isinstance(mod, nn.Sigmoid)
+            or (node.op == "call_function" and node.target in _SIGMOID)
+            or (node.op == "call_method" and node.target == "sigmoid")
+        ):
             ops.append({"op": "sigmoid"})
-        elif (node.op == "call_method" and node.target in _RESHAPE_METHODS) or isinstance(mod, (nn.Flatten, nn.Unflatten)) \
-                or (node.op == "call_function" and node.target in (torch.reshape, torch.flatten)):
+        elif (
+            (node.op == "call_method" and node.target in _RESHAPE_METHODS)
+            or isinstance(mod, (nn.Flatten, nn.Unflatten))
+            or (node.op == "call_function" and node.target in (torch.reshape, torch.flatten))
+        ):
             if int(np.prod(in_shape)) != int(np.prod(out_shape)):
                 raise ExportError(f"{_describe(node, modules)} changes the number of values per sample.")
             ops.append({"op": "reshape", "shape": list(out_shape)})
         elif node.op == "call_function" and node.target is operator.getitem:
             raise ExportError("G indexes into a tensor in its forward; webexport only handles a chain of layers.")
         else:
-            raise ExportError(f"webexport does not know how to run {_describe(node, modules)} "
-                              f"(in {type(G).__name__}); supported: Linear, ConvTranspose2d, BatchNorm1d/2d, "
-                              "ReLU, LeakyReLU, Tanh, Sigmoid, reshape, and [z, Embedding(y)] at the input.")
+            raise ExportError(
+                f"webexport does not know how to run {_describe(node, modules)} "
+                f"(in {type(G).__name__}); supported: Linear, ConvTranspose2d, BatchNorm1d/2d, "
+                "ReLU, LeakyReLU, Tanh, Sigmoid, reshape, and [z, Embedding(y)] at the input."
+            )
         current = node
     return ops, arrays
 
@@ -237,16 +281,22 @@ def _fold(ops: list[dict], arrays: list[np.ndarray]) -> list[dict]:
             target, per = None, 1
             if prev is not None and prev["op"] == "conv_transpose2d" and prev["out_ch"] == len(s):
                 target = prev
-                w = arrays[target["weight"]]                                   # (in, out, kh, kw)
+                w = arrays[target["weight"]]  # (in, out, kh, kw)
                 arrays[target["weight"]] = w * s[None, :, None, None]
             elif prev is not None and prev["op"] == "linear" and prev["out"] == len(s):
                 target = prev
-            elif prev is not None and prev["op"] == "reshape" and before is not None and before["op"] == "linear" \
-                    and before["out"] % len(s) == 0 and prev["shape"][0] == len(s):
+            elif (
+                prev is not None
+                and prev["op"] == "reshape"
+                and before is not None
+                and before["op"] == "linear"
+                and before["out"] % len(s) == 0
+                and prev["shape"][0] == len(s)
+            ):
                 target, per = before, before["out"] // len(s)
             if target is not None:
                 if target["op"] == "linear":
-                    s_rows, t_rows = np.repeat(s, per), np.repeat(t, per)      # channel of each output feature
+                    s_rows, t_rows = np.repeat(s, per), np.repeat(t, per)  # channel of each output feature
                     arrays[target["weight"]] = arrays[target["weight"]] * s_rows[:, None]
                     arrays[target["bias"]] = arrays[target["bias"]] * s_rows + t_rows
                 else:
@@ -282,9 +332,17 @@ def export_program(G: nn.Module, fold_batchnorm: bool = True) -> dict:
                 op[k] = remap[op[k]]
     gm_out = _output_shape(G)
     conditional = bool(getattr(G, "conditional", False))
-    return {"format": FORMAT, "version": VERSION, "generator": type(G).__name__, "latent_dim": latent,
-            "conditional": conditional, "num_classes": int(getattr(G, "num_classes", 0)) if conditional else 0,
-            "output_shape": gm_out, "ops": ops, "tensors": [encode_array(arrays[i]) for i in used]}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "generator": type(G).__name__,
+        "latent_dim": latent,
+        "conditional": conditional,
+        "num_classes": int(getattr(G, "num_classes", 0)) if conditional else 0,
+        "output_shape": gm_out,
+        "ops": ops,
+        "tensors": [encode_array(arrays[i]) for i in used],
+    }
 
 
 def _output_shape(G: nn.Module) -> list[int]:

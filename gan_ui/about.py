@@ -18,34 +18,47 @@ def render() -> None:
         f"The **generator** {G} turns random noise z into an image. The **discriminator** {D} looks at an "
         f"image and outputs D(x), its probability that the image is a real digit. {D} is trained to tell real "
         f"from fake, {G} to fool {D}. Goodfellow et al. (2014) wrote the game as one value function that "
-        f"{D} maximises and {G} minimises:", unsafe_allow_html=True)
-    st.latex(r"\min_G \max_D \; V(D,G) = \mathbb{E}_{x\sim p_\text{data}}\big[\log D(x)\big]"
-             r" + \mathbb{E}_{z\sim \mathcal{N}(0,I)}\big[\log\big(1-D(G(z))\big)\big]")
+        f"{D} maximises and {G} minimises:",
+        unsafe_allow_html=True,
+    )
+    st.latex(
+        r"\min_G \max_D \; V(D,G) = \mathbb{E}_{x\sim p_\text{data}}\big[\log D(x)\big]"
+        r" + \mathbb{E}_{z\sim \mathcal{N}(0,I)}\big[\log\big(1-D(G(z))\big)\big]"
+    )
 
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("Equilibrium")
-        st.markdown("When G draws exactly like the data, D can only guess: D(x) = ½ everywhere, "
-                    "and D's loss −V settles at")
+        st.markdown(
+            "When G draws exactly like the data, D can only guess: D(x) = ½ everywhere, and D's loss −V settles at"
+        )
         st.latex(r"L_D = -\log\tfrac12 - \log\tfrac12 = \ln 4 \approx 1.386")
         st.subheader("The non-saturating loss")
-        st.markdown("Early on D spots every fake, D(G(z)) ≈ 0, and the gradient of log(1 − D(G(z))) vanishes: "
-                    "G learns nothing. So G maximises log D(G(z)) instead: the same goal, but strong "
-                    "gradients while G is losing. Its equilibrium value is ln 2:")
+        st.markdown(
+            "Early on D spots every fake, D(G(z)) ≈ 0, and the gradient of log(1 − D(G(z))) vanishes: "
+            "G learns nothing. So G maximises log D(G(z)) instead: the same goal, but strong "
+            "gradients while G is losing. Its equilibrium value is ln 2:"
+        )
         st.latex(r"L_G = -\,\mathbb{E}_{z}\big[\log D(G(z))\big] \;\to\; \ln 2 \approx 0.693")
         show_code(["value", "bce", "g_losses"])
-        st.caption("The other losses on the Train page (least-squares, hinge, WGAN-GP) change what D outputs; "
-                   "their charts have no fixed equilibrium line.")
+        st.caption(
+            "The other losses on the Train page (least-squares, hinge, WGAN-GP) change what D outputs; "
+            "their charts have no fixed equilibrium line."
+        )
         st.subheader("Categories without labels: InfoGAN")
-        st.markdown("The `infogan` preset gives G a code c, one of 10 values, beside z, but never says what c means. "
-                    "A small head Q on D must guess c from the picture, and G and Q both minimise Q's error, "
-                    "which maximises a lower bound on the mutual information between c and G's picture "
-                    "(Chen et al. 2016):")
+        st.markdown(
+            "The `infogan` preset gives G a code c, one of 10 values, beside z, but never says what c means. "
+            "A small head Q on D must guess c from the picture, and G and Q both minimise Q's error, "
+            "which maximises a lower bound on the mutual information between c and G's picture "
+            "(Chen et al. 2016):"
+        )
         st.latex(r"\min_{G,Q}\max_D\; V(D,G) - \lambda\, \mathbb{E}_{z,c}\big[\log Q(c \mid G(z,c))\big]")
-        st.caption("The easiest way to make 10 codes readable is to give each its own kind of digit, so the codes "
-                   "mostly become the digits, in an order of their own. The green *code loss* on the Train chart "
-                   "starts at ln 10 ≈ 2.3 and falls as the code becomes readable; the quality panel's *code purity* "
-                   "says how often a code's digits are the same digit.")
+        st.caption(
+            "The easiest way to make 10 codes readable is to give each its own kind of digit, so the codes "
+            "mostly become the digits, in an order of their own. The green *code loss* on the Train chart "
+            "starts at ln 10 ≈ 2.3 and falls as the code becomes readable; the quality panel's *code purity* "
+            "says how often a code's digits are the same digit."
+        )
     with right:
         st.subheader("Reading the Train charts")
         st.markdown(
@@ -67,14 +80,19 @@ def render() -> None:
             "real digits of the whole mix score 3x the floor.\n"
             "- **Timeline**: when a run is paused or over, scrub its snapshots and pin one cell. Shipped "
             "models have one too: Explore → *Training timeline*.",
-            unsafe_allow_html=True)
+            unsafe_allow_html=True,
+        )
         st.subheader("Exploring")
-        st.markdown("Each slider is one coordinate of z ~ N(0, 1), so the sliders span ±3σ, where 99.7 % of "
-                    "G's training noise lay. **slerp** interpolation stays on the shell where almost all of "
-                    "that noise lives; a straight line (**lerp**) cuts through its little-visited middle.")
+        st.markdown(
+            "Each slider is one coordinate of z ~ N(0, 1), so the sliders span ±3σ, where 99.7 % of "
+            "G's training noise lay. **slerp** interpolation stays on the shell where almost all of "
+            "that noise lives; a straight line (**lerp**) cuts through its little-visited middle."
+        )
 
     # Full width: the source keeps its own line breaks (up to 120 characters), which a half column would cut.
     st.subheader("The code that trains")
-    st.markdown("Every formula on this page is computed by the code below: the very functions the Train "
-                "page runs, read from the installed package, not a copy.")
+    st.markdown(
+        "Every formula on this page is computed by the code below: the very functions the Train "
+        "page runs, read from the installed package, not a copy."
+    )
     show_code(["step", "dcgan", "mlp", "other_losses"])

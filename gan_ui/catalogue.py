@@ -1,10 +1,10 @@
 """The models Explore can open: shipped generators, this tab's runs, uploads and saved runs, as `ModelEntry`.
 
-    ModelEntry            a generator (and D when kept) with its config, info and timeline snapshots
-    entry_from_checkpoint a gan_core.Checkpoint as an entry
-    upload_entry          an uploaded .safetensors file as an entry (CheckpointError says why not)
-    shipped_entry         a shipped generator: one copy per server process (st.cache_resource), read by every tab
-    catalogue(user_models) every model of a tab: shipped first, then its runs, uploads and saved runs
+ModelEntry            a generator (and D when kept) with its config, info and timeline snapshots
+entry_from_checkpoint a gan_core.Checkpoint as an entry
+upload_entry          an uploaded .safetensors file as an entry (CheckpointError says why not)
+shipped_entry         a shipped generator: one copy per server process (st.cache_resource), read by every tab
+catalogue(user_models) every model of a tab: shipped first, then its runs, uploads and saved runs
 """
 
 from __future__ import annotations
@@ -34,15 +34,15 @@ log = logging.getLogger("gan_ui")
 
 @dataclass
 class ModelEntry:
-    key: str                      # "shipped:dcgan", "run:3", "upload:2", "saved:run3-dcgan-400steps"
-    label: str                    # what the picker shows
-    kind: str                     # "shipped" | "run" | "upload" | "saved"
+    key: str  # "shipped:dcgan", "run:3", "upload:2", "saved:run3-dcgan-400steps"
+    label: str  # what the picker shows
+    kind: str  # "shipped" | "run" | "upload" | "saved"
     config: GANConfig
-    G: torch.nn.Module            # CPU, eval mode, no gradients: read-only, safe to share
+    G: torch.nn.Module  # CPU, eval mode, no gradients: read-only, safe to share
     info: dict = field(default_factory=dict)
-    snapshots: list = field(default_factory=list)     # [(step, G state)] along training
+    snapshots: list = field(default_factory=list)  # [(step, G state)] along training
     D: torch.nn.Module | None = None  # the discriminator when the file/run kept it: CPU, eval mode, no gradients
-    _at_step: dict = field(default_factory=dict, repr=False, compare=False)   # step -> G, built on demand
+    _at_step: dict = field(default_factory=dict, repr=False, compare=False)  # step -> G, built on demand
     _code_digits: list | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -111,8 +111,12 @@ class ModelEntry:
             parts.append(f"{int(info['steps']):,} steps")
         if info.get("seconds"):
             parts.append(f"{float(info['seconds']):.0f} s of training")
-        where = {"shipped": "ships with the app", "run": "trained in this tab", "upload": "uploaded",
-                 "saved": "saved on this server from an earlier visit of this tab"}[self.kind]
+        where = {
+            "shipped": "ships with the app",
+            "run": "trained in this tab",
+            "upload": "uploaded",
+            "saved": "saved on this server from an earlier visit of this tab",
+        }[self.kind]
         text = " · ".join(parts) + f" · {where}"
         about = info.get("description")
         if not about and self.kind == "shipped" and cfg.preset in PRESETS:
@@ -131,7 +135,6 @@ def upload_entry(data: bytes, filename: str, number: int) -> ModelEntry:
     ckpt = load_checkpoint_bytes(data, source=filename)
     stem = Path(filename).stem
     return entry_from_checkpoint(f"upload:{number}", f"Uploaded: {stem}", "upload", ckpt)
-
 
 
 @st.cache_resource(show_spinner="Loading the generator…", max_entries=16)
@@ -157,7 +160,7 @@ def catalogue(user_models: list[ModelEntry]) -> dict[str, ModelEntry]:
     for name in shipped_names():
         try:
             entry = shipped_entry(name)
-        except CheckpointError as exc:         # a broken file in pretrained/ must not break the page
+        except CheckpointError as exc:  # a broken file in pretrained/ must not break the page
             log.warning("skipping shipped model %s: %s", name, exc)
             continue
         out[entry.key] = entry

@@ -1,7 +1,7 @@
 """Plotly figures of a run's history: pure functions of the records, testable without Streamlit.
 
 Every chart uses the same colours (G blue, D orange; Okabe-Ito, safe for colour-blind readers; what
-belongs to neither network is grey), 
+belongs to neither network is grey),
 shows a faint raw line plus a bold smoothed one, is downsampled to at most MAX_CHART_POINTS
 points per line, and carries `uirevision` so a zoom survives the once-a-second refresh.
 """
@@ -18,11 +18,10 @@ import plotly.graph_objects as go
 # happens in several sessions' script threads at once, and the threads that lose the race see a
 # half-imported pandas ("partially initialized module 'pandas' has no attribute 'Series'", found by
 # bench/classroom_load.py). Importing it here, while gan_ui is imported, finishes it before any chart.
-
 from .settings import D_COLOR, G_COLOR, INFO_COLOR, MAX_CHART_POINTS, NEUTRAL_COLOR, REF_COLOR
 
 HEIGHT = 270
-TICK_COLOR = "#303030"      # the real data's share, across each histogram bar
+TICK_COLOR = "#303030"  # the real data's share, across each histogram bar
 
 
 def downsample_indices(n: int, max_points: int = MAX_CHART_POINTS) -> np.ndarray:
@@ -65,50 +64,108 @@ def _lines(records, field: str, name: str, colour: str, floor: float | None = No
     """A faint raw line and a bold smoothed one for records[*].field, sharing one legend entry."""
     steps, values = _column(records, "step"), _column(records, field)
     if floor is not None:
-        values = np.maximum(values, floor)           # log axes cannot show 0
+        values = np.maximum(values, floor)  # log axes cannot show 0
     smoothed = smooth(values)
     idx = downsample_indices(len(values))
     # numpy arrays, not lists: plotly keeps them as typed arrays (base64 in the JSON) instead of checking and
     # deep-copying every number, which made rebuilding the live charts every second ~5x slower.
     x = steps[idx].astype(np.int64)
     return [
-        dict(type="scatter", x=x, y=values[idx], name=name, legendgroup=name, showlegend=False,
-             mode="lines", line=dict(color=colour, width=1), opacity=0.3, hovertemplate="%{y:.3g}"),
-        dict(type="scatter", x=x, y=smoothed[idx], name=name, legendgroup=name, mode="lines",
-             line=dict(color=colour, width=2.5), hovertemplate="%{y:.3g} (smoothed)"),
+        dict(
+            type="scatter",
+            x=x,
+            y=values[idx],
+            name=name,
+            legendgroup=name,
+            showlegend=False,
+            mode="lines",
+            line=dict(color=colour, width=1),
+            opacity=0.3,
+            hovertemplate="%{y:.3g}",
+        ),
+        dict(
+            type="scatter",
+            x=x,
+            y=smoothed[idx],
+            name=name,
+            legendgroup=name,
+            mode="lines",
+            line=dict(color=colour, width=2.5),
+            hovertemplate="%{y:.3g} (smoothed)",
+        ),
     ]
 
 
 def _reference(y: float, text: str, colour: str, below: bool = False) -> tuple[dict, dict]:
     """A dashed horizontal line across the plot and its label at the left end."""
-    line = dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=y, y1=y, opacity=0.9,
-                line=dict(color=colour, dash="dash", width=1.2))
-    label = dict(xref="paper", x=0, yref="y", y=y, text=text, showarrow=False, xanchor="left",
-                 yanchor="top" if below else "bottom", font=dict(size=11, color=colour),
-                 bgcolor="rgba(255,255,255,0.75)")
+    line = dict(
+        type="line",
+        xref="paper",
+        x0=0,
+        x1=1,
+        yref="y",
+        y0=y,
+        y1=y,
+        opacity=0.9,
+        line=dict(color=colour, dash="dash", width=1.2),
+    )
+    label = dict(
+        xref="paper",
+        x=0,
+        yref="y",
+        y=y,
+        text=text,
+        showarrow=False,
+        xanchor="left",
+        yanchor="top" if below else "bottom",
+        font=dict(size=11, color=colour),
+        bgcolor="rgba(255,255,255,0.75)",
+    )
     return line, label
 
 
-def _figure(title: str, y_title: str, uirevision, traces: list[dict], refs=(), log_y: bool = False,
-            y_range=None, note: str | None = None) -> go.Figure:
+def _figure(
+    title: str,
+    y_title: str,
+    uirevision,
+    traces: list[dict],
+    refs=(),
+    log_y: bool = False,
+    y_range=None,
+    note: str | None = None,
+) -> go.Figure:
     """One figure, built (and validated) in a single step: cheap enough to rebuild every second."""
     annotations = [r[1] for r in refs]
     if note:
-        annotations.append(dict(text=note, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
-                                font=dict(size=13, color=REF_COLOR)))
-    yaxis = dict(title=dict(text=y_title, font=dict(size=12)), type="log" if log_y else "linear",
-                 showticklabels=not note)
+        annotations.append(
+            dict(
+                text=note,
+                showarrow=False,
+                x=0.5,
+                y=0.5,
+                xref="paper",
+                yref="paper",
+                font=dict(size=13, color=REF_COLOR),
+            )
+        )
+    yaxis = dict(
+        title=dict(text=y_title, font=dict(size=12)), type="log" if log_y else "linear", showticklabels=not note
+    )
     if log_y:
-        yaxis.update(dtick=1, exponentformat="power", minor=dict(showgrid=False))   # one tick per decade
+        yaxis.update(dtick=1, exponentformat="power", minor=dict(showgrid=False))  # one tick per decade
     if y_range is not None:
         yaxis["range"] = list(y_range)
     layout = dict(
         title=dict(text=title, x=0.0, xanchor="left", y=0.97, font=dict(size=14)),
-        height=HEIGHT, margin=dict(l=8, r=8, t=58, b=8),
-        hovermode="x unified", uirevision=uirevision,       # no template: Streamlit's chart theme styles it
+        height=HEIGHT,
+        margin=dict(l=8, r=8, t=58, b=8),
+        hovermode="x unified",
+        uirevision=uirevision,  # no template: Streamlit's chart theme styles it
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, font=dict(size=12)),
         xaxis=dict(title=dict(text="step", font=dict(size=12)), showticklabels=not note),
-        yaxis=yaxis, shapes=[r[0] for r in refs], annotations=annotations,
+        yaxis=yaxis,
+        shapes=[r[0] for r in refs],
+        annotations=annotations,
     )
     return go.Figure(dict(data=traces, layout=layout))
 
@@ -124,11 +181,12 @@ def loss_figure(records, loss_info, uirevision="run") -> go.Figure:
     refs = []
     if loss_info.d_equilibrium is not None:
         refs.append(_reference(loss_info.d_equilibrium, f"D at equilibrium {loss_info.d_equilibrium:.3f}", D_COLOR))
-    if loss_info.g_equilibrium is not None:      # label below its line, so the two labels never collide
-        refs.append(_reference(loss_info.g_equilibrium, f"G at equilibrium {loss_info.g_equilibrium:.3f}",
-                               G_COLOR, below=True))
+    if loss_info.g_equilibrium is not None:  # label below its line, so the two labels never collide
+        refs.append(
+            _reference(loss_info.g_equilibrium, f"G at equilibrium {loss_info.g_equilibrium:.3f}", G_COLOR, below=True)
+        )
     traces = _lines(records, "d_loss", "D loss", D_COLOR) + _lines(records, "g_loss", "G loss", G_COLOR)
-    if records[-1].info_loss is not None:       # InfoGAN: how well Q reads G's code back, ln K = not at all
+    if records[-1].info_loss is not None:  # InfoGAN: how well Q reads G's code back, ln K = not at all
         traces += _lines(records, "info_loss", "code loss (Q)", INFO_COLOR)
     return _figure("Losses", "loss", uirevision, traces, refs)
 
@@ -140,8 +198,7 @@ def scores_figure(records, loss_info, uirevision="run") -> go.Figure:
     y_range = (-0.02, 1.02) if prob else None
     if not records:
         return _figure(title, y_title, uirevision, [], y_range=y_range, note=WAITING)
-    traces = (_lines(records, "d_real", "D(x) on real", D_COLOR)
-              + _lines(records, "d_fake", "D(G(z)) on fakes", G_COLOR))
+    traces = _lines(records, "d_real", "D(x) on real", D_COLOR) + _lines(records, "d_fake", "D(G(z)) on fakes", G_COLOR)
     refs = [_reference(0.5, "0.5 = can't tell", REF_COLOR)] if prob else []
     return _figure(title, y_title, uirevision, traces, refs, y_range=y_range)
 
@@ -151,16 +208,18 @@ def gradnorm_figure(records, uirevision="run") -> go.Figure:
     title, y_title = "Gradient norms", "‖∇‖ (log scale)"
     if not records:
         return _figure(title, y_title, uirevision, [], log_y=True, note=WAITING)
-    traces = (_lines(records, "d_grad_norm", "D", D_COLOR, floor=1e-8)
-              + _lines(records, "g_grad_norm", "G", G_COLOR, floor=1e-8))
+    traces = _lines(records, "d_grad_norm", "D", D_COLOR, floor=1e-8) + _lines(
+        records, "g_grad_norm", "G", G_COLOR, floor=1e-8
+    )
     return _figure(title, y_title, uirevision, traces, log_y=True)
 
 
 # ---------------------------------------------------------------------------------------------
 # Sample quality (gan_core.QualityMonitor records: [(step, QuickQuality)])
 # ---------------------------------------------------------------------------------------------
-def class_histogram_figure(histogram: Sequence[int], data_share: Sequence[float], step: int | None = None,
-                           uirevision="quality") -> go.Figure:
+def class_histogram_figure(
+    histogram: Sequence[int], data_share: Sequence[float], step: int | None = None, uirevision="quality"
+) -> go.Figure:
     """What the digit classifier reads in G's samples: % of samples per predicted digit (grey bars), with
     each digit's share of the real data as a dark tick across its bar: bars level with their ticks = the data's mix."""
     title = "Digits the classifier reads" + (f" (step {step:,})" if step is not None else "")
@@ -171,41 +230,87 @@ def class_histogram_figure(histogram: Sequence[int], data_share: Sequence[float]
     data = 100.0 * np.asarray(data_share, dtype=float)
     digits = list(range(len(counts)))
     traces = [
-        dict(type="bar", x=digits, y=share.tolist(), name="G's samples", marker=dict(color=NEUTRAL_COLOR),
-             hovertemplate="digit %{x}: %{y:.1f} % of G's samples<extra></extra>"),
+        dict(
+            type="bar",
+            x=digits,
+            y=share.tolist(),
+            name="G's samples",
+            marker=dict(color=NEUTRAL_COLOR),
+            hovertemplate="digit %{x}: %{y:.1f} % of G's samples<extra></extra>",
+        ),
         # the ticks are shapes (one bar wide at any chart width); these two traces give them hover texts
         # and a legend entry
-        dict(type="scatter", x=digits, y=data.tolist(), mode="markers", marker=dict(size=12, opacity=0),
-             showlegend=False, hovertemplate="digit %{x}: %{y:.1f} % of the real data<extra></extra>"),
-        dict(type="scatter", x=[None], y=[None], mode="lines", name="real data",
-             line=dict(color=TICK_COLOR, width=3), hoverinfo="skip"),
+        dict(
+            type="scatter",
+            x=digits,
+            y=data.tolist(),
+            mode="markers",
+            marker=dict(size=12, opacity=0),
+            showlegend=False,
+            hovertemplate="digit %{x}: %{y:.1f} % of the real data<extra></extra>",
+        ),
+        dict(
+            type="scatter",
+            x=[None],
+            y=[None],
+            mode="lines",
+            name="real data",
+            line=dict(color=TICK_COLOR, width=3),
+            hoverinfo="skip",
+        ),
     ]
     top = max(float(share.max()), float(data.max()), 1.0)
     fig = _figure(title, "% of samples", uirevision, traces, y_range=(0, min(100.0, top * 1.15)))
     for c, y in zip(digits, data):
-        fig.add_shape(type="line", xref="x", yref="y", x0=c - 0.4, x1=c + 0.4, y0=float(y), y1=float(y),
-                      line=dict(color=TICK_COLOR, width=3))
-    fig.update_layout(hovermode="closest", bargap=0.2,
-                      xaxis=dict(title=dict(text="predicted digit", font=dict(size=12)), tickmode="array",
-                                 tickvals=digits, range=[-0.6, len(digits) - 0.4]))
+        fig.add_shape(
+            type="line",
+            xref="x",
+            yref="y",
+            x0=c - 0.4,
+            x1=c + 0.4,
+            y0=float(y),
+            y1=float(y),
+            line=dict(color=TICK_COLOR, width=3),
+        )
+    fig.update_layout(
+        hovermode="closest",
+        bargap=0.2,
+        xaxis=dict(
+            title=dict(text="predicted digit", font=dict(size=12)),
+            tickmode="array",
+            tickvals=digits,
+            range=[-0.6, len(digits) - 0.4],
+        ),
+    )
     return fig
 
 
-def frechet_figure(steps: Sequence[int], values: Sequence[float], floor: float | None,
-                   uirevision="quality") -> go.Figure:
+def frechet_figure(
+    steps: Sequence[int], values: Sequence[float], floor: float | None, uirevision="quality"
+) -> go.Figure:
     """The Fréchet distance of G's samples over the run (log axis: it falls by orders of magnitude from
     pure noise), with the real-vs-real floor: the best a perfect generator could score at this sample size."""
     title, y_title = "Fréchet distance to real digits", "FD (log scale, lower is better)"
     if not len(steps):
         return _figure(title, y_title, uirevision, [], log_y=True, note=WAITING)
-    y = np.maximum(np.asarray(values, dtype=float), 1e-3)                 # a log axis cannot show 0
-    traces = [dict(type="scatter", x=list(steps), y=y.tolist(), name="G's samples", mode="lines+markers",
-                   line=dict(color=G_COLOR, width=2.5), marker=dict(size=6), showlegend=False,
-                   hovertemplate="step %{x:,}: FD %{y:.3g}<extra></extra>")]
+    y = np.maximum(np.asarray(values, dtype=float), 1e-3)  # a log axis cannot show 0
+    traces = [
+        dict(
+            type="scatter",
+            x=list(steps),
+            y=y.tolist(),
+            name="G's samples",
+            mode="lines+markers",
+            line=dict(color=G_COLOR, width=2.5),
+            marker=dict(size=6),
+            showlegend=False,
+            hovertemplate="step %{x:,}: FD %{y:.3g}<extra></extra>",
+        )
+    ]
     refs = []
     if floor:
         line, label = _reference(floor, f"real digits (floor) {floor:.3g}", REF_COLOR, below=True)
-        label["y"] = float(np.log10(floor))          # on a log axis annotations take log10(y); shapes take y
+        label["y"] = float(np.log10(floor))  # on a log axis annotations take log10(y); shapes take y
         refs.append((line, label))
     fig = _figure(title, y_title, uirevision, traces, refs, log_y=True)
     lo = min(float(y.min()), floor or float(y.min()))

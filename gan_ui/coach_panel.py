@@ -16,8 +16,12 @@ from .layout import page_link
 from .lessons import BY_ID, number
 from .run_handle import RunHandle
 
-ICONS = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:",
-         "ok": ":material/check_circle:"}
+ICONS = {
+    "error": ":material/error:",
+    "warning": ":material/warning:",
+    "info": ":material/info:",
+    "ok": ":material/check_circle:",
+}
 BOXES = {"error": st.error, "warning": st.warning, "info": st.info, "ok": st.success}
 
 
@@ -31,8 +35,7 @@ def render(run: RunHandle) -> None:
     """The coach's current alerts for this run, most urgent first (nothing at all when hidden by a teacher)."""
     if teacher.hidden("coach"):
         return
-    alerts = run.memo("coach", (run.record_count, run.quality and len(run.quality.records())),
-                      lambda: alerts_for(run))
+    alerts = run.memo("coach", (run.record_count, run.quality and len(run.quality.records())), lambda: alerts_for(run))
     with st.container(key=f"coach_{run.number}"):
         st.markdown("**Coach**")
         if not alerts:
@@ -41,5 +44,10 @@ def render(run: RunHandle) -> None:
             lesson = BY_ID.get(a.lesson_id)
             BOXES[a.severity](a.message, icon=ICONS[a.severity])
             if lesson is not None:
-                page_link("learn", f"Why? Lesson {number(lesson.id)}", query={"lesson": lesson.id},
-                          icon=":material/school:", help=lesson.title)
+                page_link(
+                    "learn",
+                    f"Why? Lesson {number(lesson.id)}",
+                    query={"lesson": lesson.id},
+                    icon=":material/school:",
+                    help=lesson.title,
+                )

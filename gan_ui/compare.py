@@ -21,11 +21,21 @@ from gan_core import LOSS_INFO, GANConfig
 from .charts import _column, downsample_indices, smooth
 from .settings import REF_COLOR
 
-RUN_STYLES = [("#009E73", "solid"), ("#CC79A7", "dash"), ("#D55E00", "dot"), ("#000000", "dashdot"),
-              ("#56B4E9", "longdash")]
-DASH_GLYPHS = {"solid": "━━━", "dash": "━ ━", "dot": "┅┅┅", "dashdot": "━ ┅", "longdash": "━━ ━━"}   # legend keys in text
-PANELS = [("d_loss", "D loss"), ("g_loss", "G loss"), ("d_real", "D(x) on real digits"),
-          ("d_fake", "D(G(z)) on fakes")]
+RUN_STYLES = [
+    ("#009E73", "solid"),
+    ("#CC79A7", "dash"),
+    ("#D55E00", "dot"),
+    ("#000000", "dashdot"),
+    ("#56B4E9", "longdash"),
+]
+DASH_GLYPHS = {
+    "solid": "━━━",
+    "dash": "━ ━",
+    "dot": "┅┅┅",
+    "dashdot": "━ ┅",
+    "longdash": "━━ ━━",
+}  # legend keys in text
+PANELS = [("d_loss", "D loss"), ("g_loss", "G loss"), ("d_real", "D(x) on real digits"), ("d_fake", "D(G(z)) on fakes")]
 HEIGHT = 560
 # Config fields the comparison table shows, in GANConfig order; the trained step count is added as a row.
 SKIP_FIELDS = ("num_classes",)
@@ -34,8 +44,9 @@ SKIP_FIELDS = ("num_classes",)
 @dataclass
 class RunSeries:
     """What the comparison needs of one run."""
-    name: str            # legend and column title, e.g. "Run 2 · mlp"
-    records: list        # gan_core StepRecords
+
+    name: str  # legend and column title, e.g. "Run 2 · mlp"
+    records: list  # gan_core StepRecords
     config: GANConfig
     steps: int = 0
 
@@ -55,39 +66,60 @@ def compare_figure(runs: list[RunSeries], uirevision="compare") -> go.Figure:
         idx = downsample_indices(len(steps))
         for p, (fld, title) in enumerate(PANELS):
             values = smooth(_column(run.records, fld))
-            fig.add_trace(go.Scatter(
-                x=steps[idx].tolist(), y=values[idx].tolist(), mode="lines", name=run.name, legendgroup=run.name,
-                showlegend=p == 0, line=dict(color=colour, dash=dash, width=2.5),
-                hovertemplate=f"{run.name}<br>{title}: %{{y:.3g}} at step %{{x:,}}<extra></extra>"),
-                row=p // 2 + 1, col=p % 2 + 1)
+            fig.add_trace(
+                go.Scatter(
+                    x=steps[idx].tolist(),
+                    y=values[idx].tolist(),
+                    mode="lines",
+                    name=run.name,
+                    legendgroup=run.name,
+                    showlegend=p == 0,
+                    line=dict(color=colour, dash=dash, width=2.5),
+                    hovertemplate=f"{run.name}<br>{title}: %{{y:.3g}} at step %{{x:,}}<extra></extra>",
+                ),
+                row=p // 2 + 1,
+                col=p % 2 + 1,
+            )
     probabilistic = all(LOSS_INFO[r.config.loss].probabilistic for r in runs)
     score_title = "probability real" if probabilistic else "D's output (probability, or raw score for LS/hinge/WGAN)"
-    for p, (fld, _) in enumerate(PANELS):
+    for p in range(len(PANELS)):
         row, col = p // 2 + 1, p % 2 + 1
         fig.update_xaxes(title_text="step" if row == 2 else None, row=row, col=col)
-        fig.update_yaxes(title_text="loss" if row == 1 else score_title, row=row, col=col,
-                         title_font=dict(size=12))
+        fig.update_yaxes(title_text="loss" if row == 1 else score_title, row=row, col=col, title_font=dict(size=12))
         if row == 2 and probabilistic:
             fig.update_yaxes(range=[-0.02, 1.02], row=row, col=col)
             fig.add_hline(0.5, line=dict(color=REF_COLOR, dash="dash", width=1), row=row, col=col)
-    fig.update_layout(height=HEIGHT, margin=dict(l=8, r=8, t=70, b=8), uirevision=uirevision,
-                      hovermode="closest",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.06, xanchor="left", x=0.0,
-                                  font=dict(size=13)))
-    fig.update_annotations(font=dict(size=13))        # the panel titles
+    fig.update_layout(
+        height=HEIGHT,
+        margin=dict(l=8, r=8, t=70, b=8),
+        uirevision=uirevision,
+        hovermode="closest",
+        legend=dict(orientation="h", yanchor="bottom", y=1.06, xanchor="left", x=0.0, font=dict(size=13)),
+    )
+    fig.update_annotations(font=dict(size=13))  # the panel titles
     return fig
 
 
 def config_rows(runs: list[RunSeries]) -> list[dict]:
     """One row per config field: {"setting", one column per run, "differs"}; the steps trained come first."""
-    rows = [{"setting": "steps trained", **{r.name: f"{r.steps:,}" for r in runs},
-             "differs": len({r.steps for r in runs}) > 1}]
+    rows = [
+        {
+            "setting": "steps trained",
+            **{r.name: f"{r.steps:,}" for r in runs},
+            "differs": len({r.steps for r in runs}) > 1,
+        }
+    ]
     for f in dataclasses.fields(GANConfig):
         if f.name in SKIP_FIELDS:
             continue
         values = [getattr(r.config, f.name) for r in runs]
-        rows.append({"setting": f.name, **{r.name: _fmt(v) for r, v in zip(runs, values)},
-                     "differs": len({repr(v) for v in values}) > 1})
+        rows.append(
+            {
+                "setting": f.name,
+                **{r.name: _fmt(v) for r, v in zip(runs, values)},
+                "differs": len({repr(v) for v in values}) > 1,
+            }
+        )
     return rows
 
 

@@ -24,37 +24,79 @@ from gan_core.config import DEFAULT_PRESET
 from . import settings, state, teacher
 from .run_handle import RunHandle, StartError
 
-LR_OPTIONS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 5e-2, 1e-1]   # 0.1: the "swings" preset
+LR_OPTIONS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 5e-2, 1e-1]  # 0.1: the "swings" preset
 BETA1_OPTIONS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]
 BETA2_OPTIONS = [0.9, 0.99, 0.999, 0.9999]
 BATCH_OPTIONS = [16, 32, 64, 128, 256]
 LATENT_OPTIONS = [2, 4, 8, 16, 32, 64, 100, 128]
 SMOOTHING_OPTIONS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4]
-EMA_DECAY = 0.999             # the toggle's "on": a ~1,000-step average, the usual choice for short GAN runs
+EMA_DECAY = 0.999  # the toggle's "on": a ~1,000-step average, the usual choice for short GAN runs
 SEED_MAX = 2**31 - 1
 D_STEPS_MAX = 10
 STEPS_WHY = " on this server (the teacher sets the limit)"
-OPTIONS = {"lr_g": LR_OPTIONS, "lr_d": LR_OPTIONS, "beta1": BETA1_OPTIONS, "beta2": BETA2_OPTIONS,
-           "batch_size": BATCH_OPTIONS, "latent_dim": LATENT_OPTIONS, "label_smoothing": SMOOTHING_OPTIONS}
+OPTIONS = {
+    "lr_g": LR_OPTIONS,
+    "lr_d": LR_OPTIONS,
+    "beta1": BETA1_OPTIONS,
+    "beta2": BETA2_OPTIONS,
+    "batch_size": BATCH_OPTIONS,
+    "latent_dim": LATENT_OPTIONS,
+    "label_smoothing": SMOOTHING_OPTIONS,
+}
 
 # control key -> GANConfig field (every control is a session-state key, persisted across pages)
 CONTROLS = {
-    "cfg_arch": "arch", "cfg_loss": "loss", "cfg_conditional": "conditional", "cfg_latent_dim": "latent_dim",
-    "cfg_lr_g": "lr_g", "cfg_lr_d": "lr_d", "cfg_beta1": "beta1", "cfg_beta2": "beta2",
-    "cfg_batch_size": "batch_size", "cfg_d_steps": "d_steps", "cfg_label_smoothing": "label_smoothing",
-    "cfg_spectral_norm": "spectral_norm", "cfg_ema": "ema", "cfg_seed": "seed", "cfg_dataset": "dataset",
+    "cfg_arch": "arch",
+    "cfg_loss": "loss",
+    "cfg_conditional": "conditional",
+    "cfg_latent_dim": "latent_dim",
+    "cfg_lr_g": "lr_g",
+    "cfg_lr_d": "lr_d",
+    "cfg_beta1": "beta1",
+    "cfg_beta2": "beta2",
+    "cfg_batch_size": "batch_size",
+    "cfg_d_steps": "d_steps",
+    "cfg_label_smoothing": "label_smoothing",
+    "cfg_spectral_norm": "spectral_norm",
+    "cfg_ema": "ema",
+    "cfg_seed": "seed",
+    "cfg_dataset": "dataset",
 }
 FIELD_TO_CONTROL = {fld: key for key, fld in CONTROLS.items()}
 # Config fields the Train controls cannot set: a loaded config must keep its preset's values for these.
 # (snapshot_every only sets how often the timeline is drawn: it changes no weight, so the app's own value is used.)
-UNCONTROLLED = ("num_classes", "g_width", "d_width", "gp_weight", "grad_clip", "info_codes", "info_weight", "lr_decay",
-                "minibatch_std", "d_augment")
-LABELS = {"cfg_preset": "the preset", "budget": "the budget", "budget_steps": "the step budget",
-          "cfg_arch": "the architecture", "cfg_loss": "the loss", "cfg_lr_g": "G's learning rate",
-          "cfg_lr_d": "D's learning rate", "cfg_beta1": "Adam β1", "cfg_beta2": "Adam β2",
-          "cfg_batch_size": "the batch size", "cfg_latent_dim": "the latent size", "cfg_d_steps": "D steps",
-          "cfg_label_smoothing": "label smoothing", "cfg_spectral_norm": "spectral norm", "cfg_ema": "EMA",
-          "cfg_conditional": "the conditional switch", "cfg_seed": "the seed", "cfg_dataset": "the dataset"}
+UNCONTROLLED = (
+    "num_classes",
+    "g_width",
+    "d_width",
+    "gp_weight",
+    "grad_clip",
+    "info_codes",
+    "info_weight",
+    "lr_decay",
+    "minibatch_std",
+    "d_augment",
+)
+LABELS = {
+    "cfg_preset": "the preset",
+    "budget": "the budget",
+    "budget_steps": "the step budget",
+    "cfg_arch": "the architecture",
+    "cfg_loss": "the loss",
+    "cfg_lr_g": "G's learning rate",
+    "cfg_lr_d": "D's learning rate",
+    "cfg_beta1": "Adam β1",
+    "cfg_beta2": "Adam β2",
+    "cfg_batch_size": "the batch size",
+    "cfg_latent_dim": "the latent size",
+    "cfg_d_steps": "D steps",
+    "cfg_label_smoothing": "label smoothing",
+    "cfg_spectral_norm": "spectral norm",
+    "cfg_ema": "EMA",
+    "cfg_conditional": "the conditional switch",
+    "cfg_seed": "the seed",
+    "cfg_dataset": "the dataset",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -76,8 +118,13 @@ def config_from_values(values: Mapping) -> GANConfig:
     if steps == -1:
         seconds, steps = 0.0, int(values.get("budget_steps") or 0)
     snapshot_every = settings.TEST_SNAPSHOT_EVERY if settings.test_mode() else settings.SNAPSHOT_EVERY
-    return base.replace(**fields, max_seconds=seconds, max_steps=steps, snapshot_every=snapshot_every,
-                        preset=f"{name}-custom" if changed else name)
+    return base.replace(
+        **fields,
+        max_seconds=seconds,
+        max_steps=steps,
+        snapshot_every=snapshot_every,
+        preset=f"{name}-custom" if changed else name,
+    )
 
 
 def _budget_for(cfg: GANConfig) -> tuple[str, int | None]:
@@ -86,15 +133,19 @@ def _budget_for(cfg: GANConfig) -> tuple[str, int | None]:
     if cfg.max_steps and not cfg.max_seconds:
         lo = 1 if settings.test_mode() else 10
         if not lo <= cfg.max_steps <= 100_000:
-            raise ConfigError(f"The app's step budget is {lo} to 100,000 steps; this config asks for {cfg.max_steps:,}.")
+            raise ConfigError(
+                f"The app's step budget is {lo} to 100,000 steps; this config asks for {cfg.max_steps:,}."
+            )
         return "Steps", cfg.max_steps
     if cfg.max_seconds and not cfg.max_steps:
         for name, (secs, steps) in budgets.items():
             if steps == 0 and secs == cfg.max_seconds:
                 return name, None
     options = ", ".join(n for n, (s, k) in budgets.items() if k == 0)
-    raise ConfigError(f"The app's budgets are a step count or one of {options}; this config asks for "
-                      f"max_steps={cfg.max_steps}, max_seconds={cfg.max_seconds:g}.")
+    raise ConfigError(
+        f"The app's budgets are a step count or one of {options}; this config asks for "
+        f"max_steps={cfg.max_steps}, max_seconds={cfg.max_seconds:g}."
+    )
 
 
 def values_for(cfg: GANConfig) -> dict:
@@ -103,10 +154,16 @@ def values_for(cfg: GANConfig) -> dict:
     preset = cfg.preset.removesuffix("-custom")
     preset = preset if preset in PRESETS else DEFAULT_PRESET
     base = PRESETS[preset].config()
-    problems = [f"{name}={getattr(cfg, name)!r} (the app uses {getattr(base, name)!r})"
-                for name in UNCONTROLLED if getattr(cfg, name) != getattr(base, name)]
-    problems += [f"{name}={getattr(cfg, name)!r} (the control offers {', '.join(f'{o:g}' for o in opts)})"
-                 for name, opts in OPTIONS.items() if getattr(cfg, name) not in opts]
+    problems = [
+        f"{name}={getattr(cfg, name)!r} (the app uses {getattr(base, name)!r})"
+        for name in UNCONTROLLED
+        if getattr(cfg, name) != getattr(base, name)
+    ]
+    problems += [
+        f"{name}={getattr(cfg, name)!r} (the control offers {', '.join(f'{o:g}' for o in opts)})"
+        for name, opts in OPTIONS.items()
+        if getattr(cfg, name) not in opts
+    ]
     if cfg.ema not in (0.0, EMA_DECAY):
         problems.append(f"ema={cfg.ema:g} (the app's EMA toggle means {EMA_DECAY})")
     if not 1 <= cfg.d_steps <= D_STEPS_MAX:
@@ -116,8 +173,10 @@ def values_for(cfg: GANConfig) -> dict:
     except ConfigError as exc:
         problems.append(str(exc))
     if problems:
-        raise ConfigError("The Train controls cannot show " + "; ".join(problems) + ". Train this config from the "
-                          "command line instead: python -m gan_core train --config config.json --out run.safetensors")
+        raise ConfigError(
+            "The Train controls cannot show " + "; ".join(problems) + ". Train this config from the "
+            "command line instead: python -m gan_core train --config config.json --out run.safetensors"
+        )
     values = {key: _control_value(fld, getattr(cfg, fld)) for key, fld in CONTROLS.items()}
     values["cfg_preset"] = preset
     values["budget"] = budget
@@ -161,7 +220,7 @@ def init_controls() -> None:
     if ss.get("budget") not in settings.budgets():
         ss["budget"] = settings.default_budget()
     ss.setdefault("budget_steps", 5 if settings.test_mode() else 500)
-    teacher.hold()                     # locked controls: the tab's values, whatever this session holds
+    teacher.hold()  # locked controls: the tab's values, whatever this session holds
 
 
 def config_from_controls() -> GANConfig:
@@ -178,7 +237,7 @@ def start_from_controls() -> RunHandle | None:
         return None
     ss.pop("start_error", None)
     refused = number_problems()
-    if refused:                          # Start is disabled then; this guards every other path to a run
+    if refused:  # Start is disabled then; this guards every other path to a run
         ss["start_error"] = " ".join(refused.values())
         return None
     try:
@@ -194,8 +253,9 @@ def start_from_controls() -> RunHandle | None:
 def locked_changes(values: Mapping) -> list[str]:
     """The controls among `values` that the teacher locked and that `values` would change (their labels)."""
     ss = st.session_state
-    return [LABELS.get(key, key) for key, value in values.items()
-            if teacher.locked(key) and key in ss and ss[key] != value]
+    return [
+        LABELS.get(key, key) for key, value in values.items() if teacher.locked(key) and key in ss and ss[key] != value
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,11 +283,15 @@ def range_problem(label: str, value, lo: int, hi: int, unit: str = "", why: str 
 def number_problems() -> dict[str, str]:
     """{control key: why its typed number is refused} for the Train page's number boxes that are in use."""
     ss = st.session_state
-    checks = {"cfg_d_steps": ("D steps per G step", 1, D_STEPS_MAX, "", ""),
-              "cfg_seed": ("Seed", 0, SEED_MAX, "", "")}
+    checks = {"cfg_d_steps": ("D steps per G step", 1, D_STEPS_MAX, "", ""), "cfg_seed": ("Seed", 0, SEED_MAX, "", "")}
     if settings.budgets().get(ss.get("budget"), (0, 0))[1] == -1:
-        checks["budget_steps"] = ("Steps", 1 if settings.test_mode() else 10, settings.limits().max_steps, " steps",
-                                  STEPS_WHY)
+        checks["budget_steps"] = (
+            "Steps",
+            1 if settings.test_mode() else 10,
+            settings.limits().max_steps,
+            " steps",
+            STEPS_WHY,
+        )
     out = {}
     for key, (label, lo, hi, unit, why) in checks.items():
         problem = range_problem(label, ss.get(key), lo, hi, unit, why)

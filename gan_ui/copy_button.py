@@ -74,8 +74,11 @@ def _component():
 
 def _browser() -> bool:
     """A real server with a browser on the other end (AppTest runs a mock Runtime that runs no component JS)."""
-    return (get_script_run_ctx(suppress_warning=True) is not None and Runtime.exists()
-            and type(Runtime.instance()) is Runtime)
+    return (
+        get_script_run_ctx(suppress_warning=True) is not None
+        and Runtime.exists()
+        and type(Runtime.instance()) is Runtime
+    )
 
 
 def copy_button(text: str, label: str = "Copy link", key: str = "copy") -> None:

@@ -18,8 +18,8 @@ from .layout import CSS, pages, top_menu
 from .lessons import LESSON_IDS
 
 _settled = False
-GC_YOUNG_THRESHOLD = 10_000   # allocations between young-generation collections (Python's default 700: a
-                              # slider move allocates tens of thousands of objects, nearly all freed at once)
+GC_YOUNG_THRESHOLD = 10_000  # allocations between young-generation collections (Python's default 700: a
+# slider move allocates tens of thousands of objects, nearly all freed at once)
 
 
 def settle_process() -> None:
@@ -62,14 +62,14 @@ def navigation():
     settle_process()
     use_language()
     st.html(CSS)
-    tabs.token()                      # this tab's identity, back in the URL if a page switch dropped it
-    teacher.load(LESSON_IDS)          # teacher links: ?lesson=N&lock=...&hide=...&projector=1
+    tabs.token()  # this tab's identity, back in the URL if a page switch dropped it
+    teacher.load(LESSON_IDS)  # teacher links: ?lesson=N&lock=...&hide=...&projector=1
     teacher.apply_style()
     page = st.navigation(list(pages().values()), position="hidden")
     top_menu()
     tabs.note()
     teacher.notice()
-    note = server.training_backend()[1]       # Ray asked for but not reachable: runs train in-process
+    note = server.training_backend()[1]  # Ray asked for but not reachable: runs train in-process
     if note:
         st.warning(note, icon=":material/cloud_off:")
     return page

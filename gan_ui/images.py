@@ -9,19 +9,18 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
-
 import torch
+from PIL import Image
 
 from gan_core.i18n import _
 from gan_core.sampling import generate, make_grid, sweep, to_png, upscale
 
 from .settings import D_COLOR
 
-DIGIT_SCALE = 10   # Explore's digit: 28 px -> 280 px, crisp
-SWEEP_FRAMES = 9   # frames in a "what does dimension k do?" strip
-PAD = 2          # px between tiles, before upscaling
-FILL = 40        # tile gap grey level
+DIGIT_SCALE = 10  # Explore's digit: 28 px -> 280 px, crisp
+SWEEP_FRAMES = 9  # frames in a "what does dimension k do?" strip
+PAD = 2  # px between tiles, before upscaling
+FILL = 40  # tile gap grey level
 
 
 def digit_png(image, scale: int = 10) -> bytes:
@@ -41,17 +40,17 @@ def grid_png(images, ncol: int = 8, scale: int = 3, highlight: int | None = None
     grid = make_grid(imgs, ncol=ncol, pad=PAD, fill=FILL)
     if highlight is None:
         return to_png(grid, scale=scale)
-    rgb = np.repeat(upscale(grid, scale)[..., None], 3, axis=2)          # (H, W, 3)
+    rgb = np.repeat(upscale(grid, scale)[..., None], 3, axis=2)  # (H, W, 3)
     r, c = divmod(int(highlight), ncol)
     h = imgs.shape[1]
     y0, x0 = (PAD + r * (h + PAD)) * scale, (PAD + c * (h + PAD)) * scale
     side, t = h * scale, max(2, scale)
-    colour = np.array([int(D_COLOR[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.uint8)
+    colour = np.array([int(D_COLOR[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.uint8)
     y1, x1 = y0 + side, x0 + side
-    rgb[max(0, y0 - t):y0, max(0, x0 - t):x1 + t] = colour
-    rgb[y1:y1 + t, max(0, x0 - t):x1 + t] = colour
-    rgb[max(0, y0 - t):y1 + t, max(0, x0 - t):x0] = colour
-    rgb[max(0, y0 - t):y1 + t, x1:x1 + t] = colour
+    rgb[max(0, y0 - t) : y0, max(0, x0 - t) : x1 + t] = colour
+    rgb[y1 : y1 + t, max(0, x0 - t) : x1 + t] = colour
+    rgb[max(0, y0 - t) : y1 + t, max(0, x0 - t) : x0] = colour
+    rgb[max(0, y0 - t) : y1 + t, x1 : x1 + t] = colour
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, format="PNG")
     return buf.getvalue()
@@ -73,9 +72,9 @@ def evenly(n_items: int, k: int) -> list[int]:
 class ZViews:
     """Everything Explore's slider panel shows for one z, as uint8 pixels."""
 
-    digit: np.ndarray                 # (28, 28): G(z)
-    sweep: np.ndarray                 # (SWEEP_FRAMES, 28, 28): coordinate `dim` swept over +-3 sigma
-    classes: np.ndarray | None        # (num_classes, 28, 28): a conditional G's digits 0..n-1 for this z
+    digit: np.ndarray  # (28, 28): G(z)
+    sweep: np.ndarray  # (SWEEP_FRAMES, 28, 28): coordinate `dim` swept over +-3 sigma
+    classes: np.ndarray | None  # (num_classes, 28, 28): a conditional G's digits 0..n-1 for this z
 
     # Screen PNGs are native size (a 28 x 28 digit is ~0.4 kB): the browser scales them up with
     # `image-rendering: pixelated` (gan_ui/layout.py), so the server encodes ~100x fewer pixels on every
@@ -96,17 +95,16 @@ def z_views(G, z: torch.Tensor, dim: int, labels=None, num_classes: int | None =
     ONE batched forward pass of G (three separate passes cost ~1.5x the time: most of a pass at these sizes
     is per-call overhead). z: (latent,)"""
     z = torch.as_tensor(z, dtype=torch.float32).reshape(-1)
-    zs = [z[None], sweep(z, dim, SWEEP_FRAMES)]                                 # (1, latent), (9, latent)
+    zs = [z[None], sweep(z, dim, SWEEP_FRAMES)]  # (1, latent), (9, latent)
     ys = None
     conditional = getattr(G, "conditional", False)
     if conditional:
         if labels is None:
             raise ValueError(_("This generator is conditional: say which class (label) to draw."))
-        ys = [torch.full((1 + SWEEP_FRAMES,), int(labels))]                     # (10,): the chosen digit
+        ys = [torch.full((1 + SWEEP_FRAMES,), int(labels))]  # (10,): the chosen digit
         if num_classes:
-            zs.append(z.expand(num_classes, -1))                                # (num_classes, latent)
+            zs.append(z.expand(num_classes, -1))  # (num_classes, latent)
             ys.append(torch.as_tensor(list(class_order)) if class_order is not None else torch.arange(num_classes))
-    px = generate(G, torch.cat(zs), torch.cat(ys) if ys else None).numpy()      # (n, 28, 28) uint8
-    classes = px[1 + SWEEP_FRAMES:] if conditional and num_classes else None
-    return ZViews(px[0], px[1:1 + SWEEP_FRAMES], classes)
-
+    px = generate(G, torch.cat(zs), torch.cat(ys) if ys else None).numpy()  # (n, 28, 28) uint8
+    classes = px[1 + SWEEP_FRAMES :] if conditional and num_classes else None
+    return ZViews(px[0], px[1 : 1 + SWEEP_FRAMES], classes)

@@ -20,19 +20,19 @@ from gan_core.sampling import make_grid, to_png, upscale
 from .catalogue import ModelEntry
 from .layout import show_png
 
-TOP_K = 8          # feature maps shown per stage: the most active channels
-TILE = 84          # every tile is drawn 84 px wide: 7x7 maps x12, 14x14 x6, the 28x28 digit x3
-TILE_PAD = 4       # px between tiles
-TILE_FILL = 150    # mid grey between tiles, so black and white maps both keep their edges
-OPEN_KEY = "inside_open"   # the expander's state: its content is only computed while it is open
-REFERENCE = 128    # random digits D also scores, to give a raw critic score a scale
+TOP_K = 8  # feature maps shown per stage: the most active channels
+TILE = 84  # every tile is drawn 84 px wide: 7x7 maps x12, 14x14 x6, the 28x28 digit x3
+TILE_PAD = 4  # px between tiles
+TILE_FILL = 150  # mid grey between tiles, so black and white maps both keep their edges
+OPEN_KEY = "inside_open"  # the expander's state: its content is only computed while it is open
+REFERENCE = 128  # random digits D also scores, to give a raw critic score a scale
 
 
 def stage_png(stage: Stage, k: int = TOP_K, ncol: int = 4) -> bytes:
     """A stage's k most active feature maps as one crisp grid (each map scaled to its own range), or an
     MLP's hidden vector as a strip of values (one square per number, 32 a row)."""
     if stage.spatial:
-        maps = stage.activations[stage.top_channels[:k]]                                # (k, H, W)
+        maps = stage.activations[stage.top_channels[:k]]  # (k, H, W)
         side = maps.shape[-1]
         tiles = np.stack([upscale(m, TILE // side) for m in feature_map_pixels(maps)])  # (k, 84, 84)
         return to_png(make_grid(tiles, ncol=ncol, pad=TILE_PAD, fill=TILE_FILL))
@@ -43,8 +43,10 @@ def stage_caption(stage: Stage, k: int = TOP_K) -> str:
     if stage.spatial:
         c = stage.shape[0]
         shown = ", ".join(str(i) for i in stage.top_channels[:k])
-        return (f"{stage.name}: {stage.describe()}; the {min(k, c)} most active (channels {shown}). "
-                f"Black = the map's lowest value, white = its highest.")
+        return (
+            f"{stage.name}: {stage.describe()}; the {min(k, c)} most active (channels {shown}). "
+            f"Black = the map's lowest value, white = its highest."
+        )
     return f"{stage.name}: {stage.describe()}, 32 a row; black = lowest, white = highest."
 
 
@@ -57,26 +59,29 @@ def inside_figures(inside: Inside) -> list[tuple[bytes, str]]:
 
 def inside_panel(entry: ModelEntry, z: torch.Tensor, label: int | None) -> None:
     """An expander under the digit: what G computes for this z, and what D says about the result."""
-    panel = st.expander("Look inside G and D for this z", icon=":material/visibility:", key=OPEN_KEY,
-                        on_change="rerun")
-    if not panel.open:       # lazy: a closed panel costs the slider nothing (it runs G and D on 129 digits)
+    panel = st.expander("Look inside G and D for this z", icon=":material/visibility:", key=OPEN_KEY, on_change="rerun")
+    if not panel.open:  # lazy: a closed panel costs the slider nothing (it runs G and D on 129 digits)
         return
     with panel:
         cfg = entry.config
         D = getattr(entry, "D", None)
         inside = look_inside(entry.G, z, label, D, cfg.loss, reference=REFERENCE)
         if cfg.arch == "dcgan":
-            st.caption("G builds the digit in stages: z is projected to 7×7 feature maps, which up-convolutions "
-                       "double to 14×14 and then to the 28×28 digit. Each map is one learned pattern detector; "
-                       "the brightest ones below are where it fires for this z.")
+            st.caption(
+                "G builds the digit in stages: z is projected to 7×7 feature maps, which up-convolutions "
+                "double to 14×14 and then to the 28×28 digit. Each map is one learned pattern detector; "
+                "the brightest ones below are where it fires for this z."
+            )
         else:
-            st.caption("This MLP generator has no pictures inside: z passes through two hidden layers of plain "
-                       "numbers before the last layer writes the 784 pixels. Each square is one hidden unit.")
+            st.caption(
+                "This MLP generator has no pictures inside: z passes through two hidden layers of plain "
+                "numbers before the last layer writes the 784 pixels. Each square is one hidden unit."
+            )
         figs = inside_figures(inside)
         cols = st.columns([3, 3, 2] if cfg.arch == "dcgan" else [2, 3, 2], gap="medium")
         for col, (png, caption) in zip(cols, figs):
             with col:
-                show_png(png, width=Image.open(io.BytesIO(png)).width, caption=caption)     # natural size: crisp
+                show_png(png, width=Image.open(io.BytesIO(png)).width, caption=caption)  # natural size: crisp
         st.markdown(":material/gavel: **D's verdict on this digit**")
         v = inside.verdict
         if v is None:
@@ -88,7 +93,10 @@ def inside_panel(entry: ModelEntry, z: torch.Tensor, label: int | None) -> None:
         else:
             c1.metric(f"D's score ({v.loss})", f"{v.score:.2f}", help="Not a probability for this loss.")
         c2.write(v.sentence())
-        c2.caption("D is the discriminator saved with this model. Its verdict on G's own digits tells you how "
-                   "well G fools it: near 0.5 means D cannot tell." if v.probabilistic else
-                   f"Compare with the spread of D's scores on {REFERENCE} random digits of G: from "
-                   f"{float(v.reference_scores.min()):.2f} to {float(v.reference_scores.max()):.2f}.")
+        c2.caption(
+            "D is the discriminator saved with this model. Its verdict on G's own digits tells you how "
+            "well G fools it: near 0.5 means D cannot tell."
+            if v.probabilistic
+            else f"Compare with the spread of D's scores on {REFERENCE} random digits of G: from "
+            f"{float(v.reference_scores.min()):.2f} to {float(v.reference_scores.max()):.2f}."
+        )

@@ -43,20 +43,20 @@ from .latent import current_label, current_z, set_label, set_z
 from .layout import show_png
 from .server import shared_dataset
 
-SHOWN_DIRECTIONS = 5          # direction sliders shown at once; the rest sit behind an expander
-NEAREST = 6                   # real digits shown by "nearest real digits"
-CANVAS_PX = 280               # the drawing canvas: 10 x MNIST's 28 px
-STROKE_PX = 20                # pen width: ~2 px after shrinking to MNIST's 20 px box, like a pen stroke in MNIST
+SHOWN_DIRECTIONS = 5  # direction sliders shown at once; the rest sit behind an expander
+NEAREST = 6  # real digits shown by "nearest real digits"
+CANVAS_PX = 280  # the drawing canvas: 10 x MNIST's 28 px
+STROKE_PX = 20  # pen width: ~2 px after shrinking to MNIST's 20 px box, like a pen stroke in MNIST
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 
-PENDING_KEY = "lab_pending_z"     # (model key, z, label): applied to the sliders on the next run
-RESULT_KEY = "lab_result"         # the last inversion, for display
-SOURCE_KEY = "lab_source"         # "Drawing" | "Upload"
+PENDING_KEY = "lab_pending_z"  # (model key, z, label): applied to the sliders on the next run
+RESULT_KEY = "lab_result"  # the last inversion, for display
+SOURCE_KEY = "lab_source"  # "Drawing" | "Upload"
 REAL_SEED_KEY = "lab_real_seed"
 # The canvas's hover toolbar (upload, undo, redo, pen, bin) sits just above the canvas's top edge, over the
 # line of text above it: the hint that says to hover for undo and redo. Room above the canvas keeps both readable.
 CANVAS_CSS = "<style>.st-key-lab_canvas_box { padding-top: 1.9rem; }</style>"
-CLEAR_KEY = "lab_canvas_number"   # a new canvas key = an empty canvas (works with touch, where there is no hover)
+CLEAR_KEY = "lab_canvas_number"  # a new canvas key = an empty canvas (works with touch, where there is no hover)
 
 _cache_lock = threading.Lock()
 _directions: "weakref.WeakKeyDictionary[torch.nn.Module, Directions]" = weakref.WeakKeyDictionary()
@@ -111,21 +111,32 @@ def directions_tab(entry: ModelEntry) -> None:
     sliders (another fragment) would keep their old values and send them back on the next full run."""
     with st.spinner("Finding the main directions of this generator (once per model)…"):
         dirs = directions_for(entry)
-    st.caption(f"The directions along which this generator's digits vary most: a PCA of {dirs.samples:,} of its "
-               "digits, mapped back to z (GANSpace). Each direction is a unit vector in z, so its slider spans "
-               "±3σ of the prior like a raw coordinate. Moving one moves z, and the raw sliders follow.")
+    st.caption(
+        f"The directions along which this generator's digits vary most: a PCA of {dirs.samples:,} of its "
+        "digits, mapped back to z (GANSpace). Each direction is a unit vector in z, so its slider spans "
+        "±3σ of the prior like a raw coordinate. Moving one moves z, and the raw sliders follow."
+    )
     z = current_z(entry.latent_dim)
     coords = dirs.coordinates(z)
-    for k in range(dirs.k):            # show where the current z sits (set before the sliders are drawn)
+    for k in range(dirs.k):  # show where the current z sits (set before the sliders are drawn)
         st.session_state[_dir_key(k)] = round(min(max(float(coords[k]), -LATENT_RANGE), LATENT_RANGE), 2)
     labels = current_label() if entry.conditional else None
 
     left, right = st.columns([3, 2], gap="large")
     with left:
+
         def slider(k):
-            st.slider(f"{direction_name(entry, k)} ({dirs.explained[k]:.0%} of the variance)", -LATENT_RANGE,
-                      LATENT_RANGE, step=0.05, key=_dir_key(k), format="%.2f", on_change=_on_direction,
-                      args=(entry, k))
+            st.slider(
+                f"{direction_name(entry, k)} ({dirs.explained[k]:.0%} of the variance)",
+                -LATENT_RANGE,
+                LATENT_RANGE,
+                step=0.05,
+                key=_dir_key(k),
+                format="%.2f",
+                on_change=_on_direction,
+                args=(entry, k),
+            )
+
         for k in range(min(SHOWN_DIRECTIONS, dirs.k)):
             slider(k)
         if dirs.k > SHOWN_DIRECTIONS:
@@ -135,12 +146,16 @@ def directions_tab(entry: ModelEntry) -> None:
         with st.popover("Name the directions", icon=":material/edit:"):
             st.caption("Watch a direction's strip below, then give it a name (for this session).")
             for k in range(dirs.k):
-                st.text_input(f"PC{k + 1}", key=_name_key(entry, k), placeholder="e.g. slant, stroke width",
-                              max_chars=30)
+                st.text_input(
+                    f"PC{k + 1}", key=_name_key(entry, k), placeholder="e.g. slant, stroke width", max_chars=30
+                )
     with right:
-        digit = generate(entry.G, z, labels)[0].numpy()                                     # (28, 28)
-        show_png(images.digit_png(digit, images.DIGIT_SCALE), width=28 * images.DIGIT_SCALE,
-                 caption="The digit of the current z (the same z as the Latent sliders)")
+        digit = generate(entry.G, z, labels)[0].numpy()  # (28, 28)
+        show_png(
+            images.digit_png(digit, images.DIGIT_SCALE),
+            width=28 * images.DIGIT_SCALE,
+            caption="The digit of the current z (the same z as the Latent sliders)",
+        )
         if st.toggle("Show the nearest real digits", key="lab_nearest"):
             nearest_panel(entry, digit)
 
@@ -148,10 +163,12 @@ def directions_tab(entry: ModelEntry) -> None:
     st.caption("Each strip moves the current z along one direction from −3σ to +3σ; everything else is held.")
     cols = st.columns(2, gap="large")
     for k in range(dirs.k):
-        strip = generate(entry.G, dirs.sweep(z, k, images.SWEEP_FRAMES), labels).numpy()    # (9, 28, 28)
+        strip = generate(entry.G, dirs.sweep(z, k, images.SWEEP_FRAMES), labels).numpy()  # (9, 28, 28)
         with cols[k % 2]:
-            st.markdown(f"**{direction_name(entry, k)}** · {dirs.explained[k]:.1%} of the variance · "
-                        f"pixel change per σ {dirs.effect[k]:.2f}")
+            st.markdown(
+                f"**{direction_name(entry, k)}** · {dirs.explained[k]:.1%} of the variance · "
+                f"pixel change per σ {dirs.effect[k]:.2f}"
+            )
             show_png(images.strip_png(strip, scale=3), width="stretch")
 
 
@@ -163,8 +180,11 @@ def nearest_panel(entry: ModelEntry, digit: np.ndarray) -> None:
         st.warning(f"The training digits are not available here: {exc}")
         return
     dist, rows = nearest_digits(digit, data.images, NEAREST)
-    show_png(images.strip_png(data.images[rows].numpy(), scale=3), width="stretch",
-             caption="Nearest real digits, closest first (distance: " + ", ".join(f"{d:.1f}" for d in dist) + ")")
+    show_png(
+        images.strip_png(data.images[rows].numpy(), scale=3),
+        width="stretch",
+        caption="Nearest real digits, closest first (distance: " + ", ".join(f"{d:.1f}" for d in dist) + ")",
+    )
     baseline = None
     if entry.config.dataset == "mnist":
         try:
@@ -175,11 +195,16 @@ def nearest_panel(entry: ModelEntry, digit: np.ndarray) -> None:
             baseline = None
     if baseline is not None:
         p1, med = float(np.percentile(baseline, 1)), float(np.median(baseline))
-        verdict = ("closer than 99 % of real digits are to their own nearest neighbour: this looks like a copy "
-                   "of a training digit" if dist[0] < p1 else "no closer than real digits are to each other: "
-                   "a new digit, not a copy")
-        st.caption(f"Pixel distance {dist[0]:.1f} to the nearest of {len(data):,} training digits; a real digit is "
-                   f"typically {med:.1f} from its nearest neighbour (1 % are closer than {p1:.1f}). So: {verdict}.")
+        verdict = (
+            "closer than 99 % of real digits are to their own nearest neighbour: this looks like a copy "
+            "of a training digit"
+            if dist[0] < p1
+            else "no closer than real digits are to each other: a new digit, not a copy"
+        )
+        st.caption(
+            f"Pixel distance {dist[0]:.1f} to the nearest of {len(data):,} training digits; a real digit is "
+            f"typically {med:.1f} from its nearest neighbour (1 % are closer than {p1:.1f}). So: {verdict}."
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,14 +215,23 @@ def _canvas():
     try:
         from streamlit_drawable_canvas import st_canvas
     except ImportError:
-        st.info("Drawing needs the streamlit-drawable-canvas package (pip install -r requirements.txt); "
-                "you can still upload a picture.")
+        st.info(
+            "Drawing needs the streamlit-drawable-canvas package (pip install -r requirements.txt); "
+            "you can still upload a picture."
+        )
         return None
     try:
-        return st_canvas(stroke_width=STROKE_PX, stroke_color="#FFFFFF", background_color="#000000",
-                         height=CANVAS_PX, width=CANVAS_PX, drawing_mode="freedraw", return_image_data=True,
-                         key=f"lab_canvas_{st.session_state.get(CLEAR_KEY, 0)}",
-                         on_change=lambda: st.session_state.update({SOURCE_KEY: "Drawing"}))
+        return st_canvas(
+            stroke_width=STROKE_PX,
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            height=CANVAS_PX,
+            width=CANVAS_PX,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=f"lab_canvas_{st.session_state.get(CLEAR_KEY, 0)}",
+            on_change=lambda: st.session_state.update({SOURCE_KEY: "Drawing"}),
+        )
     except Exception as exc:  # e.g. a test harness without components: uploading still works
         st.info(f"The drawing canvas is not available here ({type(exc).__name__}); upload a picture instead.")
         return None
@@ -222,29 +256,41 @@ def your_digit_source(entry: ModelEntry):
         st.html(CANVAS_CSS)
         with st.container(key="lab_canvas_box"):
             drawn = _drawing_pixels(_canvas())
-        st.button("Clear the drawing", icon=":material/ink_eraser:", key="lab_clear",
-                  on_click=lambda: st.session_state.update({CLEAR_KEY: int(st.session_state.get(CLEAR_KEY, 0)) + 1}))
+        st.button(
+            "Clear the drawing",
+            icon=":material/ink_eraser:",
+            key="lab_clear",
+            on_click=lambda: st.session_state.update({CLEAR_KEY: int(st.session_state.get(CLEAR_KEY, 0)) + 1}),
+        )
     with right:
         st.markdown("**…or upload a picture of one**")
-        st.file_uploader("A photo, scan or drawing of one digit (any size, either colours)", type=UPLOAD_TYPES,
-                         key="lab_upload", on_change=lambda: st.session_state.update({SOURCE_KEY: "Upload"}))
+        st.file_uploader(
+            "A photo, scan or drawing of one digit (any size, either colours)",
+            type=UPLOAD_TYPES,
+            key="lab_upload",
+            on_change=lambda: st.session_state.update({SOURCE_KEY: "Upload"}),
+        )
         if st.session_state.get(SOURCE_KEY) is None:
             st.session_state[SOURCE_KEY] = "Drawing"
-        st.segmented_control("Use", ["Drawing", "Upload"], key=SOURCE_KEY,
-                             help="The last one you changed is used; switch here to compare.")
+        st.segmented_control(
+            "Use",
+            ["Drawing", "Upload"],
+            key=SOURCE_KEY,
+            help="The last one you changed is used; switch here to compare.",
+        )
     source = st.session_state.get(SOURCE_KEY) or "Drawing"
     if source == "Upload":
         file = st.session_state.get("lab_upload")
         if file is None:
             return None, None
         try:
-            return prepare_upload(file.getvalue()), None      # decoded once per picture, not per rerun
+            return prepare_upload(file.getvalue()), None  # decoded once per picture, not per rerun
         except DigitImageError as exc:
             return None, f"{file.name}: {exc}"
     if drawn is None:
         return None, None
     try:
-        return prepare_digit(np.asarray(drawn)[..., 0]), None      # white strokes on opaque black: one channel
+        return prepare_digit(np.asarray(drawn)[..., 0]), None  # white strokes on opaque black: one channel
     except DigitImageError as exc:
         return None, f"Your drawing: {exc}"
 
@@ -276,23 +322,29 @@ def _predicted_label(pixels: np.ndarray) -> int:
 def ask_d_panel(entry: ModelEntry, mine: np.ndarray) -> None:
     st.subheader("Ask the discriminator", divider="gray")
     if entry.D is None:
-        st.info("This model's file carries no discriminator (only G was saved), so there is no D to ask. "
-                "Shipped models and runs trained here keep theirs.", icon=":material/info:")
+        st.info(
+            "This model's file carries no discriminator (only G was saved), so there is no D to ask. "
+            "Shipped models and runs trained here keep theirs.",
+            icon=":material/info:",
+        )
         return
-    label = None        # the digit D is told (a conditional D only)
+    label = None  # the digit D is told (a conditional D only)
     if entry.config.conditional:
         key, digest = "lab_d_label", mine.tobytes()
-        if st.session_state.get("lab_d_label_for") != digest:          # a new digit: start from what it looks like
+        if st.session_state.get("lab_d_label_for") != digest:  # a new digit: start from what it looks like
             st.session_state[key] = _predicted_label(mine)
             st.session_state["lab_d_label_for"] = digest
-        label = st.pills("Which digit is it? (a conditional D judges 'a real digit of this class')",
-                         list(range(entry.config.num_classes)), key=key)
+        label = st.pills(
+            "Which digit is it? (a conditional D judges 'a real digit of this class')",
+            list(range(entry.config.num_classes)),
+            key=key,
+        )
         label = 0 if label is None else int(label)
         same_class = label
-    else:               # a real digit of the class the digit classifier reads in yours: like for like
+    else:  # a real digit of the class the digit classifier reads in yours: like for like
         same_class = _predicted_label(mine) if entry.config.dataset == "mnist" else None
     z = current_z(entry.latent_dim)
-    g_label = current_label() if entry.infogan else label     # an InfoGAN G draws the Explore code; its D never sees one
+    g_label = current_label() if entry.infogan else label  # an InfoGAN G draws the Explore code; its D never sees one
     fake = generate(entry.G, z, g_label)[0].numpy()
     real = _real_digit(entry, same_class)
     shown = [("Your digit", mine), ("A real digit", real), ("G's digit (the slider z)", fake)]
@@ -304,18 +356,26 @@ def ask_d_panel(entry: ModelEntry, mine: np.ndarray) -> None:
             show_png(images.digit_png(px, 5), width=140)
             value = f"{score.probability:.2f}" if score.probability is not None else f"{score.logit:+.2f}"
             st.metric(name, value)
-    st.caption(scores[0].scale + ". D was trained to separate the training digits from G's fakes: it is not a "
-               "digit reader, and at the end of a good training it is meant to be unsure.")
-    st.button("Another real digit", icon=":material/casino:", key="lab_real_again",
-              on_click=lambda: st.session_state.update({REAL_SEED_KEY: int(st.session_state.get(REAL_SEED_KEY, 0)) + 1}))
+    st.caption(
+        scores[0].scale + ". D was trained to separate the training digits from G's fakes: it is not a "
+        "digit reader, and at the end of a good training it is meant to be unsure."
+    )
+    st.button(
+        "Another real digit",
+        icon=":material/casino:",
+        key="lab_real_again",
+        on_click=lambda: st.session_state.update({REAL_SEED_KEY: int(st.session_state.get(REAL_SEED_KEY, 0)) + 1}),
+    )
 
 
 def find_panel(entry: ModelEntry, mine: np.ndarray) -> None:
     st.subheader("Find my digit", divider="gray")
-    st.caption("G has no way back from a picture to z, so we search: the best of many random z, then gradient "
-               "descent on z (G frozen) to make G(z) match your digit pixel by pixel"
-               + ((", trying every code" if entry.infogan else ", trying every label") if entry.conditional else "")
-               + f". About {DEADLINE_S:g} s.")
+    st.caption(
+        "G has no way back from a picture to z, so we search: the best of many random z, then gradient "
+        "descent on z (G frozen) to make G(z) match your digit pixel by pixel"
+        + ((", trying every code" if entry.infogan else ", trying every label") if entry.conditional else "")
+        + f". About {DEADLINE_S:g} s."
+    )
     if st.button("Find my digit", icon=":material/search:", type="primary", key="lab_find"):
         bar = st.progress(0.0, text="Searching z…")
 
@@ -324,14 +384,22 @@ def find_panel(entry: ModelEntry, mine: np.ndarray) -> None:
 
         res = invert(entry.G, mine, callback=progress)
         bar.empty()
-        snapped = [round(float(v), 2) for v in res.z.clamp(-LATENT_RANGE, LATENT_RANGE)]   # what the sliders hold
+        snapped = [round(float(v), 2) for v in res.z.clamp(-LATENT_RANGE, LATENT_RANGE)]  # what the sliders hold
         recon = generate(entry.G, torch.tensor(snapped), res.label if entry.conditional else None)[0].numpy()
         err = float(np.sqrt(np.mean(((recon.astype(np.float64) - mine) / 255.0) ** 2)))
-        st.session_state[RESULT_KEY] = {"model": entry.key, "target": mine, "recon": recon, "error": err,
-                                        "start_error": res.start_error, "label": res.label, "steps": res.steps,
-                                        "seconds": res.seconds, "z": snapped}
+        st.session_state[RESULT_KEY] = {
+            "model": entry.key,
+            "target": mine,
+            "recon": recon,
+            "error": err,
+            "start_error": res.start_error,
+            "label": res.label,
+            "steps": res.steps,
+            "seconds": res.seconds,
+            "z": snapped,
+        }
         st.session_state[PENDING_KEY] = (entry.key, snapped, res.label)
-        st.rerun()                          # the sliders take the found z before they are drawn
+        st.rerun()  # the sliders take the found z before they are drawn
     result = st.session_state.get(RESULT_KEY)
     if result and result["model"] == entry.key:
         c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="top")
@@ -340,26 +408,37 @@ def find_panel(entry: ModelEntry, mine: np.ndarray) -> None:
         with c2:
             show_png(images.digit_png(result["recon"], 5), width=140, caption="Reconstruction: G(found z)")
         with c3:
-            st.metric("Pixel error (RMSE, 0–1)", f"{result['error']:.3f}",
-                      delta=f"{result['error'] - result['start_error']:+.3f} vs best random z", delta_color="inverse")
+            st.metric(
+                "Pixel error (RMSE, 0–1)",
+                f"{result['error']:.3f}",
+                delta=f"{result['error'] - result['start_error']:+.3f} vs best random z",
+                delta_color="inverse",
+            )
             word = "with the code **c" if entry.infogan else "as the digit **"
             label = f" {word}{result['label']}**" if result["label"] is not None else ""
-            st.success(f"Found{label} in {result['seconds']:.1f} s ({result['steps']} gradient steps). The found z is "
-                       "now in the sliders: open **Latent sliders** or **Directions** to explore from your own digit.",
-                       icon=":material/check_circle:")
+            st.success(
+                f"Found{label} in {result['seconds']:.1f} s ({result['steps']} gradient steps). The found z is "
+                "now in the sliders: open **Latent sliders** or **Directions** to explore from your own digit.",
+                icon=":material/check_circle:",
+            )
 
 
 @st.fragment
 def your_digit_tab(entry: ModelEntry) -> None:
-    st.caption("Draw a digit or upload a picture of one. It is prepared the way MNIST's digits were: grey, white on "
-               "black, cropped, longest side 20 px, centred by its centre of mass in 28 × 28.")
+    st.caption(
+        "Draw a digit or upload a picture of one. It is prepared the way MNIST's digits were: grey, white on "
+        "black, cropped, longest side 20 px, centred by its centre of mass in 28 × 28."
+    )
     prepared, error = your_digit_source(entry)
     if error:
         st.error(error, icon=":material/error:")
         return
     if prepared is None:
-        st.info("Draw a digit on the canvas or upload a picture to ask the discriminator about it and find it in "
-                "the latent space.", icon=":material/draw:")
+        st.info(
+            "Draw a digit on the canvas or upload a picture to ask the discriminator about it and find it in "
+            "the latent space.",
+            icon=":material/draw:",
+        )
         return
     c1, c2 = st.columns([1, 3], vertical_alignment="center")
     with c1:

@@ -53,19 +53,24 @@ def parse_z(text: str, dim: int, limit: float = LATENT_RANGE) -> list[float]:
         try:
             x = float(v)
         except (TypeError, ValueError):
-            raise ValueError(_("Entry {i} ({value}) is not a number.").format(
-                i=i + 1, value=repr(str(v)[:20]))) from None
+            raise ValueError(
+                _("Entry {i} ({value}) is not a number.").format(i=i + 1, value=repr(str(v)[:20]))
+            ) from None
         if not math.isfinite(x):
             raise ValueError(_("Entry {i} is {value}: every entry must be a finite number.").format(i=i + 1, value=x))
         out.append(x)
     if len(out) != dim:
-        raise ValueError(_("This generator's z has {dim} numbers; the text has {count}.").format(
-            dim=dim, count=len(out)))
+        raise ValueError(
+            _("This generator's z has {dim} numbers; the text has {count}.").format(dim=dim, count=len(out))
+        )
     outside = [i + 1 for i, x in enumerate(out) if abs(x) > limit + 1e-9]
     if outside:
         shown = ", ".join(str(i) for i in outside[:5]) + (" ..." if len(outside) > 5 else "")
-        raise ValueError(_("Entries {entries} lie outside the sliders' range of ±{limit:g} (±3σ of the N(0, 1) "
-                           "prior).").format(entries=shown, limit=limit))
+        raise ValueError(
+            _("Entries {entries} lie outside the sliders' range of ±{limit:g} (±3σ of the N(0, 1) prior).").format(
+                entries=shown, limit=limit
+            )
+        )
     return out
 
 

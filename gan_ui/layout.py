@@ -18,8 +18,8 @@ import streamlit as st
 from . import tabs
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
-ICON = Path(__file__).resolve().parent / "assets" / "icon.png"    # a generated digit, served locally (offline-safe)
-PAGE_SPECS = {   # name -> (title, icon)
+ICON = Path(__file__).resolve().parent / "assets" / "icon.png"  # a generated digit, served locally (offline-safe)
+PAGE_SPECS = {  # name -> (title, icon)
     "explore": ("Explore", ":material/tune:"),
     "train": ("Train", ":material/model_training:"),
     "learn": ("Learn", ":material/menu_book:"),
@@ -51,9 +51,10 @@ CSS = """
 
 
 def pages() -> dict[str, st.Page]:
-    return {name: st.Page(PAGES_DIR / f"{name}.py", title=title, icon=icon, url_path=name,
-                          default=(name == "explore"))
-            for name, (title, icon) in PAGE_SPECS.items()}
+    return {
+        name: st.Page(PAGES_DIR / f"{name}.py", title=title, icon=icon, url_path=name, default=(name == "explore"))
+        for name, (title, icon) in PAGE_SPECS.items()
+    }
 
 
 def top_menu() -> None:
@@ -67,12 +68,14 @@ def switch_to(name: str) -> None:
     st.switch_page(pages()[name], query_params=tabs.query())
 
 
-def page_link(name: str, label: str | None = None, query: dict | None = None, icon: str | None = None,
-              help: str | None = None) -> None:
+def page_link(
+    name: str, label: str | None = None, query: dict | None = None, icon: str | None = None, help: str | None = None
+) -> None:
     """A link to one of the app's pages, in this tab (its token rides along with `query`)."""
     title, page_icon = PAGE_SPECS[name]
-    st.page_link(pages()[name], label=label or title, icon=icon or page_icon, help=help,
-                 query_params=tabs.query(**(query or {})))
+    st.page_link(
+        pages()[name], label=label or title, icon=icon or page_icon, help=help, query_params=tabs.query(**(query or {}))
+    )
 
 
 def show_png(png: bytes, **kwargs) -> None:

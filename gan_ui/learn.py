@@ -31,15 +31,15 @@ from .run_handle import RunHandle
 from .server import shared_dataset
 from .source_view import show_code
 
-PAGE_PATHS = tuple(PAGE_SPECS)          # the pages' url paths (learn, train, ...): not part of the app's address
-TEST_STEPS = 6            # lesson budgets in test mode (GAN_CLASSROOM_TEST_MODE=1)
+PAGE_PATHS = tuple(PAGE_SPECS)  # the pages' url paths (learn, train, ...): not part of the app's address
+TEST_STEPS = 6  # lesson budgets in test mode (GAN_CLASSROOM_TEST_MODE=1)
 
 
 def current_lesson() -> Lesson:
     ss = st.session_state
     if ss.get("learn_lesson") not in BY_ID:
         ss["learn_lesson"] = LESSON_IDS[0]
-    return translated(BY_ID[ss["learn_lesson"]])      # in the tab's language (?lang=)
+    return translated(BY_ID[ss["learn_lesson"]])  # in the tab's language (?lang=)
 
 
 def _go(lesson_id: str) -> None:
@@ -63,7 +63,7 @@ def _on_run(lesson_id: str, spec: LessonRun) -> None:
     store = state.session_store()
     if store.active_run() is not None or not may_run(BY_ID[lesson_id]):
         return
-    fill_controls(spec)                  # the Train page shows (and a teacher's locks keep) the lesson's values
+    fill_controls(spec)  # the Train page shows (and a teacher's locks keep) the lesson's values
     handle = controls.start_from_controls()
     if handle is not None:
         ss.setdefault("learn_runs", {})[handle.number] = (lesson_id, spec.label)
@@ -115,13 +115,19 @@ def comparison_rows(runs) -> list[dict]:
         info = h.loss_info
         g, d = _median(window_values(recs, "g_grad_norm", WINDOW)), _median(window_values(recs, "d_grad_norm", WINDOW))
         latest = h.quality.latest() if h.quality is not None else None
-        rows.append({
-            "run": f"Run {h.number}", "variant": label, "status": h.status, "steps": h.step,
-            "D(x)": _median(window_values(recs, "d_real", WINDOW)) if info.probabilistic else None,
-            "D(G(z))": _median(window_values(recs, "d_fake", WINDOW)) if info.probabilistic else None,
-            "‖∇G‖": g, "‖∇G‖ / ‖∇D‖": (g / d) if g is not None and d else None,
-            "classes present": len(latest[1].classes_present) if latest else None,
-        })
+        rows.append(
+            {
+                "run": f"Run {h.number}",
+                "variant": label,
+                "status": h.status,
+                "steps": h.step,
+                "D(x)": _median(window_values(recs, "d_real", WINDOW)) if info.probabilistic else None,
+                "D(G(z))": _median(window_values(recs, "d_fake", WINDOW)) if info.probabilistic else None,
+                "‖∇G‖": g,
+                "‖∇G‖ / ‖∇D‖": (g / d) if g is not None and d else None,
+                "classes present": len(latest[1].classes_present) if latest else None,
+            }
+        )
     return rows
 
 
@@ -135,8 +141,9 @@ def run_section(lesson: Lesson) -> None:
         labels = [s.label for s in specs]
         if ss.get(key) not in labels:
             ss[key] = labels[0]
-        st.radio("Variant", labels, key=key, horizontal=True,
-                 disabled=teacher.locked("learn_variant") or active is not None)
+        st.radio(
+            "Variant", labels, key=key, horizontal=True, disabled=teacher.locked("learn_variant") or active is not None
+        )
         if teacher.locked("learn_variant"):
             st.caption(":material/lock: Your teacher chose this variant.")
         spec = specs[labels.index(ss[key])]
@@ -144,15 +151,32 @@ def run_section(lesson: Lesson) -> None:
         spec = specs[0]
     preset = PRESETS[spec.preset]
     changes = ", ".join(f"{k} = {v}" for k, v in spec.overrides.items())
-    st.caption(f"Preset **{spec.preset}**: {preset.description}" + (f" Changed: {changes}." if changes else "")
-               + f" Budget: {lesson_steps(spec):,} steps.")
+    st.caption(
+        f"Preset **{spec.preset}**: {preset.description}"
+        + (f" Changed: {changes}." if changes else "")
+        + f" Budget: {lesson_steps(spec):,} steps."
+    )
     with st.container(horizontal=True, gap="small"):
-        st.button(spec.label, type="primary", icon=":material/play_arrow:", key=f"learn_run_{lesson.id}",
-                  on_click=_on_run, args=(lesson.id, spec), disabled=active is not None or not may_run(lesson))
-        st.button("Stop", icon=":material/stop:", key=f"learn_stop_{lesson.id}", disabled=active is None,
-                  on_click=lambda: state.session_store().stop_run(active) if active is not None else None)
+        st.button(
+            spec.label,
+            type="primary",
+            icon=":material/play_arrow:",
+            key=f"learn_run_{lesson.id}",
+            on_click=_on_run,
+            args=(lesson.id, spec),
+            disabled=active is not None or not may_run(lesson),
+        )
+        st.button(
+            "Stop",
+            icon=":material/stop:",
+            key=f"learn_stop_{lesson.id}",
+            disabled=active is None,
+            on_click=lambda: state.session_store().stop_run(active) if active is not None else None,
+        )
     if not may_run(lesson):
-        st.caption(":material/touch_app: Make your prediction first (step 1): the run then shows whether you were right.")
+        st.caption(
+            ":material/touch_app: Make your prediction first (step 1): the run then shows whether you were right."
+        )
     try:
         st.caption(f"Lesson runs train on {shared_dataset('mnist').describe()}.")
     except (DataUnavailable, DataFormatError) as exc:
@@ -161,26 +185,40 @@ def run_section(lesson: Lesson) -> None:
         st.error(st.session_state["start_error"], icon=":material/error:")
     runs = lesson_runs(lesson.id)
     if active is not None and all(h is not active for h, _ in runs):
-        st.info(f"{active.label} is training in this tab; it must end (or be stopped on the Train page) "
-                "before this lesson's run can start.", icon=":material/hourglass_top:")
+        st.info(
+            f"{active.label} is training in this tab; it must end (or be stopped on the Train page) "
+            "before this lesson's run can start.",
+            icon=":material/hourglass_top:",
+        )
     if not runs:
         st.caption("The live charts appear here when the run starts.")
         return
     shown, label = runs[-1]
     if len(runs) > 1:
         numbers = [h.number for h, _ in reversed(runs)]
-        pick = st.selectbox("Show run", numbers, key=f"learn_show_{lesson.id}",
-                            format_func=lambda n: next(f"Run {h.number} · {lab}" for h, lab in runs if h.number == n))
+        pick = st.selectbox(
+            "Show run",
+            numbers,
+            key=f"learn_show_{lesson.id}",
+            format_func=lambda n: next(f"Run {h.number} · {lab}" for h, lab in runs if h.number == n),
+        )
         if active is None or all(h is not active for h, _ in runs):
             shown, label = next((h, lab) for h, lab in runs if h.number == pick)
     st.markdown(f"**Run {shown.number}: {label}**")
     live_panel(shown)
     if len(specs) > 1 and len(runs) > 1:
-        st.markdown("**This lesson's runs, side by side** (medians of the last "
-                    f"{WINDOW} steps; classes present from the latest sample-quality reading)")
-        st.dataframe(comparison_rows(runs), hide_index=True, width="stretch",
-                     column_config={c: st.column_config.NumberColumn(format="%.3g")
-                                    for c in ("D(x)", "D(G(z))", "‖∇G‖", "‖∇G‖ / ‖∇D‖")})
+        st.markdown(
+            "**This lesson's runs, side by side** (medians of the last "
+            f"{WINDOW} steps; classes present from the latest sample-quality reading)"
+        )
+        st.dataframe(
+            comparison_rows(runs),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                c: st.column_config.NumberColumn(format="%.3g") for c in ("D(x)", "D(G(z))", "‖∇G‖", "‖∇G‖ / ‖∇D‖")
+            },
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,15 +229,24 @@ def latent_panel() -> None:
     ss = st.session_state
     ss.setdefault("learn_pair", 0)
     c1, c2 = st.columns([1, 3], vertical_alignment="center")
-    c1.button("Two new points", icon=":material/casino:", key="learn_new_pair",
-              on_click=lambda: ss.update(learn_pair=ss["learn_pair"] + 1))
+    c1.button(
+        "Two new points",
+        icon=":material/casino:",
+        key="learn_new_pair",
+        on_click=lambda: ss.update(learn_pair=ss["learn_pair"] + 1),
+    )
     c2.caption(f"The shipped `dcgan` generator ({entry.latent_dim}-d z). Pair #{ss['learn_pair'] + 1}.")
-    z = sample_z(2, entry.latent_dim, seed=1000 + ss["learn_pair"])            # (2, latent)
-    strip = generate(entry.G, interpolate(z[0], z[1], 9, "slerp")).numpy()     # (9, 28, 28)
-    show_png(images.strip_png(strip, scale=4), width="stretch",
-             caption="z₀ → z₁ along the sphere (slerp), 9 steps.")
-    dim = st.slider("What does dimension k do?", 1, entry.latent_dim, 1, key="learn_dim",
-                    help="Sweep one coordinate of z₀ from −3 to 3, all others fixed.")
+    z = sample_z(2, entry.latent_dim, seed=1000 + ss["learn_pair"])  # (2, latent)
+    strip = generate(entry.G, interpolate(z[0], z[1], 9, "slerp")).numpy()  # (9, 28, 28)
+    show_png(images.strip_png(strip, scale=4), width="stretch", caption="z₀ → z₁ along the sphere (slerp), 9 steps.")
+    dim = st.slider(
+        "What does dimension k do?",
+        1,
+        entry.latent_dim,
+        1,
+        key="learn_dim",
+        help="Sweep one coordinate of z₀ from −3 to 3, all others fixed.",
+    )
     row = generate(entry.G, sweep(z[0], dim - 1, 9)).numpy()
     show_png(images.strip_png(row, scale=4), width="stretch", caption=f"z₀ with dimension {dim} swept from −3 to +3.")
     page_link("explore", "Open Explore: a slider for every dimension")
@@ -211,14 +258,25 @@ def _augment(n_real: int, n_fake: int, n_test: int, seeds: tuple) -> dict:
     from gan_core.augment import run_augmentation
 
     data = shared_dataset("mnist")
-    result = run_augmentation(data, n_real=n_real, n_fake=n_fake, n_test=n_test, seeds=seeds,
-                              steps=20 if settings.test_mode() else 300)
-    return {"summary": result.summary(), "seconds": result.seconds,
-            "rows": [{"seed": t.seed, "real only": t.acc_real, "real + generated": t.acc_aug,
-                      "difference (points)": 100 * t.gain} for t in result.trials]}
+    result = run_augmentation(
+        data, n_real=n_real, n_fake=n_fake, n_test=n_test, seeds=seeds, steps=20 if settings.test_mode() else 300
+    )
+    return {
+        "summary": result.summary(),
+        "seconds": result.seconds,
+        "rows": [
+            {
+                "seed": t.seed,
+                "real only": t.acc_real,
+                "real + generated": t.acc_aug,
+                "difference (points)": 100 * t.gain,
+            }
+            for t in result.trials
+        ],
+    }
 
 
-AUGMENT_SIZES = {   # label -> (real digits, generated digits, test digits, seeds)
+AUGMENT_SIZES = {  # label -> (real digits, generated digits, test digits, seeds)
     "Quick: 1 seed": (200, 1000, 1000, (0,)),
     "Full: 3 seeds": (200, 1000, 1000, (0, 1, 2)),
 }
@@ -226,26 +284,35 @@ TEST_AUGMENT = (100, 500, 500, (0,))
 
 
 def augment_panel() -> dict | None:
-    size = st.segmented_control("Size", list(AUGMENT_SIZES), key="learn_augment_size", default="Quick: 1 seed",
-                                required=True)
+    size = st.segmented_control(
+        "Size", list(AUGMENT_SIZES), key="learn_augment_size", default="Quick: 1 seed", required=True
+    )
     n_real, n_fake, n_test, seeds = TEST_AUGMENT if settings.test_mode() else AUGMENT_SIZES[size]
-    st.caption(f"{n_real} real digits (class-balanced) vs the same plus {n_fake} digits from the shipped `cdcgan`; "
-               f"tested on {n_test} other real digits; {len(seeds)} seed(s). Each seed trains the classifier twice: "
-               f"a minute or more per seed on a CPU (several on a busy one). A result, once computed, is kept for "
-               f"everyone on this server.")
+    st.caption(
+        f"{n_real} real digits (class-balanced) vs the same plus {n_fake} digits from the shipped `cdcgan`; "
+        f"tested on {n_test} other real digits; {len(seeds)} seed(s). Each seed trains the classifier twice: "
+        f"a minute or more per seed on a CPU (several on a busy one). A result, once computed, is kept for "
+        f"everyone on this server."
+    )
     ss = st.session_state
     if st.button("Run the experiment", icon=":material/science:", key="learn_augment"):
         try:
             with st.spinner("Training the digit classifier with and without generated digits…"):
                 ss["learn_augment_result"] = _augment(n_real, n_fake, n_test, seeds)
-        except Exception as exc:      # a missing generator file, ...: say so, never a traceback
+        except Exception as exc:  # a missing generator file, ...: say so, never a traceback
             st.error(f"The experiment could not run: {exc}", icon=":material/error:")
     result = ss.get("learn_augment_result")
     if result:
-        st.dataframe(result["rows"], hide_index=True, width="stretch",
-                     column_config={"real only": st.column_config.NumberColumn(format="percent"),
-                                    "real + generated": st.column_config.NumberColumn(format="percent"),
-                                    "difference (points)": st.column_config.NumberColumn(format="%+.1f")})
+        st.dataframe(
+            result["rows"],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "real only": st.column_config.NumberColumn(format="percent"),
+                "real + generated": st.column_config.NumberColumn(format="percent"),
+                "difference (points)": st.column_config.NumberColumn(format="%+.1f"),
+            },
+        )
         st.markdown(result["summary"])
     return result
 
@@ -262,8 +329,10 @@ def answer_section(lesson: Lesson, extra_result: dict | None) -> None:
         if pick is None:
             st.caption("Make your prediction in step 1 first; the answer appears when the run has ended.")
         else:
-            st.caption(":material/hourglass_top: Your prediction is in. The answer appears when the run has ended: "
-                       "watch the charts meanwhile.")
+            st.caption(
+                ":material/hourglass_top: Your prediction is in. The answer appears when the run has ended: "
+                "watch the charts meanwhile."
+            )
         return
     if pick is not None:
         right = lesson.choices.index(pick) == lesson.correct if pick in lesson.choices else False
@@ -273,8 +342,12 @@ def answer_section(lesson: Lesson, extra_result: dict | None) -> None:
             st.warning(f"You predicted: *{pick}*. Compare with the answer below.", icon=":material/lightbulb:")
     text = lesson.answer
     if "AUGMENT_RESULT" in text:
-        text = text.replace("AUGMENT_RESULT", f"**Measured here:** {extra_result['summary']}" if extra_result
-                            else "Run the experiment above to repeat the measurement on this server.")
+        text = text.replace(
+            "AUGMENT_RESULT",
+            f"**Measured here:** {extra_result['summary']}"
+            if extra_result
+            else "Run the experiment above to repeat the measurement on this server.",
+        )
     st.markdown(text)
 
 
@@ -287,8 +360,14 @@ def lesson_body(lesson: Lesson) -> None:
     show_code(lesson.code)
     st.subheader("1 · Predict", divider="gray")
     locked = prediction_locked(lesson) or (not lesson.runs and answer_due(lesson))
-    st.radio(lesson.question, lesson.choices, index=None, key=f"predict_{lesson.id}", disabled=locked,
-             persist_state="session")
+    st.radio(
+        lesson.question,
+        lesson.choices,
+        index=None,
+        key=f"predict_{lesson.id}",
+        disabled=locked,
+        persist_state="session",
+    )
     if locked and prediction(lesson) is not None:
         st.caption(":material/lock: Your prediction is locked in.")
     extra_result = None
@@ -316,28 +395,44 @@ def teacher_links() -> None:
         st.caption("Choose what students may change; share the link (or show its QR code on the projector).")
         lesson = current_lesson()
         lock = st.multiselect("Lock (shown, not changeable)", [n for n in teacher.LOCKABLE], key="tl_lock")
-        hide = st.multiselect("Hide", list(teacher.HIDEABLE), key="tl_hide",
-                              format_func=lambda n: f"{n}: {teacher.HIDEABLE[n]}")
-        allow = st.multiselect("Allow", list(teacher.ALLOWABLE), key="tl_allow",
-                               format_func=lambda n: f"{n}: {teacher.ALLOWABLE[n]}")
+        hide = st.multiselect(
+            "Hide", list(teacher.HIDEABLE), key="tl_hide", format_func=lambda n: f"{n}: {teacher.HIDEABLE[n]}"
+        )
+        allow = st.multiselect(
+            "Allow", list(teacher.ALLOWABLE), key="tl_allow", format_func=lambda n: f"{n}: {teacher.ALLOWABLE[n]}"
+        )
         projector = st.toggle("Projector mode (large type, high contrast)", key="tl_projector")
-        host = st.context.headers.get("Host")                     # the browser's address; its Host header else
-        here = (teacher.app_base(st.context.url, PAGE_PATHS) or (f"http://{host}" if host else None)
-                or "http://localhost:8501")
-        if st.session_state.get("tl_base_seen") != here:          # the address this browser is on, as its default
+        host = st.context.headers.get("Host")  # the browser's address; its Host header else
+        here = (
+            teacher.app_base(st.context.url, PAGE_PATHS)
+            or (f"http://{host}" if host else None)
+            or "http://localhost:8501"
+        )
+        if st.session_state.get("tl_base_seen") != here:  # the address this browser is on, as its default
             st.session_state["tl_base"] = st.session_state["tl_base_seen"] = here
-        base = st.text_input("App address", key="tl_base",
-                             help="Filled in from your browser's address bar. Change it if students reach this "
-                                  "server by another address.")
+        base = st.text_input(
+            "App address",
+            key="tl_base",
+            help="Filled in from your browser's address bar. Change it if students reach this "
+            "server by another address.",
+        )
         if teacher.is_local(base):
             other = teacher.network_base(base)
-            st.warning("Only this computer can open this address. Students need the server's network address"
-                       + (f", probably **{other}** (the server must listen on the network: "
-                          "`--server.address 0.0.0.0`)." if other else "."), icon=":material/wifi_off:")
+            st.warning(
+                "Only this computer can open this address. Students need the server's network address"
+                + (
+                    f", probably **{other}** (the server must listen on the network: `--server.address 0.0.0.0`)."
+                    if other
+                    else "."
+                ),
+                icon=":material/wifi_off:",
+            )
         url = teacher.link(base, number(lesson.id), lock, hide, projector, allow)
         st.code(url, language="text", wrap_lines=True)
         copy_button.copy_button(url, "Copy link", key="tl_copy")
-        show_png(teacher.qr_png(url), width="content", caption="QR code of this link: students scan it from the projector")
+        show_png(
+            teacher.qr_png(url), width="content", caption="QR code of this link: students scan it from the projector"
+        )
 
 
 def render() -> None:
@@ -351,8 +446,13 @@ def render() -> None:
     nav, body = st.columns([1, 3.2], gap="large")
     with nav:
         st.markdown("**Lessons**")
-        st.radio("Lessons", LESSON_IDS, key="learn_lesson", label_visibility="collapsed",
-                 format_func=lambda i: f"{number(i)}. {BY_ID[i].title}")
+        st.radio(
+            "Lessons",
+            LESSON_IDS,
+            key="learn_lesson",
+            label_visibility="collapsed",
+            format_func=lambda i: f"{number(i)}. {BY_ID[i].title}",
+        )
         teacher_links()
     with body:
         lesson_body(lesson)
@@ -361,5 +461,10 @@ def render() -> None:
             if i > 0:
                 st.button(f"← {LESSONS[i - 1].title}", key="learn_prev", on_click=_go, args=(LESSON_IDS[i - 1],))
             if i < len(LESSONS) - 1:
-                st.button(f"Next: {LESSONS[i + 1].title} →", key="learn_next", type="primary",
-                          on_click=_go, args=(LESSON_IDS[i + 1],))
+                st.button(
+                    f"Next: {LESSONS[i + 1].title} →",
+                    key="learn_next",
+                    type="primary",
+                    on_click=_go,
+                    args=(LESSON_IDS[i + 1],),
+                )

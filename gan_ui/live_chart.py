@@ -29,7 +29,7 @@ import streamlit as st
 from . import teacher
 
 ROOT = Path(__file__).resolve().parent.parent
-STATIC_DIR = ROOT / "static"                 # Streamlit serves it at /app/static/ (next to app.py)
+STATIC_DIR = ROOT / "static"  # Streamlit serves it at /app/static/ (next to app.py)
 PLOTLY_JS = "plotly.min.js"
 THEME_FILE = Path(__file__).with_name("plotly_theme.json")
 CONFIG = {"displaylogo": False, "responsive": True}
@@ -155,10 +155,9 @@ class _PlotlyEncoder(json.JSONEncoder):
 def live_plotly(fig: go.Figure, key: str) -> None:
     """Draw `fig` under a stable `key`: new figures update the chart in place, keeping the user's zoom
     (set a constant layout.uirevision). Falls back to st.plotly_chart where the component cannot run."""
-    fig = teacher.style_figure(fig)          # projector mode: high-contrast colours, larger type
+    fig = teacher.style_figure(fig)  # projector mode: high-contrast colours, larger type
     if not available():
         st.plotly_chart(fig, key=key, config={"displaylogo": False})
         return
     with st.container(key=f"live_{key}"):
-        _component()(key=key, data={"figure": themed_json(fig), "config": CONFIG},
-                     width="stretch", height="content")
+        _component()(key=key, data={"figure": themed_json(fig), "config": CONFIG}, width="stretch", height="content")

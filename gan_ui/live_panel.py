@@ -24,10 +24,17 @@ from .layout import show_png
 from .run_handle import RunHandle
 from .server import server_scheduler
 
-STATUS_BADGE = {"queued": ("waiting for a slot", "orange"), "ready": ("starting", "blue"),
-                "running": ("training", "green"), "paused": ("paused", "orange"), "finished": ("finished", "blue"),
-                "stopped": ("stopped", "gray"), "diverged": ("diverged", "red"), "failed": ("crashed", "red"),
-                "interrupted": ("interrupted", "red")}
+STATUS_BADGE = {
+    "queued": ("waiting for a slot", "orange"),
+    "ready": ("starting", "blue"),
+    "running": ("training", "green"),
+    "paused": ("paused", "orange"),
+    "finished": ("finished", "blue"),
+    "stopped": ("stopped", "gray"),
+    "diverged": ("diverged", "red"),
+    "failed": ("crashed", "red"),
+    "interrupted": ("interrupted", "red"),
+}
 WINDOWS = {"All steps": None, "Last 500 steps": 500, "Last 100 steps": 100}
 
 
@@ -53,10 +60,13 @@ def queue_notice(run: RunHandle) -> None:
     """A queued run: its place in the server's queue and about how long until it starts."""
     pos, wait = run.queue_position, run.wait_estimate()
     counts = server_scheduler().counts()
-    st.info(f"**Waiting for a free training slot — number {pos} in line.** The server trains "
-            f"{counts['slots']} run{'s' if counts['slots'] != 1 else ''} at a time for the whole class; "
-            f"yours starts by itself in about {fmt_seconds(max(1.0, wait))}. Keep this tab open "
-            f"(Stop takes it out of the queue).", icon=":material/hourglass_top:")
+    st.info(
+        f"**Waiting for a free training slot — number {pos} in line.** The server trains "
+        f"{counts['slots']} run{'s' if counts['slots'] != 1 else ''} at a time for the whole class; "
+        f"yours starts by itself in about {fmt_seconds(max(1.0, wait))}. Keep this tab open "
+        f"(Stop takes it out of the queue).",
+        icon=":material/hourglass_top:",
+    )
 
 
 def _status_row(run: RunHandle) -> None:
@@ -64,13 +74,17 @@ def _status_row(run: RunHandle) -> None:
     label, colour = STATUS_BADGE[status]
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         st.badge(label, color=colour, icon=":material/circle:" if status == "running" else None)
-        st.badge(f"{t.device_name} · {t.precision}", color="gray", icon=":material/memory:",
-                 help="Where this run trains, and its arithmetic: bf16 where the chip has bfloat16 units, else fp32")
+        st.badge(
+            f"{t.device_name} · {t.precision}",
+            color="gray",
+            icon=":material/memory:",
+            help="Where this run trains, and its arithmetic: bf16 where the chip has bfloat16 units, else fp32",
+        )
         st.badge(t.cfg.preset or "custom", color="violet", icon=":material/tune:")
     last = run.last_record()
     if not run.active:
         remaining = "—"
-    elif t.cfg.max_steps:            # a step budget (the server's time cap on it is a safety net)
+    elif t.cfg.max_steps:  # a step budget (the server's time cap on it is a safety net)
         remaining = f"{max(0, t.cfg.max_steps - t.step):,} steps"
     else:
         remaining = fmt_seconds(t.remaining_seconds)
@@ -105,21 +119,30 @@ def pace_notice(run: RunHandle) -> None:
         budget = f"in your {t.cfg.max_seconds:g} s budget"
     parts = []
     if busy.busy:
-        load = (f" (load {busy.load:.1f} on {busy.cores} core{'s' if busy.cores != 1 else ''})"
-                if busy.load is not None else "")
+        load = (
+            f" (load {busy.load:.1f} on {busy.cores} core{'s' if busy.cores != 1 else ''})"
+            if busy.load is not None
+            else ""
+        )
         who = f"{busy.runs} runs share {where}" if busy.runs > 1 else f"other work shares {where}"
-        parts.append(f"This server is busy: {who}{load}, and training runs at a lower priority than the pages "
-                     f"so they stay responsive.")
+        parts.append(
+            f"This server is busy: {who}{load}, and training runs at a lower priority than the pages "
+            f"so they stay responsive."
+        )
     parts.append(f"At this run's pace ({pace.steps_per_s:.1f} steps/s) expect ~{pace.expected_steps:,} steps {budget}.")
     if short:
         seconds = need / pace.steps_per_s
         cap = settings.limits().max_seconds
-        advice = (f"at this pace that takes ~{seconds:.0f} s: give the next run a longer budget, or a step budget "
-                  f"of {need:,}" if seconds <= cap else
-                  f"at this pace that takes ~{seconds:.0f} s, more than this server's {cap:g} s limit per run: try "
-                  f"again when fewer runs share the server")
-        parts.append(f"The {preset.name} recipe draws clean digits of all ten kinds after about {need:,} steps "
-                     f"(measured); {advice}.")
+        advice = (
+            f"at this pace that takes ~{seconds:.0f} s: give the next run a longer budget, or a step budget of {need:,}"
+            if seconds <= cap
+            else f"at this pace that takes ~{seconds:.0f} s, more than this server's {cap:g} s limit per run: try "
+            f"again when fewer runs share the server"
+        )
+        parts.append(
+            f"The {preset.name} recipe draws clean digits of all ten kinds after about {need:,} steps "
+            f"(measured); {advice}."
+        )
     st.info(" ".join(parts), icon=":material/speed:")
 
 
@@ -138,40 +161,57 @@ def _message(run: RunHandle) -> None:
     else:
         st.info(t.message, icon=":material/stop_circle:")
     if run.save_error:
-        st.warning(f"**{run.save_error.capitalize()}.** The server could not keep a copy of this run, so a reload "
-                   "or a server restart would lose it: download it below while this tab is open.",
-                   icon=":material/save:")
+        st.warning(
+            f"**{run.save_error.capitalize()}.** The server could not keep a copy of this run, so a reload "
+            "or a server restart would lose it: download it below while this tab is open.",
+            icon=":material/save:",
+        )
 
 
 def _live_body(run: RunHandle, phase_at_render: str) -> None:
     t = run
     if _phase(run.status) != phase_at_render:
-        st.rerun()                                       # the run changed state: refresh the whole page
+        st.rerun()  # the run changed state: refresh the whole page
     info = t.loss_info
     _status_row(run)
-    with st.container():        # one fixed slot, shown or empty: a notice that comes and goes between polls must
-        pace_notice(run)        # not shift the charts below it (a shifted chart is a new one: the zoom is lost)
+    with st.container():  # one fixed slot, shown or empty: a notice that comes and goes between polls must
+        pace_notice(run)  # not shift the charts below it (a shifted chart is a new one: the zoom is lost)
     if run.status == "queued":
         queue_notice(run)
         return
     _message(run)
     last = WINDOWS[st.session_state.get("chart_window") or "All steps"]
     records = charts.window(t.records(), last)
-    rev = f"run-{run.number}-{last}"              # zoom state is kept per run and per window
-    figs = run.memo("charts", (run.record_count, last), lambda: (
-        charts.loss_figure(records, info, rev), charts.scores_figure(records, info, rev),
-        charts.gradnorm_figure(records, rev)))
+    rev = f"run-{run.number}-{last}"  # zoom state is kept per run and per window
+    figs = run.memo(
+        "charts",
+        (run.record_count, last),
+        lambda: (
+            charts.loss_figure(records, info, rev),
+            charts.scores_figure(records, info, rev),
+            charts.gradnorm_figure(records, rev),
+        ),
+    )
     left, right = st.columns([2.2, 1], gap="medium")
     with left:
         live_chart.live_plotly(figs[0], key=f"loss_{run.number}")
-        eq = (f"Dashed lines: where each loss sits when D can no longer tell real from fake "
-              f"(D = ln 4 ≈ 1.386, G = {info.g_equilibrium:.3f})." if info.d_equilibrium is not None else
-              f"The {info.name} loss has no fixed equilibrium level: watch for trends, not values.")
+        eq = (
+            f"Dashed lines: where each loss sits when D can no longer tell real from fake "
+            f"(D = ln 4 ≈ 1.386, G = {info.g_equilibrium:.3f})."
+            if info.d_equilibrium is not None
+            else f"The {info.name} loss has no fixed equilibrium level: watch for trends, not values."
+        )
         st.caption(f"Faint: every step; bold: smoothed. {eq}")
-        st.segmented_control("Show", list(WINDOWS), key="chart_window", default="All steps",
-                             persist_state="session", label_visibility="collapsed",
-                             help="Follow the most recent steps (a zoom that survives the live refresh).")
-        coach_panel.render(run)                    # under the loss chart it reads, not under the taller grid
+        st.segmented_control(
+            "Show",
+            list(WINDOWS),
+            key="chart_window",
+            default="All steps",
+            persist_state="session",
+            label_visibility="collapsed",
+            help="Follow the most recent steps (a zoom that survives the live refresh).",
+        )
+        coach_panel.render(run)  # under the loss chart it reads, not under the taller grid
     with right:
         snaps = run.snapshots()
         if snaps:
@@ -184,8 +224,10 @@ def _live_body(run: RunHandle, phase_at_render: str) -> None:
     c1, c2 = st.columns(2, gap="medium")
     with c1:
         live_chart.live_plotly(figs[1], key=f"scores_{run.number}")
-        st.caption("D's verdict on real digits (orange) and on G's fakes (blue). "
-                   + ("Both drift to 0.5 when G fools D." if info.probabilistic else "Raw critic scores."))
+        st.caption(
+            "D's verdict on real digits (orange) and on G's fakes (blue). "
+            + ("Both drift to 0.5 when G fools D." if info.probabilistic else "Raw critic scores.")
+        )
     with c2:
         live_chart.live_plotly(figs[2], key=f"grads_{run.number}")
         st.caption("How hard each network is being pushed. A G line sinking toward 0 means G has stopped learning.")
@@ -208,14 +250,18 @@ def quality_panel(run: RunHandle) -> None:
     if mon.error:
         st.warning(f"Quality measurements stopped: {mon.error}", icon=":material/warning:")
     if not recs:
-        st.caption(f"A digit classifier reads {mon.n} digits that G draws from fixed noise every {mon.every} "
-                   f"steps; the first reading appears in a moment.")
+        st.caption(
+            f"A digit classifier reads {mon.n} digits that G draws from fixed noise every {mon.every} "
+            f"steps; the first reading appears in a moment."
+        )
         return
     step, q = recs[-1]
     real = mon.real_scores()
     k = len(q.histogram)
-    st.caption(f"Every {mon.every} steps and at the end, a digit classifier reads {mon.n} digits that G draws "
-               f"from the same fixed noise. Latest reading: step {step:,}.")
+    st.caption(
+        f"Every {mon.every} steps and at the end, a digit classifier reads {mon.n} digits that G draws "
+        f"from the same fixed noise. Latest reading: step {step:,}."
+    )
     m1, m2, m3, m4 = st.columns(4)
     with m1:
         st.metric("Classes present", f"{len(q.classes_present)}/{k}")
@@ -225,28 +271,36 @@ def quality_panel(run: RunHandle) -> None:
         st.caption(f"How far the mix of digits is from the data's: 0 = the same mix, {np.log(k):.1f} = one digit only.")
     with m3:
         st.metric("Classifier IS", f"{q.inception_score:.1f}")
-        st.caption(f"High when digits are both clear and varied: 1 to {k}; real digits score "
-                   f"{real['inception_score']:.1f}.")
+        st.caption(
+            f"High when digits are both clear and varied: 1 to {k}; real digits score {real['inception_score']:.1f}."
+        )
     with m4:
         st.metric("Fréchet distance", fmt_fd(q.frechet))
-        st.caption(f"Gap to real digits as the classifier sees them; lower is better, the floor is "
-                   f"{fmt_fd(q.frechet_floor)}.")
+        st.caption(
+            f"Gap to real digits as the classifier sees them; lower is better, the floor is {fmt_fd(q.frechet_floor)}."
+        )
     if q.code_purity is not None:
-        st.caption(f"**InfoGAN code purity {q.code_purity:.0%}**: the share of samples the classifier reads as their "
-                   f"code's most common digit. 10 % = the codes mean nothing yet, 100 % = each code has become one "
-                   f"digit, although G was never shown a label.")
+        st.caption(
+            f"**InfoGAN code purity {q.code_purity:.0%}**: the share of samples the classifier reads as their "
+            f"code's most common digit. 10 % = the codes mean nothing yet, 100 % = each code has become one "
+            f"digit, although G was never shown a label."
+        )
     rev = f"quality-{run.number}"
-    figs = run.memo("quality", len(recs), lambda: (
-        charts.class_histogram_figure(q.histogram, mon.class_dist, step, rev),
-        charts.frechet_figure([s for s, _ in recs], [r.frechet for _, r in recs], q.frechet_floor, rev)))
+    figs = run.memo(
+        "quality",
+        len(recs),
+        lambda: (
+            charts.class_histogram_figure(q.histogram, mon.class_dist, step, rev),
+            charts.frechet_figure([s for s, _ in recs], [r.frechet for _, r in recs], q.frechet_floor, rev),
+        ),
+    )
     c1, c2 = st.columns(2, gap="medium")
     with c1:
         live_chart.live_plotly(figs[0], key=f"qhist_{run.number}")
         st.caption("Bars: share of G's samples read as each digit. Dark ticks: that digit's share of the real data.")
     with c2:
         live_chart.live_plotly(figs[1], key=f"qfd_{run.number}")
-        st.caption(f"Falls as G learns. Dashed: what {q.n} real digits score — the best reachable at this "
-                   f"sample size.")
+        st.caption(f"Falls as G learns. Dashed: what {q.n} real digits score — the best reachable at this sample size.")
 
 
 def live_panel(run: RunHandle) -> None:

@@ -27,25 +27,37 @@ from gan_core.losses import LOSS_INFO
 from gan_core.toy2d import HEAT_SIDE, OPTIMIZERS, TOY_PRESETS, ToyConfig, ToyTrainer
 from gan_core.toy2d_data import CUSTOM_MAX, PLANE, TARGETS
 
-
 HERE = Path(__file__).resolve().parent / "toy_view"
 COMPONENT_KEY = "pg_view"
-BURST_SECONDS = 1.0          # one rerun a second while playing: the view plays the burst's frames over it
-MAX_FRAMES = 30              # frames per burst: 30 frames/s on screen, ~60 KB a second to the browser
-ARROW_SCALE = 0.25           # an arrow is 0.25 plane units per unit of -dL_G/dx: lengths compare across frames,
-ARROW_MAX = 0.6              #   so a vanishing gradient (minimax) shows as short arrows; capped to stay readable
-SPEEDS = {                   # name -> iterations per burst (per second)
-    N_("slow motion"): 2, N_("slow"): 10, N_("normal"): 60, N_("fast"): 200,
+BURST_SECONDS = 1.0  # one rerun a second while playing: the view plays the burst's frames over it
+MAX_FRAMES = 30  # frames per burst: 30 frames/s on screen, ~60 KB a second to the browser
+ARROW_SCALE = 0.25  # an arrow is 0.25 plane units per unit of -dL_G/dx: lengths compare across frames,
+ARROW_MAX = 0.6  #   so a vanishing gradient (minimax) shows as short arrows; capped to stay readable
+SPEEDS = {  # name -> iterations per burst (per second)
+    N_("slow motion"): 2,
+    N_("slow"): 10,
+    N_("normal"): 60,
+    N_("fast"): 200,
 }
-TARGET_NAMES = {"ring": N_("Ring of 8"), "grid": N_("Grid of 25"), "moons": N_("Two moons"), "spiral": N_("Spiral"),
-                "line": N_("Line"), "custom": N_("Draw your own")}
+TARGET_NAMES = {
+    "ring": N_("Ring of 8"),
+    "grid": N_("Grid of 25"),
+    "moons": N_("Two moons"),
+    "spiral": N_("Spiral"),
+    "line": N_("Line"),
+    "custom": N_("Draw your own"),
+}
 STATE = "pg_state"
 
 
 @functools.cache
 def _component():
-    return st.components.v2.component("gan_toy_view", js=(HERE / "component.js").read_text(),
-                                      css=(HERE / "toy_view.css").read_text(), isolate_styles=False)
+    return st.components.v2.component(
+        "gan_toy_view",
+        js=(HERE / "component.js").read_text(),
+        css=(HERE / "toy_view.css").read_text(),
+        isolate_styles=False,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -57,18 +69,28 @@ def _r(a: np.ndarray) -> list[float]:
 
 def encode_frame(frame: dict, label: str) -> dict:
     """A ToyTrainer.frame() as the view's JSON: the heat-map as base64 uint8 over [lo, hi], arrows scaled."""
-    heat = np.asarray(frame["heat"], dtype=np.float64)                        # (H, W)
+    heat = np.asarray(frame["heat"], dtype=np.float64)  # (H, W)
     lo, hi = (0.0, 1.0) if frame["probabilistic"] else (float(heat.min()), float(heat.max()))
     span = max(hi - lo, 1e-9)
     q = np.clip(np.round((heat - lo) / span * 255), 0, 255).astype(np.uint8)
-    arrows = np.asarray(frame["arrows"], dtype=np.float64).copy()             # (A, 4): x, y, dx, dy
+    arrows = np.asarray(frame["arrows"], dtype=np.float64).copy()  # (A, 4): x, y, dx, dy
     vec = arrows[:, 2:] * ARROW_SCALE
     length = np.linalg.norm(vec, axis=1, keepdims=True)
     arrows[:, 2:] = vec * np.minimum(1.0, ARROW_MAX / np.maximum(length, 1e-12))
-    mesh = np.asarray(frame["mesh"])                                          # (M, M or 1, 2)
-    return {"it": frame["iteration"], "label": label, "fake": _r(frame["fake"]),
-            "heat": base64.b64encode(q.tobytes()).decode("ascii"), "lo": lo, "hi": hi, "level": frame["level"],
-            "arrows": _r(arrows), "mesh": _r(mesh), "rows": int(mesh.shape[1]), "cols": int(mesh.shape[0])}
+    mesh = np.asarray(frame["mesh"])  # (M, M or 1, 2)
+    return {
+        "it": frame["iteration"],
+        "label": label,
+        "fake": _r(frame["fake"]),
+        "heat": base64.b64encode(q.tobytes()).decode("ascii"),
+        "lo": lo,
+        "hi": hi,
+        "level": frame["level"],
+        "arrows": _r(arrows),
+        "mesh": _r(mesh),
+        "rows": int(mesh.shape[1]),
+        "cols": int(mesh.shape[0]),
+    }
 
 
 def _label(t: ToyTrainer) -> str:
@@ -81,15 +103,36 @@ def _label(t: ToyTrainer) -> str:
 def _state() -> dict:
     s = st.session_state.get(STATE)
     if s is None:
-        s = st.session_state[STATE] = {"trainer": None, "playing": False, "seq": 0, "frames": [], "run": 0,
-                                       "points": [], "note": "", "error": ""}
+        s = st.session_state[STATE] = {
+            "trainer": None,
+            "playing": False,
+            "seq": 0,
+            "frames": [],
+            "run": 0,
+            "points": [],
+            "note": "",
+            "error": "",
+        }
     return s
 
 
 def _apply_preset() -> None:
     p = TOY_PRESETS[st.session_state["pg_preset"]].config()
-    for name in ("target", "loss", "lr_g", "lr_d", "d_steps", "optimizer", "beta1", "beta2", "label_smoothing",
-                 "spectral_norm", "z_dim", "batch_size", "seed"):
+    for name in (
+        "target",
+        "loss",
+        "lr_g",
+        "lr_d",
+        "d_steps",
+        "optimizer",
+        "beta1",
+        "beta2",
+        "label_smoothing",
+        "spectral_norm",
+        "z_dim",
+        "batch_size",
+        "seed",
+    ):
         st.session_state[f"pg_{name}"] = getattr(p, name)
 
 
@@ -112,7 +155,7 @@ def _on_points() -> None:
             s = _state()
             s["points"] = [[float(p[0]), float(p[1])] for p in value][:CUSTOM_MAX]
             s["playing"] = False
-            s["rerun"] = True             # the click reran only the view's fragment: the settings must see it
+            s["rerun"] = True  # the click reran only the view's fragment: the settings must see it
         except (TypeError, ValueError, IndexError):
             return
 
@@ -127,17 +170,21 @@ def _step(kind: str) -> None:
     if kind == "d":
         delta = t.d_step(record=True)
         moved = float(np.abs(delta.heat_after - delta.heat_before).max())
-        s["note"] = _("One D step: D's loss {loss:.3f}. D's map changed by up to {moved:.3f}; "
-                      "the fake points did not move.").format(loss=delta.loss, moved=moved)
+        s["note"] = _(
+            "One D step: D's loss {loss:.3f}. D's map changed by up to {moved:.3f}; the fake points did not move."
+        ).format(loss=delta.loss, moved=moved)
     elif kind == "g":
         delta = t.g_step(record=True)
         moved = float(np.linalg.norm(delta.fakes_after - delta.fakes_before, axis=1).mean())
-        s["note"] = _("One G step: G's loss {loss:.3f}. The fake points moved {moved:.4f} on average, along "
-                      "the orange arrows; D's map did not change.").format(loss=delta.loss, moved=moved)
+        s["note"] = _(
+            "One G step: G's loss {loss:.3f}. The fake points moved {moved:.4f} on average, along "
+            "the orange arrows; D's map did not change."
+        ).format(loss=delta.loss, moved=moved)
     else:
         loss = t.iteration()
         s["note"] = _("One iteration: {d} D step(s), then one G step (G's loss {loss:.3f}).").format(
-            d=t.cfg.d_steps, loss=loss)
+            d=t.cfg.d_steps, loss=loss
+        )
     t.measure()
     _send(s, [before, encode_frame(t.frame(), _label(t))])
 
@@ -146,8 +193,7 @@ def _burst(s: dict, iterations: int) -> None:
     t: ToyTrainer = s["trainer"]
     frames = t.train(iterations, frames=min(iterations, MAX_FRAMES))
     t.measure()
-    _send(s, [encode_frame(f, _("iteration {i}").format(i=f["iteration"]))
-              for f in frames])
+    _send(s, [encode_frame(f, _("iteration {i}").format(i=f["iteration"])) for f in frames])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -160,29 +206,54 @@ def settings_ui() -> ToyConfig | str:
         ss["pg_preset"] = "ring"
         _apply_preset()
     c1, c2, c3 = st.columns(3)
-    c1.selectbox(_("Preset"), list(TOY_PRESETS), key="pg_preset", on_change=_apply_preset,
-                 help=_("Settings measured to show something: mode collapse, its fix, a harder target."))
+    c1.selectbox(
+        _("Preset"),
+        list(TOY_PRESETS),
+        key="pg_preset",
+        on_change=_apply_preset,
+        help=_("Settings measured to show something: mode collapse, its fix, a harder target."),
+    )
     c2.selectbox(_("Target distribution"), TARGETS, key="pg_target", format_func=lambda k: _(TARGET_NAMES[k]))
-    c3.selectbox(_("Loss"), list(LOSS_INFO), key="pg_loss", format_func=lambda k: LOSS_INFO[k].label,
-                 help=_("The same losses the MNIST side trains with."))
+    c3.selectbox(
+        _("Loss"),
+        list(LOSS_INFO),
+        key="pg_loss",
+        format_func=lambda k: LOSS_INFO[k].label,
+        help=_("The same losses the MNIST side trains with."),
+    )
     with st.expander(_("More settings")):
         a, b, c = st.columns(3)
         a.select_slider(_("G's learning rate"), [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], key="pg_lr_g")
         b.select_slider(_("D's learning rate"), [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], key="pg_lr_d")
         c.number_input(_("D steps per G step"), 1, 20, key="pg_d_steps")
-        a.selectbox(_("Optimiser"), OPTIMIZERS, key="pg_optimizer", format_func=lambda k: {"adam": "Adam",
-                                                                                           "sgd": "SGD"}[k])
+        a.selectbox(
+            _("Optimiser"), OPTIMIZERS, key="pg_optimizer", format_func=lambda k: {"adam": "Adam", "sgd": "SGD"}[k]
+        )
         b.number_input(_("Adam β1"), 0.0, 0.99, step=0.1, key="pg_beta1")
         c.number_input(_("Adam β2"), 0.0, 0.9999, step=0.01, format="%.4f", key="pg_beta2")
-        a.number_input(_("Label smoothing"), 0.0, 0.4, step=0.05, key="pg_label_smoothing",
-                       help=_("One-sided: D's target for real points becomes 1 − this. BCE and least-squares only."))
-        b.number_input(_("z dimensions"), 1, 8, key="pg_z_dim",
-                       help=_("With more than 2, the mesh is a slice through the first two."))
+        a.number_input(
+            _("Label smoothing"),
+            0.0,
+            0.4,
+            step=0.05,
+            key="pg_label_smoothing",
+            help=_("One-sided: D's target for real points becomes 1 − this. BCE and least-squares only."),
+        )
+        b.number_input(
+            _("z dimensions"),
+            1,
+            8,
+            key="pg_z_dim",
+            help=_("With more than 2, the mesh is a slice through the first two."),
+        )
         c.number_input(_("Batch size"), 2, 4096, key="pg_batch_size")
         a.toggle(_("Spectral norm in D"), key="pg_spectral_norm")
         b.number_input(_("Seed"), 0, 2**31 - 1, key="pg_seed")
-    values = {name[3:]: ss[name] for name in ss if isinstance(name, str) and name.startswith("pg_")
-              and name[3:] in ToyConfig.__dataclass_fields__}
+    values = {
+        name[3:]: ss[name]
+        for name in ss
+        if isinstance(name, str) and name.startswith("pg_") and name[3:] in ToyConfig.__dataclass_fields__
+    }
     values["custom_points"] = _state()["points"] if values.get("target") == "custom" else ()
     try:
         return ToyConfig().replace(**values).validate()
@@ -197,25 +268,43 @@ def _charts(t: ToyTrainer) -> None:
     fig = go.Figure()
     fig.add_scatter(x=x, y=t.d_losses[::step], name=_("D's loss"), line={"color": "#E69F00"})
     fig.add_scatter(x=x, y=t.g_losses[::step], name=_("G's loss"), line={"color": "#0072B2"})
-    fig.update_layout(title=_("Losses"), height=230, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      xaxis_title=_("iteration"), legend={"orientation": "h", "y": -0.3}, uirevision="losses")
+    fig.update_layout(
+        title=_("Losses"),
+        height=230,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis_title=_("iteration"),
+        legend={"orientation": "h", "y": -0.3},
+        uirevision="losses",
+    )
     st.plotly_chart(fig, key="pg_losses", width="stretch")
     if t.target.is_mixture and t.metrics:
         it, covered, hq = zip(*t.metrics)
         fig = go.Figure()
         fig.add_scatter(x=it, y=covered, name=_("modes covered"), line={"color": "#009E73"})
-        fig.add_scatter(x=it, y=[100 * v for v in hq], name=_("high-quality %"), yaxis="y2",
-                        line={"color": "#6d28d9", "dash": "dot"})
+        fig.add_scatter(
+            x=it,
+            y=[100 * v for v in hq],
+            name=_("high-quality %"),
+            yaxis="y2",
+            line={"color": "#6d28d9", "dash": "dot"},
+        )
         modes = len(t.target.centres)
-        fig.update_layout(title=_("Modes covered (of {n}) and high-quality share").format(n=modes), height=230,
-                          margin={"l": 10, "r": 10, "t": 40, "b": 10}, uirevision="modes",
-                          yaxis={"range": [0, modes + 0.5]},
-                          yaxis2={"overlaying": "y", "side": "right", "range": [0, 101], "dtick": 25,
-                                  "showgrid": False},
-                          legend={"orientation": "h", "y": -0.3})
+        fig.update_layout(
+            title=_("Modes covered (of {n}) and high-quality share").format(n=modes),
+            height=230,
+            margin={"l": 10, "r": 10, "t": 40, "b": 10},
+            uirevision="modes",
+            yaxis={"range": [0, modes + 0.5]},
+            yaxis2={"overlaying": "y", "side": "right", "range": [0, 101], "dtick": 25, "showgrid": False},
+            legend={"orientation": "h", "y": -0.3},
+        )
         st.plotly_chart(fig, key="pg_modes", width="stretch")
-        st.caption(_("A mode is covered when at least 20 of 2,500 samples fall within 3σ of its centre; a sample "
-                     "is high quality when it lies within 3σ of some mode (VEEGAN's rule)."))
+        st.caption(
+            _(
+                "A mode is covered when at least 20 of 2,500 samples fall within 3σ of its centre; a sample "
+                "is high quality when it lies within 3σ of some mode (VEEGAN's rule)."
+            )
+        )
 
 
 def _view(s: dict, speed: str) -> None:
@@ -227,18 +316,33 @@ def _view(s: dict, speed: str) -> None:
     with left:
         if s["playing"] and t is not None:
             _burst(s, SPEEDS[speed])
-        data = {"run": s["run"], "seq": s["seq"], "bounds": PLANE, "heatSide": HEAT_SIDE,
-                "real": _r(t.real_shown.numpy()) if t else [], "frames": s["frames"],
-                "duration": BURST_SECONDS * 1000 if s["playing"] else 1200, "playing": s["playing"],
-                "probabilistic": bool(t and t.info.probabilistic), "drawing": drawing, "points": s["points"],
-                "maxPoints": CUSTOM_MAX,
-                "text": {"real": _("real data"), "fake": _("G's points"), "arrows": _("push on G's points (−∂L_G/∂x)"),
-                         "mesh": _("G's manifold (image of a z grid)"), "contour": _("D's decision line"),
-                         "heat": _("D: fake ↔ real"), "iteration": "",
-                         "drawHint": _("Click or tap the plane to add points."), "clear": _("Clear points")}}
+        data = {
+            "run": s["run"],
+            "seq": s["seq"],
+            "bounds": PLANE,
+            "heatSide": HEAT_SIDE,
+            "real": _r(t.real_shown.numpy()) if t else [],
+            "frames": s["frames"],
+            "duration": BURST_SECONDS * 1000 if s["playing"] else 1200,
+            "playing": s["playing"],
+            "probabilistic": bool(t and t.info.probabilistic),
+            "drawing": drawing,
+            "points": s["points"],
+            "maxPoints": CUSTOM_MAX,
+            "text": {
+                "real": _("real data"),
+                "fake": _("G's points"),
+                "arrows": _("push on G's points (−∂L_G/∂x)"),
+                "mesh": _("G's manifold (image of a z grid)"),
+                "contour": _("D's decision line"),
+                "heat": _("D: fake ↔ real"),
+                "iteration": "",
+                "drawHint": _("Click or tap the plane to add points."),
+                "clear": _("Clear points"),
+            },
+        }
         with st.container(key="pg_view_box"):
-            _component()(key=COMPONENT_KEY, data=data, width="stretch", height="content",
-                         on_points_change=_on_points)
+            _component()(key=COMPONENT_KEY, data=data, width="stretch", height="content", on_points_change=_on_points)
         if s["note"]:
             st.caption(s["note"])
     with right:
@@ -248,13 +352,17 @@ def _view(s: dict, speed: str) -> None:
 
 def render() -> None:
     st.title(_("Playground"))
-    st.caption(_("The GAN game on a plane: real points (green) from a distribution, G's points (violet), D's verdict "
-                 "everywhere as a background, and the push D gives each of G's points."))
+    st.caption(
+        _(
+            "The GAN game on a plane: real points (green) from a distribution, G's points (violet), D's verdict "
+            "everywhere as a background, and the push D gives each of G's points."
+        )
+    )
     s = _state()
     cfg = settings_ui()
     if isinstance(cfg, str):
         s["error"] = cfg
-        if s["trainer"] is not None:                  # the game on screen no longer matches the settings
+        if s["trainer"] is not None:  # the game on screen no longer matches the settings
             s["trainer"], s["playing"], s["frames"], s["run"] = None, False, [], s["run"] + 1
     else:
         s["error"] = ""
@@ -272,8 +380,14 @@ def render() -> None:
     if row.button(_("Restart"), key="pg_restart", disabled=disabled):
         _new_game(s, s["trainer"].cfg)
         s["playing"] = False
-    speed = row.select_slider(_("Speed"), list(SPEEDS), value="normal", key="pg_speed",
-                              format_func=lambda k: _(k), label_visibility="collapsed")
+    speed = row.select_slider(
+        _("Speed"),
+        list(SPEEDS),
+        value="normal",
+        key="pg_speed",
+        format_func=lambda k: _(k),
+        label_visibility="collapsed",
+    )
     if s["error"]:
         st.info(s["error"])
     run_every = BURST_SECONDS if s["playing"] else None

@@ -17,8 +17,8 @@ from gan_core import (
     Snapshot,
     StepRecord,
     checkpoint_bytes,
-    watch_quality,
     trainer_bundle,
+    watch_quality,
 )
 from gan_core.losses import LossInfo
 
@@ -28,10 +28,10 @@ from .server import server_scheduler
 
 log = logging.getLogger("gan_ui")
 
-FILE_SNAPSHOTS = 8           # timeline snapshots saved in a downloaded run
+FILE_SNAPSHOTS = 8  # timeline snapshots saved in a downloaded run
 ACTIVE = ("queued", "ready", "running", "paused")
-USABLE = ("finished", "stopped", "diverged", "interrupted")   # diverged: G rolled back to a healthy snapshot;
-                                                             # interrupted: a dead worker's last snapshot
+USABLE = ("finished", "stopped", "diverged", "interrupted")  # diverged: G rolled back to a healthy snapshot;
+# interrupted: a dead worker's last snapshot
 
 
 class RunHandle:
@@ -39,18 +39,18 @@ class RunHandle:
 
     Reading: `cfg`, `status`, `message`, `step`, `elapsed`, `records(since)`, `snapshots()`, `quality`.
     Commands: `pause()`, `resume()`, `stop()`, `join()` (the Stop button goes through `SessionStore.stop_run`,
-    which also takes a queued run out of the queue). The run behind it (`gan_core.runs.TrainingRun`: a Trainer thread here, or a proxy of a run
-    in a worker process) is the store's business; no page reaches into it.
+    which also takes a queued run out of the queue). The run behind it (`gan_core.runs.TrainingRun`: a Trainer
+    thread here, or a proxy of a run in a worker process) is the store's business; no page reaches into it.
     """
 
     def __init__(self, run, number: int):
-        self._run = run                               # a gan_core TrainingRun (Trainer or a worker's proxy)
+        self._run = run  # a gan_core TrainingRun (Trainer or a worker's proxy)
         self.number = number
         self.created = time.time()
-        self.quality: QualityMonitor | None = None    # live sample quality (MNIST runs with the classifier)
-        self.quality_note: str | None = None          # why there is none, in one line
-        self.ticket = None                            # its gan_core.Ticket in the server's queue
-        self.save_error: str | None = None            # "finished, not saved: disk full" when the shelf failed
+        self.quality: QualityMonitor | None = None  # live sample quality (MNIST runs with the classifier)
+        self.quality_note: str | None = None  # why there is none, in one line
+        self.ticket = None  # its gan_core.Ticket in the server's queue
+        self.save_error: str | None = None  # "finished, not saved: disk full" when the shelf failed
         self._entry: ModelEntry | None = None
         self._bytes: bytes | None = None
         self._memo: dict[str, tuple] = {}
@@ -138,7 +138,7 @@ class RunHandle:
         if t.status not in ACTIVE and not t.join(0):
             return "running"
         if t.status not in ACTIVE and self.quality is not None and not self.quality.done:
-            return "running"           # the final quality measurement lands a fraction of a second later
+            return "running"  # the final quality measurement lands a fraction of a second later
         return t.status
 
     @property
@@ -147,9 +147,9 @@ class RunHandle:
 
     @property
     def usable(self) -> bool:
-        if self.status == "interrupted":            # usable only when a snapshot's weights came back before
+        if self.status == "interrupted":  # usable only when a snapshot's weights came back before
             return any(s.g_state is not None for s in self._run.snapshot_list())
-        return self.status in USABLE and self.step > 0      # a run stopped in the queue has no model
+        return self.status in USABLE and self.step > 0  # a run stopped in the queue has no model
 
     @property
     def queue_position(self) -> int:
@@ -189,9 +189,17 @@ class RunHandle:
 
     def info(self) -> dict:
         t = self._run
-        return {"name": f"run-{self.number}", "steps": t.step, "seconds": round(t.elapsed, 2), "device": t.device_name,
-                "data": t.data_description, "status": t.status, "message": t.message,
-                "created": time.strftime("%Y-%m-%d %H:%M:%S"), "trained_in": "GAN Classroom app"}
+        return {
+            "name": f"run-{self.number}",
+            "steps": t.step,
+            "seconds": round(t.elapsed, 2),
+            "device": t.device_name,
+            "data": t.data_description,
+            "status": t.status,
+            "message": t.message,
+            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "trained_in": "GAN Classroom app",
+        }
 
     def model_entry(self) -> ModelEntry:
         """The run's final generator as an Explore model (built once, after the run ended)."""
@@ -239,8 +247,10 @@ def attach_quality(trainer, data) -> tuple[QualityMonitor | None, str | None]:
     note; so does a missing or unreadable classifier file: the run trains without the panel.
     """
     if trainer.cfg.dataset != "mnist":
-        return None, ("Sample quality is judged by a digit classifier, so it is measured for MNIST runs only, "
-                      "not for Fashion-MNIST.")
+        return None, (
+            "Sample quality is judged by a digit classifier, so it is measured for MNIST runs only, "
+            "not for Fashion-MNIST."
+        )
     every = settings.TEST_QUALITY_EVERY if settings.test_mode() else settings.QUALITY_EVERY
     try:
         return watch_quality(trainer, data, every=every, n=settings.QUALITY_SAMPLES), None

@@ -21,7 +21,7 @@ from .store import SessionStore
 UPLOAD_KEY = "config_upload"
 UPLOAD_MSG = "config_upload_msg"
 COMPARE_KEY = "compare_runs"
-DIFF_COLOUR = "background-color: #FFF3C4; font-weight: 600"     # a pale highlighter yellow
+DIFF_COLOUR = "background-color: #FFF3C4; font-weight: 600"  # a pale highlighter yellow
 
 
 # ---------------------------------------------------------------------------------------------
@@ -35,11 +35,18 @@ def bundle_button(run: RunHandle) -> None:
     """Download the bundle: loss history CSV, final grid PNG, progress GIF, generator, config.json, README."""
     if not run.usable or not run.record_count:
         return
-    st.download_button("Download bundle (.zip)", run.bundle, file_name=bundle_file_name(run),
-                       mime="application/zip", icon=":material/folder_zip:", on_click="ignore",
-                       key=f"dl_bundle_{run.number}", width="content",
-                       help="For an assignment: history.csv, final_grid.png, progress.gif, "
-                            "generator.safetensors and config.json (seed included), with a README.")
+    st.download_button(
+        "Download bundle (.zip)",
+        run.bundle,
+        file_name=bundle_file_name(run),
+        mime="application/zip",
+        icon=":material/folder_zip:",
+        on_click="ignore",
+        key=f"dl_bundle_{run.number}",
+        width="content",
+        help="For an assignment: history.csv, final_grid.png, progress.gif, "
+        "generator.safetensors and config.json (seed included), with a README.",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -48,7 +55,7 @@ def bundle_button(run: RunHandle) -> None:
 def _on_config_upload() -> None:
     ss = st.session_state
     upload = ss.get(UPLOAD_KEY)
-    if upload is None:                       # the file was removed from the box: its message goes with it
+    if upload is None:  # the file was removed from the box: its message goes with it
         ss.pop(UPLOAD_MSG, None)
         return
     try:
@@ -56,23 +63,31 @@ def _on_config_upload() -> None:
         values = controls.values_for(cfg)
         fixed = controls.locked_changes(values)
         if fixed:
-            raise ConfigError(f"Your teacher fixed {', '.join(fixed)}, and this config sets "
-                              f"{'them' if len(fixed) > 1 else 'it'} differently.")
+            raise ConfigError(
+                f"Your teacher fixed {', '.join(fixed)}, and this config sets "
+                f"{'them' if len(fixed) > 1 else 'it'} differently."
+            )
     except ConfigError as exc:
         ss[UPLOAD_MSG] = ("error", f"{upload.name} was not loaded; the controls are unchanged. {exc}")
         return
     controls.set_values(values)
     budget = f"{cfg.max_steps:,} steps" if cfg.max_steps else f"{cfg.max_seconds:g} s"
-    ss[UPLOAD_MSG] = ("ok", f"Loaded {upload.name}: {values['cfg_preset']} recipe, seed {cfg.seed}, {budget}. "
-                            f"Press Start to train it.")
+    ss[UPLOAD_MSG] = (
+        "ok",
+        f"Loaded {upload.name}: {values['cfg_preset']} recipe, seed {cfg.seed}, {budget}. Press Start to train it.",
+    )
 
 
 def config_loader(disabled: bool = False) -> None:
     """A small uploader that fills the controls from a config.json (a run bundle's, or GANConfig JSON)."""
     with st.expander("Load a config.json", icon=":material/upload_file:"):
-        st.file_uploader("A run bundle's config.json fills in every control above; press Start to train that "
-                         "run again.", type=["json"], key=UPLOAD_KEY, on_change=_on_config_upload,
-                         disabled=disabled)
+        st.file_uploader(
+            "A run bundle's config.json fills in every control above; press Start to train that run again.",
+            type=["json"],
+            key=UPLOAD_KEY,
+            on_change=_on_config_upload,
+            disabled=disabled,
+        )
         msg = st.session_state.get(UPLOAD_MSG)
         if msg:
             (st.error if msg[0] == "error" else st.success)(msg[1])
@@ -91,11 +106,12 @@ def series(run: RunHandle) -> compare.RunSeries:
 
 def config_table(runs: list[compare.RunSeries]):
     """The settings of the runs as a styled table: the differing rows first, highlighted."""
-    rows = sorted(compare.config_rows(runs), key=lambda r: not r["differs"])       # stable: field order kept
+    rows = sorted(compare.config_rows(runs), key=lambda r: not r["differs"])  # stable: field order kept
     frame = pd.DataFrame([{k: v for k, v in r.items() if k != "differs"} for r in rows]).set_index("setting")
     differs = [r["differs"] for r in rows]
-    return frame.style.apply(lambda row: [DIFF_COLOUR if differs[frame.index.get_loc(row.name)] else ""] * len(row),
-                             axis=1)
+    return frame.style.apply(
+        lambda row: [DIFF_COLOUR if differs[frame.index.get_loc(row.name)] else ""] * len(row), axis=1
+    )
 
 
 def compare_section(store: SessionStore) -> None:
@@ -103,19 +119,25 @@ def compare_section(store: SessionStore) -> None:
     ended = [h for h in store.runs if not h.active and h.record_count]
     st.subheader("Compare runs", divider="gray")
     if len(ended) < 2:
-        st.caption("Train another run with one setting changed, then compare the two here: curves on shared "
-                   "axes, final samples side by side, and the settings that differ highlighted."
-                   + (f" This tab keeps its last {settings.MAX_RUNS_PER_TAB} runs." if ended else ""))
+        st.caption(
+            "Train another run with one setting changed, then compare the two here: curves on shared "
+            "axes, final samples side by side, and the settings that differ highlighted."
+            + (f" This tab keeps its last {settings.MAX_RUNS_PER_TAB} runs." if ended else "")
+        )
         return
     numbers = [h.number for h in ended]
     ss = st.session_state
     known = ss.get(COMPARE_KEY + "_known", [])
-    chosen = [n for n in ss.get(COMPARE_KEY, numbers[-2:]) if n in numbers]     # drop runs the tab forgot
+    chosen = [n for n in ss.get(COMPARE_KEY, numbers[-2:]) if n in numbers]  # drop runs the tab forgot
     chosen += [n for n in numbers if known and n not in known and n not in chosen]  # a run that just ended joins
     ss[COMPARE_KEY] = chosen
     ss[COMPARE_KEY + "_known"] = numbers
-    picked = st.multiselect("Runs to compare", numbers, key=COMPARE_KEY,
-                            format_func=lambda n: f"{_name(store.run(n))} · {store.run(n).step:,} steps")
+    picked = st.multiselect(
+        "Runs to compare",
+        numbers,
+        key=COMPARE_KEY,
+        format_func=lambda n: f"{_name(store.run(n))} · {store.run(n).step:,} steps",
+    )
     if len(picked) < 2:
         st.info("Pick at least two runs to compare.", icon=":material/info:")
         return
@@ -123,15 +145,19 @@ def compare_section(store: SessionStore) -> None:
     data = [series(h) for h in runs]
     fig = compare.compare_figure(data, uirevision="compare-" + "-".join(map(str, picked)))
     st.plotly_chart(fig, key="compare_chart", width="stretch", config={"displaylogo": False})
-    st.caption("Smoothed curves, one colour and dash style per run (the same in every panel). "
-               "Dashed grey: 0.5, where D can no longer tell real from fake.")
-    cols = st.columns(max(3, len(runs)), gap="medium")      # at least 3 columns: grids stay a readable size
+    st.caption(
+        "Smoothed curves, one colour and dash style per run (the same in every panel). "
+        "Dashed grey: 0.5, where D can no longer tell real from fake."
+    )
+    cols = st.columns(max(3, len(runs)), gap="medium")  # at least 3 columns: grids stay a readable size
     for col, handle, s in zip(cols, runs, data):
         snaps = handle.snapshots()
         with col:
             colour, dash = compare.run_style(data.index(s))
-            st.html(f'<div style="font-weight:600"><span style="color:{colour}">{compare.DASH_GLYPHS[dash]}</span>'
-                    f'&nbsp;{s.name}</div>')
+            st.html(
+                f'<div style="font-weight:600"><span style="color:{colour}">{compare.DASH_GLYPHS[dash]}</span>'
+                f'&nbsp;{s.name}</div>'
+            )
             if snaps:
                 show_png(images.grid_png(snaps[-1].images.numpy(), ncol=8, scale=2), width="stretch")
             d, g = compare.final_losses(s)

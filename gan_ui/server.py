@@ -28,14 +28,14 @@ from gan_core.runs import BackendUnavailable, backend_name
 from . import settings
 
 log = logging.getLogger("gan_ui")
-if not log.handlers:                       # Streamlit configures only its own loggers; say what we do on stderr
+if not log.handlers:  # Streamlit configures only its own loggers; say what we do on stderr
     _handler = logging.StreamHandler(sys.stderr)
     _handler.setFormatter(logging.Formatter("%(asctime)s gan_ui %(levelname)s: %(message)s"))
     log.addHandler(_handler)
     log.setLevel(logging.INFO)
     log.propagate = False
 
-_new_journal_hooks: list = []       # called when a journal is opened afresh (a simulated server restart)
+_new_journal_hooks: list = []  # called when a journal is opened afresh (a simulated server restart)
 
 
 def on_new_journal(fn) -> None:
@@ -50,7 +50,7 @@ _journals_opened = 0
 _shelf: RunShelf | None = None
 
 
-_backend: tuple[str, str | None] | None = None     # (the backend runs use, a note when it is not the one asked for)
+_backend: tuple[str, str | None] | None = None  # (the backend runs use, a note when it is not the one asked for)
 
 
 def training_backend() -> tuple[str, str | None]:
@@ -67,7 +67,7 @@ def training_backend() -> tuple[str, str | None]:
         return _backend
     if name == "ray":
         try:
-            from gan_core import ray_cluster     # only a Ray server imports Ray
+            from gan_core import ray_cluster  # only a Ray server imports Ray
 
             ray_cluster.connect()
         except BackendUnavailable as exc:
@@ -134,7 +134,7 @@ def server_shelf() -> RunShelf:
     global _shelf
     root = server_journal().path.parent / "saved"
     with _server_lock:
-        if _shelf is None or _shelf.root != root:      # tests open a new journal to simulate a restart
+        if _shelf is None or _shelf.root != root:  # tests open a new journal to simulate a restart
             _shelf = RunShelf(root)
         return _shelf
 

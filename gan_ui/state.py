@@ -32,10 +32,10 @@ from .store import _LIVE_STORES, SessionStore
 
 log = logging.getLogger("gan_ui")
 
-_TABS: dict[str, SessionStore] = {}        # tab token -> its store (pages attached, or parked/kept for them)
-_TIMERS: dict[str, threading.Timer] = {}    # tab token -> the grace timer of its parked store (a run trains)
-_KEPT: dict[str, float] = {}                # tab token -> when its kept store (no page, no active run) closes
-_AWAY: dict[str, list[str]] = {}            # tab token -> notes for its next page (runs stopped while away)
+_TABS: dict[str, SessionStore] = {}  # tab token -> its store (pages attached, or parked/kept for them)
+_TIMERS: dict[str, threading.Timer] = {}  # tab token -> the grace timer of its parked store (a run trains)
+_KEPT: dict[str, float] = {}  # tab token -> when its kept store (no page, no active run) closes
+_AWAY: dict[str, list[str]] = {}  # tab token -> notes for its next page (runs stopped while away)
 _tabs_lock = threading.Lock()
 MAX_AWAY_NOTES = 10_000
 
@@ -128,8 +128,12 @@ def _sweep() -> list[SessionStore]:
 def _close_all(stores: list[SessionStore]) -> None:
     for store in stores:
         stopped = store.close()
-        log.info("session store %d released: no page of its tab for %.0f s (stopped %d run(s))", store.id,
-                 settings.tab_keep(), stopped)
+        log.info(
+            "session store %d released: no page of its tab for %.0f s (stopped %d run(s))",
+            store.id,
+            settings.tab_keep(),
+            stopped,
+        )
 
 
 def release_store(store: SessionStore) -> None:
@@ -159,8 +163,12 @@ def release_store(store: SessionStore) -> None:
         log.info("session store %d disconnected: its run is kept %.0f s for a reconnect", store.id, grace)
     elif keep > 0:
         stopped = store.stop_runs("Stopped: its browser tab closed.")
-        log.info("session store %d: its last page closed; stopped %d run(s); kept %.0f s for the tab to come back",
-                 store.id, stopped, keep)
+        log.info(
+            "session store %d: its last page closed; stopped %d run(s); kept %.0f s for the tab to come back",
+            store.id,
+            stopped,
+            keep,
+        )
     else:
         stopped = store.close()
         log.info("session store %d released: stopped %d run(s)", store.id, stopped)
@@ -171,24 +179,32 @@ def _grace_over(store: SessionStore) -> None:
     key = _key(store)
     with _tabs_lock:
         if _TIMERS.get(key) is not threading.current_thread() or store.pages:
-            return                                   # a page came back (or a newer timer took over)
+            return  # a page came back (or a newer timer took over)
         del _TIMERS[key]
         store.away_notes = [
             f"Your run {h.number} ({h.cfg.preset or 'custom'}) was stopped at step {h.step:,}: this "
             f"tab was away (closed, or offline) for more than {grace:g} s, so its training slot went back to the "
-            f"class. " + (f"It is saved: open it in Explore (“Saved: run{h.number}-…”)." if h.step else
-                          "It had not trained yet.")
-            for h in store.runs if h.active]
+            f"class. "
+            + (f"It is saved: open it in Explore (“Saved: run{h.number}-…”)." if h.step else "It had not trained yet.")
+            for h in store.runs
+            if h.active
+        ]
         if keep > 0:
             _keep(store, keep)
         else:
             _unregister(store)
-    reason = (f"Stopped: this tab was away (closed, or offline) for more than {grace:g} s, so its training slot "
-              f"went back to the class.")
+    reason = (
+        f"Stopped: this tab was away (closed, or offline) for more than {grace:g} s, so its training slot "
+        f"went back to the class."
+    )
     if keep > 0:
         stopped = store.stop_runs(reason)
-        log.info("session store %d: stopped %d run(s) (its tab did not reconnect); kept %.0f s for the tab to "
-                 "come back", store.id, stopped, keep)
+        log.info(
+            "session store %d: stopped %d run(s) (its tab did not reconnect); kept %.0f s for the tab to come back",
+            store.id,
+            stopped,
+            keep,
+        )
         return
     stopped = store.close(reason)
     log.info("session store %d released: stopped %d run(s) (its tab did not reconnect)", store.id, stopped)
@@ -233,7 +249,6 @@ def session_store() -> SessionStore:
     if session is None:
         session = st.session_state["_store_token"] = uuid.uuid4().hex
     return _store_for(session, tabs.token())
-
 
 
 on_new_journal(forget_tabs)

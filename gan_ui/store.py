@@ -20,8 +20,8 @@ from gan_core import (
     DataUnavailable,
     GANConfig,
     SchedulerError,
-    make_run,
     load_checkpoint_bytes,
+    make_run,
 )
 
 from . import settings
@@ -32,7 +32,7 @@ from .settings import MAX_RUNS_PER_TAB
 
 log = logging.getLogger("gan_ui")
 
-MAX_USER_MODELS = 8          # uploaded / opened models kept per tab
+MAX_USER_MODELS = 8  # uploaded / opened models kept per tab
 
 _LIVE_STORES: "weakref.WeakSet[SessionStore]" = weakref.WeakSet()
 _store_ids = itertools.count(1)
@@ -43,13 +43,13 @@ class SessionStore:
 
     def __init__(self, token: str = "", owner: str = ""):
         self.id = next(_store_ids)
-        self.token = token or uuid.uuid4().hex    # this store's name in the server's queue
-        self.owner = owner                # the tab's URL token (survives reloads and a server restart)
+        self.token = token or uuid.uuid4().hex  # this store's name in the server's queue
+        self.owner = owner  # the tab's URL token (survives reloads and a server restart)
         self.interrupted: list[dict] = []  # runs of this tab a server restart killed (from the journal)
-        self.notes: list[str] = []        # what happened to this tab's runs while no page showed it
-        self.viewing: int | None = None   # the run the student last acted on: the one the Train page shows
-        self.pages = 0                    # Streamlit sessions (pages) showing this tab now
-        self.away_notes: list[str] = []   # runs stopped while the tab was away: told to a new store of the tab
+        self.notes: list[str] = []  # what happened to this tab's runs while no page showed it
+        self.viewing: int | None = None  # the run the student last acted on: the one the Train page shows
+        self.pages = 0  # Streamlit sessions (pages) showing this tab now
+        self.away_notes: list[str] = []  # runs stopped while the tab was away: told to a new store of the tab
         self.runs: list[RunHandle] = []
         self.models: dict[str, ModelEntry] = {}
         self.closed = False
@@ -61,8 +61,9 @@ class SessionStore:
     # runs ------------------------------------------------------------------------------------
     def start(self, cfg: GANConfig) -> RunHandle:
         """The one way a run of this tab starts, whoever asks (Train's Start, a lesson's Run): the config is
-        validated and held to the server's caps per run, its run built on the backend the server trains on (gan_core.runs), the live
-        quality monitor attached, and the run queued in the server's scheduler (it may start at once).
+        validated and held to the server's caps per run, its run built on the backend the server trains on
+        (gan_core.runs), the live quality monitor attached, and the run queued in the server's scheduler
+        (it may start at once).
         Returns its handle; raises StartError with the reason."""
         try:
             cfg = settings.limits().check(cfg.validate())
@@ -81,7 +82,7 @@ class SessionStore:
             handle = RunHandle(run, next(self._numbers))
             self.runs.append(handle)
             finished = [h for h in self.runs if not h.active]
-            while len(self.runs) > MAX_RUNS_PER_TAB and finished:      # bound memory: forget the oldest ended run
+            while len(self.runs) > MAX_RUNS_PER_TAB and finished:  # bound memory: forget the oldest ended run
                 self.runs.remove(finished.pop(0))
             return handle
 
@@ -95,7 +96,7 @@ class SessionStore:
         journal.begin(key, self.owner or self.token, f"{t.cfg.preset or 'custom'} run {handle.number}")
         t.add_callback("on_record", lambda tr, _recs: journal.progress(key, tr.step))
         t.add_callback("on_snapshot", lambda tr, _snap: journal.progress(key, tr.step))
-        t.add_callback("on_end", lambda tr: journal.end(key, self.shelve(handle)))    # shelved first, then ended
+        t.add_callback("on_end", lambda tr: journal.end(key, self.shelve(handle)))  # shelved first, then ended
         try:
             handle.ticket = server_scheduler().submit(self.token, t)
         except Exception:
@@ -122,10 +123,14 @@ class SessionStore:
             if not self.owner or t.status not in USABLE or t.step < 1:
                 return None
             shelf = server_shelf()
-            if shelf.save(self.owner, f"run{handle.number}-{t.cfg.preset or 'custom'}-{t.step}steps",
-                          handle.checkpoint()) is None:
+            if (
+                shelf.save(
+                    self.owner, f"run{handle.number}-{t.cfg.preset or 'custom'}-{t.step}steps", handle.checkpoint()
+                )
+                is None
+            ):
                 handle.save_error = f"{t.status}, not saved: {_why(shelf.error)}"
-        except Exception as exc:                  # noqa: BLE001 - logged; the run itself is fine
+        except Exception as exc:  # noqa: BLE001 - logged; the run itself is fine
             log.warning("could not shelve run %d: %s", handle.number, exc)
             handle.save_error = f"{handle._run.status}, not saved: {type(exc).__name__}: {exc}"
         return handle.save_error
@@ -133,10 +138,10 @@ class SessionStore:
     def restore_saved(self) -> int:
         """Open this tab's shelved runs (from before a reload or a server restart) as Explore models."""
         restored = 0
-        for name, data in reversed(server_shelf().load(self.owner)[:MAX_USER_MODELS]):   # oldest first
+        for name, data in reversed(server_shelf().load(self.owner)[:MAX_USER_MODELS]):  # oldest first
             try:
                 ckpt = load_checkpoint_bytes(data, source=name)
-            except CheckpointError as exc:        # a damaged file: skip it, say so in the log
+            except CheckpointError as exc:  # a damaged file: skip it, say so in the log
                 log.warning("skipping the saved run %s: %s", name, exc)
                 continue
             self.add_model(entry_from_checkpoint(f"saved:{name}", f"Saved: {name}", "saved", ckpt))
@@ -185,7 +190,7 @@ class SessionStore:
         with self._lock:
             active = [h for h in self.runs if h.active]
         for h in active:
-            if reason:                    # before the queue stops it with its own words
+            if reason:  # before the queue stops it with its own words
                 h._run.stop(reason)
         server_scheduler().cancel_session(self.token, "the tab closed")
         for h in active:

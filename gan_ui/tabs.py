@@ -38,8 +38,10 @@ def token() -> str:
     else:
         tok = ss.get(_SESSION_KEY) or uuid.uuid4().hex
         if raw and _NOTE_KEY not in ss:
-            ss[_NOTE_KEY] = (f"The address's tab={raw[:40]!r} is not a tab of this app (32 hex digits), so this "
-                             f"page opened as a new tab: runs and teacher settings of another tab are not here.")
+            ss[_NOTE_KEY] = (
+                f"The address's tab={raw[:40]!r} is not a tab of this app (32 hex digits), so this "
+                f"page opened as a new tab: runs and teacher settings of another tab are not here."
+            )
         try:
             st.query_params[PARAM] = tok
         except Exception:  # noqa: BLE001 - no browser page (bare script runs): the token lives in this session

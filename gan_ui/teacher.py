@@ -22,10 +22,10 @@ first teacher parameters it is given. Unknown names are reported, in words, and 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 import io
 import socket
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -39,11 +39,21 @@ from .settings import D_COLOR, G_COLOR
 # lock name -> the Train page's control keys it disables ("preset" is locked with any of them: picking a
 # preset would reset the locked control)
 LOCKABLE = {
-    "preset": ("cfg_preset",), "budget": ("budget", "budget_steps"), "arch": ("cfg_arch",),
-    "loss": ("cfg_loss",), "lr": ("cfg_lr_g", "cfg_lr_d"), "beta": ("cfg_beta1", "cfg_beta2"),
-    "batch": ("cfg_batch_size",), "latent": ("cfg_latent_dim",), "d_steps": ("cfg_d_steps",),
-    "smoothing": ("cfg_label_smoothing",), "sn": ("cfg_spectral_norm",), "ema": ("cfg_ema",),
-    "conditional": ("cfg_conditional",), "seed": ("cfg_seed",), "dataset": ("cfg_dataset",),
+    "preset": ("cfg_preset",),
+    "budget": ("budget", "budget_steps"),
+    "arch": ("cfg_arch",),
+    "loss": ("cfg_loss",),
+    "lr": ("cfg_lr_g", "cfg_lr_d"),
+    "beta": ("cfg_beta1", "cfg_beta2"),
+    "batch": ("cfg_batch_size",),
+    "latent": ("cfg_latent_dim",),
+    "d_steps": ("cfg_d_steps",),
+    "smoothing": ("cfg_label_smoothing",),
+    "sn": ("cfg_spectral_norm",),
+    "ema": ("cfg_ema",),
+    "conditional": ("cfg_conditional",),
+    "seed": ("cfg_seed",),
+    "dataset": ("cfg_dataset",),
     "variant": ("learn_variant",),
 }
 HIDEABLE = {
@@ -52,7 +62,7 @@ HIDEABLE = {
     "lessons": "the list of other lessons (students stay on the lesson of the link)",
     "coach": "the training-health coach's alerts",
 }
-MAX_TABS = 20_000       # tabs whose settings the server remembers (the oldest unused are forgotten first)
+MAX_TABS = 20_000  # tabs whose settings the server remembers (the oldest unused are forgotten first)
 ALLOWABLE = {
     "run_first": "start a lesson's run before predicting",
     "answer": "show the answer now, without waiting for the run (the teacher reveals it)",
@@ -77,13 +87,13 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
 
 @dataclass
 class TeacherSettings:
-    lesson: str | None = None                 # lesson id the link opens
-    lock: frozenset = frozenset()             # LOCKABLE names
-    hide: frozenset = frozenset()             # HIDEABLE names
-    allow: frozenset = frozenset()            # ALLOWABLE names
+    lesson: str | None = None  # lesson id the link opens
+    lock: frozenset = frozenset()  # LOCKABLE names
+    hide: frozenset = frozenset()  # HIDEABLE names
+    allow: frozenset = frozenset()  # ALLOWABLE names
     projector: bool = False
-    problems: list = field(default_factory=list)   # what in the link was not understood, in words
-    held: dict = field(default_factory=dict)       # locked control key -> the value it keeps in this tab
+    problems: list = field(default_factory=list)  # what in the link was not understood, in words
+    held: dict = field(default_factory=dict)  # locked control key -> the value it keeps in this tab
 
     @property
     def active(self) -> bool:
@@ -115,8 +125,9 @@ def parse(params: dict, lesson_ids: list[str]) -> TeacherSettings:
         elif raw in lesson_ids:
             s.lesson = raw
         else:
-            s.problems.append(f"lesson={raw!r} is not a lesson: use 1 to {len(lesson_ids)} or one of "
-                              f"{', '.join(lesson_ids)}.")
+            s.problems.append(
+                f"lesson={raw!r} is not a lesson: use 1 to {len(lesson_ids)} or one of {', '.join(lesson_ids)}."
+            )
     lock = _known(params, "lock", LOCKABLE, "a control that can be locked", s.problems)
     if lock - {"variant"}:
         lock.add("preset")
@@ -145,7 +156,7 @@ def link(base: str, lesson: int | None = None, lock=(), hide=(), projector: bool
 
 
 # --------------------------------------------------------------------------------------- per tab
-_BY_TAB: OrderedDict[str, TeacherSettings] = OrderedDict()     # tab token -> its settings
+_BY_TAB: OrderedDict[str, TeacherSettings] = OrderedDict()  # tab token -> its settings
 _by_tab_lock = threading.Lock()
 
 
@@ -241,13 +252,15 @@ def load(lesson_ids: list[str]) -> TeacherSettings:
     if s.lesson:
         ss["learn_lesson"] = s.lesson
     if not any(params[k] for k in ("lock", "hide", "allow", "projector")):
-        return current()              # a plain lesson link (e.g. from a coach alert): the settings stay
+        return current()  # a plain lesson link (e.g. from a coach alert): the settings stay
     kept = settings_of(tab)
     if kept is not None and kept.active:
         if not same_rules(kept, s):
-            ss["_teacher_note"] = (f"This tab keeps the settings of your teacher's link ({describe(kept)}): a "
-                                   f"changed address cannot change them. To follow a new teacher link, open it "
-                                   f"exactly as your teacher shared it.")
+            ss["_teacher_note"] = (
+                f"This tab keeps the settings of your teacher's link ({describe(kept)}): a "
+                f"changed address cannot change them. To follow a new teacher link, open it "
+                f"exactly as your teacher shared it."
+            )
         return current()
     _keep(tab, s)
     return current()
@@ -276,8 +289,21 @@ def notice() -> None:
         st.info(note, icon=":material/lock:")
 
 
-ADVANCED_KEYS = ("cfg_lr_g", "cfg_lr_d", "cfg_beta1", "cfg_beta2", "cfg_batch_size", "cfg_latent_dim", "cfg_d_steps",
-                 "cfg_label_smoothing", "cfg_spectral_norm", "cfg_ema", "cfg_conditional", "cfg_seed", "cfg_dataset")
+ADVANCED_KEYS = (
+    "cfg_lr_g",
+    "cfg_lr_d",
+    "cfg_beta1",
+    "cfg_beta2",
+    "cfg_batch_size",
+    "cfg_latent_dim",
+    "cfg_d_steps",
+    "cfg_label_smoothing",
+    "cfg_spectral_norm",
+    "cfg_ema",
+    "cfg_conditional",
+    "cfg_seed",
+    "cfg_dataset",
+)
 HIDE_CSS = {"advanced": "<style>.st-key-train_advanced { display: none; }</style>"}
 
 
@@ -380,8 +406,9 @@ def style_figure(fig: go.Figure) -> go.Figure:
         if ann.font and ann.font.color:
             ann.font.color = recolour(ann.font.color)
             ann.font.size = 15
-    fig.update_layout(font=dict(size=17), title_font=dict(size=20), legend_font=dict(size=16),
-                      height=(fig.layout.height or 270) + 60)
+    fig.update_layout(
+        font=dict(size=17), title_font=dict(size=20), legend_font=dict(size=16), height=(fig.layout.height or 270) + 60
+    )
     fig.update_xaxes(tickfont=dict(size=15, color="#000000"), title_font=dict(size=16, color="#000000"))
     fig.update_yaxes(tickfont=dict(size=15, color="#000000"), title_font=dict(size=16, color="#000000"))
     return fig

@@ -22,42 +22,64 @@ def timeline(run: RunHandle) -> None:
     if not snaps:
         return
     st.subheader("Timeline", divider="gray")
-    st.caption("Scrub through the run: the same 64 noise vectors at every snapshot. Pin one of them to watch "
-               "that single digit grow out of noise.")
+    st.caption(
+        "Scrub through the run: the same 64 noise vectors at every snapshot. Pin one of them to watch "
+        "that single digit grow out of noise."
+    )
     n = run.number
-    idx = st.select_slider("Snapshot", options=list(range(len(snaps))), value=len(snaps) - 1, key=f"tl_{n}",
-                           format_func=lambda i: f"step {snaps[i].step:,}")
+    idx = st.select_slider(
+        "Snapshot",
+        options=list(range(len(snaps))),
+        value=len(snaps) - 1,
+        key=f"tl_{n}",
+        format_func=lambda i: f"step {snaps[i].step:,}",
+    )
     left, right = st.columns([2, 3], gap="large")
     with left:
-        raw = st.number_input("Pinned cell (1–64, row by row)", value=1, min_value=None, max_value=None, step=1,
-                              key=f"pin_{n}")
+        raw = st.number_input(
+            "Pinned cell (1–64, row by row)", value=1, min_value=None, max_value=None, step=1, key=f"pin_{n}"
+        )
         problem = range_problem("Pinned cell", raw, 1, 64)
-        if problem:                   # refused on the page; the last good cell stays pinned meanwhile
+        if problem:  # refused on the page; the last good cell stays pinned meanwhile
             cell = int(st.session_state.get(f"pin_ok_{n}", 0))
             st.error(f"{problem} Still showing cell {cell + 1}.", icon=":material/block:")
         else:
             cell = st.session_state[f"pin_ok_{n}"] = int(raw) - 1
-        show_png(images.grid_png(snaps[idx].images.numpy(), ncol=8, scale=3, highlight=cell), width=400,
-                 caption=f"Step {snaps[idx].step:,}; the pinned cell is framed in orange.")
+        show_png(
+            images.grid_png(snaps[idx].images.numpy(), ncol=8, scale=3, highlight=cell),
+            width=400,
+            caption=f"Step {snaps[idx].step:,}; the pinned cell is framed in orange.",
+        )
     with right:
         picks = images.evenly(len(snaps), STRIP_FRAMES)
         strip = torch.stack([snaps[i].images[cell] for i in picks]).numpy()
         st.markdown(f"**Cell {cell + 1} across the run**")
-        show_png(images.strip_png(strip, scale=3), width="content",
-                 caption=" → ".join(f"{snaps[i].step:,}" for i in (picks[0], picks[-1])) + " steps")
+        show_png(
+            images.strip_png(strip, scale=3),
+            width="content",
+            caption=" → ".join(f"{snaps[i].step:,}" for i in (picks[0], picks[-1])) + " steps",
+        )
         with_weights = [s for s in snaps if s.g_state is not None]
         dim = run.cfg.latent_dim
         z = current_z(dim) if has_z(dim) else None
-        if z is not None and with_weights and st.toggle("Also grow the Explore sliders' z", key=f"growz_{n}",
-                                                         help="Uses G's saved weights at up to 10 moments."):
+        if (
+            z is not None
+            and with_weights
+            and st.toggle(
+                "Also grow the Explore sliders' z", key=f"growz_{n}", help="Uses G's saved weights at up to 10 moments."
+            )
+        ):
             label = current_label() if run.cfg.conditional else None
             frames = [with_weights[i] for i in images.evenly(len(with_weights), STRIP_FRAMES)]
             digits = []
             for s in frames:
                 G = run.generator_at(s)
                 digits.append(generate(G, z, label)[0])
-            show_png(images.strip_png(torch.stack(digits).numpy(), scale=3), width="content",
-                     caption=f"The Explore z through G at steps {frames[0].step:,} → {frames[-1].step:,}")
+            show_png(
+                images.strip_png(torch.stack(digits).numpy(), scale=3),
+                width="content",
+                caption=f"The Explore z through G at steps {frames[0].step:,} → {frames[-1].step:,}",
+            )
         elif z is None:
             st.caption("Open Explore once to pin its slider z here too.")
 
@@ -67,15 +89,23 @@ def results(run: RunHandle) -> None:
         return
     st.subheader("Use this run", divider="gray")
     c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
-    if c1.button("Open in Explore", type="primary", icon=":material/open_in_new:", key=f"open_{run.number}",
-                 width="stretch"):
+    if c1.button(
+        "Open in Explore", type="primary", icon=":material/open_in_new:", key=f"open_{run.number}", width="stretch"
+    ):
         store = state.session_store()
         store.viewing = run.number
         entry = store.add_model(run.model_entry())
         st.session_state["explore_model"] = entry.key
         switch_to("explore")
-    c2.download_button("Download .safetensors", run.checkpoint, file_name=run.file_name(),
-                       mime="application/octet-stream", icon=":material/download:", on_click="ignore",
-                       key=f"dl_run_{run.number}", width="stretch")
+    c2.download_button(
+        "Download .safetensors",
+        run.checkpoint,
+        file_name=run.file_name(),
+        mime="application/octet-stream",
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"dl_run_{run.number}",
+        width="stretch",
+    )
     c3.caption("The file holds G, D, the config and timeline snapshots. Upload it later in Explore.")
     run_tools.bundle_button(run)

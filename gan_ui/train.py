@@ -52,29 +52,34 @@ def _on_start() -> None:
 
 def _stop(run: RunHandle | None):
     """Stop button: stops a training run, or takes a queued one out of the queue."""
+
     def cb():
         if run is not None:
             store = state.session_store()
-            store.viewing = run.number           # the page goes on showing the run the student stopped
+            store.viewing = run.number  # the page goes on showing the run the student stopped
             store.stop_run(run)
+
     return cb
 
 
 def _control(fn, run: RunHandle | None):
     """Button callback acting on a run (pause/resume/stop)."""
+
     def cb():
         if run is not None:
             state.session_store().viewing = run.number
             fn(run)
+
     return cb
 
 
 def number_box(where, label: str, key: str, disabled: bool, **kwargs) -> None:
     """A number box without min/max on the widget: what the student types stays as typed, and when
     number_problems() refuses it the reason is shown right under the box (not in a tooltip)."""
-    kwargs.setdefault("step", 1)        # an int step keeps it a whole-number box (no min/max would make it float)
-    where.number_input(label, min_value=None, max_value=None, key=key, disabled=disabled, persist_state="session",
-                       **kwargs)
+    kwargs.setdefault("step", 1)  # an int step keeps it a whole-number box (no min/max would make it float)
+    where.number_input(
+        label, min_value=None, max_value=None, key=key, disabled=disabled, persist_state="session", **kwargs
+    )
     problem = number_problems().get(key)
     if problem:
         where.error(problem, icon=":material/block:")
@@ -84,56 +89,146 @@ def control_column(active: RunHandle | None) -> None:
     """The left column: recipe, budget, advanced settings, validation and the run buttons."""
     busy = active is not None
 
-    def off(key: str) -> bool:                  # disabled while a run trains, or when a teacher locked it
+    def off(key: str) -> bool:  # disabled while a run trains, or when a teacher locked it
         return busy or teacher.locked(key)
 
-    st.selectbox("Preset", list(PRESETS), key="cfg_preset", on_change=_on_preset, disabled=off("cfg_preset"),
-                 persist_state="session", help="A preset fills in every setting below; change any of them after.")
+    st.selectbox(
+        "Preset",
+        list(PRESETS),
+        key="cfg_preset",
+        on_change=_on_preset,
+        disabled=off("cfg_preset"),
+        persist_state="session",
+        help="A preset fills in every setting below; change any of them after.",
+    )
     st.caption(PRESETS[st.session_state["cfg_preset"]].description)
     budgets = settings.budgets()
-    st.segmented_control("Budget", list(budgets), key="budget", required=True, disabled=off("budget"),
-                         persist_state="session", help="The run stops by itself after this long.")
+    st.segmented_control(
+        "Budget",
+        list(budgets),
+        key="budget",
+        required=True,
+        disabled=off("budget"),
+        persist_state="session",
+        help="The run stops by itself after this long.",
+    )
     if budgets.get(st.session_state.get("budget"), (0, 0))[1] == -1:
-        number_box(st, "Steps", "budget_steps", off("budget_steps"), step=100,
-                   help=f"From {1 if settings.test_mode() else 10:,} to {settings.limits().max_steps:,} steps.")
-    st.segmented_control("Architecture", list(ARCHS), key="cfg_arch", required=True, disabled=off("cfg_arch"),
-                         format_func=ARCH_NAMES.get, persist_state="session")
-    st.selectbox("Loss", list(LOSS_INFO), key="cfg_loss", disabled=off("cfg_loss"), persist_state="session",
-                 help="\n\n".join(f"**{k}**: {v.description}" for k, v in LOSS_INFO.items()))
+        number_box(
+            st,
+            "Steps",
+            "budget_steps",
+            off("budget_steps"),
+            step=100,
+            help=f"From {1 if settings.test_mode() else 10:,} to {settings.limits().max_steps:,} steps.",
+        )
+    st.segmented_control(
+        "Architecture",
+        list(ARCHS),
+        key="cfg_arch",
+        required=True,
+        disabled=off("cfg_arch"),
+        format_func=ARCH_NAMES.get,
+        persist_state="session",
+    )
+    st.selectbox(
+        "Loss",
+        list(LOSS_INFO),
+        key="cfg_loss",
+        disabled=off("cfg_loss"),
+        persist_state="session",
+        help="\n\n".join(f"**{k}**: {v.description}" for k, v in LOSS_INFO.items()),
+    )
     with st.container(key="train_advanced"), st.expander("Advanced settings", icon=":material/tune:"):
         # Sliders in pairs; number boxes, toggles and the dataset one to a row: in the left column of a 1366 px
         # screen a half-width toggle cut its label ("Spectral nor…") and a half-width number box showed 2 digits.
         a, b = st.columns(2)
-        a.select_slider("Learning rate G", LR_OPTIONS, key="cfg_lr_g", format_func=fmt_lr, disabled=off("cfg_lr_g"),
-                        persist_state="session")
-        b.select_slider("Learning rate D", LR_OPTIONS, key="cfg_lr_d", format_func=fmt_lr, disabled=off("cfg_lr_d"),
-                        persist_state="session")
-        a.select_slider("Adam β1", BETA1_OPTIONS, key="cfg_beta1", disabled=off("cfg_beta1"), persist_state="session",
-                        help="Momentum. The DCGAN paper found 0.5 stable and 0.9 oscillating.")
+        a.select_slider(
+            "Learning rate G",
+            LR_OPTIONS,
+            key="cfg_lr_g",
+            format_func=fmt_lr,
+            disabled=off("cfg_lr_g"),
+            persist_state="session",
+        )
+        b.select_slider(
+            "Learning rate D",
+            LR_OPTIONS,
+            key="cfg_lr_d",
+            format_func=fmt_lr,
+            disabled=off("cfg_lr_d"),
+            persist_state="session",
+        )
+        a.select_slider(
+            "Adam β1",
+            BETA1_OPTIONS,
+            key="cfg_beta1",
+            disabled=off("cfg_beta1"),
+            persist_state="session",
+            help="Momentum. The DCGAN paper found 0.5 stable and 0.9 oscillating.",
+        )
         b.select_slider("Adam β2", BETA2_OPTIONS, key="cfg_beta2", disabled=off("cfg_beta2"), persist_state="session")
-        a.select_slider("Batch size", BATCH_OPTIONS, key="cfg_batch_size", disabled=off("cfg_batch_size"), persist_state="session")
-        b.select_slider("Latent size (z)", LATENT_OPTIONS, key="cfg_latent_dim", disabled=off("cfg_latent_dim"),
-                        persist_state="session", help="Dimensions of the noise z: one Explore slider each.")
-        a.select_slider("Label smoothing", SMOOTHING_OPTIONS, key="cfg_label_smoothing", disabled=off("cfg_label_smoothing"),
-                        persist_state="session", help="One-sided: D's target for real digits becomes 1 − s.")
-        number_box(st, "D steps per G step", "cfg_d_steps", off("cfg_d_steps"),
-                   help=f"k in Algorithm 1 of the GAN paper; WGAN-GP uses 5. From 1 to {D_STEPS_MAX}.")
+        a.select_slider(
+            "Batch size", BATCH_OPTIONS, key="cfg_batch_size", disabled=off("cfg_batch_size"), persist_state="session"
+        )
+        b.select_slider(
+            "Latent size (z)",
+            LATENT_OPTIONS,
+            key="cfg_latent_dim",
+            disabled=off("cfg_latent_dim"),
+            persist_state="session",
+            help="Dimensions of the noise z: one Explore slider each.",
+        )
+        a.select_slider(
+            "Label smoothing",
+            SMOOTHING_OPTIONS,
+            key="cfg_label_smoothing",
+            disabled=off("cfg_label_smoothing"),
+            persist_state="session",
+            help="One-sided: D's target for real digits becomes 1 − s.",
+        )
+        number_box(
+            st,
+            "D steps per G step",
+            "cfg_d_steps",
+            off("cfg_d_steps"),
+            help=f"k in Algorithm 1 of the GAN paper; WGAN-GP uses 5. From 1 to {D_STEPS_MAX}.",
+        )
         number_box(st, "Seed", "cfg_seed", off("cfg_seed"))
-        st.toggle("Spectral norm in D", key="cfg_spectral_norm", disabled=off("cfg_spectral_norm"), persist_state="session")
-        st.toggle(f"EMA of G ({EMA_DECAY})", key="cfg_ema", disabled=off("cfg_ema"), persist_state="session",
-                  help="Sample from a moving average of G's weights: smoother digits.")
-        st.toggle("Conditional (cGAN)", key="cfg_conditional", disabled=off("cfg_conditional"), persist_state="session",
-                  help="G and D see the digit label, so Explore can ask for a given digit.")
-        st.selectbox("Dataset", list(DATASETS), key="cfg_dataset", disabled=off("cfg_dataset"), persist_state="session",
-                     format_func={"mnist": "MNIST digits", "fashion": "Fashion-MNIST"}.get)
+        st.toggle(
+            "Spectral norm in D", key="cfg_spectral_norm", disabled=off("cfg_spectral_norm"), persist_state="session"
+        )
+        st.toggle(
+            f"EMA of G ({EMA_DECAY})",
+            key="cfg_ema",
+            disabled=off("cfg_ema"),
+            persist_state="session",
+            help="Sample from a moving average of G's weights: smoother digits.",
+        )
+        st.toggle(
+            "Conditional (cGAN)",
+            key="cfg_conditional",
+            disabled=off("cfg_conditional"),
+            persist_state="session",
+            help="G and D see the digit label, so Explore can ask for a given digit.",
+        )
+        st.selectbox(
+            "Dataset",
+            list(DATASETS),
+            key="cfg_dataset",
+            disabled=off("cfg_dataset"),
+            persist_state="session",
+            format_func={"mnist": "MNIST digits", "fashion": "Fashion-MNIST"}.get,
+        )
 
     teacher.lock_note()
     problem = None
     refused = number_problems()
-    if refused:                  # named here too: a refused seed may sit in the closed Advanced settings
+    if refused:  # named here too: a refused seed may sit in the closed Advanced settings
         names = [text.split(":", 1)[0] for text in refused.values()]
-        problem = f"Start waits until {'this number is' if len(names) == 1 else 'these numbers are'} fixed: " \
-                  f"{', '.join(names)}."
+        problem = (
+            f"Start waits until {'this number is' if len(names) == 1 else 'these numbers are'} fixed: "
+            f"{', '.join(names)}."
+        )
     else:
         try:
             config_from_controls().validate()
@@ -148,22 +243,38 @@ def control_column(active: RunHandle | None) -> None:
     if active is None:
         server = busy_state(server_scheduler().counts()["running"])
         if server.busy:
-            what = (f"{server.runs} run{'s' if server.runs != 1 else ''} training" if server.runs
-                    else "other work on the machine")
+            what = (
+                f"{server.runs} run{'s' if server.runs != 1 else ''} training"
+                if server.runs
+                else "other work on the machine"
+            )
             load = f", load {server.load:.1f} on {server.cores} cores" if server.load is not None else ""
-            st.caption(f":material/speed: This server is busy now ({what}{load}): a run trains more slowly than on "
-                       f"an idle machine. Its pace shows once it starts.")
+            st.caption(
+                f":material/speed: This server is busy now ({what}{load}): a run trains more slowly than on "
+                f"an idle machine. Its pace shows once it starts."
+            )
     with st.container(horizontal=True, gap="small"):
-        st.button("Start", type="primary", icon=":material/play_arrow:", on_click=_on_start,
-                  disabled=busy or bool(problem), key="btn_start")
+        st.button(
+            "Start",
+            type="primary",
+            icon=":material/play_arrow:",
+            on_click=_on_start,
+            disabled=busy or bool(problem),
+            key="btn_start",
+        )
         if status == "paused":
-            st.button("Resume", icon=":material/play_arrow:", on_click=_control(RunHandle.resume, active),
-                      key="btn_resume")
+            st.button(
+                "Resume", icon=":material/play_arrow:", on_click=_control(RunHandle.resume, active), key="btn_resume"
+            )
         else:
-            st.button("Pause", icon=":material/pause:", on_click=_control(RunHandle.pause, active),
-                      disabled=status not in ("ready", "running"), key="btn_pause")
-        st.button("Stop", icon=":material/stop:", on_click=_stop(active),
-                  disabled=not busy, key="btn_stop")
+            st.button(
+                "Pause",
+                icon=":material/pause:",
+                on_click=_control(RunHandle.pause, active),
+                disabled=status not in ("ready", "running"),
+                key="btn_pause",
+            )
+        st.button("Stop", icon=":material/stop:", on_click=_stop(active), disabled=not busy, key="btn_stop")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,25 +298,37 @@ def _pick_run(store: SessionStore) -> RunHandle | None:
         # The tab's choice, not whatever the widget last held: set before the widget is drawn (the widget
         # was not drawn while a run was active, and must not come back on the run it showed then).
         st.session_state["view_run"] = store.viewing
-        st.selectbox("Run", numbers, key="view_run", on_change=_on_view_run,
-                     format_func=lambda k: store.run(k).label + f" · {store.run(k).status}")
+        st.selectbox(
+            "Run",
+            numbers,
+            key="view_run",
+            on_change=_on_view_run,
+            format_func=lambda k: store.run(k).label + f" · {store.run(k).status}",
+        )
     return store.run(store.viewing)
 
 
 def render() -> None:
     st.title("Train a GAN")
-    st.caption("Pick a recipe and press Start: D learns to tell real digits from G's fakes while G learns to "
-               "fool it. Runs belong to this browser tab only.")
+    st.caption(
+        "Pick a recipe and press Start: D learns to tell real digits from G's fakes while G learns to "
+        "fool it. Runs belong to this browser tab only."
+    )
     init_controls()
     store = state.session_store()
     for lost in store.interrupted:
-        if lost.get("note"):           # it ended, but could not be kept (e.g. "finished, not saved: disk full")
-            st.warning(f"Your {lost.get('label', 'run')} ended at step {int(lost.get('step') or 0):,}: "
-                       f"{lost['note']}. Start it again when you like.", icon=":material/save:")
+        if lost.get("note"):  # it ended, but could not be kept (e.g. "finished, not saved: disk full")
+            st.warning(
+                f"Your {lost.get('label', 'run')} ended at step {int(lost.get('step') or 0):,}: "
+                f"{lost['note']}. Start it again when you like.",
+                icon=":material/save:",
+            )
             continue
-        st.warning(f"Your {lost.get('label', 'run')} was interrupted at step {int(lost.get('step') or 0):,} "
-                   f"when the server restarted; its progress is lost. Start it again when you like.",
-                   icon=":material/restart_alt:")
+        st.warning(
+            f"Your {lost.get('label', 'run')} was interrupted at step {int(lost.get('step') or 0):,} "
+            f"when the server restarted; its progress is lost. Start it again when you like.",
+            icon=":material/restart_alt:",
+        )
     for note in store.notes:
         st.warning(note, icon=":material/timer_off:")
     active = store.active_run()
@@ -222,8 +345,11 @@ def render() -> None:
     with right:
         run = _pick_run(store)
         if run is None:
-            st.info("No run yet. Choose a preset on the left and press **Start**; the charts and a grid of "
-                    "samples fill in live. The default run takes 30 seconds.", icon=":material/info:")
+            st.info(
+                "No run yet. Choose a preset on the left and press **Start**; the charts and a grid of "
+                "samples fill in live. The default run takes 30 seconds.",
+                icon=":material/info:",
+            )
             return
         live_panel(run)
     if not run.active or run.status == "paused":

@@ -27,8 +27,10 @@ def main(argv=None) -> int:
     out = Path(args.out)
 
     with app_browser() as (browser, url):
-        for name, query in (("learn", f"?lesson={args.lesson}"),
-                            ("learn-projector", f"?lesson={args.lesson}&projector=1&lock=lr,loss")):
+        for name, query in (
+            ("learn", f"?lesson={args.lesson}"),
+            ("learn-projector", f"?lesson={args.lesson}&projector=1&lock=lr,loss"),
+        ):
             ctx = browser.new_context(viewport={"width": 1366, "height": 900})
             page = ctx.new_page()
             page.goto(url + "/learn" + query)
@@ -45,9 +47,8 @@ def main(argv=None) -> int:
             page.get_by_text("Run 1:", exact=False).first.evaluate("e => e.scrollIntoView({block: 'start'})")
             time.sleep(1.0)
             save(page, out / f"{name}-1366x900.png")
-            if name == "learn":              # the same lesson from its top: idea, math, prediction
-                page.get_by_role("heading", name="Predict").first.evaluate(
-                    "e => e.scrollIntoView({block: 'center'})")
+            if name == "learn":  # the same lesson from its top: idea, math, prediction
+                page.get_by_role("heading", name="Predict").first.evaluate("e => e.scrollIntoView({block: 'center'})")
                 time.sleep(1.0)
                 save(page, out / "learn-lesson-1366x900.png")
             page.get_by_role("button", name="Stop", exact=True).first.click()

@@ -33,7 +33,7 @@ def fd_of_rows(ref: RealReference, feats: torch.Tensor, rows: torch.Tensor, n: i
     """Mean and sd over `draws` of FD(n real digits from `rows`, reference); feats: (N, F) of every digit."""
     fds = []
     for k in range(draws):
-        pick = rows[torch.randperm(len(rows), generator=torch.Generator().manual_seed(100 + k))[:n]]   # (n,)
+        pick = rows[torch.randperm(len(rows), generator=torch.Generator().manual_seed(100 + k))[:n]]  # (n,)
         fds.append(ref.frechet(feats[pick]))
     return float(np.mean(fds)), float(np.std(fds))
 
@@ -57,13 +57,15 @@ def main(argv=None) -> int:
     print(f"{'the floor set (what evaluate reports)':<52} {floor:8.2f} {'':>5} {1:8.2f}")
     a, b = data.splits["test"]
     others = torch.ones(len(data), dtype=torch.bool)
-    others[ref.reference_rows] = False                  # a digit compared with itself would flatter the pool
-    pools = [("all the digits the GANs train on (but the reference)", torch.arange(len(data))[others]),
-             ("the test split's first half only", torch.arange(a, a + (b - a) // 2)),
-             ("the test split's second half only", torch.arange(a + (b - a) // 2, b))]
+    others[ref.reference_rows] = False  # a digit compared with itself would flatter the pool
+    pools = [
+        ("all the digits the GANs train on (but the reference)", torch.arange(len(data))[others]),
+        ("the test split's first half only", torch.arange(a, a + (b - a) // 2)),
+        ("the test split's second half only", torch.arange(a + (b - a) // 2, b)),
+    ]
     if "train" in data.splits:
         pools.append(("the training split only", torch.arange(*data.splits["train"])))
-    feats = predict(ref.classifier, data.images)[1]                # (N, F) every digit read once
+    feats = predict(ref.classifier, data.images)[1]  # (N, F) every digit read once
     for words, rows in pools:
         fd, sd = fd_of_rows(ref, feats, rows, n, args.draws)
         print(f"{words:<52} {fd:8.2f} {sd:5.2f} {fd / floor:8.2f}")

@@ -27,8 +27,14 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("GAN_CLASSROOM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 SIZES = [(1366, 768), (1920, 1080)]
 
 IDLE_JS = """() => {
@@ -51,9 +57,24 @@ def free_port() -> int:
 def start_server(log) -> tuple[subprocess.Popen, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                             "--server.headless", "true", "--server.port", str(port),
-                             "--server.address", "127.0.0.1"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -65,7 +86,6 @@ def start_server(log) -> tuple[subprocess.Popen, str]:
             time.sleep(0.3)
     proc.terminate()
     raise SystemExit("streamlit did not start within 120 s")
-
 
 
 @contextlib.contextmanager
@@ -87,6 +107,7 @@ def app_browser():
             proc.terminate()
             proc.wait(15)
 
+
 def wait_idle(page, selector: str | None = None, timeout: float = 120) -> None:
     if selector:
         page.wait_for_selector(selector, timeout=timeout * 1000)
@@ -99,13 +120,17 @@ def save(page, path: Path) -> None:
     img = Image.open(io.BytesIO(raw)).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
     path.parent.mkdir(parents=True, exist_ok=True)
     img.save(path, optimize=True)
-    shown = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path   # --out may be elsewhere
+    shown = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path  # --out may be elsewhere
     print(f"wrote {shown} ({path.stat().st_size / 1024:.0f} KB)")
 
 
 def step_count(page) -> int:
-    text = page.locator('[data-testid="stMetric"]').filter(has_text="Step").first \
-        .locator('[data-testid="stMetricValue"]').inner_text()
+    text = (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has_text="Step")
+        .first.locator('[data-testid="stMetricValue"]')
+        .inner_text()
+    )
     return int(text.replace(",", "") or 0)
 
 
@@ -115,8 +140,12 @@ def main(argv=None) -> int:
     ap.add_argument("--preset", default="dcgan")
     ap.add_argument("--budget", default="120 s", help='a budget button label, e.g. "60 s" or "120 s"')
     ap.add_argument("--steps", type=int, default=500, help="shoot Train once the run has trained this many steps")
-    ap.add_argument("--max-wait", type=float, default=80,
-                    help="... or after this many seconds (keep it well inside the budget: shots are mid-run)")
+    ap.add_argument(
+        "--max-wait",
+        type=float,
+        default=80,
+        help="... or after this many seconds (keep it well inside the budget: shots are mid-run)",
+    )
     args = ap.parse_args(argv)
     out = Path(args.out)
 
@@ -131,14 +160,14 @@ def main(argv=None) -> int:
             save(page, out / f"explore-{w}x{h}.png")
             ctx.close()
         # Explore on the InfoGAN: its code picker and the row of ten codes for one z (scrolled into view).
-        ctx = browser.new_context(viewport={"width": 1366, "height": 1480})      # tall: picker to codes row in one shot
+        ctx = browser.new_context(viewport={"width": 1366, "height": 1480})  # tall: picker to codes row in one shot
         page = ctx.new_page()
         page.goto(url)
         wait_idle(page, '[data-testid="stSlider"]')
         page.get_by_role("combobox", name="Generator").click()
         page.get_by_role("option", name="infogan", exact=False).first.click()
         wait_idle(page)
-        page.locator(".st-key-explore_label button").nth(3).click()               # code c3
+        page.locator(".st-key-explore_label button").nth(3).click()  # code c3
         wait_idle(page)
         time.sleep(1.0)
         save(page, out / "explore-infogan-1366x1480.png")
@@ -160,9 +189,9 @@ def main(argv=None) -> int:
         while time.monotonic() - t0 < args.max_wait and step_count(page) < args.steps:
             time.sleep(1.0)
         print(f"run at step {step_count(page)} after {time.monotonic() - t0:.0f} s")
-        for w, h in reversed(SIZES):             # the page is already at the last size
+        for w, h in reversed(SIZES):  # the page is already at the last size
             page.set_viewport_size({"width": w, "height": h})
-            time.sleep(1.5)                   # let the charts re-layout and one refresh land
+            time.sleep(1.5)  # let the charts re-layout and one refresh land
             wait_idle(page)
             save(page, out / f"train-{w}x{h}.png")
         stop = page.get_by_role("button", name="Stop", exact=True)

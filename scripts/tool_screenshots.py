@@ -25,8 +25,12 @@ def clip_shot(page, top, bottom, path: Path) -> None:
     from PIL import Image
 
     a, b = top.bounding_box(), bottom.bounding_box()
-    clip = {"x": 0, "y": max(0, a["y"] - 12), "width": page.viewport_size["width"],
-            "height": b["y"] + b["height"] - a["y"] + 24}
+    clip = {
+        "x": 0,
+        "y": max(0, a["y"] - 12),
+        "width": page.viewport_size["width"],
+        "height": b["y"] + b["height"] - a["y"] + 24,
+    }
     img = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
     img = img.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +41,7 @@ def clip_shot(page, top, bottom, path: Path) -> None:
 def train(page, steps: int, lr_d: str | None = None) -> None:
     page.get_by_role("radio", name="Steps", exact=True).click()
     wait_idle(page)
-    box = page.locator(".st-key-budget_steps input")      # the budget's box, not a hidden advanced setting's
+    box = page.locator(".st-key-budget_steps input")  # the budget's box, not a hidden advanced setting's
     box.fill(str(steps))
     box.press("Enter")
     wait_idle(page)
@@ -47,11 +51,11 @@ def train(page, steps: int, lr_d: str | None = None) -> None:
         slider = page.get_by_role("slider", name="Learning rate D")
         slider.focus()
         for _ in range(3):
-            page.keyboard.press("ArrowRight")          # 2e-4 -> 5e-4 -> 1e-3 -> 2e-3
+            page.keyboard.press("ArrowRight")  # 2e-4 -> 5e-4 -> 1e-3 -> 2e-3
         wait_idle(page)
     done = "text=/Reached the budget of/"
     page.get_by_role("button", name="Start", exact=True).click()
-    try:                                    # the previous run's message goes first, then this run's comes
+    try:  # the previous run's message goes first, then this run's comes
         page.wait_for_selector(done, state="detached", timeout=30_000)
     except Exception:
         pass
@@ -70,7 +74,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     out = Path(args.out)
     with app_browser() as (browser, url):
-        ctx = browser.new_context(viewport={"width": 1366, "height": 4200})   # the whole page, no scrolling
+        ctx = browser.new_context(viewport={"width": 1366, "height": 4200})  # the whole page, no scrolling
         page = ctx.new_page()
         page.goto(url + "/train")
         wait_idle(page, '[data-testid="stBaseButton-primary"]')
@@ -82,8 +86,12 @@ def main(argv=None) -> int:
         except Exception:
             page.screenshot(path=str(ROOT / "artifacts" / "tool-screenshots-failed.png"))
             raise
-        clip_shot(page, page.get_by_role("heading", name="Compare runs"),
-                  page.locator('[data-testid="stDataFrame"]'), out / "compare-runs.png")
+        clip_shot(
+            page,
+            page.get_by_role("heading", name="Compare runs"),
+            page.locator('[data-testid="stDataFrame"]'),
+            out / "compare-runs.png",
+        )
         page.get_by_role("link", name="Explore").click()
         wait_idle(page, '[data-testid="stSlider"]')
         panel = page.locator('[data-testid="stExpander"]', has_text="Look inside G and D")

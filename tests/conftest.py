@@ -20,14 +20,14 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:            # gan_core importable however pytest was started
+if str(ROOT) not in sys.path:  # gan_core importable however pytest was started
     sys.path.insert(0, str(ROOT))
 
 _CACHE = tempfile.mkdtemp(prefix="gan-classroom-test-cache-")
 os.environ["GAN_CLASSROOM_OFFLINE"] = "1"
 os.environ["GAN_CLASSROOM_CACHE"] = _CACHE
 os.environ.pop("GAN_CLASSROOM_DATA", None)
-os.environ.setdefault("OMP_NUM_THREADS", "1")      # before torch is imported: read once at its start
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch is imported: read once at its start
 
 import pytest  # noqa: E402
 import torch  # noqa: E402

@@ -22,16 +22,23 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from gan_ui.server import server_scheduler
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:            # gan_ui / gan_core importable however pytest was started
+if str(ROOT) not in sys.path:  # gan_ui / gan_core importable however pytest was started
     sys.path.insert(0, str(ROOT))
 
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = os.environ.get("GAN_CLASSROOM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 APP_ENV = {"GAN_CLASSROOM_OFFLINE": "1", "GAN_CLASSROOM_TEST_MODE": "1"}
 
 
@@ -48,7 +55,7 @@ def stop_all_runs(timeout: float = 30.0) -> None:
     from gan_ui import state
 
     trainers = [h for s in state.live_stores() for h in s.runs]
-    sched = server_scheduler()                     # runs of stores already gone are still queued here
+    sched = server_scheduler()  # runs of stores already gone are still queued here
     for ticket in sched.queued():
         sched.cancel(ticket, ticket.session, "test teardown")
     trainers += [ticket.trainer for ticket in sched.running()]
@@ -90,8 +97,19 @@ class StreamlitServer:
     def start(self, timeout: float = 90.0) -> "StreamlitServer":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "wb")
-        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-               "--server.port", str(self.port), "--server.address", "127.0.0.1"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+        ]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -145,7 +163,7 @@ def chromium_or_skip() -> str:
 
 @pytest.fixture(scope="module")
 def streamlit_server(request):
-    chromium_or_skip()                               # no point starting a server nobody can drive
+    chromium_or_skip()  # no point starting a server nobody can drive
     name = request.module.__name__.rsplit(".", 1)[-1]
     server = StreamlitServer(ARTIFACTS / f"{name}-server.log").start()
     yield server
@@ -181,7 +199,10 @@ def wait_idle(page, selector: str | None = None, timeout: float = 60.0) -> None:
             if (!idle) { window.__ganIdleSince = null; return false; }
             window.__ganIdleSince = window.__ganIdleSince || now;
             return now - window.__ganIdleSince > 400;     // idle for a moment, not between two runs
-        }""", timeout=timeout * 1000, polling=100)
+        }""",
+        timeout=timeout * 1000,
+        polling=100,
+    )
 
 
 def image_bytes(page, locator) -> bytes:
@@ -189,7 +210,9 @@ def image_bytes(page, locator) -> bytes:
     src = locator.get_attribute("src")
     data = page.evaluate(
         """async (src) => { const r = await fetch(src); const b = new Uint8Array(await r.arrayBuffer());
-                           return Array.from(b); }""", src)
+                           return Array.from(b); }""",
+        src,
+    )
     return bytes(data)
 
 

@@ -29,6 +29,7 @@ def quality(trainer: Trainer, data, n: int = 256):
     labels = None
     if trainer.cfg.conditional:
         import torch
+
         labels = torch.arange(n) % trainer.cfg.num_classes
     return quick_quality(generate(G, sample_z(n, trainer.cfg.latent_dim, seed=0), labels), get_reference(data))
 

@@ -12,6 +12,6 @@ import streamlit as st  # noqa: E402
 
 from gan_ui import playground  # noqa: E402
 
-st.set_page_config(page_title="Playground", layout="wide")   # as app.py
+st.set_page_config(page_title="Playground", layout="wide")  # as app.py
 
 playground.render()

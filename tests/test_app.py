@@ -13,16 +13,16 @@ import time
 
 import pytest
 import torch
+from e2e_support import ROOT, wait_for
 from streamlit.testing.v1 import AppTest
 
-from e2e_support import ROOT, wait_for
+import gan_core.runs
 from gan_core import GANConfig, build_models, checkpoint_bytes, list_pretrained, load_checkpoint
 from gan_core.config import DEFAULT_PRESET
-import gan_core.runs
 
 APP = str(ROOT / "app.py")
-TIMEOUT = 120          # seconds per script run; generous because CI machines may be shared
-pytestmark = pytest.mark.usefixtures("app_env")   # tests/conftest.py: offline, test mode, runs stopped after
+TIMEOUT = 120  # seconds per script run; generous because CI machines may be shared
+pytestmark = pytest.mark.usefixtures("app_env")  # tests/conftest.py: offline, test mode, runs stopped after
 
 
 def open_app(page: str | None = None) -> AppTest:
@@ -68,6 +68,7 @@ def poll(at: AppTest, predicate, timeout: float = 180, what: str = "the run"):
         at.run()
         assert not at.exception, at.exception
         return predicate(at)
+
     return wait_for(check, timeout, interval=0.5, what=what)
 
 
@@ -89,8 +90,8 @@ def test_app_opens_on_explore_with_the_shipped_generator():
     assert shipped, "pretrained/ ships no generator: Explore would open empty"
     at = open_app()
     assert at.title[0].value == "Explore a generator"
-    assert at.selectbox(key="explore_model").value == f"shipped:{DEFAULT_PRESET}"    # the default recipe's model
-    assert digit_url(at).endswith(".png")                   # PNG, never a re-encoded (blurry) JPEG
+    assert at.selectbox(key="explore_model").value == f"shipped:{DEFAULT_PRESET}"  # the default recipe's model
+    assert digit_url(at).endswith(".png")  # PNG, never a re-encoded (blurry) JPEG
     tabs = [t.label for t in at.tabs]
     assert tabs == ["Latent sliders", "Interpolation", "Gallery", "Training timeline", "Directions", "Your digit"]
 
@@ -101,16 +102,16 @@ def image_with_caption(at: AppTest, prefix: str) -> str:
 
 def test_shipped_model_timeline_scrubs_snapshots_and_pins_a_z():
     """A shipped model's snapshots can be scrubbed in Explore without training anything."""
-    shipped = DEFAULT_PRESET                                        # the model Explore opens on
+    shipped = DEFAULT_PRESET  # the model Explore opens on
     steps = [s for s, _ in load_checkpoint(shipped).snapshots]
     assert steps, f"pretrained/{shipped}.safetensors carries no snapshots"
     at = open_app()
     slider = at.select_slider(key=f"timeline_shipped:{shipped}")
-    assert slider.options[0] == "step 0"                           # the untrained G, rebuilt from the seed
-    later = [s for s in steps if s > 0]                             # a saved step-0 snapshot is not listed twice
-    assert slider.options[1:len(later) + 1] == [f"step {s:,}" for s in later]
+    assert slider.options[0] == "step 0"  # the untrained G, rebuilt from the seed
+    later = [s for s in steps if s > 0]  # a saved step-0 snapshot is not listed twice
+    assert slider.options[1 : len(later) + 1] == [f"step {s:,}" for s in later]
     last = slider.options[-1]
-    assert slider.value == int(last.removeprefix("step ").replace(",", ""))   # opens on the trained G
+    assert slider.value == int(last.removeprefix("step ").replace(",", ""))  # opens on the trained G
     trained = image_with_caption(at, "G at step")
     strip = image_with_caption(at, "Steps 0 → ")
     slider.set_value(later[0]).run()
@@ -121,7 +122,7 @@ def test_shipped_model_timeline_scrubs_snapshots_and_pins_a_z():
     assert noise != trained
     # pin another z: move a slider, pin it, and the strip redraws it through every snapshot
     at.slider(key="z_0").set_value(-2.5 if at.slider(key="z_0").value > 0 else 2.5).run()
-    assert image_with_caption(at, "Steps 0 → ") == strip            # nothing pinned yet
+    assert image_with_caption(at, "Steps 0 → ") == strip  # nothing pinned yet
     button(at, "Pin this z").click().run()
     assert not at.exception, at.exception
     assert image_with_caption(at, "Steps 0 → ") != strip
@@ -135,11 +136,11 @@ def test_a_model_without_snapshots_explains_the_empty_timeline():
 
 def test_one_slider_per_dimension_within_three_sigma():
     at = upload(open_app(), model_file(latent_dim=12))
-    z_sliders = lambda: [s for s in at.slider if s.key and s.key.startswith("z_")]   # noqa: E731
-    assert sorted(s.key for s in z_sliders()) == sorted(f"z_{k}" for k in range(8))   # the rest: closed panel
+    z_sliders = lambda: [s for s in at.slider if s.key and s.key.startswith("z_")]  # noqa: E731
+    assert sorted(s.key for s in z_sliders()) == sorted(f"z_{k}" for k in range(8))  # the rest: closed panel
     assert at.expander[0].label == "More dimensions (4 more)"
-    hidden = [at.session_state[f"z_{k}"] for k in range(8, 12)]                          # ...still part of z
-    at.session_state["more_dims_open"] = True                                            # what a click on it does
+    hidden = [at.session_state[f"z_{k}"] for k in range(8, 12)]  # ...still part of z
+    at.session_state["more_dims_open"] = True  # what a click on it does
     at.run()
     sliders = z_sliders()
     assert sorted(s.key for s in sliders) == sorted(f"z_{k}" for k in range(12))
@@ -154,7 +155,7 @@ def test_a_closed_panels_dimensions_still_shape_the_digit():
     at.session_state["z_10"] = 2.5 if at.session_state["z_10"] < 0 else -2.5
     at.run()
     assert not at.exception and digit_url(at) != before
-    assert at.session_state["z_10"] in (2.5, -2.5)                    # kept though its slider is not drawn
+    assert at.session_state["z_10"] in (2.5, -2.5)  # kept though its slider is not drawn
 
 
 def test_moving_a_slider_changes_the_digit():
@@ -183,13 +184,13 @@ def test_paste_z_applies_good_text_and_explains_bad_text():
     at.text_input(key="z_paste").input("[1, 2,").run()
     button(at, "Use the pasted z").click().run()
     assert any("not a valid JSON list" in e.value for e in at.error)
-    assert z_values(at, 4) == before                          # nothing lost
-    assert at.text_input(key="z_paste").value == "[1, 2,"     # the text stays for fixing
+    assert z_values(at, 4) == before  # nothing lost
+    assert at.text_input(key="z_paste").value == "[1, 2,"  # the text stays for fixing
     at.text_input(key="z_paste").input("0.5, -1, 2, 0").run()
     button(at, "Use the pasted z").click().run()
     assert z_values(at, 4) == [0.5, -1.0, 2.0, 0.0]
     assert not at.error
-    assert at.code[0].value == "[0.5, -1.0, 2.0, 0.0]"        # the copy box shows the new z
+    assert at.code[0].value == "[0.5, -1.0, 2.0, 0.0]"  # the copy box shows the new z
 
 
 def test_sweep_interpolation_and_gallery_render_strips():
@@ -201,8 +202,10 @@ def test_sweep_interpolation_and_gallery_render_strips():
     morph = next(img.value[0] for img in at.image if img.captions and img.captions[0].startswith("t = 0.50"))
     at.slider(key="morph_t").set_value(0.0).run()
     assert next(img.value[0] for img in at.image if img.captions and img.captions[0] == "t = 0.00") != morph
-    assert [m.value for m in at.markdown if m.value.startswith("**")][:2] == ["**Linear (lerp)**: A → B",
-                                                                              "**Spherical (slerp)**: A → B"]
+    assert [m.value for m in at.markdown if m.value.startswith("**")][:2] == [
+        "**Linear (lerp)**: A → B",
+        "**Spherical (slerp)**: A → B",
+    ]
     grid_before = [img.value[0] for img in at.image]
     button(at, "New samples").click().run()
     assert [img.value[0] for img in at.image] != grid_before
@@ -231,8 +234,13 @@ def test_preset_fills_the_controls_and_a_change_resets_them():
     at.select_slider(key="cfg_lr_g").set_value(1e-3).run()
     at.selectbox(key="cfg_preset").set_value("wgan-gp").run()
     ss = at.session_state
-    assert (ss["cfg_loss"], ss["cfg_d_steps"], ss["cfg_lr_g"], ss["cfg_beta1"], ss["cfg_beta2"]) == \
-        ("wgan-gp", 5, 1e-4, 0.0, 0.9)
+    assert (ss["cfg_loss"], ss["cfg_d_steps"], ss["cfg_lr_g"], ss["cfg_beta1"], ss["cfg_beta2"]) == (
+        "wgan-gp",
+        5,
+        1e-4,
+        0.0,
+        0.9,
+    )
     at.selectbox(key="cfg_preset").set_value("dcgan").run()
     assert (ss["cfg_loss"], ss["cfg_d_steps"], ss["cfg_lr_g"]) == ("non-saturating", 1, 2e-4)
 
@@ -262,7 +270,7 @@ def test_a_short_run_trains_then_opens_in_explore():
     assert any("No run yet" in i.value for i in at.info)
     at.segmented_control(key="budget").set_value("5 steps").run()
     at.button(key="btn_start").click().run()
-    assert at.button(key="btn_start").disabled                 # one run at a time per tab
+    assert at.button(key="btn_start").disabled  # one run at a time per tab
     poll(at, lambda a: any("Reached the budget of 5 steps" in s.value for s in a.success), what="5 steps")
     assert metric(at, "Step") == "5"
     # the sample-quality panel: a digit classifier's reading of G's samples, the last one at the final step
@@ -274,7 +282,7 @@ def test_a_short_run_trains_then_opens_in_explore():
     assert any("Latest reading: step 5." in c.value for c in at.caption)
     monitor = store_of(at).run(1).quality
     assert [s for s, _ in monitor.records()][-1] == 5 and monitor.error is None
-    assert len(at.get("plotly_chart")) == 5                    # losses, D's verdicts, gradients + histogram, FD
+    assert len(at.get("plotly_chart")) == 5  # losses, D's verdicts, gradients + histogram, FD
     # the timeline: scrub to the first snapshot (pure noise), pin a cell
     slider = at.select_slider(key="tl_1")
     assert slider.options[0] == "step 0" and slider.value == len(slider.options) - 1
@@ -290,7 +298,7 @@ def test_a_short_run_trains_then_opens_in_explore():
     assert any("trained in this tab" in c.value for c in at.caption)
     # the .safetensors the download button serves can be uploaded again later
     data = store_of(at).run(1).checkpoint()
-    at.switch_page("gan_ui/pages/explore.py")        # AppTest's next run() would otherwise reopen Train
+    at.switch_page("gan_ui/pages/explore.py")  # AppTest's next run() would otherwise reopen Train
     upload(at, data, "my-run.safetensors")
     assert at.selectbox(key="explore_model").value == "upload:1"
     assert "5 steps" in at.caption[1].value and "uploaded" in at.caption[1].value
@@ -308,8 +316,8 @@ def test_pause_resume_and_stop():
     step = metric(at, "Step")
     time.sleep(1.0)
     at.run()
-    assert metric(at, "Step") == step                          # paused means paused
-    at.select_slider(key="tl_1")                               # the timeline is open while paused
+    assert metric(at, "Step") == step  # paused means paused
+    at.select_slider(key="tl_1")  # the timeline is open while paused
     at.button(key="btn_resume").click().run()
     poll(at, lambda a: metric(a, "Step") != step, what="training to resume")
     at.button(key="btn_stop").click().run()
@@ -323,7 +331,7 @@ def test_two_sessions_train_independently():
     first.number_input(key="budget_steps").set_value(100_000).run()
     first.button(key="btn_start").click().run()
     second = open_app("train")
-    assert any("No run yet" in i.value for i in second.info)   # the other tab's run is invisible here
+    assert any("No run yet" in i.value for i in second.info)  # the other tab's run is invisible here
     assert not second.button(key="btn_start").disabled
     first.button(key="btn_stop").click().run()
 
@@ -345,12 +353,19 @@ def test_about_page_shows_the_code_that_runs():
 
     at = open_app("about")
     shown = "\n".join(c.value for c in at.code)
-    for obj in (training.Trainer.train_step, losses.d_loss_fn, losses.g_loss_fn, losses._bce_d,
-                losses._non_saturating_g, models.DCGANGenerator, models.DCGANDiscriminator):
+    for obj in (
+        training.Trainer.train_step,
+        losses.d_loss_fn,
+        losses.g_loss_fn,
+        losses._bce_d,
+        losses._non_saturating_g,
+        models.DCGANGenerator,
+        models.DCGANDiscriminator,
+    ):
         first_line = inspect.getsource(obj).strip().splitlines()[0]
         assert first_line in shown, first_line
     assert "(1) Update D" in shown
-    assert "F.softplus(-fake_logits).mean()" in shown         # the non-saturating loss, as computed
+    assert "F.softplus(-fake_logits).mean()" in shown  # the non-saturating loss, as computed
 
 
 def _diverged_run_page():
@@ -393,7 +408,7 @@ def test_a_missing_classifier_leaves_a_note_instead_of_the_panel(monkeypatch):
         raise ClassifierError("No classifier file at pretrained/classifier.safetensors.")
 
     monkeypatch.setenv("GAN_UI_ROOT", str(ROOT))
-    monkeypatch.setattr(gan_core.runs, "get_reference", no_classifier)          # AppTest runs the page in this process
+    monkeypatch.setattr(gan_core.runs, "get_reference", no_classifier)  # AppTest runs the page in this process
     at = AppTest.from_function(_run_without_classifier_page, default_timeout=TIMEOUT).run()
     assert not at.exception, at.exception
     assert "Sample quality" in [s.value for s in at.subheader]

@@ -9,11 +9,11 @@ import struct
 
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
-
 from e2e_support import ROOT, stop_all_runs, wait_for
-from gan_core import DEFAULT_PRESET, GANConfig, build_models, checkpoint_bytes
+from streamlit.testing.v1 import AppTest
 from test_app import open_app, poll
+
+from gan_core import DEFAULT_PRESET, GANConfig, build_models, checkpoint_bytes
 from gan_ui import server
 from gan_ui.server import reset_scheduler, server_scheduler, server_shelf, shared_dataset
 
@@ -28,7 +28,7 @@ def classroom_env(app_env, monkeypatch, tmp_path):
     monkeypatch.setenv("GAN_CLASSROOM_MAX_CONCURRENT", "1")
     monkeypatch.setenv("GAN_CLASSROOM_RUNS_DIR", str(tmp_path))
     server._journal = None
-    reset_scheduler()                       # one slot, from the env above
+    reset_scheduler()  # one slot, from the env above
     yield
     stop_all_runs()
     server._journal = None
@@ -64,7 +64,7 @@ def test_a_full_server_queues_the_run_shows_its_place_and_starts_it_when_a_slot_
     assert second.button(key="btn_start").disabled and not second.button(key="btn_stop").disabled
     assert second.button(key="btn_pause").disabled
     assert metric(second, "Step") == "0"
-    first.button(key="btn_stop").click().run()                 # the slot frees: the queued run starts itself
+    first.button(key="btn_stop").click().run()  # the slot frees: the queued run starts itself
     poll(second, lambda a: "Reached the budget of 5 steps." in texts(a), what="the queued run to run")
     assert metric(second, "Step") == "5"
 
@@ -90,7 +90,7 @@ def test_the_teachers_limits_are_explained_and_nothing_starts(monkeypatch):
     monkeypatch.setenv("GAN_CLASSROOM_MAX_BATCH", "32")
     monkeypatch.setenv("GAN_CLASSROOM_MAX_LATENT", "8")
     at = open_app("train")
-    at.button(key="btn_start").click().run()          # dcgan: batch 64, latent 16
+    at.button(key="btn_start").click().run()  # dcgan: batch 64, latent 16
     assert not at.exception
     msg = next(e.value for e in at.error if "limit" in e.value)
     assert "Batch size 64 is over this server's limit of 32" in msg and "Latent size 16" in msg
@@ -140,13 +140,13 @@ def test_a_run_interrupted_by_a_server_restart_is_reported_to_its_tab(tmp_path):
     at = open_app("train")
     owner = at.query_params["tab"][0] if isinstance(at.query_params["tab"], list) else at.query_params["tab"]
     assert len(owner) == 32
-    old = RunJournal(tmp_path / "journal.json")       # the previous server had a run of this tab in flight
+    old = RunJournal(tmp_path / "journal.json")  # the previous server had a run of this tab in flight
     old.begin("x:1", owner, "dcgan run 1")
     old.progress("x:1", 412, force=True)
     old.begin("y:1", "f" * 32, "someone else's run")
-    server._journal = None                             # "restart": the journal is opened afresh
+    server._journal = None  # "restart": the journal is opened afresh
     again = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    again.query_params["tab"] = owner                 # the reconnecting browser sends its URL again
+    again.query_params["tab"] = owner  # the reconnecting browser sends its URL again
     again.run()
     again.switch_page("gan_ui/pages/train.py").run()
     assert not again.exception
@@ -162,15 +162,15 @@ def test_a_finished_run_survives_a_server_restart_as_a_saved_model():
     at.button(key="btn_start").click().run()
     poll(at, lambda a: "Reached the budget of 5 steps." in texts(a), what="the run to finish")
     wait_for(lambda: server_shelf().load(owner), 10, "the finished run on the shelf")
-    server._journal = None                             # "restart": journal and shelf are opened afresh
+    server._journal = None  # "restart": journal and shelf are opened afresh
     again = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    again.query_params["tab"] = owner                 # the reconnecting browser sends its URL again
+    again.query_params["tab"] = owner  # the reconnecting browser sends its URL again
     again.run()
     assert not again.exception
     picker = again.selectbox(key="explore_model")
     saved = [o for o in picker.options if o.startswith("Saved: run1-")]
     assert saved == [f"Saved: run1-{DEFAULT_PRESET}-5steps"], picker.options
-    stranger = AppTest.from_file(APP, default_timeout=TIMEOUT).run()      # another tab sees none of it
+    stranger = AppTest.from_file(APP, default_timeout=TIMEOUT).run()  # another tab sees none of it
     assert not [o for o in stranger.selectbox(key="explore_model").options if o.startswith("Saved:")]
 
 
@@ -196,7 +196,7 @@ def _nan() -> bytes:
 def _wrong_shapes() -> bytes:
     cfg, G = _model()
     other = GANConfig(latent_dim=8, g_width=16, d_width=8)
-    return checkpoint_bytes(other, G)                 # the header promises width 16, the weights are width 8
+    return checkpoint_bytes(other, G)  # the header promises width 16, the weights are width 8
 
 
 def _png() -> bytes:
@@ -223,23 +223,30 @@ BAD_FILES = {
 def test_every_bad_checkpoint_upload_gets_a_clear_message(kind):
     data, fragment = BAD_FILES[kind]
     if data is None:
-        data = {"truncated": lambda: _good()[:300], "a PNG renamed": _png, "NaN weights": _nan,
-                "wrong shapes": _wrong_shapes}[kind]()
+        data = {
+            "truncated": lambda: _good()[:300],
+            "a PNG renamed": _png,
+            "NaN weights": _nan,
+            "wrong shapes": _wrong_shapes,
+        }[kind]()
     at = open_app()
     chosen = at.selectbox(key="explore_model").value
     at.file_uploader(key="model_upload").set_value(("bad.safetensors", data, "application/octet-stream")).run()
     assert not at.exception, at.exception
     errors = [e.value for e in at.error]
     assert any("Could not open bad.safetensors" in e and fragment.lower() in e.lower() for e in errors), errors
-    assert at.selectbox(key="explore_model").value == chosen       # the open model stays
+    assert at.selectbox(key="explore_model").value == chosen  # the open model stays
 
 
 # ------------------------------------------------------------------------------------------ typed numbers
-@pytest.mark.parametrize("key, value, corrected", [
-    ("cfg_batch_size", 0, 16),               # select slider: back to an offered batch size
-    ("cfg_latent_dim", 100_000, 2),
-    ("cfg_lr_g", -1e-4, 1e-5),
-])
+@pytest.mark.parametrize(
+    "key, value, corrected",
+    [
+        ("cfg_batch_size", 0, 16),  # select slider: back to an offered batch size
+        ("cfg_latent_dim", 100_000, 2),
+        ("cfg_lr_g", -1e-4, 1e-5),
+    ],
+)
 def test_a_value_outside_what_the_sliders_offer_never_reaches_a_run(key, value, corrected):
     """A tampered or stale session value (a browser cannot send one) is brought back into the widget's
     range by Streamlit; the config the page builds is then valid. Library-level validation of every
@@ -255,12 +262,15 @@ def test_a_value_outside_what_the_sliders_offer_never_reaches_a_run(key, value, 
     assert not at.button(key="btn_start").disabled
 
 
-@pytest.mark.parametrize("key, value, words", [
-    ("cfg_d_steps", 0, "D steps per G step: 0 is less than 1"),
-    ("cfg_d_steps", 11, "D steps per G step: 11 is more than 10"),
-    ("cfg_seed", -5, "Seed: -5 is less than 0"),
-    ("budget_steps", 10**9, "Steps: 1,000,000,000 is more than 100,000 steps"),
-])
+@pytest.mark.parametrize(
+    "key, value, words",
+    [
+        ("cfg_d_steps", 0, "D steps per G step: 0 is less than 1"),
+        ("cfg_d_steps", 11, "D steps per G step: 11 is more than 10"),
+        ("cfg_seed", -5, "Seed: -5 is less than 0"),
+        ("budget_steps", 10**9, "Steps: 1,000,000,000 is more than 100,000 steps"),
+    ],
+)
 def test_a_typed_number_out_of_range_is_kept_as_typed_and_refused_with_its_reason(key, value, words):
     """Issue #18: the number boxes keep what the student typed (never silently replaced by the last good value)
     and say under the box why it is refused; Start stays disabled until it is fixed."""

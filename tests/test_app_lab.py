@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from test_app import model_file, open_app, upload, z_values
 
 from gan_core import load_checkpoint
 from gan_ui import lab
 from gan_ui.catalogue import shipped_entry
-from test_app import model_file, open_app, upload, z_values
 
-pytestmark = [pytest.mark.slow,           # each test opens the whole app (~10-20 s on a busy CPU)
-              pytest.mark.usefixtures("app_env")]
+pytestmark = [
+    pytest.mark.slow,  # each test opens the whole app (~10-20 s on a busy CPU)
+    pytest.mark.usefixtures("app_env"),
+]
 
 
 def picture(digit: np.ndarray, scale: int = 9) -> bytes:
@@ -54,18 +56,18 @@ def test_upload_ask_d_and_find_my_digit_moves_the_sliders(mnist):
     assert any("Colours inverted" in c.value for c in at.caption)
     scores = metrics(at)
     for name in ("Your digit", "A real digit", "G's digit (the slider z)"):
-        assert 0.0 <= float(scores[name]) <= 1.0                    # the shipped DCGAN's D gives probabilities
+        assert 0.0 <= float(scores[name]) <= 1.0  # the shipped DCGAN's D gives probabilities
     before = z_values(at, dim)
     at.button(key="lab_find").click().run()
     assert not at.exception, at.exception
     result = at.session_state[lab.RESULT_KEY]
     after = z_values(at, dim)
-    assert after == result["z"] and after != before                  # the found z is in the session's sliders
+    assert after == result["z"] and after != before  # the found z is in the session's sliders
     assert [s.value for s in at.slider if s.key in {f"z_{k}" for k in range(dim)}] != []
-    at.session_state["more_dims_open"] = True                          # open "More dimensions": every slider drawn
+    at.session_state["more_dims_open"] = True  # open "More dimensions": every slider drawn
     at.run()
     shown = {s.key: s.value for s in at.slider}
-    assert [shown[f"z_{k}"] for k in range(dim)] == after             # ...and the slider widgets show it
+    assert [shown[f"z_{k}"] for k in range(dim)] == after  # ...and the slider widgets show it
     err = float(metrics(at)["Pixel error (RMSE, 0–1)"])
     assert err == pytest.approx(result["error"], abs=1e-3) and err < result["start_error"] and err < 0.2
     assert any("now in the sliders" in s.value for s in at.success)
@@ -83,7 +85,7 @@ def test_bad_pictures_get_clear_messages_and_the_page_keeps_working(mnist):
     upload_digit(at, picture(np.zeros((28, 28), np.uint8)), "blank.png")
     assert any("looks blank" in e.value for e in at.error)
     rgba = np.zeros((84, 60, 4), np.uint8)
-    rgba[..., 3] = np.kron(mnist.images[42].numpy()[::, 4:24], np.ones((3, 3), np.uint8))   # ink in the alpha
+    rgba[..., 3] = np.kron(mnist.images[42].numpy()[::, 4:24], np.ones((3, 3), np.uint8))  # ink in the alpha
     buf = io.BytesIO()
     Image.fromarray(rgba, "RGBA").save(buf, format="PNG")
     upload_digit(at, buf.getvalue(), "transparent.png")
@@ -98,14 +100,14 @@ def test_direction_sliders_move_z_and_take_names():
     pc = [s for s in at.slider if s.key and s.key.startswith("pc_")]
     assert len(pc) == dirs.k and pc[0].label.startswith("PC1 (")
     z0 = torch.tensor(z_values(at, entry.latent_dim))
-    assert pc[0].value == pytest.approx(float(dirs.coordinates(z0)[0]), abs=0.011)     # where z sits along PC1
+    assert pc[0].value == pytest.approx(float(dirs.coordinates(z0)[0]), abs=0.011)  # where z sits along PC1
     target = round(float(np.clip(float(dirs.coordinates(z0)[0]) + 1.5, -2.9, 2.9)), 2)
     at.slider(key="pc_0").set_value(target).run()
     assert not at.exception, at.exception
     z1 = torch.tensor(z_values(at, entry.latent_dim))
     moved = dirs.coordinates(z1) - dirs.coordinates(z0)
     assert float(moved[0]) == pytest.approx(target - float(dirs.coordinates(z0)[0]), abs=0.05)
-    assert float(moved[1:].abs().max()) < 0.05                        # only along PC1 (up to the sliders' rounding)
+    assert float(moved[1:].abs().max()) < 0.05  # only along PC1 (up to the sliders' rounding)
     at.text_input(key=lab._name_key(entry, 0)).input("stroke width").run()
     assert at.slider(key="pc_0").label.startswith("PC1 · stroke width (")
     assert any("PC1 · stroke width" in m.value for m in at.markdown)
@@ -119,7 +121,7 @@ def test_conditional_model_finds_the_label_and_a_model_without_d_says_so(mnist):
     at.selectbox(key="explore_model").set_value("shipped:cdcgan").run()
     seven = mnist.images[mnist.labels == 7][3].numpy()
     upload_digit(at, picture(seven))
-    assert at.session_state["lab_d_label"] == 7                      # D is asked about the digit it looks like
+    assert at.session_state["lab_d_label"] == 7  # D is asked about the digit it looks like
     at.button(key="lab_find").click().run()
     assert not at.exception, at.exception
     result = at.session_state[lab.RESULT_KEY]
@@ -127,7 +129,7 @@ def test_conditional_model_finds_the_label_and_a_model_without_d_says_so(mnist):
     # label search itself with a step budget) the digit picker follows the label found:
     assert result["label"] in range(10) and at.session_state["explore_label"] == result["label"]
     assert at.session_state["explore_label"] == at.pills(key="explore_label").value
-    upload(at, model_file())                                           # an uploaded file that kept no D
+    upload(at, model_file())  # an uploaded file that kept no D
     assert any("carries no discriminator" in i.value for i in at.info)
     assert load_checkpoint("dcgan").D is not None
 
@@ -141,7 +143,7 @@ def test_infogan_model_offers_codes_not_digits_and_its_d_is_asked_without_a_labe
     assert any(s.value == "Same z, all 10 codes" for s in at.subheader)
     code.set_value(3).run()
     upload_digit(at, picture(mnist.images[mnist.labels == 2][0].numpy()))
-    assert "lab_d_label" not in at.session_state                      # no label for an unconditional D
+    assert "lab_d_label" not in at.session_state  # no label for an unconditional D
     assert set(metrics(at)) == {"Your digit", "A real digit", "G's digit (the slider z)"}
     at.button(key="lab_find").click().run()
     assert not at.exception, at.exception

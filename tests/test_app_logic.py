@@ -5,28 +5,39 @@ from __future__ import annotations
 import io
 import math
 
+import e2e_support  # noqa: F401  (puts the repo root on sys.path)
 import numpy as np
 import pytest
 import torch
+from e2e_support import wait_for
 from PIL import Image
 
-import e2e_support  # noqa: F401  (puts the repo root on sys.path)
-from e2e_support import wait_for
+import gan_core.runs
 from gan_core import LOSS_INFO, GANConfig, StepRecord, build_models, checkpoint_bytes
 from gan_core.losses import LN2, LN4
 from gan_core.sampling import LATENT_RANGE
 from gan_ui import charts, images, settings
-from gan_ui.latent import format_z, parse_z
 from gan_ui.catalogue import entry_from_checkpoint, upload_entry
+from gan_ui.latent import format_z, parse_z
 from gan_ui.run_handle import StartError, attach_quality
 from gan_ui.store import SessionStore
-import gan_core.runs
 
 
 def records(n: int, d_loss=1.3, g_loss=0.8):
-    return [StepRecord(step=i + 1, elapsed=0.01 * i, d_loss=d_loss + 0.1 * math.sin(i), g_loss=g_loss,
-                       d_real=0.7, d_fake=0.3, g_grad_norm=0.0 if i == 0 else 1.5, d_grad_norm=2.0,
-                       images_per_s=1000.0) for i in range(n)]
+    return [
+        StepRecord(
+            step=i + 1,
+            elapsed=0.01 * i,
+            d_loss=d_loss + 0.1 * math.sin(i),
+            g_loss=g_loss,
+            d_real=0.7,
+            d_fake=0.3,
+            g_grad_norm=0.0 if i == 0 else 1.5,
+            d_grad_norm=2.0,
+            images_per_s=1000.0,
+        )
+        for i in range(n)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- charts
@@ -41,7 +52,7 @@ def test_smooth_tracks_a_constant_and_skips_nan():
     out = charts.smooth([2.0] * 20 + [float("nan")] + [2.0] * 5)
     assert np.allclose(out, 2.0)
     step = charts.smooth([0.0] * 50 + [1.0] * 200, span=10)
-    assert step[49] == 0.0 and 0.99 < step[-1] <= 1.0        # follows the level shift, bias-corrected
+    assert step[49] == 0.0 and 0.99 < step[-1] <= 1.0  # follows the level shift, bias-corrected
 
 
 def test_loss_figure_has_equilibrium_lines_colours_and_uirevision():
@@ -73,7 +84,7 @@ def test_scores_figure_probabilistic_range_and_half_line():
 def test_gradnorm_figure_is_log_and_floors_zero():
     fig = charts.gradnorm_figure(records(20))
     assert fig.layout.yaxis.type == "log"
-    assert min(min(s.y) for s in fig.data) > 0                # a zero norm would vanish from a log axis
+    assert min(min(s.y) for s in fig.data) > 0  # a zero norm would vanish from a log axis
 
 
 def test_empty_history_shows_waiting_note():
@@ -88,16 +99,19 @@ def test_format_and_parse_round_trip():
     assert parse_z("0.5, -1.25  3 ; -3", 4) == z
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("", "empty"),
-    ("[1, 2", "not a valid JSON list"),
-    ("[1, 2, 3]", "has 4 numbers; the text has 3"),
-    ("1, two, 3, 4", "Entry 2"),
-    ("[1, 2, 3, 9]", "outside the sliders' range"),
-    ("1, nan, 0, 0", "finite"),
-    ('{"a": 1}', "not a number"),
-    ("[true, 0, 0, 0]", "not a number"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("", "empty"),
+        ("[1, 2", "not a valid JSON list"),
+        ("[1, 2, 3]", "has 4 numbers; the text has 3"),
+        ("1, two, 3, 4", "Entry 2"),
+        ("[1, 2, 3, 9]", "outside the sliders' range"),
+        ("1, nan, 0, 0", "finite"),
+        ('{"a": 1}', "not a number"),
+        ("[true, 0, 0, 0]", "not a number"),
+    ],
+)
 def test_parse_rejects_bad_text_with_a_clear_message(text, fragment):
     with pytest.raises(ValueError, match=None) as info:
         parse_z(text, 4)
@@ -114,7 +128,7 @@ def test_digit_png_is_nearest_neighbour():
     digit[3, 4] = 255
     img = np.asarray(_png(images.digit_png(digit, 10)))
     assert img.shape == (280, 280)
-    assert set(np.unique(img)) == {0, 255}                   # no blur: only the two original levels
+    assert set(np.unique(img)) == {0, 255}  # no blur: only the two original levels
     assert img[30:40, 40:50].min() == 255
 
 
@@ -129,14 +143,14 @@ def test_z_views_batch_matches_separate_passes(name):
     z = torch.randn(G.latent_dim, generator=torch.Generator().manual_seed(3))
     label = 7 if G.conditional else None
     v = images.z_views(G, z, 2, label, 10 if G.conditional else None)
-    close = lambda a, b: np.abs(np.asarray(a, np.int16) - np.asarray(b, np.int16)).max() <= 1   # noqa: E731
+    close = lambda a, b: np.abs(np.asarray(a, np.int16) - np.asarray(b, np.int16)).max() <= 1  # noqa: E731
     assert v.digit.shape == (28, 28) and close(v.digit, generate(G, z, label)[0])
     assert v.sweep.shape == (images.SWEEP_FRAMES, 28, 28)
     assert close(v.sweep, generate(G, sweep(z, 2, images.SWEEP_FRAMES), label))
-    assert not close(v.sweep[0], v.sweep[-1])                  # the swept coordinate changes the digit
+    assert not close(v.sweep[0], v.sweep[-1])  # the swept coordinate changes the digit
     if G.conditional:
         assert close(v.classes, generate(G, z.expand(10, -1), torch.arange(10)))
-        with pytest.raises(ValueError, match="conditional"):          # no silent default digit
+        with pytest.raises(ValueError, match="conditional"):  # no silent default digit
             images.z_views(G, z, 2, None, 10)
     else:
         assert v.classes is None
@@ -149,7 +163,7 @@ def test_z_views_pngs_native_on_screen_upscaled_for_download():
     v = images.z_views(G, torch.zeros(G.latent_dim), 0, 3, 10)
     screen, download = _png(v.digit_png()), _png(v.digit_png(images.DIGIT_SCALE))
     assert screen.size == (28, 28) and download.size == (280, 280)
-    assert np.array_equal(np.asarray(download)[::10, ::10], np.asarray(screen))     # the same pixels, blown up
+    assert np.array_equal(np.asarray(download)[::10, ::10], np.asarray(screen))  # the same pixels, blown up
     strip = _png(v.sweep_png())
     assert strip.size == (images.SWEEP_FRAMES * (28 + images.PAD) + images.PAD, 28 + 2 * images.PAD)
     assert _png(v.classes_png(4)).size == ((10 * 30 + 2) * 4, 32 * 4)
@@ -160,7 +174,7 @@ def test_grid_highlight_draws_an_orange_frame():
     plain = np.asarray(_png(images.grid_png(imgs, scale=2)))
     framed = np.asarray(_png(images.grid_png(imgs, scale=2, highlight=9)))
     assert plain.ndim == 2 and framed.shape == plain.shape + (3,)
-    orange = tuple(int(settings.D_COLOR[i:i + 2], 16) for i in (1, 3, 5))
+    orange = tuple(int(settings.D_COLOR[i : i + 2], 16) for i in (1, 3, 5))
     assert (framed == orange).all(axis=2).sum() > 100
 
 
@@ -174,8 +188,8 @@ def test_evenly_spread_indices():
 def test_session_store_release_stops_runs_and_frees_models(monkeypatch):
     from gan_ui import state
 
-    monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "0")    # no reconnect grace: release means closed
-    monkeypatch.setenv("GAN_CLASSROOM_TAB_KEEP", "0")            # ... and the tab's results are not kept
+    monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "0")  # no reconnect grace: release means closed
+    monkeypatch.setenv("GAN_CLASSROOM_TAB_KEEP", "0")  # ... and the tab's results are not kept
 
     class FakeTrainer:
         def __init__(self, status):
@@ -213,20 +227,20 @@ def test_a_run_starts_from_a_gan_config_and_refusals_are_one_error(monkeypatch, 
     store = SessionStore()
     try:
         with pytest.raises(StartError, match="over this server's limit"):
-            store.start(GANConfig(arch="mlp", max_steps=0, max_seconds=10_000))   # the server's cap per run
+            store.start(GANConfig(arch="mlp", max_steps=0, max_seconds=10_000))  # the server's cap per run
         with pytest.raises(StartError, match="lr_g must be above 0"):
             store.start(GANConfig(arch="mlp", lr_g=-1.0, max_steps=5, max_seconds=0))
-        assert not store.runs                                   # a refused config leaves no run behind
+        assert not store.runs  # a refused config leaves no run behind
         handle = store.start(GANConfig(arch="mlp", max_steps=0, max_seconds=60, snapshot_every=5))
         assert handle.number == 1
         assert store.runs == [handle]
         with pytest.raises(StartError):
-            store.start(GANConfig(arch="mlp", max_steps=5, max_seconds=0))     # one active run per tab
+            store.start(GANConfig(arch="mlp", max_steps=5, max_seconds=0))  # one active run per tab
         assert store.runs == [handle]
-        wait_for(lambda: handle.step >= 5, 120)                      # it trains ...
+        wait_for(lambda: handle.step >= 5, 120)  # it trains ...
         handle.stop()
         assert handle.join(120)
-        assert handle.status == "stopped"                             # ... until told to stop
+        assert handle.status == "stopped"  # ... until told to stop
         if handle.quality is not None:
             handle.quality.join(60)
     finally:
@@ -274,9 +288,9 @@ def test_class_histogram_figure_bars_in_percent_with_data_ticks():
     fig = charts.class_histogram_figure([0, 0, 0, 256, 0, 0, 0, 0, 0, 0], [0.1] * 10, step=400)
     bars = fig.data[0]
     assert bars.type == "bar" and list(bars.y) == [0, 0, 0, 100.0, 0, 0, 0, 0, 0, 0]
-    assert bars.marker.color == settings.NEUTRAL_COLOR                      # neither G's blue nor D's orange
+    assert bars.marker.color == settings.NEUTRAL_COLOR  # neither G's blue nor D's orange
     assert bars.marker.color not in (settings.G_COLOR, settings.D_COLOR)
-    ticks = fig.layout.shapes                                               # one tick across each bar
+    ticks = fig.layout.shapes  # one tick across each bar
     assert [t.y0 for t in ticks] == pytest.approx([10.0] * 10)
     assert [t.x0 for t in ticks] == pytest.approx([c - 0.4 for c in range(10)])
     assert [t.x1 for t in ticks] == pytest.approx([c + 0.4 for c in range(10)])
@@ -288,7 +302,7 @@ def test_class_histogram_figure_bars_in_percent_with_data_ticks():
 def test_frechet_figure_is_log_with_the_real_floor():
     fig = charts.frechet_figure([0, 200, 400], [800.0, 60.0, 0.0], floor=11.0, uirevision="q-1")
     assert fig.layout.yaxis.type == "log" and fig.layout.uirevision == "q-1"
-    assert min(fig.data[0].y) > 0                                          # a 0 would vanish from a log axis
+    assert min(fig.data[0].y) > 0  # a 0 would vanish from a log axis
     assert fig.data[0].line.color == settings.G_COLOR
     (shape,), (label,) = fig.layout.shapes, fig.layout.annotations
     assert shape.y0 == 11.0 and label.y == pytest.approx(math.log10(11.0))  # annotations take log10 on a log axis
@@ -318,22 +332,23 @@ def test_model_entry_rebuilds_step_zero_and_loads_snapshots_without_touching_g()
     from gan_core import generate, load_checkpoint_bytes, sample_z
 
     cfg = GANConfig(latent_dim=4, g_width=8, d_width=8, seed=5)
-    G0, _ = build_models(cfg)                                     # what the trainer starts from
-    middle = build_models(cfg.replace(seed=7))[0].eval()          # stands in for G at step 20
+    G0, _ = build_models(cfg)  # what the trainer starts from
+    middle = build_models(cfg.replace(seed=7))[0].eval()  # stands in for G at step 20
     trained = build_models(cfg.replace(seed=6))[0].eval()
-    ckpt = load_checkpoint_bytes(checkpoint_bytes(cfg, trained, info={"steps": 40},
-                                                  snapshots=[(20, middle.state_dict())]))
+    ckpt = load_checkpoint_bytes(
+        checkpoint_bytes(cfg, trained, info={"steps": 40}, snapshots=[(20, middle.state_dict())])
+    )
     entry = entry_from_checkpoint("upload:1", "x", "upload", ckpt)
     z = sample_z(8, 4, 0)
     before = generate(entry.G, z)
     at0, at20 = entry.generator_at(0), entry.generator_at(20)
-    assert at0 is not entry.G and not at0.training and entry.generator_at(0) is at0      # built once
-    assert torch.equal(generate(at0, z), generate(G0.eval(), z))                           # step 0 = the seed's init
-    assert (generate(at20, z).float() - generate(middle, z).float()).abs().max() <= 2      # fp16 snapshot weights
+    assert at0 is not entry.G and not at0.training and entry.generator_at(0) is at0  # built once
+    assert torch.equal(generate(at0, z), generate(G0.eval(), z))  # step 0 = the seed's init
+    assert (generate(at20, z).float() - generate(middle, z).float()).abs().max() <= 2  # fp16 snapshot weights
     assert not torch.equal(generate(at20, z), generate(at0, z))
-    assert torch.equal(generate(entry.G, z), before)                                       # the shared G untouched
+    assert torch.equal(generate(entry.G, z), before)  # the shared G untouched
     with pytest.raises(KeyError, match="No snapshot at step 7"):
         entry.generator_at(7)
     from gan_ui.explore import timeline_frames
 
-    assert [s for s, _ in timeline_frames(entry)] == [0, 20, 40]                           # + the final G
+    assert [s for s, _ in timeline_frames(entry)] == [0, 20, 40]  # + the final G

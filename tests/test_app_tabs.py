@@ -6,15 +6,15 @@ The same in a real browser, with the top menu and the back button: tests/test_e2
 from __future__ import annotations
 
 import pytest
+from e2e_support import ROOT
 from streamlit.testing.v1 import AppTest
 
-from e2e_support import ROOT
 from gan_core import PRESETS
 from gan_ui.lessons import LESSON_IDS
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120
-pytestmark = pytest.mark.usefixtures("app_env")   # tests/conftest.py: offline, test mode, runs stopped after
+pytestmark = pytest.mark.usefixtures("app_env")  # tests/conftest.py: offline, test mode, runs stopped after
 
 
 def open_at(page: str = "train", **params) -> AppTest:
@@ -34,8 +34,12 @@ def tab(at: AppTest) -> str:
 
 
 def locked(at: AppTest) -> dict[str, bool]:
-    return {"preset": at.selectbox(key="cfg_preset").disabled, "loss": at.selectbox(key="cfg_loss").disabled,
-            "lr_g": at.select_slider(key="cfg_lr_g").disabled, "lr_d": at.select_slider(key="cfg_lr_d").disabled}
+    return {
+        "preset": at.selectbox(key="cfg_preset").disabled,
+        "loss": at.selectbox(key="cfg_loss").disabled,
+        "lr_g": at.select_slider(key="cfg_lr_g").disabled,
+        "lr_d": at.select_slider(key="cfg_lr_d").disabled,
+    }
 
 
 ALL_LOCKED = {"preset": True, "loss": True, "lr_g": True, "lr_d": True}
@@ -48,22 +52,23 @@ def test_a_new_session_on_the_tab_token_keeps_the_locks_and_their_values():
     token = tab(first)
     lesson = LESSON_IDS[4]
     question = first.radio(key=f"predict_{lesson}")
-    question.set_value(question.options[0]).run()                                    # predict first, then ...
-    next(b for b in first.button if b.key == f"learn_run_{lesson}").click().run()   # the lesson's run: its values
+    question.set_value(question.options[0]).run()  # predict first, then ...
+    next(b for b in first.button if b.key == f"learn_run_{lesson}").click().run()  # the lesson's run: its values
     assert not first.exception, first.exception
     (run,) = next(s for s in live_stores() if s.owner == token and not s.closed).runs
     assert run.join(60)
-    reload = open_at(tab=token)                     # F5 on /train?tab=…: a new session, the URL's token only
+    reload = open_at(tab=token)  # F5 on /train?tab=…: a new session, the URL's token only
     assert locked(reload) == ALL_LOCKED
     assert reload.selectbox(key="cfg_preset").value == "collapse"
     assert reload.select_slider(key="cfg_lr_g").value == PRESETS["collapse"].config().lr_g
     assert any("Your teacher fixed: loss, lr" in c.value for c in reload.caption)
-    assert any("font-size: 20px" in h.proto.body for h in reload.get("html"))     # projector mode
-    assert next(m.value for m in reload.metric if m.label == "Step") == "6"      # and the tab's run is there
+    assert any("font-size: 20px" in h.proto.body for h in reload.get("html"))  # projector mode
+    assert next(m.value for m in reload.metric if m.label == "Step") == "6"  # and the tab's run is there
 
 
-@pytest.mark.parametrize("edit", [{"lock": ""}, {"lock": "seed"}, {"lock": "seed", "projector": "0"},
-                                  {"lesson": "5", "hide": "coach"}])
+@pytest.mark.parametrize(
+    "edit", [{"lock": ""}, {"lock": "seed"}, {"lock": "seed", "projector": "0"}, {"lesson": "5", "hide": "coach"}]
+)
 def test_editing_the_address_cannot_drop_a_lock(edit):
     token = tab(open_at(lesson="5", lock="lr,loss"))
     edited = open_at(tab=token, **edit)

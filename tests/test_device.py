@@ -18,8 +18,9 @@ def test_auto_and_cpu():
     assert device_name(torch.device("cpu")).startswith("CPU") and "thread" in device_name(torch.device("cpu"))
 
 
-@pytest.mark.parametrize("choice, fragment", [("tpu", "Unknown device"), ("banana", "Unknown device"),
-                                              ("meta", "Unsupported device")])
+@pytest.mark.parametrize(
+    "choice, fragment", [("tpu", "Unknown device"), ("banana", "Unknown device"), ("meta", "Unsupported device")]
+)
 def test_unknown_devices(choice, fragment):
     with pytest.raises(DeviceError, match=fragment):
         resolve_device(choice)
@@ -41,6 +42,7 @@ def test_cuda_index_out_of_range():
 # --------------------------------------------------------------------------------------------- precision
 def test_precision_choices():
     from gan_core.device import native_bf16, resolve_precision
+
     cpu = torch.device("cpu")
     assert resolve_precision("fp32", cpu) is None
     assert resolve_precision("bf16", cpu) is torch.bfloat16
@@ -51,6 +53,7 @@ def test_precision_choices():
 
 def test_config_rejects_unknown_precision():
     from gan_core import ConfigError, preset_config
+
     with pytest.raises(ConfigError, match="precision must be one of auto, fp32, bf16"):
         preset_config("dcgan", precision="half")
 
@@ -60,6 +63,7 @@ def test_bf16_steps_match_fp32_steps(mnist, preset):
     """Under bf16 autocast the same run (same seed, same batches) stays close to the float32 run for a
     few steps: the arithmetic changes, not the algorithm. Weights and Adam state stay float32."""
     from gan_core import Trainer, preset_config
+
     runs = {}
     for precision in ("fp32", "bf16"):
         t = Trainer(preset_config(preset, max_steps=5, max_seconds=0, precision=precision), mnist, "cpu").run()

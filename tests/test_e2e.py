@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from e2e_support import browser, image_bytes, shot, streamlit_server, wait_for, wait_idle  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -36,12 +35,16 @@ def open_page(ctx, url: str, ready: str):
 
 
 def step_count(page) -> int:
-    text = page.locator('[data-testid="stMetric"]').filter(has_text="Step").first \
-        .locator('[data-testid="stMetricValue"]').inner_text()
+    text = (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has_text="Step")
+        .first.locator('[data-testid="stMetricValue"]')
+        .inner_text()
+    )
     return int(text.replace(",", ""))
 
 
-LOSS_PLOT = '[class*="st-key-live_loss_"] .js-plotly-plot'     # gan_ui/live_chart.py's component
+LOSS_PLOT = '[class*="st-key-live_loss_"] .js-plotly-plot'  # gan_ui/live_chart.py's component
 
 
 def loss_points(page) -> int:
@@ -54,16 +57,16 @@ X_RANGE = f"""() => document.querySelector('{LOSS_PLOT}')._fullLayout.xaxis.rang
 
 
 def click_button(page, text: str) -> None:
-    page.get_by_role("button", name=text, exact=True).click()      # material icons are aria-hidden
+    page.get_by_role("button", name=text, exact=True).click()  # material icons are aria-hidden
 
 
 def start_run(page, budget: str, steps: int | None = None) -> None:
     """Pick a budget ("5 steps", or "Steps" with a count: a run that lasts until stopped) and press Start."""
-    page.get_by_role("radio", name=budget, exact=True).click()      # a segmented control option
+    page.get_by_role("radio", name=budget, exact=True).click()  # a segmented control option
     wait_idle(page)
     if steps is not None:
-        box = page.locator(".st-key-budget_steps input")   # the budget's box (it may still be appearing), not
-        box.fill(str(steps))                               # a hidden advanced setting's
+        box = page.locator(".st-key-budget_steps input")  # the budget's box (it may still be appearing), not
+        box.fill(str(steps))  # a hidden advanced setting's
         box.press("Enter")
         wait_idle(page)
     click_button(page, "Start")
@@ -98,8 +101,11 @@ def test_train_live_responsive_and_stop(streamlit_server, browser):
     start_run(page, "Steps", 100_000)
     wait_for(lambda: step_count(page) > 0 and loss_points(page) > 0, 120, what="the first records")
     steps0, points0 = step_count(page), loss_points(page)
-    wait_for(lambda: step_count(page) > steps0 and loss_points(page) > points0, 60,
-             what="the step counter and the loss chart to grow")
+    wait_for(
+        lambda: step_count(page) > steps0 and loss_points(page) > points0,
+        60,
+        what="the step counter and the loss chart to grow",
+    )
     shot(page, "e2e-train-live")
     # The page stays responsive during training: go to Explore, move a slider, come back.
     page.get_by_role("link", name="Explore").click()
@@ -144,7 +150,7 @@ def test_zoom_survives_live_updates(streamlit_server, browser):
     start_run(page, "Steps", 100_000)
     wait_for(lambda: step_count(page) > 20 and loss_points(page) > 5, 120, what="the first records")
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 0, "live charts use the component"
-    plot = page.locator(LOSS_PLOT + ' .nsewdrag').first           # a mouse drag, as a student zooms
+    plot = page.locator(LOSS_PLOT + ' .nsewdrag').first  # a mouse drag, as a student zooms
     box = plot.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5)
     page.mouse.down()
@@ -155,9 +161,12 @@ def test_zoom_survives_live_updates(streamlit_server, browser):
     last_x = f"""() => {{ const x = document.querySelector('{LOSS_PLOT}')._fullData[0].x;   // decoded typed array
                          return x[x.length - 1]; }}"""
     steps, x = step_count(page), page.evaluate(last_x)
-    for _ in range(2):                                # two polls that bring new data
-        wait_for(lambda: step_count(page) > steps and page.evaluate(last_x) > x, 60,
-                 what="a poll with new records")
+    for _ in range(2):  # two polls that bring new data
+        wait_for(
+            lambda steps=steps, x=x: step_count(page) > steps and page.evaluate(last_x) > x,
+            60,
+            what="a poll with new records",
+        )
         steps, x = step_count(page), page.evaluate(last_x)
         assert page.evaluate(X_RANGE) == zoomed, "new data reset the zoom"
     no_exception(page)
@@ -183,7 +192,10 @@ def test_two_browser_contexts_train_independently_and_closing_a_tab_stops_its_ru
     assert a.locator("text=Reached the budget of 5 steps.").count() == 0
     shot(b, "e2e-tab-b")
     released = streamlit_server.log().count("released: stopped 1 run(s)")
-    ctx_a.close()                                     # closing tab A must stop its run on the server
-    wait_for(lambda: streamlit_server.log().count("released: stopped 1 run(s)") > released, 60,
-             what="the server to release tab A's session")
+    ctx_a.close()  # closing tab A must stop its run on the server
+    wait_for(
+        lambda: streamlit_server.log().count("released: stopped 1 run(s)") > released,
+        60,
+        what="the server to release tab A's session",
+    )
     ctx_b.close()

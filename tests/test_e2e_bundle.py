@@ -14,13 +14,13 @@ import zipfile
 import numpy as np
 import pytest
 import torch
-from PIL import Image
-
 from e2e_support import browser, shot, streamlit_server, wait_idle  # noqa: F401
+from PIL import Image
+from test_e2e import VIEWPORT, click_button, no_exception, open_page, start_run, step_count
+
 from gan_core import DEFAULT_PRESET, load_checkpoint_bytes, read_config_json, to_pixels
 from gan_core.bundle import BUNDLE_FILES, COLUMN_DOCS
 from gan_core.training import FIXED_NOISE
-from test_e2e import VIEWPORT, click_button, no_exception, open_page, start_run, step_count
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def tiles(grid: np.ndarray, scale: int, n: int = 64, ncol: int = 8) -> np.ndarra
     for i in range(n):
         r, c = divmod(i, ncol)
         y, x = 2 + r * 30, 2 + c * 30
-        out.append(small[y:y + 28, x:x + 28])
+        out.append(small[y : y + 28, x : x + 28])
     return np.stack(out)
 
 
@@ -63,18 +63,18 @@ def test_bundle_download_holds_every_part(streamlit_server, browser, tmp_path):
     assert list(rows[0]) == list(COLUMN_DOCS) and [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5]
     assert all(np.isfinite(float(r["d_loss"])) and np.isfinite(float(r["g_loss"])) for r in rows)
     gif = Image.open(io.BytesIO(zf.read("progress.gif")))
-    snapshot_steps = sorted(set(range(0, 6, cfg.snapshot_every)) | {5})            # 0, 2, 4 and the last step
+    snapshot_steps = sorted(set(range(0, 6, cfg.snapshot_every)) | {5})  # 0, 2, 4 and the last step
     assert gif.n_frames == len(snapshot_steps)
     grid = np.asarray(Image.open(io.BytesIO(zf.read("final_grid.png"))))
     final = tiles(grid, 4)
     gif.seek(gif.n_frames - 1)
-    assert np.array_equal(tiles(np.asarray(gif.convert("L")), 2), final)         # the GIF ends on the final grid
+    assert np.array_equal(tiles(np.asarray(gif.convert("L")), 2), final)  # the GIF ends on the final grid
     # the downloaded generator draws the final grid again from the run's fixed noise
     ckpt = load_checkpoint_bytes(zf.read("generator.safetensors"))
     assert ckpt.config.seed == cfg.seed and ckpt.info["steps"] == 5 and ckpt.D is not None
     z = torch.randn(FIXED_NOISE, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 2))
     with torch.no_grad():
-        y = (torch.arange(FIXED_NOISE) % cfg.num_classes) if cfg.conditional else None   # the fixed labels
+        y = (torch.arange(FIXED_NOISE) % cfg.num_classes) if cfg.conditional else None  # the fixed labels
         again = to_pixels(ckpt.G(z, y)).numpy()
     assert np.abs(again.astype(int) - final.astype(int)).max() <= 1
     readme = zf.read("README.txt").decode()
@@ -93,12 +93,13 @@ def test_bundle_download_holds_every_part(streamlit_server, browser, tmp_path):
     wait_idle(page)
     click_button(page, "Start")
     page.wait_for_selector("text=Reached the budget of 5 steps.", timeout=120_000)
-    wait_idle(page)                 # the end of a run reruns the whole page: scroll only once it is redrawn
+    wait_idle(page)  # the end of a run reruns the whole page: scroll only once it is redrawn
     page.get_by_text("Compare runs").scroll_into_view_if_needed()
     page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
     wait_idle(page)
-    traces = page.evaluate("""() => { const el = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
-                                      return el ? el.data.map(t => t.name) : []; }""")
+    traces = page.evaluate("""() => {
+        const el = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+        return el ? el.data.map(t => t.name) : []; }""")
     assert sorted(set(traces)) == [f"Run 1 · {DEFAULT_PRESET}", f"Run 2 · {DEFAULT_PRESET}-custom"] and len(traces) == 8
     assert page.locator("text=differ in: seed").count() == 1
     no_exception(page)

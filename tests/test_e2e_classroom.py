@@ -8,7 +8,6 @@ import re
 import time
 
 import pytest
-
 from e2e_support import ARTIFACTS, StreamlitServer, browser, chromium_or_skip, wait_for, wait_idle  # noqa: F401
 from test_e2e import VIEWPORT, click_button, no_exception, open_page, start_run, step_count
 
@@ -35,13 +34,13 @@ def test_a_queued_run_shows_its_place_then_starts_when_the_slot_frees(one_slot_s
     wait_idle(b)
     click_button(b, "Start")
     b.wait_for_selector("text=Waiting for a free training slot — number 1 in line", timeout=60_000)
-    assert b.locator("text=waiting for a slot").count() >= 1          # the status badge
+    assert b.locator("text=waiting for a slot").count() >= 1  # the status badge
     no_exception(b)
     wait_idle(b)
-    b.screenshot(path=str(ARTIFACTS / "e2e-train-queued.png"))       # docs/screenshots/ keeps a copy
+    b.screenshot(path=str(ARTIFACTS / "e2e-train-queued.png"))  # docs/screenshots/ keeps a copy
     assert step_count(b) == 0
-    click_button(a, "Stop")                                           # the slot frees ...
-    b.wait_for_selector("text=Reached the budget of 5 steps.", timeout=120_000)   # ... and B's run ran
+    click_button(a, "Stop")  # the slot frees ...
+    b.wait_for_selector("text=Reached the budget of 5 steps.", timeout=120_000)  # ... and B's run ran
     assert step_count(b) == 5
     no_exception(a)
     no_exception(b)
@@ -59,16 +58,16 @@ def test_a_server_restart_mid_run_is_reported_as_interrupted(tmp_path, browser):
         page = open_page(ctx, server.url + "/train", START)
         start_run(page, "Steps", 100_000)
         wait_for(lambda: step_count(page) >= 10, 120, what="some training")
-        time.sleep(3)                                                # the journal writes progress every 2 s
-        assert "tab=" in page.url                                    # the token the journal files the run under
-        server.proc.kill()                                           # the server dies mid-run (no clean stop)
+        time.sleep(3)  # the journal writes progress every 2 s
+        assert "tab=" in page.url  # the token the journal files the run under
+        server.proc.kill()  # the server dies mid-run (no clean stop)
         server.proc.wait(10)
         server = StreamlitServer(log.with_name("e2e-restart-server-2.log"), env=env, port=server.port).start()
         note = page.wait_for_selector("text=/interrupted at step [0-9,]+ when the server restarted/", timeout=120_000)
         step = int(re.search(r"interrupted at step ([0-9,]+)", note.inner_text()).group(1).replace(",", ""))
-        assert step >= 3                                             # where it was, not "step 0"
+        assert step >= 3  # where it was, not "step 0"
         no_exception(page)
-        page.wait_for_selector("text=No run yet", timeout=60_000)     # nothing pretends to be still running
+        page.wait_for_selector("text=No run yet", timeout=60_000)  # nothing pretends to be still running
         page.screenshot(path=str(ARTIFACTS / "e2e-restart-interrupted.png"))
     finally:
         ctx.close()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from e2e_support import browser, image_bytes, shot, streamlit_server, wait_for, wait_idle  # noqa: F401
 from test_e2e import DIGIT, click_button, no_exception, open_page, step_count
 
@@ -51,11 +50,11 @@ def test_4_out_of_range_numbers_are_refused_on_the_page_not_replaced(streamlit_s
     page.get_by_role("radio", name="Steps", exact=True).click()
     wait_idle(page, ".st-key-budget_steps input")
     type_number(page, "budget_steps", "99999999999")
-    assert page.locator(".st-key-budget_steps input").input_value() == "99999999999"   # shown as typed
+    assert page.locator(".st-key-budget_steps input").input_value() == "99999999999"  # shown as typed
     page.wait_for_selector(ERROR, timeout=30_000)
     reason = errors_text(page)
-    assert "99,999,999,999" in reason, reason                   # the reason is on the page, not in a tooltip
-    assert "100,000" in reason, reason                          # ... with the limit it breaks
+    assert "99,999,999,999" in reason, reason  # the reason is on the page, not in a tooltip
+    assert "100,000" in reason, reason  # ... with the limit it breaks
     assert not start_button(page).is_enabled(), "Start must wait until the number is fixed"
     shot(page, "e2e-first-hour-4-steps-refused")
 
@@ -76,7 +75,7 @@ def test_4_out_of_range_numbers_are_refused_on_the_page_not_replaced(streamlit_s
     wait_for(lambda: errors_text(page) == "", 30, what="every reason to go once the numbers are fixed")
     wait_for(lambda: start_button(page).is_enabled(), 30, what="Start to be enabled")
     click_button(page, "Start")
-    page.wait_for_selector("text=Reached the budget of 3 steps.", timeout=120_000)   # the typed budget, not 500
+    page.wait_for_selector("text=Reached the budget of 3 steps.", timeout=120_000)  # the typed budget, not 500
     assert step_count(page) == 3
     no_exception(page)
     ctx.close()
@@ -133,14 +132,15 @@ def test_6_teacher_link_uses_the_address_in_the_browser_with_copy_and_qr(streaml
     wait_idle(page, '[data-testid="stCode"]')
     expected = f"{streamlit_server.url}/learn?lesson=2"
     code = page.locator('[data-testid="stExpander"] [data-testid="stCode"]').first.inner_text().strip()
-    assert code == expected, code                               # not http://localhost:8501
+    assert code == expected, code  # not http://localhost:8501
     page.get_by_role("button", name="Copy link").click()
-    wait_for(lambda: page.evaluate("() => navigator.clipboard.readText()") == expected, 30,
-             what="the link in the clipboard")
+    wait_for(
+        lambda: page.evaluate("() => navigator.clipboard.readText()") == expected, 30, what="the link in the clipboard"
+    )
     qr = page.locator('[data-testid="stImage"]:has-text("QR code") img')
     assert qr.count() == 1
     shown = np.asarray(Image.open(io.BytesIO(image_bytes(page, qr))).convert("L"))
-    made = segno.make(expected, error="m")                        # the code of the link, module by module
+    made = segno.make(expected, error="m")  # the code of the link, module by module
     modules = np.array([[0 if dark else 255 for dark in row] for row in made.matrix_iter(scale=1, border=4)])
     scale = shown.shape[0] // modules.shape[0]
     assert shown.shape == (modules.shape[0] * scale, modules.shape[1] * scale), shown.shape
@@ -179,7 +179,9 @@ def test_8_explore_on_a_phone_digit_first_and_every_tab_in_reach(streamlit_serve
     page = open_page(ctx, streamlit_server.url, DIGIT)
     digit = page.locator(DIGIT).bounding_box()
     slider = page.locator('[data-testid="stSlider"]').first.bounding_box()
-    assert digit["y"] < slider["y"], f"the digit ({digit['y']:.0f} px) must come before the sliders ({slider['y']:.0f} px)"
+    assert digit["y"] < slider["y"], (
+        f"the digit ({digit['y']:.0f} px) must come before the sliders ({slider['y']:.0f} px)"
+    )
     assert digit["y"] < PHONE["height"], f"the digit sits {digit['y']:.0f} px down"
     for name in ("Directions", "Your digit"):
         tab = page.get_by_role("tab", name=name).bounding_box()
@@ -227,11 +229,12 @@ def test_8_canvas_toolbar_does_not_cover_its_hint(streamlit_server, browser):
     hint = page.get_by_text("Draw it large").first
     page.wait_for_selector(".st-key-lab_canvas_box canvas", timeout=30_000)
     canvas = page.locator(".st-key-lab_canvas_box").bounding_box()
-    page.locator(".st-key-lab_canvas_box canvas").last.hover()      # the toolbar shows on hover
+    page.locator(".st-key-lab_canvas_box canvas").last.hover()  # the toolbar shows on hover
     h = hint.bounding_box()
     hint_bottom = h["y"] + h["height"]
-    toolbar = page.locator(".st-key-lab_canvas_box button, .st-key-lab_canvas_box [role=button], "
-                           ".st-key-lab_canvas_box img")
+    toolbar = page.locator(
+        ".st-key-lab_canvas_box button, .st-key-lab_canvas_box [role=button], .st-key-lab_canvas_box img"
+    )
     for i in range(toolbar.count()):
         box = toolbar.nth(i).bounding_box()
         if box is None or box["width"] == 0:
@@ -269,8 +272,12 @@ def test_8_infogan_codes_are_named_by_the_digit_they_draw(streamlit_server, brow
         return seen[-1]
 
     for digit in (0, 3, 8):
-        page.get_by_role("radio", name=str(digit), exact=True).first.click()      # a pill
+        page.get_by_role("radio", name=str(digit), exact=True).first.click()  # a pill
         wait_idle(page)
-        wait_for(lambda: drawn() == digit, 30, what=f"the code named {digit} to draw a {digit} (read: {seen[-3:]})")
+        wait_for(
+            lambda digit=digit: drawn() == digit,
+            30,
+            what=f"the code named {digit} to draw a {digit} (read: {seen[-3:]})",
+        )
     shot(page, "e2e-first-hour-8-infogan")
     ctx.close()

@@ -3,7 +3,8 @@ teacher's locks through every way a student can move around, a reload finds the 
 the run selector shows the run the student just acted on.
 
 A real `streamlit run` server (one training slot, a disconnect grace of GRACE seconds, tabs kept five
-minutes after their last page, a private run folder) driven by Debian's Chromium through Playwright. Screenshots land in artifacts/.
+minutes after their last page, a private run folder) driven by Debian's Chromium through Playwright.
+Screenshots land in artifacts/.
 """
 
 from __future__ import annotations
@@ -13,25 +14,29 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-
 from e2e_support import ARTIFACTS, StreamlitServer, browser, chromium_or_skip, shot, wait_for, wait_idle  # noqa: F401
+from test_e2e import VIEWPORT, click_button, no_exception, open_page, start_run, step_count
+
 from gan_core import PRESETS
 from gan_ui.lessons import LESSONS
-from test_e2e import VIEWPORT, click_button, no_exception, open_page, start_run, step_count
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 START = '[data-testid="stBaseButton-primary"]'
-GRACE = 8                                   # seconds a disconnected tab's run is kept for a reconnect
-LOCKED = ("Preset", "Loss", "Learning rate G", "Learning rate D")    # what lock=lr,loss fixes (preset with them)
+GRACE = 8  # seconds a disconnected tab's run is kept for a reconnect
+LOCKED = ("Preset", "Loss", "Learning rate G", "Learning rate D")  # what lock=lr,loss fixes (preset with them)
 TEACHER_LINK = "/learn?lesson=5&lock=lr,loss&projector=1"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     chromium_or_skip()
-    env = {"GAN_CLASSROOM_MAX_CONCURRENT": "1", "GAN_CLASSROOM_DISCONNECT_GRACE": str(GRACE),
-           "GAN_CLASSROOM_TAB_KEEP": "300", "GAN_CLASSROOM_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))}
+    env = {
+        "GAN_CLASSROOM_MAX_CONCURRENT": "1",
+        "GAN_CLASSROOM_DISCONNECT_GRACE": str(GRACE),
+        "GAN_CLASSROOM_TAB_KEEP": "300",
+        "GAN_CLASSROOM_RUNS_DIR": str(tmp_path_factory.mktemp("runs")),
+    }
     srv = StreamlitServer(ARTIFACTS / "e2e-first-hour-server.log", env=env).start()
     yield srv
     srv.stop()
@@ -96,15 +101,15 @@ def test_no_way_found_to_unlock_a_teachers_lock(server, browser, tmp_path):
     token = tab_of(page.url)
     assert len(token) == 32, page.url
     lesson = LESSONS[4]
-    page.get_by_text(lesson.choices[0], exact=True).click()      # a lesson's run waits for a prediction
-    click_button(page, "Run the collapse preset")       # the lesson's run sets the locked controls' values
+    page.get_by_text(lesson.choices[0], exact=True).click()  # a lesson's run waits for a prediction
+    click_button(page, "Run the collapse preset")  # the lesson's run sets the locked controls' values
     page.wait_for_selector("text=Reached the budget of 6 steps.", timeout=120_000)
     menu(page, "Train", START)
     assert_locked(page, "the top menu", token)
     held = values(page)
     assert held["Preset"] == "collapse", held
     hrefs = page.locator('[data-testid="stPageLink-NavLink"]').evaluate_all("links => links.map(a => a.href)")
-    assert len(hrefs) == 4, hrefs          # (Streamlit writes the default page's href as "?tab=…", relative)
+    assert len(hrefs) == 4, hrefs  # (Streamlit writes the default page's href as "?tab=…", relative)
     assert [h for h in hrefs if tab_of(h) != token] == [], "links between pages that drop the tab's token"
     shot(page, "e2e-first-hour-locked-train")
 
@@ -118,7 +123,7 @@ def test_no_way_found_to_unlock_a_teachers_lock(server, browser, tmp_path):
     for edit in ("", "&lock=", "&lock=seed", "&lock=&hide=&projector=0", "&lesson=5&lock=seed&projector=0"):
         page.goto(f"{server.url}/train?tab={token}{edit}")
         assert_locked(page, f"editing the URL to /train?tab=…{edit}", token, held)
-        if "seed" in edit:                 # the page says why the changed address changed nothing
+        if "seed" in edit:  # the page says why the changed address changed nothing
             assert page.get_by_text("This tab keeps the settings of your teacher's link").count() == 1
     shot(page, "e2e-first-hour-url-edited")
 
@@ -127,12 +132,14 @@ def test_no_way_found_to_unlock_a_teachers_lock(server, browser, tmp_path):
     (tmp_path / "config.json").write_text(cfg.to_json())
     page.locator('[data-testid="stExpander"]', has_text="Load a config.json").locator("summary").click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(tmp_path / "config.json"))
-    refused = page.get_by_text("config.json was not loaded; the controls are unchanged. Your teacher fixed", exact=False)
+    refused = page.get_by_text(
+        "config.json was not loaded; the controls are unchanged. Your teacher fixed", exact=False
+    )
     refused.wait_for(timeout=60_000)
     assert "G's learning rate" in refused.inner_text()
     assert_locked(page, "loading a config.json", token, held)
 
-    other = browser.new_context(viewport=VIEWPORT)       # a new window (even another profile), same token
+    other = browser.new_context(viewport=VIEWPORT)  # a new window (even another profile), same token
     window = other.new_page()
     window.goto(f"{server.url}/train?tab={token}")
     assert_locked(window, "a new window with the same token", token, held)
@@ -161,19 +168,20 @@ def test_a_reload_mid_run_reattaches_to_the_run(server, browser):
     assert tab_of(page.url) == token
     steps = step_count(page)
     wait_for(lambda: step_count(page) > steps, 60, what="the re-attached run to keep streaming")
-    assert page.get_by_text(re.compile(r"\btraining$")).count() >= 1      # the status badge
+    assert page.get_by_text(re.compile(r"\btraining$")).count() >= 1  # the status badge
     assert page.locator('[class*="st-key-live_loss_"] .js-plotly-plot').count() == 1
     assert page.get_by_role("button", name="Stop", exact=True).is_enabled()
     assert page.get_by_role("button", name="Start", exact=True).is_disabled()
     # ... and it stays attached after the grace period a disconnected tab gets
-    later = wait_for(lambda: time.monotonic() - reloaded > GRACE + 2 and step_count(page), 120,
-                     what="the grace period to pass")
+    later = wait_for(
+        lambda: time.monotonic() - reloaded > GRACE + 2 and step_count(page), 120, what="the grace period to pass"
+    )
     wait_for(lambda: step_count(page) > later, 60, what="the run to train on after the grace period")
     assert "its tab did not reconnect" not in server.log()
     shot(page, "e2e-first-hour-reattached")
     click_button(page, "Stop")
     page.wait_for_selector("text=/Stopped by the user after/", timeout=60_000)
-    start_run(page, "5 steps")                       # the only slot is free: no invisible run holds it
+    start_run(page, "5 steps")  # the only slot is free: no invisible run holds it
     page.wait_for_selector("text=Reached the budget of 5 steps.", timeout=120_000)
     no_exception(page)
     ctx.close()
@@ -182,7 +190,7 @@ def test_a_reload_mid_run_reattaches_to_the_run(server, browser):
 def test_a_reload_while_queued_keeps_the_place_in_line(server, browser):
     ctx_a, ctx_b = browser.new_context(viewport=VIEWPORT), browser.new_context(viewport=VIEWPORT)
     a = open_page(ctx_a, server.url + "/train", START)
-    start_run(a, "Steps", 100_000)                    # holds the server's only slot
+    start_run(a, "Steps", 100_000)  # holds the server's only slot
     wait_for(lambda: step_count(a) >= 1, 120, what="tab A's run")
     b = open_page(ctx_b, server.url + "/train", START)
     start_run(b, "5 steps")
@@ -192,8 +200,8 @@ def test_a_reload_while_queued_keeps_the_place_in_line(server, browser):
     no_exception(b)
     assert b.get_by_text("No run yet").count() == 0, "the reload lost the queued run from view"
     b.wait_for_selector("text=Waiting for a free training slot — number 1 in line", timeout=60_000)
-    assert b.get_by_role("button", name="Stop", exact=True).is_enabled()       # it can still leave the line
-    click_button(a, "Stop")                            # the slot frees: B's run starts and ends in B's view
+    assert b.get_by_role("button", name="Stop", exact=True).is_enabled()  # it can still leave the line
+    click_button(a, "Stop")  # the slot frees: B's run starts and ends in B's view
     b.wait_for_selector("text=Reached the budget of 5 steps.", timeout=120_000)
     assert step_count(b) == 5
     no_exception(b)
@@ -208,9 +216,8 @@ def test_a_tab_back_after_the_grace_period_finds_its_run_stopped_and_why(server,
     start_run(page, "Steps", 100_000)
     wait_for(lambda: step_count(page) >= 3, 120, what="the run to train")
     away = server.log().count("its tab did not reconnect")
-    page.goto("about:blank")                          # the student closes the page, then comes back
-    wait_for(lambda: server.log().count("its tab did not reconnect") > away, GRACE + 60,
-             what="the grace period to end")
+    page.goto("about:blank")  # the student closes the page, then comes back
+    wait_for(lambda: server.log().count("its tab did not reconnect") > away, GRACE + 60, what="the grace period to end")
     page.goto(f"{server.url}/train?tab={token}")
     _run_or_nothing(page)
     no_exception(page)
@@ -236,11 +243,12 @@ def test_after_stop_the_page_shows_the_stopped_run_and_explore_opens_it(server, 
     start_run(page, "5 steps")
     page.wait_for_selector("text=Reached the budget of 5 steps.", timeout=120_000)
     wait_idle(page, START)
-    click_button(page, "Start")                       # run 2, same budget
+    click_button(page, "Start")  # run 2, same budget
     page.get_by_role("combobox", name="Run", exact=True).wait_for(timeout=120_000)
-    wait_for(lambda: _shown_run(page).startswith("Run 2") and "finished" in _shown_run(page), 120,
-             what="run 2 to finish")
-    start_run(page, "Steps", 100_000)                 # run 3, stopped by the student
+    wait_for(
+        lambda: _shown_run(page).startswith("Run 2") and "finished" in _shown_run(page), 120, what="run 2 to finish"
+    )
+    start_run(page, "Steps", 100_000)  # run 3, stopped by the student
     wait_for(lambda: step_count(page) >= 3, 120, what="run 3 to train")
     click_button(page, "Stop")
     page.get_by_role("combobox", name="Run", exact=True).wait_for(timeout=120_000)

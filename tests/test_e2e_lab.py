@@ -8,15 +8,14 @@ Screenshots land in artifacts/.
 from __future__ import annotations
 
 import pytest
-
 from e2e_support import browser, image_bytes, shot, streamlit_server, wait_for, wait_idle  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 VIEWPORT = {"width": 1366, "height": 1000}
 SLIDER_DIGIT = '[data-testid="stImage"]:has-text("G(z): the generator\'s output for this z") img'
-CANVAS = "canvas.upper-canvas"            # fabric.js takes the mouse on its upper canvas
-SEVEN = [(70, 60), (210, 60), (150, 150), (110, 240)]     # a "7" in the canvas's 280 x 280 pixels
+CANVAS = "canvas.upper-canvas"  # fabric.js takes the mouse on its upper canvas
+SEVEN = [(70, 60), (210, 60), (150, 150), (110, 240)]  # a "7" in the canvas's 280 x 280 pixels
 
 
 def no_exception(page) -> None:
@@ -25,15 +24,19 @@ def no_exception(page) -> None:
 
 
 def metric_value(page, label: str) -> str:
-    return page.locator('[data-testid="stMetric"]').filter(has_text=label).first \
-        .locator('[data-testid="stMetricValue"]').inner_text()
+    return (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has_text=label)
+        .first.locator('[data-testid="stMetricValue"]')
+        .inner_text()
+    )
 
 
 def draw(page, points) -> None:
     """Press, drag through the points in small steps (as a hand would), release."""
     box = page.locator(CANVAS).first.bounding_box()
     s = box["width"] / 280
-    at = lambda x, y: (box["x"] + x * s, box["y"] + y * s)     # noqa: E731
+    at = lambda x, y: (box["x"] + x * s, box["y"] + y * s)  # noqa: E731
     page.mouse.move(*at(*points[0]))
     page.mouse.down()
     for (xa, ya), (xb, yb) in zip(points, points[1:]):
@@ -57,7 +60,7 @@ def test_draw_a_digit_ask_d_and_find_it(streamlit_server, browser):
     wait_idle(page)
     no_exception(page)
     scores = {name: float(metric_value(page, name)) for name in ("Your digit", "A real digit", "G's digit")}
-    assert all(0.0 <= v <= 1.0 for v in scores.values()), scores           # the shipped DCGAN's D: probabilities
+    assert all(0.0 <= v <= 1.0 for v in scores.values()), scores  # the shipped DCGAN's D: probabilities
     assert page.locator('[data-testid="stImage"]:has-text("Your digit, MNIST-style") img').count() == 1
 
     page.get_by_role("button", name="Find my digit").click()
@@ -71,8 +74,11 @@ def test_draw_a_digit_ask_d_and_find_it(streamlit_server, browser):
 
     page.get_by_role("tab", name="Latent sliders").click()
     wait_idle(page)
-    wait_for(lambda: image_bytes(page, page.locator(SLIDER_DIGIT)) != before, 30,
-             what="the sliders' digit to become the reconstruction")
+    wait_for(
+        lambda: image_bytes(page, page.locator(SLIDER_DIGIT)) != before,
+        30,
+        what="the sliders' digit to become the reconstruction",
+    )
 
     page.get_by_role("tab", name="Your digit").click()
     wait_idle(page)
@@ -100,7 +106,7 @@ def test_a_direction_slider_moves_the_raw_sliders(streamlit_server, browser):
     pc_before = slider_values(page, "PC")
     thumb = page.locator('[data-testid="stSlider"]').filter(has_text="PC2").locator('input[type="range"]').first
     thumb.focus()
-    for _ in range(8):                  # one press at a time: each moves z and reruns the page, as a student's would
+    for _ in range(8):  # one press at a time: each moves z and reruns the page, as a student's would
         page.keyboard.press("ArrowRight" if float(pc_before[1]) < 1 else "ArrowLeft")
         wait_idle(page)
         thumb.focus()
@@ -109,9 +115,9 @@ def test_a_direction_slider_moves_the_raw_sliders(streamlit_server, browser):
     page.get_by_role("tab", name="Latent sliders").click()
     wait_idle(page)
     raw_after = slider_values(page, "z")
-    assert raw_after != raw_before                       # the raw sliders follow the direction
+    assert raw_after != raw_before  # the raw sliders follow the direction
     page.get_by_role("tab", name="Directions").click()
     wait_idle(page)
-    assert slider_values(page, "PC")[1] == pc_after[1]   # and the move sticks across tab switches
+    assert slider_values(page, "PC")[1] == pc_after[1]  # and the move sticks across tab switches
     no_exception(page)
     ctx.close()

@@ -12,7 +12,6 @@ import time
 import urllib.request
 
 import pytest
-
 from e2e_support import ARTIFACTS, ROOT, StreamlitServer, browser, shot, wait_for, wait_idle  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -30,8 +29,19 @@ class PlaygroundServer(StreamlitServer):
     def start(self, timeout: float = 90.0) -> "PlaygroundServer":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "wb")
-        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "tests" / "playground_app.py"),
-               "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "tests" / "playground_app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+        ]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -80,7 +90,7 @@ def test_draw_step_and_train(server, browser):  # noqa: F811
 
         # One D step: the view changes (D's map moves), and the page says what moved.
         wait_for(lambda: page.evaluate(FRAMES) > 0, 20, what="a first frame")
-        page.wait_for_timeout(1500)                          # let the first frame settle
+        page.wait_for_timeout(1500)  # let the first frame settle
         before = page.evaluate(PIXELS)
         page.get_by_role("button", name="One D step").click()
         wait_idle(page)
@@ -91,8 +101,11 @@ def test_draw_step_and_train(server, browser):  # noqa: F811
         page.get_by_role("button", name="Train").click()
         start = page.evaluate(FRAMES)
         wait_for(lambda: page.evaluate(FRAMES) > start + 20, 30, what="frames while training")
-        wait_for(lambda: int(page.evaluate("() => document.querySelector('.toy-view').dataset.iteration || 0"))
-                 > 50, 30, what="the iteration count to grow")
+        wait_for(
+            lambda: int(page.evaluate("() => document.querySelector('.toy-view').dataset.iteration || 0")) > 50,
+            30,
+            what="the iteration count to grow",
+        )
         shot(page, "playground-trained")
         page.get_by_role("button", name="Pause").click()
         wait_idle(page)

@@ -52,7 +52,7 @@ def extracted_ids() -> set:
     """What scripts/i18n.sh would extract now: babel.cfg's files, our keywords."""
     ids = set()
     method_map = [("gan_core/**.py", "python"), ("gan_ui/**.py", "python"), ("app.py", "python")]
-    for _file, _line, message, _comments, context in extract_from_dir(str(ROOT), method_map, keywords=KEYWORDS):
+    for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map, keywords=KEYWORDS):
         ids.add(message[0] if isinstance(message, tuple) else message)
     return ids
 
@@ -79,6 +79,7 @@ def test_committed_mo_matches_the_po():
     write_mo(buf, catalog())
     compiled = buf.getvalue()
     import gettext
+
     fresh, committed = gettext.GNUTranslations(io.BytesIO(compiled)), gettext.GNUTranslations(MO.open("rb"))
     assert fresh._catalog == committed._catalog, "the .mo is stale: run scripts/i18n.sh to compile the .po"
 
@@ -86,17 +87,19 @@ def test_committed_mo_matches_the_po():
 def fields(text: str) -> list[str]:
     """The replacement fields of a str.format template, with their format specs ({{ }} are not fields)."""
     try:
-        return sorted(f"{name}:{spec}"
-                      for _lit, name, spec, _conv in string.Formatter().parse(text) if name is not None)
+        return sorted(
+            f"{name}:{spec}" for _lit, name, spec, _conv in string.Formatter().parse(text) if name is not None
+        )
     except ValueError as exc:
         raise AssertionError(f"not a valid format string ({exc}): {text[:80]!r}") from None
 
 
 def test_placeholders_match():
-    bad = [(msgid[:60], fields(msgid), fields(msgstr)) for msgid, msgstr in messages()
-           if fields(msgid) != fields(msgstr)]
+    bad = [
+        (msgid[:60], fields(msgid), fields(msgstr)) for msgid, msgstr in messages() if fields(msgid) != fields(msgstr)
+    ]
     assert not bad, f"placeholders differ between English and Chinese: {bad[:3]}"
-    for msgid, msgstr in messages():                       # code spans, markdown emphasis and lesson markers kept
+    for msgid, msgstr in messages():  # code spans, markdown emphasis and lesson markers kept
         assert re.findall(r"`[^`]+`", msgid) == re.findall(r"`[^`]+`", msgstr), msgid[:60]
         assert msgid.count("**") == msgstr.count("**"), msgid[:60]
         assert ("AUGMENT_RESULT" in msgid) == ("AUGMENT_RESULT" in msgstr)
@@ -115,11 +118,37 @@ def glossary() -> list[tuple[list[str], list[str], str]]:
 
 def test_glossary_has_the_issue_terms():
     english = {e.lower() for terms, _zh, _w in glossary() for e in terms}
-    for term in ("gan", "generator", "discriminator", "loss function", "mode collapse", "vanishing gradient",
-                 "spectral normalization", "label smoothing", "latent space", "latent vector", "noise", "minimax",
-                 "non-saturating", "learning rate", "batch", "step", "epoch", "inception score", "fréchet distance",
-                 "wasserstein distance", "gradient penalty", "convolution", "data augmentation", "real", "fake", "ema",
-                 "conditional gan", "infogan", "nash equilibrium"):
+    for term in (
+        "gan",
+        "generator",
+        "discriminator",
+        "loss function",
+        "mode collapse",
+        "vanishing gradient",
+        "spectral normalization",
+        "label smoothing",
+        "latent space",
+        "latent vector",
+        "noise",
+        "minimax",
+        "non-saturating",
+        "learning rate",
+        "batch",
+        "step",
+        "epoch",
+        "inception score",
+        "fréchet distance",
+        "wasserstein distance",
+        "gradient penalty",
+        "convolution",
+        "data augmentation",
+        "real",
+        "fake",
+        "ema",
+        "conditional gan",
+        "infogan",
+        "nash equilibrium",
+    ):
         assert term in english, term
 
 
@@ -127,10 +156,10 @@ def test_every_glossary_term_is_translated_the_glossary_way():
     terms = sorted(((e, zh) for en, zh, _w in glossary() for e in en), key=lambda t: -len(t[0]))
     problems = []
     for msgid, msgstr in messages():
-        text = re.sub(r"\{[^{}]*\}|GAN Classroom", "\0", msgid)     # placeholders and the product's name
-        for english, chinese in terms:              # longest first; a matched span is masked for shorter terms
+        text = re.sub(r"\{[^{}]*\}|GAN Classroom", "\0", msgid)  # placeholders and the product's name
+        for english, chinese in terms:  # longest first; a matched span is masked for shorter terms
             pattern = re.compile(r"(?<![\w-])" + re.escape(english) + r"(?:s|es)?(?![\w])", re.IGNORECASE)
-            if english.isupper():                   # GAN, EMA, FID: case matters (not "gan_core")
+            if english.isupper():  # GAN, EMA, FID: case matters (not "gan_core")
                 pattern = re.compile(r"(?<![\w-])" + re.escape(english) + r"s?(?![\w])")
             if pattern.search(text):
                 if not any(zh in msgstr for zh in chinese):
@@ -141,6 +170,7 @@ def test_every_glossary_term_is_translated_the_glossary_way():
 
 # ---------------------------------------------------------------------------------------------------------------
 # The API
+
 
 def test_normalize():
     for code in ("zh-CN", "zh_CN", "zh", "zh-Hans", "zh_Hans_CN", "zh_CN.UTF-8", "ZH-cn", "zh-SG"):
@@ -159,7 +189,7 @@ def test_default_language_from_the_environment(monkeypatch):
     assert i18n.default_language() == "en"
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     assert i18n.default_language() == "zh_CN"
-    monkeypatch.setenv("LANGUAGE", "fr:en")                  # the first supported one in the list wins
+    monkeypatch.setenv("LANGUAGE", "fr:en")  # the first supported one in the list wins
     assert i18n.default_language() == "en"
     monkeypatch.setenv(i18n.ENV, "zh-CN")
     assert i18n.default_language() == "zh_CN"
@@ -181,7 +211,7 @@ def test_two_threads_two_languages_do_not_interfere():
 
     def worker(lang):
         i18n.set_language(lang)
-        barrier.wait()                                       # both have set their language before either reads
+        barrier.wait()  # both have set their language before either reads
         results[lang] = [_(msg) for _i in range(200)]
 
     threads = [threading.Thread(target=worker, args=(lang,)) for lang in ("en", "zh_CN")]
@@ -195,6 +225,7 @@ def test_two_threads_two_languages_do_not_interfere():
 
 def test_lessons_read_translated():
     from gan_ui.lessons import LESSONS, translated
+
     with i18n.language("zh_CN"):
         first = translated(LESSONS[0])
         assert first.title == "什么是生成对抗网络" and first.id == LESSONS[0].id and first.math == LESSONS[0].math
@@ -218,13 +249,16 @@ def test_numbers_for_the_locale():
 
 def test_trainer_messages_in_the_language_it_was_started_in():
     import torch
+
     from gan_core import GANConfig, ImageData, Trainer
+
     data = ImageData("mnist", (torch.rand(64, 28, 28) * 255).to(torch.uint8), torch.arange(64) % 10, "random", {})
-    cfg = GANConfig(arch="mlp", latent_dim=4, g_width=8, d_width=8, batch_size=8, max_steps=2, max_seconds=0,
-                    snapshot_every=1)
+    cfg = GANConfig(
+        arch="mlp", latent_dim=4, g_width=8, d_width=8, batch_size=8, max_steps=2, max_seconds=0, snapshot_every=1
+    )
     with i18n.language("zh_CN"):
         trainer = Trainer(cfg, data, device="cpu")
-    with i18n.language("en"):                                # started and run from an English thread
+    with i18n.language("en"):  # started and run from an English thread
         trainer.start().join(timeout=60)
     assert trainer.lang == "zh_CN"
     assert trainer.message == "已达到 2 步的预算。", trainer.message
@@ -233,12 +267,14 @@ def test_trainer_messages_in_the_language_it_was_started_in():
 # ---------------------------------------------------------------------------------------------------------------
 # The CLI
 
+
 def run_cli(*args, env_lang=None):
     env = {k: v for k, v in os.environ.items() if k not in (i18n.ENV, "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
     if env_lang:
         env["LANG"] = env_lang
-    return subprocess.run([sys.executable, "-m", "gan_core", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gan_core", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120
+    )
 
 
 def test_cli_speaks_chinese_with_lang_flag_or_lang_variable(tmp_path):
@@ -271,8 +307,11 @@ def english_literals(path: Path) -> list[str]:
     found = []
 
     def visible(node):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
-                re.search(r"[A-Za-z]{3,} [A-Za-z]", node.value):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and re.search(r"[A-Za-z]{3,} [A-Za-z]", node.value)
+        ):
             found.append(f"{path.name}:{node.lineno}: {node.value[:60]!r}")
         elif isinstance(node, ast.JoinedStr):
             found.append(f"{path.name}:{node.lineno}: an f-string")
@@ -303,6 +342,8 @@ def test_no_user_visible_english_bypasses_the_catalogue(module):
 
 def test_the_lint_catches_a_bare_literal(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text('raise ValueError("This is not marked.")\nx = LessonRun(label="Run it now")\n'
-                   'ok = ValueError(_("This is marked."))\n')
+    bad.write_text(
+        'raise ValueError("This is not marked.")\nx = LessonRun(label="Run it now")\n'
+        'ok = ValueError(_("This is marked."))\n'
+    )
     assert len(english_literals(bad)) == 2

@@ -7,11 +7,11 @@ translation, or a page that no longer sets the language before drawing, fails he
 from __future__ import annotations
 
 import pytest
+from e2e_support import ROOT
 from streamlit.testing.v1 import AppTest
 
-from e2e_support import ROOT
 from gan_core import PRESETS, ConfigError
-from gan_core.i18n import language, _
+from gan_core.i18n import _, language
 from gan_ui import controls
 from gan_ui.lessons import LESSONS
 
@@ -27,9 +27,9 @@ def test_a_lang_link_shows_the_lesson_in_chinese_and_the_tab_keeps_it():
     assert not at.exception, at.exception
     with language("zh_CN"):
         chinese = _(LESSONS[0].title)
-    assert chinese != LESSONS[0].title                        # the catalogue has it
+    assert chinese != LESSONS[0].title  # the catalogue has it
     assert chinese in at.title[0].value
-    at.query_params.clear()                                   # a page switch drops the query: the tab keeps zh_CN
+    at.query_params.clear()  # a page switch drops the query: the tab keeps zh_CN
     at.switch_page("gan_ui/pages/learn.py").run()
     assert chinese in at.title[0].value
 
@@ -40,7 +40,7 @@ def test_controls_show_every_preset_and_give_the_same_config_back(name):
     cfg = controls.config_from_values({**controls.preset_values(name), "budget": "Steps", "budget_steps": 50})
     values = controls.values_for(cfg)
     if values["cfg_ema"]:
-        assert cfg.ema == controls.EMA_DECAY                   # the toggle's "on" is the one decay
+        assert cfg.ema == controls.EMA_DECAY  # the toggle's "on" is the one decay
     assert controls.config_from_values(values) == cfg
     assert cfg.preset == name and cfg.max_steps == 50 and cfg.max_seconds == 0
 

@@ -9,15 +9,15 @@ parts are gone, projector mode styles the page, and a bad link says what it did 
 from __future__ import annotations
 
 import pytest
+from e2e_support import ROOT, wait_for
 from streamlit.testing.v1 import AppTest
 
-from e2e_support import ROOT, wait_for
 from gan_ui import teacher
 from gan_ui.lessons import LESSON_IDS, LESSONS
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120
-pytestmark = pytest.mark.usefixtures("app_env")   # tests/conftest.py: offline, test mode, runs stopped after
+pytestmark = pytest.mark.usefixtures("app_env")  # tests/conftest.py: offline, test mode, runs stopped after
 
 
 def open_learn(**params) -> AppTest:
@@ -68,7 +68,7 @@ def test_every_lesson_renders_with_its_math_and_question(lesson):
     assert len(at.latex) == len(lesson.math)
     question = at.radio(key=f"predict_{lesson.id}")
     assert question.label == lesson.question and list(question.options) == list(lesson.choices)
-    assert question.value is None                       # nothing pre-selected: the student must commit
+    assert question.value is None  # nothing pre-selected: the student must commit
     assert not at.exception
 
 
@@ -81,6 +81,7 @@ def wait_lesson_run_end(at: AppTest, steps: int = 6) -> None:
         at.run()
         assert not at.exception, at.exception
         return any(f"Reached the budget of {steps} steps" in s.value for s in at.success)
+
     wait_for(ended, 60, interval=0.5, what="the end of the lesson run")
 
 
@@ -89,15 +90,15 @@ def test_predict_then_run_locks_the_prediction_and_answers_after_the_run():
     at = open_learn(lesson="3")
     assert title(at) == f"Lesson 3: {lesson.title}"
     assert not answer_shown(at, lesson)
-    assert run_button(at, lesson).disabled                                   # no run before a prediction
+    assert run_button(at, lesson).disabled  # no run before a prediction
     assert any("Make your prediction first" in c.value for c in at.caption)
     wrong = lesson.choices[(lesson.correct + 1) % len(lesson.choices)]
     at.radio(key=f"predict_{lesson.id}").set_value(wrong).run()
-    assert not answer_shown(at, lesson)                                      # predicted, not yet run: no answer
+    assert not answer_shown(at, lesson)  # predicted, not yet run: no answer
     assert not run_button(at, lesson).disabled
     run_button(at, lesson).click().run()
     assert not at.exception, at.exception
-    assert at.radio(key=f"predict_{lesson.id}").disabled                     # locked once the run started
+    assert at.radio(key=f"predict_{lesson.id}").disabled  # locked once the run started
     runs = store_runs(at)
     assert len(runs) == 1
     assert runs[0].join(60)
@@ -121,7 +122,7 @@ def test_lesson_run_uses_the_variant_preset_and_shows_live_charts():
     at = open_learn(lesson="saturating")
     at.radio(key="predict_saturating").set_value(LESSONS[2].choices[0]).run()
     variant = at.radio(key="learn_variant_saturating")
-    variant.set_value(variant.options[1]).run()                  # non-saturating, same learning rates
+    variant.set_value(variant.options[1]).run()  # non-saturating, same learning rates
     next(b for b in at.button if b.key == "learn_run_saturating").click().run()
     assert not at.exception, at.exception
     runs = store_runs(at)
@@ -131,9 +132,11 @@ def test_lesson_run_uses_the_variant_preset_and_shows_live_charts():
     assert runs[0].join(60)
     wait_lesson_run_end(at)
     assert any("Run 1: Non-saturating loss" in m.value for m in at.markdown)
-    assert len(at.get("plotly_chart")) >= 3                   # losses, D's verdicts, gradient norms
-    at.switch_page("gan_ui/pages/train.py").run()             # the same run is an ordinary run of the tab
-    assert at.selectbox(key="cfg_preset").value == "saturating" and at.selectbox(key="cfg_loss").value == "non-saturating"
+    assert len(at.get("plotly_chart")) >= 3  # losses, D's verdicts, gradient norms
+    at.switch_page("gan_ui/pages/train.py").run()  # the same run is an ordinary run of the tab
+    assert (
+        at.selectbox(key="cfg_preset").value == "saturating" and at.selectbox(key="cfg_loss").value == "non-saturating"
+    )
 
 
 def test_teacher_link_locks_controls_on_the_train_page():
@@ -143,8 +146,8 @@ def test_teacher_link_locks_controls_on_the_train_page():
     assert not at.exception, at.exception
     assert at.selectbox(key="cfg_loss").disabled and at.selectbox(key="cfg_preset").disabled
     assert at.select_slider(key="cfg_lr_g").disabled and at.select_slider(key="cfg_lr_d").disabled
-    assert at.select_slider(key="cfg_beta1").disabled          # hidden with "advanced": locked as well
-    assert not at.segmented_control(key="budget").disabled     # not locked
+    assert at.select_slider(key="cfg_beta1").disabled  # hidden with "advanced": locked as well
+    assert not at.segmented_control(key="budget").disabled  # not locked
     assert any("Your teacher fixed: loss, lr" in c.value for c in at.caption)
     assert any(".st-key-train_advanced" in h.proto.body for h in at.get("html"))
     # moving to another page keeps the settings (the URL loses its query string there)
@@ -164,7 +167,7 @@ def test_hidden_answer_and_lesson_list_and_variant_lock():
     lesson = LESSONS[5]
     at = open_learn(lesson="6", hide="answer,lessons", lock="variant")
     assert title(at) == f"Lesson 6: {lesson.title}"
-    assert not any(r.key == "learn_lesson" for r in at.radio)                 # no way to other lessons
+    assert not any(r.key == "learn_lesson" for r in at.radio)  # no way to other lessons
     assert at.radio(key="learn_variant_stabilisers").disabled
     at.radio(key=f"predict_{lesson.id}").set_value(lesson.choices[0]).run()
     assert not answer_shown(at, lesson)
@@ -175,7 +178,7 @@ def test_projector_mode_and_a_bad_link():
     at = open_learn(lesson="99", lock="lr,nonsense", projector="1")
     warnings = " ".join(w.value for w in at.warning)
     assert "lesson='99' is not a lesson" in warnings and "lock='nonsense'" in warnings
-    assert title(at) == f"Lesson 1: {LESSONS[0].title}"                        # falls back to the first lesson
+    assert title(at) == f"Lesson 1: {LESSONS[0].title}"  # falls back to the first lesson
     assert any("font-size: 20px" in h.proto.body for h in at.get("html"))
 
 
@@ -183,6 +186,7 @@ def test_teacher_link_builder_round_trips():
     url = teacher.link("http://school:8501/", 5, ["lr", "loss"], ["advanced"], True, ["run_first"])
     assert url == "http://school:8501/learn?lesson=5&lock=lr,loss&hide=advanced&allow=run_first&projector=1"
     from urllib.parse import parse_qs, urlparse
+
     params = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
     s = teacher.parse(params, LESSON_IDS)
     assert s.lesson == "collapse" and s.lock == {"lr", "loss", "preset"} and s.hide == {"advanced"} and s.projector
@@ -191,14 +195,19 @@ def test_teacher_link_builder_round_trips():
     assert teacher.link("http://x") == "http://x/learn"
 
 
-@pytest.mark.parametrize("url, base", [
-    ("http://127.0.0.1:8611/learn", "http://127.0.0.1:8611"),
-    ("https://school.example/gan/learn", "https://school.example/gan"),
-    ("http://10.0.0.5:8501/", "http://10.0.0.5:8501"),
-    ("http://10.0.0.5:8501", "http://10.0.0.5:8501"),
-    ("http://host:8501/gan/train", "http://host:8501/gan"),
-    (None, None), ("", None), ("file:///x", None),
-])
+@pytest.mark.parametrize(
+    "url, base",
+    [
+        ("http://127.0.0.1:8611/learn", "http://127.0.0.1:8611"),
+        ("https://school.example/gan/learn", "https://school.example/gan"),
+        ("http://10.0.0.5:8501/", "http://10.0.0.5:8501"),
+        ("http://10.0.0.5:8501", "http://10.0.0.5:8501"),
+        ("http://host:8501/gan/train", "http://host:8501/gan"),
+        (None, None),
+        ("", None),
+        ("file:///x", None),
+    ],
+)
 def test_the_app_address_comes_from_the_browser_url(url, base):
     assert teacher.app_base(url, ("explore", "train", "learn", "about")) == base
 
@@ -221,7 +230,7 @@ def test_lesson_8_experiment_runs_and_fills_the_answer():
     lesson = LESSONS[7]
     at = open_learn(lesson="8")
     at.radio(key=f"predict_{lesson.id}").set_value(lesson.choices[1]).run()
-    assert not answer_shown(at, lesson)                      # the experiment (or the lesson's run) comes first
+    assert not answer_shown(at, lesson)  # the experiment (or the lesson's run) comes first
     next(b for b in at.button if b.key == "learn_augment").click().run()
     assert not at.exception, at.exception
     rows = at.session_state["learn_augment_result"]["rows"]
@@ -243,13 +252,14 @@ def test_coach_alert_beside_the_train_charts_links_to_its_lesson():
         at.run()
         assert not at.exception, at.exception
         return any(w.value.startswith("D is winning") for w in at.warning)
+
     wait_for(coached, 400, interval=1.0, what="the coach's 'D is winning' alert")
     links = [p.proto for p in at.get("page_link") if p.proto.label == "Why? Lesson 4"]
     assert links, [p.proto.label for p in at.get("page_link")]
     assert links[0].page == "learn"
     tab = at.session_state["_tab_token"]
-    assert links[0].query_string == f"lesson=unstable&tab={tab}"     # the lesson, in this same tab
-    for h in store_runs(at):                                  # end the run and its quality thread cleanly
+    assert links[0].query_string == f"lesson=unstable&tab={tab}"  # the lesson, in this same tab
+    for h in store_runs(at):  # end the run and its quality thread cleanly
         h.stop()
         assert h.join(60) and (h.quality is None or h.quality.join(60))
 
@@ -266,6 +276,7 @@ def test_two_variants_are_compared_side_by_side():
         assert runs[-1].join(60) and (runs[-1].quality is None or runs[-1].quality.join(60))
         at.run()
         assert not at.exception, at.exception
+
     run_variant(0)
     run_variant(1)
     table = at.dataframe[-1].value
@@ -290,7 +301,7 @@ def test_projector_style_recolours_d_and_enlarges_type(monkeypatch):
     colours = {t.name: t.line.color for t in styled.data}
     assert colours["D loss"] == teacher.PROJECTOR_D != D_COLOR and colours["G loss"] == G_COLOR
     assert styled.layout.xaxis.tickfont.size == 15 and styled.layout.height > fig.layout.height
-    assert {t.line.color for t in fig.data} == {D_COLOR, G_COLOR}              # the original is untouched
+    assert {t.line.color for t in fig.data} == {D_COLOR, G_COLOR}  # the original is untouched
 
 
 def test_each_lesson_shows_the_real_code_behind_its_math():
@@ -302,7 +313,7 @@ def test_each_lesson_shows_the_real_code_behind_its_math():
     assert all(lesson.code for lesson in LESSONS)
     for lesson in LESSONS:
         assert set(lesson.code) <= set(CODE), lesson.id
-    at = open_learn(lesson="3")                                   # saturating vs non-saturating
+    at = open_learn(lesson="3")  # saturating vs non-saturating
     shown = "\n".join(c.value for c in at.code)
     for key in LESSONS[2].code:
         for obj in CODE[key][1]:

@@ -37,15 +37,15 @@ def t(values):
 # ------------------------------------------------------------------------------------ D = 1/2 everywhere
 @pytest.mark.parametrize("loss", ["minimax", "non-saturating"])
 def test_confused_discriminator_gives_ln4(loss):
-    zeros = torch.zeros(6)                      # logit 0  <=>  D = sigmoid(0) = 1/2
+    zeros = torch.zeros(6)  # logit 0  <=>  D = sigmoid(0) = 1/2
     assert d_loss_fn(loss, zeros, zeros).item() == pytest.approx(LN4, abs=1e-6)
     assert LOSS_INFO[loss].d_equilibrium == pytest.approx(LN4)
 
 
 def test_generator_losses_at_equilibrium():
     zeros = torch.zeros(6)
-    assert g_loss_fn("non-saturating", zeros).item() == pytest.approx(LN2, abs=1e-6)    # -log(1/2)
-    assert g_loss_fn("minimax", zeros).item() == pytest.approx(-LN2, abs=1e-6)          # log(1 - 1/2)
+    assert g_loss_fn("non-saturating", zeros).item() == pytest.approx(LN2, abs=1e-6)  # -log(1/2)
+    assert g_loss_fn("minimax", zeros).item() == pytest.approx(-LN2, abs=1e-6)  # log(1 - 1/2)
     assert LOSS_INFO["non-saturating"].g_equilibrium == pytest.approx(LN2)
     assert LOSS_INFO["minimax"].g_equilibrium == pytest.approx(-LN2)
 
@@ -59,9 +59,11 @@ def test_bce_losses_on_hand_picked_logits():
     for loss in ("minimax", "non-saturating"):
         assert d_loss_fn(loss, t(REAL), t(FAKE)).item() == pytest.approx(want_d, rel=1e-12)
     assert g_loss_fn("non-saturating", t(FAKE)).item() == pytest.approx(
-        -sum(math.log(sigmoid(f)) for f in FAKE) / 2, rel=1e-12)
+        -sum(math.log(sigmoid(f)) for f in FAKE) / 2, rel=1e-12
+    )
     assert g_loss_fn("minimax", t(FAKE)).item() == pytest.approx(
-        sum(math.log(1 - sigmoid(f)) for f in FAKE) / 2, rel=1e-12)
+        sum(math.log(1 - sigmoid(f)) for f in FAKE) / 2, rel=1e-12
+    )
 
 
 def test_least_squares_on_hand_picked_logits():
@@ -74,7 +76,7 @@ def test_least_squares_on_hand_picked_logits():
 def test_hinge_on_hand_picked_logits():
     # D: mean(max(0, 1 - r)) + mean(max(0, 1 + f)) = (0 + 2)/2 + (1.5 + 0)/2
     assert d_loss_fn("hinge", t(REAL), t(FAKE)).item() == pytest.approx(1.75, rel=1e-12)
-    assert g_loss_fn("hinge", t(FAKE)).item() == pytest.approx(1.25, rel=1e-12)       # -mean(f)
+    assert g_loss_fn("hinge", t(FAKE)).item() == pytest.approx(1.25, rel=1e-12)  # -mean(f)
     # Outside the margin D is satisfied: no loss, and no gradient.
     r, f = t([1.5, 3.0]).requires_grad_(), t([-1.2, -4.0]).requires_grad_()
     loss = d_loss_fn("hinge", r, f)
@@ -119,9 +121,9 @@ def test_label_smoothing_replaces_the_real_target_in_bce(loss):
 
 def test_label_smoothing_in_least_squares_and_only_on_real_images():
     s = 0.2
-    want = 0.5 * sum((r - (1 - s)) ** 2 for r in REAL) / 2 + 0.5 * sum(f ** 2 for f in FAKE) / 2
+    want = 0.5 * sum((r - (1 - s)) ** 2 for r in REAL) / 2 + 0.5 * sum(f**2 for f in FAKE) / 2
     assert d_loss_fn("least-squares", t(REAL), t(FAKE), s).item() == pytest.approx(want, rel=1e-12)
-    for loss in ("minimax", "least-squares"):     # smoothing changes the real term only
+    for loss in ("minimax", "least-squares"):  # smoothing changes the real term only
         shift_a = d_loss_fn(loss, t(REAL), t(FAKE), s) - d_loss_fn(loss, t(REAL), t(FAKE))
         shift_b = d_loss_fn(loss, t(REAL), t([4.0, -0.3]), s) - d_loss_fn(loss, t(REAL), t([4.0, -0.3]))
         assert shift_a.item() != 0 and shift_a.item() == pytest.approx(shift_b.item(), abs=1e-12)
@@ -129,12 +131,12 @@ def test_label_smoothing_in_least_squares_and_only_on_real_images():
 
 # ------------------------------------------------------------------------------------ saturation
 def test_minimax_generator_gradient_vanishes_when_d_wins_but_non_saturating_does_not():
-    s = torch.tensor([-10.0], dtype=torch.float64, requires_grad=True)    # D(G(z)) = sigmoid(-10) ~ 4.5e-5
+    s = torch.tensor([-10.0], dtype=torch.float64, requires_grad=True)  # D(G(z)) = sigmoid(-10) ~ 4.5e-5
     g_loss_fn("minimax", s).backward()
-    assert abs(s.grad.item()) == pytest.approx(sigmoid(-10.0), rel=1e-9)     # dL/ds = -sigmoid(s) ~ 0
+    assert abs(s.grad.item()) == pytest.approx(sigmoid(-10.0), rel=1e-9)  # dL/ds = -sigmoid(s) ~ 0
     s.grad = None
     g_loss_fn("non-saturating", s).backward()
-    assert s.grad.item() == pytest.approx(sigmoid(-10.0) - 1, rel=1e-9)      # dL/ds = sigmoid(s) - 1 ~ -1
+    assert s.grad.item() == pytest.approx(sigmoid(-10.0) - 1, rel=1e-9)  # dL/ds = sigmoid(s) - 1 ~ -1
 
 
 def test_d_score_is_a_probability_only_for_probabilistic_losses():
@@ -188,17 +190,17 @@ def test_penalty_is_differentiable_with_respect_to_the_critic():
 def test_penalty_on_a_nonlinear_critic_and_a_real_wgan_critic():
     real, fake = _batches()
 
-    class Quadratic(nn.Module):          # s(x) = |x|^2: gradient 2x, whose norm varies between samples
+    class Quadratic(nn.Module):  # s(x) = |x|^2: gradient 2x, whose norm varies between samples
         def forward(self, x, y=None):
-            return (x ** 2).flatten(1).sum(1)
+            return (x**2).flatten(1).sum(1)
 
     assert gradient_penalty(Quadratic(), real, fake).item() > 0.1
     _, D = build_models(GANConfig(loss="wgan-gp", g_width=4, d_width=4, conditional=True))
     y = torch.arange(8) % 10
     gp1 = gradient_penalty(D, real.float(), fake.float(), y, torch.Generator().manual_seed(5))
     gp2 = gradient_penalty(D, real.float(), fake.float(), y, torch.Generator().manual_seed(5))
-    assert torch.isfinite(gp1) and gp1.item() > 0            # a fresh critic's gradients are far from norm 1
-    assert gp1.item() == gp2.item()                          # the interpolation points come from the given RNG
+    assert torch.isfinite(gp1) and gp1.item() > 0  # a fresh critic's gradients are far from norm 1
+    assert gp1.item() == gp2.item()  # the interpolation points come from the given RNG
 
 
 # ------------------------------------------------------------------------------------ a new loss
@@ -215,9 +217,19 @@ def toy_loss():
     def g_loss(fake_logits):
         return F.softplus(1.0 - fake_logits).mean()
 
-    info = register_loss(LossInfo("soft-hinge", "A softened hinge loss (test only).", d_loss, g_loss,
-                                  probabilistic=False, d_equilibrium=None, g_equilibrium=None,
-                                  score_meaning="a soft-hinge score", targets=False))
+    info = register_loss(
+        LossInfo(
+            "soft-hinge",
+            "A softened hinge loss (test only).",
+            d_loss,
+            g_loss,
+            probabilistic=False,
+            d_equilibrium=None,
+            g_equilibrium=None,
+            score_meaning="a soft-hinge score",
+            targets=False,
+        )
+    )
     yield info
     LOSS_INFO.pop(info.name)
 

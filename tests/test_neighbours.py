@@ -10,14 +10,14 @@ from gan_core.neighbours import k_nearest
 
 def brute(queries, bank):
     """Every pairwise distance the slow way: (a - b)^2 summed in float64, pixels in [0, 1]."""
-    q = torch.as_tensor(queries).reshape(len(queries), -1).double() / 255.0       # (N, 784)
-    b = torch.as_tensor(bank).reshape(len(bank), -1).double() / 255.0            # (M, 784)
-    return ((q[:, None, :] - b[None, :, :]) ** 2).sum(-1).sqrt()                  # (N, M)
+    q = torch.as_tensor(queries).reshape(len(queries), -1).double() / 255.0  # (N, 784)
+    b = torch.as_tensor(bank).reshape(len(bank), -1).double() / 255.0  # (M, 784)
+    return ((q[:, None, :] - b[None, :, :]) ** 2).sum(-1).sqrt()  # (N, M)
 
 
 def test_k_nearest_equals_brute_force_on_real_digits(mnist):
     bank = mnist.images[:2500]
-    queries = mnist.images[[0, 17, 999, 2400, 3000, 4999]]       # four from the bank, two not
+    queries = mnist.images[[0, 17, 999, 2400, 3000, 4999]]  # four from the bank, two not
     dist, idx = k_nearest(queries, bank, k=7)
     full = brute(queries, bank)
     order = torch.sort(full, dim=1, stable=True)

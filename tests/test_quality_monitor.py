@@ -16,7 +16,7 @@ from gan_core.classifier import DEFAULT_PATH
 from gan_core.data import to_unit_range
 from gan_core.metrics import get_reference
 
-N = 64          # digits per measurement: enough for the histogram, quick on one CPU thread
+N = 64  # digits per measurement: enough for the histogram, quick on one CPU thread
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ class RealDigits(nn.Module):
 
     def forward(self, z, y=None):
         rows = torch.arange(len(z)) % len(self.bank)
-        return to_unit_range(self.bank[rows])                              # (B, 1, 28, 28) in [-1, 1]
+        return to_unit_range(self.bank[rows])  # (B, 1, 28, 28) in [-1, 1]
 
 
 def assert_sane(q, n=N):
@@ -65,11 +65,11 @@ def test_records_appear_at_the_configured_interval_and_at_the_end(mnist, ref):
     trainer.run()
     assert monitor.join(60) and monitor.done and monitor.error is None
     recs = monitor.records()
-    assert [step for step, _ in recs] == [0, 6, 12, 18, 23]          # step 0, every 6 steps, and the end
+    assert [step for step, _ in recs] == [0, 6, 12, 18, 23]  # step 0, every 6 steps, and the end
     for _, q in recs:
         assert_sane(q)
-    assert recs[0][1].frechet > recs[0][1].frechet_floor                # untrained G: far from real digits
-    assert len({q.frechet_floor for _, q in recs}) == 1                 # the same floor (same n) throughout
+    assert recs[0][1].frechet > recs[0][1].frechet_floor  # untrained G: far from real digits
+    assert len({q.frechet_floor for _, q in recs}) == 1  # the same floor (same n) throughout
     assert monitor.latest() == recs[-1] and monitor.busy_seconds > 0
     assert len(monitor.class_dist) == 10 and sum(monitor.class_dist) == pytest.approx(1.0)
     # each record measured G as it was at that step: redraw the last one from the run's final weights
@@ -96,16 +96,16 @@ def test_conditional_generators_are_asked_for_every_digit(mnist, ref):
     assert [s for s, _ in monitor.records()] == [0, 4]
     z, y = monitor.fixed_noise(trainer.G)
     assert z.shape == (30, 4) and torch.equal(y, torch.arange(30) % 10)
-    assert torch.equal(monitor.fixed_noise(trainer.G)[0], z)           # the same z at every measurement
+    assert torch.equal(monitor.fixed_noise(trainer.G)[0], z)  # the same z at every measurement
 
 
 # ------------------------------------------------------------------------------------------ what it reports
 def test_a_collapsed_sample_has_one_class_present(mnist, ref):
-    sevens = mnist.images[mnist.labels == 7][:256]        # 256, as in the app: one misread digit is < 1 %
+    sevens = mnist.images[mnist.labels == 7][:256]  # 256, as in the app: one misread digit is < 1 %
     monitor = QualityMonitor(ref, n=256)
     q = monitor.measure(RealDigits(sevens).eval(), step=0)
     assert_sane(q, 256)
-    assert q.classes_present == [7] and q.class_kl > 2.0                 # ~ log 10: one digit only
+    assert q.classes_present == [7] and q.class_kl > 2.0  # ~ log 10: one digit only
     varied = monitor.measure(RealDigits(mnist.images[::37]).eval(), step=1)
     assert len(varied.classes_present) == 10 and varied.class_kl < 0.2
     assert varied.frechet < q.frechet

@@ -16,10 +16,12 @@ import torch
 
 pytest.importorskip("ray")
 
+from thread_support import tiny_mlp as tiny  # noqa: E402
+from thread_support import wait_for
+
 from gan_core import Limits, Scheduler, Trainer  # noqa: E402
 from gan_core.runs import TrainingRun, make_run, watch_quality  # noqa: E402
 from gan_core.scheduler import QUEUED, RUNNING  # noqa: E402
-from thread_support import tiny_mlp as tiny, wait_for  # noqa: E402
 
 pytestmark = pytest.mark.slow
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -46,6 +48,7 @@ def runs(ray_cluster, mnist):
         run = make_run(tiny(**kw), mnist, device="cpu", backend="ray")
         made.append(run)
         return run
+
     yield make
     for r in made:
         r.stop()
@@ -58,7 +61,7 @@ def alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    try:                                           # a zombie is gone for our purposes
+    try:  # a zombie is gone for our purposes
         with open(f"/proc/{pid}/stat") as fh:
             return fh.read().split(")")[-1].split()[0] != "Z"
     except OSError:
@@ -87,8 +90,8 @@ def test_a_short_run_trains_to_the_end_and_everything_is_here_after(runs):
     assert run.step == 60 and [r.step for r in run.records()] == list(range(1, 61))
     assert [s.step for s in run.snapshot_list()] == [0, 20, 40, 60] == seen["snapshots"]
     assert seen["records"] == 60
-    assert len(seen["ends"]) == 1 and seen["ends"][0][:2] == ("finished", 60)    # on_end: all here already
-    assert all(s.g_state is not None for s in run.snapshot_list())               # every kept snapshot's G
+    assert len(seen["ends"]) == 1 and seen["ends"][0][:2] == ("finished", 60)  # on_end: all here already
+    assert all(s.g_state is not None for s in run.snapshot_list())  # every kept snapshot's G
     assert run.snapshot_list()[-1].images.shape == (64, 28, 28)
     assert "MNIST" in run.data_description and run.device_name.startswith("CPU")
     G, D = run.export_generator(), run.export_discriminator()
@@ -122,7 +125,7 @@ def test_pause_resume_and_stop_reach_the_worker(runs):
     run.pause()
     wait_for(lambda: run.status == "paused", 10, "the run to pause")
     held = run.step
-    time.sleep(1.0)                                      # three polls later: not one more step
+    time.sleep(1.0)  # three polls later: not one more step
     assert run.step == held and run.status == "paused"
     run.resume()
     wait_for(lambda: run.step > held, 10, "the run to train again")
@@ -141,7 +144,7 @@ def test_the_scheduler_queues_a_ray_run_and_starts_it_when_the_first_ends(runs):
     b = sched.submit("bob", runs(max_steps=20))
     c = sched.submit("carol", runs(max_steps=20))
     assert a.state == RUNNING and b.state == QUEUED and b.position == 1 and c.position == 2
-    assert sched.cancel_session("carol") == 1          # a tab closed while queued: no worker is ever made
+    assert sched.cancel_session("carol") == 1  # a tab closed while queued: no worker is ever made
     assert c.trainer.status == "stopped" and c.trainer.join(0) and c.trainer.worker_pid is None
     assert c.trainer._actor is None
     assert a.trainer.join(120) and a.trainer.status == "finished"
@@ -170,15 +173,18 @@ def test_quality_is_measured_in_the_worker_and_read_here(runs):
     assert mon.done and mon.error is None
     assert [s for s, _ in mon.records()] == [0, 20, 40]
     assert mon.latest()[0] == 40 and len(mon.class_dist) == 10
-    assert mon.real_scores()["inception_score"] > 5               # real digits: clear and varied
+    assert mon.real_scores()["inception_score"] > 5  # real digits: clear and varied
 
 
 # ------------------------------------------------------------------------------------------ faults
 def test_a_worker_killed_mid_run_is_reported_within_5_s_and_keeps_its_last_snapshot(runs):
     run = runs(max_seconds=60.0, snapshot_every=10)
     run.start()
-    wait_for(lambda: any(s.g_state is not None and s.step > 0 for s in run.snapshot_list()), 60,
-             "a snapshot's weights to reach the web process")
+    wait_for(
+        lambda: any(s.g_state is not None and s.step > 0 for s in run.snapshot_list()),
+        60,
+        "a snapshot's weights to reach the web process",
+    )
     kept = next(s for s in reversed(run.snapshot_list()) if s.g_state is not None)
     os.kill(run.worker_pid, signal.SIGKILL)
     t0 = time.monotonic()
@@ -188,21 +194,23 @@ def test_a_worker_killed_mid_run_is_reported_within_5_s_and_keeps_its_last_snaps
     assert run.status == "interrupted" and run.done
     expected = f"Interrupted at step {run.step}: the worker training this run stopped ("
     assert run.message.startswith(expected), run.message
-    G = run.export_generator()                                  # the last pulled snapshot's G, still usable
+    G = run.export_generator()  # the last pulled snapshot's G, still usable
     for k, v in kept.g_state.items():
         assert torch.equal(G.state_dict()[k], v), k
-    assert run.export_discriminator() is None                   # D only comes with the final weights
+    assert run.export_discriminator() is None  # D only comes with the final weights
 
 
 def test_an_unreachable_cluster_raises_backend_unavailable_fast():
     """In a fresh process (this one already has Ray): a wrong address fails in seconds with one clear error."""
-    code = ("import time; t = time.perf_counter()\n"
-            "from gan_core import GANConfig\n"
-            "from gan_core.runs import BackendUnavailable, make_run\n"
-            "try:\n"
-            "    make_run(GANConfig(), 'mnist', backend='ray')\n"
-            "except BackendUnavailable as exc:\n"
-            "    print('UNAVAILABLE', round(time.perf_counter() - t, 1), exc)\n")
+    code = (
+        "import time; t = time.perf_counter()\n"
+        "from gan_core import GANConfig\n"
+        "from gan_core.runs import BackendUnavailable, make_run\n"
+        "try:\n"
+        "    make_run(GANConfig(), 'mnist', backend='ray')\n"
+        "except BackendUnavailable as exc:\n"
+        "    print('UNAVAILABLE', round(time.perf_counter() - t, 1), exc)\n"
+    )
     env = dict(os.environ, GAN_CLASSROOM_RAY_ADDRESS="127.0.0.1:1", PYTHONPATH=ROOT)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert "UNAVAILABLE" in out.stdout, out.stdout + out.stderr

@@ -11,7 +11,7 @@ def test_readme_python_snippet_runs(monkeypatch):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     assert blocks, "README.md should show how to use gan_core from Python"
     namespace: dict = {}
-    exec(compile(blocks[0], "README.md", "exec"), namespace)   # noqa: S102 - our own README
+    exec(compile(blocks[0], "README.md", "exec"), namespace)  # noqa: S102 - our own README
     trainer, png = namespace["trainer"], namespace["png"]
     assert trainer.status == "finished" and trainer.step == 20
     assert png.startswith(b"\x89PNG")
@@ -21,5 +21,5 @@ def test_readme_has_the_two_setup_commands():
     text = README.read_text()
     assert "streamlit run app.py" in text
     assert "scripts/test.sh" in text
-    ci = (README.parent / ".ci" / "run")
+    ci = README.parent / ".ci" / "run"
     assert ci.exists() and "scripts/test.sh" in ci.read_text()

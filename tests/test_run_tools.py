@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from test_app import model_file, open_app, poll, store_of, upload
 
 from gan_core import DEFAULT_PRESET, Trainer, load_checkpoint, look_inside, preset_config
 from gan_core.bundle import config_json
 from gan_ui import compare, inside_view
-from test_app import model_file, open_app, poll, store_of, upload
-pytestmark = pytest.mark.usefixtures("app_env")   # tests/conftest.py: offline, test mode, runs stopped after
+
+pytestmark = pytest.mark.usefixtures("app_env")  # tests/conftest.py: offline, test mode, runs stopped after
 
 
 # ------------------------------------------------------------------------------------------------ pure parts
@@ -36,15 +37,15 @@ def test_compare_figure_overlays_every_run_in_every_panel(two_series):
     for run in two_series:
         traces = [t for t in fig.data if t.name == run.name]
         assert len(traces) == 4
-        assert len({(t.line.color, t.line.dash) for t in traces}) == 1           # one style per run, every panel
-        assert sum(bool(t.showlegend) for t in traces) == 1                       # named once in the legend
+        assert len({(t.line.color, t.line.dash) for t in traces}) == 1  # one style per run, every panel
+        assert sum(bool(t.showlegend) for t in traces) == 1  # named once in the legend
         assert list(traces[0].x) == [r.step for r in run.records]
         assert np.isfinite(traces[0].y).all()
     styles = {(t.line.color, t.line.dash) for t in fig.data}
-    assert len(styles) == 2                                                       # the runs look different
-    assert all(c not in ("#0072B2", "#E69F00") for c, _ in styles)               # never the G / D colours
+    assert len(styles) == 2  # the runs look different
+    assert all(c not in ("#0072B2", "#E69F00") for c, _ in styles)  # never the G / D colours
     assert [a.text for a in fig.layout.annotations] == [t for _, t in compare.PANELS]
-    assert list(fig.layout.yaxis3.range) == [-0.02, 1.02]                         # probabilities on [0, 1]
+    assert list(fig.layout.yaxis3.range) == [-0.02, 1.02]  # probabilities on [0, 1]
 
 
 def test_compare_figure_says_when_scores_are_not_probabilities(mnist, two_series):
@@ -67,18 +68,19 @@ def test_stage_pictures_are_crisp_and_of_the_most_active_channels():
     seven, fourteen = inside.stages
     img = np.asarray(Image.open(io.BytesIO(inside_view.stage_png(seven))))
     pad, tile = inside_view.TILE_PAD, inside_view.TILE
-    assert img.shape == (2 * tile + 3 * pad, 4 * tile + 5 * pad)                  # 8 maps, 4 a row
-    first = img[pad:pad + tile, pad:pad + tile]
+    assert img.shape == (2 * tile + 3 * pad, 4 * tile + 5 * pad)  # 8 maps, 4 a row
+    first = img[pad : pad + tile, pad : pad + tile]
     assert (first == np.repeat(np.repeat(first[::12, ::12], 12, 0), 12, 1)).all()  # 12x12 blocks: no blur
     top = seven.activations[seven.top_channels[0]]
-    assert np.array_equal(np.argsort(first[::12, ::12].ravel(), kind="stable")[-1:],
-                          np.argsort(top.ravel(), kind="stable")[-1:])            # it is that channel's map
+    assert np.array_equal(
+        np.argsort(first[::12, ::12].ravel(), kind="stable")[-1:], np.argsort(top.ravel(), kind="stable")[-1:]
+    )  # it is that channel's map
     assert "channels " + str(seven.top_channels[0]) in inside_view.stage_caption(seven)
     figs = inside_view.inside_figures(inside)
     assert len(figs) == 3 and figs[-1][1].startswith("28x28")
     mlp = look_inside(load_checkpoint("mlp").G, torch.zeros(32), reference=0)
     strip = np.asarray(Image.open(io.BytesIO(inside_view.stage_png(mlp.stages[0]))))
-    assert strip.shape == (256 // 32 * 8, 32 * 8)                                 # 256 hidden units, 32 a row
+    assert strip.shape == (256 // 32 * 8, 32 * 8)  # 256 hidden units, 32 a row
 
 
 # ------------------------------------------------------------------------------------------------ AppTest
@@ -102,15 +104,16 @@ def test_loading_a_config_fills_the_controls(mnist):
     assert ss["budget"] == "Steps" and ss["budget_steps"] == 3
     errors, oks = _messages(at)
     assert not errors and any("Loaded config.json" in m and "seed 42" in m for m in oks)
-    assert not [e for e in at.error if "must" in e.value]                        # the controls' config validates
+    assert not [e for e in at.error if "must" in e.value]  # the controls' config validates
 
 
 def test_every_config_field_is_a_control_or_refused_by_name():
     """A config.json setting the controls cannot show must be named, never dropped without a word."""
-    from gan_core import GANConfig
-    from gan_ui.controls import UNCONTROLLED
-    from gan_ui.controls import CONTROLS
     from dataclasses import fields
+
+    from gan_core import GANConfig
+    from gan_ui.controls import CONTROLS, UNCONTROLLED
+
     # the budget is checked too; precision is how the server's chip computes (a bundle records the one its run
     # resolved to, e.g. bf16), not what G learns, so the app picks it for its own hardware
     budget_and_bookkeeping = {"max_steps", "max_seconds", "snapshot_every", "preset", "precision"}
@@ -118,15 +121,17 @@ def test_every_config_field_is_a_control_or_refused_by_name():
     assert {f.name for f in fields(GANConfig)} <= shown
 
 
-@pytest.mark.parametrize("data, fragment", [
-    (b"{oops", "not valid JSON"),
-    (json.dumps({"arch": "mlp", "g_width": 32, "max_steps": 5, "max_seconds": 0}).encode(),
-     "g_width=32"),
-    (json.dumps({"lr_g": 3e-4, "max_steps": 5, "max_seconds": 0}).encode(), "lr_g=0.0003"),
-    (json.dumps({"max_seconds": 45.0}).encode(), "max_seconds=45"),
-    (json.dumps({"minibatch_std": 4, "max_steps": 5, "max_seconds": 0}).encode(), "minibatch_std=4"),
-    (json.dumps({"d_augment": 2, "max_steps": 5, "max_seconds": 0}).encode(), "d_augment=2"),
-])
+@pytest.mark.parametrize(
+    "data, fragment",
+    [
+        (b"{oops", "not valid JSON"),
+        (json.dumps({"arch": "mlp", "g_width": 32, "max_steps": 5, "max_seconds": 0}).encode(), "g_width=32"),
+        (json.dumps({"lr_g": 3e-4, "max_steps": 5, "max_seconds": 0}).encode(), "lr_g=0.0003"),
+        (json.dumps({"max_seconds": 45.0}).encode(), "max_seconds=45"),
+        (json.dumps({"minibatch_std": 4, "max_steps": 5, "max_seconds": 0}).encode(), "minibatch_std=4"),
+        (json.dumps({"d_augment": 2, "max_steps": 5, "max_seconds": 0}).encode(), "d_augment=2"),
+    ],
+)
 def test_a_bad_config_is_explained_and_changes_nothing(data, fragment):
     at = open_app("train")
     at.selectbox(key="cfg_preset").set_value("collapse").run()
@@ -145,7 +150,7 @@ def test_two_runs_compare_and_the_loaded_bundle_config_trains_the_same_run():
     at.segmented_control(key="budget").set_value("5 steps").run()
     at.button(key="btn_start").click().run()
     poll(at, lambda a: any("Reached the budget of 5 steps" in s.value for s in a.success), what="run 1")
-    assert any("Train another run" in c.value for c in at.caption)               # one run: nothing to compare yet
+    assert any("Train another run" in c.value for c in at.caption)  # one run: nothing to compare yet
     store = store_of(at)
     first = store.run(1)
     # the bundle of run 1, loaded back: its config.json fills the controls, and Start trains the same run
@@ -167,9 +172,9 @@ def test_two_runs_compare_and_the_loaded_bundle_config_trains_the_same_run():
     at.button(key="btn_start").click().run()
     poll(at, lambda a: store.run(3) is not None and not a.button(key="btn_start").disabled, what="run 3")
     picker = at.multiselect(key="compare_runs")
-    assert picker.value == [1, 2, 3]                                              # a run that ends joins in
+    assert picker.value == [1, 2, 3]  # a run that ends joins in
     picker.set_value([1, 3]).run()
-    spec = json.loads(at.get("plotly_chart")[-1].proto.spec)                     # the comparison is the last chart
+    spec = json.loads(at.get("plotly_chart")[-1].proto.spec)  # the comparison is the last chart
     assert {t["name"] for t in spec["data"]} == {f"Run 1 · {DEFAULT_PRESET}", f"Run 3 · {DEFAULT_PRESET}-custom"}
     assert len(spec["data"]) == 8
     settings_line = next(m.value for m in at.markdown if m.value.startswith("**Settings**"))
@@ -184,8 +189,8 @@ def test_look_inside_panel_in_explore():
     at = open_app()
     labels = [e.label for e in at.expander]
     assert "Look inside G and D for this z" in labels
-    assert not any(img.captions and img.captions[0].startswith("7x7") for img in at.image)   # closed: not computed
-    at.session_state["inside_open"] = True                          # what a click on the expander does
+    assert not any(img.captions and img.captions[0].startswith("7x7") for img in at.image)  # closed: not computed
+    at.session_state["inside_open"] = True  # what a click on the expander does
     at.run()
     captions = [img.captions[0] for img in at.image if img.captions]
     assert any(c.startswith("7x7: 128 feature maps") for c in captions)
@@ -218,4 +223,4 @@ def test_config_table_puts_the_differing_settings_first_and_highlights_them(two_
     html = styler.to_html()
     rule = re.search(r"([^{}]+)\{\s*" + re.escape(run_tools.DIFF_COLOUR.split(";")[0]), html).group(1)
     cells = sorted(re.findall(r"_row(\d+)_col(\d+)", rule))
-    assert cells == [("0", "0"), ("0", "1"), ("1", "0"), ("1", "1")]            # exactly the two differing rows
+    assert cells == [("0", "0"), ("0", "1"), ("1", "0"), ("1", "1")]  # exactly the two differing rows

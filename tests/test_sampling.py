@@ -10,8 +10,21 @@ import pytest
 import torch
 from PIL import Image
 
-from gan_core import (LATENT_RANGE, GANConfig, build_models, generate, interpolate, lerp, make_grid, sample_labels,
-                      sample_z, slerp, sweep, to_png, upscale)
+from gan_core import (
+    LATENT_RANGE,
+    GANConfig,
+    build_models,
+    generate,
+    interpolate,
+    lerp,
+    make_grid,
+    sample_labels,
+    sample_z,
+    slerp,
+    sweep,
+    to_png,
+    upscale,
+)
 from gan_core.data import to_pixels
 
 
@@ -24,11 +37,11 @@ def tiny_generator(conditional=False, latent_dim=6, arch="dcgan"):
 def test_generate_returns_pixels_of_g_output_in_batches():
     G = tiny_generator()
     z = sample_z(7, 6, seed=3)
-    imgs = generate(G, z, batch_size=3)                        # three batches: 3 + 3 + 1
+    imgs = generate(G, z, batch_size=3)  # three batches: 3 + 3 + 1
     assert imgs.shape == (7, 28, 28) and imgs.dtype == torch.uint8
     with torch.no_grad():
         assert torch.equal(imgs, to_pixels(G(z)))
-    assert torch.equal(generate(G, z[0])[0], imgs[0])          # a single (latent,) vector works too
+    assert torch.equal(generate(G, z[0])[0], imgs[0])  # a single (latent,) vector works too
 
 
 def test_generate_refuses_misuse():
@@ -47,7 +60,7 @@ def test_generate_conditional_labels():
         generate(G, z)
     with pytest.raises(ValueError, match="Labels must be in 0..9"):
         generate(G, z, 10)
-    sevens = generate(G, z, 7)                                  # one int for all
+    sevens = generate(G, z, 7)  # one int for all
     assert torch.equal(sevens, generate(G, z, torch.full((4,), 7)))
     assert not torch.equal(sevens, generate(G, z, 2))
 
@@ -66,11 +79,11 @@ def test_sweep_changes_one_coordinate_across_the_slider_range():
     before = z.clone()
     zs = sweep(z, dim=3, n=7)
     assert zs.shape == (7, 8)
-    assert torch.equal(z, before)                                       # the input is not modified
+    assert torch.equal(z, before)  # the input is not modified
     others = [i for i in range(8) if i != 3]
     assert torch.equal(zs[:, others], z[others].expand(7, -1))
     torch.testing.assert_close(zs[:, 3], torch.linspace(-LATENT_RANGE, LATENT_RANGE, 7))
-    assert LATENT_RANGE == 3.0                                          # +-3 sigma of the N(0, 1) prior
+    assert LATENT_RANGE == 3.0  # +-3 sigma of the N(0, 1) prior
     assert sweep(z, 0, n=3, lo=-1, hi=1)[:, 0].tolist() == [-1.0, 0.0, 1.0]
 
 
@@ -83,7 +96,7 @@ def test_lerp_endpoints_and_midpoint():
 def test_slerp_endpoints_stay_on_the_sphere_and_move_at_constant_angle():
     g = torch.Generator().manual_seed(0)
     z0, z1 = torch.randn(64, generator=g), torch.randn(64, generator=g)
-    z1 = z1 / z1.norm() * z0.norm()                     # same radius, so the arc is on one sphere
+    z1 = z1 / z1.norm() * z0.norm()  # same radius, so the arc is on one sphere
     torch.testing.assert_close(slerp(z0, z1, 0.0), z0)
     torch.testing.assert_close(slerp(z0, z1, 1.0), z1)
     omega = math.acos((z0 @ z1 / (z0.norm() * z1.norm())).item())
@@ -123,12 +136,12 @@ def test_make_grid_shape_and_placement(n, ncol, rows, cols):
     imgs = _digits(n)
     grid = make_grid(imgs, ncol=ncol, pad=2, fill=40)
     assert grid.dtype == np.uint8
-    assert grid.shape == (rows * 30 + 2, cols * 30 + 2)                    # 28 px + 2 px gap per cell
+    assert grid.shape == (rows * 30 + 2, cols * 30 + 2)  # 28 px + 2 px gap per cell
     for i in range(n):
         r, c = divmod(i, cols)
-        assert np.array_equal(grid[2 + 30 * r: 30 + 30 * r, 2 + 30 * c: 30 + 30 * c], imgs[i])
-    assert np.all(grid[:2] == 40) and np.all(grid[:, :2] == 40)           # the padding is the fill value
-    if rows * cols > n:                                                    # unused cells stay empty
+        assert np.array_equal(grid[2 + 30 * r : 30 + 30 * r, 2 + 30 * c : 30 + 30 * c], imgs[i])
+    assert np.all(grid[:2] == 40) and np.all(grid[:, :2] == 40)  # the padding is the fill value
+    if rows * cols > n:  # unused cells stay empty
         assert np.all(grid[-30:, -30:] == 40)
 
 
@@ -146,9 +159,9 @@ def test_png_is_an_exact_nearest_neighbour_upscale(scale):
     assert decoded.shape == (28 * scale, 28 * scale) and decoded.dtype == np.uint8
     assert np.array_equal(decoded, np.kron(img, np.ones((scale, scale), dtype=np.uint8)))
     rng = np.random.default_rng(0)
-    for _ in range(5):                                  # every block is one flat colour: no blur
+    for _ in range(5):  # every block is one flat colour: no blur
         y, x = rng.integers(0, 28, size=2)
-        block = decoded[y * scale:(y + 1) * scale, x * scale:(x + 1) * scale]
+        block = decoded[y * scale : (y + 1) * scale, x * scale : (x + 1) * scale]
         assert np.all(block == img[y, x])
 
 
@@ -157,4 +170,4 @@ def test_png_of_a_grid_and_of_a_channel_first_image():
     decoded = np.asarray(Image.open(io.BytesIO(to_png(grid, scale=2))))
     assert np.array_equal(decoded, upscale(grid, 2))
     one = _digits(1)
-    assert to_png(one) == to_png(one[0])                 # (1, H, W) is accepted as (H, W)
+    assert to_png(one) == to_png(one[0])  # (1, H, W) is accepted as (H, W)

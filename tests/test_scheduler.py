@@ -11,10 +11,11 @@ import time
 
 import pytest
 import torch
+from thread_support import tiny_mlp as tiny
+from thread_support import wait_for
 
 from gan_core import ConfigError, Limits, Scheduler, SchedulerError, Trainer
 from gan_core.scheduler import CANCELLED, DONE, QUEUED, RUNNING, default_max_concurrent, run_seconds_left
-from thread_support import tiny_mlp as tiny, wait_for
 
 
 @pytest.fixture
@@ -26,6 +27,7 @@ def trainers(mnist):
         t = Trainer(tiny(**kw), mnist, device="cpu")
         made.append(t)
         return t
+
     yield make
     for t in made:
         t.stop()
@@ -40,7 +42,7 @@ def test_cap_one_second_run_waits_then_runs_by_itself(trainers):
     assert a.state == RUNNING and a.position == 0
     assert b.state == QUEUED and b.position == 1 and b.trainer.status == "ready"
     assert sched.counts()["running"] == 1 and sched.counts()["queued"] == 1
-    assert b.trainer.step == 0                        # it does not train while it waits
+    assert b.trainer.step == 0  # it does not train while it waits
     assert a.trainer.join(60) and a.trainer.status == "finished" and a.trainer.step == 40
     wait_for(lambda: b.trainer.done, 60, "the queued run to start and finish")
     assert b.trainer.status == "finished" and b.trainer.step == 20
@@ -54,7 +56,7 @@ def test_never_more_than_the_cap_train_at_once(trainers):
     peak, lock = [0], threading.Lock()
     live = set()
 
-    def watch(t, recs):                           # on_record: which runs are producing steps right now
+    def watch(t, recs):  # on_record: which runs are producing steps right now
         with lock:
             live.add(t.id)
             peak[0] = max(peak[0], len(live))
@@ -62,6 +64,7 @@ def test_never_more_than_the_cap_train_at_once(trainers):
     def gone(t):
         with lock:
             live.discard(t.id)
+
     tickets = []
     for i in range(5):
         t = trainers(max_steps=30)
@@ -73,7 +76,7 @@ def test_never_more_than_the_cap_train_at_once(trainers):
     assert all(tk.trainer.status == "finished" and tk.trainer.step == 30 for tk in tickets)
     assert peak[0] <= 2
     starts = [tk.started for tk in tickets]
-    assert starts[2] <= starts[3] <= starts[4]     # first come, first served
+    assert starts[2] <= starts[3] <= starts[4]  # first come, first served
 
 
 def test_one_active_run_per_session(trainers):
@@ -98,9 +101,9 @@ def test_cancel_a_queued_ticket_leaves_the_queue_and_the_next_moves_up(trainers)
     assert sched.cancel(b, "b", "tab closed")
     assert b.state == CANCELLED and c.position == 1
     assert b.trainer.status == "stopped" and "Left the queue" in b.trainer.message
-    assert ended == ["stopped"]                    # on_end fired once for the never-started run
+    assert ended == ["stopped"]  # on_end fired once for the never-started run
     assert sched.ticket_of("b") is None
-    sched.cancel(a, "a")                           # a running ticket: its run stops, c gets the slot
+    sched.cancel(a, "a")  # a running ticket: its run stops, c gets the slot
     assert a.trainer.join(30) and a.trainer.status == "stopped"
     wait_for(lambda: c.trainer.done, 60, "c to run after a stopped")
     assert c.trainer.status == "finished" and b.trainer.step == 0
@@ -134,8 +137,8 @@ def test_wait_estimate_replays_the_queue_on_running_budgets(trainers):
     left = run_seconds_left(a.trainer)
     assert 0 < left < 20
     eb, ec = sched.wait_estimate(b), sched.wait_estimate(c)
-    assert abs(eb - run_seconds_left(a.trainer)) < 1.0          # b starts when a's budget is spent
-    assert abs((ec - eb) - 10.0) < 1.0                           # c waits for b's whole budget too
+    assert abs(eb - run_seconds_left(a.trainer)) < 1.0  # b starts when a's budget is spent
+    assert abs((ec - eb) - 10.0) < 1.0  # c waits for b's whole budget too
     assert sched.wait_estimate(a) == 0.0
 
 
@@ -182,12 +185,12 @@ def test_limits_refuse_oversized_configs_with_a_clear_message():
         lim.check(tiny(max_seconds=600.0))
     with pytest.raises(ConfigError, match="50,000 steps"):
         lim.check(tiny(max_steps=50_000))
-    capped = lim.check(tiny(max_steps=500))             # a step budget still ends in bounded time
+    capped = lim.check(tiny(max_steps=500))  # a step budget still ends in bounded time
     assert capped.max_steps == 500 and capped.max_seconds == 120
 
 
 def test_default_concurrency_follows_cores_and_gpu():
-    assert default_max_concurrent(False, cpu_count=2, threads_per_run=1) == 1     # one core kept for the server
+    assert default_max_concurrent(False, cpu_count=2, threads_per_run=1) == 1  # one core kept for the server
     assert default_max_concurrent(False, cpu_count=16, threads_per_run=4) == 3
     assert default_max_concurrent(False, cpu_count=16, threads_per_run=1) == 15
     assert default_max_concurrent(False, cpu_count=1, threads_per_run=4) == 1
@@ -200,10 +203,11 @@ def test_a_run_whose_thread_raises_frees_its_slot_for_the_next(trainers):
     bad = trainers(max_seconds=30.0)
     real_step = bad.train_step
 
-    def exploding_step():                      # a fault inside the training thread after 7 good steps
+    def exploding_step():  # a fault inside the training thread after 7 good steps
         if bad.step == 7:
             raise RuntimeError("CUDA error: an illegal memory access was encountered")
         real_step()
+
     bad.train_step = exploding_step
     a = sched.submit("a", bad)
     b = sched.submit("b", trainers(max_steps=10))
@@ -216,11 +220,12 @@ def test_a_diverging_run_frees_its_slot_for_the_next(trainers):
     sched = Scheduler(Limits(max_concurrent=1))
     diverging = trainers(max_seconds=30.0, snapshot_every=10)
 
-    def poison(trainer, snap):                 # what an exploding update does to D's weights
+    def poison(trainer, snap):  # what an exploding update does to D's weights
         if snap.step == 10:
             with torch.no_grad():
                 for p in trainer.D.parameters():
                     p.fill_(float("inf"))
+
     diverging.add_callback("on_snapshot", poison)
     sched.submit("a", diverging)
     b = sched.submit("b", trainers(max_steps=10))
@@ -237,12 +242,12 @@ def test_a_run_paused_too_long_gives_its_slot_to_a_waiting_one(trainers):
     wait_for(lambda: a.trainer.step > 0, 30, "alice's run to train")
     a.trainer.pause()
     wait_for(lambda: a.trainer.status == "paused", 30, "alice's run to pause")
-    time.sleep(1.5)                                   # past max_pause, but nobody waits: still paused
+    time.sleep(1.5)  # past max_pause, but nobody waits: still paused
     assert a.trainer.status == "paused" and a.state == RUNNING
     b = sched.submit("bob", trainers(max_steps=10))
     assert b.state == QUEUED
     wait_for(lambda: a.trainer.done, 30, "the paused run to give up its slot")
     assert a.trainer.status == "stopped" and "paused for more than 0.5 s" in a.trainer.message
-    assert a.trainer.step > 0 and a.trainer.snapshots          # what it learned is kept
+    assert a.trainer.step > 0 and a.trainer.snapshots  # what it learned is kept
     wait_for(lambda: b.trainer.done, 60, "the waiting run to start and finish")
     assert b.trainer.status == "finished" and b.trainer.step == 10

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import torch.nn as nn
+from e2e_support import ROOT
 from streamlit.testing.v1 import AppTest
 
-from e2e_support import ROOT
 from gan_core import GANConfig, load_checkpoint
 from gan_core.models import build_generator
 from gan_ui import scrub
@@ -18,11 +18,11 @@ from gan_ui import scrub
 def test_export_is_cached_per_generator_and_is_valid_json():
     G = build_generator(GANConfig(arch="dcgan", latent_dim=6, g_width=8)).eval()
     first = scrub.exported(G)
-    assert first.error is None and scrub.exported(G) is first          # one export per G module
+    assert first.error is None and scrub.exported(G) is first  # one export per G module
     program = json.loads(first.text)
     assert program["latent_dim"] == 6 and program["ops"][0]["op"] == "linear"
     other = build_generator(GANConfig(arch="dcgan", latent_dim=6, g_width=8), seed=1).eval()
-    assert scrub.exported(other).digest != first.digest                 # other weights, other program
+    assert scrub.exported(other).digest != first.digest  # other weights, other program
 
 
 class _Odd(nn.Module):
@@ -43,7 +43,6 @@ def test_a_generator_it_cannot_express_gives_a_reason_not_a_crash():
     assert ex.text is None and "LayerNorm" in ex.error
 
 
-
 def test_explore_without_a_browser_keeps_the_server_sliders_and_says_why(app_env):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception, at.exception
@@ -54,7 +53,7 @@ def test_explore_without_a_browser_keeps_the_server_sliders_and_says_why(app_env
     assert any("Scrub mode is unavailable" in n and "browser" in n for n in notes), notes
     drawn = [s for s in at.slider if s.key and s.key.startswith("z_")]
     assert len(drawn) == min(dim, 8) and at.expander[0].label == f"More dimensions ({dim - 8} more)"  # the fallback
-    at.slider(key="z_0").set_value(1.5).run()                                       # and they still work
+    at.slider(key="z_0").set_value(1.5).run()  # and they still work
     assert at.session_state["z_0"] == 1.5 and not at.exception
 
 
@@ -64,10 +63,11 @@ def test_static_programs_are_bounded_least_recently_used_first(tmp_path):
     import os
 
     from gan_ui.scrub import prune_static
+
     for i in range(6):
         f = tmp_path / f"p{i}.json"
         f.write_text("{}")
-        os.utime(f, (1_000_000 + i, 1_000_000 + i))       # p5 is the most recently used
+        os.utime(f, (1_000_000 + i, 1_000_000 + i))  # p5 is the most recently used
     os.utime(tmp_path / "p0.json", (2_000_000, 2_000_000))  # p0 was just used again
     prune_static(tmp_path, keep=3)
     assert sorted(p.name for p in tmp_path.glob("*.json")) == ["p0.json", "p4.json", "p5.json"]

@@ -14,9 +14,9 @@ import io
 import numpy as np
 import pytest
 import torch
+from e2e_support import ROOT, browser, image_bytes, shot, streamlit_server, wait_for, wait_idle  # noqa: F401
 from PIL import Image
 
-from e2e_support import ROOT, browser, image_bytes, shot, streamlit_server, wait_for, wait_idle  # noqa: F401
 from gan_core import load_checkpoint
 from gan_core.webexport import export_program, program_json
 
@@ -50,7 +50,7 @@ def test_forward_js_equals_torch_on_shipped_generators(js_page, name):
         want = G(torch.from_numpy(zs), torch.tensor(labels) if G.conditional else None).reshape(5, -1).numpy()
     assert got.shape == want.shape == (5, 784)
     np.testing.assert_allclose(got, want, atol=1e-5, rtol=0)
-    assert np.abs(want[1] - want[2]).max() > 0.5            # the z matter: not a constant image
+    assert np.abs(want[1] - want[2]).max() > 0.5  # the z matter: not a constant image
 
 
 def test_forward_js_names_an_unknown_op(js_page):
@@ -112,14 +112,14 @@ def test_scrub_mode_repaints_in_the_browser_and_the_server_follows(streamlit_ser
     # Before any move both sides show the same z, so the same digit.
     start_canvas, start_server = canvas_digit(page), server_digit(page)
     assert np.abs(start_canvas - start_server).max() <= 1
-    assert start_canvas.std() > 20                                   # a digit, not a blank canvas
+    assert start_canvas.std() > 20  # a digit, not a blank canvas
 
     slider = page.locator(".gan-scrub-slider").first
     box = slider.bounding_box()
     y = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + 4, y)
-    page.mouse.down()                                                # jumps z1 to about -3
-    for i in range(1, 21):                                           # ... and drags it across to about +3
+    page.mouse.down()  # jumps z1 to about -3
+    for i in range(1, 21):  # ... and drags it across to about +3
         page.mouse.move(box["x"] + 4 + (box["width"] - 8) * i / 20, y)
         page.wait_for_timeout(30)
     held_canvas = canvas_digit(page)
@@ -129,10 +129,10 @@ def test_scrub_mode_repaints_in_the_browser_and_the_server_follows(streamlit_ser
     page.wait_for_timeout(500)
     assert np.array_equal(server_digit(page), start_server), "the server was asked before the release"
     frames = page.evaluate("() => document.querySelector('.gan-scrub').__ganScrub.paints")
-    assert frames >= 10                                              # a repaint per animation frame, not one at the end
+    assert frames >= 10  # a repaint per animation frame, not one at the end
     shot(page, "scrub-mode-dragging")
 
-    page.mouse.up()                                                  # release: z goes to Python
+    page.mouse.up()  # release: z goes to Python
     wait_for(lambda: server_digit_changed(page, start_server), 60, what="the server's digit to follow")
     wait_idle(page)
     assert np.abs(server_digit(page) - canvas_digit(page)).max() <= 1
@@ -158,25 +158,44 @@ MOUNT_JS = """async ([js, data]) => {
     mod.default({data, parentElement: host, setTriggerValue: (k, v) => triggers.push([k, v])});
     for (let i = 0; i < 500; i++) {
         const root = host.querySelector('.gan-scrub');
-        if (root && root.dataset.state !== 'loading') return {state: root.dataset.state, text: root.innerText, triggers};
+        if (root && root.dataset.state !== 'loading')
+            return {state: root.dataset.state, text: root.innerText, triggers};
         await new Promise(r => setTimeout(r, 20));
     }
     return {state: 'timeout', triggers};
 }"""
 
 
-@pytest.mark.parametrize("src, program, why", [
-    ("app/static/scrub/no-such-program.json", None, ""),                  # cannot be fetched
-    (None, '{"format": "something-else", "version": 1}', "not a GAN Classroom program"),
-    (None, '{"format": "gan-classroom-program", "version": 1, "latent_dim": 4, "conditional": false, '
-           '"output_shape": [1, 28, 28], "tensors": [], "ops": [{"op": "softplus"}]}', 'unknown op "softplus"'),
-], ids=["missing", "foreign", "unknown-op"])
+@pytest.mark.parametrize(
+    "src, program, why",
+    [
+        ("app/static/scrub/no-such-program.json", None, ""),  # cannot be fetched
+        (None, '{"format": "something-else", "version": 1}', "not a GAN Classroom program"),
+        (
+            None,
+            '{"format": "gan-classroom-program", "version": 1, "latent_dim": 4, "conditional": false, '
+            '"output_shape": [1, 28, 28], "tensors": [], "ops": [{"op": "softplus"}]}',
+            'unknown op "softplus"',
+        ),
+    ],
+    ids=["missing", "foreign", "unknown-op"],
+)
 def test_component_reports_a_program_it_cannot_run(js_page, src, program, why):
     """The component says why and sends the "failed" trigger, which makes Explore fall back to the
     server sliders (gan_ui/scrub: FAILED_KEY)."""
     js = FORWARD_JS.read_text() + "\n" + (ROOT / "gan_ui" / "scrub" / "component.js").read_text()
-    data = {"digest": f"bad-{why}", "src": src, "program": program, "z": [0.0] * 4,
-            "label": None, "visible": 8, "range": 3.0, "step": 0.01, "scale": 8, "caption": ""}
+    data = {
+        "digest": f"bad-{why}",
+        "src": src,
+        "program": program,
+        "z": [0.0] * 4,
+        "label": None,
+        "visible": 8,
+        "range": 3.0,
+        "step": 0.01,
+        "scale": 8,
+        "caption": "",
+    }
     out = js_page.evaluate(MOUNT_JS, [js, data])
     assert out["state"] == "failed" and "could not start" in out["text"] and why in out["text"]
     assert out["triggers"] and out["triggers"][0][0] == "failed" and out["triggers"][0][1]["digest"] == f"bad-{why}"
@@ -191,13 +210,16 @@ def test_scrub_mode_digit_picker_of_the_conditional_model(streamlit_server, brow
     assert np.abs(before_canvas - before_server).max() <= 1
     labels = page.locator(".gan-scrub-label")
     current = next(i for i in range(10) if "active" in (labels.nth(i).get_attribute("class") or ""))
-    pick = 7 if current != 7 else 3                                          # a digit other than the one shown
+    pick = 7 if current != 7 else 3  # a digit other than the one shown
     labels.nth(pick).click()
-    wait_for(lambda: np.abs(canvas_digit(page) - before_canvas).max() > 50, 5,   # drawn in the browser, no server
-             what="the canvas to draw the picked digit")
+    wait_for(
+        lambda: np.abs(canvas_digit(page) - before_canvas).max() > 50,
+        5,  # drawn in the browser, no server
+        what="the canvas to draw the picked digit",
+    )
     wait_for(lambda: server_digit_changed(page, before_server), 60, what="the server's digit to follow the label")
     wait_idle(page)
-    assert np.abs(server_digit(page) - canvas_digit(page)).max() <= 1     # the server now draws that digit for this z too
+    assert np.abs(server_digit(page) - canvas_digit(page)).max() <= 1  # the server now draws that digit for this z too
     assert page.locator('[data-testid="stException"]').count() == 0
     ctx.close()
 
@@ -210,8 +232,9 @@ def test_forward_js_is_generic_over_conv_shapes(js_page, fold):
 
     G = odd_conv_g()
     zs = np.random.default_rng(3).standard_normal((3, 5)).astype(np.float32)
-    got = np.array(js_page.evaluate(RUN_JS, [program_json(export_program(G, fold_batchnorm=fold)), zs.tolist(),
-                                             [None] * 3]))
+    got = np.array(
+        js_page.evaluate(RUN_JS, [program_json(export_program(G, fold_batchnorm=fold)), zs.tolist(), [None] * 3])
+    )
     with torch.no_grad():
         want = G(torch.from_numpy(zs)).reshape(3, -1).numpy()
     np.testing.assert_allclose(got, want, atol=1e-5, rtol=0)

@@ -18,10 +18,10 @@ torch.set_num_threads(1)
 # ---------------------------------------------------------------------------------------------- metrics
 def test_mode_metrics_on_hand_made_points():
     centres = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
-    sigma = 0.1                                                     # 3 sigma = 0.3
-    on_first = np.tile([[0.05, 0.0]], (25, 1))                      # 25 near mode 0
-    on_second = np.tile([[1.0, 0.29]], (19, 1))                     # 19 near mode 1: one short of 20
-    far = np.tile([[5.0, 5.0]], (56, 1))                            # 56 nowhere
+    sigma = 0.1  # 3 sigma = 0.3
+    on_first = np.tile([[0.05, 0.0]], (25, 1))  # 25 near mode 0
+    on_second = np.tile([[1.0, 0.29]], (19, 1))  # 19 near mode 1: one short of 20
+    far = np.tile([[5.0, 5.0]], (56, 1))  # 56 nowhere
     m = mode_metrics(np.concatenate([on_first, on_second, far]), centres, sigma)
     assert m.per_mode == (25, 19, 0)
     assert m.covered == 1
@@ -32,7 +32,7 @@ def test_mode_metrics_on_hand_made_points():
 
 def test_mode_metrics_boundary_and_bad_input():
     m = mode_metrics([[0.3, 0.0], [0.31, 0.0]], [[0.0, 0.0]], 0.1, min_count=1)
-    assert m.per_mode == (1,)                                       # exactly 3 sigma counts, just past does not
+    assert m.per_mode == (1,)  # exactly 3 sigma counts, just past does not
     with pytest.raises(ValueError, match=r"\(N, 2\)"):
         mode_metrics(np.zeros((0, 2)), [[0.0, 0.0]], 0.1)
 
@@ -43,7 +43,7 @@ def test_real_samples_score_as_perfect_and_collapse_as_one_mode():
         t = Target(name)
         m = t.metrics(t.sample(2500, gen))
         assert (m.modes, m.covered) == (k, k)
-        assert m.high_quality > 0.97            # a radius of 3 sigma holds 1 - exp(-9/2) = 98.9% of a 2-D Gaussian
+        assert m.high_quality > 0.97  # a radius of 3 sigma holds 1 - exp(-9/2) = 98.9% of a 2-D Gaussian
         collapsed = t.centres[0] + MODE_SIGMA * torch.randn(2500, 2, generator=gen)
         assert t.metrics(collapsed).covered == 1
 
@@ -57,7 +57,7 @@ def test_samplers_shape_seed_and_bounds(name):
     assert a.shape == (500, 2)
     assert torch.equal(a, b)
     assert a.abs().max() <= 3.0
-    assert a.std(0).min() > 0.3                                      # spread over the plane, not a dot
+    assert a.std(0).min() > 0.3  # spread over the plane, not a dot
 
 
 def test_ring_and_grid_modes():
@@ -69,7 +69,7 @@ def test_ring_and_grid_modes():
     x = ring.sample(4000, torch.Generator().manual_seed(1))
     nearest = torch.cdist(x, ring.centres).argmin(1)
     counts = torch.bincount(nearest, minlength=8)
-    assert counts.min() > 400                                        # every mode drawn about 1/8 of the time
+    assert counts.min() > 400  # every mode drawn about 1/8 of the time
 
 
 def test_custom_points_sampled_around_clicks():
@@ -79,15 +79,18 @@ def test_custom_points_sampled_around_clicks():
     assert d.max() < 0.3
 
 
-@pytest.mark.parametrize("points, message", [
-    ([[0.0, 0.0]], "at least 2 points"),
-    ([], "at least 2 points"),
-    ([[0.0, 0.0]] * 501, "At most 500"),
-    ([[0.0, 0.0], [float("nan"), 1.0]], "finite"),
-    ([[0.0, 0.0], [3.5, 0.0]], "outside the plane"),
-    ([[0.0, 0.0, 1.0], [1.0, 1.0, 1.0]], r"\(x, y\) pairs"),
-    ([["a", "b"], [1, 2]], r"\(x, y\) pairs"),
-])
+@pytest.mark.parametrize(
+    "points, message",
+    [
+        ([[0.0, 0.0]], "at least 2 points"),
+        ([], "at least 2 points"),
+        ([[0.0, 0.0]] * 501, "At most 500"),
+        ([[0.0, 0.0], [float("nan"), 1.0]], "finite"),
+        ([[0.0, 0.0], [3.5, 0.0]], "outside the plane"),
+        ([[0.0, 0.0, 1.0], [1.0, 1.0, 1.0]], r"\(x, y\) pairs"),
+        ([["a", "b"], [1, 2]], r"\(x, y\) pairs"),
+    ],
+)
 def test_bad_custom_points_are_refused(points, message):
     with pytest.raises(ValueError, match=message):
         validate_points(points)
@@ -96,15 +99,18 @@ def test_bad_custom_points_are_refused(points, message):
 
 
 # ---------------------------------------------------------------------------------------------- config
-@pytest.mark.parametrize("changes, message", [
-    ({"loss": "nope"}, "loss must be one of"),
-    ({"z_dim": 0}, "z_dim must be a whole number from 1 to 8"),
-    ({"lr_d": 0.0}, "lr_d must be a number above 0"),
-    ({"optimizer": "rmsprop"}, "optimizer must be one of adam, sgd"),
-    ({"loss": "hinge", "label_smoothing": 0.1}, "no targets"),
-    ({"loss": "wgan-gp", "spectral_norm": True}, "switch spectral norm off"),
-    ({"target": "moon"}, "target must be one of"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"loss": "nope"}, "loss must be one of"),
+        ({"z_dim": 0}, "z_dim must be a whole number from 1 to 8"),
+        ({"lr_d": 0.0}, "lr_d must be a number above 0"),
+        ({"optimizer": "rmsprop"}, "optimizer must be one of adam, sgd"),
+        ({"loss": "hinge", "label_smoothing": 0.1}, "no targets"),
+        ({"loss": "wgan-gp", "spectral_norm": True}, "switch spectral norm off"),
+        ({"target": "moon"}, "target must be one of"),
+    ],
+)
 def test_config_errors_are_sentences(changes, message):
     with pytest.raises(ValueError, match=message):
         ToyConfig(**changes).validate()
@@ -122,8 +128,15 @@ def test_every_loss_trains_without_nan(loss):
     assert np.isfinite(t.fakes()).all()
 
 
-@pytest.mark.parametrize("changes", [{"optimizer": "sgd", "lr_d": 1e-2, "lr_g": 1e-2}, {"spectral_norm": True},
-                                     {"z_dim": 5, "label_smoothing": 0.1}, {"z_dim": 1, "target": "moons"}])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"optimizer": "sgd", "lr_d": 1e-2, "lr_g": 1e-2},
+        {"spectral_norm": True},
+        {"z_dim": 5, "label_smoothing": 0.1},
+        {"z_dim": 1, "target": "moons"},
+    ],
+)
 def test_options_train(changes):
     t = ToyTrainer(ToyConfig(**changes))
     t.train(50)
@@ -145,14 +158,14 @@ def test_step_mode_moves_the_right_player(spectral_norm):
     t.train(5)
     d = t.d_step(record=True)
     assert d.kind == "d"
-    assert np.abs(d.heat_after - d.heat_before).max() > 1e-5          # D's map changed
-    np.testing.assert_array_equal(d.fakes_after, d.fakes_before)       # the fakes did not
+    assert np.abs(d.heat_after - d.heat_before).max() > 1e-5  # D's map changed
+    np.testing.assert_array_equal(d.fakes_after, d.fakes_before)  # the fakes did not
     g = t.g_step(record=True)
     assert g.kind == "g"
-    assert np.abs(g.fakes_after - g.fakes_before).max() > 1e-5        # the fakes moved
-    np.testing.assert_array_equal(g.heat_after, g.heat_before)         # D did not
+    assert np.abs(g.fakes_after - g.fakes_before).max() > 1e-5  # the fakes moved
+    np.testing.assert_array_equal(g.heat_after, g.heat_before)  # D did not
     assert g.push.shape == (ARROWS, 2)
-    np.testing.assert_array_equal(g.heat_before, d.heat_after)         # nothing happened between the two
+    np.testing.assert_array_equal(g.heat_before, d.heat_after)  # nothing happened between the two
     assert (t.d_updates, t.g_updates, t.iterations) == (6, 6, 5)
 
 

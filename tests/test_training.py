@@ -9,11 +9,11 @@ import time
 
 import pytest
 import torch
+from thread_support import wait_for
 
 from gan_core import Trainer, build_models, generate, preset_config, sample_z
 from gan_core.config import PRESETS
 from gan_core.training import MAX_SNAPSHOTS, MAX_WEIGHT_SNAPSHOTS
-from thread_support import wait_for
 
 
 def tiny(preset="mlp", **kw):
@@ -21,7 +21,7 @@ def tiny(preset="mlp", **kw):
     settings = dict(g_width=4, d_width=4, latent_dim=4, batch_size=8, max_steps=0, max_seconds=0, snapshot_every=10)
     settings.update(kw)
     if not settings["max_steps"] and not settings["max_seconds"]:
-        settings["max_seconds"] = 120.0          # a safety net for the thread tests, which stop runs themselves
+        settings["max_seconds"] = 120.0  # a safety net for the thread tests, which stop runs themselves
     return preset_config(preset, **settings)
 
 
@@ -66,7 +66,7 @@ def test_records_snapshots_and_callbacks(mnist):
     assert hist[-1].elapsed == pytest.approx(tr.elapsed)
     for r in hist:
         assert all(math.isfinite(v) for k, v in r.to_dict().items() if k != "info_loss") and r.info_loss is None
-        assert 0 <= r.d_real <= 1 and 0 <= r.d_fake <= 1          # probabilities for the BCE losses
+        assert 0 <= r.d_real <= 1 and 0 <= r.d_fake <= 1  # probabilities for the BCE losses
         assert r.g_grad_norm > 0 and r.d_grad_norm > 0 and r.images_per_s > 0
 
     snaps = tr.snapshot_list()
@@ -109,7 +109,7 @@ def test_a_seed_reproduces_a_run_even_beside_other_runs(mnist, preset, precision
     a = Trainer(tiny(preset, max_steps=15, seed=3, precision=precision), mnist, device="cpu")
     b = Trainer(tiny(preset, max_steps=15, seed=4, precision=precision), mnist, device="cpu")
     a.start(), b.start()
-    torch.rand(1000)                                   # the global RNG is not theirs
+    torch.rand(1000)  # the global RNG is not theirs
     assert a.join(60) and b.join(60)
     c = Trainer(tiny(preset, max_steps=15, seed=3, precision=precision), mnist, device="cpu").run()
     assert same_state(state_of(a.G), state_of(c.G)) and same_state(state_of(a.D), state_of(c.D))
@@ -119,16 +119,18 @@ def test_a_seed_reproduces_a_run_even_beside_other_runs(mnist, preset, precision
 
 # ------------------------------------------------------------------------------------------ every loss / option
 CASES = {name: {} for name in PRESETS}
-CASES.update({
-    "label-smoothing": {"label_smoothing": 0.1},
-    "ema": {"ema": 0.99},
-    "grad-clip": {"grad_clip": 0.5},
-    "d-steps": {"d_steps": 3},
-    "conditional-mlp": {"conditional": True},
-    "least-squares": {"loss": "least-squares"},
-    "minibatch-std": {"arch": "dcgan", "minibatch_std": 4},
-    "d-augment": {"d_augment": 2},
-})
+CASES.update(
+    {
+        "label-smoothing": {"label_smoothing": 0.1},
+        "ema": {"ema": 0.99},
+        "grad-clip": {"grad_clip": 0.5},
+        "d-steps": {"d_steps": 3},
+        "conditional-mlp": {"conditional": True},
+        "least-squares": {"loss": "least-squares"},
+        "minibatch-std": {"arch": "dcgan", "minibatch_std": 4},
+        "d-augment": {"d_augment": 2},
+    }
+)
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -139,7 +141,7 @@ def test_every_preset_and_option_trains(mnist, case):
     assert len(tr.history) == 4
     assert all(math.isfinite(r.d_loss) and math.isfinite(r.g_loss) for r in tr.history)
     before, after = tr.snapshots[0].g_state, tr.snapshots[-1].g_state
-    assert not same_state(before, after)                  # G moved
+    assert not same_state(before, after)  # G moved
     if tr.cfg.conditional:
         assert tr.fixed_y is not None and tr.fixed_y.tolist()[:11] == list(range(10)) + [0]
 
@@ -148,18 +150,19 @@ def test_every_preset_and_option_trains(mnist, case):
 def test_d_augment_shows_d_shifted_digits_and_g_its_own(mnist, shift):
     """One real digit repeated: D's real inputs are that digit moved by up to `shift` pixels (all alike when off)."""
     from gan_core.data import ImageData, to_unit_range
+
     one = ImageData("mnist", mnist.images[:1].repeat(64, 1, 1), mnist.labels[:1].repeat(64), "one digit")
     tr = Trainer(tiny("dcgan", max_steps=3, d_augment=shift), one, device="cpu")
     seen = []
     tr.D.register_forward_pre_hook(lambda mod, args: seen.append(args[0].detach().clone()))
     tr.run()
     assert tr.status == "finished", tr.message
-    digit = to_unit_range(mnist.images[:1])[0, 0]                                  # (28, 28)
+    digit = to_unit_range(mnist.images[:1])[0, 0]  # (28, 28)
     pad = torch.nn.functional.pad(digit, (2, 2, 2, 2), value=-1.0)
     shifts = {(dy, dx): torch.roll(pad, (dy, dx), (0, 1))[2:-2, 2:-2] for dy in range(-2, 3) for dx in range(-2, 3)}
-    reals = seen[0][:, 0]                                                          # (B, 28, 28) the first D call: reals
+    reals = seen[0][:, 0]  # (B, 28, 28) the first D call: reals
     found = {next((k for k, v in shifts.items() if torch.equal(v, r)), None) for r in reals}
-    assert None not in found                                                       # every one is the digit, moved
+    assert None not in found  # every one is the digit, moved
     assert (found == {(0, 0)}) == (shift == 0) and (len(found) > 2) == (shift > 0)
 
 
@@ -167,14 +170,14 @@ def test_ema_is_the_documented_moving_average(mnist):
     tr = Trainer(tiny(max_steps=5, ema=0.9), mnist, device="cpu")
     assert tr.sampling_generator() is tr.G_ema
     g0 = state_of(tr.G)
-    assert same_state(g0, state_of(tr.G_ema))              # starts as a copy of G
-    tr.train_step()                                         # step 0: warm-up decay min(0.9, 1/10) = 0.1
+    assert same_state(g0, state_of(tr.G_ema))  # starts as a copy of G
+    tr.train_step()  # step 0: warm-up decay min(0.9, 1/10) = 0.1
     g1, ema = state_of(tr.G), state_of(tr.G_ema)
     for name, _ in tr.G.named_parameters():
-        torch.testing.assert_close(ema[name], 0.1 * g0[name] + 0.9 * g1[name])     # theta_ema <- d theta_ema + (1-d) theta
+        torch.testing.assert_close(ema[name], 0.1 * g0[name] + 0.9 * g1[name])  # theta_ema <- d theta_ema + (1-d) theta
     for name, _ in tr.G.named_buffers():
-        assert torch.equal(ema[name], g1[name])             # BatchNorm statistics are copied
-    tr.step = 100                                           # later: (1+100)/(10+100) > 0.9, so the decay is 0.9
+        assert torch.equal(ema[name], g1[name])  # BatchNorm statistics are copied
+    tr.step = 100  # later: (1+100)/(10+100) > 0.9, so the decay is 0.9
     tr.train_step()
     g2, ema2 = state_of(tr.G), state_of(tr.G_ema)
     for name, _ in tr.G.named_parameters():
@@ -208,8 +211,8 @@ def test_pause_resume_stop(mnist, stopper):
     wait_for(lambda: tr.status == "paused", what="the pause")
     step, elapsed = tr.step, tr.elapsed
     time.sleep(0.5)
-    assert (tr.step, tr.elapsed) == (step, elapsed)         # nothing trains and the clock stands still
-    assert len(tr.records()) == step                        # pausing flushes every record so far
+    assert (tr.step, tr.elapsed) == (step, elapsed)  # nothing trains and the clock stands still
+    assert len(tr.records()) == step  # pausing flushes every record so far
 
     tr.resume()
     wait_for(lambda: tr.step >= step + 15, what="the run to resume")
@@ -220,7 +223,7 @@ def test_pause_resume_stop(mnist, stopper):
     assert tr.status == "stopped" and tr.done and ends == ["stopped"]
     assert tr.message == f"Stopped by the user after {tr.step} steps."
     assert [r.step for r in tr.history] == list(range(1, tr.step + 1))
-    assert tr.snapshots[-1].step == tr.step                 # a final snapshot of where it stopped
+    assert tr.snapshots[-1].step == tr.step  # a final snapshot of where it stopped
 
 
 def test_starting_twice_is_refused(mnist, stopper):
@@ -264,7 +267,7 @@ def test_seconds_budget(mnist, stopper):
     tr.start()
     assert tr.join(60)
     assert tr.status == "finished" and tr.step > 0
-    assert 0.5 <= tr.elapsed < 0.5 + 2.0                    # stops at the first step past the budget
+    assert 0.5 <= tr.elapsed < 0.5 + 2.0  # stops at the first step past the budget
     assert tr.remaining_seconds == 0.0
     assert "time budget of 0.5 s" in tr.message and f"({tr.step} steps)" in tr.message
 
@@ -282,20 +285,21 @@ def test_elapsed_excludes_pauses(mnist, stopper):
     assert tr.join(60)
     wall = time.monotonic() - t0
     assert tr.status == "finished"
-    assert tr.elapsed >= 1.0                                # the whole training-time budget was used ...
-    assert wall >= tr.elapsed + 1.4                         # ... and the 1.5 s pause was not counted in it
+    assert tr.elapsed >= 1.0  # the whole training-time budget was used ...
+    assert wall >= tr.elapsed + 1.4  # ... and the 1.5 s pause was not counted in it
     gaps = [b.elapsed - a.elapsed for a, b in zip(tr.history, tr.history[1:])]
-    assert max(gaps) < 1.0                                  # no jump in the records' clock across the pause
+    assert max(gaps) < 1.0  # no jump in the records' clock across the pause
 
 
 def test_a_crash_ends_the_run_visibly(mnist, stopper):
     tr = Trainer(tiny(max_steps=50), mnist, device="cpu")
     real_step = tr.train_step
 
-    def exploding_step():                       # a fault inside the training step after 10 good steps
+    def exploding_step():  # a fault inside the training step after 10 good steps
         if tr.step == 10:
             raise RuntimeError("step bug")
         real_step()
+
     tr.train_step = exploding_step
     ends = []
     tr.add_callback("on_end", lambda t: ends.append(t.status))
@@ -311,6 +315,7 @@ def test_a_crash_ends_the_run_visibly(mnist, stopper):
 
 def test_a_callback_that_raises_is_isolated_and_the_others_still_run(mnist, stopper):
     """The scheduler frees a run's slot in the last on_end callback: an earlier one that raises must not stop it."""
+
     def explode(trainer, *args):
         raise RuntimeError("callback bug")
 
@@ -323,20 +328,22 @@ def test_a_callback_that_raises_is_isolated_and_the_others_still_run(mnist, stop
     stopper(tr)
     tr.start()
     assert tr.join(60)
-    assert tr.status == "finished"                          # the run itself is fine
-    assert ends == ["finished"]                             # the callback after the failing one ran
+    assert tr.status == "finished"  # the run itself is fine
+    assert ends == ["finished"]  # the callback after the failing one ran
     assert snaps == [0, 10, 20]
-    assert len(tr.callback_errors) == 4                     # 3 snapshots + 1 end, each recorded
+    assert len(tr.callback_errors) == 4  # 3 snapshots + 1 end, each recorded
     assert all("RuntimeError: callback bug" in e for e in tr.callback_errors)
 
 
 # ------------------------------------------------------------------------------------------ divergence
 def _poison_d_at(step):
     """A callback that puts infinities into D's weights at a snapshot: what an exploding update does."""
+
     def poison(trainer, snap):
         if snap.step == step:
             with torch.no_grad():
                 trainer.D.head.weight.fill_(float("inf"))
+
     return poison
 
 
@@ -345,7 +352,7 @@ def test_non_finite_losses_stop_the_run_and_roll_g_back(mnist):
     tr.add_callback("on_snapshot", _poison_d_at(20))
     tr.run()
     assert tr.status == "diverged" and tr.done
-    assert tr.step == 30                                   # detected at the first check after the damage
+    assert tr.step == 30  # detected at the first check after the damage
     assert all(math.isfinite(r.d_loss) for r in tr.history[:20]) and not math.isfinite(tr.history[20].d_loss)
     assert "diverged at step 21" in tr.message and "learning rate" in tr.message
     assert "rolled back to step 20" in tr.message
@@ -374,9 +381,11 @@ def test_divergence_found_while_pausing_ends_the_run(mnist, stopper):
 def pixel_stats(pixels: torch.Tensor) -> dict:
     """Summary statistics of (N, 28, 28) uint8 images that tell digits from noise or grey."""
     x = pixels.float() / 255
-    return {"ink": x.mean().item(),                         # mean brightness: digits are mostly black
-            "background": (x < 0.1).float().mean().item(),  # fraction of near-black pixels
-            "mean_image": x.mean(0)}                        # where the ink is, on average
+    return {
+        "ink": x.mean().item(),  # mean brightness: digits are mostly black
+        "background": (x < 0.1).float().mean().item(),  # fraction of near-black pixels
+        "mean_image": x.mean(0),
+    }  # where the ink is, on average
 
 
 @pytest.mark.slow
@@ -387,8 +396,9 @@ def test_a_short_run_on_real_digits_learns(mnist):
     leaves these statistics where they start (or pushes them away).
     """
     real = pixel_stats(mnist.images)
-    cfg = preset_config("dcgan", g_width=16, d_width=16, batch_size=32, max_steps=300, max_seconds=0,
-                        snapshot_every=1000, seed=0)
+    cfg = preset_config(
+        "dcgan", g_width=16, d_width=16, batch_size=32, max_steps=300, max_seconds=0, snapshot_every=1000, seed=0
+    )
     tr = Trainer(cfg, mnist, device="cpu")
     z = sample_z(256, cfg.latent_dim, seed=123)
     before = pixel_stats(generate(tr.export_generator(), z))
@@ -402,13 +412,14 @@ def test_a_short_run_on_real_digits_learns(mnist):
     # the untrained G is far from the data: a mid-grey haze, no background at all
     assert abs(before["ink"] - real["ink"]) > 0.25 and before["background"] < 0.05 and dist(before) > 0.25
     assert abs(after["ink"] - real["ink"]) < 0.5 * abs(before["ink"] - real["ink"])
-    assert after["background"] > 0.25                       # real digits: ~80 % near-black pixels
-    assert dist(after) < 0.4 * dist(before)                 # the ink gathers where digits have ink
+    assert after["background"] > 0.25  # real digits: ~80 % near-black pixels
+    assert dist(after) < 0.4 * dist(before)  # the ink gathers where digits have ink
 
 
 def test_snapshot_thinning_keeps_an_even_timeline_from_step_0(mnist, monkeypatch):
     """Past the caps, kept grids and weight copies stay evenly spaced from step 0 to the latest step."""
     import gan_core.training as training
+
     monkeypatch.setattr(training, "MAX_SNAPSHOTS", 12)
     monkeypatch.setattr(training, "MAX_WEIGHT_SNAPSHOTS", 5)
     cfg = preset_config("mlp", max_steps=203, max_seconds=0, snapshot_every=2, g_width=4, d_width=4)
@@ -417,7 +428,7 @@ def test_snapshot_thinning_keeps_an_even_timeline_from_step_0(mnist, monkeypatch
     weights = [s.step for s in tr.snapshots if s.g_state is not None]
     assert len(steps) <= 12 and len(weights) <= 5
     assert steps[0] == 0 and steps[-1] == 203 and weights[0] == 0 and weights[-1] == 203
-    for kept in (steps[:-1], weights[:-1]):          # all but the latest sit on one even grid
+    for kept in (steps[:-1], weights[:-1]):  # all but the latest sit on one even grid
         gaps = {b - a for a, b in zip(kept, kept[1:])}
         assert len(gaps) == 1, kept
 
@@ -430,23 +441,25 @@ def test_lr_decay_falls_linearly_to_zero_over_the_budget(mnist):
     assert tr.opt_g.param_groups[0]["lr"] == pytest.approx(cfg.lr_g * 0.1)
     assert tr.opt_d.param_groups[0]["lr"] == pytest.approx(cfg.lr_d * 0.1)
     steady = Trainer(tiny(max_steps=10), mnist, device="cpu").run()
-    assert steady.opt_g.param_groups[0]["lr"] == cfg.lr_g                  # off by default: constant
+    assert steady.opt_g.param_groups[0]["lr"] == cfg.lr_g  # off by default: constant
     timed = Trainer(tiny(max_steps=0, max_seconds=0.5, lr_decay=True), mnist, device="cpu").run()
-    assert 0 <= timed.opt_g.param_groups[0]["lr"] < cfg.lr_g               # a time budget decays by elapsed time
+    assert 0 <= timed.opt_g.param_groups[0]["lr"] < cfg.lr_g  # a time budget decays by elapsed time
 
 
 def test_a_continued_run_keeps_its_average_without_warm_up(mnist):
     """load_weights: G, D and the EMA copy start from the given networks, and the EMA skips its warm-up (its
     average already holds trained weights), so the first step moves it by only 1 - decay."""
     donor = Trainer(tiny(max_steps=3, ema=0.9), mnist, device="cpu").run()
-    tr = Trainer(tiny(max_steps=2, ema=0.9, seed=7), mnist, device="cpu").load_weights(donor.export_generator(), donor.D)
+    tr = Trainer(tiny(max_steps=2, ema=0.9, seed=7), mnist, device="cpu").load_weights(
+        donor.export_generator(), donor.D
+    )
     assert same_state(state_of(tr.G), state_of(donor.export_generator()))
     assert same_state(state_of(tr.D), state_of(donor.D)) and same_state(state_of(tr.G_ema), state_of(tr.G))
     g0 = state_of(tr.G)
     tr.train_step()
     g1, ema = state_of(tr.G), state_of(tr.G_ema)
     for name, _ in tr.G.named_parameters():
-        torch.testing.assert_close(ema[name], 0.9 * g0[name] + 0.1 * g1[name])      # decay 0.9 from the first step
+        torch.testing.assert_close(ema[name], 0.9 * g0[name] + 0.1 * g1[name])  # decay 0.9 from the first step
     with pytest.raises(ValueError, match="do not fit"):
         Trainer(tiny("dcgan", max_steps=1), mnist, device="cpu").load_weights(donor.G, donor.D)
     with pytest.raises(RuntimeError, match="before the run starts"):

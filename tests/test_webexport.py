@@ -32,7 +32,7 @@ def run_program(program: dict, z: np.ndarray, label: int | None = None) -> np.nd
         elif kind == "linear":
             x = T[op["weight"]] @ x.ravel() + T[op["bias"]]
         elif kind == "reshape":
-            pass                                   # values stay in (C, H, W) order: nothing to do
+            pass  # values stay in (C, H, W) order: nothing to do
         elif kind == "affine":
             c = op["channels"]
             x = (x.reshape(c, -1) * T[op["scale"]][:, None] + T[op["shift"]][:, None]).ravel()
@@ -54,8 +54,10 @@ def run_program(program: dict, z: np.ndarray, label: int | None = None) -> np.nd
             full = np.zeros((oc, (ih - 1) * sh + kh, (iw - 1) * sw + kw))
             for iy in range(ih):
                 for ix in range(iw):
-                    full[:, iy * sh:iy * sh + kh, ix * sw:ix * sw + kw] += np.einsum("i,iokl->okl", xin[:, iy, ix], W)
-            x = (full[:, ph:ph + oh, pw:pw + ow] + T[op["bias"]][:, None, None]).ravel()
+                    full[:, iy * sh : iy * sh + kh, ix * sw : ix * sw + kw] += np.einsum(
+                        "i,iokl->okl", xin[:, iy, ix], W
+                    )
+            x = (full[:, ph : ph + oh, pw : pw + ow] + T[op["bias"]][:, None, None]).ravel()
         else:
             raise AssertionError(f"unknown op {kind}")
     return x.reshape(program["output_shape"])
@@ -94,7 +96,7 @@ def test_program_equals_torch_for_built_generators(kw):
     G = build_generator(GANConfig(**kw), seed=3)
     randomise_batchnorm(G)
     G.eval()
-    program = json.loads(program_json(export_program(G)))             # through JSON, as the browser gets it
+    program = json.loads(program_json(export_program(G)))  # through JSON, as the browser gets it
     assert program["latent_dim"] == kw["latent_dim"]
     assert program["conditional"] == kw.get("conditional", False)
     assert not any(op["op"] == "affine" for op in program["ops"]), "BatchNorm should fold into its layer"
@@ -192,9 +194,9 @@ class OddConvG(nn.Module):
     def __init__(self):
         super().__init__()
         self.fc = nn.Linear(5, 3 * 4 * 6)
-        self.up1 = nn.ConvTranspose2d(3, 4, 5, stride=3, padding=2)        # (4, 6) -> (10, 16)
+        self.up1 = nn.ConvTranspose2d(3, 4, 5, stride=3, padding=2)  # (4, 6) -> (10, 16)
         self.bn1 = nn.BatchNorm2d(4)
-        self.up2 = nn.ConvTranspose2d(4, 2, 3, stride=1, padding=0, bias=False)   # (10, 16) -> (12, 18)
+        self.up2 = nn.ConvTranspose2d(4, 2, 3, stride=1, padding=0, bias=False)  # (10, 16) -> (12, 18)
 
     def forward(self, z, y=None):
         h = self.fc(z).view(-1, 3, 4, 6)

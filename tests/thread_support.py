@@ -10,8 +10,7 @@ from gan_core import preset_config
 
 def tiny_mlp(**kw):
     """A few-kilobyte MLP GAN with a small batch: a step takes milliseconds on one CPU thread."""
-    settings = dict(g_width=4, d_width=4, latent_dim=4, batch_size=8, max_steps=0, max_seconds=0.0,
-                    snapshot_every=10)
+    settings = dict(g_width=4, d_width=4, latent_dim=4, batch_size=8, max_steps=0, max_seconds=0.0, snapshot_every=10)
     settings.update(kw)
     return preset_config("mlp", **settings)
 

@@ -43,12 +43,12 @@ HERE = Path(__file__).resolve().parent
 FORWARD_JS = HERE / "forward.js"
 COMPONENT_JS = HERE / "component.js"
 CSS = HERE / "scrub.css"
-STATIC_SUBDIR = "scrub"                  # static/scrub/<digest>.json
+STATIC_SUBDIR = "scrub"  # static/scrub/<digest>.json
 COMPONENT_KEY = "explore_scrub"
-FAILED_KEY = "scrub_failed"              # session state: {digest: message} from the browser
-SCRUB_STEP = 0.01                        # finer than the server sliders' 0.05: a drag is smooth, and z keeps 2 decimals
-CANVAS_SCALE = 8                         # 28 px -> 224 px on screen
-MAX_STATIC_PROGRAMS = 48                 # program files kept in static/scrub/ (1-3 MB each); least recently used go
+FAILED_KEY = "scrub_failed"  # session state: {digest: message} from the browser
+SCRUB_STEP = 0.01  # finer than the server sliders' 0.05: a drag is smooth, and z keeps 2 decimals
+CANVAS_SCALE = 8  # 28 px -> 224 px on screen
+MAX_STATIC_PROGRAMS = 48  # program files kept in static/scrub/ (1-3 MB each); least recently used go
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Exported:
     text: str | None
     digest: str | None
     error: str | None = None
-    src: str | None = None               # URL of the static copy, when one was written
+    src: str | None = None  # URL of the static copy, when one was written
 
 
 _EXPORTS: "weakref.WeakKeyDictionary[torch.nn.Module, Exported]" = weakref.WeakKeyDictionary()
@@ -87,10 +87,10 @@ def static_src(ex: Exported) -> str | None:
     path = live_chart.STATIC_DIR / STATIC_SUBDIR / f"{ex.digest}.json"
     try:
         if path.is_file():
-            path.touch()                                   # recently used: kept by the pruning below
+            path.touch()  # recently used: kept by the pruning below
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.stem}.{uuid.uuid4().hex}.tmp")   # concurrent writers never share a tmp
+            tmp = path.with_name(f"{path.stem}.{uuid.uuid4().hex}.tmp")  # concurrent writers never share a tmp
             tmp.write_text(ex.text)
             tmp.replace(path)
             prune_static(path.parent)
@@ -126,7 +126,7 @@ def _on_release(on_release: Callable[[list[float], int | None], None], condition
     value = (st.session_state.get(COMPONENT_KEY) or {}).get("release")
     if not isinstance(value, dict) or not isinstance(value.get("z"), list):
         return
-    if value.get("digest") != digest:          # a release from the model shown before a switch: not this z
+    if value.get("digest") != digest:  # a release from the model shown before a switch: not this z
         return
     try:
         z = [float(v) for v in value["z"]]
@@ -142,8 +142,13 @@ def _on_failed() -> None:
         st.session_state.setdefault(FAILED_KEY, {})[value["digest"]] = str(value.get("message", "unknown error"))
 
 
-def scrub_panel(G: torch.nn.Module, z: list[float], label: int | None,
-                on_release: Callable[[list[float], int | None], None], visible: int = 8) -> str | None:
+def scrub_panel(
+    G: torch.nn.Module,
+    z: list[float],
+    label: int | None,
+    on_release: Callable[[list[float], int | None], None],
+    visible: int = 8,
+) -> str | None:
     """Mount the scrub component for G at z (and label). Returns None when it is showing, else why it
     cannot (the caller then shows its server sliders with that note)."""
     why = available()
@@ -157,12 +162,26 @@ def scrub_panel(G: torch.nn.Module, z: list[float], label: int | None,
         return f"your browser could not run it ({failed})"
     src = static_src(ex)
     conditional = bool(getattr(G, "conditional", False))
-    data = {"digest": ex.digest, "src": src, "program": None if src else ex.text, "z": [float(v) for v in z],
-            "label": label if conditional else None, "visible": visible, "range": LATENT_RANGE, "step": SCRUB_STEP,
-            "scale": CANVAS_SCALE, "labelTitle": "Code c" if getattr(G, "info", False) else "Digit to draw",
-            "caption": "G(z) computed by your browser as you drag; the server's copy follows when you let go."}
+    data = {
+        "digest": ex.digest,
+        "src": src,
+        "program": None if src else ex.text,
+        "z": [float(v) for v in z],
+        "label": label if conditional else None,
+        "visible": visible,
+        "range": LATENT_RANGE,
+        "step": SCRUB_STEP,
+        "scale": CANVAS_SCALE,
+        "labelTitle": "Code c" if getattr(G, "info", False) else "Digit to draw",
+        "caption": "G(z) computed by your browser as you drag; the server's copy follows when you let go.",
+    }
     with st.container(key="scrub_box"):
-        _component()(key=COMPONENT_KEY, data=data, width="stretch", height="content",
-                     on_release_change=functools.partial(_on_release, on_release, conditional, ex.digest),
-                     on_failed_change=_on_failed)
+        _component()(
+            key=COMPONENT_KEY,
+            data=data,
+            width="stretch",
+            height="content",
+            on_release_change=functools.partial(_on_release, on_release, conditional, ex.digest),
+            on_failed_change=_on_failed,
+        )
     return None

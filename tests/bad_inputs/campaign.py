@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-CRASH = "CRASH"                           # marks a failure that is a crash (traceback, hang, dead process)
+CRASH = "CRASH"  # marks a failure that is a crash (traceback, hang, dead process)
 
 
 def assert_clear_error(rc, stderr: str, fragment: str, crash: str | None = None) -> None:
@@ -50,12 +50,17 @@ def run_batch(jobs: list[dict], base: Path, env: dict | None = None, timeout: fl
     results = base / "results.jsonl"
     got: dict = {}
     todo = list(jobs)
-    for attempt in range(restarts + 1):
+    for _attempt in range(restarts + 1):
         (base / "cases.json").write_text(json.dumps(todo))
         try:
-            proc = subprocess.run([sys.executable, str(here / "cli_batch.py"), str(base / "cases.json"), str(results)],
-                                  cwd=here.parents[1], env={**os.environ, **(env or {})}, capture_output=True,
-                                  text=True, timeout=timeout)
+            proc = subprocess.run(
+                [sys.executable, str(here / "cli_batch.py"), str(base / "cases.json"), str(results)],
+                cwd=here.parents[1],
+                env={**os.environ, **(env or {})},
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
             rc, tail = proc.returncode, proc.stderr[-3000:]
         except subprocess.TimeoutExpired:
             rc, tail = None, f"the batch ran past {timeout} s"
@@ -65,9 +70,14 @@ def run_batch(jobs: list[dict], base: Path, env: dict | None = None, timeout: fl
         todo = [j for j in todo if j["id"] not in got]
         if not todo:
             break
-        dead = todo.pop(0)                   # the case the child was running when it died
-        got[dead["id"]] = {"id": dead["id"], "rc": rc, "stderr": tail, "stdout": "",
-                           "crash": f"the process running this case died (exit {rc})"}
+        dead = todo.pop(0)  # the case the child was running when it died
+        got[dead["id"]] = {
+            "id": dead["id"],
+            "rc": rc,
+            "stderr": tail,
+            "stdout": "",
+            "crash": f"the process running this case died (exit {rc})",
+        }
     for j in todo:
         got[j["id"]] = {"id": j["id"], "rc": None, "stderr": "", "stdout": "", "crash": "not run: too many crashes"}
     for j in jobs:

@@ -20,9 +20,10 @@ from gan_core import build_models, preset_config
 from gan_core.bundle import config_json
 from gan_core.checkpoints import checkpoint_bytes, read_header
 
-TINY_MLP = dict(g_width=8, d_width=8, latent_dim=6, batch_size=16)      # the CLI's tiny training runs use it too
-TRAIN = ["train", "--preset", "mlp", "--steps", "2", "--quiet"] + [a for k, v in TINY_MLP.items()
-                                                                   for a in ("--set", f"{k}={v}")]
+TINY_MLP = dict(g_width=8, d_width=8, latent_dim=6, batch_size=16)  # the CLI's tiny training runs use it too
+TRAIN = ["train", "--preset", "mlp", "--steps", "2", "--quiet"] + [
+    a for k, v in TINY_MLP.items() for a in ("--set", f"{k}={v}")
+]
 
 
 def _tensors_and_meta(blob: bytes) -> tuple[dict, dict]:
@@ -46,8 +47,13 @@ def checkpoints(folder: Path) -> dict[str, Path]:
     files: dict[str, bytes] = {}
     mlp = preset_config("mlp", **TINY_MLP)
     G, D = build_models(mlp)
-    files["good"] = checkpoint_bytes(mlp, G.eval(), D.eval(), {"steps": 3, "seconds": 0.5, "name": "tiny"},
-                                     [(step, {k: v.clone() for k, v in G.state_dict().items()}) for step in (0, 3)])
+    files["good"] = checkpoint_bytes(
+        mlp,
+        G.eval(),
+        D.eval(),
+        {"steps": 3, "seconds": 0.5, "name": "tiny"},
+        [(step, {k: v.clone() for k, v in G.state_dict().items()}) for step in (0, 3)],
+    )
     files["no_d"] = checkpoint_bytes(mlp, G.eval(), None, {"steps": 3})
     cond = preset_config("cdcgan", g_width=4, d_width=4, latent_dim=5)
     Gc, Dc = build_models(cond)
@@ -61,12 +67,20 @@ def checkpoints(folder: Path) -> dict[str, Path]:
     var = next(k for k in _tensors_and_meta(dcg)[0] if k.startswith("G.") and k.endswith("running_var"))
     dvar = _tensors_and_meta(dcg)[0][var]
     weight = next(k for k in t if k.startswith("G.") and k.endswith("weight"))
-    files["int32_weights"] = _resave(good, {k: (v * 100).to(torch.int32) for k, v in t.items() if k.startswith("G.") and v.is_floating_point()})
-    files["float64_weights"] = _resave(good, {k: v.double() for k, v in t.items() if k.startswith("G.") and v.is_floating_point()})
-    files["float16_weights"] = _resave(good, {k: v.half() for k, v in t.items() if k.startswith("G.") and v.is_floating_point()})
+    files["int32_weights"] = _resave(
+        good, {k: (v * 100).to(torch.int32) for k, v in t.items() if k.startswith("G.") and v.is_floating_point()}
+    )
+    files["float64_weights"] = _resave(
+        good, {k: v.double() for k, v in t.items() if k.startswith("G.") and v.is_floating_point()}
+    )
+    files["float16_weights"] = _resave(
+        good, {k: v.half() for k, v in t.items() if k.startswith("G.") and v.is_floating_point()}
+    )
     files["negative_running_var"] = _resave(dcg, {var: -dvar.abs() - 0.1})
     files["zero_running_var"] = _resave(dcg, {var: torch.zeros_like(dvar)})
-    files["weights_x1e30"] = _resave(good, {k: v * 1e30 for k, v in t.items() if k.startswith("G.") and v.is_floating_point()})
+    files["weights_x1e30"] = _resave(
+        good, {k: v * 1e30 for k, v in t.items() if k.startswith("G.") and v.is_floating_point()}
+    )
     files["nan_weight"] = _resave(good, {weight: torch.full_like(t[weight], float("nan"))})
     files["wrong_shape"] = _resave(good, {weight: torch.zeros(3, 3)})
     files["info_list"] = _resave(good, info=[1, 2, 3])
@@ -83,8 +97,9 @@ def checkpoints(folder: Path) -> dict[str, Path]:
     files["config_bool_text"] = _resave(good, config=json.dumps({**mlp.to_dict(), "spectral_norm": "no"}))
     files["config_preset_number"] = _resave(good, config=json.dumps({**mlp.to_dict(), "preset": 5}))
     files["no_format"] = _resave(good, format="something-else/1")
-    files["missing_g"] = st_save({k: v for k, v in t.items() if not k.startswith("G.")},
-                                 metadata=_tensors_and_meta(good)[1])
+    files["missing_g"] = st_save(
+        {k: v for k, v in t.items() if not k.startswith("G.")}, metadata=_tensors_and_meta(good)[1]
+    )
     header = b'{"__metadata__": ' + b"[" * 20000 + b"]" * 20000 + b"}"
     files["deep_header"] = struct.pack("<Q", len(header)) + header
     header = b'{"__metadata__": {"format": 3}}'
@@ -176,21 +191,32 @@ def data_dirs(folder: Path, mnist) -> dict[str, Path]:
         out[name] = d
 
     images, labels = idx_bytes(x), idx_bytes(y)
-    make("good", {"t10k-images-idx3-ubyte.gz": gzip.compress(images), "t10k-labels-idx1-ubyte.gz": gzip.compress(labels)})
+    make(
+        "good", {"t10k-images-idx3-ubyte.gz": gzip.compress(images), "t10k-labels-idx1-ubyte.gz": gzip.compress(labels)}
+    )
     make("good_raw_layout", {"MNIST/raw/t10k-images-idx3-ubyte": images, "MNIST/raw/t10k-labels-idx1-ubyte": labels})
     make("empty", {})
     make("unrelated_files", {"notes.txt": b"my digits are elsewhere", "photo.png": b"\x89PNG"})
     make("images_only", {"t10k-images-idx3-ubyte.gz": gzip.compress(images)})
     bomb = io.BytesIO()
     with gzip.GzipFile(fileobj=bomb, mode="wb") as gz:
-        gz.write(bytes([0, 0, 8, 3]) + struct.pack(">3I", 3_000_000, 28, 28))    # 2.35 GB promised
+        gz.write(bytes([0, 0, 8, 3]) + struct.pack(">3I", 3_000_000, 28, 28))  # 2.35 GB promised
         for _ in range(64):
-            gz.write(bytes(4_000_000))                                           # 256 MB of zeros, ~250 kB packed
-    make("gzip_bomb", {"t10k-images-idx3-ubyte.gz": bomb.getvalue(), "t10k-labels-idx1-ubyte.gz": gzip.compress(labels)})
-    make("padded_bomb", {"t10k-images-idx3-ubyte.gz": gzip.compress(images + bytes(5_000_000)),
-                         "t10k-labels-idx1-ubyte.gz": gzip.compress(labels)})
-    make("truncated_gz", {"t10k-images-idx3-ubyte.gz": gzip.compress(images)[:3000],
-                          "t10k-labels-idx1-ubyte.gz": gzip.compress(labels)})
+            gz.write(bytes(4_000_000))  # 256 MB of zeros, ~250 kB packed
+    make(
+        "gzip_bomb", {"t10k-images-idx3-ubyte.gz": bomb.getvalue(), "t10k-labels-idx1-ubyte.gz": gzip.compress(labels)}
+    )
+    make(
+        "padded_bomb",
+        {
+            "t10k-images-idx3-ubyte.gz": gzip.compress(images + bytes(5_000_000)),
+            "t10k-labels-idx1-ubyte.gz": gzip.compress(labels),
+        },
+    )
+    make(
+        "truncated_gz",
+        {"t10k-images-idx3-ubyte.gz": gzip.compress(images)[:3000], "t10k-labels-idx1-ubyte.gz": gzip.compress(labels)},
+    )
     make("bad_magic", {"t10k-images-idx3-ubyte": b"\x00\x00\x0d\x03" + images[4:], "t10k-labels-idx1-ubyte": labels})
     make("wrong_size", {"t10k-images-idx3-ubyte": idx_bytes(x[:, :27, :27]), "t10k-labels-idx1-ubyte": labels})
     make("label_12", {"t10k-images-idx3-ubyte": images, "t10k-labels-idx1-ubyte": idx_bytes(np.full_like(y, 12))})
@@ -218,6 +244,7 @@ def big_rgba_png(side: int = 6300) -> bytes:
     img = Image.new("RGBA", (side, side), (255, 255, 255, 0))
     from PIL import ImageDraw
 
-    ImageDraw.Draw(img).line([(side // 3, side // 5), (side // 2, 4 * side // 5)], fill=(0, 0, 0, 255),
-                             width=max(3, side // 30))
+    ImageDraw.Draw(img).line(
+        [(side // 3, side // 5), (side // 2, 4 * side // 5)], fill=(0, 0, 0, 255), width=max(3, side // 30)
+    )
     return png(img)

@@ -2,12 +2,13 @@
 
     python cli_batch.py CASES.json RESULTS.jsonl
 
-CASES.json is a list of {"id", "argv", "cwd"} (and optionally "env": variables set for that case only). Each case runs `gan_core.cli.main(argv)` in its own
-working directory with stdout and stderr captured, exactly as `python -m gan_core` would run it (argparse's
-SystemExit gives the exit code). One JSON line per case is appended to RESULTS.jsonl as soon as the case
-ends, so if the process dies (a segfault), the cases before it keep their results and the case that was
-running is the one without a line. A case that raises (a traceback: what this suite exists to catch) or
-runs past TIMEOUT seconds (a hang) is recorded as such, and the next case still runs.
+CASES.json is a list of {"id", "argv", "cwd"} (and optionally "env": variables set for that case only). Each
+case runs `gan_core.cli.main(argv)` in its own working directory with stdout and stderr captured, exactly as
+`python -m gan_core` would run it (argparse's SystemExit gives the exit code). One JSON line per case is
+appended to RESULTS.jsonl as soon as the case ends, so if the process dies (a segfault), the cases before it
+keep their results and the case that was running is the one without a line. A case that raises (a traceback:
+what this suite exists to catch) or runs past TIMEOUT seconds (a hang) is recorded as such, and the next case
+still runs.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-TIMEOUT = 90                     # seconds one case may take; the slowest (a 2-step training run) needs ~3
+TIMEOUT = 90  # seconds one case may take; the slowest (a 2-step training run) needs ~3
 
 
 class Hang(Exception):
@@ -58,17 +59,17 @@ def run_case(case: dict) -> dict:
     os.chdir(case["cwd"])
     saved_env = {k: os.environ.get(k) for k in case.get("env", {})}
     os.environ.update(case.get("env", {}))
-    tempfile.tempdir = None                                # gettempdir() reads $TMPDIR again
+    tempfile.tempdir = None  # gettempdir() reads $TMPDIR again
     signal.alarm(TIMEOUT)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 result["rc"] = cli.main(case["argv"])
-            except SystemExit as exc:                      # argparse's usage errors (and --help)
+            except SystemExit as exc:  # argparse's usage errors (and --help)
                 result["rc"] = exc.code if isinstance(exc.code, int) else 1
     except Hang as exc:
         result["crash"] = f"hang: {exc}"
-    except BaseException:                                  # noqa: BLE001 - the point: record it, go on
+    except BaseException:  # noqa: BLE001 - the point: record it, go on
         result["crash"] = traceback.format_exc()
     finally:
         signal.alarm(0)
@@ -79,9 +80,13 @@ def run_case(case: dict) -> dict:
             else:
                 os.environ[k] = v
         tempfile.tempdir = None
-        torch.set_num_threads(1)                           # a case may have set it (--threads)
-    result.update(stdout=out.getvalue(), stderr=err.getvalue(), seconds=round(time.monotonic() - start, 2),
-                  rss_growth_mb=round(maxrss_mb() - before, 1))
+        torch.set_num_threads(1)  # a case may have set it (--threads)
+    result.update(
+        stdout=out.getvalue(),
+        stderr=err.getvalue(),
+        seconds=round(time.monotonic() - start, 2),
+        rss_growth_mb=round(maxrss_mb() - before, 1),
+    )
     return result
 
 

@@ -23,7 +23,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from campaign import CRASH
 
 _tally = {"tried": 0, "clear": 0, "crashed": 0, "skipped": 0}
@@ -67,8 +66,9 @@ def tmpfs():
     mount = shutil.which("mount")
     if mount is None:
         pytest.skip("no `mount` command here, so no small tmpfs for a real full disk")
-    proc = subprocess.run([mount, "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(where)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [mount, "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(where)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         where.rmdir()
         pytest.skip(f"cannot mount a tmpfs for a real full disk (needs root): {proc.stderr.strip() or proc.returncode}")

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from campaign import CRASH, assert_clear_error, files_under, fill, run_batch
 from campaign_inputs import TRAIN, checkpoints, digit_picture, png
-from gan_core import RunJournal, RunShelf, Trainer, load_checkpoint
 from thread_support import tiny_mlp, wait_for
+
+from gan_core import RunJournal, RunShelf, Trainer, load_checkpoint
 from gan_ui import server
 from gan_ui.server import reset_scheduler, server_journal, server_scheduler
 from gan_ui.store import SessionStore
@@ -40,15 +40,32 @@ def _on_disk(folder):
 
 # When $TMPDIR is full too, Python's tempfile.gettempdir() moves on to /tmp by itself, so the "saved nowhere"
 # case is tried in-process below (test_a_run_that_cannot_be_saved_anywhere_says_so), not by the CLI here.
-CLI = [   # id, argv (the full disk is {full}, rescues go to {tmp}), environment, expected error fragment
+CLI = [  # id, argv (the full disk is {full}, rescues go to {tmp}), environment, expected error fragment
     ("train out on a full disk", [*TRAIN, "--out", "{full}/run.safetensors"], {}, "the run is saved in {tmp}/"),
-    ("sample npy on a full disk", ["sample", "--model", "{good}", "--n", "2000", "--out", "{full}/x.npy"], {},
-     "No space left on device"),
-    ("sample png on a full disk", ["sample", "--model", "{good}", "--out", "{full}/x.png"], {}, "No space left on device"),
-    ("directions on a full disk", ["directions", "--model", "{good}", "--k", "2", "--frames", "3", "--n", "40",
-                                   "--out", "{full}/d.png"], {}, "No space left on device"),
-    ("invert on a full disk", ["invert", "--model", "{good}", "--image", "{digit}", "--seconds", "0.2",
-                               "--out", "{full}/z.json"], {}, "No space left on device"),
+    (
+        "sample npy on a full disk",
+        ["sample", "--model", "{good}", "--n", "2000", "--out", "{full}/x.npy"],
+        {},
+        "No space left on device",
+    ),
+    (
+        "sample png on a full disk",
+        ["sample", "--model", "{good}", "--out", "{full}/x.png"],
+        {},
+        "No space left on device",
+    ),
+    (
+        "directions on a full disk",
+        ["directions", "--model", "{good}", "--k", "2", "--frames", "3", "--n", "40", "--out", "{full}/d.png"],
+        {},
+        "No space left on device",
+    ),
+    (
+        "invert on a full disk",
+        ["invert", "--model", "{good}", "--image", "{digit}", "--seconds", "0.2", "--out", "{full}/z.json"],
+        {},
+        "No space left on device",
+    ),
 ]
 
 
@@ -58,16 +75,26 @@ def cli_outcomes(tmp_path_factory, tmpfs, mnist):
     for p in sorted(tmpfs.rglob("*"), reverse=True):
         p.unlink() if p.is_file() else p.rmdir()
     fill(tmpfs, 0)
-    places = {"full": str(tmpfs), "tmp": str(base / "tmp"), "good": str(checkpoints(base / "ckpt")["good"]),
-              "digit": str(base / "digit.png")}
+    places = {
+        "full": str(tmpfs),
+        "tmp": str(base / "tmp"),
+        "good": str(checkpoints(base / "ckpt")["good"]),
+        "digit": str(base / "digit.png"),
+    }
     (base / "digit.png").write_bytes(png(digit_picture(mnist)))
     (base / "tmp").mkdir()
     jobs = []
     for name, argv, env, _ in CLI:
         cwd = base / "work" / re.sub(r"[^a-z0-9]+", "-", name)
         cwd.mkdir(parents=True)
-        jobs.append({"id": name, "argv": [a.format(**places) for a in argv], "cwd": str(cwd),
-                     "env": {k: v.format(**places) for k, v in env.items()}})
+        jobs.append(
+            {
+                "id": name,
+                "argv": [a.format(**places) for a in argv],
+                "cwd": str(cwd),
+                "env": {k: v.format(**places) for k, v in env.items()},
+            }
+        )
     got = run_batch(jobs, base, {"TMPDIR": places["tmp"]})
     got["_places"] = places
     return got
@@ -79,7 +106,7 @@ def test_cli_on_a_full_disk(case, cli_outcomes, tmpfs):
     r, places = cli_outcomes[case[0]], cli_outcomes["_places"]
     assert r.get("crash") is None, f"{CRASH}: {r['crash']}"
     assert_clear_error(r["rc"], r["stderr"], case[3].format(**places))
-    assert _on_disk(tmpfs) == set()                         # no half-written file, no temporary file
+    assert _on_disk(tmpfs) == set()  # no half-written file, no temporary file
     assert files_under(Path(r["cwd"])) == set()
 
 
@@ -87,7 +114,7 @@ def test_a_run_the_cli_could_not_save_is_kept_whole_in_tmpdir(cli_outcomes):
     r, places = cli_outcomes["train out on a full disk"], cli_outcomes["_places"]
     kept = re.search(r"the run is saved in (\S+) instead", r["stderr"]).group(1)
     assert kept.startswith(places["tmp"])
-    ckpt = load_checkpoint(kept)                           # whole and loadable: the run is not lost
+    ckpt = load_checkpoint(kept)  # whole and loadable: the run is not lost
     assert ckpt.info["steps"] == 2
     assert ckpt.config.g_width == 8
     assert "run.safetensors" in kept
@@ -103,7 +130,7 @@ def test_a_person_at_a_terminal_is_asked_where_to_save(full, tmp_path, monkeypat
     answers = iter([str(full / "again.safetensors"), str(tmp_path / "kept.safetensors")])
     prompts = []
     got = save_or_rescue(full / "run.safetensors", b"x" * 5000, ask=lambda p: prompts.append(p) or next(answers))
-    assert got is None                                     # the --out asked for was not written: exit code 2
+    assert got is None  # the --out asked for was not written: exit code 2
     assert (tmp_path / "kept.safetensors").read_bytes() == b"x" * 5000
     assert len(prompts) == 2
     assert "The run is still in memory" in prompts[0]
@@ -118,7 +145,7 @@ def test_a_run_that_cannot_be_saved_anywhere_says_so(full, monkeypatch, capsys):
     from gan_core.cli import save_or_rescue
 
     monkeypatch.setattr(tempfile, "tempdir", str(full))
-    assert save_or_rescue(full / "run.safetensors", b"x" * 5000) is None     # pytest's stdin is not a terminal
+    assert save_or_rescue(full / "run.safetensors", b"x" * 5000) is None  # pytest's stdin is not a terminal
     assert_clear_error(2, capsys.readouterr().err, "could not be saved anywhere")
     assert _on_disk(full) == set()
 
@@ -169,19 +196,19 @@ def app_on_a_full_disk(tmpfs, monkeypatch):
 def test_a_run_that_ends_on_a_full_disk_is_finished_not_saved_never_interrupted(app_on_a_full_disk, mnist, tmpfs):
     store = SessionStore()
     store.owner = OWNER
-    journal = server_journal()                       # the journal file exists before the disk fills
+    journal = server_journal()  # the journal file exists before the disk fills
     fill(tmpfs, 0)
     handle = store.submit(store.add_run(Trainer(tiny_mlp(max_steps=20), mnist, device="cpu")))
     assert handle.join(60)
     wait_for(lambda: not handle.active, 30, "the run's end")
     assert handle.status == "finished"
     assert handle.save_error == "finished, not saved: disk full"
-    assert handle.usable                                   # still in this tab: Explore and the download work
+    assert handle.usable  # still in this tab: Explore and the download work
     assert len(handle.checkpoint()) > 0
-    noted = journal.claim(OWNER)                           # what a reloaded tab is told
+    noted = journal.claim(OWNER)  # what a reloaded tab is told
     assert [e.get("note") for e in noted] == ["finished, not saved: disk full"]
     assert journal.running == {}
-    assert not [p for p in tmpfs.rglob("*.tmp")]           # nothing half-written
+    assert not [p for p in tmpfs.rglob("*.tmp")]  # nothing half-written
     assert server_scheduler().counts()["running"] == 0
 
 
@@ -192,7 +219,7 @@ def test_a_crashing_end_callback_still_frees_the_class_slot(mnist):
 
     sched = Scheduler(Limits(max_concurrent=1))
     first = Trainer(tiny_mlp(max_steps=5), mnist, device="cpu")
-    first.add_callback("on_end", lambda t: 1 / 0)         # an earlier callback with a bug
+    first.add_callback("on_end", lambda t: 1 / 0)  # an earlier callback with a bug
     sched.submit("a", first)
     second = sched.submit("b", Trainer(tiny_mlp(max_steps=5), mnist, device="cpu"))
     wait_for(lambda: second.trainer.done, 60, "the next run in the queue")
@@ -218,6 +245,7 @@ def test_atomic_write_never_touches_the_umask(tmp_path, monkeypatch):
             atomic_write(tmp_path / f"f{i}.bin", bytes([i]) * 100)
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
+
     threads = [threading.Thread(target=save, args=(i,)) for i in range(8)]
     for t in threads:
         t.start()

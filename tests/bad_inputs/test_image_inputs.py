@@ -17,15 +17,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
-
 from campaign import CRASH
 from campaign_inputs import big_rgba_png, digit_picture, png
+from PIL import Image, ImageDraw
+
 from gan_core import digits
 from gan_core.digits import DigitImageError, prepare_upload
 
 DIGITS_PY = Path(digits.__file__)
-MAX_GROWTH_MB = 200                  # the issue's bound on one upload's extra resident memory
+MAX_GROWTH_MB = 200  # the issue's bound on one upload's extra resident memory
 
 
 def _stroke(size, mode, fmt, back, ink, **kw) -> bytes:
@@ -35,14 +35,16 @@ def _stroke(size, mode, fmt, back, ink, **kw) -> bytes:
     return png(img, fmt, **kw)
 
 
-BIG = {   # name -> (picture bytes maker, expected: None = accepted, else a fragment of the refusal)
+BIG = {  # name -> (picture bytes maker, expected: None = accepted, else a fragment of the refusal)
     "6300 x 6300 RGBA PNG, 154 kB": (big_rgba_png, "megapixels"),
     "4000 x 4000 RGBA PNG": (lambda: big_rgba_png(4000), None),
     "7000 x 5000 JPEG photo": (lambda: _stroke((7000, 5000), "RGB", "JPEG", (250, 250, 250), (20, 20, 20)), None),
     "9000 x 9000 1-bit bomb": (lambda: _stroke((9000, 9000), "1", "PNG", 1, 0), "megapixels"),
     "4000 x 3000 16-bit grey PNG": (lambda: _stroke((4000, 3000), "I;16", "PNG", 60000, 1000), None),
-    "4000 x 4000 palette PNG": (lambda: png(Image.open(io.BytesIO(_stroke((4000, 4000), "L", "PNG", 255, 0))).convert("P")),
-                                None),
+    "4000 x 4000 palette PNG": (
+        lambda: png(Image.open(io.BytesIO(_stroke((4000, 4000), "L", "PNG", 255, 0))).convert("P")),
+        None,
+    ),
 }
 
 CHILD = textwrap.dedent("""
@@ -79,8 +81,9 @@ def test_a_big_upload_stays_within_memory_and_is_decoded_once(name, tmp_path):
     picture = tmp_path / "upload.bin"
     picture.write_bytes(make())
     assert picture.stat().st_size < digits.MAX_BYTES
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(DIGITS_PY), str(picture)], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(DIGITS_PY), str(picture)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, f"{CRASH}: {proc.stderr[-3000:]}"
     got = json.loads(proc.stdout)
     assert got["growth_mb"] <= MAX_GROWTH_MB, got
@@ -105,11 +108,11 @@ def _gif(mnist) -> bytes:
 def _exif_rotated(mnist) -> bytes:
     img = digit_picture(mnist, 0, 200).convert("RGB")
     exif = Image.Exif()
-    exif[0x0112] = 6                               # "rotate 90 degrees clockwise to view"
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to view"
     return png(img.transpose(Image.Transpose.ROTATE_90), "JPEG", exif=exif.tobytes())
 
 
-SMALL = {   # name -> (picture bytes from the mnist digits, refusal fragment or None)
+SMALL = {  # name -> (picture bytes from the mnist digits, refusal fragment or None)
     "an empty file": (lambda m: b"", "empty"),
     "text": (lambda m: b"I am not a picture, honest", "not a picture"),
     "a PNG signature only": (lambda m: b"\x89PNG\r\n\x1a\n" + bytes(40), "not a picture"),
@@ -118,8 +121,10 @@ SMALL = {   # name -> (picture bytes from the mnist digits, refusal fragment or 
     "a white page": (lambda m: png(Image.new("L", (300, 200), 250)), "looks blank"),
     "a black page": (lambda m: png(Image.new("L", (300, 200), 0)), "looks blank"),
     "a fully transparent page": (lambda m: png(Image.new("RGBA", (100, 100), (0, 0, 0, 0))), "looks blank"),
-    "paper grain": (lambda m: png(Image.fromarray(np.random.default_rng(1).integers(200, 215, (90, 90)).astype(np.uint8))),
-                    "looks blank"),
+    "paper grain": (
+        lambda m: png(Image.fromarray(np.random.default_rng(1).integers(200, 215, (90, 90)).astype(np.uint8))),
+        "looks blank",
+    ),
     "one pixel": (lambda m: png(Image.new("L", (1, 1), 255)), "looks blank"),
     "a PDF": (lambda m: b"%PDF-1.4\n1 0 obj<<>>endobj\n", "not a picture"),
     "a digit, PNG": (lambda m: png(digit_picture(m, 0)), None),
@@ -153,15 +158,15 @@ def test_an_upload(name, mnist):
         raise AssertionError(f"{CRASH}: {type(exc).__name__}: {exc}") from exc
     assert fragment is None, f"accepted; expected a refusal mentioning {fragment!r}"
     assert got.pixels.shape == (28, 28)
-    assert got.pixels.max() == 255                     # ink scaled to full white, like MNIST's
-    assert got.pixels[:2].max() < 64                   # a black margin: the digit sits in the middle
+    assert got.pixels.max() == 255  # ink scaled to full white, like MNIST's
+    assert got.pixels[:2].max() < 64  # a black margin: the digit sits in the middle
 
 
 def test_the_exif_rotated_photo_is_turned_upright(mnist):
     upright = prepare_upload(png(digit_picture(mnist, 0, 200)))
     rotated = prepare_upload(_exif_rotated(mnist))
     diff = np.abs(upright.pixels.astype(int) - rotated.pixels.astype(int)).mean()
-    assert diff < 12, diff                              # the same digit (JPEG noise aside), not a sideways one
+    assert diff < 12, diff  # the same digit (JPEG noise aside), not a sideways one
 
 
 def test_a_shrunk_picture_gives_the_digit_the_small_one_gives(mnist):
