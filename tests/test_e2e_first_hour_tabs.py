@@ -18,6 +18,7 @@ from e2e_support import ARTIFACTS, StreamlitServer, browser, chromium_or_skip, s
 from test_e2e import VIEWPORT, click_button, no_exception, open_page, start_run, step_count
 
 from gan_core import PRESETS
+from gan_ui.layout import PAGE_SPECS
 from gan_ui.lessons import LESSONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -109,7 +110,7 @@ def test_no_way_found_to_unlock_a_teachers_lock(server, browser, tmp_path):
     held = values(page)
     assert held["Preset"] == "collapse", held
     hrefs = page.locator('[data-testid="stPageLink-NavLink"]').evaluate_all("links => links.map(a => a.href)")
-    assert len(hrefs) == 4, hrefs  # (Streamlit writes the default page's href as "?tab=…", relative)
+    assert len(hrefs) == len(PAGE_SPECS), hrefs  # one link a page, each with the token
     assert [h for h in hrefs if tab_of(h) != token] == [], "links between pages that drop the tab's token"
     shot(page, "e2e-first-hour-locked-train")
 
