@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gan_core.i18n import _
+
 from . import lab, lab_digit, lab_directions, state
 from .catalogue import catalogue
 from .explore_model import init_model_state, model_picker
@@ -22,27 +24,38 @@ __all__ = ["render", "timeline_frames"]
 
 # ---------------------------------------------------------------------------------------------
 def render() -> None:
-    st.title("Explore a generator")
+    st.title(_("Explore a generator"))
     st.caption(
-        "A trained generator G turns a vector of random numbers z into a digit. "
-        "Move the sliders to move z and watch the digit change."
+        _(
+            "A trained generator G turns a vector of random numbers z into a digit. "
+            "Move the sliders to move z and watch the digit change."
+        )
     )
     store = state.session_store()
     models = catalogue(store.user_models())
     entry = model_picker(models)
     if entry is None:
         st.info(
-            "No generator is available yet: none ships in `pretrained/`. Train one on the Train page "
-            "(it appears here when it ends) or upload a .safetensors file."
+            _(
+                "No generator is available yet: none ships in `pretrained/`. Train one on the Train page "
+                "(it appears here when it ends) or upload a .safetensors file."
+            )
         )
-        page_link("train", "Go to Train")
+        page_link("train", _("Go to Train"))
         return
     st.html(PHONE_CSS)
     init_model_state(entry)
     lab.apply_pending(entry)  # a z found by "Find my digit" lands in the sliders before they are drawn
     # on_change="rerun": switching tabs reruns the page, so every tab shows the z another tab's fragment set
     tab_sliders, tab_interp, tab_gallery, tab_time, tab_dirs, tab_mine = st.tabs(
-        ["Latent sliders", "Interpolation", "Gallery", "Training timeline", "Directions", "Your digit"],
+        [
+            _("Latent sliders"),
+            _("Interpolation"),
+            _("Gallery"),
+            _("Training timeline"),
+            _("Directions"),
+            _("Your digit"),
+        ],
         key="explore_tab",
         on_change="rerun",
     )

@@ -12,6 +12,7 @@ import torch
 
 from gan_core import CheckpointError, generate
 from gan_core.config import DEFAULT_PRESET
+from gan_core.i18n import _
 
 from . import state
 from .catalogue import ModelEntry, upload_entry
@@ -98,11 +99,14 @@ def _on_upload() -> None:
     try:
         entry = upload_entry(file.getvalue(), file.name, store.next_upload_number())
     except CheckpointError as exc:
-        st.session_state["upload_msg"] = ("error", f"Could not open {file.name}: {exc}")
+        st.session_state["upload_msg"] = (
+            "error",
+            _("Could not open {name}: {error}").format(name=file.name, error=exc),
+        )
         return
     store.add_model(entry)
     st.session_state[MODEL_KEY] = entry.key
-    st.session_state["upload_msg"] = ("ok", f"Opened {file.name}.")
+    st.session_state["upload_msg"] = ("ok", _("Opened {name}.").format(name=file.name))
 
 
 DEFAULT_MODEL = f"shipped:{DEFAULT_PRESET}"  # Explore opens on the default recipe's model: it draws the digit asked for
@@ -117,16 +121,16 @@ def model_picker(models: dict[str, ModelEntry]) -> ModelEntry | None:
     with left:
         if keys:
             key = st.selectbox(
-                "Generator",
+                _("Generator"),
                 keys,
                 key=MODEL_KEY,
-                format_func=lambda k: models[k].label,
-                help="Shipped generators, runs trained in this tab, and uploaded .safetensors files.",
+                format_func=lambda k: models[k].picker_label(),
+                help=_("Shipped generators, runs trained in this tab, and uploaded .safetensors files."),
             )
     with right:
-        with st.popover("Upload a model", icon=":material/upload:", width="stretch"):
+        with st.popover(_("Upload a model"), icon=":material/upload:", width="stretch"):
             st.file_uploader(
-                "A .safetensors file saved by GAN Classroom",
+                _("A .safetensors file saved by GAN Classroom"),
                 type=["safetensors"],
                 key="model_upload",
                 on_change=_on_upload,
@@ -142,8 +146,11 @@ def model_picker(models: dict[str, ModelEntry]) -> ModelEntry | None:
     st.caption(entry.describe())
     data = entry.info.get("data") if isinstance(entry.info.get("data"), str) else None
     st.caption(
-        f":material/database: Trained on {data}."
-        if data
-        else ":material/database: Its file does not say which images it was trained on."
+        ":material/database: "
+        + (
+            _("Trained on {data}.").format(data=data)
+            if data
+            else _("Its file does not say which images it was trained on.")
+        )
     )
     return entry

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gan_core.i18n import _
 from gan_core.sampling import LATENT_RANGE
 
 from . import images, inside_view, scrub
@@ -40,7 +41,7 @@ def _on_paste(dim: int) -> None:
         st.session_state["z_paste_msg"] = ("error", str(exc))
         return
     set_z(values)
-    st.session_state["z_paste_msg"] = ("ok", "Pasted z applied.")
+    st.session_state["z_paste_msg"] = ("ok", _("Pasted z applied."))
 
 
 def _on_scrub_release(z: list[float], label: int | None) -> None:
@@ -95,35 +96,39 @@ def latent_panel(entry: ModelEntry) -> None:
     with left:
         b1, b2, b3 = st.columns(3)
         b1.button(
-            "Random z",
+            _("Random z"),
             icon=":material/casino:",
             on_click=_on_random,
             args=(dim,),
             width="stretch",
-            help="Draw a new z from the prior N(0, I).",
+            help=_("Draw a new z from the prior N(0, I)."),
+            key="explore_random",
         )
         b2.button(
-            "Reset to zero",
+            _("Reset to zero"),
             icon=":material/restart_alt:",
             on_click=_on_zero,
             args=(dim,),
             width="stretch",
-            help="z = 0: the centre of the prior.",
+            help=_("z = 0: the centre of the prior."),
+            key="explore_zero",
         )
-        with b3.popover("Copy / paste z", icon=":material/content_paste:", width="stretch"):
-            st.caption("This z (copy it with the icon at the right of the box):")
+        with b3.popover(_("Copy / paste z"), icon=":material/content_paste:", width="stretch"):
+            st.caption(_("This z (copy it with the icon at the right of the box):"))
             st.code(format_z(current_z(dim).tolist()), language="json", wrap_lines=True)
-            st.text_input("Paste a z", key="z_paste", placeholder="[0.5, -1.2, ...] or 0.5, -1.2, ...")
-            st.button("Use the pasted z", on_click=_on_paste, args=(dim,))
+            st.text_input(_("Paste a z"), key="z_paste", placeholder=_("[0.5, -1.2, ...] or 0.5, -1.2, ..."))
+            st.button(_("Use the pasted z"), on_click=_on_paste, args=(dim,), key="explore_use_paste")
             msg = st.session_state.get("z_paste_msg")
             if msg:
                 (st.error if msg[0] == "error" else st.success)(msg[1])
         scrub_off = True
         if st.toggle(
-            "Scrub mode (runs in your browser)",
+            _("Scrub mode (runs in your browser)"),
             key="scrub_mode",
-            help="G runs inside your browser, so dragging a slider redraws the digit at once, with no "
-            "trip to the server. When you let go, the server's z and digit follow.",
+            help=_(
+                "G runs inside your browser, so dragging a slider redraws the digit at once, with no "
+                "trip to the server. When you let go, the server's z and digit follow."
+            ),
         ):
             why = scrub.scrub_panel(
                 entry.G, current_z(dim).tolist(), labels_for(entry), _on_scrub_release, visible=VISIBLE_DIMS
@@ -131,7 +136,8 @@ def latent_panel(entry: ModelEntry) -> None:
             scrub_off = why is not None
             if why:
                 st.info(
-                    f"Scrub mode is unavailable: {why}. The server sliders below work as usual.", icon=":material/info:"
+                    _("Scrub mode is unavailable: {why}. The server sliders below work as usual.").format(why=why),
+                    icon=":material/info:",
                 )
         if scrub_off:
             _slider_grid(range(min(dim, VISIBLE_DIMS)))
@@ -140,7 +146,9 @@ def latent_panel(entry: ModelEntry) -> None:
                 # re-send them, to the server's or the browser's cost (slider p95 under 30 sessions: BENCHMARKS.md,
                 # bench/classroom_load.py). Their values stay in session state (persist_state), and z and the
                 # digit always use every dimension.
-                more = st.expander(f"More dimensions ({dim - VISIBLE_DIMS} more)", key=MORE_KEY, on_change="rerun")
+                more = st.expander(
+                    _("More dimensions ({n} more)").format(n=dim - VISIBLE_DIMS), key=MORE_KEY, on_change="rerun"
+                )
                 if more.open:
                     with more:
                         _slider_grid(range(VISIBLE_DIMS, dim), ncols=4)
@@ -151,7 +159,7 @@ def latent_panel(entry: ModelEntry) -> None:
             names = code_names(entry)
             if entry.infogan:
                 st.pills(
-                    "Code c, named by the digit it draws (G learned the codes without labels)",
+                    _("Code c, named by the digit it draws (G learned the codes without labels)"),
                     order,
                     key=LABEL_KEY,
                     default=order[0],
@@ -159,13 +167,13 @@ def latent_panel(entry: ModelEntry) -> None:
                     persist_state="session",
                 )
             else:
-                st.pills("Digit to draw", order, key=LABEL_KEY, default=0, persist_state="session")
+                st.pills(_("Digit to draw"), order, key=LABEL_KEY, default=0, persist_state="session")
         labels = labels_for(entry)
         k = _sweep_dim(dim)  # the selectbox below: its value is in session state already
         views = images.z_views(entry.G, z, k - 1, labels, entry.num_classes if entry.conditional else None, order)
-        show_png(views.digit_png(), width=28 * images.DIGIT_SCALE, caption="G(z): the generator's output for this z")
+        show_png(views.digit_png(), width=28 * images.DIGIT_SCALE, caption=_("G(z): the generator's output for this z"))
         st.download_button(
-            "Download digit (PNG)",
+            _("Download digit (PNG)"),
             lambda: views.digit_png(images.DIGIT_SCALE),
             file_name="digit.png",
             mime="image/png",
@@ -175,18 +183,18 @@ def latent_panel(entry: ModelEntry) -> None:
         )
     inside_view.inside_panel(entry, z, labels)
 
-    st.subheader("What does one dimension do?", divider="gray")
+    st.subheader(_("What does one dimension do?"), divider="gray")
     c1, c2 = st.columns([1, 5], vertical_alignment="center")
     with c1:
-        st.selectbox("Dimension", list(range(1, dim + 1)), key="sweep_dim", format_func=lambda i: f"z{i}")
+        st.selectbox(_("Dimension"), list(range(1, dim + 1)), key="sweep_dim", format_func=lambda i: f"z{i}")
     with c2:
         show_png(
             views.sweep_png(),
             width="stretch",
-            caption=f"z{k} swept from −3σ to +3σ, every other coordinate held where the sliders put it",
+            caption=_("z{k} swept from −3σ to +3σ, every other coordinate held where the sliders put it").format(k=k),
         )
     st.download_button(
-        "Download strip (PNG)",
+        _("Download strip (PNG)"),
         lambda: views.sweep_png(4),
         file_name=f"sweep-z{k}.png",
         mime="image/png",
@@ -196,27 +204,30 @@ def latent_panel(entry: ModelEntry) -> None:
     )
 
     if entry.infogan:
-        st.subheader(f"Same z, all {entry.num_classes} codes", divider="gray")
+        st.subheader(_("Same z, all {n} codes").format(n=entry.num_classes), divider="gray")
         named = entry.code_digits() is not None
         show_png(
             views.classes_png(),
             width="stretch",
             caption=(
-                "Codes in the order of the digits they draw: "
-                + ", ".join(code_names(entry)[c] for c in class_order(entry))
-                + ". "
+                _("Codes in the order of the digits they draw: {codes}.").format(
+                    codes=", ".join(code_names(entry)[c] for c in class_order(entry))
+                )
                 if named
-                else "Codes c0, c1, … left to right. "
+                else _("Codes c0, c1, … left to right.")
             )
-            + "Nobody told G which digit is which: maximising the mutual information between c and the "
-            "picture made each code one kind of digit, in an order of its own.",
+            + " "
+            + _(
+                "Nobody told G which digit is which: maximising the mutual information between c and the "
+                "picture made each code one kind of digit, in an order of its own."
+            ),
         )
     elif entry.conditional:
-        st.subheader("Same z, all ten digits", divider="gray")
+        st.subheader(_("Same z, all ten digits"), divider="gray")
         show_png(
             views.classes_png(),
             width="stretch",
-            caption="z sets the style (slant, thickness); the label sets the class",
+            caption=_("z sets the style (slant, thickness); the label sets the class"),
         )
 
 

@@ -10,6 +10,7 @@ import torch
 from gan_core import generate
 from gan_core.critic import ask_discriminator
 from gan_core.digits import DigitImageError, prepare_digit, prepare_upload
+from gan_core.i18n import _, format_number
 from gan_core.inversion import DEADLINE_S, invert
 from gan_core.sampling import LATENT_RANGE
 
@@ -39,8 +40,10 @@ def _canvas():
         from streamlit_drawable_canvas import st_canvas
     except ImportError:
         st.info(
-            "Drawing needs the streamlit-drawable-canvas package (pip install -r requirements.txt); "
-            "you can still upload a picture."
+            _(
+                "Drawing needs the streamlit-drawable-canvas package (pip install -r requirements.txt); "
+                "you can still upload a picture."
+            )
         )
         return None
     try:
@@ -56,7 +59,11 @@ def _canvas():
             on_change=lambda: st.session_state.update({SOURCE_KEY: "Drawing"}),
         )
     except Exception as exc:  # e.g. a test harness without components: uploading still works
-        st.info(f"The drawing canvas is not available here ({type(exc).__name__}); upload a picture instead.")
+        st.info(
+            _("The drawing canvas is not available here ({error}); upload a picture instead.").format(
+                error=type(exc).__name__
+            )
+        )
         return None
 
 
@@ -74,21 +81,21 @@ def your_digit_source(entry: ModelEntry):
     """Draw or upload; returns (PreparedDigit | None, error message | None)."""
     left, right = st.columns(2, gap="large")
     with left:
-        st.markdown("**Draw a digit**")
-        st.caption("Draw it large, with the mouse or a finger. Hover over the canvas for undo and redo.")
+        st.markdown("**" + _("Draw a digit") + "**")
+        st.caption(_("Draw it large, with the mouse or a finger. Hover over the canvas for undo and redo."))
         st.html(CANVAS_CSS)
         with st.container(key="lab_canvas_box"):
             drawn = _drawing_pixels(_canvas())
         st.button(
-            "Clear the drawing",
+            _("Clear the drawing"),
             icon=":material/ink_eraser:",
             key="lab_clear",
             on_click=lambda: st.session_state.update({CLEAR_KEY: int(st.session_state.get(CLEAR_KEY, 0)) + 1}),
         )
     with right:
-        st.markdown("**…or upload a picture of one**")
+        st.markdown("**" + _("…or upload a picture of one") + "**")
         st.file_uploader(
-            "A photo, scan or drawing of one digit (any size, either colours)",
+            _("A photo, scan or drawing of one digit (any size, either colours)"),
             type=UPLOAD_TYPES,
             key="lab_upload",
             on_change=lambda: st.session_state.update({SOURCE_KEY: "Upload"}),
@@ -96,10 +103,11 @@ def your_digit_source(entry: ModelEntry):
         if st.session_state.get(SOURCE_KEY) is None:
             st.session_state[SOURCE_KEY] = "Drawing"
         st.segmented_control(
-            "Use",
+            _("Use"),
             ["Drawing", "Upload"],
             key=SOURCE_KEY,
-            help="The last one you changed is used; switch here to compare.",
+            format_func=lambda s: {"Drawing": _("Drawing"), "Upload": _("Upload")}[s],
+            help=_("The last one you changed is used; switch here to compare."),
         )
     source = st.session_state.get(SOURCE_KEY) or "Drawing"
     if source == "Upload":
@@ -109,13 +117,13 @@ def your_digit_source(entry: ModelEntry):
         try:
             return prepare_upload(file.getvalue()), None  # decoded once per picture, not per rerun
         except DigitImageError as exc:
-            return None, f"{file.name}: {exc}"
+            return None, f"{file.name}: {exc}"  # a file name and gan_core's (translated) reason
     if drawn is None:
         return None, None
     try:
         return prepare_digit(np.asarray(drawn)[..., 0]), None  # white strokes on opaque black: one channel
     except DigitImageError as exc:
-        return None, f"Your drawing: {exc}"
+        return None, _("Your drawing: {error}").format(error=exc)
 
 
 def _real_digit(entry: ModelEntry, label: int | None) -> np.ndarray | None:
@@ -143,11 +151,13 @@ def _predicted_label(pixels: np.ndarray) -> int:
 
 
 def ask_d_panel(entry: ModelEntry, mine: np.ndarray) -> None:
-    st.subheader("Ask the discriminator", divider="gray")
+    st.subheader(_("Ask the discriminator"), divider="gray")
     if entry.D is None:
         st.info(
-            "This model's file carries no discriminator (only G was saved), so there is no D to ask. "
-            "Shipped models and runs trained here keep theirs.",
+            _(
+                "This model's file carries no discriminator (only G was saved), so there is no D to ask. "
+                "Shipped models and runs trained here keep theirs."
+            ),
             icon=":material/info:",
         )
         return
@@ -158,7 +168,7 @@ def ask_d_panel(entry: ModelEntry, mine: np.ndarray) -> None:
             st.session_state[key] = _predicted_label(mine)
             st.session_state["lab_d_label_for"] = digest
         label = st.pills(
-            "Which digit is it? (a conditional D judges 'a real digit of this class')",
+            _("Which digit is it? (a conditional D judges 'a real digit of this class')"),
             list(range(entry.config.num_classes)),
             key=key,
         )
@@ -170,21 +180,25 @@ def ask_d_panel(entry: ModelEntry, mine: np.ndarray) -> None:
     g_label = current_label() if entry.infogan else label  # an InfoGAN G draws the Explore code; its D never sees one
     fake = generate(entry.G, z, g_label)[0].numpy()
     real = _real_digit(entry, same_class)
-    shown = [("Your digit", mine), ("A real digit", real), ("G's digit (the slider z)", fake)]
+    shown = [(_("Your digit"), mine), (_("A real digit"), real), (_("G's digit (the slider z)"), fake)]
     shown = [(name, px) for name, px in shown if px is not None]
     scores = ask_discriminator(entry.D, np.stack([px for _, px in shown]), entry.config.loss, label)
     cols = st.columns(len(shown))
     for col, (name, px), score in zip(cols, shown, scores):
         with col:
             show_png(images.digit_png(px, 5), width=140)
-            value = f"{score.probability:.2f}" if score.probability is not None else f"{score.logit:+.2f}"
+            value = format_number(score.probability, 2) if score.probability is not None else f"{score.logit:+.2f}"
             st.metric(name, value)
     st.caption(
-        scores[0].scale + ". D was trained to separate the training digits from G's fakes: it is not a "
-        "digit reader, and at the end of a good training it is meant to be unsure."
+        scores[0].scale
+        + ". "
+        + _(
+            "D was trained to separate the training digits from G's fakes: it is not a "
+            "digit reader, and at the end of a good training it is meant to be unsure."
+        )
     )
     st.button(
-        "Another real digit",
+        _("Another real digit"),
         icon=":material/casino:",
         key="lab_real_again",
         on_click=lambda: st.session_state.update({REAL_SEED_KEY: int(st.session_state.get(REAL_SEED_KEY, 0)) + 1}),
@@ -192,18 +206,34 @@ def ask_d_panel(entry: ModelEntry, mine: np.ndarray) -> None:
 
 
 def find_panel(entry: ModelEntry, mine: np.ndarray) -> None:
-    st.subheader("Find my digit", divider="gray")
+    st.subheader(_("Find my digit"), divider="gray")
     st.caption(
-        "G has no way back from a picture to z, so we search: the best of many random z, then gradient "
-        "descent on z (G frozen) to make G(z) match your digit pixel by pixel"
-        + ((", trying every code" if entry.infogan else ", trying every label") if entry.conditional else "")
-        + f". About {DEADLINE_S:g} s."
+        (
+            _(
+                "G has no way back from a picture to z, so we search: the best of many random z, then gradient "
+                "descent on z (G frozen) to make G(z) match your digit pixel by pixel, trying every code."
+            )
+            if entry.infogan
+            else _(
+                "G has no way back from a picture to z, so we search: the best of many random z, then gradient "
+                "descent on z (G frozen) to make G(z) match your digit pixel by pixel, trying every label."
+            )
+            if entry.conditional
+            else _(
+                "G has no way back from a picture to z, so we search: the best of many random z, then gradient "
+                "descent on z (G frozen) to make G(z) match your digit pixel by pixel."
+            )
+        )
+        + " "
+        + _("About {s} s.").format(s=format_number(DEADLINE_S))
     )
-    if st.button("Find my digit", icon=":material/search:", type="primary", key="lab_find"):
-        bar = st.progress(0.0, text="Searching z…")
+    if st.button(_("Find my digit"), icon=":material/search:", type="primary", key="lab_find"):
+        bar = st.progress(0.0, text=_("Searching z…"))
 
         def progress(frac, err):
-            bar.progress(min(1.0, float(frac)), text=f"Searching z… pixel error {err:.3f}")
+            bar.progress(
+                min(1.0, float(frac)), text=_("Searching z… pixel error {error}").format(error=format_number(err, 3))
+            )
 
         res = invert(entry.G, mine, callback=progress)
         bar.empty()
@@ -227,21 +257,30 @@ def find_panel(entry: ModelEntry, mine: np.ndarray) -> None:
     if result and result["model"] == entry.key:
         c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="top")
         with c1:
-            show_png(images.digit_png(result["target"], 5), width=140, caption="Your digit (28 × 28)")
+            show_png(images.digit_png(result["target"], 5), width=140, caption=_("Your digit (28 × 28)"))
         with c2:
-            show_png(images.digit_png(result["recon"], 5), width=140, caption="Reconstruction: G(found z)")
+            show_png(images.digit_png(result["recon"], 5), width=140, caption=_("Reconstruction: G(found z)"))
         with c3:
             st.metric(
-                "Pixel error (RMSE, 0–1)",
-                f"{result['error']:.3f}",
-                delta=f"{result['error'] - result['start_error']:+.3f} vs best random z",
+                _("Pixel error (RMSE, 0–1)"),
+                format_number(result["error"], 3),
+                delta=_("{delta} vs best random z").format(delta=f"{result['error'] - result['start_error']:+.3f}"),
                 delta_color="inverse",
             )
-            word = "with the code **c" if entry.infogan else "as the digit **"
-            label = f" {word}{result['label']}**" if result["label"] is not None else ""
+            when = {"s": format_number(result["seconds"], 1), "steps": result["steps"], "label": result["label"]}
+            if result["label"] is None:
+                found = _("Found in {s} s ({steps} gradient steps).").format(**when)
+            elif entry.infogan:
+                found = _("Found with the code **c{label}** in {s} s ({steps} gradient steps).").format(**when)
+            else:
+                found = _("Found as the digit **{label}** in {s} s ({steps} gradient steps).").format(**when)
             st.success(
-                f"Found{label} in {result['seconds']:.1f} s ({result['steps']} gradient steps). The found z is "
-                "now in the sliders: open **Latent sliders** or **Directions** to explore from your own digit.",
+                found
+                + " "
+                + _(
+                    "The found z is now in the sliders: open **Latent sliders** or **Directions** to explore "
+                    "from your own digit."
+                ),
                 icon=":material/check_circle:",
             )
 
@@ -249,8 +288,10 @@ def find_panel(entry: ModelEntry, mine: np.ndarray) -> None:
 @st.fragment
 def your_digit_tab(entry: ModelEntry) -> None:
     st.caption(
-        "Draw a digit or upload a picture of one. It is prepared the way MNIST's digits were: grey, white on "
-        "black, cropped, longest side 20 px, centred by its centre of mass in 28 × 28."
+        _(
+            "Draw a digit or upload a picture of one. It is prepared the way MNIST's digits were: grey, white on "
+            "black, cropped, longest side 20 px, centred by its centre of mass in 28 × 28."
+        )
     )
     prepared, error = your_digit_source(entry)
     if error:
@@ -258,14 +299,16 @@ def your_digit_tab(entry: ModelEntry) -> None:
         return
     if prepared is None:
         st.info(
-            "Draw a digit on the canvas or upload a picture to ask the discriminator about it and find it in "
-            "the latent space.",
+            _(
+                "Draw a digit on the canvas or upload a picture to ask the discriminator about it and find it in "
+                "the latent space."
+            ),
             icon=":material/draw:",
         )
         return
     c1, c2 = st.columns([1, 3], vertical_alignment="center")
     with c1:
-        show_png(images.digit_png(prepared.pixels, 5), width=140, caption="Your digit, MNIST-style")
+        show_png(images.digit_png(prepared.pixels, 5), width=140, caption=_("Your digit, MNIST-style"))
     with c2:
         for note in prepared.notes:
             st.caption("· " + note)

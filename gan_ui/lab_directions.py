@@ -13,6 +13,7 @@ import torch
 from gan_core import generate, get_reference
 from gan_core.digits import nearest_digits
 from gan_core.directions import Directions, principal_directions
+from gan_core.i18n import _, format_number, format_percent
 from gan_core.sampling import LATENT_RANGE
 
 from . import images
@@ -65,12 +66,14 @@ def directions_tab(entry: ModelEntry) -> None:
     """Not a fragment, on purpose: a direction slider changes the raw sliders' z, and Streamlit only shows a
     widget's new value if the widget is drawn in the same script run as the change. In a fragment run the raw
     sliders (another fragment) would keep their old values and send them back on the next full run."""
-    with st.spinner("Finding the main directions of this generator (once per model)…"):
+    with st.spinner(_("Finding the main directions of this generator (once per model)…")):
         dirs = directions_for(entry)
     st.caption(
-        f"The directions along which this generator's digits vary most: a PCA of {dirs.samples:,} of its "
-        "digits, mapped back to z (GANSpace). Each direction is a unit vector in z, so its slider spans "
-        "±3σ of the prior like a raw coordinate. Moving one moves z, and the raw sliders follow."
+        _(
+            "The directions along which this generator's digits vary most: a PCA of {n} of its "
+            "digits, mapped back to z (GANSpace). Each direction is a unit vector in z, so its slider spans "
+            "±3σ of the prior like a raw coordinate. Moving one moves z, and the raw sliders follow."
+        ).format(n=format_number(dirs.samples))
     )
     z = current_z(entry.latent_dim)
     coords = dirs.coordinates(z)
@@ -83,7 +86,9 @@ def directions_tab(entry: ModelEntry) -> None:
 
         def slider(k):
             st.slider(
-                f"{direction_name(entry, k)} ({dirs.explained[k]:.0%} of the variance)",
+                _("{name} ({share} of the variance)").format(
+                    name=direction_name(entry, k), share=format_percent(dirs.explained[k])
+                ),
                 -LATENT_RANGE,
                 LATENT_RANGE,
                 step=0.05,
@@ -96,34 +101,37 @@ def directions_tab(entry: ModelEntry) -> None:
         for k in range(min(SHOWN_DIRECTIONS, dirs.k)):
             slider(k)
         if dirs.k > SHOWN_DIRECTIONS:
-            with st.expander(f"More directions ({dirs.k - SHOWN_DIRECTIONS} more)"):
+            with st.expander(_("More directions ({n} more)").format(n=dirs.k - SHOWN_DIRECTIONS)):
                 for k in range(SHOWN_DIRECTIONS, dirs.k):
                     slider(k)
-        with st.popover("Name the directions", icon=":material/edit:"):
-            st.caption("Watch a direction's strip below, then give it a name (for this session).")
+        with st.popover(_("Name the directions"), icon=":material/edit:"):
+            st.caption(_("Watch a direction's strip below, then give it a name (for this session)."))
             for k in range(dirs.k):
                 st.text_input(
-                    f"PC{k + 1}", key=_name_key(entry, k), placeholder="e.g. slant, stroke width", max_chars=30
+                    f"PC{k + 1}", key=_name_key(entry, k), placeholder=_("e.g. slant, stroke width"), max_chars=30
                 )
     with right:
         digit = generate(entry.G, z, labels)[0].numpy()  # (28, 28)
         show_png(
             images.digit_png(digit, images.DIGIT_SCALE),
             width=28 * images.DIGIT_SCALE,
-            caption="The digit of the current z (the same z as the Latent sliders)",
+            caption=_("The digit of the current z (the same z as the Latent sliders)"),
         )
-        if st.toggle("Show the nearest real digits", key="lab_nearest"):
+        if st.toggle(_("Show the nearest real digits"), key="lab_nearest"):
             nearest_panel(entry, digit)
 
-    st.subheader("What each direction does", divider="gray")
-    st.caption("Each strip moves the current z along one direction from −3σ to +3σ; everything else is held.")
+    st.subheader(_("What each direction does"), divider="gray")
+    st.caption(_("Each strip moves the current z along one direction from −3σ to +3σ; everything else is held."))
     cols = st.columns(2, gap="large")
     for k in range(dirs.k):
         strip = generate(entry.G, dirs.sweep(z, k, images.SWEEP_FRAMES), labels).numpy()  # (9, 28, 28)
         with cols[k % 2]:
             st.markdown(
-                f"**{direction_name(entry, k)}** · {dirs.explained[k]:.1%} of the variance · "
-                f"pixel change per σ {dirs.effect[k]:.2f}"
+                _("**{name}** · {share} of the variance · pixel change per σ {effect}").format(
+                    name=direction_name(entry, k),
+                    share=format_percent(dirs.explained[k], 1),
+                    effect=format_number(dirs.effect[k], 2),
+                )
             )
             show_png(images.strip_png(strip, scale=3), width="stretch")
 
@@ -133,13 +141,15 @@ def nearest_panel(entry: ModelEntry, digit: np.ndarray) -> None:
     try:
         data = shared_dataset(entry.config.dataset)
     except Exception as exc:  # no data at all: say so, keep the page
-        st.warning(f"The training digits are not available here: {exc}")
+        st.warning(_("The training digits are not available here: {error}").format(error=exc))
         return
     dist, rows = nearest_digits(digit, data.images, NEAREST)
     show_png(
         images.strip_png(data.images[rows].numpy(), scale=3),
         width="stretch",
-        caption="Nearest real digits, closest first (distance: " + ", ".join(f"{d:.1f}" for d in dist) + ")",
+        caption=_("Nearest real digits, closest first (distance: {distances})").format(
+            distances=", ".join(format_number(d, 1) for d in dist)
+        ),
     )
     baseline = None
     if entry.config.dataset == "mnist":
@@ -150,12 +160,22 @@ def nearest_panel(entry: ModelEntry, digit: np.ndarray) -> None:
     if baseline is not None:
         p1, med = float(np.percentile(baseline, 1)), float(np.median(baseline))
         verdict = (
-            "closer than 99 % of real digits are to their own nearest neighbour: this looks like a copy "
-            "of a training digit"
+            _(
+                "closer than 99 in 100 real digits are to their own nearest neighbour: this looks like a copy "
+                "of a training digit"
+            )
             if dist[0] < p1
-            else "no closer than real digits are to each other: a new digit, not a copy"
+            else _("no closer than real digits are to each other: a new digit, not a copy")
         )
         st.caption(
-            f"Pixel distance {dist[0]:.1f} to the nearest of {len(data):,} training digits; a real digit is "
-            f"typically {med:.1f} from its nearest neighbour (1 % are closer than {p1:.1f}). So: {verdict}."
+            _(
+                "Pixel distance {d} to the nearest of {n} training digits; a real digit is "
+                "typically {median} from its nearest neighbour (1 in 100 are closer than {p1}). So: {verdict}."
+            ).format(
+                d=format_number(dist[0], 1),
+                n=format_number(len(data)),
+                median=format_number(med, 1),
+                p1=format_number(p1, 1),
+                verdict=verdict,
+            )
         )
