@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gan_core.i18n import _
+from gan_core.i18n import N_, _
 
 from . import lab, lab_digit, lab_directions, state
 from .catalogue import catalogue
+from .choices import keep_label
 from .explore_model import init_model_state, model_picker
 from .explore_sliders import PHONE_CSS, latent_panel
 from .explore_views import gallery_tab, interpolation_tab, timeline_frames, timeline_tab
 from .layout import page_link
 
 __all__ = ["render", "timeline_frames"]
+
+TABS = [
+    N_("Latent sliders"),
+    N_("Interpolation"),
+    N_("Gallery"),
+    N_("Training timeline"),
+    N_("Directions"),
+    N_("Your digit"),
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -47,15 +57,9 @@ def render() -> None:
     init_model_state(entry)
     lab.apply_pending(entry)  # a z found by "Find my digit" lands in the sliders before they are drawn
     # on_change="rerun": switching tabs reruns the page, so every tab shows the z another tab's fragment set
+    keep_label("explore_tab", TABS)  # the open tab survives a change of language
     tab_sliders, tab_interp, tab_gallery, tab_time, tab_dirs, tab_mine = st.tabs(
-        [
-            _("Latent sliders"),
-            _("Interpolation"),
-            _("Gallery"),
-            _("Training timeline"),
-            _("Directions"),
-            _("Your digit"),
-        ],
+        [_(name) for name in TABS],
         key="explore_tab",
         on_change="rerun",
     )

@@ -16,6 +16,7 @@ from gan_core.i18n import _
 
 from . import state
 from .catalogue import ModelEntry, upload_entry
+from .choices import keep
 from .latent import current_label, random_z, set_z
 
 MODEL_KEY = "explore_model"
@@ -114,6 +115,7 @@ DEFAULT_MODEL = f"shipped:{DEFAULT_PRESET}"  # Explore opens on the default reci
 
 def model_picker(models: dict[str, ModelEntry]) -> ModelEntry | None:
     keys = list(models)
+    keep(MODEL_KEY)  # the model stays open through a change of language (its name is translated)
     if keys and st.session_state.get(MODEL_KEY) not in keys:
         st.session_state[MODEL_KEY] = DEFAULT_MODEL if DEFAULT_MODEL in keys else keys[0]
     left, right = st.columns([4, 1], vertical_alignment="bottom")

@@ -15,6 +15,7 @@ from gan_core.i18n import _, format_number
 
 from . import images
 from .catalogue import ModelEntry
+from .choices import keep
 from .explore_model import PIN_KEY, class_order, code_names, labels_for
 from .latent import current_z, format_z, random_z, z_key
 from .layout import show_png
@@ -26,6 +27,7 @@ TIMELINE_SEED = 0  # the fixed noise of the timeline grid: the same 64 z at ever
 def morph_panel(entry: ModelEntry, za: torch.Tensor, zb: torch.Tensor) -> None:
     """One digit part-way from A to B (spherical), re-rendered alone as the morph slider moves."""
     labels = labels_for(entry)
+    keep("morph_mode")  # through a change of language (its options are translated)
     c1, c2 = st.columns([2, 1], vertical_alignment="center")
     with c1:
         t = st.slider(_("Morph from A (0) to B (1)"), 0.0, 1.0, 0.5, step=0.02, key="morph_t")
@@ -174,6 +176,7 @@ def timeline_tab(entry: ModelEntry) -> None:
     )
     cfg = entry.config
     key = f"timeline_{entry.key}"
+    keep(key)  # the step stays through a change of language ("step 1,200" is translated)
     if st.session_state.get(key) not in steps:
         st.session_state[key] = steps[-1]
     step = st.select_slider(

@@ -16,6 +16,7 @@ from gan_core.sampling import LATENT_RANGE
 
 from . import images
 from .catalogue import ModelEntry
+from .choices import keep
 from .lab import PENDING_KEY, RESULT_KEY, SOURCE_KEY
 from .latent import current_label, current_z
 from .layout import show_png
@@ -100,6 +101,7 @@ def your_digit_source(entry: ModelEntry):
             key="lab_upload",
             on_change=lambda: st.session_state.update({SOURCE_KEY: "Upload"}),
         )
+        keep(SOURCE_KEY)  # through a change of language ("Drawing", "Upload" are translated)
         if st.session_state.get(SOURCE_KEY) is None:
             st.session_state[SOURCE_KEY] = "Drawing"
         st.segmented_control(
