@@ -150,7 +150,7 @@ def model_picker(models: dict[str, ModelEntry]) -> ModelEntry | None:
     st.caption(
         ":material/database: "
         + (
-            _("Trained on {data}.").format(data=data)
+            _("Trained on `{data}`.").format(data=data)
             if data
             else _("Its file does not say which images it was trained on.")
         )
