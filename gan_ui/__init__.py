@@ -26,6 +26,7 @@ Views:
     explore_sliders, explore_views   Explore's latent sliders; interpolation, gallery, training timeline
     lab          the latent lab's hand-over to the sliders (a found z);  lab_directions, lab_digit: its two tabs
     explore, scrub   the Explore page (its tabs); scrub mode (the generator in the browser)
+    choices      a widget's choice (the open tab, model, option) kept through a change of language
     train, learn, about, playground   the pages
     frame        the top: set-up once per process, the tab's language, the menu, the page to run (app.py calls it)
 

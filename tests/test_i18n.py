@@ -304,6 +304,10 @@ UI_MODULES += [  # Explore and the latent lab
     "gan_ui/lab_directions.py",
     "gan_ui/lab_digit.py",
     "gan_ui/catalogue.py",
+    "gan_ui/inside_view.py",
+    "gan_ui/compare.py",
+    "gan_ui/scrub/__init__.py",
+    "gan_ui/choices.py",
 ]
 VISIBLE_CALLS = {"ValueError", "ConfigError", "RuntimeError", "Alert", "LessonRun", "Lesson"}
 VISIBLE_KEYWORDS = {"title", "idea", "question", "answer", "look_for", "label", "choices", "help", "caption"}
