@@ -24,7 +24,7 @@ Views:
     timeline     a run after it trained: its snapshots, open/download/bundle;  run_tools: bundle, config, compare
     explore_model  Explore's generator picker and uploads, class names, the first z
     explore_sliders, explore_views   Explore's latent sliders; interpolation, gallery, training timeline
-    lab          the latent lab's hand-over to the sliders (a found z);  lab_directions, lab_digit: its two tabs
+    lab          the latent lab's hand-over of a found z;  lab_directions, lab_digit (+ lab_find): its tabs
     explore, scrub   the Explore page (its tabs); scrub mode (the generator in the browser)
     choices      a widget's choice (the open tab, model, option) kept through a change of language
     train, learn, about, playground   the pages

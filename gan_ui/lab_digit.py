@@ -1,5 +1,5 @@
 """The latent lab's Your digit tab: draw or upload a digit, ask the discriminator about it (gan_core.critic),
-and "Find my digit" (gan_core.inversion), whose z reaches the sliders through lab.apply_pending."""
+and "Find my digit" (gan_ui.lab_find)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,11 @@ from gan_core import generate
 from gan_core.critic import ask_discriminator
 from gan_core.digits import DigitImageError, prepare_digit, prepare_upload
 from gan_core.i18n import _, format_number
-from gan_core.inversion import DEADLINE_S, invert
-from gan_core.sampling import LATENT_RANGE
 
-from . import images
+from . import images, lab_find
 from .catalogue import ModelEntry
 from .choices import keep
-from .lab import PENDING_KEY, RESULT_KEY, SOURCE_KEY
+from .lab import SOURCE_KEY
 from .latent import current_label, current_z
 from .layout import show_png
 from .server import shared_dataset
@@ -207,86 +205,6 @@ def ask_d_panel(entry: ModelEntry, mine: np.ndarray) -> None:
     )
 
 
-def find_panel(entry: ModelEntry, mine: np.ndarray) -> None:
-    st.subheader(_("Find my digit"), divider="gray")
-    st.caption(
-        (
-            _(
-                "G has no way back from a picture to z, so we search: the best of many random z, then gradient "
-                "descent on z (G frozen) to make G(z) match your digit pixel by pixel, trying every code."
-            )
-            if entry.infogan
-            else _(
-                "G has no way back from a picture to z, so we search: the best of many random z, then gradient "
-                "descent on z (G frozen) to make G(z) match your digit pixel by pixel, trying every label."
-            )
-            if entry.conditional
-            else _(
-                "G has no way back from a picture to z, so we search: the best of many random z, then gradient "
-                "descent on z (G frozen) to make G(z) match your digit pixel by pixel."
-            )
-        )
-        + " "
-        + _("About {s} s.").format(s=format_number(DEADLINE_S))
-    )
-    if st.button(_("Find my digit"), icon=":material/search:", type="primary", key="lab_find"):
-        bar = st.progress(0.0, text=_("Searching z…"))
-
-        def progress(frac, err):
-            bar.progress(
-                min(1.0, float(frac)), text=_("Searching z… pixel error {error}").format(error=format_number(err, 3))
-            )
-
-        res = invert(entry.G, mine, callback=progress)
-        bar.empty()
-        snapped = [round(float(v), 2) for v in res.z.clamp(-LATENT_RANGE, LATENT_RANGE)]  # what the sliders hold
-        recon = generate(entry.G, torch.tensor(snapped), res.label if entry.conditional else None)[0].numpy()
-        err = float(np.sqrt(np.mean(((recon.astype(np.float64) - mine) / 255.0) ** 2)))
-        st.session_state[RESULT_KEY] = {
-            "model": entry.key,
-            "target": mine,
-            "recon": recon,
-            "error": err,
-            "start_error": res.start_error,
-            "label": res.label,
-            "steps": res.steps,
-            "seconds": res.seconds,
-            "z": snapped,
-        }
-        st.session_state[PENDING_KEY] = (entry.key, snapped, res.label)
-        st.rerun()  # the sliders take the found z before they are drawn
-    result = st.session_state.get(RESULT_KEY)
-    if result and result["model"] == entry.key:
-        c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="top")
-        with c1:
-            show_png(images.digit_png(result["target"], 5), width=140, caption=_("Your digit (28 × 28)"))
-        with c2:
-            show_png(images.digit_png(result["recon"], 5), width=140, caption=_("Reconstruction: G(found z)"))
-        with c3:
-            st.metric(
-                _("Pixel error (RMSE, 0–1)"),
-                format_number(result["error"], 3),
-                delta=_("{delta} vs best random z").format(delta=f"{result['error'] - result['start_error']:+.3f}"),
-                delta_color="inverse",
-            )
-            when = {"s": format_number(result["seconds"], 1), "steps": result["steps"], "label": result["label"]}
-            if result["label"] is None:
-                found = _("Found in {s} s ({steps} gradient steps).").format(**when)
-            elif entry.infogan:
-                found = _("Found with the code **c{label}** in {s} s ({steps} gradient steps).").format(**when)
-            else:
-                found = _("Found as the digit **{label}** in {s} s ({steps} gradient steps).").format(**when)
-            st.success(
-                found
-                + " "
-                + _(
-                    "The found z is now in the sliders: open **Latent sliders** or **Directions** to explore "
-                    "from your own digit."
-                ),
-                icon=":material/check_circle:",
-            )
-
-
 @st.fragment
 def your_digit_tab(entry: ModelEntry) -> None:
     st.caption(
@@ -315,4 +233,4 @@ def your_digit_tab(entry: ModelEntry) -> None:
         for note in prepared.notes:
             st.caption("· " + note)
     ask_d_panel(entry, prepared.pixels)
-    find_panel(entry, prepared.pixels)
+    lab_find.find_panel(entry, prepared.pixels)

@@ -303,6 +303,7 @@ UI_MODULES += [  # Explore and the latent lab
     "gan_ui/lab.py",
     "gan_ui/lab_directions.py",
     "gan_ui/lab_digit.py",
+    "gan_ui/lab_find.py",
     "gan_ui/catalogue.py",
     "gan_ui/inside_view.py",
     "gan_ui/compare.py",
