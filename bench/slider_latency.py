@@ -1,7 +1,7 @@
 """Slider latency on the Explore page: how long from a moved latent slider to the new digit.
 
 (a) Server side, for each generator shipped in pretrained/: the time from a new z to the PNG bytes
-    ready to send, on exactly the code path of gan_ui.explore.latent_panel (z as the sliders hold it
+    ready to send, on exactly the code path of gan_ui.explore_sliders.latent_panel (z as the sliders hold it
     -> gan_ui.images.z_views: one batched pass of G for the digit, the 9-frame sweep strip and, for a
     conditional G, the row of ten digits -> the digit's PNG), p50/p95 over --n random z (drawn and
     rounded like the page's "Random z"). "panel" adds the other PNGs that fragment encodes on every

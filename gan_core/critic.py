@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .i18n import _
 from .losses import LOSS_INFO
 
 
@@ -42,10 +43,12 @@ class DScore:
 def score_scale(loss: str) -> str:
     info = LOSS_INFO[loss]
     if info.probabilistic:
-        return f"D(x): {info.score_meaning}"
+        return _("D(x): {meaning}").format(meaning=_(info.score_meaning))
     if info.targets:
-        return f"D's score: {info.score_meaning}"
-    return f"D's score (higher = more real-looking), {info.score_meaning}; it has no fixed scale, so compare the three"
+        return _("D's score: {meaning}").format(meaning=_(info.score_meaning))
+    return _("D's score (higher = more real-looking), {meaning}; it has no fixed scale, so compare the three").format(
+        meaning=_(info.score_meaning)
+    )
 
 
 def ask_discriminator(D: torch.nn.Module, images, loss: str, labels=None) -> list[DScore]:

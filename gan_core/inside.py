@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from .data import to_pixels
+from .i18n import _, format_number, format_percent
 from .losses import LOSS_INFO
 
 
@@ -72,15 +73,21 @@ class Verdict:
         """D's verdict in words."""
         if self.probabilistic:
             p = self.probability
-            side = "real" if p >= 0.5 else "fake"
-            return (
-                f"D says this digit is real with probability {p:.2f}, so it calls it {side}. "
-                f"(D(x) = sigmoid(score) = sigmoid({self.score:.2f}).)"
+            said = (
+                _("D says this digit is real with probability {p}, so it calls it real.")
+                if p >= 0.5
+                else _("D says this digit is real with probability {p}, so it calls it fake.")
             )
-        what = LOSS_INFO[self.loss].score_meaning
-        return (
-            f"D's score is {self.score:.2f}, {what}; it is not a probability. It is higher than "
-            f"{self.rank:.0%} of the scores D gives {len(self.reference_scores)} random digits of this G."
+            return said.format(p=format_number(p, 2)) + f" (D(x) = sigmoid(score) = sigmoid({self.score:.2f}).)"
+        what = _(LOSS_INFO[self.loss].score_meaning)
+        return _(
+            "D's score is {score}, {what}; it is not a probability. It is higher than "
+            "{share} of the scores D gives {n} random digits of this G."
+        ).format(
+            score=format_number(self.score, 2),
+            what=what,
+            share=format_percent(self.rank),
+            n=len(self.reference_scores),
         )
 
 

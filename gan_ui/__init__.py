@@ -22,7 +22,11 @@ Views:
     live_chart, copy_button, source_view, inside_view, coach_panel   small elements the pages share
     live_panel   a run while it trains: status, charts, samples, sample quality
     timeline     a run after it trained: its snapshots, open/download/bundle;  run_tools: bundle, config, compare
-    explore, lab, scrub   the Explore page: sliders, latent lab, scrub mode (the generator in the browser)
+    explore_model  Explore's generator picker and uploads, class names, the first z
+    explore_sliders, explore_views   Explore's latent sliders; interpolation, gallery, training timeline
+    lab          the latent lab's hand-over of a found z;  lab_directions, lab_digit (+ lab_find): its tabs
+    explore, scrub   the Explore page (its tabs); scrub mode (the generator in the browser)
+    choices      a widget's choice (the open tab, model, option) kept through a change of language
     train, learn, about, playground   the pages
     frame        the top: set-up once per process, the tab's language, the menu, the page to run (app.py calls it)
 

@@ -27,6 +27,7 @@ from gan_core import (
     load_checkpoint_bytes,
 )
 from gan_core.checkpoints import PRETRAINED_DIR
+from gan_core.i18n import _, format_number
 from gan_core.metrics import code_digits
 
 log = logging.getLogger("gan_ui")
@@ -69,7 +70,7 @@ class ModelEntry:
             elif step == 0:
                 G = build_models(self.config)[0]
             else:
-                raise KeyError(f"No snapshot at step {step}; this model has {self.snapshot_steps}.")
+                raise KeyError(f"No snapshot at step {step}; this model has {self.snapshot_steps}.")  # a bug, not shown
             G = self._at_step.setdefault(step, G.eval().requires_grad_(False))
         return G
 
@@ -100,27 +101,37 @@ class ModelEntry:
                 return None
         return self._code_digits
 
+    def picker_label(self) -> str:
+        """The name the model picker shows, in the tab's language (a shipped entry is cached for every tab)."""
+        if self.kind == "shipped" and not self.info.get("title"):
+            return _("{name} · shipped with the app").format(name=self.key.removeprefix("shipped:"))
+        return self.label
+
     def describe(self) -> str:
         cfg, info = self.config, self.info
-        parts = [cfg.arch.upper() if cfg.arch == "dcgan" else "MLP", f"{cfg.loss} loss", f"{cfg.latent_dim}-d z"]
+        parts = [
+            cfg.arch.upper() if cfg.arch == "dcgan" else "MLP",
+            _("{loss} loss").format(loss=cfg.loss),
+            _("{n}-d z").format(n=cfg.latent_dim),
+        ]
         if cfg.conditional:
-            parts.append("conditional (pick the digit)")
+            parts.append(_("conditional (pick the digit)"))
         if cfg.info_codes:
-            parts.append(f"InfoGAN ({cfg.info_codes} codes learned without labels)")
+            parts.append(_("InfoGAN ({n} codes learned without labels)").format(n=cfg.info_codes))
         if info.get("steps"):
-            parts.append(f"{int(info['steps']):,} steps")
+            parts.append(_("{n} steps").format(n=format_number(int(info["steps"]))))
         if info.get("seconds"):
-            parts.append(f"{float(info['seconds']):.0f} s of training")
+            parts.append(_("{s} s of training").format(s=format_number(float(info["seconds"]), 0)))
         where = {
-            "shipped": "ships with the app",
-            "run": "trained in this tab",
-            "upload": "uploaded",
-            "saved": "saved on this server from an earlier visit of this tab",
+            "shipped": _("ships with the app"),
+            "run": _("trained in this tab"),
+            "upload": _("uploaded"),
+            "saved": _("saved on this server from an earlier visit of this tab"),
         }[self.kind]
         text = " · ".join(parts) + f" · {where}"
         about = info.get("description")
         if not about and self.kind == "shipped" and cfg.preset in PRESETS:
-            about = PRESETS[cfg.preset].description
+            about = _(PRESETS[cfg.preset].description)
         return f"{about} ({text})" if about else text
 
 
@@ -131,16 +142,16 @@ def entry_from_checkpoint(key: str, label: str, kind: str, ckpt) -> ModelEntry:
 def upload_entry(data: bytes, filename: str, number: int) -> ModelEntry:
     """A model from an uploaded .safetensors file; CheckpointError says why a file is refused."""
     if not filename.lower().endswith(".safetensors"):
-        raise CheckpointError(f"{filename!r} is not a .safetensors file.")
+        raise CheckpointError(_("{name} is not a .safetensors file.").format(name=repr(filename)))
     ckpt = load_checkpoint_bytes(data, source=filename)
     stem = Path(filename).stem
-    return entry_from_checkpoint(f"upload:{number}", f"Uploaded: {stem}", "upload", ckpt)
+    return entry_from_checkpoint(f"upload:{number}", _("Uploaded: {name}").format(name=stem), "upload", ckpt)
 
 
-@st.cache_resource(show_spinner="Loading the generator…", max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _shipped(name: str, mtime: float) -> ModelEntry:
     ckpt = load_checkpoint(name)
-    label = ckpt.info.get("title") or f"{name} · shipped with the app"
+    label = ckpt.info.get("title") or f"{name} · shipped with the app"  # cached for all tabs: see picker_label
     return entry_from_checkpoint(f"shipped:{name}", label, "shipped", ckpt)
 
 

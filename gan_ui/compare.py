@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from gan_core import LOSS_INFO, GANConfig
+from gan_core.i18n import N_, _, format_number
 
 from .charts import _column, downsample_indices, smooth
 from .settings import REF_COLOR
@@ -35,7 +36,12 @@ DASH_GLYPHS = {
     "dashdot": "━ ┅",
     "longdash": "━━ ━━",
 }  # legend keys in text
-PANELS = [("d_loss", "D loss"), ("g_loss", "G loss"), ("d_real", "D(x) on real digits"), ("d_fake", "D(G(z)) on fakes")]
+PANELS = [
+    ("d_loss", N_("D loss")),
+    ("g_loss", N_("G loss")),
+    ("d_real", N_("D(x) on real digits")),
+    ("d_fake", N_("D(G(z)) on fakes")),
+]  # titles marked here, translated where the figure is drawn
 HEIGHT = 560
 # Config fields the comparison table shows, in GANConfig order; the trained step count is added as a row.
 SKIP_FIELDS = ("num_classes",)
@@ -58,7 +64,7 @@ def run_style(i: int) -> tuple[str, str]:
 
 def compare_figure(runs: list[RunSeries], uirevision="compare") -> go.Figure:
     """D and G losses and D's verdicts of several runs, smoothed, on shared axes per panel."""
-    titles = [t for _, t in PANELS]
+    titles = [_(t) for _f, t in PANELS]
     fig = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.08, vertical_spacing=0.16)
     for i, run in enumerate(runs):
         colour, dash = run_style(i)
@@ -75,17 +81,22 @@ def compare_figure(runs: list[RunSeries], uirevision="compare") -> go.Figure:
                     legendgroup=run.name,
                     showlegend=p == 0,
                     line=dict(color=colour, dash=dash, width=2.5),
-                    hovertemplate=f"{run.name}<br>{title}: %{{y:.3g}} at step %{{x:,}}<extra></extra>",
+                    hovertemplate=run.name
+                    + "<br>"
+                    + _("{title}: {y} at step {x}").format(title=_(title), y="%{y:.3g}", x="%{x:,}")
+                    + "<extra></extra>",
                 ),
                 row=p // 2 + 1,
                 col=p % 2 + 1,
             )
     probabilistic = all(LOSS_INFO[r.config.loss].probabilistic for r in runs)
-    score_title = "probability real" if probabilistic else "D's output (probability, or raw score for LS/hinge/WGAN)"
+    score_title = (
+        _("probability real") if probabilistic else _("D's output (probability, or raw score for LS/hinge/WGAN)")
+    )
     for p in range(len(PANELS)):
         row, col = p // 2 + 1, p % 2 + 1
-        fig.update_xaxes(title_text="step" if row == 2 else None, row=row, col=col)
-        fig.update_yaxes(title_text="loss" if row == 1 else score_title, row=row, col=col, title_font=dict(size=12))
+        fig.update_xaxes(title_text=_("step") if row == 2 else None, row=row, col=col)
+        fig.update_yaxes(title_text=_("loss") if row == 1 else score_title, row=row, col=col, title_font=dict(size=12))
         if row == 2 and probabilistic:
             fig.update_yaxes(range=[-0.02, 1.02], row=row, col=col)
             fig.add_hline(0.5, line=dict(color=REF_COLOR, dash="dash", width=1), row=row, col=col)
@@ -104,8 +115,8 @@ def config_rows(runs: list[RunSeries]) -> list[dict]:
     """One row per config field: {"setting", one column per run, "differs"}; the steps trained come first."""
     rows = [
         {
-            "setting": "steps trained",
-            **{r.name: f"{r.steps:,}" for r in runs},
+            "setting": _("steps trained"),
+            **{r.name: format_number(r.steps) for r in runs},
             "differs": len({r.steps for r in runs}) > 1,
         }
     ]
@@ -129,7 +140,7 @@ def differing_fields(runs: list[RunSeries]) -> list[str]:
 
 def _fmt(value) -> str:
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return _("on") if value else _("off")
     if isinstance(value, float):
         return f"{value:g}"
     return str(value) if value != "" else "—"

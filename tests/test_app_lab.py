@@ -11,7 +11,7 @@ from PIL import Image
 from test_app import model_file, open_app, upload, z_values
 
 from gan_core import load_checkpoint
-from gan_ui import lab
+from gan_ui import lab, lab_directions
 from gan_ui.catalogue import shipped_entry
 
 pytestmark = [
@@ -96,7 +96,7 @@ def test_bad_pictures_get_clear_messages_and_the_page_keeps_working(mnist):
 def test_direction_sliders_move_z_and_take_names():
     at = open_on_dcgan()
     entry = shipped_entry("dcgan")
-    dirs = lab.directions_for(entry)
+    dirs = lab_directions.directions_for(entry)
     pc = [s for s in at.slider if s.key and s.key.startswith("pc_")]
     assert len(pc) == dirs.k and pc[0].label.startswith("PC1 (")
     z0 = torch.tensor(z_values(at, entry.latent_dim))
@@ -108,7 +108,7 @@ def test_direction_sliders_move_z_and_take_names():
     moved = dirs.coordinates(z1) - dirs.coordinates(z0)
     assert float(moved[0]) == pytest.approx(target - float(dirs.coordinates(z0)[0]), abs=0.05)
     assert float(moved[1:].abs().max()) < 0.05  # only along PC1 (up to the sliders' rounding)
-    at.text_input(key=lab._name_key(entry, 0)).input("stroke width").run()
+    at.text_input(key=lab_directions._name_key(entry, 0)).input("stroke width").run()
     assert at.slider(key="pc_0").label.startswith("PC1 · stroke width (")
     assert any("PC1 · stroke width" in m.value for m in at.markdown)
     at.toggle(key="lab_nearest").set_value(True).run()

@@ -298,6 +298,21 @@ def test_cli_speaks_chinese_with_lang_flag_or_lang_variable(tmp_path):
 # No English around the catalogue in the UI modules of this pass
 
 UI_MODULES = ["gan_ui/lessons.py", "gan_ui/latent.py", "gan_ui/images.py"]
+UI_MODULES += [  # Explore and the latent lab
+    "gan_ui/explore.py",
+    "gan_ui/explore_model.py",
+    "gan_ui/explore_sliders.py",
+    "gan_ui/explore_views.py",
+    "gan_ui/lab.py",
+    "gan_ui/lab_directions.py",
+    "gan_ui/lab_digit.py",
+    "gan_ui/lab_find.py",
+    "gan_ui/catalogue.py",
+    "gan_ui/inside_view.py",
+    "gan_ui/compare.py",
+    "gan_ui/scrub/__init__.py",
+    "gan_ui/choices.py",
+]
 VISIBLE_CALLS = {"ValueError", "ConfigError", "RuntimeError", "Alert", "LessonRun", "Lesson"}
 VISIBLE_KEYWORDS = {"title", "idea", "question", "answer", "look_for", "label", "choices", "help", "caption"}
 MARKERS = {"_", "N_", "gettext", "ngettext", "pgettext"}

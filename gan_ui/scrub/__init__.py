@@ -32,6 +32,7 @@ from typing import Callable
 import streamlit as st
 import torch
 
+from gan_core.i18n import _
 from gan_core.sampling import LATENT_RANGE
 from gan_core.webexport import ExportError, export_program, program_digest, program_json
 
@@ -118,7 +119,7 @@ def available() -> str | None:
     from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
     if get_script_run_ctx(suppress_warning=True) is None or live_chart._under_app_test():
-        return "it needs a browser to run in, and this session has none"
+        return _("it needs a browser to run in, and this session has none")
     return None
 
 
@@ -156,10 +157,10 @@ def scrub_panel(
         return why
     ex = exported(G)
     if ex.error:
-        return f"this generator cannot be exported to the browser ({ex.error})"
+        return _("this generator cannot be exported to the browser ({error})").format(error=ex.error)
     failed = st.session_state.get(FAILED_KEY, {}).get(ex.digest)
     if failed:
-        return f"your browser could not run it ({failed})"
+        return _("your browser could not run it ({error})").format(error=failed)
     src = static_src(ex)
     conditional = bool(getattr(G, "conditional", False))
     data = {
@@ -172,8 +173,15 @@ def scrub_panel(
         "range": LATENT_RANGE,
         "step": SCRUB_STEP,
         "scale": CANVAS_SCALE,
-        "labelTitle": "Code c" if getattr(G, "info", False) else "Digit to draw",
-        "caption": "G(z) computed by your browser as you drag; the server's copy follows when you let go.",
+        "labelTitle": _("Code c") if getattr(G, "info", False) else _("Digit to draw"),
+        "caption": _("G(z) computed by your browser as you drag; the server's copy follows when you let go."),
+        "texts": {
+            "loading": _("Loading the generator into your browser…"),
+            "fpsHint": _("Drag a slider: frames/s show here"),
+            "more": _("More dimensions ({n} more)"),
+            "fps": _("G(z) + paint: {ms} ms a frame (room for {room} frames/s) · drawing {fps} frames/s"),
+            "failed": _("Scrub mode could not start in this browser: {error}"),
+        },
     }
     with st.container(key="scrub_box"):
         _component()(

@@ -8,6 +8,18 @@
 // data: {digest, src (URL of the program JSON) or program (the JSON text), z, label, visible,
 //        range, step, scale, caption}
 
+// The page's words come from Python, translated (data.texts: templates with {name} placeholders).
+const GAN_TEXTS = {
+  loading: "Loading the generator into your browser…",
+  fpsHint: "Drag a slider: frames/s show here",
+  more: "More dimensions ({n} more)",
+  fps: "G(z) + paint: {ms} ms a frame (room for {room} frames/s) · drawing {fps} frames/s",
+  failed: "Scrub mode could not start in this browser: {error}",
+};
+function ganT(holder, key, vars) {
+  const text = (holder.texts && holder.texts[key]) || GAN_TEXTS[key];
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+}
 const GAN_PROGRAMS = new Map();           // digest -> Promise of a compiled program (one per page)
 const GAN_FRAMES_KEPT = 4000;
 
@@ -53,7 +65,7 @@ function ganBuild(root, S, data) {
   S.canvas = canvas;
   S.ctx = canvas.getContext("2d");
   S.image = S.ctx.createImageData(w, h);
-  S.fps = ganEl("div", "gan-scrub-fps", left, "Drag a slider: frames/s show here");
+  S.fps = ganEl("div", "gan-scrub-fps", left, ganT(data, "fpsHint", {}));
   ganEl("div", "gan-scrub-caption", left, data.caption || "");
   const right = ganEl("div", "gan-scrub-controls", wrap);
   S.labelButtons = [];
@@ -82,7 +94,7 @@ function ganBuild(root, S, data) {
     if (k >= data.visible) {
       if (!more) {
         more = ganEl("details", "gan-scrub-more", right);
-        ganEl("summary", null, more, `More dimensions (${dim - data.visible} more)`);
+        ganEl("summary", null, more, ganT(data, "more", { n: dim - data.visible }));
         more = ganEl("div", "gan-scrub-grid gan-scrub-grid-more", more);
       }
       parent = more;
@@ -143,8 +155,8 @@ function ganPaint(S) {
     const recent = S.frames.filter((f) => f.at > t1 - 1000);
     const ms = recent.reduce((a, f) => a + f.compute, 0) / recent.length;
     const fps = recent.length > 1 ? (recent.length - 1) * 1000 / (recent[recent.length - 1].at - recent[0].at) : 0;
-    S.fps.textContent = `G(z) + paint: ${ms.toFixed(1)} ms a frame (room for ${Math.floor(1000 / Math.max(ms, 0.1))} frames/s)`
-      + ` · drawing ${fps ? fps.toFixed(0) : "–"} frames/s`;
+    S.fps.textContent = ganT(S, "fps", {
+      ms: ms.toFixed(1), room: Math.floor(1000 / Math.max(ms, 0.1)), fps: fps ? fps.toFixed(0) : "–" });
   }
 }
 
@@ -191,8 +203,9 @@ export default function (component) {
           lastPaint: null, lastReadout: 0, pending: false, dragging: false, incoming: null, failed: null };
     root.__ganScrub = S;
     root.dataset.state = "loading";
-    root.textContent = "Loading the generator into your browser…";
+    root.textContent = ganT(data, "loading", {});
   }
+  S.texts = data.texts || {};
   S.setTriggerValue = setTriggerValue;
   const label = data.label === null || data.label === undefined ? 0 : data.label;
   if (!(S.lastData && ganSame(S.lastData.z, data.z) && S.lastData.label === label)) {
@@ -213,7 +226,7 @@ export default function (component) {
     if (root.__ganScrub !== S) return;
     S.failed = String(err && err.message || err);
     root.dataset.state = "failed";
-    root.textContent = `Scrub mode could not start in this browser: ${S.failed}`;
+    root.textContent = ganT(data, "failed", { error: S.failed });
     setTriggerValue("failed", { message: S.failed, digest: data.digest });
   });
 }
