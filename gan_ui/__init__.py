@@ -15,7 +15,8 @@ State (who owns what):
     tabs         a browser tab's identity: the ?tab= token, kept in the URL and in every link
     latent       the tab's z (the sliders' values, the digit asked for) and z as text
     controls     the Train controls <-> GANConfig, both ways; start_from_controls()
-    teacher      teacher links (?lesson=&lock=&hide=&allow=&projector=), their address and QR code
+    projector    projector mode's look: its CSS, colours and restyled figures
+    teacher      a tab's teacher settings from its link (?lesson=&lock=&hide=&allow=&projector=): parsing, locks, hiding
 
 Views:
     layout       page specs, links between pages that keep the tab, global CSS
@@ -23,6 +24,8 @@ Views:
     live_panel   a run while it trains: status, charts, samples, sample quality
     timeline     a run after it trained: its snapshots, open/download/bundle;  run_tools: bundle, config, compare
     explore, lab, scrub   the Explore page: sliders, latent lab, scrub mode (the generator in the browser)
+    teacher_link the teacher-link builder: the link, the app's address, its QR code, the expander that makes it
+    learn_run, learn_extras   a lesson's predict-then-run flow and its run; the latent and augmentation panels
     train, learn, about, playground   the pages
     frame        the top: set-up once per process, the tab's language, the menu, the page to run (app.py calls it)
 
