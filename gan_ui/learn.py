@@ -118,13 +118,9 @@ def render() -> None:
     nav, body = st.columns([1, 3.2], gap="large")
     with nav:
         st.markdown("**" + _("Lessons") + "**")
-        st.radio(
-            _("Lessons"),
-            LESSON_IDS,
-            key="learn_lesson",
-            label_visibility="collapsed",
-            format_func=lambda i: f"{number(i)}. {translated(BY_ID[i]).title}",
-        )
+        # labels made now, in this run's language (a format_func may be called from another thread)
+        titles = {i: f"{number(i)}. {translated(BY_ID[i]).title}" for i in LESSON_IDS}
+        st.radio(_("Lessons"), LESSON_IDS, key="learn_lesson", label_visibility="collapsed", format_func=titles.get)
         teacher_link.builder(number(lesson.id))
     with body:
         lesson_body(lesson)

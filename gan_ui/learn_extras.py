@@ -85,7 +85,7 @@ def augment_panel() -> dict | None:
         key="learn_augment_size",
         default="Quick: 1 seed",
         required=True,
-        format_func=_,
+        format_func={k: _(k) for k in AUGMENT_SIZES}.get,  # labels in this run's language
     )
     n_real, n_fake, n_test, seeds = TEST_AUGMENT if settings.test_mode() else AUGMENT_SIZES[size]
     st.caption(

@@ -193,9 +193,7 @@ def _show_runs(lesson: Lesson, runs, active) -> None:
             _("Show run"),
             numbers,
             key=f"learn_show_{lesson.id}",
-            format_func=lambda n: next(
-                _("Run {n}").format(n=h.number) + f" · {lab}" for h, lab in runs if h.number == n
-            ),
+            format_func={h.number: _("Run {n}").format(n=h.number) + f" · {lab}" for h, lab in runs}.get,
         )
         if active is None or all(h is not active for h, _lab in runs):
             shown, label = next((h, lab) for h, lab in runs if h.number == pick)

@@ -89,6 +89,11 @@ def qr_png(text: str) -> bytes:
     return buf.getvalue()
 
 
+def _labels(names: dict) -> dict:
+    """name -> "name: what it means" in this run's language (just the name where the words are the name)."""
+    return {n: n if _(words) == n else f"{n}: {_(words)}" for n, words in names.items()}
+
+
 def builder(lesson_number: int) -> None:
     """The expander in which a teacher builds a link that opens lesson `lesson_number`."""
     with st.expander(_("For teachers: a link that opens this lesson"), icon=":material/co_present:"):
@@ -97,16 +102,16 @@ def builder(lesson_number: int) -> None:
             _("Lock (shown, not changeable)"),
             list(teacher.LOCKABLE),
             key="tl_lock",
-            format_func=lambda n: n if _(teacher.LOCK_NAMES[n]) == n else f"{n}: {_(teacher.LOCK_NAMES[n])}",
+            format_func=_labels(teacher.LOCK_NAMES).get,
         )
         hide = st.multiselect(
-            _("Hide"), list(teacher.HIDEABLE), key="tl_hide", format_func=lambda n: f"{n}: {_(teacher.HIDEABLE[n])}"
+            _("Hide"), list(teacher.HIDEABLE), key="tl_hide", format_func=_labels(teacher.HIDEABLE).get
         )
         allow = st.multiselect(
             _("Allow"),
             list(teacher.ALLOWABLE),
             key="tl_allow",
-            format_func=lambda n: f"{n}: {_(teacher.ALLOWABLE[n])}",
+            format_func=_labels(teacher.ALLOWABLE).get,
         )
         projector = st.toggle(_("Projector mode (large type, high contrast)"), key="tl_projector")
         host = st.context.headers.get("Host")  # the browser's address; its Host header else
