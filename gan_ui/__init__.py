@@ -15,7 +15,8 @@ State (who owns what):
     tabs         a browser tab's identity: the ?tab= token, kept in the URL and in every link
     latent       the tab's z (the sliders' values, the digit asked for) and z as text
     controls     the Train controls <-> GANConfig, both ways; start_from_controls()
-    teacher      teacher links (?lesson=&lock=&hide=&allow=&projector=), their address and QR code
+    projector    projector mode's look: its CSS, colours and restyled figures
+    teacher      a tab's teacher settings from its link (?lesson=&lock=&hide=&allow=&projector=): parsing, locks, hiding
 
 Views:
     layout       page specs, links between pages that keep the tab, global CSS
@@ -27,6 +28,8 @@ Views:
     lab          the latent lab's hand-over of a found z;  lab_directions, lab_digit (+ lab_find): its tabs
     explore, scrub   the Explore page (its tabs); scrub mode (the generator in the browser)
     choices      a widget's choice (the open tab, model, option) kept through a change of language
+    teacher_link the teacher-link builder: the link, the app's address, its QR code, the expander that makes it
+    learn_run, learn_extras   a lesson's predict-then-run flow and its run; the latent and augmentation panels
     train, learn, about, playground   the pages
     frame        the top: set-up once per process, the tab's language, the menu, the page to run (app.py calls it)
 

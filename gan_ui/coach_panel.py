@@ -10,10 +10,11 @@ from __future__ import annotations
 import streamlit as st
 
 from gan_core.coach import diagnose
+from gan_core.i18n import _
 
 from . import teacher
 from .layout import page_link
-from .lessons import BY_ID, number
+from .lessons import BY_ID, number, translated
 from .run_handle import RunHandle
 
 ICONS = {
@@ -37,17 +38,19 @@ def render(run: RunHandle) -> None:
         return
     alerts = run.memo("coach", (run.record_count, run.quality and len(run.quality.records())), lambda: alerts_for(run))
     with st.container(key=f"coach_{run.number}"):
-        st.markdown("**Coach**")
+        st.markdown("**" + _("Coach") + "**")
         if not alerts:
-            st.caption("Nothing to flag yet: the coach reads the last 50 steps and the latest sample-quality reading.")
+            st.caption(
+                _("Nothing to flag yet: the coach reads the last 50 steps and the latest sample-quality reading.")
+            )
         for a in alerts:
             lesson = BY_ID.get(a.lesson_id)
             BOXES[a.severity](a.message, icon=ICONS[a.severity])
             if lesson is not None:
                 page_link(
                     "learn",
-                    f"Why? Lesson {number(lesson.id)}",
+                    _("Why? Lesson {n}").format(n=number(lesson.id)),
                     query={"lesson": lesson.id},
                     icon=":material/school:",
-                    help=lesson.title,
+                    help=translated(lesson).title,
                 )

@@ -22,18 +22,16 @@ first teacher parameters it is given. Unknown names are reported, in words, and 
 
 from __future__ import annotations
 
-import io
-import socket
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import plotly.graph_objects as go
-import segno
 import streamlit as st
 
-from . import tabs
+from gan_core.i18n import N_, _
+
+from . import projector, tabs
 from .settings import D_COLOR, G_COLOR
 
 # lock name -> the Train page's control keys it disables ("preset" is locked with any of them: picking a
@@ -56,33 +54,37 @@ LOCKABLE = {
     "dataset": ("cfg_dataset",),
     "variant": ("learn_variant",),
 }
+# lock name -> the name shown to people: in English the name itself, which is also the URL's value (that stays
+# English in every language); in another language what it fixes ("lr" -> 学习率)
+LOCK_NAMES = {
+    "preset": N_("preset"),
+    "budget": N_("budget"),
+    "arch": N_("arch"),
+    "loss": N_("loss"),
+    "lr": N_("lr"),
+    "beta": N_("beta"),
+    "batch": N_("batch"),
+    "latent": N_("latent"),
+    "d_steps": N_("d_steps"),
+    "smoothing": N_("smoothing"),
+    "sn": N_("sn"),
+    "ema": N_("ema"),
+    "conditional": N_("conditional"),
+    "seed": N_("seed"),
+    "dataset": N_("dataset"),
+    "variant": N_("variant"),
+}
 HIDEABLE = {
-    "advanced": "the Train page's advanced settings",
-    "answer": "the lesson's answer (the teacher gives it in class)",
-    "lessons": "the list of other lessons (students stay on the lesson of the link)",
-    "coach": "the training-health coach's alerts",
+    "advanced": N_("the Train page's advanced settings"),
+    "answer": N_("the lesson's answer (the teacher gives it in class)"),
+    "lessons": N_("the list of other lessons (students stay on the lesson of the link)"),
+    "coach": N_("the training-health coach's alerts"),
 }
 MAX_TABS = 20_000  # tabs whose settings the server remembers (the oldest unused are forgotten first)
 ALLOWABLE = {
-    "run_first": "start a lesson's run before predicting",
-    "answer": "show the answer now, without waiting for the run (the teacher reveals it)",
+    "run_first": N_("start a lesson's run before predicting"),
+    "answer": N_("show the answer now, without waiting for the run (the teacher reveals it)"),
 }
-
-# Projector colours: Okabe-Ito's blue and vermillion. The everyday orange of D (#E69F00) washes out on
-# a projector's white; vermillion keeps its contrast against white and stays distinct from blue for
-# red-green colour-blind readers (deuteranopia and protanopia alike).
-PROJECTOR_G = "#0072B2"
-PROJECTOR_D = "#D55E00"
-PROJECTOR_CSS = """
-<style>
-html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
-[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMarkdownContainer"] { color: #000000; }
-[data-testid="stMain"] h1 { font-size: 2.6rem; }
-[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 1.7rem; }
-[data-testid="stCaptionContainer"] { color: #111111; font-size: 1rem; }
-[data-testid="stMetricValue"] { font-size: 2.2rem; }
-</style>
-"""
 
 
 @dataclass
@@ -111,7 +113,11 @@ def _known(params, key: str, allowed, what: str, problems: list) -> set:
         if n in allowed:
             found.add(n)
         else:
-            problems.append(f"{key}={n!r} is not {what} ({', '.join(allowed)}).")
+            problems.append(
+                _("{key}={name!r} is not {what} ({allowed}).").format(
+                    key=key, name=n, what=_(what), allowed=", ".join(allowed)
+                )
+            )
     return found
 
 
@@ -126,88 +132,23 @@ def parse(params: dict, lesson_ids: list[str]) -> TeacherSettings:
             s.lesson = raw
         else:
             s.problems.append(
-                f"lesson={raw!r} is not a lesson: use 1 to {len(lesson_ids)} or one of {', '.join(lesson_ids)}."
+                _("lesson={raw!r} is not a lesson: use 1 to {n} or one of {ids}.").format(
+                    raw=raw, n=len(lesson_ids), ids=", ".join(lesson_ids)
+                )
             )
-    lock = _known(params, "lock", LOCKABLE, "a control that can be locked", s.problems)
+    lock = _known(params, "lock", LOCKABLE, N_("a control that can be locked"), s.problems)
     if lock - {"variant"}:
         lock.add("preset")
     s.lock = frozenset(lock)
-    s.hide = frozenset(_known(params, "hide", HIDEABLE, "something that can be hidden", s.problems))
-    s.allow = frozenset(_known(params, "allow", ALLOWABLE, "something a link can allow", s.problems))
+    s.hide = frozenset(_known(params, "hide", HIDEABLE, N_("something that can be hidden"), s.problems))
+    s.allow = frozenset(_known(params, "allow", ALLOWABLE, N_("something a link can allow"), s.problems))
     s.projector = (params.get("projector") or "").strip().lower() in ("1", "true", "yes", "on")
     return s
-
-
-def link(base: str, lesson: int | None = None, lock=(), hide=(), projector: bool = False, allow=()) -> str:
-    """The teacher link for these choices (base: the app's address, e.g. http://localhost:8501)."""
-    q = {}
-    if lesson:
-        q["lesson"] = str(lesson)
-    if lock:
-        q["lock"] = ",".join(lock)
-    if hide:
-        q["hide"] = ",".join(hide)
-    if allow:
-        q["allow"] = ",".join(allow)
-    if projector:
-        q["projector"] = "1"
-    url = base.rstrip("/") + "/learn"
-    return url + ("?" + urlencode(q, safe=",") if q else "")
 
 
 # --------------------------------------------------------------------------------------- per tab
 _BY_TAB: OrderedDict[str, TeacherSettings] = OrderedDict()  # tab token -> its settings
 _by_tab_lock = threading.Lock()
-
-
-# --------------------------------------------------------------------------------------- the app's address
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
-
-
-def app_base(url: str | None, page_paths=()) -> str | None:
-    """The app's own address from the address the browser is on (st.context.url): scheme, host, port and any
-    base path, without the page (learn, train, ...), query or fragment. None when there is no usable URL."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    path = parts.path.rstrip("/")
-    last = path.rsplit("/", 1)[-1]
-    if last in page_paths:
-        path = path[: -len(last)].rstrip("/")
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-
-
-def is_local(url: str) -> bool:
-    """True when the address only reaches this computer (localhost, 127.0.0.1): no student can open it."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host in LOCAL_HOSTS or host.startswith("127.")
-
-
-def network_base(base: str) -> str | None:
-    """The same address with this server's network IP instead of localhost (what a student's machine can
-    open, when the server listens on the network), or None when it cannot be told. No packet is sent: a UDP
-    socket's connect() only asks the kernel which local address would be used."""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(("10.254.254.254", 1))
-            ip = s.getsockname()[0]
-    except OSError:
-        return None
-    if not ip or ip.startswith("127."):
-        return None
-    parts = urlsplit(base)
-    netloc = ip + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def qr_png(text: str) -> bytes:
-    """A QR code of `text` as PNG bytes (black on white, 6 px modules and the standard 4-module quiet zone):
-    shown at its own size, about 220 px for a teacher link, large enough to scan off a projector."""
-    buf = io.BytesIO()
-    segno.make(text, error="m").save(buf, kind="png", scale=6, border=4)
-    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------------------- session
@@ -256,11 +197,7 @@ def load(lesson_ids: list[str]) -> TeacherSettings:
     kept = settings_of(tab)
     if kept is not None and kept.active:
         if not same_rules(kept, s):
-            ss["_teacher_note"] = (
-                f"This tab keeps the settings of your teacher's link ({describe(kept)}): a "
-                f"changed address cannot change them. To follow a new teacher link, open it "
-                f"exactly as your teacher shared it."
-            )
+            ss["_teacher_note"] = kept  # shown by notice(), in the language of the page that shows it
         return current()
     _keep(tab, s)
     return current()
@@ -269,12 +206,12 @@ def load(lesson_ids: list[str]) -> TeacherSettings:
 def describe(s: TeacherSettings) -> str:
     parts = []
     if s.lock:
-        parts.append("locked: " + ", ".join(sorted(s.lock)))
+        parts.append(_("locked: {names}").format(names=", ".join(sorted(s.lock))))
     if s.hide:
-        parts.append("hidden: " + ", ".join(sorted(s.hide)))
+        parts.append(_("hidden: {names}").format(names=", ".join(sorted(s.hide))))
     if s.projector:
-        parts.append("projector mode")
-    return "; ".join(parts) or "none"
+        parts.append(_("projector mode"))
+    return "; ".join(parts) or _("none")
 
 
 def current() -> TeacherSettings:
@@ -284,9 +221,15 @@ def current() -> TeacherSettings:
 
 def notice() -> None:
     """On every page (called by the navigation): why the address's teacher parameters changed nothing."""
-    note = st.session_state.get("_teacher_note")
-    if note:
-        st.info(note, icon=":material/lock:")
+    kept = st.session_state.get("_teacher_note")
+    if kept:
+        st.info(
+            _(
+                "This tab keeps the settings of your teacher's link ({settings}): a changed address cannot change "
+                "them. To follow a new teacher link, open it exactly as your teacher shared it."
+            ).format(settings=describe(kept)),
+            icon=":material/lock:",
+        )
 
 
 ADVANCED_KEYS = (
@@ -361,14 +304,15 @@ def lock_note() -> None:
     """One line under locked controls, so a student knows why they cannot change them."""
     lock = sorted(current().lock - {"preset"}) or sorted(current().lock)
     if lock:
-        st.caption(f":material/lock: Your teacher fixed: {', '.join(lock)}.")
+        names = ", ".join(_(LOCK_NAMES[n]) for n in lock)
+        st.caption(":material/lock: " + _("Your teacher fixed: {names}.").format(names=names))
 
 
 def apply_style() -> None:
     """Projector CSS when on, and CSS that hides what the teacher hid (called by the navigation)."""
     s = current()
     if s.projector:
-        st.html(PROJECTOR_CSS)
+        st.html(projector.CSS)
     for name in s.hide:
         if name in HIDE_CSS:
             st.html(HIDE_CSS[name])
@@ -376,39 +320,10 @@ def apply_style() -> None:
 
 def colours() -> tuple[str, str]:
     """(G colour, D colour) for this session."""
-    return (PROJECTOR_G, PROJECTOR_D) if current().projector else (G_COLOR, D_COLOR)
+    return (projector.G, projector.D) if current().projector else (G_COLOR, D_COLOR)
 
 
 def style_figure(fig: go.Figure) -> go.Figure:
     """In projector mode: a copy of the figure with D's orange swapped for vermillion, thicker lines and
-    larger type. Otherwise the figure itself, untouched."""
-    if not current().projector:
-        return fig
-    fig = go.Figure(fig)
-    swap = {D_COLOR.lower(): PROJECTOR_D, G_COLOR.lower(): PROJECTOR_G}
-
-    def recolour(c):
-        return swap.get(c.lower(), c) if isinstance(c, str) else c
-
-    for tr in fig.data:
-        line = getattr(tr, "line", None)
-        if line is not None and line.color:
-            tr.line.color = recolour(line.color)
-            if line.width:
-                tr.line.width = line.width * 1.6
-        marker = getattr(tr, "marker", None)
-        if marker is not None and isinstance(marker.color, str):
-            tr.marker.color = recolour(marker.color)
-    for shp in fig.layout.shapes or ():
-        if shp.line and shp.line.color:
-            shp.line.color = recolour(shp.line.color)
-    for ann in fig.layout.annotations or ():
-        if ann.font and ann.font.color:
-            ann.font.color = recolour(ann.font.color)
-            ann.font.size = 15
-    fig.update_layout(
-        font=dict(size=17), title_font=dict(size=20), legend_font=dict(size=16), height=(fig.layout.height or 270) + 60
-    )
-    fig.update_xaxes(tickfont=dict(size=15, color="#000000"), title_font=dict(size=16, color="#000000"))
-    fig.update_yaxes(tickfont=dict(size=15, color="#000000"), title_font=dict(size=16, color="#000000"))
-    return fig
+    larger type (gan_ui/projector.py). Otherwise the figure itself, untouched."""
+    return projector.restyle(fig) if current().projector else fig

@@ -12,7 +12,7 @@ import pytest
 from e2e_support import ROOT, wait_for
 from streamlit.testing.v1 import AppTest
 
-from gan_ui import teacher
+from gan_ui import projector, teacher, teacher_link
 from gan_ui.lessons import LESSON_IDS, LESSONS
 
 APP = str(ROOT / "app.py")
@@ -183,7 +183,7 @@ def test_projector_mode_and_a_bad_link():
 
 
 def test_teacher_link_builder_round_trips():
-    url = teacher.link("http://school:8501/", 5, ["lr", "loss"], ["advanced"], True, ["run_first"])
+    url = teacher_link.link("http://school:8501/", 5, ["lr", "loss"], ["advanced"], True, ["run_first"])
     assert url == "http://school:8501/learn?lesson=5&lock=lr,loss&hide=advanced&allow=run_first&projector=1"
     from urllib.parse import parse_qs, urlparse
 
@@ -192,7 +192,7 @@ def test_teacher_link_builder_round_trips():
     assert s.lesson == "collapse" and s.lock == {"lr", "loss", "preset"} and s.hide == {"advanced"} and s.projector
     assert s.allow == {"run_first"}
     assert not s.problems
-    assert teacher.link("http://x") == "http://x/learn"
+    assert teacher_link.link("http://x") == "http://x/learn"
 
 
 @pytest.mark.parametrize(
@@ -209,20 +209,20 @@ def test_teacher_link_builder_round_trips():
     ],
 )
 def test_the_app_address_comes_from_the_browser_url(url, base):
-    assert teacher.app_base(url, ("explore", "train", "learn", "about")) == base
+    assert teacher_link.app_base(url, ("explore", "train", "learn", "about")) == base
 
 
 def test_local_addresses_are_told_apart():
-    assert teacher.is_local("http://localhost:8501")
-    assert teacher.is_local("http://127.0.0.1:8611")
-    assert not teacher.is_local("http://10.0.0.5:8501")
-    assert not teacher.is_local("https://school.example/gan")
+    assert teacher_link.is_local("http://localhost:8501")
+    assert teacher_link.is_local("http://127.0.0.1:8611")
+    assert not teacher_link.is_local("http://10.0.0.5:8501")
+    assert not teacher_link.is_local("https://school.example/gan")
 
 
 def test_the_qr_code_is_a_png_of_the_link():
-    png = teacher.qr_png("http://10.0.0.5:8501/learn?lesson=1")
+    png = teacher_link.qr_png("http://10.0.0.5:8501/learn?lesson=1")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert teacher.qr_png("http://10.0.0.5:8501/learn?lesson=2") != png
+    assert teacher_link.qr_png("http://10.0.0.5:8501/learn?lesson=2") != png
 
 
 @pytest.mark.slow
@@ -299,7 +299,7 @@ def test_projector_style_recolours_d_and_enlarges_type(monkeypatch):
     monkeypatch.setattr(teacher, "current", lambda: teacher.TeacherSettings(projector=True))
     styled = teacher.style_figure(fig)
     colours = {t.name: t.line.color for t in styled.data}
-    assert colours["D loss"] == teacher.PROJECTOR_D != D_COLOR and colours["G loss"] == G_COLOR
+    assert colours["D loss"] == projector.D != D_COLOR and colours["G loss"] == G_COLOR
     assert styled.layout.xaxis.tickfont.size == 15 and styled.layout.height > fig.layout.height
     assert {t.line.color for t in fig.data} == {D_COLOR, G_COLOR}  # the original is untouched
 
