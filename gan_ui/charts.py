@@ -14,6 +14,8 @@ import numpy as np
 import pandas  # noqa: F401  (see below)
 import plotly.graph_objects as go
 
+from gan_core.i18n import _
+
 # plotly imports pandas lazily, the first time a figure is serialised. On a server, that first time
 # happens in several sessions' script threads at once, and the threads that lose the race see a
 # half-imported pandas ("partially initialized module 'pandas' has no attribute 'Series'", found by
@@ -91,7 +93,7 @@ def _lines(records, field: str, name: str, colour: str, floor: float | None = No
             legendgroup=name,
             mode="lines",
             line=dict(color=colour, width=2.5),
-            hovertemplate="%{y:.3g} (smoothed)",
+            hovertemplate=_("%{y:.3g} (smoothed)"),
         ),
     ]
 
@@ -234,9 +236,9 @@ def class_histogram_figure(
             type="bar",
             x=digits,
             y=share.tolist(),
-            name="G's samples",
+            name=_("G's samples"),
             marker=dict(color=NEUTRAL_COLOR),
-            hovertemplate="digit %{x}: %{y:.1f} % of G's samples<extra></extra>",
+            hovertemplate=_("digit %{x}: %{y:.1f} % of G's samples<extra></extra>"),
         ),
         # the ticks are shapes (one bar wide at any chart width); these two traces give them hover texts
         # and a legend entry
@@ -247,14 +249,14 @@ def class_histogram_figure(
             mode="markers",
             marker=dict(size=12, opacity=0),
             showlegend=False,
-            hovertemplate="digit %{x}: %{y:.1f} % of the real data<extra></extra>",
+            hovertemplate=_("digit %{x}: %{y:.1f} % of the real data<extra></extra>"),
         ),
         dict(
             type="scatter",
             x=[None],
             y=[None],
             mode="lines",
-            name="real data",
+            name=_("real data"),
             line=dict(color=TICK_COLOR, width=3),
             hoverinfo="skip",
         ),
@@ -299,12 +301,12 @@ def frechet_figure(
             type="scatter",
             x=list(steps),
             y=y.tolist(),
-            name="G's samples",
+            name=_("G's samples"),
             mode="lines+markers",
             line=dict(color=G_COLOR, width=2.5),
             marker=dict(size=6),
             showlegend=False,
-            hovertemplate="step %{x:,}: FD %{y:.3g}<extra></extra>",
+            hovertemplate=_("step %{x:,}: FD %{y:.3g}<extra></extra>"),
         )
     ]
     refs = []
