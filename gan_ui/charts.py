@@ -238,7 +238,7 @@ def class_histogram_figure(
             y=share.tolist(),
             name=_("G's samples"),
             marker=dict(color=NEUTRAL_COLOR),
-            hovertemplate=_("digit %{x}: %{y:.1f} % of G's samples<extra></extra>"),
+            hovertemplate=_("digit %{x}: share of G's samples %{y:.1f} %<extra></extra>"),
         ),
         # the ticks are shapes (one bar wide at any chart width); these two traces give them hover texts
         # and a legend entry
@@ -249,7 +249,7 @@ def class_histogram_figure(
             mode="markers",
             marker=dict(size=12, opacity=0),
             showlegend=False,
-            hovertemplate=_("digit %{x}: %{y:.1f} % of the real data<extra></extra>"),
+            hovertemplate=_("digit %{x}: share of the real data %{y:.1f} %<extra></extra>"),
         ),
         dict(
             type="scatter",

@@ -17,7 +17,7 @@ import numpy as np
 import streamlit as st
 
 from gan_core import PRESETS
-from gan_core.i18n import N_, _, format_number, format_percent, ngettext
+from gan_core.i18n import N_, _, format_number, format_percent
 from gan_core.pace import busy_state, expected_steps
 
 from . import charts, coach_panel, images, live_chart, settings
@@ -62,14 +62,10 @@ def queue_notice(run: RunHandle) -> None:
     pos, wait = run.queue_position, run.wait_estimate()
     counts = server_scheduler().counts()
     st.info(
-        ngettext(
-            "**Waiting for a free training slot — number {pos} in line.** The server trains {slots} run at a "
-            "time for the whole class; yours starts by itself in about {wait}. Keep this tab open (Stop takes "
-            "it out of the queue).",
-            "**Waiting for a free training slot — number {pos} in line.** The server trains {slots} runs at a "
-            "time for the whole class; yours starts by itself in about {wait}. Keep this tab open (Stop takes "
-            "it out of the queue).",
-            counts["slots"],
+        _(
+            "**Waiting for a free training slot — number {pos} in line.** Training slots on this server, shared "
+            "by the whole class: {slots}. Yours starts by itself in about {wait}. Keep this tab open (Stop takes "
+            "it out of the queue)."
         ).format(pos=pos, slots=counts["slots"], wait=fmt_seconds(max(1.0, wait))),
         icon=":material/hourglass_top:",
     )
@@ -287,7 +283,7 @@ def quality_panel(run: RunHandle) -> None:
     m1, m2, m3, m4 = st.columns(4)
     with m1:
         st.metric(_("Classes present"), f"{len(q.classes_present)}/{k}")
-        st.caption(_("Digits that make up ≥ 1 % of samples — fewer means mode collapse."))
+        st.caption(_("Digits that make up at least 1 in 100 samples — fewer means mode collapse."))
     with m2:
         st.metric(_("Class KL"), f"{q.class_kl:.2f}")
         st.caption(

@@ -11,7 +11,7 @@ import streamlit as st
 
 from gan_core import LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable
 from gan_core.config import ARCHS, DATASETS
-from gan_core.i18n import _, format_number, ngettext
+from gan_core.i18n import _, format_number
 from gan_core.pace import busy_state
 
 from . import controls, run_tools, settings, state, teacher
@@ -250,11 +250,7 @@ def control_column(active: RunHandle | None) -> None:
     if active is None:
         server = busy_state(server_scheduler().counts()["running"])
         if server.busy:
-            what = (
-                ngettext("{n} run training", "{n} runs training", server.runs).format(n=server.runs)
-                if server.runs
-                else _("other work on the machine")
-            )
+            what = _("runs training: {n}").format(n=server.runs) if server.runs else _("other work on the machine")
             if server.load is not None:
                 what += _(", load {load:.1f} on {cores} cores").format(load=server.load, cores=server.cores)
             st.caption(
