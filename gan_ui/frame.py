@@ -115,7 +115,8 @@ def navigation():
     top_menu(language_switch)
     tabs.note()
     teacher.notice()
-    note = server.training_backend()[1]  # Ray asked for but not reachable: runs train in-process
-    if note:
-        st.warning(note, icon=":material/cloud_off:")
+    problem = server.training_backend()[1]  # Ray asked for but not reachable: runs train in-process
+    if problem:
+        text = _("Training runs in the web server: Ray is not available ({problem}).").format(problem=problem)
+        st.warning(text, icon=":material/cloud_off:")
     return page

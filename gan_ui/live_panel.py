@@ -17,7 +17,7 @@ import numpy as np
 import streamlit as st
 
 from gan_core import PRESETS
-from gan_core.i18n import N_, _, format_number, format_percent
+from gan_core.i18n import N_, _, format_number, format_percent, get_language
 from gan_core.pace import busy_state, expected_steps
 
 from . import charts, coach_panel, images, live_chart, settings
@@ -26,14 +26,14 @@ from .run_handle import RunHandle
 from .server import server_scheduler
 
 STATUS_BADGE = {
-    "queued": ("waiting for a slot", "orange"),
-    "ready": ("starting", "blue"),
-    "running": ("training", "green"),
-    "paused": ("paused", "orange"),
-    "finished": ("finished", "blue"),
-    "stopped": ("stopped", "gray"),
-    "diverged": ("diverged", "red"),
-    "failed": ("crashed", "red"),
+    "queued": (N_("waiting for a slot"), "orange"),
+    "ready": (N_("starting"), "blue"),
+    "running": (N_("training"), "green"),
+    "paused": (N_("paused"), "orange"),
+    "finished": (N_("finished"), "blue"),
+    "stopped": (N_("stopped"), "gray"),
+    "diverged": (N_("diverged"), "red"),
+    "failed": (N_("crashed"), "red"),
     "interrupted": ("interrupted", "red"),
 }
 WINDOWS = {N_("All steps"): None, N_("Last 500 steps"): 500, N_("Last 100 steps"): 100}  # shown as _(name)
@@ -75,24 +75,24 @@ def _status_row(run: RunHandle) -> None:
     t, status = run, run.status
     label, colour = STATUS_BADGE[status]
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-        st.badge(label, color=colour, icon=":material/circle:" if status == "running" else None)
+        st.badge(_(label), color=colour, icon=":material/circle:" if status == "running" else None)
         st.badge(
             f"{t.device_name} · {t.precision}",
             color="gray",
             icon=":material/memory:",
-            help="Where this run trains, and its arithmetic: bf16 where the chip has bfloat16 units, else fp32",
+            help=_("Where this run trains, and its arithmetic: bf16 where the chip has bfloat16 units, else fp32"),
         )
-        st.badge(t.cfg.preset or "custom", color="violet", icon=":material/tune:")
+        st.badge(t.cfg.preset or _("custom"), color="violet", icon=":material/tune:")
     last = run.last_record()
     if not run.active:
         remaining = "—"
     elif t.cfg.max_steps:  # a step budget (the server's time cap on it is a safety net)
-        remaining = f"{max(0, t.cfg.max_steps - t.step):,} steps"
+        remaining = _("{n} steps").format(n=format_number(max(0, t.cfg.max_steps - t.step)))
     else:
         remaining = fmt_seconds(t.remaining_seconds)
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric(_("Step"), f"{t.step:,}")
-    m2.metric(_("Images / s"), f"{last.images_per_s:,.0f}" if last else "—")
+    m1.metric(_("Step"), format_number(t.step))
+    m2.metric(_("Images / s"), format_number(round(last.images_per_s)) if last else "—")
     m3.metric(_("Elapsed"), fmt_seconds(t.elapsed))
     m4.metric(_("Remaining"), remaining)
 
@@ -189,7 +189,7 @@ def _live_body(run: RunHandle, phase_at_render: str) -> None:
     rev = f"run-{run.number}-{last}"  # zoom state is kept per run and per window
     figs = run.memo(
         "charts",
-        (run.record_count, last),
+        (run.record_count, last, get_language()),  # a language switch redraws them
         lambda: (
             charts.loss_figure(records, info, rev),
             charts.scores_figure(records, info, rev),

@@ -67,11 +67,15 @@ def _on_config_upload() -> None:
         fixed = controls.locked_changes(values)
         if fixed:
             raise ConfigError(
-                f"Your teacher fixed {', '.join(fixed)}, and this config sets "
-                f"{'them' if len(fixed) > 1 else 'it'} differently."
+                _("Your teacher fixed these settings, and this config sets them differently: {names}.").format(
+                    names=", ".join(fixed)
+                )
             )
     except ConfigError as exc:
-        ss[UPLOAD_MSG] = ("error", f"{upload.name} was not loaded; the controls are unchanged. {exc}")
+        ss[UPLOAD_MSG] = (
+            "error",
+            _("{file} was not loaded; the controls are unchanged. {problem}").format(file=upload.name, problem=exc),
+        )
         return
     controls.set_values(values)
     budget = f"{cfg.max_steps:,} steps" if cfg.max_steps else f"{cfg.max_seconds:g} s"
@@ -123,9 +127,11 @@ def compare_section(store: SessionStore) -> None:
     st.subheader(_("Compare runs"), divider="gray")
     if len(ended) < 2:
         st.caption(
-            "Train another run with one setting changed, then compare the two here: curves on shared "
-            "axes, final samples side by side, and the settings that differ highlighted."
-            + (f" This tab keeps its last {settings.MAX_RUNS_PER_TAB} runs." if ended else "")
+            _(
+                "Train another run with one setting changed, then compare the two here: curves on shared "
+                "axes, final samples side by side, and the settings that differ highlighted."
+            )
+            + (" " + _("This tab keeps its last {n} runs.").format(n=settings.MAX_RUNS_PER_TAB) if ended else "")
         )
         return
     numbers = [h.number for h in ended]

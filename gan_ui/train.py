@@ -224,7 +224,7 @@ def control_column(active: RunHandle | None) -> None:
             key="cfg_dataset",
             disabled=off("cfg_dataset"),
             persist_state="session",
-            format_func={"mnist": "MNIST digits", "fashion": "Fashion-MNIST"}.get,
+            format_func=lambda name: {"mnist": _("MNIST digits"), "fashion": "Fashion-MNIST"}.get(name, name),
         )
 
     teacher.lock_note()
@@ -232,10 +232,7 @@ def control_column(active: RunHandle | None) -> None:
     refused = number_problems()
     if refused:  # named here too: a refused seed may sit in the closed Advanced settings
         names = [text.split(":", 1)[0] for text in refused.values()]
-        problem = (
-            f"Start waits until {'this number is' if len(names) == 1 else 'these numbers are'} fixed: "
-            f"{', '.join(names)}."
-        )
+        problem = _("Start waits until these numbers are fixed: {names}.").format(names=", ".join(names))
     else:
         try:
             config_from_controls().validate()
