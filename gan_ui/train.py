@@ -74,6 +74,14 @@ def _control(fn, run: RunHandle | None):
     return cb
 
 
+def budget_label(name: str) -> str:
+    """A budget option as shown: "30 s" stays (a unit), "Steps" and the test mode's "5 steps" are words."""
+    count, _sep, rest = name.partition(" ")
+    if name == "Steps":
+        return _("Steps")
+    return _("{n} steps").format(n=count) if rest == "steps" else name
+
+
 def number_box(where, label: str, key: str, disabled: bool, **kwargs) -> None:
     """A number box without min/max on the widget: what the student types stays as typed, and when
     number_problems() refuses it the reason is shown right under the box (not in a tooltip)."""
@@ -107,6 +115,7 @@ def control_column(active: RunHandle | None) -> None:
     st.segmented_control(
         _("Budget"),
         list(budgets),
+        format_func=budget_label,
         key="budget",
         required=True,
         disabled=off("budget"),
@@ -116,11 +125,13 @@ def control_column(active: RunHandle | None) -> None:
     if budgets.get(st.session_state.get("budget"), (0, 0))[1] == -1:
         number_box(
             st,
-            "Steps",
+            _("Steps"),
             "budget_steps",
             off("budget_steps"),
             step=100,
-            help=f"From {1 if settings.test_mode() else 10:,} to {settings.limits().max_steps:,} steps.",
+            help=_("From {lo} to {hi} steps.").format(
+                lo=format_number(1 if settings.test_mode() else 10), hi=format_number(settings.limits().max_steps)
+            ),
         )
     st.segmented_control(
         _("Architecture"),
@@ -195,12 +206,12 @@ def control_column(active: RunHandle | None) -> None:
         )
         number_box(
             st,
-            "D steps per G step",
+            _("D steps per G step"),
             "cfg_d_steps",
             off("cfg_d_steps"),
-            help=f"k in Algorithm 1 of the GAN paper; WGAN-GP uses 5. From 1 to {D_STEPS_MAX}.",
+            help=_("k in Algorithm 1 of the GAN paper; WGAN-GP uses 5. From 1 to {hi}.").format(hi=D_STEPS_MAX),
         )
-        number_box(st, "Seed", "cfg_seed", off("cfg_seed"))
+        number_box(st, _("Seed"), "cfg_seed", off("cfg_seed"))
         st.toggle(
             _("Spectral norm in D"), key="cfg_spectral_norm", disabled=off("cfg_spectral_norm"), persist_state="session"
         )
