@@ -110,7 +110,8 @@ def control_column(active: RunHandle | None) -> None:
         persist_state="session",
         help=_("A preset fills in every setting below; change any of them after."),
     )
-    st.caption(PRESETS[st.session_state["cfg_preset"]].description)
+    chosen = PRESETS[st.session_state["cfg_preset"]]
+    st.caption(_(chosen.description))
     budgets = settings.budgets()
     st.segmented_control(
         _("Budget"),
@@ -148,7 +149,7 @@ def control_column(active: RunHandle | None) -> None:
         key="cfg_loss",
         disabled=off("cfg_loss"),
         persist_state="session",
-        help="\n\n".join(f"**{k}**: {v.description}" for k, v in LOSS_INFO.items()),
+        help="\n\n".join(f"**{k}**: {_(v.description)}" for k, v in LOSS_INFO.items()),
     )
     with st.container(key="train_advanced"), st.expander(_("Advanced settings"), icon=":material/tune:"):
         # Sliders in pairs; number boxes, toggles and the dataset one to a row: in the left column of a 1366 px
