@@ -98,12 +98,12 @@ def test_switching_language_keeps_a_slider_and_a_started_run(streamlit_server, b
     try:
         page = _open(ctx, f"{streamlit_server.url}/train?lang=en")
         page.get_by_text("Advanced settings").first.click()
-        thumb = page.locator('.st-key-cfg_lr_g [role="slider"]').first
-        before = thumb.get_attribute("aria-valuenow")
+        thumb = page.locator('.st-key-cfg_lr_g input[type="range"]').first
+        before = thumb.get_attribute("aria-valuetext")
         thumb.focus()
         thumb.press("ArrowRight")
         wait_idle(page)
-        moved = page.locator('.st-key-cfg_lr_g [role="slider"]').first.get_attribute("aria-valuenow")
+        moved = page.locator('.st-key-cfg_lr_g input[type="range"]').first.get_attribute("aria-valuetext")
         assert moved != before
         page.get_by_role("radio", name="Steps", exact=True).click()
         wait_idle(page)
@@ -117,7 +117,7 @@ def test_switching_language_keeps_a_slider_and_a_started_run(streamlit_server, b
         page.get_by_text("训练一个生成对抗网络").first.wait_for(timeout=30_000)
         wait_idle(page)
         assert "lang=zh-CN" in page.url  # a reload keeps the choice
-        assert page.locator('.st-key-cfg_lr_g [role="slider"]').first.get_attribute("aria-valuenow") == moved
+        assert page.locator('.st-key-cfg_lr_g input[type="range"]').first.get_attribute("aria-valuetext") == moved
         wait_for(lambda: page.get_by_role("button", name="停止").count() > 0, 30, what="the run, still running")
         shot(page, "lang-switched-train")
         page.get_by_role("button", name="停止").first.click()
