@@ -13,6 +13,7 @@ State (who owns what):
     store        SessionStore: a tab's runs and models; SessionStore.start(cfg) is the one way a run starts
     state        a tab's store across its pages' lifetimes (session_store(), cleanup when a tab closes)
     tabs         a browser tab's identity: the ?tab= token, kept in the URL and in every link
+    language     the tab's language (switch, ?lang=, browser locale), set for every run and fragment rerun
     latent       the tab's z (the sliders' values, the digit asked for) and z as text
     controls     the Train controls <-> GANConfig, both ways; start_from_controls()
     teacher      teacher links (?lesson=&lock=&hide=&allow=&projector=), their address and QR code
@@ -24,7 +25,7 @@ Views:
     timeline     a run after it trained: its snapshots, open/download/bundle;  run_tools: bundle, config, compare
     explore, lab, scrub   the Explore page: sliders, latent lab, scrub mode (the generator in the browser)
     train, learn, about, playground   the pages
-    frame        the top: set-up once per process, the tab's language, the menu, the page to run (app.py calls it)
+    frame        the top: set-up once per process, the language switch in the menu, the page to run (app.py calls it)
 
 gan_core never imports anything from here.
 """

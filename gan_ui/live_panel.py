@@ -21,6 +21,7 @@ from gan_core.i18n import N_, _, format_number, format_percent, get_language
 from gan_core.pace import busy_state, expected_steps
 
 from . import charts, coach_panel, images, live_chart, settings
+from .language import use_language
 from .layout import show_png
 from .run_handle import RunHandle
 from .server import server_scheduler
@@ -173,6 +174,7 @@ def _message(run: RunHandle) -> None:
 
 
 def _live_body(run: RunHandle, phase_at_render: str) -> None:
+    use_language()  # a fragment rerun does not pass through frame.navigation
     t = run
     if _phase(run.status) != phase_at_render:
         st.rerun()  # the run changed state: refresh the whole page
@@ -248,6 +250,7 @@ def _live_body(run: RunHandle, phase_at_render: str) -> None:
 
 
 def _quality_body(run: RunHandle) -> None:
+    use_language()
     if run.status != "queued":
         quality_panel(run)
 

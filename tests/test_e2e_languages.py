@@ -119,6 +119,8 @@ def test_switching_language_keeps_a_slider_and_a_started_run(streamlit_server, b
         assert "lang=zh-CN" in page.url  # a reload keeps the choice
         assert page.locator('.st-key-cfg_lr_g input[type="range"]').first.get_attribute("aria-valuetext") == moved
         wait_for(lambda: page.get_by_role("button", name="停止").count() > 0, 30, what="the run, still running")
+        # the live panel is a fragment that reruns on its own: its words follow the switch too
+        wait_for(lambda: page.get_by_text("已用时间").count() > 0, 30, what="the live panel in Chinese")
         shot(page, "lang-switched-train")
         page.get_by_role("button", name="停止").first.click()
         wait_idle(page)
