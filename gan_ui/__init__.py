@@ -13,6 +13,7 @@ State (who owns what):
     store        SessionStore: a tab's runs and models; SessionStore.start(cfg) is the one way a run starts
     state        a tab's store across its pages' lifetimes (session_store(), cleanup when a tab closes)
     tabs         a browser tab's identity: the ?tab= token, kept in the URL and in every link
+    language     the tab's language (switch, ?lang=, browser locale), set for every run and fragment rerun
     latent       the tab's z (the sliders' values, the digit asked for) and z as text
     controls     the Train controls <-> GANConfig, both ways; start_from_controls()
     projector    projector mode's look: its CSS, colours and restyled figures
@@ -31,7 +32,7 @@ Views:
     teacher_link the teacher-link builder: the link, the app's address, its QR code, the expander that makes it
     learn_run, learn_extras   a lesson's predict-then-run flow and its run; the latent and augmentation panels
     train, learn, about, playground   the pages
-    frame        the top: set-up once per process, the tab's language, the menu, the page to run (app.py calls it)
+    frame        the top: set-up once per process, the language switch in the menu, the page to run (app.py calls it)
 
 gan_core never imports anything from here.
 """

@@ -14,6 +14,8 @@ import numpy as np
 import pandas  # noqa: F401  (see below)
 import plotly.graph_objects as go
 
+from gan_core.i18n import N_, _, format_number
+
 # plotly imports pandas lazily, the first time a figure is serialised. On a server, that first time
 # happens in several sessions' script threads at once, and the threads that lose the race see a
 # half-imported pandas ("partially initialized module 'pandas' has no attribute 'Series'", found by
@@ -91,7 +93,7 @@ def _lines(records, field: str, name: str, colour: str, floor: float | None = No
             legendgroup=name,
             mode="lines",
             line=dict(color=colour, width=2.5),
-            hovertemplate="%{y:.3g} (smoothed)",
+            hovertemplate=_("%{y:.3g} (smoothed)"),
         ),
     ]
 
@@ -162,7 +164,7 @@ def _figure(
         hovermode="x unified",
         uirevision=uirevision,  # no template: Streamlit's chart theme styles it
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, font=dict(size=12)),
-        xaxis=dict(title=dict(text="step", font=dict(size=12)), showticklabels=not note),
+        xaxis=dict(title=dict(text=_("step"), font=dict(size=12)), showticklabels=not note),
         yaxis=yaxis,
         shapes=[r[0] for r in refs],
         annotations=annotations,
@@ -170,44 +172,57 @@ def _figure(
     return go.Figure(dict(data=traces, layout=layout))
 
 
-WAITING = "waiting for the first steps…"
+WAITING = N_("waiting for the first steps…")  # shown as _(WAITING)
 
 
 def loss_figure(records, loss_info, uirevision="run") -> go.Figure:
     """D's and G's losses, with the equilibrium levels of the loss where it has them (ln 4, ln 2); for an
     InfoGAN also Q's code loss -E[log Q(c | G(z, c))], which starts at ln K and falls as the code becomes readable."""
     if not records:
-        return _figure("Losses", "loss", uirevision, [], note=WAITING)
+        return _figure(_("Losses"), _("loss"), uirevision, [], note=_(WAITING))
     refs = []
     if loss_info.d_equilibrium is not None:
-        refs.append(_reference(loss_info.d_equilibrium, f"D at equilibrium {loss_info.d_equilibrium:.3f}", D_COLOR))
+        refs.append(
+            _reference(
+                loss_info.d_equilibrium,
+                _("D at equilibrium {value:.3f}").format(value=loss_info.d_equilibrium),
+                D_COLOR,
+            )
+        )
     if loss_info.g_equilibrium is not None:  # label below its line, so the two labels never collide
         refs.append(
-            _reference(loss_info.g_equilibrium, f"G at equilibrium {loss_info.g_equilibrium:.3f}", G_COLOR, below=True)
+            _reference(
+                loss_info.g_equilibrium,
+                _("G at equilibrium {value:.3f}").format(value=loss_info.g_equilibrium),
+                G_COLOR,
+                below=True,
+            )
         )
-    traces = _lines(records, "d_loss", "D loss", D_COLOR) + _lines(records, "g_loss", "G loss", G_COLOR)
+    traces = _lines(records, "d_loss", _("D loss"), D_COLOR) + _lines(records, "g_loss", _("G loss"), G_COLOR)
     if records[-1].info_loss is not None:  # InfoGAN: how well Q reads G's code back, ln K = not at all
         traces += _lines(records, "info_loss", "code loss (Q)", INFO_COLOR)
-    return _figure("Losses", "loss", uirevision, traces, refs)
+    return _figure(_("Losses"), _("loss"), uirevision, traces, refs)
 
 
 def scores_figure(records, loss_info, uirevision="run") -> go.Figure:
     """D's mean verdict on real digits, D(x), and on G's fakes, D(G(z)); 0.5 = D cannot tell them apart."""
     prob = loss_info.probabilistic
-    title, y_title = "What D thinks", "D's output (probability real)" if prob else "critic score"
+    title, y_title = _("What D thinks"), _("D's output (probability real)") if prob else _("critic score")
     y_range = (-0.02, 1.02) if prob else None
     if not records:
-        return _figure(title, y_title, uirevision, [], y_range=y_range, note=WAITING)
-    traces = _lines(records, "d_real", "D(x) on real", D_COLOR) + _lines(records, "d_fake", "D(G(z)) on fakes", G_COLOR)
+        return _figure(title, y_title, uirevision, [], y_range=y_range, note=_(WAITING))
+    traces = _lines(records, "d_real", _("D(x) on real"), D_COLOR) + _lines(
+        records, "d_fake", _("D(G(z)) on fakes"), G_COLOR
+    )
     refs = [_reference(0.5, "0.5 = can't tell", REF_COLOR)] if prob else []
     return _figure(title, y_title, uirevision, traces, refs, y_range=y_range)
 
 
 def gradnorm_figure(records, uirevision="run") -> go.Figure:
     """Gradient norms of G and D on a log axis: a collapse to ~0 means that network stopped learning."""
-    title, y_title = "Gradient norms", "‖∇‖ (log scale)"
+    title, y_title = _("Gradient norms"), _("‖∇‖ (log scale)")
     if not records:
-        return _figure(title, y_title, uirevision, [], log_y=True, note=WAITING)
+        return _figure(title, y_title, uirevision, [], log_y=True, note=_(WAITING))
     traces = _lines(records, "d_grad_norm", "D", D_COLOR, floor=1e-8) + _lines(
         records, "g_grad_norm", "G", G_COLOR, floor=1e-8
     )
@@ -222,9 +237,13 @@ def class_histogram_figure(
 ) -> go.Figure:
     """What the digit classifier reads in G's samples: % of samples per predicted digit (grey bars), with
     each digit's share of the real data as a dark tick across its bar: bars level with their ticks = the data's mix."""
-    title = "Digits the classifier reads" + (f" (step {step:,})" if step is not None else "")
+    title = (
+        _("Digits the classifier reads (step {step})").format(step=format_number(step))
+        if step is not None
+        else _("Digits the classifier reads")
+    )
     if not histogram:
-        return _figure(title, "% of samples", uirevision, [], note=WAITING)
+        return _figure(title, _("share of samples, %"), uirevision, [], note=_(WAITING))
     counts = np.asarray(histogram, dtype=float)
     share = 100.0 * counts / max(counts.sum(), 1.0)
     data = 100.0 * np.asarray(data_share, dtype=float)
@@ -234,9 +253,9 @@ def class_histogram_figure(
             type="bar",
             x=digits,
             y=share.tolist(),
-            name="G's samples",
+            name=_("G's samples"),
             marker=dict(color=NEUTRAL_COLOR),
-            hovertemplate="digit %{x}: %{y:.1f} % of G's samples<extra></extra>",
+            hovertemplate=_("digit %{x}: share of G's samples %{y:.1f} %<extra></extra>"),
         ),
         # the ticks are shapes (one bar wide at any chart width); these two traces give them hover texts
         # and a legend entry
@@ -247,20 +266,20 @@ def class_histogram_figure(
             mode="markers",
             marker=dict(size=12, opacity=0),
             showlegend=False,
-            hovertemplate="digit %{x}: %{y:.1f} % of the real data<extra></extra>",
+            hovertemplate=_("digit %{x}: share of the real data %{y:.1f} %<extra></extra>"),
         ),
         dict(
             type="scatter",
             x=[None],
             y=[None],
             mode="lines",
-            name="real data",
+            name=_("real data"),
             line=dict(color=TICK_COLOR, width=3),
             hoverinfo="skip",
         ),
     ]
     top = max(float(share.max()), float(data.max()), 1.0)
-    fig = _figure(title, "% of samples", uirevision, traces, y_range=(0, min(100.0, top * 1.15)))
+    fig = _figure(title, _("share of samples, %"), uirevision, traces, y_range=(0, min(100.0, top * 1.15)))
     for c, y in zip(digits, data):
         fig.add_shape(
             type="line",
@@ -276,7 +295,7 @@ def class_histogram_figure(
         hovermode="closest",
         bargap=0.2,
         xaxis=dict(
-            title=dict(text="predicted digit", font=dict(size=12)),
+            title=dict(text=_("predicted digit"), font=dict(size=12)),
             tickmode="array",
             tickvals=digits,
             range=[-0.6, len(digits) - 0.4],
@@ -290,21 +309,21 @@ def frechet_figure(
 ) -> go.Figure:
     """The Fréchet distance of G's samples over the run (log axis: it falls by orders of magnitude from
     pure noise), with the real-vs-real floor: the best a perfect generator could score at this sample size."""
-    title, y_title = "Fréchet distance to real digits", "FD (log scale, lower is better)"
+    title, y_title = _("Fréchet distance to real digits"), _("FD (log scale, lower is better)")
     if not len(steps):
-        return _figure(title, y_title, uirevision, [], log_y=True, note=WAITING)
+        return _figure(title, y_title, uirevision, [], log_y=True, note=_(WAITING))
     y = np.maximum(np.asarray(values, dtype=float), 1e-3)  # a log axis cannot show 0
     traces = [
         dict(
             type="scatter",
             x=list(steps),
             y=y.tolist(),
-            name="G's samples",
+            name=_("G's samples"),
             mode="lines+markers",
             line=dict(color=G_COLOR, width=2.5),
             marker=dict(size=6),
             showlegend=False,
-            hovertemplate="step %{x:,}: FD %{y:.3g}<extra></extra>",
+            hovertemplate=_("step %{x:,}: FD %{y:.3g}<extra></extra>"),
         )
     ]
     refs = []

@@ -20,6 +20,7 @@ import streamlit as st
 
 from gan_core import PRESETS, ConfigError, GANConfig
 from gan_core.config import DEFAULT_PRESET
+from gan_core.i18n import N_, _, format_number
 
 from . import settings, state, teacher
 from .run_handle import RunHandle, StartError
@@ -33,7 +34,7 @@ SMOOTHING_OPTIONS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4]
 EMA_DECAY = 0.999  # the toggle's "on": a ~1,000-step average, the usual choice for short GAN runs
 SEED_MAX = 2**31 - 1
 D_STEPS_MAX = 10
-STEPS_WHY = " on this server (the teacher sets the limit)"
+STEPS_WHY = N_(" on this server (the teacher sets the limit)")  # shown as _(STEPS_WHY)
 OPTIONS = {
     "lr_g": LR_OPTIONS,
     "lr_d": LR_OPTIONS,
@@ -78,24 +79,24 @@ UNCONTROLLED = (
     "d_augment",
 )
 LABELS = {
-    "cfg_preset": "the preset",
-    "budget": "the budget",
-    "budget_steps": "the step budget",
-    "cfg_arch": "the architecture",
-    "cfg_loss": "the loss",
-    "cfg_lr_g": "G's learning rate",
-    "cfg_lr_d": "D's learning rate",
-    "cfg_beta1": "Adam β1",
-    "cfg_beta2": "Adam β2",
-    "cfg_batch_size": "the batch size",
-    "cfg_latent_dim": "the latent size",
-    "cfg_d_steps": "D steps",
-    "cfg_label_smoothing": "label smoothing",
-    "cfg_spectral_norm": "spectral norm",
-    "cfg_ema": "EMA",
-    "cfg_conditional": "the conditional switch",
-    "cfg_seed": "the seed",
-    "cfg_dataset": "the dataset",
+    "cfg_preset": N_("the preset"),
+    "budget": N_("the budget"),
+    "budget_steps": N_("the step budget"),
+    "cfg_arch": N_("the architecture"),
+    "cfg_loss": N_("the loss"),
+    "cfg_lr_g": N_("G's learning rate"),
+    "cfg_lr_d": N_("D's learning rate"),
+    "cfg_beta1": N_("Adam β1"),
+    "cfg_beta2": N_("Adam β2"),
+    "cfg_batch_size": N_("the batch size"),
+    "cfg_latent_dim": N_("the latent size"),
+    "cfg_d_steps": N_("D steps"),
+    "cfg_label_smoothing": N_("label smoothing"),
+    "cfg_spectral_norm": N_("spectral norm"),
+    "cfg_ema": N_("EMA"),
+    "cfg_conditional": N_("the conditional switch"),
+    "cfg_seed": N_("the seed"),
+    "cfg_dataset": N_("the dataset"),
 }
 
 
@@ -134,7 +135,9 @@ def _budget_for(cfg: GANConfig) -> tuple[str, int | None]:
         lo = 1 if settings.test_mode() else 10
         if not lo <= cfg.max_steps <= 100_000:
             raise ConfigError(
-                f"The app's step budget is {lo} to 100,000 steps; this config asks for {cfg.max_steps:,}."
+                _("The app's step budget is {lo} to {hi} steps; this config asks for {steps}.").format(
+                    lo=lo, hi=format_number(100_000), steps=format_number(cfg.max_steps)
+                )
             )
         return "Steps", cfg.max_steps
     if cfg.max_seconds and not cfg.max_steps:
@@ -143,8 +146,9 @@ def _budget_for(cfg: GANConfig) -> tuple[str, int | None]:
                 return name, None
     options = ", ".join(n for n, (s, k) in budgets.items() if k == 0)
     raise ConfigError(
-        f"The app's budgets are a step count or one of {options}; this config asks for "
-        f"max_steps={cfg.max_steps}, max_seconds={cfg.max_seconds:g}."
+        _("The app's budgets are a step count or one of {options}; this config asks for {asked}.").format(
+            options=options, asked=f"max_steps={cfg.max_steps}, max_seconds={cfg.max_seconds:g}"
+        )
     )
 
 
@@ -155,27 +159,39 @@ def values_for(cfg: GANConfig) -> dict:
     preset = preset if preset in PRESETS else DEFAULT_PRESET
     base = PRESETS[preset].config()
     problems = [
-        f"{name}={getattr(cfg, name)!r} (the app uses {getattr(base, name)!r})"
+        _("{setting} (the app uses {value!r})").format(
+            setting=f"{name}={getattr(cfg, name)!r}", value=getattr(base, name)
+        )
         for name in UNCONTROLLED
         if getattr(cfg, name) != getattr(base, name)
     ]
     problems += [
-        f"{name}={getattr(cfg, name)!r} (the control offers {', '.join(f'{o:g}' for o in opts)})"
+        _("{setting} (the control offers {options})").format(
+            setting=f"{name}={getattr(cfg, name)!r}", options=", ".join(f"{o:g}" for o in opts)
+        )
         for name, opts in OPTIONS.items()
         if getattr(cfg, name) not in opts
     ]
     if cfg.ema not in (0.0, EMA_DECAY):
-        problems.append(f"ema={cfg.ema:g} (the app's EMA toggle means {EMA_DECAY})")
+        problems.append(
+            _("{setting} (the app's EMA toggle means {decay})").format(setting=f"ema={cfg.ema:g}", decay=EMA_DECAY)
+        )
     if not 1 <= cfg.d_steps <= D_STEPS_MAX:
-        problems.append(f"d_steps={cfg.d_steps} (the control offers 1 to {D_STEPS_MAX})")
+        problems.append(
+            _("{setting} (the control offers 1 to {hi})").format(setting=f"d_steps={cfg.d_steps}", hi=D_STEPS_MAX)
+        )
     try:
         budget, steps = _budget_for(cfg)
     except ConfigError as exc:
         problems.append(str(exc))
     if problems:
         raise ConfigError(
-            "The Train controls cannot show " + "; ".join(problems) + ". Train this config from the "
-            "command line instead: python -m gan_core train --config config.json --out run.safetensors"
+            _(
+                "The Train controls cannot show {problems}. Train this config from the command line instead: {command}"
+            ).format(
+                problems="; ".join(problems),
+                command="python -m gan_core train --config config.json --out run.safetensors",
+            )
         )
     values = {key: _control_value(fld, getattr(cfg, fld)) for key, fld in CONTROLS.items()}
     values["cfg_preset"] = preset
@@ -254,7 +270,9 @@ def locked_changes(values: Mapping) -> list[str]:
     """The controls among `values` that the teacher locked and that `values` would change (their labels)."""
     ss = st.session_state
     return [
-        LABELS.get(key, key) for key, value in values.items() if teacher.locked(key) and key in ss and ss[key] != value
+        _(LABELS[key]) if key in LABELS else key
+        for key, value in values.items()
+        if teacher.locked(key) and key in ss and ss[key] != value
     ]
 
 
@@ -268,29 +286,39 @@ def range_problem(label: str, value, lo: int, hi: int, unit: str = "", why: str 
     the box, says why a number is refused, and Start stays off until it is fixed. (With min/max on the
     widget itself, Streamlit turns the box red, puts the reason in a tooltip and quietly keeps the old value,
     so a run would use a number the student no longer sees.)"""
+    words = dict(label=label, lo=format_number(lo), hi=format_number(hi), unit=unit)
     if value is None or value == "":
-        return f"{label}: type a whole number from {lo:,} to {hi:,}{unit}."
+        return _("{label}: type a whole number from {lo} to {hi}{unit}.").format(**words)
     if isinstance(value, float) and not value.is_integer():
-        return f"{label}: {value:g} is not a whole number; type one from {lo:,} to {hi:,}{unit}."
+        return _("{label}: {value} is not a whole number; type one from {lo} to {hi}{unit}.").format(
+            value=f"{value:g}", **words
+        )
     v = int(value)
     if v < lo:
-        return f"{label}: {v:,} is less than {lo:,}{unit}, the smallest allowed{why}."
+        return _("{label}: {value} is less than {lo}{unit}, the smallest allowed{why}.").format(
+            value=format_number(v), why=why, **words
+        )
     if v > hi:
-        return f"{label}: {v:,} is more than {hi:,}{unit}, the largest allowed{why}."
+        return _("{label}: {value} is more than {hi}{unit}, the largest allowed{why}.").format(
+            value=format_number(v), why=why, **words
+        )
     return None
 
 
 def number_problems() -> dict[str, str]:
     """{control key: why its typed number is refused} for the Train page's number boxes that are in use."""
     ss = st.session_state
-    checks = {"cfg_d_steps": ("D steps per G step", 1, D_STEPS_MAX, "", ""), "cfg_seed": ("Seed", 0, SEED_MAX, "", "")}
+    checks = {
+        "cfg_d_steps": (_("D steps per G step"), 1, D_STEPS_MAX, "", ""),
+        "cfg_seed": (_("Seed"), 0, SEED_MAX, "", ""),
+    }
     if settings.budgets().get(ss.get("budget"), (0, 0))[1] == -1:
         checks["budget_steps"] = (
-            "Steps",
+            _("Steps"),
             1 if settings.test_mode() else 10,
             settings.limits().max_steps,
-            " steps",
-            STEPS_WHY,
+            _(" steps"),
+            _(STEPS_WHY),
         )
     out = {}
     for key, (label, lo, hi, unit, why) in checks.items():

@@ -11,9 +11,10 @@ import gc
 
 import streamlit as st
 
-from gan_core import i18n
+from gan_core.i18n import _
 
 from . import about, explore, learn, playground, server, settings, tabs, teacher, train  # noqa: F401  (every page, loaded at start-up)
+from .language import language_switch, use_language
 from .layout import CSS, pages, top_menu
 from .lessons import LESSON_IDS
 
@@ -41,21 +42,6 @@ def settle_process() -> None:
     _settled = True
 
 
-LANG_KEY = "lang"
-
-
-def use_language() -> str:
-    """This rerun's language: ?lang=zh-CN / ?lang=en (teacher links), kept for the tab's session; else English.
-
-    Set before anything is drawn, so gan_core's messages, the lessons and the Playground come out in it. (The
-    pages' own labels are not in the catalogue yet, so the browser's language is not followed: a page half in
-    Chinese would be worse than one in English.)"""
-    asked = st.query_params.get("lang")
-    if asked:
-        st.session_state[LANG_KEY] = i18n.normalize(asked) or "en"
-    return i18n.set_language(st.session_state.get(LANG_KEY) or "en")
-
-
 def navigation():
     """The top navigation bar; returns the page to run."""
     settings.configure_torch()
@@ -66,10 +52,11 @@ def navigation():
     teacher.load(LESSON_IDS)  # teacher links: ?lesson=N&lock=...&hide=...&projector=1
     teacher.apply_style()
     page = st.navigation(list(pages().values()), position="hidden")
-    top_menu()
+    top_menu(language_switch)
     tabs.note()
     teacher.notice()
-    note = server.training_backend()[1]  # Ray asked for but not reachable: runs train in-process
-    if note:
-        st.warning(note, icon=":material/cloud_off:")
+    problem = server.training_backend()[1]  # Ray asked for but not reachable: runs train in-process
+    if problem:
+        text = _("Training runs in the web server: Ray is not available ({problem}).").format(problem=problem)
+        st.warning(text, icon=":material/cloud_off:")
     return page

@@ -15,16 +15,18 @@ from pathlib import Path
 
 import streamlit as st
 
+from gan_core.i18n import N_, _
+
 from . import tabs
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"  # a generated digit, served locally (offline-safe)
-PAGE_SPECS = {  # name -> (title, icon)
-    "explore": ("Explore", ":material/tune:"),
-    "train": ("Train", ":material/model_training:"),
-    "learn": ("Learn", ":material/menu_book:"),
-    "playground": ("Playground", ":material/scatter_plot:"),
-    "about": ("How it works", ":material/school:"),
+PAGE_SPECS = {  # name -> (title, icon); titles translated where shown: _(title)
+    "explore": (N_("Explore"), ":material/tune:"),
+    "train": (N_("Train"), ":material/model_training:"),
+    "learn": (N_("Learn"), ":material/menu_book:"),
+    "playground": (N_("Playground"), ":material/scatter_plot:"),
+    "about": (N_("How it works"), ":material/school:"),
 }
 
 CSS = """
@@ -52,16 +54,19 @@ CSS = """
 
 def pages() -> dict[str, st.Page]:
     return {
-        name: st.Page(PAGES_DIR / f"{name}.py", title=title, icon=icon, url_path=name, default=(name == "explore"))
+        name: st.Page(PAGES_DIR / f"{name}.py", title=_(title), icon=icon, url_path=name, default=(name == "explore"))
         for name, (title, icon) in PAGE_SPECS.items()
     }
 
 
-def top_menu() -> None:
-    """The row of page links at the top of every page; each link keeps the tab's token."""
-    with st.container(horizontal=True, gap="medium", key="top_menu"):
+def top_menu(extra=None) -> None:
+    """The row of page links at the top of every page; each link keeps the tab's token. `extra()` draws at the
+    row's end (the language switch, given by frame so this module needs no i18n state of its own)."""
+    with st.container(horizontal=True, gap="medium", key="top_menu", vertical_alignment="center"):
         for name in PAGE_SPECS:
             page_link(name)
+        if extra is not None:
+            extra()
 
 
 def switch_to(name: str) -> None:
@@ -74,7 +79,11 @@ def page_link(
     """A link to one of the app's pages, in this tab (its token rides along with `query`)."""
     title, page_icon = PAGE_SPECS[name]
     st.page_link(
-        pages()[name], label=label or title, icon=icon or page_icon, help=help, query_params=tabs.query(**(query or {}))
+        pages()[name],
+        label=label or _(title),
+        icon=icon or page_icon,
+        help=help,
+        query_params=tabs.query(**(query or {})),
     )
 
 

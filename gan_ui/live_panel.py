@@ -17,25 +17,27 @@ import numpy as np
 import streamlit as st
 
 from gan_core import PRESETS
+from gan_core.i18n import N_, _, format_number, format_percent, get_language
 from gan_core.pace import busy_state, expected_steps
 
 from . import charts, coach_panel, images, live_chart, settings
+from .language import use_language
 from .layout import show_png
 from .run_handle import RunHandle
 from .server import server_scheduler
 
 STATUS_BADGE = {
-    "queued": ("waiting for a slot", "orange"),
-    "ready": ("starting", "blue"),
-    "running": ("training", "green"),
-    "paused": ("paused", "orange"),
-    "finished": ("finished", "blue"),
-    "stopped": ("stopped", "gray"),
-    "diverged": ("diverged", "red"),
-    "failed": ("crashed", "red"),
+    "queued": (N_("waiting for a slot"), "orange"),
+    "ready": (N_("starting"), "blue"),
+    "running": (N_("training"), "green"),
+    "paused": (N_("paused"), "orange"),
+    "finished": (N_("finished"), "blue"),
+    "stopped": (N_("stopped"), "gray"),
+    "diverged": (N_("diverged"), "red"),
+    "failed": (N_("crashed"), "red"),
     "interrupted": ("interrupted", "red"),
 }
-WINDOWS = {"All steps": None, "Last 500 steps": 500, "Last 100 steps": 100}
+WINDOWS = {N_("All steps"): None, N_("Last 500 steps"): 500, N_("Last 100 steps"): 100}  # shown as _(name)
 
 
 def fmt_fd(v: float) -> str:
@@ -61,10 +63,11 @@ def queue_notice(run: RunHandle) -> None:
     pos, wait = run.queue_position, run.wait_estimate()
     counts = server_scheduler().counts()
     st.info(
-        f"**Waiting for a free training slot — number {pos} in line.** The server trains "
-        f"{counts['slots']} run{'s' if counts['slots'] != 1 else ''} at a time for the whole class; "
-        f"yours starts by itself in about {fmt_seconds(max(1.0, wait))}. Keep this tab open "
-        f"(Stop takes it out of the queue).",
+        _(
+            "**Waiting for a free training slot — number {pos} in line.** Training slots on this server, shared "
+            "by the whole class: {slots}. Yours starts by itself in about {wait}. Keep this tab open (Stop takes "
+            "it out of the queue)."
+        ).format(pos=pos, slots=counts["slots"], wait=fmt_seconds(max(1.0, wait))),
         icon=":material/hourglass_top:",
     )
 
@@ -73,26 +76,26 @@ def _status_row(run: RunHandle) -> None:
     t, status = run, run.status
     label, colour = STATUS_BADGE[status]
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-        st.badge(label, color=colour, icon=":material/circle:" if status == "running" else None)
+        st.badge(_(label), color=colour, icon=":material/circle:" if status == "running" else None)
         st.badge(
             f"{t.device_name} · {t.precision}",
             color="gray",
             icon=":material/memory:",
-            help="Where this run trains, and its arithmetic: bf16 where the chip has bfloat16 units, else fp32",
+            help=_("Where this run trains, and its arithmetic: bf16 where the chip has bfloat16 units, else fp32"),
         )
-        st.badge(t.cfg.preset or "custom", color="violet", icon=":material/tune:")
+        st.badge(t.cfg.preset or _("custom"), color="violet", icon=":material/tune:")
     last = run.last_record()
     if not run.active:
         remaining = "—"
     elif t.cfg.max_steps:  # a step budget (the server's time cap on it is a safety net)
-        remaining = f"{max(0, t.cfg.max_steps - t.step):,} steps"
+        remaining = _("{n} steps").format(n=format_number(max(0, t.cfg.max_steps - t.step)))
     else:
         remaining = fmt_seconds(t.remaining_seconds)
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Step", f"{t.step:,}")
-    m2.metric("Images / s", f"{last.images_per_s:,.0f}" if last else "—")
-    m3.metric("Elapsed", fmt_seconds(t.elapsed))
-    m4.metric("Remaining", remaining)
+    m1.metric(_("Step"), format_number(t.step))
+    m2.metric(_("Images / s"), format_number(round(last.images_per_s)) if last else "—")
+    m3.metric(_("Elapsed"), fmt_seconds(t.elapsed))
+    m4.metric(_("Remaining"), remaining)
 
 
 def pace_notice(run: RunHandle) -> None:
@@ -151,10 +154,10 @@ def _message(run: RunHandle) -> None:
     if not t.message or run.active:
         return
     if t.status == "diverged":
-        st.error(f"**Training diverged.** {t.message}", icon=":material/warning:")
+        st.error(_("**Training diverged.** {message}").format(message=t.message), icon=":material/warning:")
     elif t.status == "failed":
         st.error(t.message, icon=":material/error:")
-        with st.expander("Details"):
+        with st.expander(_("Details")):
             st.code(run.traceback, language="text")
     elif t.status == "finished":
         st.success(t.message, icon=":material/check_circle:")
@@ -162,13 +165,16 @@ def _message(run: RunHandle) -> None:
         st.info(t.message, icon=":material/stop_circle:")
     if run.save_error:
         st.warning(
-            f"**{run.save_error.capitalize()}.** The server could not keep a copy of this run, so a reload "
-            "or a server restart would lose it: download it below while this tab is open.",
+            _(
+                "**{problem}.** The server could not keep a copy of this run, so a reload or a server restart "
+                "would lose it: download it below while this tab is open."
+            ).format(problem=run.save_error.capitalize()),
             icon=":material/save:",
         )
 
 
 def _live_body(run: RunHandle, phase_at_render: str) -> None:
+    use_language()  # a fragment rerun does not pass through frame.navigation
     t = run
     if _phase(run.status) != phase_at_render:
         st.rerun()  # the run changed state: refresh the whole page
@@ -185,7 +191,7 @@ def _live_body(run: RunHandle, phase_at_render: str) -> None:
     rev = f"run-{run.number}-{last}"  # zoom state is kept per run and per window
     figs = run.memo(
         "charts",
-        (run.record_count, last),
+        (run.record_count, last, get_language()),  # a language switch redraws them
         lambda: (
             charts.loss_figure(records, info, rev),
             charts.scores_figure(records, info, rev),
@@ -196,20 +202,25 @@ def _live_body(run: RunHandle, phase_at_render: str) -> None:
     with left:
         live_chart.live_plotly(figs[0], key=f"loss_{run.number}")
         eq = (
-            f"Dashed lines: where each loss sits when D can no longer tell real from fake "
-            f"(D = ln 4 ≈ 1.386, G = {info.g_equilibrium:.3f})."
+            _(
+                "Dashed lines: where each loss sits when D can no longer tell real from fake "
+                "(D = ln 4 ≈ 1.386, G = {g:.3f})."
+            ).format(g=info.g_equilibrium)
             if info.d_equilibrium is not None
-            else f"The {info.name} loss has no fixed equilibrium level: watch for trends, not values."
+            else _("The {loss} loss has no fixed equilibrium level: watch for trends, not values.").format(
+                loss=info.name
+            )
         )
-        st.caption(f"Faint: every step; bold: smoothed. {eq}")
+        st.caption(_("Faint: every step; bold: smoothed. {note}").format(note=eq))
         st.segmented_control(
-            "Show",
+            _("Show"),
             list(WINDOWS),
+            format_func=lambda w: _(w),
             key="chart_window",
             default="All steps",
             persist_state="session",
             label_visibility="collapsed",
-            help="Follow the most recent steps (a zoom that survives the live refresh).",
+            help=_("Follow the most recent steps (a zoom that survives the live refresh)."),
         )
         coach_panel.render(run)  # under the loss chart it reads, not under the taller grid
     with right:
@@ -218,22 +229,28 @@ def _live_body(run: RunHandle, phase_at_render: str) -> None:
             snap = snaps[-1]
             grid = run.memo("grid", snap.step, lambda: images.grid_png(snap.images.numpy(), ncol=8, scale=1))
             show_png(grid, width="stretch")
-            st.caption(f"G on the same 64 noise vectors, step {snap.step:,}: noise turning into digits.")
+            st.caption(
+                _("G on the same 64 noise vectors, step {step}: noise turning into digits.").format(
+                    step=format_number(snap.step)
+                )
+            )
         else:
-            st.caption("The sample grid appears after the first step.")
+            st.caption(_("The sample grid appears after the first step."))
     c1, c2 = st.columns(2, gap="medium")
     with c1:
         live_chart.live_plotly(figs[1], key=f"scores_{run.number}")
         st.caption(
-            "D's verdict on real digits (orange) and on G's fakes (blue). "
-            + ("Both drift to 0.5 when G fools D." if info.probabilistic else "Raw critic scores.")
+            _("D's verdict on real digits (orange) and on G's fakes (blue).")
+            + " "
+            + (_("Both drift to 0.5 when G fools D.") if info.probabilistic else _("Raw critic scores."))
         )
     with c2:
         live_chart.live_plotly(figs[2], key=f"grads_{run.number}")
-        st.caption("How hard each network is being pushed. A G line sinking toward 0 means G has stopped learning.")
+        st.caption(_("How hard each network is being pushed. A G line sinking toward 0 means G has stopped learning."))
 
 
 def _quality_body(run: RunHandle) -> None:
+    use_language()
     if run.status != "queued":
         quality_panel(run)
 
@@ -241,49 +258,63 @@ def _quality_body(run: RunHandle) -> None:
 def quality_panel(run: RunHandle) -> None:
     """What a digit classifier reads in G's samples, measured every few hundred steps by gan_core's
     QualityMonitor on its own thread; this only draws its records."""
-    st.subheader("Sample quality", divider="gray")
+    st.subheader(_("Sample quality"), divider="gray")
     mon = run.quality
     if mon is None:
-        st.caption(run.quality_note or "No sample-quality measurements for this run.")
+        st.caption(run.quality_note or _("No sample-quality measurements for this run."))
         return
     recs = mon.records()
     if mon.error:
-        st.warning(f"Quality measurements stopped: {mon.error}", icon=":material/warning:")
+        st.warning(_("Quality measurements stopped: {error}").format(error=mon.error), icon=":material/warning:")
     if not recs:
         st.caption(
-            f"A digit classifier reads {mon.n} digits that G draws from fixed noise every {mon.every} "
-            f"steps; the first reading appears in a moment."
+            _(
+                "A digit classifier reads {n} digits that G draws from fixed noise every {every} steps; "
+                "the first reading appears in a moment."
+            ).format(n=mon.n, every=mon.every)
         )
         return
     step, q = recs[-1]
     real = mon.real_scores()
     k = len(q.histogram)
     st.caption(
-        f"Every {mon.every} steps and at the end, a digit classifier reads {mon.n} digits that G draws "
-        f"from the same fixed noise. Latest reading: step {step:,}."
+        _(
+            "Every {every} steps and at the end, a digit classifier reads {n} digits that G draws "
+            "from the same fixed noise. Latest reading: step {step}."
+        ).format(every=mon.every, n=mon.n, step=format_number(step))
     )
     m1, m2, m3, m4 = st.columns(4)
     with m1:
-        st.metric("Classes present", f"{len(q.classes_present)}/{k}")
-        st.caption("Digits that make up ≥ 1 % of samples — fewer means mode collapse.")
+        st.metric(_("Classes present"), f"{len(q.classes_present)}/{k}")
+        st.caption(_("Digits that make up at least 1 in 100 samples — fewer means mode collapse."))
     with m2:
-        st.metric("Class KL", f"{q.class_kl:.2f}")
-        st.caption(f"How far the mix of digits is from the data's: 0 = the same mix, {np.log(k):.1f} = one digit only.")
-    with m3:
-        st.metric("Classifier IS", f"{q.inception_score:.1f}")
+        st.metric(_("Class KL"), f"{q.class_kl:.2f}")
         st.caption(
-            f"High when digits are both clear and varied: 1 to {k}; real digits score {real['inception_score']:.1f}."
+            _("How far the mix of digits is from the data's: 0 = the same mix, {top:.1f} = one digit only.").format(
+                top=np.log(k)
+            )
+        )
+    with m3:
+        st.metric(_("Classifier IS"), f"{q.inception_score:.1f}")
+        st.caption(
+            _("High when digits are both clear and varied: 1 to {k}; real digits score {real:.1f}.").format(
+                k=k, real=real["inception_score"]
+            )
         )
     with m4:
-        st.metric("Fréchet distance", fmt_fd(q.frechet))
+        st.metric(_("Fréchet distance"), fmt_fd(q.frechet))
         st.caption(
-            f"Gap to real digits as the classifier sees them; lower is better, the floor is {fmt_fd(q.frechet_floor)}."
+            _("Gap to real digits as the classifier sees them; lower is better, the floor is {floor}.").format(
+                floor=fmt_fd(q.frechet_floor)
+            )
         )
     if q.code_purity is not None:
         st.caption(
-            f"**InfoGAN code purity {q.code_purity:.0%}**: the share of samples the classifier reads as their "
-            f"code's most common digit. 10 % = the codes mean nothing yet, 100 % = each code has become one "
-            f"digit, although G was never shown a label."
+            _(
+                "**InfoGAN code purity {purity}**: the share of samples the classifier reads as their "
+                "code's most common digit. 10 % = the codes mean nothing yet, 100 % = each code has become one "
+                "digit, although G was never shown a label."
+            ).format(purity=format_percent(q.code_purity))
         )
     rev = f"quality-{run.number}"
     figs = run.memo(
@@ -297,10 +328,14 @@ def quality_panel(run: RunHandle) -> None:
     c1, c2 = st.columns(2, gap="medium")
     with c1:
         live_chart.live_plotly(figs[0], key=f"qhist_{run.number}")
-        st.caption("Bars: share of G's samples read as each digit. Dark ticks: that digit's share of the real data.")
+        st.caption(_("Bars: share of G's samples read as each digit. Dark ticks: that digit's share of the real data."))
     with c2:
         live_chart.live_plotly(figs[1], key=f"qfd_{run.number}")
-        st.caption(f"Falls as G learns. Dashed: what {q.n} real digits score — the best reachable at this sample size.")
+        st.caption(
+            _("Falls as G learns. Dashed: what {n} real digits score — the best reachable at this sample size.").format(
+                n=q.n
+            )
+        )
 
 
 def live_panel(run: RunHandle) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from gan_core import ConfigError, read_config_json
+from gan_core.i18n import _, format_number
 
 from . import compare, controls, images, settings
 from .layout import show_png
@@ -36,7 +37,7 @@ def bundle_button(run: RunHandle) -> None:
     if not run.usable or not run.record_count:
         return
     st.download_button(
-        "Download bundle (.zip)",
+        _("Download bundle (.zip)"),
         run.bundle,
         file_name=bundle_file_name(run),
         mime="application/zip",
@@ -44,8 +45,10 @@ def bundle_button(run: RunHandle) -> None:
         on_click="ignore",
         key=f"dl_bundle_{run.number}",
         width="content",
-        help="For an assignment: history.csv, final_grid.png, progress.gif, "
-        "generator.safetensors and config.json (seed included), with a README.",
+        help=_(
+            "For an assignment: history.csv, final_grid.png, progress.gif, "
+            "generator.safetensors and config.json (seed included), with a README."
+        ),
     )
 
 
@@ -59,16 +62,20 @@ def _on_config_upload() -> None:
         ss.pop(UPLOAD_MSG, None)
         return
     try:
-        cfg, _ = read_config_json(upload.getvalue())
+        cfg, _notes = read_config_json(upload.getvalue())
         values = controls.values_for(cfg)
         fixed = controls.locked_changes(values)
         if fixed:
             raise ConfigError(
-                f"Your teacher fixed {', '.join(fixed)}, and this config sets "
-                f"{'them' if len(fixed) > 1 else 'it'} differently."
+                _("Your teacher fixed these settings, and this config sets them differently: {names}.").format(
+                    names=", ".join(fixed)
+                )
             )
     except ConfigError as exc:
-        ss[UPLOAD_MSG] = ("error", f"{upload.name} was not loaded; the controls are unchanged. {exc}")
+        ss[UPLOAD_MSG] = (
+            "error",
+            _("{file} was not loaded; the controls are unchanged. {problem}").format(file=upload.name, problem=exc),
+        )
         return
     controls.set_values(values)
     budget = f"{cfg.max_steps:,} steps" if cfg.max_steps else f"{cfg.max_seconds:g} s"
@@ -80,9 +87,9 @@ def _on_config_upload() -> None:
 
 def config_loader(disabled: bool = False) -> None:
     """A small uploader that fills the controls from a config.json (a run bundle's, or GANConfig JSON)."""
-    with st.expander("Load a config.json", icon=":material/upload_file:"):
+    with st.expander(_("Load a config.json"), icon=":material/upload_file:"):
         st.file_uploader(
-            "A run bundle's config.json fills in every control above; press Start to train that run again.",
+            _("A run bundle's config.json fills in every control above; press Start to train that run again."),
             type=["json"],
             key=UPLOAD_KEY,
             on_change=_on_config_upload,
@@ -117,12 +124,14 @@ def config_table(runs: list[compare.RunSeries]):
 def compare_section(store: SessionStore) -> None:
     """Overlay the curves of two or more ended runs of this tab, their final grids, and their settings."""
     ended = [h for h in store.runs if not h.active and h.record_count]
-    st.subheader("Compare runs", divider="gray")
+    st.subheader(_("Compare runs"), divider="gray")
     if len(ended) < 2:
         st.caption(
-            "Train another run with one setting changed, then compare the two here: curves on shared "
-            "axes, final samples side by side, and the settings that differ highlighted."
-            + (f" This tab keeps its last {settings.MAX_RUNS_PER_TAB} runs." if ended else "")
+            _(
+                "Train another run with one setting changed, then compare the two here: curves on shared "
+                "axes, final samples side by side, and the settings that differ highlighted."
+            )
+            + (" " + _("This tab keeps its last {n} runs.").format(n=settings.MAX_RUNS_PER_TAB) if ended else "")
         )
         return
     numbers = [h.number for h in ended]
@@ -133,21 +142,23 @@ def compare_section(store: SessionStore) -> None:
     ss[COMPARE_KEY] = chosen
     ss[COMPARE_KEY + "_known"] = numbers
     picked = st.multiselect(
-        "Runs to compare",
+        _("Runs to compare"),
         numbers,
         key=COMPARE_KEY,
         format_func=lambda n: f"{_name(store.run(n))} · {store.run(n).step:,} steps",
     )
     if len(picked) < 2:
-        st.info("Pick at least two runs to compare.", icon=":material/info:")
+        st.info(_("Pick at least two runs to compare."), icon=":material/info:")
         return
     runs = [store.run(n) for n in picked]
     data = [series(h) for h in runs]
     fig = compare.compare_figure(data, uirevision="compare-" + "-".join(map(str, picked)))
     st.plotly_chart(fig, key="compare_chart", width="stretch", config={"displaylogo": False})
     st.caption(
-        "Smoothed curves, one colour and dash style per run (the same in every panel). "
-        "Dashed grey: 0.5, where D can no longer tell real from fake."
+        _(
+            "Smoothed curves, one colour and dash style per run (the same in every panel). "
+            "Dashed grey: 0.5, where D can no longer tell real from fake."
+        )
     )
     cols = st.columns(max(3, len(runs)), gap="medium")  # at least 3 columns: grids stay a readable size
     for col, handle, s in zip(cols, runs, data):
@@ -161,7 +172,15 @@ def compare_section(store: SessionStore) -> None:
             if snaps:
                 show_png(images.grid_png(snaps[-1].images.numpy(), ncol=8, scale=2), width="stretch")
             d, g = compare.final_losses(s)
-            st.caption(f"Step {s.steps:,}; last 50 steps: D loss {d:.3f}, G loss {g:.3f}.")
+            st.caption(
+                _("Step {step}; last 50 steps: D loss {d:.3f}, G loss {g:.3f}.").format(
+                    step=format_number(s.steps), d=d, g=g
+                )
+            )
     diff = compare.differing_fields(data)
-    st.markdown("**Settings** " + (f"— differ in: {', '.join(diff)}" if diff else "— identical"))
+    st.markdown(
+        _("**Settings** — differ in: {fields}").format(fields=", ".join(diff))
+        if diff
+        else _("**Settings** — identical")
+    )
     st.dataframe(config_table(data), width="stretch", height=min(36 * 26, 35 * (len(compare.config_rows(data)) + 1)))

@@ -72,7 +72,7 @@ def training_backend() -> tuple[str, str | None]:
             ray_cluster.connect()
         except BackendUnavailable as exc:
             log.warning("Ray unavailable, training in-process: %s", exc)
-            _backend = ("inprocess", f"Training runs in the web server: Ray is not available ({exc}).")
+            _backend = ("inprocess", str(exc))  # the page words it in its language
             return _backend
     _backend = (name, None)
     log.info("training backend: %s", name)
@@ -142,7 +142,7 @@ def server_shelf() -> RunShelf:
 # ---------------------------------------------------------------------------------------------
 # Shared, read-only
 # ---------------------------------------------------------------------------------------------
-@st.cache_resource(show_spinner="Loading the digits…")
+@st.cache_resource(show_spinner=False)
 def shared_dataset(name: str = "mnist"):
     """The dataset tensor (uint8, CPU), one copy for all sessions; trainers only read it."""
     return load_dataset(name)

@@ -7,6 +7,7 @@ import streamlit as st
 import torch
 
 from gan_core import generate
+from gan_core.i18n import _, format_number
 
 from . import images, run_tools, state
 from .controls import range_problem
@@ -21,14 +22,16 @@ def timeline(run: RunHandle) -> None:
     snaps = run.snapshots()
     if not snaps:
         return
-    st.subheader("Timeline", divider="gray")
+    st.subheader(_("Timeline"), divider="gray")
     st.caption(
-        "Scrub through the run: the same 64 noise vectors at every snapshot. Pin one of them to watch "
-        "that single digit grow out of noise."
+        _(
+            "Scrub through the run: the same 64 noise vectors at every snapshot. Pin one of them to watch "
+            "that single digit grow out of noise."
+        )
     )
     n = run.number
     idx = st.select_slider(
-        "Snapshot",
+        _("Snapshot"),
         options=list(range(len(snaps))),
         value=len(snaps) - 1,
         key=f"tl_{n}",
@@ -37,23 +40,26 @@ def timeline(run: RunHandle) -> None:
     left, right = st.columns([2, 3], gap="large")
     with left:
         raw = st.number_input(
-            "Pinned cell (1–64, row by row)", value=1, min_value=None, max_value=None, step=1, key=f"pin_{n}"
+            _("Pinned cell (1–64, row by row)"), value=1, min_value=None, max_value=None, step=1, key=f"pin_{n}"
         )
-        problem = range_problem("Pinned cell", raw, 1, 64)
+        problem = range_problem(_("Pinned cell"), raw, 1, 64)
         if problem:  # refused on the page; the last good cell stays pinned meanwhile
             cell = int(st.session_state.get(f"pin_ok_{n}", 0))
-            st.error(f"{problem} Still showing cell {cell + 1}.", icon=":material/block:")
+            st.error(
+                _("{problem} Still showing cell {cell}.").format(problem=problem, cell=cell + 1),
+                icon=":material/block:",
+            )
         else:
             cell = st.session_state[f"pin_ok_{n}"] = int(raw) - 1
         show_png(
             images.grid_png(snaps[idx].images.numpy(), ncol=8, scale=3, highlight=cell),
             width=400,
-            caption=f"Step {snaps[idx].step:,}; the pinned cell is framed in orange.",
+            caption=_("Step {step}; the pinned cell is framed in orange.").format(step=format_number(snaps[idx].step)),
         )
     with right:
         picks = images.evenly(len(snaps), STRIP_FRAMES)
         strip = torch.stack([snaps[i].images[cell] for i in picks]).numpy()
-        st.markdown(f"**Cell {cell + 1} across the run**")
+        st.markdown(_("**Cell {cell} across the run**").format(cell=cell + 1))
         show_png(
             images.strip_png(strip, scale=3),
             width="content",
@@ -66,7 +72,9 @@ def timeline(run: RunHandle) -> None:
             z is not None
             and with_weights
             and st.toggle(
-                "Also grow the Explore sliders' z", key=f"growz_{n}", help="Uses G's saved weights at up to 10 moments."
+                _("Also grow the Explore sliders' z"),
+                key=f"growz_{n}",
+                help=_("Uses G's saved weights at up to 10 moments."),
             )
         ):
             label = current_label() if run.cfg.conditional else None
@@ -81,16 +89,16 @@ def timeline(run: RunHandle) -> None:
                 caption=f"The Explore z through G at steps {frames[0].step:,} → {frames[-1].step:,}",
             )
         elif z is None:
-            st.caption("Open Explore once to pin its slider z here too.")
+            st.caption(_("Open Explore once to pin its slider z here too."))
 
 
 def results(run: RunHandle) -> None:
     if not run.usable:
         return
-    st.subheader("Use this run", divider="gray")
+    st.subheader(_("Use this run"), divider="gray")
     c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
     if c1.button(
-        "Open in Explore", type="primary", icon=":material/open_in_new:", key=f"open_{run.number}", width="stretch"
+        _("Open in Explore"), type="primary", icon=":material/open_in_new:", key=f"open_{run.number}", width="stretch"
     ):
         store = state.session_store()
         store.viewing = run.number
@@ -98,7 +106,7 @@ def results(run: RunHandle) -> None:
         st.session_state["explore_model"] = entry.key
         switch_to("explore")
     c2.download_button(
-        "Download .safetensors",
+        _("Download .safetensors"),
         run.checkpoint,
         file_name=run.file_name(),
         mime="application/octet-stream",
@@ -107,5 +115,5 @@ def results(run: RunHandle) -> None:
         key=f"dl_run_{run.number}",
         width="stretch",
     )
-    c3.caption("The file holds G, D, the config and timeline snapshots. Upload it later in Explore.")
+    c3.caption(_("The file holds G, D, the config and timeline snapshots. Upload it later in Explore."))
     run_tools.bundle_button(run)

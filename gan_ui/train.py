@@ -11,6 +11,7 @@ import streamlit as st
 
 from gan_core import LOSS_INFO, PRESETS, ConfigError, DataFormatError, DataUnavailable
 from gan_core.config import ARCHS, DATASETS
+from gan_core.i18n import _, format_number
 from gan_core.pace import busy_state
 
 from . import controls, run_tools, settings, state, teacher
@@ -73,6 +74,14 @@ def _control(fn, run: RunHandle | None):
     return cb
 
 
+def budget_label(name: str) -> str:
+    """A budget option as shown: "30 s" stays (a unit), "Steps" and the test mode's "5 steps" are words."""
+    count, _sep, rest = name.partition(" ")
+    if name == "Steps":
+        return _("Steps")
+    return _("{n} steps").format(n=count) if rest == "steps" else name
+
+
 def number_box(where, label: str, key: str, disabled: bool, **kwargs) -> None:
     """A number box without min/max on the widget: what the student types stays as typed, and when
     number_problems() refuses it the reason is shown right under the box (not in a tooltip)."""
@@ -93,36 +102,40 @@ def control_column(active: RunHandle | None) -> None:
         return busy or teacher.locked(key)
 
     st.selectbox(
-        "Preset",
+        _("Preset"),
         list(PRESETS),
         key="cfg_preset",
         on_change=_on_preset,
         disabled=off("cfg_preset"),
         persist_state="session",
-        help="A preset fills in every setting below; change any of them after.",
+        help=_("A preset fills in every setting below; change any of them after."),
     )
-    st.caption(PRESETS[st.session_state["cfg_preset"]].description)
+    chosen = PRESETS[st.session_state["cfg_preset"]]
+    st.caption(_(chosen.description))
     budgets = settings.budgets()
     st.segmented_control(
-        "Budget",
+        _("Budget"),
         list(budgets),
+        format_func=budget_label,
         key="budget",
         required=True,
         disabled=off("budget"),
         persist_state="session",
-        help="The run stops by itself after this long.",
+        help=_("The run stops by itself after this long."),
     )
     if budgets.get(st.session_state.get("budget"), (0, 0))[1] == -1:
         number_box(
             st,
-            "Steps",
+            _("Steps"),
             "budget_steps",
             off("budget_steps"),
             step=100,
-            help=f"From {1 if settings.test_mode() else 10:,} to {settings.limits().max_steps:,} steps.",
+            help=_("From {lo} to {hi} steps.").format(
+                lo=format_number(1 if settings.test_mode() else 10), hi=format_number(settings.limits().max_steps)
+            ),
         )
     st.segmented_control(
-        "Architecture",
+        _("Architecture"),
         list(ARCHS),
         key="cfg_arch",
         required=True,
@@ -131,19 +144,19 @@ def control_column(active: RunHandle | None) -> None:
         persist_state="session",
     )
     st.selectbox(
-        "Loss",
+        _("Loss"),
         list(LOSS_INFO),
         key="cfg_loss",
         disabled=off("cfg_loss"),
         persist_state="session",
-        help="\n\n".join(f"**{k}**: {v.description}" for k, v in LOSS_INFO.items()),
+        help="\n\n".join(f"**{k}**: {_(v.description)}" for k, v in LOSS_INFO.items()),
     )
-    with st.container(key="train_advanced"), st.expander("Advanced settings", icon=":material/tune:"):
+    with st.container(key="train_advanced"), st.expander(_("Advanced settings"), icon=":material/tune:"):
         # Sliders in pairs; number boxes, toggles and the dataset one to a row: in the left column of a 1366 px
         # screen a half-width toggle cut its label ("Spectral nor…") and a half-width number box showed 2 digits.
         a, b = st.columns(2)
         a.select_slider(
-            "Learning rate G",
+            _("Learning rate G"),
             LR_OPTIONS,
             key="cfg_lr_g",
             format_func=fmt_lr,
@@ -151,7 +164,7 @@ def control_column(active: RunHandle | None) -> None:
             persist_state="session",
         )
         b.select_slider(
-            "Learning rate D",
+            _("Learning rate D"),
             LR_OPTIONS,
             key="cfg_lr_d",
             format_func=fmt_lr,
@@ -159,65 +172,71 @@ def control_column(active: RunHandle | None) -> None:
             persist_state="session",
         )
         a.select_slider(
-            "Adam β1",
+            _("Adam β1"),
             BETA1_OPTIONS,
             key="cfg_beta1",
             disabled=off("cfg_beta1"),
             persist_state="session",
-            help="Momentum. The DCGAN paper found 0.5 stable and 0.9 oscillating.",
-        )
-        b.select_slider("Adam β2", BETA2_OPTIONS, key="cfg_beta2", disabled=off("cfg_beta2"), persist_state="session")
-        a.select_slider(
-            "Batch size", BATCH_OPTIONS, key="cfg_batch_size", disabled=off("cfg_batch_size"), persist_state="session"
+            help=_("Momentum. The DCGAN paper found 0.5 stable and 0.9 oscillating."),
         )
         b.select_slider(
-            "Latent size (z)",
+            _("Adam β2"), BETA2_OPTIONS, key="cfg_beta2", disabled=off("cfg_beta2"), persist_state="session"
+        )
+        a.select_slider(
+            _("Batch size"),
+            BATCH_OPTIONS,
+            key="cfg_batch_size",
+            disabled=off("cfg_batch_size"),
+            persist_state="session",
+        )
+        b.select_slider(
+            _("Latent size (z)"),
             LATENT_OPTIONS,
             key="cfg_latent_dim",
             disabled=off("cfg_latent_dim"),
             persist_state="session",
-            help="Dimensions of the noise z: one Explore slider each.",
+            help=_("Dimensions of the noise z: one Explore slider each."),
         )
         a.select_slider(
-            "Label smoothing",
+            _("Label smoothing"),
             SMOOTHING_OPTIONS,
             key="cfg_label_smoothing",
             disabled=off("cfg_label_smoothing"),
             persist_state="session",
-            help="One-sided: D's target for real digits becomes 1 − s.",
+            help=_("One-sided: D's target for real digits becomes 1 − s."),
         )
         number_box(
             st,
-            "D steps per G step",
+            _("D steps per G step"),
             "cfg_d_steps",
             off("cfg_d_steps"),
-            help=f"k in Algorithm 1 of the GAN paper; WGAN-GP uses 5. From 1 to {D_STEPS_MAX}.",
+            help=_("k in Algorithm 1 of the GAN paper; WGAN-GP uses 5. From 1 to {hi}.").format(hi=D_STEPS_MAX),
         )
-        number_box(st, "Seed", "cfg_seed", off("cfg_seed"))
+        number_box(st, _("Seed"), "cfg_seed", off("cfg_seed"))
         st.toggle(
-            "Spectral norm in D", key="cfg_spectral_norm", disabled=off("cfg_spectral_norm"), persist_state="session"
+            _("Spectral norm in D"), key="cfg_spectral_norm", disabled=off("cfg_spectral_norm"), persist_state="session"
         )
         st.toggle(
-            f"EMA of G ({EMA_DECAY})",
+            _("EMA of G ({decay})").format(decay=EMA_DECAY),
             key="cfg_ema",
             disabled=off("cfg_ema"),
             persist_state="session",
-            help="Sample from a moving average of G's weights: smoother digits.",
+            help=_("Sample from a moving average of G's weights: smoother digits."),
         )
         st.toggle(
-            "Conditional (cGAN)",
+            _("Conditional (cGAN)"),
             key="cfg_conditional",
             disabled=off("cfg_conditional"),
             persist_state="session",
-            help="G and D see the digit label, so Explore can ask for a given digit.",
+            help=_("G and D see the digit label, so Explore can ask for a given digit."),
         )
         st.selectbox(
-            "Dataset",
+            _("Dataset"),
             list(DATASETS),
             key="cfg_dataset",
             disabled=off("cfg_dataset"),
             persist_state="session",
-            format_func={"mnist": "MNIST digits", "fashion": "Fashion-MNIST"}.get,
+            format_func=lambda name: {"mnist": _("MNIST digits"), "fashion": "Fashion-MNIST"}.get(name, name),
         )
 
     teacher.lock_note()
@@ -225,10 +244,7 @@ def control_column(active: RunHandle | None) -> None:
     refused = number_problems()
     if refused:  # named here too: a refused seed may sit in the closed Advanced settings
         names = [text.split(":", 1)[0] for text in refused.values()]
-        problem = (
-            f"Start waits until {'this number is' if len(names) == 1 else 'these numbers are'} fixed: "
-            f"{', '.join(names)}."
-        )
+        problem = _("Start waits until these numbers are fixed: {names}.").format(names=", ".join(names))
     else:
         try:
             config_from_controls().validate()
@@ -243,19 +259,19 @@ def control_column(active: RunHandle | None) -> None:
     if active is None:
         server = busy_state(server_scheduler().counts()["running"])
         if server.busy:
-            what = (
-                f"{server.runs} run{'s' if server.runs != 1 else ''} training"
-                if server.runs
-                else "other work on the machine"
-            )
-            load = f", load {server.load:.1f} on {server.cores} cores" if server.load is not None else ""
+            what = _("runs training: {n}").format(n=server.runs) if server.runs else _("other work on the machine")
+            if server.load is not None:
+                what += _(", load {load:.1f} on {cores} cores").format(load=server.load, cores=server.cores)
             st.caption(
-                f":material/speed: This server is busy now ({what}{load}): a run trains more slowly than on "
-                f"an idle machine. Its pace shows once it starts."
+                ":material/speed: "
+                + _(
+                    "This server is busy now ({what}): a run trains more slowly than on an idle machine. "
+                    "Its pace shows once it starts."
+                ).format(what=what)
             )
     with st.container(horizontal=True, gap="small"):
         st.button(
-            "Start",
+            _("Start"),
             type="primary",
             icon=":material/play_arrow:",
             on_click=_on_start,
@@ -264,17 +280,17 @@ def control_column(active: RunHandle | None) -> None:
         )
         if status == "paused":
             st.button(
-                "Resume", icon=":material/play_arrow:", on_click=_control(RunHandle.resume, active), key="btn_resume"
+                _("Resume"), icon=":material/play_arrow:", on_click=_control(RunHandle.resume, active), key="btn_resume"
             )
         else:
             st.button(
-                "Pause",
+                _("Pause"),
                 icon=":material/pause:",
                 on_click=_control(RunHandle.pause, active),
                 disabled=status not in ("ready", "running"),
                 key="btn_pause",
             )
-        st.button("Stop", icon=":material/stop:", on_click=_stop(active), disabled=not busy, key="btn_stop")
+        st.button(_("Stop"), icon=":material/stop:", on_click=_stop(active), disabled=not busy, key="btn_stop")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,7 +315,7 @@ def _pick_run(store: SessionStore) -> RunHandle | None:
         # was not drawn while a run was active, and must not come back on the run it showed then).
         st.session_state["view_run"] = store.viewing
         st.selectbox(
-            "Run",
+            _("Run"),
             numbers,
             key="view_run",
             on_change=_on_view_run,
@@ -309,24 +325,29 @@ def _pick_run(store: SessionStore) -> RunHandle | None:
 
 
 def render() -> None:
-    st.title("Train a GAN")
+    st.title(_("Train a GAN"))
     st.caption(
-        "Pick a recipe and press Start: D learns to tell real digits from G's fakes while G learns to "
-        "fool it. Runs belong to this browser tab only."
+        _(
+            "Pick a recipe and press Start: D learns to tell real digits from G's fakes while G learns to "
+            "fool it. Runs belong to this browser tab only."
+        )
     )
     init_controls()
     store = state.session_store()
     for lost in store.interrupted:
         if lost.get("note"):  # it ended, but could not be kept (e.g. "finished, not saved: disk full")
             st.warning(
-                f"Your {lost.get('label', 'run')} ended at step {int(lost.get('step') or 0):,}: "
-                f"{lost['note']}. Start it again when you like.",
+                _("Your {run} ended at step {step}: {note}. Start it again when you like.").format(
+                    run=lost.get("label") or _("run"), step=format_number(int(lost.get("step") or 0)), note=lost["note"]
+                ),
                 icon=":material/save:",
             )
             continue
         st.warning(
-            f"Your {lost.get('label', 'run')} was interrupted at step {int(lost.get('step') or 0):,} "
-            f"when the server restarted; its progress is lost. Start it again when you like.",
+            _(
+                "Your {run} was interrupted at step {step} when the server restarted; its progress is lost. "
+                "Start it again when you like."
+            ).format(run=lost.get("label") or _("run"), step=format_number(int(lost.get("step") or 0))),
             icon=":material/restart_alt:",
         )
     for note in store.notes:
@@ -339,15 +360,17 @@ def render() -> None:
         run_tools.config_loader(disabled=active is not None)
         try:
             data = shared_dataset(st.session_state.get("cfg_dataset") or "mnist")
-            st.caption(f"Trains on {data.describe()}.")
+            st.caption(_("Trains on {data}.").format(data=data.describe()))
         except (DataUnavailable, DataFormatError) as exc:
             st.warning(str(exc))
     with right:
         run = _pick_run(store)
         if run is None:
             st.info(
-                "No run yet. Choose a preset on the left and press **Start**; the charts and a grid of "
-                "samples fill in live. The default run takes 30 seconds.",
+                _(
+                    "No run yet. Choose a preset on the left and press **Start**; the charts and a grid of "
+                    "samples fill in live. The default run takes 30 seconds."
+                ),
                 icon=":material/info:",
             )
             return
