@@ -84,6 +84,11 @@ def _scores(trainer, G, D, real, real_y):
     return s_real.cpu().numpy(), s_fake.cpu().numpy(), img.cpu().numpy()
 
 
+def can_step(run) -> bool:
+    """Whether `run` can be stepped here: an in-process Trainer can; a run in a Ray worker cannot yet."""
+    return hasattr(run, "update_d") and hasattr(run, "update_g")
+
+
 def step(trainer, kind: str) -> StepResult:
     """Run one step of `kind` on a paused (or not yet started) Trainer and return what changed.
 
@@ -92,6 +97,10 @@ def step(trainer, kind: str) -> StepResult:
     """
     if kind not in ("d", "g", "both"):
         raise ValueError(f"kind must be 'd', 'g' or 'both', not {kind!r}")
+    if not can_step(trainer):
+        raise NotImplementedError(
+            _("Step mode needs a run trained in this server's process; runs on Ray cannot be stepped yet.")
+        )
     if trainer.status not in ("ready", "paused"):
         raise RuntimeError(_("Pause the run before stepping it (status: {status}).").format(status=trainer.status))
     t0 = time.perf_counter()
