@@ -35,6 +35,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
+from .fast_adam import FastAdam
 from .losses import LOSS_INFO, d_loss_fn, g_loss_fn, gradient_penalty
 from .toy2d_data import EVAL_SAMPLES, PLANE, TARGETS, ModeMetrics, Target, validate_points
 
@@ -274,11 +275,12 @@ class ToyTrainer:
         self.metrics: list[tuple[int, int, float]] = []  # (iteration, modes covered, high-quality share)
         self._last_d = float("nan")
 
-    def _optimizer(self, model: nn.Module, lr: float) -> torch.optim.Optimizer:
+    def _optimizer(self, model: nn.Module, lr: float):
         if self.cfg.optimizer == "sgd":
             return torch.optim.SGD(model.parameters(), lr=lr)
-        # fused: one kernel for all parameters, 3x faster than foreach on these tiny tensors (53 vs 150 us a step)
-        return torch.optim.Adam(model.parameters(), lr=lr, betas=(self.cfg.beta1, self.cfg.beta2), fused=True)
+        # Adam's fused kernel (one kernel for all parameters) called without torch.optim's per-step bookkeeping,
+        # which costs more than the arithmetic at this size (gan_core/fast_adam.py; BENCHMARKS.md)
+        return FastAdam(model.parameters(), lr, (self.cfg.beta1, self.cfg.beta2))
 
     # -- the two phases -------------------------------------------------------------------------
     def _d_update(self) -> float:

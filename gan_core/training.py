@@ -265,13 +265,22 @@ class Trainer:
         `_after_g_update` (the EMA of G's weights). Under bf16 only the forward passes are autocast;
         logits are cast back to float32, so losses, gradients and Adam's state stay float32.
         """
+        fake, y, code, d_loss, real_logits, d_norm = self.update_d()
+        g_loss, fake_logits, g_norm, info = self.update_g(fake, y, code)
+        self._record_step(d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm, info)
+
+    def update_d(self, steps: int | None = None):
+        """Phase (1): `steps` (default cfg.d_steps) updates of D. Returns the last update's fakes (still on
+        G's graph, for phase (2)), their labels/codes, L_D, D's logits on the real batch and ||grad L_D||.
+        Step mode (gan_core.stepping) calls this phase alone: the same code as training."""
         cfg, G, D, amp = self.cfg, self.G, self.D, self._autocast
         # (1) Update D, k times: real digits should score "real", G's fakes "fake"
         D.requires_grad_(True)
-        for i in range(cfg.d_steps):
+        k = cfg.d_steps if steps is None else steps
+        for i in range(k):
             x, y = self._batch()  # (B, 1, 28, 28) real, (B,) labels or None
             z, code = self._noise()  # (B, latent), (B,) InfoGAN code / random label, or None
-            last = i == cfg.d_steps - 1
+            last = i == k - 1
             # The last D step's fakes keep G's graph and are reused for G's update below (as in the
             # PyTorch DCGAN example): one G forward pass per step saved, G's costliest part.
             with torch.set_grad_enabled(last), amp():
@@ -284,6 +293,20 @@ class Trainer:
             d_loss = d_loss_fn(cfg.loss, real_logits, fake_logits, cfg.label_smoothing)
             d_loss, q_loss = self._d_extra(d_loss, x_seen, fake_seen, y, code_logits, code)
             d_norm = self._descend(self.opt_d, D, d_loss if q_loss is None else d_loss + q_loss)
+        return fake, y, code, d_loss, real_logits, d_norm
+
+    def fresh_fakes(self):
+        """A batch of fakes on G's graph, for a G update without a D update before it (step mode)."""
+        z, code = self._noise()  # (B, latent), (B,) or None
+        y = None if self.cfg.info_codes else code
+        with self._autocast():
+            fake = self.G(z, code if self.cfg.info_codes else y)  # (B, 1, 28, 28)
+        return fake, y, code
+
+    def update_g(self, fake, y, code):
+        """Phase (2): one update of G on `fake` (made by G with its graph kept). Returns L_G, D's logits on
+        the fakes, ||grad L_G|| and InfoGAN's code loss (or None)."""
+        cfg, D, amp = self.cfg, self.D, self._autocast
         # (2) Update G: its fakes should score "real". D is frozen meanwhile (no gradient for D's
         # weights); the fakes are the last D step's, scored by the updated D.
         D.requires_grad_(False)
@@ -292,9 +315,9 @@ class Trainer:
         fake_logits = fake_logits.float()
         g_loss = g_loss_fn(cfg.loss, fake_logits)
         info = self._g_extra(code_logits, code)
-        g_norm = self._descend(self.opt_g, G, g_loss + cfg.info_weight * info if info is not None else g_loss)
+        g_norm = self._descend(self.opt_g, self.G, g_loss + cfg.info_weight * info if info is not None else g_loss)
         self._after_g_update()
-        self._record_step(d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm, info)
+        return g_loss, fake_logits, g_norm, info
 
     # ------------------------------------------------------------------ the step's hooks
     def _shown(self, img: torch.Tensor) -> torch.Tensor:

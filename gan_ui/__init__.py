@@ -4,7 +4,8 @@ Plain Python (no Streamlit), tested without a browser:
     settings     environment switches (test mode, device), budgets, colours, the server's limits
     images       digits, strips and grids as crisp PNGs
     charts       plotly figures from training records;  compare: the comparison of runs
-    lessons      the Learn page's lessons, as data (translated with lessons.translated)
+    lessons      the Learn page's lessons, as data (translated with lessons.translated); the texts in
+                 lessons_basics and lessons_more, what a lesson is in lesson_model
 
 State (who owns what):
     catalogue    the models Explore can open (ModelEntry): shipped, runs, uploads, saved runs
@@ -23,6 +24,7 @@ Views:
     layout       page specs, links between pages that keep the tab, global CSS
     live_chart, copy_button, source_view, inside_view, coach_panel   small elements the pages share
     live_panel   a run while it trains: status, charts, samples, sample quality
+    step_view    step mode of a paused run: one D/G step or iteration, and what it changed
     timeline     a run after it trained: its snapshots, open/download/bundle;  run_tools: bundle, config, compare
     explore_model  Explore's generator picker and uploads, class names, the first z
     explore_sliders, explore_views   Explore's latent sliders; interpolation, gallery, training timeline

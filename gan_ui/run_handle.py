@@ -17,10 +17,12 @@ from gan_core import (
     Snapshot,
     StepRecord,
     checkpoint_bytes,
+    stepping,
     trainer_bundle,
     watch_quality,
 )
 from gan_core.losses import LossInfo
+from gan_core.stepping import StepResult
 
 from . import settings
 from .catalogue import ModelEntry
@@ -166,6 +168,14 @@ class RunHandle:
 
     def resume(self) -> None:
         self._run.resume()
+
+    @property
+    def can_step(self) -> bool:
+        return stepping.can_step(self._run)
+
+    def step_once(self, kind: str) -> StepResult:
+        """Step mode: one D ("d"), G ("g") or full ("both") update of the paused run; plain data out."""
+        return stepping.step(self._run, kind)
 
     def stop(self, reason: str = "") -> None:
         """End a training run at its next step (a queued run leaves the queue through SessionStore.stop_run)."""

@@ -14,7 +14,7 @@ from gan_core.config import ARCHS, DATASETS
 from gan_core.i18n import _, format_number
 from gan_core.pace import busy_state
 
-from . import controls, run_tools, settings, state, teacher
+from . import controls, run_tools, settings, state, step_view, teacher
 from .controls import (
     BATCH_OPTIONS,
     BETA1_OPTIONS,
@@ -375,6 +375,7 @@ def render() -> None:
             )
             return
         live_panel(run)
+        step_view.step_panel(run)
     if not run.active or run.status == "paused":
         timeline(run)
         results(run)

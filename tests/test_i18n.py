@@ -297,7 +297,14 @@ def test_cli_speaks_chinese_with_lang_flag_or_lang_variable(tmp_path):
 # ---------------------------------------------------------------------------------------------------------------
 # No English around the catalogue in the UI modules of this pass
 
-UI_MODULES = ["gan_ui/lessons.py", "gan_ui/latent.py", "gan_ui/images.py"]
+UI_MODULES = [
+    "gan_ui/lessons.py",
+    "gan_ui/lessons_basics.py",
+    "gan_ui/lessons_more.py",
+    "gan_ui/lesson_model.py",
+    "gan_ui/latent.py",
+    "gan_ui/images.py",
+]
 UI_MODULES += [  # Explore and the latent lab
     "gan_ui/explore.py",
     "gan_ui/explore_model.py",

@@ -1,0 +1,75 @@
+"""Step mode on digits: how long a step click takes to produce its result, on CPU.
+
+What a click costs on the server: `gan_core.stepping.step` (D's look at 64 real digits and 64 fixed
+fakes, the update itself — the same phase of train_step as training — and the look again) plus drawing
+its result (`gan_ui.step_view`: the before/after chart, the PNG grids and the heat-map). Timed for the
+default preset and for the MLP, for each kind of step, median and spread over --repeats. Not included:
+Streamlit's rerun and the browser's paint (the page's usual rerun, the same for any button).
+
+    python bench/step_latency.py [--repeats 15] [--threads N] [--record]
+
+Prints figures; never fails on a timing. --record appends a block to BENCHMARKS.md. Target: <= 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import torch
+from common import environment, record
+
+from gan_core import Trainer, preset_config
+from gan_core.config import DEFAULT_PRESET
+from gan_core.data import load_dataset
+from gan_core.stepping import step
+from gan_ui.images import grid_png
+from gan_ui.step_view import SHOWN, _u8, heat_png, scores_chart
+
+
+def draw(res) -> None:
+    """What step_view builds for one result (the Streamlit calls themselves only ship these bytes)."""
+    scores_chart(res).to_json()
+    grid_png(_u8(res.images_before[:SHOWN]), ncol=8, scale=2)
+    grid_png(_u8(res.images_after[:SHOWN]), ncol=8, scale=2)
+    heat_png(res.change[:SHOWN], ncol=8, scale=2)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--threads", type=int, default=torch.get_num_threads())
+    ap.add_argument("--record", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    data = load_dataset("mnist")
+    lines = [
+        f"Milliseconds per step click (step + drawing its result), median [min-max] of {args.repeats}; "
+        f"torch threads = {args.threads}; load average {os.getloadavg()[0]:.2f} at the start.",
+        "",
+        "| preset | D step | G step | full iteration |",
+        "|---|---|---|---|",
+    ]
+    for preset in (DEFAULT_PRESET, "mlp"):
+        t = Trainer(preset_config(preset, max_steps=10), data, device="cpu")
+        cells = []
+        for kind in ("d", "g", "both"):
+            draw(step(t, kind))  # warm-up
+            times = []
+            for _ in range(args.repeats):
+                t0 = time.perf_counter()
+                draw(step(t, kind))
+                times.append((time.perf_counter() - t0) * 1000)
+            cells.append(f"{statistics.median(times):.0f} [{min(times):.0f}-{max(times):.0f}]")
+        line = f"| {preset} | " + " | ".join(cells) + " |"
+        print(line, flush=True)
+        lines.append(line)
+    lines.append(f"\nLoad average at the end: {os.getloadavg()[0]:.2f} (2 cores, shared by 5 engineers).")
+    if args.record:
+        record("Step mode on digits (bench/step_latency.py)", environment(torch.device("cpu")), lines)
+
+
+if __name__ == "__main__":
+    main()
