@@ -51,69 +51,21 @@ from .losses import LOSS_INFO
 from .models import build_models, count_parameters
 from .ray_actor import _RemoteWorker
 from .ray_cluster import GPU_SHARE, RAY_ADDRESS_ENV, connect, max_concurrent, shutdown
+from .ray_names import ORPHAN_AFTER, actor_name, forget_snapshot, load_snapshot, namespace, snapshot_path
+from .ray_poller import _poller
+from .ray_quality import RayQuality
 from .training import FINAL, Snapshot, StepRecord, _run_ids
 
 log = logging.getLogger(__name__)
 
-POLL_EVERY = 0.3  # seconds between polls of each run: the pages poll every ~1 s, so they see no lag
 WEIGHTS_EVERY = 1.0  # at most this often the newest snapshot's G comes back (a run killed keeps a recent G)
 HUNG_AFTER = 30.0  # a worker that has not answered a poll for this long is killed, the run interrupted
 UNAVAILABLE_GRACE = 10.0  # an actor Ray calls "temporarily unavailable" (network blip) gets this long to return
+FIND_TIMEOUT = 5.0  # RayRun.find waits this long for a found worker to describe itself
 FINAL_FETCH_TIMEOUT = 60.0  # the final weights must arrive within this; else the run ends with what it has
 
 
 # ------------------------------------------------------------------------------------------ the web side
-class RayQuality:
-    """Live sample quality of a RayRun, measured in its worker: QualityMonitor's read API, fed by the poller."""
-
-    def __init__(self, every: int, n: int):
-        self.every, self.n = int(every), int(n)
-        self.error: str | None = None
-        self._records: list = []
-        self._class_dist: list[float] = []
-        self._real: dict = {}
-        self._ended = False
-        self._cond = threading.Condition()
-
-    def records(self) -> list:
-        with self._cond:
-            return list(self._records)
-
-    def latest(self):
-        with self._cond:
-            return self._records[-1] if self._records else None
-
-    @property
-    def class_dist(self) -> list[float]:
-        return list(self._class_dist)
-
-    def real_scores(self) -> dict:
-        return dict(self._real)
-
-    @property
-    def done(self) -> bool:
-        with self._cond:
-            return self._ended
-
-    def join(self, timeout: float | None = None) -> bool:
-        with self._cond:
-            return self._cond.wait_for(lambda: self._ended, timeout)
-
-    flush = join
-
-    def _update(self, records: list, reference: dict | None, error: str | None) -> None:
-        with self._cond:
-            self._records.extend(records)
-            if reference is not None:
-                self._class_dist, self._real = list(reference["class_dist"]), dict(reference["real_scores"])
-            self.error = error or self.error
-
-    def _end(self) -> None:
-        with self._cond:
-            self._ended = True
-            self._cond.notify_all()
-
-
 class RayRun:
     """A run training in a Ray worker, seen through the `TrainingRun` interface; see the module docstring.
 
@@ -121,8 +73,21 @@ class RayRun:
     `join()` returns True once the run ended, its final weights are here and "on_end" has fired.
     """
 
-    def __init__(self, cfg: GANConfig, data_or_name: ImageData | str = "mnist", device: str = "auto", threads: int = 1):
+    def __init__(
+        self,
+        cfg: GANConfig,
+        data_or_name: ImageData | str = "mnist",
+        device: str = "auto",
+        threads: int = 1,
+        token: str | None = None,
+        save_dir: str | None = None,
+    ):
+        """token: the tab's token. With one, the worker is a detached actor named after it (found again by
+        `RayRun.find(token)` from another web process) that stops itself when nobody polls it for
+        ORPHAN_AFTER seconds; with save_dir too, it keeps its newest snapshot in
+        `ray_names.snapshot_path(save_dir, token)` (shared storage when the workers are other machines)."""
         connect()
+        self.token, self.save_dir = token, save_dir
         self.cfg = cfg.validate()
         self.lang = get_language()  # its messages (stop reasons, queue notes) in the language it was started in
         name = data_or_name.name if isinstance(data_or_name, ImageData) else str(data_or_name)
@@ -271,6 +236,40 @@ class RayRun:
         self.quality = RayQuality(every, n)
         return self.quality
 
+    @classmethod
+    def find(cls, token: str, save_dir: str | None = None, timeout: float = FIND_TIMEOUT) -> "RayRun | None":
+        """The run a tab started, from any web process of this deployment (a restarted one, another replica).
+
+        Its worker alive: a mirror of it, polled from now on (its records and snapshots come back from
+        the start). Its worker gone but its snapshot file in save_dir: an ended run, "Interrupted at step
+        N", holding that snapshot's G. Neither: None. Waits at most `timeout` seconds on Ray (a page
+        calls it once, when a tab comes back to a web process that does not know it)."""
+        connect()
+        try:
+            actor = ray.get_actor(actor_name(token), namespace=namespace())
+            about = ray.get(actor.describe.remote(), timeout=timeout)
+        except (ValueError, RayError, GetTimeoutError):  # ValueError: no actor of that name
+            actor = None
+        if actor is not None:
+            run = cls(about["cfg"], about["cfg"].dataset, about["device"], about["threads"], token, save_dir)
+            run.lang = about["lang"]
+            if about["quality"] is not None:
+                run.quality = RayQuality(*about["quality"])
+            run._actor, run._started = actor, True
+            _poller().add(run)
+            return run
+        saved = load_snapshot(snapshot_path(save_dir, token)) if save_dir else None
+        if saved is None:
+            return None
+        cfg = GANConfig.from_json(saved["config"])
+        run = cls(cfg, cfg.dataset, "cpu", 1, token, save_dir)
+        run._started = True
+        run.snapshots = [Snapshot(saved["step"], saved["elapsed"], saved["images"], saved["g_state"])]
+        run.step, run.elapsed, run.worker_pid = saved["step"], saved["elapsed"], -1
+        run._pulled_step = saved["step"]
+        run._interrupt("it was gone when this web process looked for it")
+        return run
+
     # ------------------------------------------------------------------ commands (never wait)
     def start(self) -> "RayRun":
         """Create the worker (Ray queues it until its CPUs / GPU share are free) and start training there."""
@@ -284,8 +283,16 @@ class RayRun:
         if self.use_gpu:
             opts = {"num_cpus": 1, "num_gpus": GPU_SHARE, "max_restarts": 0}
         quality = (self.quality.every, self.quality.n) if self.quality is not None else None
+        save_to, orphan_after = None, None
+        if self.token:
+            opts.update(name=actor_name(self.token), namespace=namespace(), lifetime="detached")
+            orphan_after = ORPHAN_AFTER
+            if self.save_dir:
+                save_to = str(snapshot_path(self.save_dir, self.token))
         try:
-            self._actor = _RemoteWorker.options(**opts).remote(self.cfg, self._worker_device, self.threads, quality)
+            self._actor = _RemoteWorker.options(**opts).remote(
+                self.cfg, self._worker_device, self.threads, quality, save_to, self.lang, orphan_after
+            )
             self._actor.start.remote()
             if self._paused_early:
                 self._actor.pause.remote()
@@ -472,6 +479,8 @@ class RayRun:
                 log.debug("run %s: kill: %s", self.id, exc)
         with self._lock:
             self.status, self.message = status, message
+        if status != "interrupted" and self.token:  # its weights are here now: the file was only for a fault
+            forget_snapshot(self.save_dir, self.token)
         if self.quality is not None:
             self.quality._end()
         self._fire("on_end")
@@ -493,70 +502,6 @@ def _death_reason(exc: RayActorError) -> str:
     if "creation task" in text.lower() or "__init__" in text:
         return f"it could not build the run: {_short(exc)}"
     return _short(exc)
-
-
-# ------------------------------------------------------------------------------------------ the poller
-class _Poller:
-    """One thread per process polling every live RayRun: no page ever waits on Ray."""
-
-    def __init__(self):
-        self._runs: list[RayRun] = []
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._loop, name="gan-ray-poller", daemon=True)
-        self._thread.start()
-
-    def add(self, run: RayRun) -> None:
-        with self._cond:
-            self._runs.append(run)
-            self._cond.notify_all()
-
-    def live(self) -> list[RayRun]:
-        with self._cond:
-            return list(self._runs)
-
-    def _loop(self) -> None:
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: bool(self._runs))
-                runs = list(self._runs)
-            t0 = time.monotonic()
-            try:
-                refs = [ref for run in runs for ref in run._refs(t0)]
-                ready = set()
-                if refs:
-                    ready = set(ray.wait(refs, num_returns=len(refs), timeout=POLL_EVERY)[0])
-            except Exception:  # noqa: BLE001 - Ray shut down under us: every live run is interrupted
-                log.exception("polling Ray failed")
-                ready = None
-            now = time.monotonic()
-            over = []
-            for run in runs:
-                try:
-                    if ready is None:
-                        run._interrupt("Ray itself stopped in this process")
-                        over.append(run)
-                    elif run._advance(ready, now):
-                        over.append(run)
-                except Exception:  # noqa: BLE001 - one run's trouble never stops the others' polling
-                    log.exception("run %s: the poller failed on it", run.id)
-                    run._finish("failed", "The web process lost track of this run's worker (see the server log).")
-                    over.append(run)
-            if over:
-                with self._cond:
-                    self._runs = [r for r in self._runs if r not in over]
-            time.sleep(max(0.0, POLL_EVERY - (time.monotonic() - t0)))
-
-
-_the_poller: _Poller | None = None
-_poller_lock = threading.Lock()
-
-
-def _poller() -> _Poller:
-    global _the_poller
-    with _poller_lock:
-        if _the_poller is None:
-            _the_poller = _Poller()
-        return _the_poller
 
 
 __all__ = ["GPU_SHARE", "RAY_ADDRESS_ENV", "RayQuality", "RayRun", "connect", "max_concurrent", "shutdown"]
