@@ -48,12 +48,39 @@ class Node:
         with open(self.log, errors="replace") as fh:
             raise RuntimeError(f"ray start did not start within {timeout:g} s:\n{fh.read()[-3000:]}")
 
+    def descendants(self) -> set[int]:
+        """Every live process started under this node (Ray's workers leave its process group)."""
+        return {pid for pid in _all_pids() if self.proc.pid in _ancestors(pid)}
+
     def kill(self) -> None:
+        """SIGKILL to the node's process group and every process under it (its raylet, its workers)."""
+        under = self.descendants()
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        for pid in under:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.proc.wait(30)
+
+
+def _all_pids() -> list[int]:
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def _ancestors(pid: int) -> list[int]:
+    chain = []
+    while pid > 1 and len(chain) < 64:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                pid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+        chain.append(pid)
+    return chain
 
 
 def start_head(num_cpus: int = 1, resources: str | None = None) -> tuple[str, Node, str]:

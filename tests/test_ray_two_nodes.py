@@ -60,8 +60,8 @@ def test_two_nodes_train_two_runs_at_once_and_a_lost_node_interrupts_only_its_ru
         run.start()
     try:
         wait_for(lambda: all(r.status == "running" and r.step >= 40 for r in runs), 120, "both runs training")
-        pgid = os.getpgid(two_nodes.proc.pid)
-        on_b = [r for r in runs if os.getpgid(r.worker_pid) == pgid]
+        under_b = two_nodes.descendants()
+        on_b = [r for r in runs if r.worker_pid in under_b]
         on_head = [r for r in runs if r not in on_b]
         assert len(on_b) == 1 and len(on_head) == 1, "one run on each node: one node has room for one"
         lost, kept = on_b[0], on_head[0]
