@@ -29,6 +29,9 @@ One concept per module:
                  modules are imported only when it is used: `from gan_core import ray_runs`)
     ray_actor    RunWorker: the Ray actor holding a run's Trainer in its worker process; plain data out
     ray_cluster  connect() to Ray (start it here or join a cluster), shutdown(), max_concurrent() from its resources
+    ray_polled   PolledRun: a RayRun's poller side (polls, faults, the end); ray_poller: the poller thread
+    ray_quality  RayQuality: a run's live sample quality measured in its worker
+    ray_names    detached workers named after a tab's token, found again by a new web process; snapshot files
     scheduler    Scheduler: one server-wide queue of runs with a cap on concurrent ones; Limits per run
     journal      RunJournal: runs in flight on disk, so a server restart reports them as interrupted;
                  RunShelf: finished runs kept on disk per tab, so a restart or a reload does not lose them

@@ -10,14 +10,19 @@ records, and CPU state dicts; never a Trainer. Its proxy in the web process is g
 from __future__ import annotations
 
 import os
+import threading
+import time
+from pathlib import Path
 
 import ray
 import torch
 
 from .config import GANConfig
 from .data import load_dataset
+from .i18n import get_language, set_language
 from .metrics import get_reference
 from .monitor import QualityMonitor
+from .ray_names import save_snapshot
 from .training import Trainer
 
 
@@ -28,16 +33,54 @@ class RunWorker:
     Trainer: the web process rebuilds what it needs from it.
     """
 
-    def __init__(self, cfg: GANConfig, device: str, threads: int, quality: tuple[int, int] | None):
+    def __init__(
+        self,
+        cfg: GANConfig,
+        device: str,
+        threads: int,
+        quality: tuple[int, int] | None,
+        save_to: str | None = None,
+        lang: str | None = None,
+        orphan_after: float | None = None,
+    ):
+        """save_to: a file to keep the newest snapshot in (gan_core.ray_names), so a run whose worker dies
+        keeps its weights; orphan_after: seconds without a poll after which the actor stops itself
+        (detached actors, which nothing else would ever kill)."""
         torch.set_num_threads(max(1, int(threads)))
+        if lang:
+            set_language(lang)
+        self.described = {"cfg": cfg, "device": device, "threads": threads, "quality": quality}
+        self.described["lang"] = lang or get_language()
         data = load_dataset(cfg.dataset)
         self.trainer = Trainer(cfg, data, device=device)
+        self.save_to = save_to
+        if save_to:
+            self.trainer.add_callback("on_snapshot", self._save)
+        self.last_poll = time.monotonic()
+        if orphan_after:
+            threading.Thread(target=self._watch_orphan, args=(float(orphan_after),), daemon=True).start()
         self.monitor: QualityMonitor | None = None
         self.reference: dict | None = None
         if quality is not None:
             every, n = quality
             self.monitor = QualityMonitor(get_reference(data), every=every, n=n).attach(self.trainer)
             self.reference = {"class_dist": self.monitor.class_dist, "real_scores": self.monitor.real_scores()}
+
+    def _save(self, trainer, snap) -> None:
+        if snap.g_state is not None:
+            save_snapshot(Path(self.save_to), snap.g_state, snap.images, snap.step, snap.elapsed, trainer.cfg.to_json())
+
+    def _watch_orphan(self, after: float) -> None:
+        """Stop the run and end this actor once nobody has polled it for `after` seconds."""
+        while time.monotonic() - self.last_poll < after:
+            time.sleep(min(5.0, after / 4))
+        self.trainer.stop("Nobody watched this run any more.")
+        self.trainer.join(30)
+        ray.kill(ray.get_runtime_context().current_actor, no_restart=True)
+
+    def describe(self) -> dict:
+        """What a web process needs to mirror this run again: its config, device, threads, quality, language."""
+        return dict(self.described)
 
     def start(self) -> int:
         self.trainer.start()
@@ -46,6 +89,7 @@ class RunWorker:
     def poll(self, since_record: int, since_snapshot_step: int, since_quality: int) -> dict:
         """What changed since the caller's last poll: records from index since_record, snapshots after step
         since_snapshot_step, quality records from index since_quality; and the run's state."""
+        self.last_poll = time.monotonic()
         t, mon = self.trainer, self.monitor
         ended = t.done and t.join(0) and (mon is None or mon.done)  # read first: what follows is complete
         snaps = t.snapshot_list()

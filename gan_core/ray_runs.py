@@ -22,13 +22,11 @@ Two halves:
   D, the kept snapshots' G) are fetched once, then "on_end" fires and the actor is killed: after the
   end everything is local and the worker's memory (or GPU share) is free.
 
-Faults. A worker that dies (its process killed, `ray.kill`, its node gone) fails the next poll within
-a second or two: the run ends "interrupted" with "Interrupted at step N: the worker training this run
-stopped (...)." and keeps the snapshot weights it had pulled. A worker that stops answering for
-HUNG_AFTER seconds is killed and reported the same way. No call in the web process waits on Ray for
-more than the poller's own ray.wait timeout.
+Faults (a dead, hung or unreachable worker): see gan_core.ray_polled.
 
-Starting Ray and the cluster's size: gan_core.ray_cluster. The actor: gan_core.ray_actor.
+Starting Ray and the cluster's size: gan_core.ray_cluster. The actor: gan_core.ray_actor. The poller's
+side of a run (its polls, faults and end): gan_core.ray_polled; the poller thread: gan_core.ray_poller;
+named workers that outlive the web process: gan_core.ray_names.
 """
 
 from __future__ import annotations
@@ -42,7 +40,7 @@ from collections import defaultdict
 import ray
 import torch
 import torch.nn as nn
-from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError, RayError
+from ray.exceptions import GetTimeoutError, RayError
 
 from .config import GANConfig
 from .data import ImageData
@@ -51,78 +49,40 @@ from .losses import LOSS_INFO
 from .models import build_models, count_parameters
 from .ray_actor import _RemoteWorker
 from .ray_cluster import GPU_SHARE, RAY_ADDRESS_ENV, connect, max_concurrent, shutdown
+from .ray_names import ORPHAN_AFTER, actor_name, load_snapshot, namespace, snapshot_path
+from .ray_polled import PolledRun
+from .ray_poller import _poller
+from .ray_quality import RayQuality
 from .training import FINAL, Snapshot, StepRecord, _run_ids
 
 log = logging.getLogger(__name__)
 
-POLL_EVERY = 0.3  # seconds between polls of each run: the pages poll every ~1 s, so they see no lag
-WEIGHTS_EVERY = 1.0  # at most this often the newest snapshot's G comes back (a run killed keeps a recent G)
-HUNG_AFTER = 30.0  # a worker that has not answered a poll for this long is killed, the run interrupted
-UNAVAILABLE_GRACE = 10.0  # an actor Ray calls "temporarily unavailable" (network blip) gets this long to return
-FINAL_FETCH_TIMEOUT = 60.0  # the final weights must arrive within this; else the run ends with what it has
+FIND_TIMEOUT = 5.0  # RayRun.find waits this long for a found worker to describe itself
 
 
 # ------------------------------------------------------------------------------------------ the web side
-class RayQuality:
-    """Live sample quality of a RayRun, measured in its worker: QualityMonitor's read API, fed by the poller."""
-
-    def __init__(self, every: int, n: int):
-        self.every, self.n = int(every), int(n)
-        self.error: str | None = None
-        self._records: list = []
-        self._class_dist: list[float] = []
-        self._real: dict = {}
-        self._ended = False
-        self._cond = threading.Condition()
-
-    def records(self) -> list:
-        with self._cond:
-            return list(self._records)
-
-    def latest(self):
-        with self._cond:
-            return self._records[-1] if self._records else None
-
-    @property
-    def class_dist(self) -> list[float]:
-        return list(self._class_dist)
-
-    def real_scores(self) -> dict:
-        return dict(self._real)
-
-    @property
-    def done(self) -> bool:
-        with self._cond:
-            return self._ended
-
-    def join(self, timeout: float | None = None) -> bool:
-        with self._cond:
-            return self._cond.wait_for(lambda: self._ended, timeout)
-
-    flush = join
-
-    def _update(self, records: list, reference: dict | None, error: str | None) -> None:
-        with self._cond:
-            self._records.extend(records)
-            if reference is not None:
-                self._class_dist, self._real = list(reference["class_dist"]), dict(reference["real_scores"])
-            self.error = error or self.error
-
-    def _end(self) -> None:
-        with self._cond:
-            self._ended = True
-            self._cond.notify_all()
-
-
-class RayRun:
+class RayRun(PolledRun):
     """A run training in a Ray worker, seen through the `TrainingRun` interface; see the module docstring.
 
     Reads are local. Its status is the worker's as of the last poll (at most POLL_EVERY seconds old);
     `join()` returns True once the run ended, its final weights are here and "on_end" has fired.
     """
 
-    def __init__(self, cfg: GANConfig, data_or_name: ImageData | str = "mnist", device: str = "auto", threads: int = 1):
+    def __init__(
+        self,
+        cfg: GANConfig,
+        data_or_name: ImageData | str = "mnist",
+        device: str = "auto",
+        threads: int = 1,
+        token: str | None = None,
+        save_dir: str | None = None,
+    ):
+        """token: the tab's token. With one, the worker is a detached actor named after it (found again by
+        `RayRun.find(token)` from another web process) that stops itself when nobody polls it for
+        ORPHAN_AFTER seconds; with save_dir too, it keeps its newest snapshot in
+        `ray_names.snapshot_path(save_dir, token)` (shared storage when the workers are other machines)."""
         connect()
+        self.token, self.save_dir = token, save_dir
         self.cfg = cfg.validate()
         self.lang = get_language()  # its messages (stop reasons, queue notes) in the language it was started in
         name = data_or_name.name if isinstance(data_or_name, ImageData) else str(data_or_name)
@@ -271,6 +231,40 @@ class RayRun:
         self.quality = RayQuality(every, n)
         return self.quality
 
+    @classmethod
+    def find(cls, token: str, save_dir: str | None = None, timeout: float = FIND_TIMEOUT) -> "RayRun | None":
+        """The run a tab started, from any web process of this deployment (a restarted one, another replica).
+
+        Its worker alive: a mirror of it, polled from now on (its records and snapshots come back from
+        the start). Its worker gone but its snapshot file in save_dir: an ended run, "Interrupted at step
+        N", holding that snapshot's G. Neither: None. Waits at most `timeout` seconds on Ray (a page
+        calls it once, when a tab comes back to a web process that does not know it)."""
+        connect()
+        try:
+            actor = ray.get_actor(actor_name(token), namespace=namespace())
+            about = ray.get(actor.describe.remote(), timeout=timeout)
+        except (ValueError, RayError, GetTimeoutError):  # ValueError: no actor of that name
+            actor = None
+        if actor is not None:
+            run = cls(about["cfg"], about["cfg"].dataset, about["device"], about["threads"], token, save_dir)
+            run.lang = about["lang"]
+            if about["quality"] is not None:
+                run.quality = RayQuality(*about["quality"])
+            run._actor, run._started = actor, True
+            _poller().add(run)
+            return run
+        saved = load_snapshot(snapshot_path(save_dir, token)) if save_dir else None
+        if saved is None:
+            return None
+        cfg = GANConfig.from_json(saved["config"])
+        run = cls(cfg, cfg.dataset, "cpu", 1, token, save_dir)
+        run._started = True
+        run.snapshots = [Snapshot(saved["step"], saved["elapsed"], saved["images"], saved["g_state"])]
+        run.step, run.elapsed, run.worker_pid = saved["step"], saved["elapsed"], -1
+        run._pulled_step = saved["step"]
+        run._interrupt("it was gone when this web process looked for it")
+        return run
+
     # ------------------------------------------------------------------ commands (never wait)
     def start(self) -> "RayRun":
         """Create the worker (Ray queues it until its CPUs / GPU share are free) and start training there."""
@@ -284,8 +278,16 @@ class RayRun:
         if self.use_gpu:
             opts = {"num_cpus": 1, "num_gpus": GPU_SHARE, "max_restarts": 0}
         quality = (self.quality.every, self.quality.n) if self.quality is not None else None
+        save_to, orphan_after = None, None
+        if self.token:
+            opts.update(name=actor_name(self.token), namespace=namespace(), lifetime="detached")
+            orphan_after = ORPHAN_AFTER
+            if self.save_dir:
+                save_to = str(snapshot_path(self.save_dir, self.token))
         try:
-            self._actor = _RemoteWorker.options(**opts).remote(self.cfg, self._worker_device, self.threads, quality)
+            self._actor = _RemoteWorker.options(**opts).remote(
+                self.cfg, self._worker_device, self.threads, quality, save_to, self.lang, orphan_after
+            )
             self._actor.start.remote()
             if self._paused_early:
                 self._actor.pause.remote()
@@ -337,226 +339,6 @@ class RayRun:
         if not self._started:
             return self.done
         return self._ended.wait(timeout)
-
-    # ------------------------------------------------------------------ the poller's side
-    def _refs(self, now: float) -> list:
-        """Poller: send what is due (a poll, a weight pull, the final fetch); return the refs in flight."""
-        if self._actor is None:
-            return []
-        if self._poll_ref is None and self._final_ref is None:
-            self._poll_ref, self._poll_sent = (
-                self._actor.poll.remote(
-                    len(self.history),
-                    self.snapshots[-1].step if self.snapshots else -1,
-                    len(self.quality._records) if self.quality is not None else 0,
-                ),
-                now,
-            )
-        return [r for r in (self._poll_ref, self._weights_ref, self._final_ref) if r is not None]
-
-    def _advance(self, ready: set, now: float) -> bool:
-        """Poller: take in what arrived; True once the run is over (the poller then forgets it)."""
-        if self._actor is None:  # started after a stop(): end without a worker
-            self._finish("stopped", self._stop_reason or "Stopped by the user after 0 steps.")
-            return True
-        try:
-            if self._weights_ref is not None and self._weights_ref in ready:
-                ref, self._weights_ref = self._weights_ref, None
-                self._take_snapshot_weights(ray.get(ref, timeout=5))
-            if self._final_ref is not None:
-                if self._final_ref in ready:
-                    ref, self._final_ref = self._final_ref, None
-                    self._take_final(ray.get(ref, timeout=5))
-                    return True
-                if now - self._final_sent > FINAL_FETCH_TIMEOUT:
-                    self._end_without_final("its final weights did not arrive in time")
-                    return True
-                return False
-            if self._poll_ref is not None and self._poll_ref in ready:
-                ref, self._poll_ref = self._poll_ref, None
-                answer = ray.get(ref, timeout=5)
-                self._last_answer, self._unavailable_since = now, None
-                self._take_poll(answer, now)
-            elif self._poll_ref is not None and now - self._poll_sent > HUNG_AFTER:
-                self._interrupt(f"it did not answer for {HUNG_AFTER:g} s and was shut down")
-                return True
-            if self._stop_sent is not None and now - self._stop_sent > HUNG_AFTER and self._final_ref is None:
-                self._interrupt(f"it did not stop within {HUNG_AFTER:g} s and was shut down")
-                return True
-            return False
-        except ActorUnavailableError as exc:  # maybe a network blip: retry for a while
-            self._poll_ref = self._weights_ref = None
-            self._unavailable_since = self._unavailable_since or now
-            if now - self._unavailable_since > UNAVAILABLE_GRACE:
-                self._interrupt(f"unreachable for {UNAVAILABLE_GRACE:g} s: {_short(exc)}")
-                return True
-            return False
-        except RayActorError as exc:
-            self._interrupt(_death_reason(exc))
-            return True
-        except (RayError, GetTimeoutError) as exc:  # poll itself raised: a bug, not a fault of the run
-            log.exception("run %s: polling its worker failed", self.id)
-            self._interrupt(f"{type(exc).__name__}: {_short(exc)}")
-            return True
-
-    def _take_poll(self, a: dict, now: float) -> None:
-        new_snaps = [Snapshot(step, elapsed, images) for step, elapsed, images in a["snapshots"]]
-        kept = set(a["kept"])
-        with self._lock:
-            self.history.extend(a["records"])
-            self.snapshots = [s for s in self.snapshots if s.step in kept] + new_snaps
-            self.step, self.elapsed = a["step"], a["elapsed"]
-            self.device_name, self.precision = a["device_name"], a["precision"]
-            self.data_description, self.param_counts = a["data_description"], a["param_counts"]
-            self.worker_pid, self.traceback = a["pid"], a["traceback"]
-            if not a["ended"] or a["status"] not in FINAL:
-                self.status, self.message = a["status"], a["message"]
-            else:
-                self._worker_end = (a["status"], a["message"])
-        if self.quality is not None:
-            self.quality._update(a["quality"], a["reference"], a["quality_error"])
-        if a["records"]:
-            self._fire("on_record", a["records"])
-        for snap in new_snaps:
-            self._fire("on_snapshot", snap)
-        if a["ended"]:
-            self._final_ref, self._final_sent = self._actor.weights.remote(), now
-            return
-        newest = max(a["weights_steps"], default=-1)
-        if newest > self._pulled_step and self._weights_ref is None and now - self._weights_sent >= WEIGHTS_EVERY:
-            self._weights_ref, self._weights_sent = self._actor.snapshot_weights.remote(newest), now
-
-    def _take_snapshot_weights(self, got) -> None:
-        """Keep the newest pulled G on its snapshot (and only that one: the rest come with the final fetch)."""
-        if got is None or got[0] <= self._pulled_step:
-            return
-        step, state = got
-        with self._lock:
-            for s in self.snapshots:
-                if s.step == step:
-                    s.g_state = state
-                elif s.g_state is not None:
-                    s.g_state = None
-            if any(s.step == step for s in self.snapshots):
-                self._pulled_step = step
-
-    def _take_final(self, w: dict) -> None:
-        with self._lock:
-            self._final = {"g": w["g"], "d": w["d"]}
-            for s in self.snapshots:
-                s.g_state = w["snapshots"].get(s.step)
-        self._finish(*(self._worker_end or ("finished", "")))
-
-    def _end_without_final(self, why: str) -> None:
-        status, message = self._worker_end or ("finished", "")
-        self._finish(status, f"{message} (Its final weights are not here: {why}; the last snapshot's G is.)")
-
-    def _interrupt(self, why: str) -> None:
-        with self._lock:
-            step = self.step
-        if self.worker_pid is None and step == 0:
-            self._finish("failed", f"The run could not start in its Ray worker: {why}.")
-        else:
-            self._finish("interrupted", f"Interrupted at step {step}: the worker training this run stopped ({why}).")
-
-    def _finish(self, status: str, message: str) -> None:
-        """The end, once: final status, the worker freed, the quality mirror closed, then "on_end"."""
-        if self._ended.is_set():
-            return
-        actor, self._actor = self._actor, None
-        self._poll_ref = self._weights_ref = self._final_ref = None
-        if actor is not None:
-            try:
-                ray.kill(actor, no_restart=True)  # frees its memory and its CPUs / GPU share now
-            except Exception as exc:  # noqa: BLE001 - already gone
-                log.debug("run %s: kill: %s", self.id, exc)
-        with self._lock:
-            self.status, self.message = status, message
-        if self.quality is not None:
-            self.quality._end()
-        self._fire("on_end")
-        self._ended.set()
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
-
-
-def _death_reason(exc: RayActorError) -> str:
-    """Why a worker died, in a few words."""
-    text = str(exc)
-    if "SIGKILL" in text or "killed" in text.lower() or "exit" in text.lower():
-        return "its process was killed or exited"
-    if "node" in text.lower():
-        return "the machine it ran on left the cluster"
-    if "creation task" in text.lower() or "__init__" in text:
-        return f"it could not build the run: {_short(exc)}"
-    return _short(exc)
-
-
-# ------------------------------------------------------------------------------------------ the poller
-class _Poller:
-    """One thread per process polling every live RayRun: no page ever waits on Ray."""
-
-    def __init__(self):
-        self._runs: list[RayRun] = []
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._loop, name="gan-ray-poller", daemon=True)
-        self._thread.start()
-
-    def add(self, run: RayRun) -> None:
-        with self._cond:
-            self._runs.append(run)
-            self._cond.notify_all()
-
-    def live(self) -> list[RayRun]:
-        with self._cond:
-            return list(self._runs)
-
-    def _loop(self) -> None:
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: bool(self._runs))
-                runs = list(self._runs)
-            t0 = time.monotonic()
-            try:
-                refs = [ref for run in runs for ref in run._refs(t0)]
-                ready = set()
-                if refs:
-                    ready = set(ray.wait(refs, num_returns=len(refs), timeout=POLL_EVERY)[0])
-            except Exception:  # noqa: BLE001 - Ray shut down under us: every live run is interrupted
-                log.exception("polling Ray failed")
-                ready = None
-            now = time.monotonic()
-            over = []
-            for run in runs:
-                try:
-                    if ready is None:
-                        run._interrupt("Ray itself stopped in this process")
-                        over.append(run)
-                    elif run._advance(ready, now):
-                        over.append(run)
-                except Exception:  # noqa: BLE001 - one run's trouble never stops the others' polling
-                    log.exception("run %s: the poller failed on it", run.id)
-                    run._finish("failed", "The web process lost track of this run's worker (see the server log).")
-                    over.append(run)
-            if over:
-                with self._cond:
-                    self._runs = [r for r in self._runs if r not in over]
-            time.sleep(max(0.0, POLL_EVERY - (time.monotonic() - t0)))
-
-
-_the_poller: _Poller | None = None
-_poller_lock = threading.Lock()
-
-
-def _poller() -> _Poller:
-    global _the_poller
-    with _poller_lock:
-        if _the_poller is None:
-            _the_poller = _Poller()
-        return _the_poller
 
 
 __all__ = ["GPU_SHARE", "RAY_ADDRESS_ENV", "RayQuality", "RayRun", "connect", "max_concurrent", "shutdown"]

@@ -112,7 +112,13 @@ def backend_name(backend: str | None = None) -> str:
 
 
 def make_run(
-    cfg: GANConfig, data_or_name: ImageData | str, device: str = "auto", backend: str | None = None, threads: int = 1
+    cfg: GANConfig,
+    data_or_name: ImageData | str,
+    device: str = "auto",
+    backend: str | None = None,
+    threads: int = 1,
+    token: str | None = None,
+    save_dir: str | None = None,
 ) -> TrainingRun:
     """A not-yet-started run of `cfg` on the chosen backend.
 
@@ -120,14 +126,17 @@ def make_run(
     (torch's thread count is process-wide: the app sets it once for the server).
     ray: a RayRun whose worker loads `cfg.dataset` itself and trains with `threads` intra-op threads,
     asking Ray for that many CPUs (or a share of a GPU). Connects to Ray on first use; raises
-    BackendUnavailable when it cannot.
+    BackendUnavailable when it cannot. With `token` (unique among the deployment's live runs, e.g. the
+    tab's token and the run's number) its worker outlives this process and `RayRun.find(token, save_dir)`
+    finds it again; `save_dir` (shared by the web replicas) keeps its newest snapshot for a worker that
+    dies (gan_core.ray_names). The inprocess backend ignores both.
     """
     if backend_name(backend) == "inprocess":
         data = load_dataset(data_or_name) if isinstance(data_or_name, str) else data_or_name
         return Trainer(cfg, data, device=device)
     from .ray_runs import RayRun  # here, not at the top: only the Ray backend imports Ray (~0.5 s, ~100 MB)
 
-    return RayRun(cfg, data_or_name, device=device, threads=threads)
+    return RayRun(cfg, data_or_name, device=device, threads=threads, token=token, save_dir=save_dir)
 
 
 def watch_quality(run: TrainingRun, data: ImageData | None = None, every: int | None = None, n: int | None = None):

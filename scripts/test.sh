@@ -5,7 +5,7 @@
 #   scripts/test.sh tests/test_losses.py -k hinge
 #   scripts/test.sh -m "not slow and not browser"
 #
-# 1. System packages: Debian's Chromium (the browser tests drive it) and dataset-fashion-mnist.
+# 1. System packages: Debian's Chromium (the browser tests drive it), dataset-fashion-mnist and nginx.
 #    Installed with apt-get when missing (as root, or through sudo); without either, a warning and
 #    the browser tests skip with their reason.
 # 2. A virtual environment OUTSIDE the clone, named after the lock file it holds:
@@ -44,6 +44,7 @@ installed() {   # a Debian package, or (without dpkg) the path it provides
 missing=()
 installed chromium "$CHROMIUM" || missing+=(chromium)
 installed dataset-fashion-mnist "$FASHION_DIR" || missing+=(dataset-fashion-mnist)
+installed nginx /usr/sbin/nginx || missing+=(nginx)   # the deploy test's sticky proxy (tests/test_deploy_e2e.py)
 if [[ ! -x "$VENV/bin/python" ]] && ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
     missing+=(python3-venv)          # Debian splits `python3 -m venv` into its own package
 fi
