@@ -25,6 +25,7 @@ PAGE_SPECS = {  # name -> (title, icon)
     "learn": ("Learn", ":material/menu_book:"),
     "playground": ("Playground", ":material/scatter_plot:"),
     "about": ("How it works", ":material/school:"),
+    "class": ("Class", ":material/groups:"),
 }
 
 CSS = """
