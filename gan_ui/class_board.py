@@ -88,7 +88,9 @@ def _tile(secret: str, tile: dict) -> None:
                     show_png(handle.read(), width=160)
             except OSError:
                 pass  # the student left between the query and the read
-        st.html(spark_svg(tile.get("d_loss") or [], tile.get("g_loss") or []))
+        svg = spark_svg(tile.get("d_loss") or [], tile.get("g_loss") or [])
+        if svg:  # st.html refuses an empty body
+            st.html(svg)
         if tile.get("alert"):
             st.warning(tile.get("alert_text") or tile["alert"], icon=":material/warning:")
         cols = st.columns(2)
@@ -134,7 +136,9 @@ def _full_screen(tiles: list, key: str) -> None:
     if tile.get("grid"):
         with open(tile["grid"], "rb") as handle:
             show_png(handle.read(), width=480)
-    st.html(spark_svg(tile.get("d_loss") or [], tile.get("g_loss") or [], width=900, height=240))
+    svg = spark_svg(tile.get("d_loss") or [], tile.get("g_loss") or [], width=900, height=240)
+    if svg:
+        st.html(svg)
     if tile.get("alert"):
         st.warning(tile.get("alert_text") or tile["alert"])
 

@@ -20,8 +20,10 @@ BOARD_PARAM = "board"
 
 
 def render() -> None:
-    secret = st.query_params.get(BOARD_PARAM)
+    secret = st.query_params.get(BOARD_PARAM) or st.session_state.get("class_board_secret")
     if secret:
+        st.session_state["class_board_secret"] = secret  # a page switch drops the query: the board stays
+        st.query_params[BOARD_PARAM] = secret  # and its address stays the one to reload or to open on a projector
         class_board.render(secret)
         return
     st.title(_("Class"))
