@@ -44,6 +44,13 @@ def tile_step(board, nick: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def can_hand_in(page) -> bool:
+    """Open the Class page from the menu (same tab, same session) and see whether a run can be handed in."""
+    page.get_by_role("link", name="Class", exact=True).first.click()
+    wait_idle(page, None, timeout=120)
+    return page.get_by_role("button", name="Hand in", exact=True).count() > 0
+
+
 def join(ctx, server, code: str, nick: str):
     page = open_page(ctx, server.url + "/class", 'input[aria-label="Class code"]')
     page.get_by_label("Class code").fill(code)
@@ -88,9 +95,7 @@ def test_teacher_board_with_students(server, browser):  # noqa: F811
     bea.goto(re.sub(r"/class", "/train", bea.url))
     wait_idle(bea, '[data-testid="stBaseButton-primary"]', timeout=120)
     start_run(bea, "5 steps")
-    bea.get_by_text("finished", exact=False).first.wait_for(timeout=120_000)
-    bea.goto(re.sub(r"/train", "/class", bea.url))
-    wait_idle(bea, None, timeout=120)
+    wait_for(lambda: can_hand_in(bea), 120, interval=2, what="Bea's run finished, ready to hand in")
     click_button(bea, "Hand in")
     bea.get_by_text("Handed in").wait_for(timeout=60_000)
 
