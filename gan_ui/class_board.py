@@ -168,7 +168,7 @@ def hand_ins_zip(entries: list) -> bytes:
     writer.writerow(["nickname", "run", "file", *metric_keys, *settings_keys])
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for e in entries:
-            name = f"{e['nickname']}_run{e['run_id']}.zip".replace("/", "_").replace(" ", "_")
+            name = f"{e['nickname']}_run{e['run_id']}.zip".replace("/", "_").replace("\\", "_").replace(" ", "_")
             archive.write(e["bundle"], name)
             row = [e["nickname"], e["run_id"], name]
             row += [e["metrics"].get(k, "") for k in metric_keys]
