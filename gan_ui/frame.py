@@ -13,7 +13,7 @@ import streamlit as st
 
 from gan_core.i18n import _
 
-from . import about, explore, learn, playground, server, settings, tabs, teacher, train  # noqa: F401  (every page, loaded at start-up)
+from . import about, class_page, class_state, explore, learn, playground, server, settings, tabs, teacher, train  # noqa: F401  (every page, loaded at start-up)
 from .language import language_switch, use_language
 from .layout import CSS, pages, top_menu
 from .lessons import LESSON_IDS
@@ -50,6 +50,7 @@ def navigation():
     st.html(CSS)
     tabs.token()  # this tab's identity, back in the URL if a page switch dropped it
     teacher.load(LESSON_IDS)  # teacher links: ?lesson=N&lock=...&hide=...&projector=1
+    class_state.apply_locks()  # locks a class's teacher pushed from the board
     teacher.apply_style()
     page = st.navigation(list(pages().values()), position="hidden")
     top_menu(language_switch)

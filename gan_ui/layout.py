@@ -27,6 +27,7 @@ PAGE_SPECS = {  # name -> (title, icon); titles translated where shown: _(title)
     "learn": (N_("Learn"), ":material/menu_book:"),
     "playground": (N_("Playground"), ":material/scatter_plot:"),
     "about": (N_("How it works"), ":material/school:"),
+    "class": (N_("Class"), ":material/groups:"),
 }
 
 CSS = """

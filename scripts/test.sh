@@ -26,6 +26,7 @@ warn() { printf '[test.sh] WARNING: %s\n' "$*" >&2; }
 # ------------------------------------------------------------------------------ system packages
 CHROMIUM=/usr/bin/chromium
 FASHION_DIR=/usr/share/datasets/fashion-mnist
+PG_INITDB=/usr/lib/postgresql/15/bin/initdb   # the class board's storage tests run against a real PostgreSQL
 PYTHON="${PYTHON:-python3}"
 
 LOCK="${GAN_CLASSROOM_LOCK:-requirements-dev.lock}"
@@ -45,6 +46,7 @@ missing=()
 installed chromium "$CHROMIUM" || missing+=(chromium)
 installed dataset-fashion-mnist "$FASHION_DIR" || missing+=(dataset-fashion-mnist)
 installed nginx /usr/sbin/nginx || missing+=(nginx)   # the deploy test's sticky proxy (tests/test_deploy_e2e.py)
+installed postgresql "$PG_INITDB" || missing+=(postgresql)
 if [[ ! -x "$VENV/bin/python" ]] && ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
     missing+=(python3-venv)          # Debian splits `python3 -m venv` into its own package
 fi

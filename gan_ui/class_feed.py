@@ -1,0 +1,116 @@
+"""The feed from a student's runs to the class board: each run's tile, written every few seconds.
+
+A tab that joined a class holds a `ClassFeed` (its member token and the database). Wherever the page polls its
+runs it calls `feed.tick(handles)`; a run's tile is written when FEED_S seconds have passed since its last
+write, or its status changed. Nothing here runs in the training loop: the tile is built from the run handle's
+plain data (records, snapshots, status, quality) in the page's thread, and a failed write (the class closed,
+the database away) stops the feed with a note instead of breaking the page.
+
+A tile: nickname (the board adds it), preset and the settings that differ from it, step, status, the D and G
+loss sparklines (at most SPARK_POINTS points, the last value of each stretch of steps), the newest snapshot's
+first 16 samples as a 4x4 PNG, the latest quality reading (classes present, KL, IS, Fréchet ÷ floor) and the
+coach's most urgent alert.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+import numpy as np
+
+from gan_core.classroom_db import ClassroomDB, ClassroomError
+from gan_core.coach import diagnose
+from gan_core.config import PRESETS, GANConfig
+from gan_core.sampling import make_grid, to_png
+
+log = logging.getLogger(__name__)
+
+FEED_S = 2.0  # seconds between two writes of one tile: well inside the 5 s from a step to the board
+SPARK_POINTS = 60  # a sparkline on a projector tile: more points than pixels would be waste
+GRID_SCALE = 2  # 4x4 samples of 28 px (+ padding) -> ~240 px: crisp on a tile
+
+
+def changed_settings(cfg: GANConfig) -> dict:
+    """The settings that differ from the run's preset (all of them for a custom run)."""
+    base = PRESETS[cfg.preset].config().to_dict() if cfg.preset in PRESETS else {}
+    return {k: v for k, v in cfg.to_dict().items() if k != "preset" and base.get(k) != v}
+
+
+def sparkline(values: list[float], points: int = SPARK_POINTS) -> list[float | None]:
+    """At most `points` values: the last of each of `points` equal stretches (None for a non-finite value)."""
+    if len(values) > points:
+        values = [values[min(len(values) - 1, (i + 1) * len(values) // points - 1)] for i in range(points)]
+    return [float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None for v in values]
+
+
+def grid_4x4(images) -> bytes:
+    return to_png(make_grid(np.asarray(images[:16], dtype=np.uint8), ncol=4), scale=GRID_SCALE)
+
+
+def tile_of(run) -> dict:
+    """A run handle's tile as plain JSON data (no grid)."""
+    records = run.records()
+    latest = run.quality.latest() if run.quality is not None else None
+    step, quality = latest if latest else (None, None)
+    alerts = diagnose(records, run.loss_info.probabilistic, quality, step)
+    alert = next((a for a in alerts if a.kind != "balanced"), None)
+    tile = {
+        "run": run.number,
+        "preset": run.cfg.preset or "custom",
+        "changes": changed_settings(run.cfg),
+        "step": run.step,
+        "status": run.status,
+        "d_loss": sparkline([r.d_loss for r in records]),
+        "g_loss": sparkline([r.g_loss for r in records]),
+        "alert": alert.kind if alert else None,
+        "alert_text": alert.message if alert else "",
+        "frechet": None,
+    }
+    if quality is not None:
+        ratio = quality.frechet / quality.frechet_floor if quality.frechet_floor else None
+        tile.update(
+            classes=len(quality.classes_present),
+            kl=quality.class_kl,
+            inception=quality.inception_score,
+            fd_ratio=ratio,
+            frechet=quality.frechet,
+        )
+    return tile
+
+
+class ClassFeed:
+    """One tab's membership of a class: publishes its runs' tiles, throttled."""
+
+    def __init__(self, db: ClassroomDB, token: str, clock=time.monotonic):
+        self.db, self.token, self.clock = db, token, clock
+        self.error: str | None = None  # why the feed stopped (shown on the student's Class page)
+        self._sent: dict[int, tuple[float, str, int | None]] = {}  # run -> (when, status, grid step)
+
+    def tick(self, handles) -> int:
+        """Write the tiles that are due; the number written."""
+        if self.error is not None:
+            return 0
+        written = 0
+        now = self.clock()
+        for run in handles:
+            if run.status == "queued":
+                continue
+            when, status, grid_step = self._sent.get(run.number, (-math.inf, "", None))
+            if now - when < FEED_S and status == run.status:
+                continue
+            snaps = run.snapshots()
+            newest = snaps[-1] if snaps else None
+            png = grid_4x4(newest.images) if newest is not None and newest.step != grid_step else None
+            try:
+                self.db.publish(self.token, str(run.number), tile_of(run), grid_png=png)
+            except ClassroomError as err:
+                self.error = str(err)
+                return written
+            except Exception as err:  # a database away must not break the student's page
+                log.warning("class feed: %s", err)
+                return written
+            self._sent[run.number] = (now, run.status, newest.step if newest is not None else grid_step)
+            written += 1
+        return written
