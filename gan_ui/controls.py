@@ -23,6 +23,7 @@ from gan_core.config import DEFAULT_PRESET
 from gan_core.i18n import N_, _, format_number
 
 from . import settings, state, teacher
+from .number_checks import D_STEPS_MAX, number_problems
 from .run_handle import RunHandle, StartError
 
 LR_OPTIONS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 5e-2, 1e-1]  # 0.1: the "swings" preset
@@ -32,9 +33,6 @@ BATCH_OPTIONS = [16, 32, 64, 128, 256]
 LATENT_OPTIONS = [2, 4, 8, 16, 32, 64, 100, 128]
 SMOOTHING_OPTIONS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4]
 EMA_DECAY = 0.999  # the toggle's "on": a ~1,000-step average, the usual choice for short GAN runs
-SEED_MAX = 2**31 - 1
-D_STEPS_MAX = 10
-STEPS_WHY = N_(" on this server (the teacher sets the limit)")  # shown as _(STEPS_WHY)
 OPTIONS = {
     "lr_g": LR_OPTIONS,
     "lr_d": LR_OPTIONS,
@@ -78,6 +76,15 @@ UNCONTROLLED = (
     "minibatch_std",
     "d_augment",
 )
+# Preset names are keys (a teacher link and config.json carry them); those that are English words get a label.
+PRESET_NAMES = {
+    "swings": N_("swings"),
+    "no-penalty": N_("no-penalty"),
+    "collapse": N_("collapse"),
+    "saturating": N_("saturating"),
+    "strong-d": N_("strong-d"),
+    "high-lr": N_("high-lr"),
+}
 LABELS = {
     "cfg_preset": N_("the preset"),
     "budget": N_("the budget"),
@@ -98,6 +105,14 @@ LABELS = {
     "cfg_seed": N_("the seed"),
     "cfg_dataset": N_("the dataset"),
 }
+
+
+def preset_label(name: str | None) -> str:
+    """A preset as shown: its key, or in Chinese its translated name with the key after it ("模式崩溃 (collapse)")."""
+    if not name:
+        return _("custom")
+    shown = _(PRESET_NAMES[name]) if name in PRESET_NAMES else name
+    return name if shown == name else f"{shown} ({name})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,55 +289,3 @@ def locked_changes(values: Mapping) -> list[str]:
         for key, value in values.items()
         if teacher.locked(key) and key in ss and ss[key] != value
     ]
-
-
-# ---------------------------------------------------------------------------------------------
-# Typed numbers
-# ---------------------------------------------------------------------------------------------
-def range_problem(label: str, value, lo: int, hi: int, unit: str = "", why: str = "") -> str | None:
-    """Why a typed number cannot be used (None when it can): a whole number from lo to hi.
-
-    The number boxes take any number a student types and keep it on screen as typed; this check, shown under
-    the box, says why a number is refused, and Start stays off until it is fixed. (With min/max on the
-    widget itself, Streamlit turns the box red, puts the reason in a tooltip and quietly keeps the old value,
-    so a run would use a number the student no longer sees.)"""
-    words = dict(label=label, lo=format_number(lo), hi=format_number(hi), unit=unit)
-    if value is None or value == "":
-        return _("{label}: type a whole number from {lo} to {hi}{unit}.").format(**words)
-    if isinstance(value, float) and not value.is_integer():
-        return _("{label}: {value} is not a whole number; type one from {lo} to {hi}{unit}.").format(
-            value=f"{value:g}", **words
-        )
-    v = int(value)
-    if v < lo:
-        return _("{label}: {value} is less than {lo}{unit}, the smallest allowed{why}.").format(
-            value=format_number(v), why=why, **words
-        )
-    if v > hi:
-        return _("{label}: {value} is more than {hi}{unit}, the largest allowed{why}.").format(
-            value=format_number(v), why=why, **words
-        )
-    return None
-
-
-def number_problems() -> dict[str, str]:
-    """{control key: why its typed number is refused} for the Train page's number boxes that are in use."""
-    ss = st.session_state
-    checks = {
-        "cfg_d_steps": (_("D steps per G step"), 1, D_STEPS_MAX, "", ""),
-        "cfg_seed": (_("Seed"), 0, SEED_MAX, "", ""),
-    }
-    if settings.budgets().get(ss.get("budget"), (0, 0))[1] == -1:
-        checks["budget_steps"] = (
-            _("Steps"),
-            1 if settings.test_mode() else 10,
-            settings.limits().max_steps,
-            _(" steps"),
-            _(STEPS_WHY),
-        )
-    out = {}
-    for key, (label, lo, hi, unit, why) in checks.items():
-        problem = range_problem(label, ss.get(key), lo, hi, unit, why)
-        if problem:
-            out[key] = problem
-    return out

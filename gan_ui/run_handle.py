@@ -21,6 +21,7 @@ from gan_core import (
     trainer_bundle,
     watch_quality,
 )
+from gan_core.i18n import N_, _, format_number, ngettext
 from gan_core.losses import LossInfo
 from gan_core.stepping import StepResult
 
@@ -30,6 +31,20 @@ from .server import server_scheduler
 
 log = logging.getLogger("gan_ui")
 
+STATUS_WORDS = {  # a status in words, shown as _(word)
+    "queued": N_("waiting for a slot"),
+    "ready": N_("starting"),
+    "running": N_("training"),
+    "paused": N_("paused"),
+    "finished": N_("finished"),
+    "stopped": N_("stopped"),
+    "diverged": N_("diverged"),
+    "failed": N_("crashed"),
+    "interrupted": N_("interrupted"),
+}
+NOT_MNIST = N_(
+    "Sample quality is judged by a digit classifier, so it is measured for MNIST runs only, not for Fashion-MNIST."
+)
 FILE_SNAPSHOTS = 8  # timeline snapshots saved in a downloaded run
 ACTIVE = ("queued", "ready", "running", "paused")
 USABLE = ("finished", "stopped", "diverged", "interrupted")  # diverged: G rolled back to a healthy snapshot;
@@ -124,7 +139,15 @@ class RunHandle:
 
     @property
     def label(self) -> str:
-        return f"Run {self.number} · {self.cfg.preset or 'custom'} · {self.step:,} steps"
+        steps = ngettext("{n} step", "{n} steps", self.step).format(n=format_number(self.step))
+        return _("Run {number} · {preset} · {steps}").format(
+            number=self.number, preset=self.cfg.preset or _("custom"), steps=steps
+        )
+
+    @property
+    def lang(self) -> str | None:
+        """The language the run was started in (its messages are in it), None when its run does not say."""
+        return getattr(self._run, "lang", None)
 
     @property
     def status(self) -> str:
@@ -244,9 +267,9 @@ class RunHandle:
 
 def _why(error: str | None) -> str:
     """A storage error in a few words: "disk full" for ENOSPC, else the error as it came."""
-    text = error or "unknown error"
+    text = error or _("unknown error")
     if "No space left" in text or "Errno 28" in text or "EFBIG" in text or "File too large" in text:
-        return "disk full"
+        return _("disk full")
     return text
 
 
@@ -257,16 +280,13 @@ def attach_quality(trainer, data) -> tuple[QualityMonitor | None, str | None]:
     note; so does a missing or unreadable classifier file: the run trains without the panel.
     """
     if trainer.cfg.dataset != "mnist":
-        return None, (
-            "Sample quality is judged by a digit classifier, so it is measured for MNIST runs only, "
-            "not for Fashion-MNIST."
-        )
+        return None, NOT_MNIST  # shown as _(note)
     every = settings.TEST_QUALITY_EVERY if settings.test_mode() else settings.QUALITY_EVERY
     try:
         return watch_quality(trainer, data, every=every, n=settings.QUALITY_SAMPLES), None
     except Exception as exc:  # no classifier file, an unreadable one, ...: never block training over it
         log.warning("no quality panel for run %s: %s", trainer.id, exc)
-        return None, f"The sample-quality panel is off for this run: {exc}"
+        return None, _("The sample-quality panel is off for this run: {error}").format(error=exc)
 
 
 class StartError(RuntimeError):

@@ -26,6 +26,8 @@ import uuid
 
 import streamlit as st
 
+from gan_core.i18n import _, format_decimal, format_number, language
+
 from . import settings, tabs
 from .server import on_new_journal, server_journal
 from .store import _LIVE_STORES, SessionStore
@@ -174,6 +176,24 @@ def release_store(store: SessionStore) -> None:
         log.info("session store %d released: stopped %d run(s)", store.id, stopped)
 
 
+def _tab_language(store: SessionStore) -> str | None:
+    """The tab's language as its newest run recorded it (a timer thread has no page to ask)."""
+    return next((h.lang for h in reversed(store.runs) if h.lang), None)
+
+
+def _away_note(h, grace: float) -> str:
+    """What the tab's next page says about a run stopped while the tab was away."""
+    note = _(
+        "Your run {number} ({preset}) was stopped at step {step}: this tab was away (closed, or offline) for "
+        "more than {grace} s, so its training slot went back to the class."
+    ).format(
+        number=h.number, preset=h.cfg.preset or _("custom"), step=format_number(h.step), grace=format_decimal(grace)
+    )
+    if h.step:
+        return note + " " + _("It is saved: open it in Explore (“Saved: run{number}-…”).").format(number=h.number)
+    return note + " " + _("It had not trained yet.")
+
+
 def _grace_over(store: SessionStore) -> None:
     grace, keep = settings.disconnect_grace(), settings.tab_keep()
     key = _key(store)
@@ -181,22 +201,17 @@ def _grace_over(store: SessionStore) -> None:
         if _TIMERS.get(key) is not threading.current_thread() or store.pages:
             return  # a page came back (or a newer timer took over)
         del _TIMERS[key]
-        store.away_notes = [
-            f"Your run {h.number} ({h.cfg.preset or 'custom'}) was stopped at step {h.step:,}: this "
-            f"tab was away (closed, or offline) for more than {grace:g} s, so its training slot went back to the "
-            f"class. "
-            + (f"It is saved: open it in Explore (“Saved: run{h.number}-…”)." if h.step else "It had not trained yet.")
-            for h in store.runs
-            if h.active
-        ]
+        with language(_tab_language(store)):
+            store.away_notes = [_away_note(h, grace) for h in store.runs if h.active]
         if keep > 0:
             _keep(store, keep)
         else:
             _unregister(store)
-    reason = (
-        f"Stopped: this tab was away (closed, or offline) for more than {grace:g} s, so its training slot "
-        f"went back to the class."
-    )
+    with language(_tab_language(store)):
+        reason = _(
+            "Stopped: this tab was away (closed, or offline) for more than {grace} s, so its training slot "
+            "went back to the class."
+        ).format(grace=format_decimal(grace))
     if keep > 0:
         stopped = store.stop_runs(reason)
         log.info(

@@ -23,10 +23,11 @@ from gan_core import (
     load_checkpoint_bytes,
     make_run,
 )
+from gan_core.i18n import _, language
 
 from . import settings
 from .catalogue import ModelEntry, entry_from_checkpoint
-from .run_handle import USABLE, RunHandle, StartError, _why, attach_quality
+from .run_handle import STATUS_WORDS, USABLE, RunHandle, StartError, _why, attach_quality
 from .server import server_journal, server_scheduler, server_shelf, shared_dataset, training_backend
 from .settings import MAX_RUNS_PER_TAB
 
@@ -129,10 +130,17 @@ class SessionStore:
                 )
                 is None
             ):
-                handle.save_error = f"{t.status}, not saved: {_why(shelf.error)}"
+                with language(handle.lang):  # the training thread's, or the run's language
+                    handle.save_error = _("{status}, not saved: {why}").format(
+                        status=_(STATUS_WORDS.get(t.status, t.status)), why=_why(shelf.error)
+                    )
         except Exception as exc:  # noqa: BLE001 - logged; the run itself is fine
             log.warning("could not shelve run %d: %s", handle.number, exc)
-            handle.save_error = f"{handle._run.status}, not saved: {type(exc).__name__}: {exc}"
+            with language(handle.lang):
+                handle.save_error = _("{status}, not saved: {why}").format(
+                    status=_(STATUS_WORDS.get(handle._run.status, handle._run.status)),
+                    why=f"{type(exc).__name__}: {exc}",
+                )
         return handle.save_error
 
     def restore_saved(self) -> int:

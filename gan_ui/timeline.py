@@ -10,9 +10,9 @@ from gan_core import generate
 from gan_core.i18n import _, format_number
 
 from . import images, run_tools, state
-from .controls import range_problem
 from .latent import current_label, current_z, has_z
 from .layout import show_png, switch_to
+from .number_checks import range_problem
 from .run_handle import RunHandle
 
 STRIP_FRAMES = 10

@@ -16,7 +16,7 @@ import gan_core.runs
 from gan_core import LOSS_INFO, GANConfig, StepRecord, build_models, checkpoint_bytes
 from gan_core.losses import LN2, LN4
 from gan_core.sampling import LATENT_RANGE
-from gan_ui import charts, images, settings
+from gan_ui import charts, images, quality_charts, settings
 from gan_ui.catalogue import entry_from_checkpoint, upload_entry
 from gan_ui.latent import format_z, parse_z
 from gan_ui.run_handle import StartError, attach_quality
@@ -285,7 +285,7 @@ def test_latent_range_matches_the_prior():
 
 # ---------------------------------------------------------------------------------------------- sample quality
 def test_class_histogram_figure_bars_in_percent_with_data_ticks():
-    fig = charts.class_histogram_figure([0, 0, 0, 256, 0, 0, 0, 0, 0, 0], [0.1] * 10, step=400)
+    fig = quality_charts.class_histogram_figure([0, 0, 0, 256, 0, 0, 0, 0, 0, 0], [0.1] * 10, step=400)
     bars = fig.data[0]
     assert bars.type == "bar" and list(bars.y) == [0, 0, 0, 100.0, 0, 0, 0, 0, 0, 0]
     assert bars.marker.color == settings.NEUTRAL_COLOR  # neither G's blue nor D's orange
@@ -300,7 +300,7 @@ def test_class_histogram_figure_bars_in_percent_with_data_ticks():
 
 
 def test_frechet_figure_is_log_with_the_real_floor():
-    fig = charts.frechet_figure([0, 200, 400], [800.0, 60.0, 0.0], floor=11.0, uirevision="q-1")
+    fig = quality_charts.frechet_figure([0, 200, 400], [800.0, 60.0, 0.0], floor=11.0, uirevision="q-1")
     assert fig.layout.yaxis.type == "log" and fig.layout.uirevision == "q-1"
     assert min(fig.data[0].y) > 0  # a 0 would vanish from a log axis
     assert fig.data[0].line.color == settings.G_COLOR
@@ -309,7 +309,7 @@ def test_frechet_figure_is_log_with_the_real_floor():
     assert "floor" in label.text
     lo, hi = fig.layout.yaxis.range
     assert lo < math.log10(11.0) and hi > math.log10(800.0)
-    assert "waiting" in charts.frechet_figure([], [], None).layout.annotations[0].text
+    assert "waiting" in quality_charts.frechet_figure([], [], None).layout.annotations[0].text
 
 
 def test_attach_quality_explains_runs_without_the_panel(monkeypatch):
