@@ -85,6 +85,31 @@ class DataFormatError(ValueError):
     """A file that should hold IDX data does not."""
 
 
+# Where data came from, in words: `ImageData.source` keeps the English (logs, tests, the CLI's --help); a page shows
+# source_text(source), each part (joined by " + ") matched against these and translated, its path kept as it is.
+SOURCES = (
+    N_("IDX files in {where}"),
+    N_("torchvision's download cache ({where})"),
+    N_("torchvision's download into {where}"),
+    N_("Debian's dataset package ({where})"),
+)
+
+
+def source_text(source: str) -> str:
+    """`ImageData.source` in the current language: "IDX files in /data" -> "/data 中的 IDX 文件"."""
+    out = []
+    for part in source.split(" + "):
+        for template in SOURCES:
+            head, _sep, tail = template.partition("{where}")
+            if part.startswith(head) and part.endswith(tail) and len(part) > len(head) + len(tail):
+                part = _(template).format(where=part[len(head) : len(part) - len(tail)])
+                break
+        else:
+            part = _(part)
+        out.append(part)
+    return " + ".join(out)
+
+
 @dataclass
 class ImageData:
     """A dataset held in memory. images: (N, 28, 28) uint8; labels: (N,) int64."""
@@ -110,7 +135,7 @@ class ImageData:
         """One line for a user: what, how many, from where."""
         parts = ", ".join(f"{format_number(b - a)} {_(SPLIT_WORDS.get(s, s))}" for s, (a, b) in self.splits.items())
         return _("{title}: {n} images ({parts}) from {source}").format(
-            title=_(self.title), n=format_number(len(self)), parts=parts, source=_(self.source)
+            title=_(self.title), n=format_number(len(self)), parts=parts, source=source_text(self.source)
         )
 
     def split(self, name: str) -> "ImageData":
@@ -241,7 +266,7 @@ def load_idx_dir(directory: str | Path, name: str = "mnist") -> ImageData | None
         name=name,
         images=torch.from_numpy(np.concatenate(images)).contiguous(),
         labels=torch.from_numpy(np.concatenate(labels).astype(np.int64)),
-        source=f"IDX files in {', '.join(where)}",
+        source=SOURCES[0].format(where=", ".join(where)),
         splits=splits,
     )
 
@@ -344,7 +369,7 @@ def _load_cached(name: str, data_dir: str | None, allow_download: bool, cache: s
     root = Path(cache)
     data = load_idx_dir(root, name)
     if data is not None:
-        data.source = f"torchvision's download cache ({root})"
+        data.source = SOURCES[1].format(where=root)
         return data
     if allow_download:
         if _online():
@@ -352,7 +377,7 @@ def _load_cached(name: str, data_dir: str | None, allow_download: bool, cache: s
                 _torchvision_download(name, root)
                 data = load_idx_dir(root, name)
                 if data is not None:
-                    data.source = f"torchvision's download into {root}"
+                    data.source = SOURCES[2].format(where=root)
                     return data
                 tried.append(f"torchvision download into {root} (finished but left no files)")
             except Exception as exc:  # network errors come in many types; report, then fall back
@@ -369,7 +394,7 @@ def _load_cached(name: str, data_dir: str | None, allow_download: bool, cache: s
     for system_dir in SYSTEM_DIRS[name]:
         data = load_idx_dir(system_dir, name)
         if data is not None:
-            data.source = f"Debian's dataset package ({system_dir})"
+            data.source = SOURCES[3].format(where=system_dir)
             return data
         tried.append(f"{system_dir} (install Debian's dataset-fashion-mnist)")
     raise DataUnavailable(

@@ -64,6 +64,16 @@ INK_LEVEL = 0.30  # fraction of the ink level that counts as ink for the boundin
 SPECKLE_LEVEL = 0.15  # fraction of the ink level below which pixels are cleared (paper grain, noise)
 
 
+def _(message: str) -> str:
+    """`message` in the current language (gan_core.i18n). Imported here, not at the top: tests load digits.py alone
+    as a file, without its package, and then the messages stay in English."""
+    try:
+        from .i18n import _ as translate
+    except ImportError:  # loaded as a lone file: no package to import from
+        return message
+    return translate(message)
+
+
 class DigitImageError(ValueError):
     """A picture that gives no usable digit; the message says why."""
 
@@ -89,30 +99,34 @@ class PreparedDigit:
 def open_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> tuple[Image.Image, list[str]]:
     """Decode picture bytes (PNG, JPEG, GIF, BMP, WebP, TIFF, ...) with clear refusals."""
     if not isinstance(data, (bytes, bytearray)) or len(data) == 0:
-        raise DigitImageError("The file is empty.")
+        raise DigitImageError(_("The file is empty."))
     if len(data) > max_bytes:
         raise DigitImageError(
-            f"The file is {len(data) / 1e6:.1f} MB; pictures over {max_bytes / 1e6:.0f} MB "
-            "are refused. A digit needs very few pixels: crop or shrink it first."
+            _(
+                "The file is {size:.1f} MB; pictures over {limit:.0f} MB are refused. A digit needs very few "
+                "pixels: crop or shrink it first."
+            ).format(size=len(data) / 1e6, limit=max_bytes / 1e6)
         )
     try:
         img = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        raise DigitImageError("This file is not a picture that can be read (PNG or JPEG expected).") from None
+        raise DigitImageError(_("This file is not a picture that can be read (PNG or JPEG expected).")) from None
     except Image.DecompressionBombError:
-        raise DigitImageError("The picture is too large to open safely.") from None
+        raise DigitImageError(_("The picture is too large to open safely.")) from None
     except Exception as exc:  # truncated headers and other decoder errors
-        raise DigitImageError(f"The picture could not be read: {exc}.") from None
+        raise DigitImageError(_("The picture could not be read: {error}.").format(error=exc)) from None
     w, h = img.size
     if w * h > max_pixels:
         raise DigitImageError(
-            f"The picture is {w} x {h} pixels ({w * h / 1e6:.0f} megapixels); pictures over "
-            f"{max_pixels / 1e6:.0f} megapixels are refused. Shrink it first."
+            _(
+                "The picture is {w} x {h} pixels ({mp:.0f} megapixels); pictures over {limit:.0f} megapixels are "
+                "refused. Shrink it first."
+            ).format(w=w, h=h, mp=w * h / 1e6, limit=max_pixels / 1e6)
         )
     notes = []
     frames = getattr(img, "n_frames", 1)
     if frames > 1:
-        notes.append(f"The picture is animated ({frames} frames): its first frame was used.")
+        notes.append(_("The picture is animated ({n} frames): its first frame was used.").format(n=frames))
         img.seek(0)
     try:
         orientation = int(img.getexif().get(0x0112) or 1)
@@ -125,14 +139,18 @@ def open_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PI
     dw, dh = img.size
     if dw * dh > MAX_DECODE_PIXELS:
         raise DigitImageError(
-            f"The picture is {w} x {h} pixels ({w * h / 1e6:.0f} megapixels) as {img.format or 'an image'}; "
-            f"pictures that decode to over {MAX_DECODE_PIXELS / 1e6:.0f} megapixels are refused "
-            "(JPEG photos up to 40 megapixels are fine). A digit needs very few pixels: shrink it first."
+            _(
+                "The picture is {w} x {h} pixels ({mp:.0f} megapixels) as {format}; pictures that decode to over "
+                "{limit:.0f} megapixels are refused (JPEG photos up to 40 megapixels are fine). A digit needs very "
+                "few pixels: shrink it first."
+            ).format(w=w, h=h, mp=w * h / 1e6, format=img.format or _("an image"), limit=MAX_DECODE_PIXELS / 1e6)
         )
     try:
         img.load()
     except Exception as exc:  # truncated or corrupt pixel data
-        raise DigitImageError(f"The picture's pixels could not be read (corrupt or truncated file): {exc}.") from None
+        raise DigitImageError(
+            _("The picture's pixels could not be read (corrupt or truncated file): {error}.").format(error=exc)
+        ) from None
     img = shrink(img, notes, (w, h))
     if orientation in _UPRIGHT:  # photos: turn upright as the camera saw them
         img = img.transpose(_UPRIGHT[orientation])
@@ -153,7 +171,11 @@ def shrink(img: Image.Image, notes: list[str], original: tuple[int, int] | None 
     scale = WORK_SIDE / max(w, h)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     ow, oh = original or (w, h)
-    notes.append(f"Large picture ({ow} x {oh}) shrunk to {size[0]} x {size[1]} before preparing it.")
+    notes.append(
+        _("Large picture ({ow} x {oh}) shrunk to {w} x {h} before preparing it.").format(
+            ow=ow, oh=oh, w=size[0], h=size[1]
+        )
+    )
     return img.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
 
 
@@ -164,7 +186,7 @@ def to_grey(img: Image.Image) -> tuple[np.ndarray, list[str]]:
     if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):  # 16/32-bit grey and float
         arr = np.asarray(img, dtype=np.float64)
         lo, hi = float(arr.min()), float(arr.max())
-        notes.append(f"High bit-depth picture ({mode}) rescaled to 8-bit grey.")
+        notes.append(_("High bit-depth picture ({mode}) rescaled to 8-bit grey.").format(mode=mode))
         return ((arr - lo) / (hi - lo) * 255.0 if hi > lo else np.zeros_like(arr)), notes
     if mode == "P":
         img = img.convert("RGBA")
@@ -179,14 +201,14 @@ def to_grey(img: Image.Image) -> tuple[np.ndarray, list[str]]:
             ink_is_light = visible.any() and np.median(grey[visible]) > 127.5
             back = 0.0 if ink_is_light else 255.0
             grey = alpha * grey + (1.0 - alpha) * back
-            notes.append("Transparent pixels were treated as background.")
+            notes.append(_("Transparent pixels were treated as background."))
         if mode not in ("LA", "La"):
-            notes.append("Colour picture converted to grey.")
+            notes.append(_("Colour picture converted to grey."))
         return grey, notes
     if mode in ("L", "1"):
         return np.asarray(img.convert("L"), dtype=np.float64), notes
     # RGB, CMYK, YCbCr, LAB, HSV, ...: through RGB to grey
-    notes.append(f"Colour picture ({mode}) converted to grey.")
+    notes.append(_("Colour picture ({mode}) converted to grey.").format(mode=mode))
     return np.asarray(img.convert("RGB").convert("L"), dtype=np.float64), notes
 
 
@@ -212,16 +234,18 @@ def mnist_style(grey: np.ndarray) -> tuple[np.ndarray, list[str]]:
     notes = []
     grey = np.asarray(grey, dtype=np.float64)
     if grey.ndim != 2 or min(grey.shape) < 1:
-        raise DigitImageError("Expected a two-dimensional picture.")
+        raise DigitImageError(_("Expected a two-dimensional picture."))
     if np.median(_border(grey)) > 127.5:
         grey = 255.0 - grey  # dark ink on light paper -> white on black
-        notes.append("Colours inverted: the background was light, MNIST's digits are white on black.")
+        notes.append(_("Colours inverted: the background was light, MNIST's digits are white on black."))
     back = float(np.median(_border(grey)))
     top = float(np.percentile(grey, 99.9)) if grey.size > 1000 else float(grey.max())
     if top - back < MIN_CONTRAST:
         raise DigitImageError(
-            "The picture looks blank: no strokes stand out from the background. "
-            "Draw or photograph a digit with dark ink on light paper (or light on dark)."
+            _(
+                "The picture looks blank: no strokes stand out from the background. "
+                "Draw or photograph a digit with dark ink on light paper (or light on dark)."
+            )
         )
     ink = np.clip((grey - back) / (top - back), 0.0, 1.0)  # background 0, ink 1
     ink[ink < SPECKLE_LEVEL] = 0.0
@@ -236,7 +260,7 @@ def mnist_style(grey: np.ndarray) -> tuple[np.ndarray, list[str]]:
         img.resize((nw, nh), Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR), dtype=np.float64
     )  # (nh, nw), longest side 20
     if small.max() <= 0:
-        raise DigitImageError("The strokes are too faint or too thin to survive shrinking to 20 pixels.")
+        raise DigitImageError(_("The strokes are too faint or too thin to survive shrinking to 20 pixels."))
     small = small / small.max() * 255.0
     r, c = centre_of_mass(small)
     top_row = int(round((SIDE - 1) / 2 - r))  # centre of mass -> (13.5, 13.5)
@@ -263,7 +287,9 @@ def prepare_digit(source) -> PreparedDigit:
         elif arr.ndim == 3 and arr.shape[2] in (3, 4):
             img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB" if arr.shape[2] == 3 else "RGBA")
         else:
-            raise DigitImageError(f"Expected a grey, RGB or RGBA picture; got an array of shape {arr.shape}.")
+            raise DigitImageError(
+                _("Expected a grey, RGB or RGBA picture; got an array of shape {shape}.").format(shape=arr.shape)
+            )
     size = img.size
     img = shrink(img, notes)  # a no-op for decoded files (open_image shrank them)
     grey, more = to_grey(img)
@@ -280,7 +306,7 @@ def prepare_upload(data: bytes) -> PreparedDigit:
     reruns its page on every click, and a big picture should be decoded once, not on every rerun. A
     refusal is remembered too. Returns a fresh copy each time (callers may change it)."""
     if not isinstance(data, (bytes, bytearray)):
-        raise DigitImageError("Expected the bytes of a picture file.")
+        raise DigitImageError(_("Expected the bytes of a picture file."))
     key = hashlib.sha256(data).hexdigest()
     with _cache_lock:
         hit = _cache.get(key)

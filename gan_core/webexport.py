@@ -45,12 +45,24 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.fx.passes.shape_prop import ShapeProp
 
+from .i18n import N_, _
+
 FORMAT = "gan-classroom-program"
 VERSION = 1
 
 
 class ExportError(ValueError):
-    """G holds something the program format cannot express; the message says what."""
+    """G holds something the program format cannot express; the message says what.
+
+    Raised with an English template (marked N_) and its values: `str(exc)` translates it when it is read, so a
+    refusal kept for a shared generator reads in each reader's language."""
+
+    def __init__(self, template: str, **values):
+        super().__init__(template)
+        self.template, self.values = template, values
+
+    def __str__(self) -> str:
+        return _(self.template).format(**self.values)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,7 +94,7 @@ def _np(t: torch.Tensor) -> np.ndarray:
 def _shape(node: torch.fx.Node) -> tuple[int, ...]:
     meta = node.meta.get("tensor_meta")
     if meta is None or not hasattr(meta, "shape"):
-        raise ExportError(f"No tensor shape for {node.format_node()}")
+        raise ExportError(N_("No tensor shape for {node}"), node=node.format_node())
     return tuple(int(s) for s in meta.shape)
 
 
@@ -90,8 +102,11 @@ def _bn_affine(bn: nn.modules.batchnorm._BatchNorm) -> tuple[np.ndarray, np.ndar
     """Eval-mode BatchNorm as s * h + t per channel (see the module docstring)."""
     if bn.running_mean is None or bn.running_var is None:
         raise ExportError(
-            f"{type(bn).__name__} without running statistics (track_running_stats=False) "
-            "depends on the batch; it has no fixed per-sample form."
+            N_(
+                "{layer} without running statistics (track_running_stats=False) depends on the batch; it has no "
+                "fixed per-sample form."
+            ),
+            layer=type(bn).__name__,
         )
     var = _np(bn.running_var).astype(np.float64)
     mean = _np(bn.running_mean).astype(np.float64)
@@ -119,7 +134,9 @@ def _trace(G: nn.Module) -> tuple[torch.fx.GraphModule, list[torch.fx.Node]]:
     try:
         gm = torch.fx.symbolic_trace(G)
     except Exception as exc:  # data-dependent Python control flow, unsupported constructs
-        raise ExportError(f"Could not trace {type(G).__name__}'s forward pass with torch.fx: {exc}") from exc
+        raise ExportError(
+            N_("Could not trace {model}'s forward pass with torch.fx: {error}"), model=type(G).__name__, error=exc
+        ) from exc
     placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
     args = [torch.zeros(1, G.latent_dim)]
     if len(placeholders) > 1:
@@ -150,15 +167,19 @@ def _translate(G: nn.Module) -> tuple[list[dict], list[np.ndarray]]:
         if node.op == "output":
             out = node.args[0]
             if out is not current:
-                raise ExportError("G's output is not the last layer of a chain; webexport only handles chains.")
+                raise ExportError(N_("G's output is not the last layer of a chain; webexport only handles chains."))
             break
         if node.op == "get_attr":
-            raise ExportError(f"G reads the tensor {node.target!r} directly in its forward; not supported.")
+            raise ExportError(
+                N_("G reads the tensor {name} directly in its forward; not supported."), name=repr(node.target)
+            )
         mod = modules.get(node.target) if node.op == "call_module" else None
         # A conditional G's input: embed(y), then concatenated with z.
         if isinstance(mod, nn.Embedding):
             if node.args[0] is not y_node:
-                raise ExportError(f"{_describe(node, modules)} is applied to something other than the label y.")
+                raise ExportError(
+                    N_("{what} is applied to something other than the label y."), what=_describe(node, modules)
+                )
             embedded[node] = mod
             continue
         if node.op == "call_function" and node.target is torch.cat:
@@ -168,7 +189,7 @@ def _translate(G: nn.Module) -> tuple[list[dict], list[np.ndarray]]:
                 current is z_node and len(parts) == 2 and parts[0] is z_node and parts[1] in embedded and dim in (1, -1)
             ):
                 raise ExportError(
-                    "Only one concatenation is supported: [z, embed(y)] along the features, at G's input."
+                    N_("Only one concatenation is supported: [z, embed(y)] along the features, at G's input.")
                 )
             table = embedded[parts[1]]
             ops.append(
@@ -184,8 +205,8 @@ def _translate(G: nn.Module) -> tuple[list[dict], list[np.ndarray]]:
         # Every other node must continue the chain: its tensor input is the current activation.
         if not node.args or node.args[0] is not current:
             raise ExportError(
-                f"{_describe(node, modules)} does not take the previous layer's output; "
-                "webexport only handles a chain of layers."
+                N_("{what} does not take the previous layer's output; webexport only handles a chain of layers."),
+                what=_describe(node, modules),
             )
         in_shape, out_shape = _shape(current)[1:], _shape(node)[1:]
         if isinstance(mod, nn.Linear):
@@ -201,10 +222,15 @@ def _translate(G: nn.Module) -> tuple[list[dict], list[np.ndarray]]:
         elif isinstance(mod, nn.ConvTranspose2d):
             if mod.groups != 1 or mod.dilation != (1, 1) or mod.output_padding != (0, 0) or mod.padding_mode != "zeros":
                 raise ExportError(
-                    f"{_describe(node, modules)}: only groups=1, dilation=1, output_padding=0 are supported."
+                    N_("{what}: only groups=1, dilation=1, output_padding=0 are supported."),
+                    what=_describe(node, modules),
                 )
             if len(in_shape) != 3:
-                raise ExportError(f"{_describe(node, modules)} needs an unbatched (C, H, W) input, got {in_shape}.")
+                raise ExportError(
+                    N_("{what} needs an unbatched (C, H, W) input, got {shape}."),
+                    what=_describe(node, modules),
+                    shape=in_shape,
+                )
             ops.append(
                 {
                     "op": "conv_transpose2d",
@@ -252,15 +278,18 @@ def _translate(G: nn.Module) -> tuple[list[dict], list[np.ndarray]]:
             or (node.op == "call_function" and node.target in (torch.reshape, torch.flatten))
         ):
             if int(np.prod(in_shape)) != int(np.prod(out_shape)):
-                raise ExportError(f"{_describe(node, modules)} changes the number of values per sample.")
+                raise ExportError(N_("{what} changes the number of values per sample."), what=_describe(node, modules))
             ops.append({"op": "reshape", "shape": list(out_shape)})
         elif node.op == "call_function" and node.target is operator.getitem:
-            raise ExportError("G indexes into a tensor in its forward; webexport only handles a chain of layers.")
+            raise ExportError(N_("G indexes into a tensor in its forward; webexport only handles a chain of layers."))
         else:
             raise ExportError(
-                f"webexport does not know how to run {_describe(node, modules)} "
-                f"(in {type(G).__name__}); supported: Linear, ConvTranspose2d, BatchNorm1d/2d, "
-                "ReLU, LeakyReLU, Tanh, Sigmoid, reshape, and [z, Embedding(y)] at the input."
+                N_(
+                    "webexport does not know how to run {what} (in {model}); supported: Linear, ConvTranspose2d, "
+                    "BatchNorm1d/2d, ReLU, LeakyReLU, Tanh, Sigmoid, reshape, and [z, Embedding(y)] at the input."
+                ),
+                what=_describe(node, modules),
+                model=type(G).__name__,
             )
         current = node
     return ops, arrays
@@ -317,10 +346,10 @@ def export_program(G: nn.Module, fold_batchnorm: bool = True) -> dict:
      "tensors": [{"shape", "data"}, ...]}    ops refer to weights by index into "tensors".
     """
     if G.training:
-        raise ExportError("Export a generator in eval mode (G.eval()): BatchNorm must use its running statistics.")
+        raise ExportError(N_("Export a generator in eval mode (G.eval()): BatchNorm must use its running statistics."))
     latent = getattr(G, "latent_dim", None)
     if not isinstance(latent, int):
-        raise ExportError(f"{type(G).__name__} has no integer latent_dim; is it a gan_core generator?")
+        raise ExportError(N_("{model} has no integer latent_dim; is it a gan_core generator?"), model=type(G).__name__)
     ops, arrays = _translate(G)
     if fold_batchnorm:
         ops = _fold(ops, arrays)

@@ -16,6 +16,8 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+from gan_core.i18n import _
+
 _JS = """
 export default function (component) {
   const { data, parentElement } = component;
@@ -50,11 +52,13 @@ export default function (component) {
         try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
         document.body.removeChild(area);
       }
-      note.textContent = ok ? "Copied." : "Could not copy: select the link above and copy it.";
+      note.textContent = ok ? btn.dataset.copied : btn.dataset.failed;
     });
   }
-  btn.textContent = data.label || "Copy";
+  btn.textContent = data.label || "";
   btn.dataset.text = data.text || "";
+  btn.dataset.copied = data.copied || "";
+  btn.dataset.failed = data.failed || "";
   note.textContent = "";
 }
 """
@@ -81,8 +85,15 @@ def _browser() -> bool:
     )
 
 
-def copy_button(text: str, label: str = "Copy link", key: str = "copy") -> None:
-    """A button that copies `text` to the clipboard; nothing where no browser runs the page."""
+def copy_button(text: str, label: str | None = None, key: str = "copy") -> None:
+    """A button that copies `text` to the clipboard ("Copy link" unless `label` says otherwise); nothing where no
+    browser runs the page. Its words (the label, "Copied.", the failure note) come from the catalogue."""
     if not _browser():
         return
-    _component()(key=key, data={"text": text, "label": label}, height="content")
+    data = {
+        "text": text,
+        "label": label or _("Copy link"),
+        "copied": _("Copied."),
+        "failed": _("Could not copy: select the link above and copy it."),
+    }
+    _component()(key=key, data=data, height="content")

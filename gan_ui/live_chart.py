@@ -26,6 +26,8 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
+from gan_core.i18n import _
+
 from . import teacher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +83,7 @@ export default function (component) {
       });
       el.__ganResize.observe(el);
     }
-  }).catch((err) => { el.textContent = "Chart unavailable: " + err.message; });
+  }).catch((err) => { el.textContent = (data.unavailable || "") + " " + err.message; });
   // No cleanup: the plot stays in place between updates, so Plotly keeps the user's zoom.
 }
 """ % {"js": PLOTLY_JS}
@@ -160,4 +162,9 @@ def live_plotly(fig: go.Figure, key: str) -> None:
         st.plotly_chart(fig, key=key, config={"displaylogo": False})
         return
     with st.container(key=f"live_{key}"):
-        _component()(key=key, data={"figure": themed_json(fig), "config": CONFIG}, width="stretch", height="content")
+        _component()(
+            key=key,
+            data={"figure": themed_json(fig), "config": CONFIG, "unavailable": _("Chart unavailable:")},
+            width="stretch",
+            height="content",
+        )

@@ -58,8 +58,12 @@ class Exported:
 
     text: str | None
     digest: str | None
-    error: str | None = None
+    problem: Exception | None = None  # why there is none (read in the reader's language: `error`)
     src: str | None = None  # URL of the static copy, when one was written
+
+    @property
+    def error(self) -> str | None:
+        return None if self.problem is None else str(self.problem)
 
 
 _EXPORTS: "weakref.WeakKeyDictionary[torch.nn.Module, Exported]" = weakref.WeakKeyDictionary()
@@ -73,10 +77,10 @@ def exported(G: torch.nn.Module) -> Exported:
             text = program_json(export_program(G))
             hit = Exported(text, program_digest(text))
         except ExportError as exc:
-            hit = Exported(None, None, str(exc))
+            hit = Exported(None, None, exc)
         except Exception as exc:  # a bug in the exporter must not take Explore down: fall back, say why
             log.exception("webexport failed")
-            hit = Exported(None, None, f"{type(exc).__name__}: {exc}")
+            hit = Exported(None, None, RuntimeError(f"{type(exc).__name__}: {exc}"))
         _EXPORTS[G] = hit
     return hit
 
