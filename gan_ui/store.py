@@ -152,7 +152,7 @@ class SessionStore:
             except CheckpointError as exc:  # a damaged file: skip it, say so in the log
                 log.warning("skipping the saved run %s: %s", name, exc)
                 continue
-            self.add_model(entry_from_checkpoint(f"saved:{name}", f"Saved: {name}", "saved", ckpt))
+            self.add_model(entry_from_checkpoint(f"saved:{name}", _("Saved: {name}").format(name=name), "saved", ckpt))
             restored += 1
         return restored
 

@@ -44,8 +44,15 @@ def catalog():
 
 
 def messages():
-    """(msgid, msgstr) of every real message in the .po (the header left out)."""
-    return [(m.id, m.string) for m in catalog() if m.id]
+    """(msgid, msgstr) of every real message in the .po (the header left out); a plural message gives each English
+    form with the Chinese form (Chinese has one)."""
+    out = []
+    for m in catalog():
+        if isinstance(m.id, tuple):
+            out += [(form, m.string[0]) for form in m.id]
+        elif m.id:
+            out.append((m.id, m.string))
+    return out
 
 
 def extracted_ids() -> set:

@@ -80,7 +80,7 @@ def exported(G: torch.nn.Module) -> Exported:
             hit = Exported(None, None, exc)
         except Exception as exc:  # a bug in the exporter must not take Explore down: fall back, say why
             log.exception("webexport failed")
-            hit = Exported(None, None, RuntimeError(f"{type(exc).__name__}: {exc}"))
+            hit = Exported(None, None, RuntimeError(": ".join((type(exc).__name__, str(exc)))))
         _EXPORTS[G] = hit
     return hit
 
