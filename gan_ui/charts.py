@@ -213,7 +213,7 @@ def scores_figure(records, loss_info, uirevision="run") -> go.Figure:
     traces = _lines(records, "d_real", _("D(x) on real"), D_COLOR) + _lines(
         records, "d_fake", _("D(G(z)) on fakes"), G_COLOR
     )
-    refs = [_reference(0.5, "0.5 = can't tell", REF_COLOR)] if prob else []
+    refs = [_reference(0.5, _("0.5 = can't tell"), REF_COLOR)] if prob else []
     return _figure(title, y_title, uirevision, traces, refs, y_range=y_range)
 
 

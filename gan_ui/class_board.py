@@ -17,14 +17,23 @@ import zipfile
 import streamlit as st
 
 from gan_core.classroom_db import ClassroomError
-from gan_core.i18n import _
+from gan_core.i18n import N_, _, format_number
 
 from . import class_state, teacher
+from .controls import preset_label
 from .layout import show_png
 from .settings import D_COLOR, G_COLOR
 
 BOARD_S = 3.0  # seconds between two refreshes: with the 2 s feed, a step reaches the board within 5 s
 COLUMNS = 4  # tiles a row on a projector
+ALERT_NAMES = {  # a coach alert's kind (gan_core.coach.Alert.kind) in words, shown as _(name)
+    "diverged": N_("diverged"),
+    "runaway": N_("runaway scores"),
+    "d_winning": N_("D is winning"),
+    "g_vanished": N_("G's gradient vanished"),
+    "oscillating": N_("oscillating"),
+    "mode_collapse": N_("mode collapse"),
+}
 SORTS = {
     "updated": lambda t: -t.get("updated", 0),
     "alert": lambda t: (t.get("alert") is None, t.get("nickname", "")),
@@ -63,7 +72,7 @@ def spark_svg(d_loss: list, g_loss: list, width: int = 220, height: int = 48) ->
 
 
 def _figures(tile: dict) -> str:
-    parts = [_("step {step}").format(step=tile.get("step", 0))]
+    parts = [_("step {step}").format(step=format_number(tile.get("step", 0)))]
     if tile.get("classes") is not None:
         parts.append(_("{n} classes").format(n=tile["classes"]))
         parts.append(f"KL {tile['kl']:.2f}" if tile.get("kl") is not None else "")
@@ -75,7 +84,9 @@ def _figures(tile: dict) -> str:
 def _settings(tile: dict) -> str:
     changes = tile.get("changes") or {}
     extra = ", ".join(f"{k}={v}" for k, v in sorted(changes.items()))
-    return f"{tile.get('preset', '')}" + (f" · {extra}" if extra else "")
+    preset = tile.get("preset") or ""
+    shown = _("custom") if preset == "custom" else preset_label(preset) if preset else ""
+    return shown + (f" · {extra}" if extra else "")
 
 
 def _tile(secret: str, tile: dict) -> None:
@@ -155,7 +166,8 @@ def _rankings(tiles: list) -> None:
     with right:
         st.subheader(_("Hall of collapse"))
         for t in (t for t in tiles if t.get("alert")):
-            st.markdown(f"**{html.escape(t['nickname'])}** · {t['alert']} · {_settings(t)}")
+            alert = _(ALERT_NAMES.get(t["alert"], t["alert"]))
+            st.markdown(f"**{html.escape(t['nickname'])}** · {alert} · {_settings(t)}")
 
 
 def hand_ins_zip(entries: list) -> bytes:

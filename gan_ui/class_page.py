@@ -71,8 +71,7 @@ def _hand_in(feed) -> None:
     if not runs or feed is None:
         st.caption(_("When a run has finished you can hand it in here."))
         return
-    labels = {h.number: _("Run {number} · {preset} · {steps} steps").format(
-        number=h.number, preset=h.cfg.preset or "custom", steps=h.step) for h in runs}  # fmt: skip
+    labels = {h.number: h.label for h in runs}
     number = st.selectbox(_("Run to hand in"), list(labels), format_func=labels.get, key="class_hand_in_run")
     if st.button(_("Hand in"), key="class_hand_in", icon=":material/upload:"):
         run = next(h for h in runs if h.number == number)

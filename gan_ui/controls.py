@@ -23,6 +23,7 @@ from gan_core.config import DEFAULT_PRESET
 from gan_core.i18n import N_, _, format_number
 
 from . import settings, state, teacher
+from .language import use_language
 from .number_checks import D_STEPS_MAX, number_problems
 from .run_handle import RunHandle, StartError
 
@@ -262,6 +263,7 @@ def config_from_controls() -> GANConfig:
 def start_from_controls() -> RunHandle | None:
     """Start a run of what the controls describe (Train's Start button, and a lesson's Run after it has set
     the controls): its handle, or None with the reason in session state ("start_error") for the page."""
+    use_language()  # a button's callback runs before the page sets the language: the run's messages take it
     ss = st.session_state
     store = state.session_store()
     if store.active_run() is not None:

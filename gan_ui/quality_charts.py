@@ -113,7 +113,12 @@ def frechet_figure(
     ]
     refs = []
     if floor:
-        line, label = _reference(floor, f"real digits (floor) {floor:.3g}", REF_COLOR, below=True)
+        line, label = _reference(
+            floor,
+            _("real digits (floor) {floor}").format(floor=format_number(float(f"{floor:.3g}"))),
+            REF_COLOR,
+            below=True,
+        )
         label["y"] = float(np.log10(floor))  # on a log axis annotations take log10(y); shapes take y
         refs.append((line, label))
     fig = _figure(title, y_title, uirevision, traces, refs, log_y=True)

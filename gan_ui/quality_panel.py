@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from gan_core.i18n import _, format_number, format_percent
+from gan_core.i18n import _, format_number, format_percent, get_language
 
 from . import live_chart, quality_charts
 from .language import use_language
@@ -91,7 +91,7 @@ def quality_panel(run: RunHandle) -> None:
     rev = f"quality-{run.number}"
     figs = run.memo(
         "quality",
-        len(recs),
+        (len(recs), get_language()),  # a language switch redraws them
         lambda: (
             quality_charts.class_histogram_figure(q.histogram, mon.class_dist, step, rev),
             quality_charts.frechet_figure([s for s, _ in recs], [r.frechet for _, r in recs], q.frechet_floor, rev),

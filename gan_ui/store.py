@@ -159,7 +159,9 @@ class SessionStore:
     def stop_run(self, handle: RunHandle) -> None:
         """Stop a training run, or take a queued one out of the queue."""
         if handle.ticket is not None:
-            server_scheduler().cancel(handle.ticket, self.token, "stopped by the student")
+            with language(handle.lang):  # a button's callback runs before the page sets its language
+                reason = _("stopped by the student")
+            server_scheduler().cancel(handle.ticket, self.token, reason)
         else:
             handle._run.stop()
 

@@ -35,7 +35,7 @@ def timeline(run: RunHandle) -> None:
         options=list(range(len(snaps))),
         value=len(snaps) - 1,
         key=f"tl_{n}",
-        format_func=lambda i: f"step {snaps[i].step:,}",
+        format_func=lambda i: _("step {step}").format(step=format_number(snaps[i].step)),
     )
     left, right = st.columns([2, 3], gap="large")
     with left:
@@ -63,7 +63,9 @@ def timeline(run: RunHandle) -> None:
         show_png(
             images.strip_png(strip, scale=3),
             width="content",
-            caption=" → ".join(f"{snaps[i].step:,}" for i in (picks[0], picks[-1])) + " steps",
+            caption=_("steps {first} → {last}").format(
+                first=format_number(snaps[picks[0]].step), last=format_number(snaps[picks[-1]].step)
+            ),
         )
         with_weights = [s for s in snaps if s.g_state is not None]
         dim = run.cfg.latent_dim
@@ -86,7 +88,9 @@ def timeline(run: RunHandle) -> None:
             show_png(
                 images.strip_png(torch.stack(digits).numpy(), scale=3),
                 width="content",
-                caption=f"The Explore z through G at steps {frames[0].step:,} → {frames[-1].step:,}",
+                caption=_("The Explore z through G at steps {first} → {last}").format(
+                    first=format_number(frames[0].step), last=format_number(frames[-1].step)
+                ),
             )
         elif z is None:
             st.caption(_("Open Explore once to pin its slider z here too."))

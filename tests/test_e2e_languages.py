@@ -3,7 +3,9 @@ English; and the language switch changes the page in one rerun while a slider an
 
 "An English sentence" here: a run of 4 or more consecutive ASCII words of 2+ letters in the page's visible text
 (`document.body.innerText` with code blocks and KaTeX math removed), after removing proper names (ALLOWED).
-Screenshots of every page in both languages go to artifacts/ (look at them for tofu boxes).
+Screenshots of every page in both languages go to artifacts/ (look at them for tofu boxes). Beyond a page as
+it opens: the Train page after a run has finished (its timeline, results, quality panel and every expander
+open), and the Class page with a class created and its board open.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ pytestmark = pytest.mark.browser
 
 # page url path -> its module; pages whose module is still being translated on another branch (test_i18n_lint's
 # PENDING) are xfail until the lead merges them.
-PAGES = {"": "explore", "train": "train", "learn": "learn", "about": "about", "playground": "playground"}
+PAGES = {
+    "": "explore",
+    "train": "train",
+    "learn": "learn",
+    "about": "about",
+    "playground": "playground",
+    "class": "class_page",
+}
 PENDING_PAGES: set[str] = set()  # pages not yet translated (none)
 ALLOWED = (
     "Skip to main content",
@@ -62,6 +71,22 @@ def _open(ctx, url):
     return page
 
 
+def _open_expanders(page):
+    for summary in page.locator('[data-testid="stExpander"] summary').all():
+        summary.click()
+    wait_idle(page)
+
+
+def _one_language(page, lang: str) -> None:
+    text = page.evaluate(VISIBLE_TEXT)
+    if lang == "zh-CN":
+        assert CJK.search(text), "no Chinese on the page at all"
+        found = english_sentences(text)
+        assert not found, found
+    else:
+        assert CJK.findall(text) == [] or set(CJK.findall(text)) <= set("简体中文")  # the switch's own name
+
+
 def _params(path, lang):
     marks = [pytest.mark.xfail(reason="module still translated on another branch (PENDING)", strict=False)]
     return pytest.param(path, lang, id=f"{path or 'explore'}-{lang}", marks=marks if path in PENDING_PAGES else ())
@@ -73,13 +98,59 @@ def test_every_page_speaks_one_language(streamlit_server, browser, path, lang):
     try:
         page = _open(ctx, f"{streamlit_server.url}/{path}?lang={lang}")
         shot(page, f"lang-{lang}-{path or 'explore'}")
-        text = page.evaluate(VISIBLE_TEXT)
-        if lang == "zh-CN":
-            assert CJK.search(text), "no Chinese on the page at all"
-            found = english_sentences(text)
-            assert not found, found
-        else:
-            assert CJK.findall(text) == [] or set(CJK.findall(text)) <= set("简体中文")  # the switch's own name
+        _one_language(page, lang)
+    finally:
+        ctx.close()
+
+
+WORDS = {  # what the tests click, in each language
+    "zh-CN": {"budget": "5 步", "start": "开始", "teachers": "教师专用：开设班级看板", "create": "创建班级"},
+    "en": {
+        "budget": "5 steps",
+        "start": "Start",
+        "teachers": "For teachers: start a class board",
+        "create": "Create a class",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_train_page_after_a_run_speaks_one_language(streamlit_server, browser, lang):
+    words = WORDS[lang]
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    try:
+        page = _open(ctx, f"{streamlit_server.url}/train?lang={lang}")
+        page.get_by_role("radio", name=words["budget"], exact=True).click()
+        wait_idle(page)
+        page.get_by_role("button", name=words["start"], exact=True).click()
+        page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
+        start = page.get_by_role("button", name=words["start"], exact=True)
+        wait_for(lambda: start.is_enabled(), 120, what="the run to finish (Start enabled again)")
+        wait_for(lambda: page.locator('[data-testid="stSlider"]').count() > 0, 60, what="the timeline")
+        wait_idle(page)
+        _open_expanders(page)
+        shot(page, f"lang-{lang}-train-finished")
+        _one_language(page, lang)
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_class_board_speaks_one_language(streamlit_server, browser, lang):
+    words = WORDS[lang]
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    try:
+        page = _open(ctx, f"{streamlit_server.url}/class?lang={lang}")
+        page.get_by_text(words["teachers"]).first.click()
+        page.get_by_role("button", name=words["create"], exact=True).click()
+        wait_idle(page)
+        _one_language(page, lang)
+        page.locator('[data-testid="stPageLink"] a[href*="board="]').first.click()
+        wait_idle(page)
+        page.wait_for_selector('[data-testid="stMain"] h1', timeout=30_000)
+        wait_idle(page)
+        shot(page, f"lang-{lang}-class-board")
+        _one_language(page, lang)
     finally:
         ctx.close()
 
