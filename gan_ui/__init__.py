@@ -3,7 +3,8 @@
 Plain Python (no Streamlit), tested without a browser:
     settings     environment switches (test mode, device), budgets, colours, the server's limits
     images       digits, strips and grids as crisp PNGs
-    charts       plotly figures from training records;  compare: the comparison of runs
+    charts       plotly figures from training records;  quality_charts: the sample-quality figures
+    compare      the comparison of runs
     lessons      the Learn page's lessons, as data (translated with lessons.translated); the texts in
                  lessons_basics and lessons_more, what a lesson is in lesson_model
 
@@ -16,14 +17,18 @@ State (who owns what):
     tabs         a browser tab's identity: the ?tab= token, kept in the URL and in every link
     language     the tab's language (switch, ?lang=, browser locale), set for every run and fragment rerun
     latent       the tab's z (the sliders' values, the digit asked for) and z as text
-    controls     the Train controls <-> GANConfig, both ways; start_from_controls()
+    controls     the Train controls <-> GANConfig, both ways; start_from_controls(); preset_label()
+    number_checks  why a typed number (steps, seed, D steps) is refused, shown under its box
     projector    projector mode's look: its CSS, colours and restyled figures
     teacher      a tab's teacher settings from its link (?lesson=&lock=&hide=&allow=&projector=): parsing, locks, hiding
+    class_state  a tab's place in a class: the class database, its membership, feed and pushed locks
+    class_feed   the feed from a student's runs to the class board (tiles)
 
 Views:
     layout       page specs, links between pages that keep the tab, global CSS
     live_chart, copy_button, source_view, inside_view, coach_panel   small elements the pages share
-    live_panel   a run while it trains: status, charts, samples, sample quality
+    live_panel   a run while it trains: status, charts, samples (polled in a fragment)
+    pace_notice, quality_panel   the live panel's queue and pace notices; its sample-quality panel
     step_view    step mode of a paused run: one D/G step or iteration, and what it changed
     timeline     a run after it trained: its snapshots, open/download/bundle;  run_tools: bundle, config, compare
     explore_model  Explore's generator picker and uploads, class names, the first z
@@ -33,7 +38,9 @@ Views:
     choices      a widget's choice (the open tab, model, option) kept through a change of language
     teacher_link the teacher-link builder: the link, the app's address, its QR code, the expander that makes it
     learn_run, learn_extras   a lesson's predict-then-run flow and its run; the latent and augmentation panels
-    train, learn, about, playground   the pages
+    train_controls  the Train page's left column: recipe, budget, advanced settings, run buttons
+    class_board  the class board a teacher projects (one live tile per student run)
+    train, learn, about, playground, class_page   the pages
     frame        the top: set-up once per process, the language switch in the menu, the page to run (app.py calls it)
 
 gan_core never imports anything from here.
