@@ -12,9 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from gan_core import ConfigError, read_config_json
-from gan_core.i18n import _, format_number
+from gan_core.i18n import _, format_decimal, format_number
 
 from . import compare, controls, images, settings
+from .controls import preset_label
+from .language import use_language
 from .layout import show_png
 from .run_handle import RunHandle
 from .store import SessionStore
@@ -56,6 +58,7 @@ def bundle_button(run: RunHandle) -> None:
 # Loading a config.json into the controls
 # ---------------------------------------------------------------------------------------------
 def _on_config_upload() -> None:
+    use_language()  # a callback runs before the page sets the language
     ss = st.session_state
     upload = ss.get(UPLOAD_KEY)
     if upload is None:  # the file was removed from the box: its message goes with it
@@ -78,10 +81,16 @@ def _on_config_upload() -> None:
         )
         return
     controls.set_values(values)
-    budget = f"{cfg.max_steps:,} steps" if cfg.max_steps else f"{cfg.max_seconds:g} s"
+    budget = (
+        _("{n} steps").format(n=format_number(cfg.max_steps))
+        if cfg.max_steps
+        else _("{n} s").format(n=format_decimal(cfg.max_seconds))
+    )
     ss[UPLOAD_MSG] = (
         "ok",
-        f"Loaded {upload.name}: {values['cfg_preset']} recipe, seed {cfg.seed}, {budget}. Press Start to train it.",
+        _("Loaded {file}: the {preset} recipe, seed {seed}, {budget}. Press Start to train it.").format(
+            file=upload.name, preset=preset_label(values["cfg_preset"]), seed=cfg.seed, budget=budget
+        ),
     )
 
 
@@ -104,7 +113,7 @@ def config_loader(disabled: bool = False) -> None:
 # Compare runs
 # ---------------------------------------------------------------------------------------------
 def _name(run: RunHandle) -> str:
-    return f"Run {run.number} · {run.cfg.preset or 'custom'}"
+    return _("Run {number} · {preset}").format(number=run.number, preset=run.cfg.preset or _("custom"))
 
 
 def series(run: RunHandle) -> compare.RunSeries:
@@ -145,7 +154,7 @@ def compare_section(store: SessionStore) -> None:
         _("Runs to compare"),
         numbers,
         key=COMPARE_KEY,
-        format_func=lambda n: f"{_name(store.run(n))} · {store.run(n).step:,} steps",
+        format_func=lambda n: store.run(n).label,
     )
     if len(picked) < 2:
         st.info(_("Pick at least two runs to compare."), icon=":material/info:")
