@@ -19,6 +19,7 @@ State (who owns what):
     latent       the tab's z (the sliders' values, the digit asked for) and z as text
     controls     the Train controls <-> GANConfig, both ways; start_from_controls(); preset_label()
     number_checks  why a typed number (steps, seed, D steps) is refused, shown under its box
+    names        presets and losses as a page shows them (a translated name beside the key)
     projector    projector mode's look: its CSS, colours and restyled figures
     teacher      a tab's teacher settings from its link (?lesson=&lock=&hide=&allow=&projector=): parsing, locks, hiding
     class_state  a tab's place in a class: the class database, its membership, feed and pushed locks

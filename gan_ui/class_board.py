@@ -20,8 +20,8 @@ from gan_core.classroom_db import ClassroomError
 from gan_core.i18n import N_, _, format_number
 
 from . import class_state, teacher
-from .controls import preset_label
 from .layout import show_png
+from .names import preset_label
 from .settings import D_COLOR, G_COLOR
 
 BOARD_S = 3.0  # seconds between two refreshes: with the 2 s feed, a step reaches the board within 5 s

@@ -77,15 +77,6 @@ UNCONTROLLED = (
     "minibatch_std",
     "d_augment",
 )
-# Preset names are keys (a teacher link and config.json carry them); those that are English words get a label.
-PRESET_NAMES = {
-    "swings": N_("swings"),
-    "no-penalty": N_("no-penalty"),
-    "collapse": N_("collapse"),
-    "saturating": N_("saturating"),
-    "strong-d": N_("strong-d"),
-    "high-lr": N_("high-lr"),
-}
 LABELS = {
     "cfg_preset": N_("the preset"),
     "budget": N_("the budget"),
@@ -106,14 +97,6 @@ LABELS = {
     "cfg_seed": N_("the seed"),
     "cfg_dataset": N_("the dataset"),
 }
-
-
-def preset_label(name: str | None) -> str:
-    """A preset as shown: its key, or in Chinese its translated name with the key after it ("模式崩溃 (collapse)")."""
-    if not name:
-        return _("custom")
-    shown = _(PRESET_NAMES[name]) if name in PRESET_NAMES else name
-    return name if shown == name else f"{shown} ({name})"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ import streamlit as st
 from gan_core.i18n import N_, _, format_number, get_language
 
 from . import charts, class_state, coach_panel, images, live_chart, settings
-from .controls import preset_label
 from .language import use_language
 from .layout import show_png
+from .names import preset_label
 from .pace_notice import fmt_seconds, pace_notice, queue_notice
 from .quality_panel import quality_body
 from .run_handle import STATUS_WORDS, RunHandle

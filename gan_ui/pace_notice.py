@@ -10,7 +10,7 @@ from gan_core.i18n import _, format_decimal, format_number, ngettext
 from gan_core.pace import busy_state, expected_steps
 
 from . import settings
-from .controls import preset_label
+from .names import preset_label
 from .run_handle import RunHandle
 from .server import server_scheduler
 

@@ -15,9 +15,9 @@ from gan_core import ConfigError, read_config_json
 from gan_core.i18n import _, format_decimal, format_number
 
 from . import compare, controls, images, settings
-from .controls import preset_label
 from .language import use_language
 from .layout import show_png
+from .names import preset_label
 from .run_handle import RunHandle
 from .store import SessionStore
 

@@ -24,8 +24,8 @@ from .controls import (
     SMOOTHING_OPTIONS,
     apply_preset,
     config_from_controls,
-    preset_label,
 )
+from .names import loss_label, preset_label
 from .number_checks import D_STEPS_MAX, number_problems
 from .run_handle import RunHandle
 from .server import server_scheduler
@@ -143,6 +143,7 @@ def control_column(active: RunHandle | None) -> None:
         _("Loss"),
         list(LOSS_INFO),
         key="cfg_loss",
+        format_func=loss_label,
         disabled=off("cfg_loss"),
         persist_state="session",
         help="\n\n".join(f"**{k}**: {_(v.description)}" for k, v in LOSS_INFO.items()),

@@ -36,7 +36,8 @@ def train_after_a_run(browser, url: str, lang: str, budget: str, out: Path) -> N
         deadline = time.monotonic() + 600
         while not start.is_enabled() and time.monotonic() < deadline:  # enabled again: the run has ended
             time.sleep(0.5)
-        wait_idle(page, '[data-testid="stSlider"]')
+        time.sleep(2.0)  # the page reruns once more when the run ends
+        wait_idle(page)
         time.sleep(2.0)
         save(page, out / f"lang-train-{lang}-1366x900.png")
     finally:
