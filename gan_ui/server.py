@@ -63,7 +63,7 @@ def training_backend() -> tuple[str, str | None]:
     try:
         name = backend_name()
     except ValueError as exc:
-        _backend = ("inprocess", f"{exc} Runs train inside the web server instead.")
+        _backend = ("inprocess", str(exc))  # the page words it in its language
         return _backend
     if name == "ray":
         try:

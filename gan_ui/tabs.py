@@ -20,6 +20,8 @@ import uuid
 
 import streamlit as st
 
+from gan_core.i18n import _
+
 PARAM = "tab"
 _SESSION_KEY = "_tab_token"
 _NOTE_KEY = "_tab_token_note"
@@ -38,10 +40,7 @@ def token() -> str:
     else:
         tok = ss.get(_SESSION_KEY) or uuid.uuid4().hex
         if raw and _NOTE_KEY not in ss:
-            ss[_NOTE_KEY] = (
-                f"The address's tab={raw[:40]!r} is not a tab of this app (32 hex digits), so this "
-                f"page opened as a new tab: runs and teacher settings of another tab are not here."
-            )
+            ss[_NOTE_KEY] = raw[:40]  # worded by note(), in the page's language
         try:
             st.query_params[PARAM] = tok
         except Exception:  # noqa: BLE001 - no browser page (bare script runs): the token lives in this session
@@ -57,6 +56,10 @@ def query(**params: str) -> dict[str, str]:
 
 def note() -> None:
     """On every page of a session whose URL's token was malformed (a new tab began): one line saying so."""
-    text = st.session_state.get(_NOTE_KEY)
-    if text:
+    raw = st.session_state.get(_NOTE_KEY)
+    if raw:
+        text = _(
+            "The address's tab={raw} is not a tab of this app (32 hex digits), so this page opened as a new tab: "
+            "runs and teacher settings of another tab are not here."
+        ).format(raw=repr(raw))
         st.warning(text, icon=":material/link_off:")
