@@ -60,7 +60,8 @@ def test_a_full_server_queues_the_run_shows_its_place_and_starts_it_when_a_slot_
     second.button(key="btn_start").click().run()
     assert not second.exception
     assert "Waiting for a free training slot — number 1 in line" in texts(second)
-    assert "trains 1 run at a time" in texts(second) and "starts by itself in about" in texts(second)
+    assert "Training slots on this server, shared by the whole class: 1." in texts(second)
+    assert "starts by itself in about" in texts(second)
     assert second.button(key="btn_start").disabled and not second.button(key="btn_stop").disabled
     assert second.button(key="btn_pause").disabled
     assert metric(second, "Step") == "0"
