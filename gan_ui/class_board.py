@@ -17,7 +17,7 @@ import zipfile
 import streamlit as st
 
 from gan_core.classroom_db import ClassroomError
-from gan_core.i18n import _
+from gan_core.i18n import N_, _, get_language
 
 from . import class_state, teacher
 from .layout import show_png
@@ -31,6 +31,27 @@ SORTS = {
     "quality": lambda t: (t.get("fd_ratio") is None, t.get("fd_ratio") or 0),
     "step": lambda t: -t.get("step", 0),
 }
+
+ALERT_NAMES = {  # the coach's alert kinds (gan_core/coach.py) in a few words, for the tiles and the hall of collapse
+    "diverged": N_("losses diverged (NaN)"),
+    "runaway": N_("the game is diverging"),
+    "d_winning": N_("D is winning"),
+    "g_vanished": N_("G's gradient vanished"),
+    "oscillating": N_("the game oscillates"),
+    "mode_collapse": N_("mode collapse"),
+}
+
+
+def alert_name(kind: str) -> str:
+    return _(ALERT_NAMES[kind]) if kind in ALERT_NAMES else kind
+
+
+def alert_text(tile: dict) -> str:
+    """The coach's alert in the board's language (a tile carries it in every language), else its name."""
+    texts = tile.get("alert_text") or {}
+    if isinstance(texts, str):  # a tile written before tiles carried every language
+        return texts
+    return texts.get(get_language()) or texts.get("en") or alert_name(tile.get("alert") or "")
 
 
 def _sort_label(key: str) -> str:
@@ -92,7 +113,7 @@ def _tile(secret: str, tile: dict) -> None:
         if svg:  # st.html refuses an empty body
             st.html(svg)
         if tile.get("alert"):
-            st.warning(tile.get("alert_text") or tile["alert"], icon=":material/warning:")
+            st.warning(alert_text(tile), icon=":material/warning:")
         cols = st.columns(2)
         if cols[0].button(_("Full screen"), key=f"full_{tile['tile']}", icon=":material/fullscreen:"):
             st.session_state["board_full"] = tile["tile"]
@@ -116,7 +137,7 @@ def _tiles(secret: str) -> None:
     if ss.get("board_alerts_only"):
         tiles = [t for t in tiles if t.get("alert")]
     if wanted:
-        tiles = [t for t in tiles if wanted in _settings(t).lower() or wanted in (t.get("alert") or "")]
+        tiles = [t for t in tiles if wanted in _settings(t).lower() or wanted in _alert_words(t)]
     tiles.sort(key=SORTS[ss.get("board_sort", "updated")])
     st.caption(_("{n} runs").format(n=len(tiles)))
     for start in range(0, len(tiles), COLUMNS):
@@ -124,6 +145,11 @@ def _tiles(secret: str) -> None:
             with col:
                 _tile(secret, tile)
     _rankings(tiles)
+
+
+def _alert_words(tile: dict) -> str:
+    kind = tile.get("alert") or ""
+    return f"{kind} {alert_name(kind)}".lower() if kind else ""
 
 
 def _full_screen(tiles: list, key: str) -> None:
@@ -140,7 +166,7 @@ def _full_screen(tiles: list, key: str) -> None:
     if svg:
         st.html(svg)
     if tile.get("alert"):
-        st.warning(tile.get("alert_text") or tile["alert"])
+        st.warning(alert_text(tile))
 
 
 def _rankings(tiles: list) -> None:
@@ -155,7 +181,7 @@ def _rankings(tiles: list) -> None:
     with right:
         st.subheader(_("Hall of collapse"))
         for t in (t for t in tiles if t.get("alert")):
-            st.markdown(f"**{html.escape(t['nickname'])}** · {t['alert']} · {_settings(t)}")
+            st.markdown(f"**{html.escape(t['nickname'])}** · {alert_name(t['alert'])} · {_settings(t)}")
 
 
 def hand_ins_zip(entries: list) -> bytes:
