@@ -12,9 +12,11 @@ gan_ui/teacher.py's own parser and per-tab store, so a class lock behaves exactl
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -29,12 +31,16 @@ from .class_publisher import Publisher
 from .lessons import LESSONS
 
 MAX_TABS = 20_000  # tabs whose membership (or none) this process caches; the oldest unused are forgotten first
+RETRY_S = 30.0  # a database that could not be reached is not asked again, by any page, for this long
+
+log = logging.getLogger(__name__)
 
 _db: ClassroomDB | None = None
 _db_lock = threading.Lock()
 _FEEDS: OrderedDict[str, ClassFeed | None] = OrderedDict()  # tab token -> its feed, None: in no class
 _LOCKS: dict[str, str] = {}  # tab token -> the locked settings last applied (JSON), so a change is seen
 _lock = threading.Lock()
+_down_until = 0.0  # monotonic time before which the database counts as unreachable
 publisher = Publisher()
 
 
@@ -101,11 +107,18 @@ def feed() -> ClassFeed | None:
             if found is not None:
                 publisher.follow(tab, found)  # a no-op while the publisher runs; restarts it when it had stopped
             return found
+    global _down_until
+    if time.monotonic() < _down_until:
+        return None
     token = member_token(tab)
     try:
         info = db().membership(token)
     except ClassroomError:
         _remember(tab, None)
+        return None
+    except Exception as err:  # every page asks: a database away must not break the app for everyone
+        log.warning("class database unreachable (%s); asked again in %.0f s", err, RETRY_S)
+        _down_until = time.monotonic() + RETRY_S
         return None
     found = ClassFeed(db(), token, info["nickname"], info["code"])
     _remember(tab, found)

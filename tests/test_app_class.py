@@ -124,3 +124,16 @@ def test_a_server_restart_keeps_the_class_its_tiles_and_the_teachers_locks(tmp_p
     assert "Ann" in texts(board) and "step 12" in texts(board)
     others = open_class()  # a tab that never joined is in no class
     assert "Class code" in [t.label for t in others.text_input]
+
+
+def test_an_unreachable_class_database_breaks_no_page(tmp_path, monkeypatch):
+    """Every page asks whether its tab is in a class: a PostgreSQL server that is down must not break them."""
+    class_state.reset(tmp_path)
+    monkeypatch.setenv("GAN_CLASSROOM_DB_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")  # nothing listens
+    monkeypatch.setattr(class_state, "_db", None)  # the next use opens the database anew: at that URL
+    monkeypatch.setattr(class_state, "_down_until", 0.0)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("gan_ui/pages/train.py").run()
+    assert not at.exception, at.exception
+    assert class_state._down_until > 0  # it was asked, failed, and is left alone for a while
