@@ -1,7 +1,7 @@
 """The class board (teacher only, made for a projector): one live tile per student run.
 
 Opened as the Class page with `?board=<teacher secret>`. A fragment re-reads the tiles every BOARD_S seconds
-(one query; the sparklines are inline SVG, not charts, so 30 tiles stay cheap). Around it: sort and filter,
+(one query; the sparklines are small SVG images, not charts, so 30 tiles stay cheap). Around it: sort and filter,
 a leaderboard of finished runs by Fréchet distance, the hall of collapse (runs the coach flagged), one run
 full-screen, remove a tile, push locked controls to every student, download the hand-ins, delete the class.
 """
@@ -110,8 +110,8 @@ def _tile(secret: str, tile: dict) -> None:
             except OSError:
                 pass  # the student left between the query and the read
         svg = spark_svg(tile.get("d_loss") or [], tile.get("g_loss") or [])
-        if svg:  # st.html refuses an empty body
-            st.html(svg)
+        if svg:  # an image: st.html would strip the <svg> (its sanitiser allows HTML only)
+            st.image(svg, width=220)
         if tile.get("alert"):
             st.warning(alert_text(tile), icon=":material/warning:")
         cols = st.columns(2)
@@ -164,7 +164,7 @@ def _full_screen(tiles: list, key: str) -> None:
             show_png(handle.read(), width=480)
     svg = spark_svg(tile.get("d_loss") or [], tile.get("g_loss") or [], width=900, height=240)
     if svg:
-        st.html(svg)
+        st.image(svg, width=900)
     if tile.get("alert"):
         st.warning(alert_text(tile))
 

@@ -35,10 +35,13 @@ SPARK_POINTS = 60  # a sparkline on a projector tile: more points than pixels wo
 GRID_SCALE = 2  # 4x4 samples of 28 px (+ padding) -> ~240 px: crisp on a tile
 
 
+NOT_RECIPE = ("preset", "max_seconds", "max_steps", "snapshot_every")  # the budget and bookkeeping: not a setting
+
+
 def changed_settings(cfg: GANConfig) -> dict:
-    """The settings that differ from the run's preset (all of them for a custom run)."""
+    """The recipe's settings that differ from the run's preset (all of them for a custom run)."""
     base = PRESETS[cfg.preset].config().to_dict() if cfg.preset in PRESETS else {}
-    return {k: v for k, v in cfg.to_dict().items() if k != "preset" and base.get(k) != v}
+    return {k: v for k, v in cfg.to_dict().items() if k not in NOT_RECIPE and base.get(k) != v}
 
 
 def sparkline(values: list[float], points: int = SPARK_POINTS) -> list[float | None]:

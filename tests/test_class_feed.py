@@ -33,6 +33,7 @@ def test_sparkline_keeps_the_last_of_each_stretch_and_drops_non_finite():
 def test_changed_settings_lists_only_what_differs_from_the_preset():
     assert changed_settings(preset_config("mlp")) == {}
     assert changed_settings(preset_config("mlp", batch_size=8)) == {"batch_size": 8}
+    assert changed_settings(preset_config("mlp", max_steps=5, max_seconds=9.0, snapshot_every=2)) == {}  # budget
 
 
 @pytest.fixture

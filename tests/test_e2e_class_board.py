@@ -5,9 +5,9 @@ charts (the class publisher writes tiles whatever page is open). A stopped run i
 the teacher's zip; a student leaving takes their tile.
 
 A real `streamlit run` server with a private runs folder (the class database lives there), room for the five
-runs at once (GAN_CLASSROOM_MAX_CONCURRENT), and Debian's Chromium through Playwright. The 5 s target from a
-step to the board is measured in bench/, not asserted here: TILE_WAIT only bounds each wait, so a broken feed
-fails instead of hanging.
+runs at once (GAN_CLASSROOM_MAX_CONCURRENT) and for as long as the test takes (GAN_CLASSROOM_MAX_SECONDS), and
+Debian's Chromium through Playwright. The 5 s target from a step to the board is measured in bench/, not
+asserted here: TILE_WAIT only bounds each wait, so a broken feed fails instead of hanging.
 """
 
 from __future__ import annotations
@@ -32,7 +32,11 @@ STUDENTS = ("Ann", "Bea", "Cai", "Dev", "Eli")
 def server(tmp_path_factory):
     chromium_or_skip()
     runs = tmp_path_factory.mktemp("runs")
-    env = {"GAN_CLASSROOM_RUNS_DIR": str(runs), "GAN_CLASSROOM_MAX_CONCURRENT": str(len(STUDENTS))}
+    env = {
+        "GAN_CLASSROOM_RUNS_DIR": str(runs),
+        "GAN_CLASSROOM_MAX_CONCURRENT": str(len(STUDENTS)),  # the five runs train at once
+        "GAN_CLASSROOM_MAX_SECONDS": "3600",  # and none reaches its time cap while the others are still starting
+    }
     srv = StreamlitServer(ARTIFACTS / "e2e-class-board-server.log", env=env)
     yield srv.start()
     srv.stop()
@@ -109,6 +113,8 @@ def test_teacher_board_with_five_students(server, browser):  # noqa: F811
     except AssertionError as err:
         raise AssertionError(f"{err}: steps first {first}, last seen {last}") from None
     print(f"board steps: first {first}, later {moved}")
+    images = board.locator('[data-testid="stMain"] [data-testid="stImage"]')
+    assert images.count() >= 2 * len(STUDENTS)  # every tile: its 4x4 grid and its loss sparkline
     text = board_text(board)
     tabs = {nick: re.search(r"tab=([0-9a-f]{32})", s.url).group(1) for nick, s in students.items()}
     assert not any(t in text or member_token(t) in text for t in tabs.values())  # nicknames only
