@@ -35,6 +35,9 @@ One concept per module:
     scheduler    Scheduler: one server-wide queue of runs with a cap on concurrent ones; Limits per run
     journal      RunJournal: runs in flight on disk, so a server restart reports them as interrupted;
                  RunShelf: finished runs kept on disk per tab, so a restart or a reload does not lose them
+    classroom_db ClassroomDB: the class board's storage (classes, members, tiles, hand-ins) on SQLite or PostgreSQL;
+                 its tables and versioned migrations in classroom_schema, its rules (refusals, nicknames, join
+                 limits, hashed credentials, atomic files) in classroom_rules
     safejson     JSON from files users give (config.json, checkpoint headers, the journal) with size and depth limits
 
 It never imports a UI toolkit: front ends read the trainer's records and snapshots.

@@ -2,159 +2,53 @@
 
 Embedded by default: SQLite in WAL mode (`classroom.sqlite3` in the runs directory), so readers (the board)
 never block the writer (the publishers) and a killed process loses nothing that was committed.
-`GAN_CLASSROOM_DB_URL` (any SQLAlchemy URL, e.g. ``postgresql+psycopg://user@host/db``) points several app
-replicas at one PostgreSQL server. Everything goes through SQLAlchemy Core; no ORM.
+`GAN_CLASSROOM_DB_URL` points several app replicas at one PostgreSQL server. Everything goes through
+SQLAlchemy Core; no ORM. The tables and their versioned migrations: gan_core/classroom_schema.py; refusals,
+nicknames, rate limits, hashing and atomic files: gan_core/classroom_rules.py.
 
-Files (sample grids, hand-in bundles) live beside the database in ``classroom_files/<class id>/`` and are
-written atomically (a temporary file, then ``os.replace``), so a reader sees the old file or the new one,
-never half of one.
+Everything a class is lives in the database, nothing in the process: a new process (a restarted server, another
+replica) on the same database has every class, member, tile, hand-in and pushed lock.
 
-Schema migrations are versioned: the ``schema_version`` table holds one row (the version applied) and
-``MIGRATIONS`` is an ordered list of steps; ``ClassroomDB`` applies the missing ones on open, each in its own
-transaction together with the version bump.
+Files (sample grids, hand-in bundles) live beside the database in ``classroom_files/<class id>/<member id>/``
+and are written atomically.
 
-Privacy: a member's token is their only credential and is returned once, to them. Teacher calls take the
-class's secret; nothing a student can call returns another member's token.
+Privacy: a member's token is their only credential and is returned once, to them (or derived from their tab's
+token, `classroom_rules.member_token`). Teacher calls take the class's secret; nothing a student can call
+returns another member's token.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import secrets
 import shutil
-import tempfile
-import threading
 import time
-import unicodedata
-from collections import defaultdict, deque
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from gan_core.i18n import N_, _
+from gan_core.i18n import _
 
-DB_URL_ENV = "GAN_CLASSROOM_DB_URL"
-EXPIRY_ENV = "GAN_CLASSROOM_CLASS_HOURS"
-DEFAULT_EXPIRY_S = 24 * 3600.0  # one school day and the evening's homework; then the data goes
-DB_FILE = "classroom.sqlite3"
+from .classroom_rules import (
+    DUPLICATE,
+    EXPIRED,
+    WRONG_CODE,
+    ClassroomError,
+    JoinLimits,
+    clean_code,
+    clean_nickname,
+    digest,
+    new_code,
+    safe_name,
+    write_atomic,
+)
+from .classroom_schema import DB_FILE, MIGRATIONS, classes, default_url, expiry_seconds, hand_ins, members, open_engine
+from .classroom_schema import summaries as tiles_table
+from .classroom_schema import version as schema_version
+
+__all__ = ["DB_FILE", "FILES_DIR", "MIGRATIONS", "ClassroomDB", "ClassroomError"]
+
 FILES_DIR = "classroom_files"
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a projector without mistakes
-CODE_LENGTH = 6  # 32^6 ~ 1e9 codes: guessing one under the rate limit takes years
-NICK_MAX = 24  # fits a board tile at projector size
-JOIN_WINDOW_S = 60.0  # rate limit: at most JOIN_FAILURES_MAX failed joins per client per minute...
-JOIN_FAILURES_MAX = 5
-JOIN_FLOOD_MAX = 120  # ...and at most this many joins (any outcome) per class per minute: a scripted flood
-
-metadata = sa.MetaData()
-schema_version = sa.Table("schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
-classes = sa.Table(
-    "classes",
-    metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("code", sa.String(16), nullable=False, unique=True),
-    sa.Column("secret_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("created", sa.Float, nullable=False),
-    sa.Column("expires", sa.Float, nullable=False),
-    sa.Column("locked", sa.Text, nullable=False, default="{}"),
-)
-members = sa.Table(
-    "members",
-    metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("class_id", sa.String(32), sa.ForeignKey("classes.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("nickname", sa.String(64), nullable=False),
-    sa.Column("nick_key", sa.String(64), nullable=False),
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("joined", sa.Float, nullable=False),
-    sa.UniqueConstraint("class_id", "nick_key", name="uq_member_nick"),
-)
-summaries = sa.Table(
-    "run_summaries",
-    metadata,
-    sa.Column("member_id", sa.String(32), sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("run_id", sa.String(64), primary_key=True),
-    sa.Column("class_id", sa.String(32), nullable=False, index=True),
-    sa.Column("data", sa.Text, nullable=False),
-    sa.Column("grid_path", sa.String(255), nullable=True),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("alert", sa.String(64), nullable=True),
-    sa.Column("frechet", sa.Float, nullable=True),
-    sa.Column("updated", sa.Float, nullable=False),
-)
-hand_ins = sa.Table(
-    "hand_ins",
-    metadata,
-    sa.Column("member_id", sa.String(32), sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("run_id", sa.String(64), primary_key=True),
-    sa.Column("class_id", sa.String(32), nullable=False, index=True),
-    sa.Column("bundle_path", sa.String(255), nullable=False),
-    sa.Column("settings", sa.Text, nullable=False),
-    sa.Column("metrics", sa.Text, nullable=False),
-    sa.Column("created", sa.Float, nullable=False),
-)
-
-
-def _v1(conn) -> None:
-    for table in (classes, members, summaries, hand_ins):
-        table.create(conn, checkfirst=True)
-
-
-MIGRATIONS = [_v1]  # append steps; never edit or reorder a released one
-
-WRONG_CODE = N_("No class has that code. Check the code on the board and try again.")
-EXPIRED = N_("That class has ended. Ask your teacher for a new code.")
-DUPLICATE = N_("Someone in this class already uses that nickname. Pick another one.")
-BAD_NICK = N_("A nickname needs 1 to {max} letters, digits or spaces.")
-SLOW_DOWN = N_("Too many tries. Wait a minute, then try again.")
-
-
-class ClassroomError(ValueError):
-    """A refusal with a reason (`kind`) and a message for the person (translated when raised)."""
-
-    def __init__(self, kind: str, message: str):
-        super().__init__(message)
-        self.kind = kind
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def clean_nickname(raw: str) -> str:
-    """Trimmed, inner whitespace collapsed; refused when empty, too long or with control/format characters."""
-    text = " ".join(str(raw or "").split())
-    bad = any(unicodedata.category(ch)[0] == "C" for ch in text)
-    if not text or len(text) > NICK_MAX or bad:
-        raise ClassroomError("nickname", _(BAD_NICK).format(max=NICK_MAX))
-    return text
-
-
-def default_url(directory: str | Path) -> str:
-    return os.environ.get(DB_URL_ENV, "").strip() or f"sqlite:///{Path(directory) / DB_FILE}"
-
-
-def expiry_seconds() -> float:
-    raw = os.environ.get(EXPIRY_ENV, "").strip()
-    try:
-        return max(60.0, float(raw) * 3600.0) if raw else DEFAULT_EXPIRY_S
-    except ValueError:
-        return DEFAULT_EXPIRY_S
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class ClassroomDB:
@@ -167,32 +61,11 @@ class ClassroomDB:
         self.url = url or default_url(self.directory)
         self.expiry_s = expiry_seconds() if expiry_s is None else float(expiry_s)
         self.clock = clock
-        self._failures: dict[str, deque] = defaultdict(deque)
-        self._joins: dict[str, deque] = defaultdict(deque)
-        self._limit_lock = threading.Lock()
-        self.engine = sa.create_engine(self.url, future=True)
-        if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        self.migrate()
+        self.limits = JoinLimits(clock)
+        self.engine = open_engine(self.url)
 
-    # ------------------------------------------------------------------ schema
     def version(self) -> int:
-        with self.engine.connect() as conn:
-            if not sa.inspect(conn).has_table("schema_version"):
-                return 0
-            return conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
-
-    def migrate(self) -> None:
-        with self.engine.begin() as conn:
-            schema_version.create(conn, checkfirst=True)
-        for number, step in enumerate(MIGRATIONS, start=1):
-            with self.engine.begin() as conn:
-                current = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
-                if current >= number:
-                    continue
-                step(conn)
-                conn.execute(schema_version.delete())
-                conn.execute(schema_version.insert().values(version=number))
+        return schema_version(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -202,15 +75,14 @@ class ClassroomDB:
         """A new class: (join code, teacher secret). The secret is stored hashed: only its holder has it."""
         now = self.clock()
         for _attempt in range(20):
-            code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
-            secret = secrets.token_urlsafe(24)
+            code, secret = new_code(), secrets.token_urlsafe(24)
             try:
                 with self.engine.begin() as conn:
                     conn.execute(
                         classes.insert().values(
                             id=secrets.token_hex(8),
                             code=code,
-                            secret_hash=_hash(secret),
+                            secret_hash=digest(secret),
                             created=now,
                             expires=now + self.expiry_s,
                             locked=json.dumps(locked or {}, sort_keys=True),
@@ -222,7 +94,7 @@ class ClassroomDB:
         raise RuntimeError("could not draw a free join code")
 
     def _class_by_secret(self, conn, secret: str):
-        row = conn.execute(sa.select(classes).where(classes.c.secret_hash == _hash(secret))).first()
+        row = conn.execute(sa.select(classes).where(classes.c.secret_hash == digest(secret))).first()
         if row is None:
             raise ClassroomError("secret", _(WRONG_CODE))
         return row
@@ -245,7 +117,7 @@ class ClassroomDB:
             self._drop_class(conn, row.id)
 
     def _drop_class(self, conn, class_id: str) -> None:
-        for table in (hand_ins, summaries):
+        for table in (hand_ins, tiles_table):
             conn.execute(table.delete().where(table.c.class_id == class_id))
         conn.execute(members.delete().where(members.c.class_id == class_id))
         conn.execute(classes.delete().where(classes.c.id == class_id))
@@ -259,30 +131,18 @@ class ClassroomDB:
         return len(ids)
 
     # ------------------------------------------------------------------ members
-    def _limited(self, bucket: dict, key: str, limit: int) -> bool:
-        now = self.clock()
-        with self._limit_lock:
-            times = bucket[key]
-            while times and times[0] <= now - JOIN_WINDOW_S:
-                times.popleft()
-            return len(times) >= limit
-
-    def _note(self, bucket: dict, key: str) -> None:
-        with self._limit_lock:
-            bucket[key].append(self.clock())
-
-    def join(self, code: str, nickname: str, client: str = "") -> dict:
+    def join(self, code: str, nickname: str, client: str = "", token: str | None = None) -> dict:
         """Join with a code: {"token", "member", "nickname", "code", "locked"}; the token is shown to no one else.
 
+        `token`: the member token to use (a tab's `member_token`), else a new random one. A token that already
+        belongs to a member (of this class or an older one) leaves that membership first: one class at a time.
         Refusals raise ClassroomError: kind "rate" (too many failures from this client, or a flood on the code),
         "nickname", "code", "expired", "duplicate"."""
-        code = "".join(str(code or "").split()).upper()
-        if self._limited(self._failures, client, JOIN_FAILURES_MAX) or self._limited(self._joins, code, JOIN_FLOOD_MAX):
-            raise ClassroomError("rate", _(SLOW_DOWN))
-        self._note(self._joins, code)
+        code = clean_code(code)
+        self.limits.check(client, code)
         try:
             nick = clean_nickname(nickname)
-            token = secrets.token_urlsafe(24)
+            token = token or secrets.token_urlsafe(24)
             member_id = secrets.token_hex(8)
             with self.engine.begin() as conn:
                 row = conn.execute(sa.select(classes).where(classes.c.code == code)).first()
@@ -290,6 +150,8 @@ class ClassroomDB:
                     raise ClassroomError("code", _(WRONG_CODE))
                 if row.expires <= self.clock():
                     raise ClassroomError("expired", _(EXPIRED))
+                for old in conn.execute(sa.select(members).where(members.c.token_hash == digest(token))).all():
+                    self._drop_member(conn, old.id, old.class_id)
                 key = nick.casefold()
                 taken = conn.execute(
                     sa.select(members.c.id).where(members.c.class_id == row.id, members.c.nick_key == key)
@@ -302,15 +164,15 @@ class ClassroomDB:
                         class_id=row.id,
                         nickname=nick,
                         nick_key=key,
-                        token_hash=_hash(token),
+                        token_hash=digest(token),
                         joined=self.clock(),
                     )
                 )
         except sa.exc.IntegrityError:
-            self._note(self._failures, client)
+            self.limits.failed(client)
             raise ClassroomError("duplicate", _(DUPLICATE)) from None
         except ClassroomError:
-            self._note(self._failures, client)
+            self.limits.failed(client)
             raise
         return {"token": token, "member": member_id, "nickname": nick, "code": code, "locked": json.loads(row.locked)}
 
@@ -318,7 +180,7 @@ class ClassroomDB:
         row = conn.execute(
             sa.select(members, classes.c.expires, classes.c.locked, classes.c.code)
             .join(classes, classes.c.id == members.c.class_id)
-            .where(members.c.token_hash == _hash(token))
+            .where(members.c.token_hash == digest(token))
         ).first()
         if row is None:
             raise ClassroomError("member", _(WRONG_CODE))
@@ -339,7 +201,7 @@ class ClassroomDB:
             self._drop_member(conn, row.id, row.class_id)
 
     def _drop_member(self, conn, member_id: str, class_id: str) -> None:
-        for table in (hand_ins, summaries):
+        for table in (hand_ins, tiles_table):
             conn.execute(table.delete().where(table.c.member_id == member_id))
         conn.execute(members.delete().where(members.c.id == member_id))
         shutil.rmtree(self.files / class_id / member_id, ignore_errors=True)
@@ -355,11 +217,6 @@ class ClassroomDB:
         """Insert or replace one run's tile. `summary` is plain JSON data; status/alert/frechet are indexed."""
         with self.engine.begin() as conn:
             member = self._member(conn, token)
-            grid_path = None
-            if grid_png is not None:
-                path = self.files / member.class_id / member.id / f"{_safe(run_id)}.png"
-                write_atomic(path, grid_png)
-                grid_path = str(path.relative_to(self.files))
             values = {
                 "class_id": member.class_id,
                 "data": json.dumps(summary, sort_keys=True),
@@ -368,21 +225,23 @@ class ClassroomDB:
                 "frechet": summary.get("frechet"),
                 "updated": self.clock(),
             }
-            if grid_path is not None:
-                values["grid_path"] = grid_path
-            key = (summaries.c.member_id == member.id) & (summaries.c.run_id == run_id)
-            if conn.execute(summaries.update().where(key).values(**values)).rowcount == 0:
-                conn.execute(summaries.insert().values(member_id=member.id, run_id=run_id, **values))
+            if grid_png is not None:
+                path = self.files / member.class_id / member.id / f"{safe_name(run_id)}.png"
+                write_atomic(path, grid_png)
+                values["grid_path"] = str(path.relative_to(self.files))
+            key = (tiles_table.c.member_id == member.id) & (tiles_table.c.run_id == run_id)
+            if conn.execute(tiles_table.update().where(key).values(**values)).rowcount == 0:
+                conn.execute(tiles_table.insert().values(member_id=member.id, run_id=run_id, **values))
 
     def tiles(self, secret: str) -> list[dict]:
         """Every tile of the class (teacher only), newest first: the summary plus nickname, grid path, ids."""
         with self.engine.connect() as conn:
             row = self._class_by_secret(conn, secret)
             rows = conn.execute(
-                sa.select(summaries, members.c.nickname)
-                .join(members, members.c.id == summaries.c.member_id)
-                .where(summaries.c.class_id == row.id)
-                .order_by(summaries.c.updated.desc())
+                sa.select(tiles_table, members.c.nickname)
+                .join(members, members.c.id == tiles_table.c.member_id)
+                .where(tiles_table.c.class_id == row.id)
+                .order_by(tiles_table.c.updated.desc())
             ).all()
         out = []
         for r in rows:
@@ -401,8 +260,10 @@ class ClassroomDB:
         with self.engine.begin() as conn:
             row = self._class_by_secret(conn, secret)
             conn.execute(
-                summaries.delete().where(
-                    summaries.c.class_id == row.id, summaries.c.member_id == member_id, summaries.c.run_id == run_id
+                tiles_table.delete().where(
+                    tiles_table.c.class_id == row.id,
+                    tiles_table.c.member_id == member_id,
+                    tiles_table.c.run_id == run_id,
                 )
             )
 
@@ -410,7 +271,7 @@ class ClassroomDB:
     def hand_in(self, token: str, run_id: str, bundle: bytes, settings: dict, metrics: dict) -> None:
         with self.engine.begin() as conn:
             member = self._member(conn, token)
-            path = self.files / member.class_id / member.id / f"{_safe(run_id)}.zip"
+            path = self.files / member.class_id / member.id / f"{safe_name(run_id)}.zip"
             write_atomic(path, bundle)
             values = {
                 "class_id": member.class_id,
@@ -443,16 +304,3 @@ class ClassroomDB:
             }
             for r in rows
         ]
-
-
-def _safe(run_id: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(run_id))[:64] or "run"
-
-
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, a crash loses no commit
-    cursor.execute("PRAGMA synchronous=FULL")  # a commit is on disk before it returns
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")  # several threads/processes: wait for the lock, don't fail
-    cursor.close()

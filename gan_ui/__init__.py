@@ -7,6 +7,7 @@ Plain Python (no Streamlit), tested without a browser:
     compare      the comparison of runs
     lessons      the Learn page's lessons, as data (translated with lessons.translated); the texts in
                  lessons_basics and lessons_more, what a lesson is in lesson_model
+    class_feed   a run's tile for the class board (plain data + a 4x4 grid) and ClassFeed: one tab's throttled writes
 
 State (who owns what):
     catalogue    the models Explore can open (ModelEntry): shipped, runs, uploads, saved runs
@@ -22,8 +23,8 @@ State (who owns what):
     names        presets and losses as a page shows them (a translated name beside the key)
     projector    projector mode's look: its CSS, colours and restyled figures
     teacher      a tab's teacher settings from its link (?lesson=&lock=&hide=&allow=&projector=): parsing, locks, hiding
-    class_state  a tab's place in a class: the class database, its membership, feed and pushed locks
-    class_feed   the feed from a student's runs to the class board (tiles)
+    class_publisher  the thread that writes every class member's tiles, whatever page the student has open
+    class_state  a tab's class: the process's class database, the tab's membership (found by its token), pushed locks
 
 Views:
     layout       page specs, links between pages that keep the tab, global CSS
@@ -40,8 +41,9 @@ Views:
     teacher_link the teacher-link builder: the link, the app's address, its QR code, the expander that makes it
     learn_run, learn_extras   a lesson's predict-then-run flow and its run; the latent and augmentation panels
     train_controls  the Train page's left column: recipe, budget, advanced settings, run buttons
-    class_board  the class board a teacher projects (one live tile per student run)
-    train, learn, about, playground, class_page   the pages
+    class_board  the teacher's class board (tiles, sort/filter, leaderboard, hall of collapse, locks, hand-ins)
+    class_page   the Class page: join, hand in, leave; create a class; the board for its secret link
+    train, learn, about, playground   the pages
     frame        the top: set-up once per process, the language switch in the menu, the page to run (app.py calls it)
 
 gan_core never imports anything from here.

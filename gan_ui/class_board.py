@@ -1,7 +1,7 @@
 """The class board (teacher only, made for a projector): one live tile per student run.
 
 Opened as the Class page with `?board=<teacher secret>`. A fragment re-reads the tiles every BOARD_S seconds
-(one query; the sparklines are inline SVG, not charts, so 30 tiles stay cheap). Around it: sort and filter,
+(one query; the sparklines are small SVG images, not charts, so 30 tiles stay cheap). Around it: sort and filter,
 a leaderboard of finished runs by Fréchet distance, the hall of collapse (runs the coach flagged), one run
 full-screen, remove a tile, push locked controls to every student, download the hand-ins, delete the class.
 """
@@ -17,7 +17,7 @@ import zipfile
 import streamlit as st
 
 from gan_core.classroom_db import ClassroomError
-from gan_core.i18n import N_, _, format_number
+from gan_core.i18n import N_, _, format_number, get_language
 
 from . import class_state, teacher
 from .layout import show_png
@@ -26,20 +26,33 @@ from .settings import D_COLOR, G_COLOR
 
 BOARD_S = 3.0  # seconds between two refreshes: with the 2 s feed, a step reaches the board within 5 s
 COLUMNS = 4  # tiles a row on a projector
-ALERT_NAMES = {  # a coach alert's kind (gan_core.coach.Alert.kind) in words, shown as _(name)
-    "diverged": N_("diverged"),
-    "runaway": N_("runaway scores"),
-    "d_winning": N_("D is winning"),
-    "g_vanished": N_("G's gradient vanished"),
-    "oscillating": N_("oscillating"),
-    "mode_collapse": N_("mode collapse"),
-}
 SORTS = {
     "updated": lambda t: -t.get("updated", 0),
     "alert": lambda t: (t.get("alert") is None, t.get("nickname", "")),
     "quality": lambda t: (t.get("fd_ratio") is None, t.get("fd_ratio") or 0),
     "step": lambda t: -t.get("step", 0),
 }
+
+ALERT_NAMES = {  # the coach's alert kinds (gan_core/coach.py) in a few words, for the tiles and the hall of collapse
+    "diverged": N_("losses diverged (NaN)"),
+    "runaway": N_("the game is diverging"),
+    "d_winning": N_("D is winning"),
+    "g_vanished": N_("G's gradient vanished"),
+    "oscillating": N_("the game oscillates"),
+    "mode_collapse": N_("mode collapse"),
+}
+
+
+def alert_name(kind: str) -> str:
+    return _(ALERT_NAMES[kind]) if kind in ALERT_NAMES else kind
+
+
+def alert_text(tile: dict) -> str:
+    """The coach's alert in the board's language (a tile carries it in every language), else its name."""
+    texts = tile.get("alert_text") or {}
+    if isinstance(texts, str):  # a tile written before tiles carried every language
+        return texts
+    return texts.get(get_language()) or texts.get("en") or alert_name(tile.get("alert") or "")
 
 
 def _sort_label(key: str) -> str:
@@ -100,10 +113,10 @@ def _tile(secret: str, tile: dict) -> None:
             except OSError:
                 pass  # the student left between the query and the read
         svg = spark_svg(tile.get("d_loss") or [], tile.get("g_loss") or [])
-        if svg:  # st.html refuses an empty body
-            st.html(svg)
+        if svg:  # an image: st.html would strip the <svg> (its sanitiser allows HTML only)
+            st.image(svg, width=220)
         if tile.get("alert"):
-            st.warning(tile.get("alert_text") or tile["alert"], icon=":material/warning:")
+            st.warning(alert_text(tile), icon=":material/warning:")
         cols = st.columns(2)
         if cols[0].button(_("Full screen"), key=f"full_{tile['tile']}", icon=":material/fullscreen:"):
             st.session_state["board_full"] = tile["tile"]
@@ -127,7 +140,7 @@ def _tiles(secret: str) -> None:
     if ss.get("board_alerts_only"):
         tiles = [t for t in tiles if t.get("alert")]
     if wanted:
-        tiles = [t for t in tiles if wanted in _settings(t).lower() or wanted in (t.get("alert") or "")]
+        tiles = [t for t in tiles if wanted in _settings(t).lower() or wanted in _alert_words(t)]
     tiles.sort(key=SORTS[ss.get("board_sort", "updated")])
     st.caption(_("{n} runs").format(n=len(tiles)))
     for start in range(0, len(tiles), COLUMNS):
@@ -135,6 +148,11 @@ def _tiles(secret: str) -> None:
             with col:
                 _tile(secret, tile)
     _rankings(tiles)
+
+
+def _alert_words(tile: dict) -> str:
+    kind = tile.get("alert") or ""
+    return f"{kind} {alert_name(kind)}".lower() if kind else ""
 
 
 def _full_screen(tiles: list, key: str) -> None:
@@ -149,9 +167,9 @@ def _full_screen(tiles: list, key: str) -> None:
             show_png(handle.read(), width=480)
     svg = spark_svg(tile.get("d_loss") or [], tile.get("g_loss") or [], width=900, height=240)
     if svg:
-        st.html(svg)
+        st.image(svg, width=900)
     if tile.get("alert"):
-        st.warning(tile.get("alert_text") or tile["alert"])
+        st.warning(alert_text(tile))
 
 
 def _rankings(tiles: list) -> None:
@@ -166,8 +184,7 @@ def _rankings(tiles: list) -> None:
     with right:
         st.subheader(_("Hall of collapse"))
         for t in (t for t in tiles if t.get("alert")):
-            alert = _(ALERT_NAMES.get(t["alert"], t["alert"]))
-            st.markdown(f"**{html.escape(t['nickname'])}** · {alert} · {_settings(t)}")
+            st.markdown(f"**{html.escape(t['nickname'])}** · {alert_name(t['alert'])} · {_settings(t)}")
 
 
 def hand_ins_zip(entries: list) -> bytes:

@@ -1,15 +1,17 @@
 """The feed from a student's runs to the class board: each run's tile, written every few seconds.
 
-A tab that joined a class holds a `ClassFeed` (its member token and the database). Wherever the page polls its
-runs it calls `feed.tick(handles)`; a run's tile is written when FEED_S seconds have passed since its last
-write, or its status changed. Nothing here runs in the training loop: the tile is built from the run handle's
-plain data (records, snapshots, status, quality) in the page's thread, and a failed write (the class closed,
-the database away) stops the feed with a note instead of breaking the page.
+A tab that joined a class has a `ClassFeed` (its member token, nickname and code, and the database). The
+class publisher (gan_ui/class_publisher.py, a thread of the web process) calls `feed.tick(handles)` with the
+tab's runs, whatever page the student has open: a running run's tile is written when FEED_S seconds have
+passed since its last write, an ended run's once more with its final status (then never again, so a tile the
+teacher removed stays removed). Nothing here runs in the training loop: the tile is built from the run
+handle's plain data (records, snapshots, status, quality), and a failed write (the class closed, the database
+away) stops the feed with a note instead of breaking anything.
 
 A tile: nickname (the board adds it), preset and the settings that differ from it, step, status, the D and G
 loss sparklines (at most SPARK_POINTS points, the last value of each stretch of steps), the newest snapshot's
 first 16 samples as a 4x4 PNG, the latest quality reading (classes present, KL, IS, Fréchet ÷ floor) and the
-coach's most urgent alert.
+coach's most urgent alert, its text in every language the app speaks (the board shows the teacher's).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 from gan_core.classroom_db import ClassroomDB, ClassroomError
 from gan_core.coach import diagnose
 from gan_core.config import PRESETS, GANConfig
+from gan_core.i18n import language, supported
 from gan_core.sampling import make_grid, to_png
 
 log = logging.getLogger(__name__)
@@ -32,10 +35,13 @@ SPARK_POINTS = 60  # a sparkline on a projector tile: more points than pixels wo
 GRID_SCALE = 2  # 4x4 samples of 28 px (+ padding) -> ~240 px: crisp on a tile
 
 
+NOT_RECIPE = ("preset", "max_seconds", "max_steps", "snapshot_every")  # the budget and bookkeeping: not a setting
+
+
 def changed_settings(cfg: GANConfig) -> dict:
-    """The settings that differ from the run's preset (all of them for a custom run)."""
+    """The recipe's settings that differ from the run's preset (all of them for a custom run)."""
     base = PRESETS[cfg.preset].config().to_dict() if cfg.preset in PRESETS else {}
-    return {k: v for k, v in cfg.to_dict().items() if k != "preset" and base.get(k) != v}
+    return {k: v for k, v in cfg.to_dict().items() if k not in NOT_RECIPE and base.get(k) != v}
 
 
 def sparkline(values: list[float], points: int = SPARK_POINTS) -> list[float | None]:
@@ -54,8 +60,13 @@ def tile_of(run) -> dict:
     records = run.records()
     latest = run.quality.latest() if run.quality is not None else None
     step, quality = latest if latest else (None, None)
-    alerts = diagnose(records, run.loss_info.probabilistic, quality, step)
-    alert = next((a for a in alerts if a.kind != "balanced"), None)
+    kind, texts = None, {}
+    for code, _name in supported():  # the coach's words in each language: the board shows the teacher's
+        with language(code):
+            alerts = diagnose(records, run.loss_info.probabilistic, quality, step)
+        alert = next((a for a in alerts if a.kind != "balanced"), None)
+        if alert is not None:
+            kind, texts[code] = alert.kind, alert.message
     tile = {
         "run": run.number,
         "preset": run.cfg.preset or "custom",
@@ -64,8 +75,8 @@ def tile_of(run) -> dict:
         "status": run.status,
         "d_loss": sparkline([r.d_loss for r in records]),
         "g_loss": sparkline([r.g_loss for r in records]),
-        "alert": alert.kind if alert else None,
-        "alert_text": alert.message if alert else "",
+        "alert": kind,
+        "alert_text": texts,
         "frechet": None,
     }
     if quality is not None:
@@ -83,10 +94,15 @@ def tile_of(run) -> dict:
 class ClassFeed:
     """One tab's membership of a class: publishes its runs' tiles, throttled."""
 
-    def __init__(self, db: ClassroomDB, token: str, clock=time.monotonic):
-        self.db, self.token, self.clock = db, token, clock
+    def __init__(self, db: ClassroomDB, token: str, nickname: str = "", code: str = "", clock=time.monotonic):
+        self.db, self.token, self.nickname, self.code, self.clock = db, token, nickname, code, clock
         self.error: str | None = None  # why the feed stopped (shown on the student's Class page)
         self._sent: dict[int, tuple[float, str, int | None]] = {}  # run -> (when, status, grid step)
+
+    def pending(self, run) -> bool:
+        """Whether the run still has something to write: it is active, or its final status is not yet out."""
+        sent = self._sent.get(run.number)
+        return run.active or sent is None or sent[1] != run.status
 
     def tick(self, handles) -> int:
         """Write the tiles that are due; the number written."""
@@ -95,11 +111,12 @@ class ClassFeed:
         written = 0
         now = self.clock()
         for run in handles:
-            if run.status == "queued":
+            status = run.status
+            if status == "queued":
                 continue
-            when, status, grid_step = self._sent.get(run.number, (-math.inf, "", None))
-            if now - when < FEED_S and status == run.status:
-                continue
+            when, sent_status, grid_step = self._sent.get(run.number, (-math.inf, "", None))
+            if status == sent_status and (not run.active or now - when < FEED_S):
+                continue  # an ended run is written once; a live one every FEED_S
             snaps = run.snapshots()
             newest = snaps[-1] if snaps else None
             png = grid_4x4(newest.images) if newest is not None and newest.step != grid_step else None
@@ -111,6 +128,6 @@ class ClassFeed:
             except Exception as err:  # a database away must not break the student's page
                 log.warning("class feed: %s", err)
                 return written
-            self._sent[run.number] = (now, run.status, newest.step if newest is not None else grid_step)
+            self._sent[run.number] = (now, status, newest.step if newest is not None else grid_step)
             written += 1
         return written

@@ -15,7 +15,7 @@ import streamlit as st
 
 from gan_core.i18n import N_, _, format_number, get_language
 
-from . import charts, class_state, coach_panel, images, live_chart, settings
+from . import charts, coach_panel, images, live_chart, settings
 from .language import use_language
 from .layout import show_png
 from .names import preset_label
@@ -103,7 +103,6 @@ def _live_body(run: RunHandle, phase_at_render: str) -> None:
     if _phase(run.status) != phase_at_render:
         st.rerun()  # the run changed state: refresh the whole page
     info = t.loss_info
-    class_state.feed_tick(run)  # a tab in a class: this run's tile on the class board
     _status_row(run)
     with st.container():  # one fixed slot, shown or empty: a notice that comes and goes between polls must
         pace_notice(run)  # not shift the charts below it (a shifted chart is a new one: the zoom is lost)

@@ -160,7 +160,8 @@ def settings_of(tab: str) -> TeacherSettings | None:
         return s
 
 
-def _keep(tab: str, s: TeacherSettings) -> None:
+def keep_for_tab(tab: str, s: TeacherSettings) -> None:
+    """Give the tab these settings (a teacher link, or locks a class board pushed)."""
     with _by_tab_lock:
         _BY_TAB[tab] = s
         _BY_TAB.move_to_end(tab)
@@ -199,7 +200,7 @@ def load(lesson_ids: list[str]) -> TeacherSettings:
         if not same_rules(kept, s):
             ss["_teacher_note"] = kept  # shown by notice(), in the language of the page that shows it
         return current()
-    _keep(tab, s)
+    keep_for_tab(tab, s)
     return current()
 
 

@@ -1,6 +1,7 @@
 """The Class page and the class board through AppTest: a teacher creates a class, students join (and are
-refused with a clear message), tiles show on the board, a run is handed in and comes back in the teacher's
-zip with its CSV, a student leaving takes their tile, locks pushed from the board reach the students."""
+refused with a clear message), tiles show on the board (written by the class publisher while the student is on
+another page than Train), a run is handed in and comes back in the teacher's zip with its CSV, a student leaving
+takes their tile, locks pushed from the board reach the students; a server restart keeps the class."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ import zipfile
 import pytest
 from e2e_support import ROOT
 from streamlit.testing.v1 import AppTest
+from thread_support import tiny_mlp, wait_for
 
-from gan_core import Trainer, preset_config
-from gan_ui import class_state
+from gan_core import Trainer
+from gan_core.classroom_rules import member_token
+from gan_ui import class_state, state, teacher
+from gan_ui.class_board import hand_ins_zip
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120
@@ -47,6 +51,14 @@ def texts(at: AppTest) -> str:
     return " ".join(str(e.value) for e in (*at.markdown, *at.success, *at.error, *at.caption, *at.title, *at.warning))
 
 
+def train(at: AppTest, mnist, secret: str) -> None:
+    """A 12-step run of the tab, finished, in its store; waits for its final tile (the class publisher)."""
+    store = next(s for s in state.live_stores() if s.owner == tab(at) and not s.closed)
+    store.add_run(Trainer(tiny_mlp(max_steps=12, snapshot_every=5), mnist, device="cpu").run())
+    finished = [("finished", 12)]
+    wait_for(lambda: [(t["status"], t["step"]) for t in class_state.db().tiles(secret)] == finished, what="the tile")
+
+
 def test_create_join_board_hand_in_leave(tmp_path, mnist):
     class_state.reset(tmp_path)
     teacher_tab = open_class()
@@ -61,25 +73,16 @@ def test_create_join_board_hand_in_leave(tmp_path, mnist):
     dup = join(open_class(), code, "ann")
     assert "already uses that nickname" in texts(dup)
 
-    from gan_ui.state import live_stores
-
-    store = next(s for s in live_stores() if s.owner == tab(ann) and not s.closed)
-    cfg = preset_config("mlp", g_width=4, d_width=4, latent_dim=4, batch_size=8, max_steps=12, snapshot_every=5)
-    handle = store.add_run(Trainer(cfg, mnist, device="cpu").run())
-    class_state._FEEDS[tab(ann)].tick([handle])  # what the live panel's poll does
-
+    train(ann, mnist, secret)  # Ann is on the Class page: the publisher writes her tile all the same
     board = open_class(board=secret)
     assert code in texts(board) and "Ann" in texts(board) and "step 12" in texts(board)
-    member_token = class_state._FEEDS[tab(ann)].token
-    assert member_token not in texts(board) and tab(ann) not in texts(board)  # nicknames only
+    assert member_token(tab(ann)) not in texts(board) and tab(ann) not in texts(board)  # nicknames only
 
     ann.run()
     ann.button(key="class_hand_in").click().run()
     assert not ann.exception, ann.exception
     assert "Handed in" in texts(ann)
     entries = class_state.db().hand_ins(secret)
-    from gan_ui.class_board import hand_ins_zip
-
     archive = zipfile.ZipFile(io.BytesIO(hand_ins_zip(entries)))
     rows = list(csv.DictReader(io.StringIO(archive.read("hand_ins.csv").decode())))
     assert rows[0]["nickname"] == "Ann" and rows[0]["step"] == "12"
@@ -98,3 +101,39 @@ def test_create_join_board_hand_in_leave(tmp_path, mnist):
     board = open_class(board=secret)
     assert "Ann" not in texts(board)
     assert "not valid" in texts(open_class(board="not-a-secret"))
+
+
+def test_a_server_restart_keeps_the_class_its_tiles_and_the_teachers_locks(tmp_path, mnist):
+    class_state.reset(tmp_path)
+    code, secret = class_state.db().create_class()
+    ann = join(open_class(), code, "Ann")
+    train(ann, mnist, secret)
+    board = open_class(board=secret)
+    board.multiselect(key="b_lock").set_value(["lr"])
+    board.button(key="board_push").click().run()
+
+    class_state.reset(tmp_path)  # the restart: a new database handle on the same file, nothing in memory ...
+    teacher._BY_TAB.clear()  # ... not the teacher settings of any tab ...
+    state.forget_tabs()  # ... nor any tab's store
+    back = open_class(tab=tab(ann))  # Ann's tab reconnects to the new server (same ?tab= address)
+    assert f"You are in class {code} as Ann" in texts(back)
+    back.switch_page("gan_ui/pages/train.py").run()
+    assert not back.exception, back.exception
+    assert back.select_slider(key="cfg_lr_g").disabled  # the lock the teacher pushed before the restart
+    board = open_class(board=secret)
+    assert "Ann" in texts(board) and "step 12" in texts(board)
+    others = open_class()  # a tab that never joined is in no class
+    assert "Class code" in [t.label for t in others.text_input]
+
+
+def test_an_unreachable_class_database_breaks_no_page(tmp_path, monkeypatch):
+    """Every page asks whether its tab is in a class: a PostgreSQL server that is down must not break them."""
+    class_state.reset(tmp_path)
+    monkeypatch.setenv("GAN_CLASSROOM_DB_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")  # nothing listens
+    monkeypatch.setattr(class_state, "_db", None)  # the next use opens the database anew: at that URL
+    monkeypatch.setattr(class_state, "_down_until", 0.0)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("gan_ui/pages/train.py").run()
+    assert not at.exception, at.exception
+    assert class_state._down_until > 0  # it was asked, failed, and is left alone for a while

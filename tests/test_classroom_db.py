@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from gan_core import classroom_db as cdb
+from gan_core import classroom_rules as rules
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 _counter = itertools.count()
@@ -131,13 +132,13 @@ def test_refusals_have_reasons_and_flooding_is_rate_limited(store):
     with pytest.raises(cdb.ClassroomError) as err:
         store.join("ZZZZZZ", "Eve", client="guesser")
     assert err.value.kind == "code"
-    for _i in range(cdb.JOIN_FAILURES_MAX - 1):
+    for _i in range(rules.JOIN_FAILURES_MAX - 1):
         with pytest.raises(cdb.ClassroomError):
             store.join("ZZZZZZ", "Eve", client="guesser")
     with pytest.raises(cdb.ClassroomError) as err:
         store.join(code, "Eve", client="guesser")  # even the right code: this client must wait
     assert err.value.kind == "rate"
-    store.test_clock.now += cdb.JOIN_WINDOW_S + 1
+    store.test_clock.now += rules.JOIN_WINDOW_S + 1
     assert store.join(code, "Eve", client="guesser")["nickname"] == "Eve"
 
 
@@ -176,6 +177,37 @@ def test_teacher_removes_a_tile_locks_settings_and_collects_hand_ins(store):
     assert entry["settings"] == {"lr_G": 0.01} and entry["metrics"] == {"frechet": 2.0}
     with pytest.raises(cdb.ClassroomError):
         store.tiles("not-the-secret")
+
+
+def test_a_new_process_on_the_same_database_has_the_class_its_members_tiles_and_locks(store, tmp_path, db_url):
+    """What a web-server restart keeps: everything, found again by the tab's token (nothing lives in memory)."""
+    code, secret = store.create_class()
+    tab = "0123456789abcdef0123456789abcdef"
+    joined = store.join(code, "Ann", client="a", token=rules.member_token(tab))
+    assert joined["token"] == rules.member_token(tab)
+    store.publish(joined["token"], "1", {"step": 7, "status": "running"}, grid_png=b"PNG")
+    store.set_locked(secret, {"lesson": 5, "lock": ["lr"]})
+    store.close()
+
+    again = cdb.ClassroomDB(tmp_path, url=db_url, expiry_s=3600, clock=store.test_clock)  # the restarted server
+    assert again.membership(rules.member_token(tab)) == {
+        "nickname": "Ann",
+        "code": code,
+        "locked": {"lesson": 5, "lock": ["lr"]},
+    }
+    (tile,) = again.tiles(secret)
+    assert tile["nickname"] == "Ann" and tile["step"] == 7 and Path(tile["grid"]).read_bytes() == b"PNG"
+    again.publish(rules.member_token(tab), "1", {"step": 9, "status": "running"})  # the feed goes on
+    assert again.tiles(secret)[0]["step"] == 9
+    with pytest.raises(cdb.ClassroomError) as err:
+        again.membership(rules.member_token("f" * 32))  # another tab is in no class
+    assert err.value.kind == "member"
+
+    code2, secret2 = again.create_class()  # the same tab joins another class: it leaves the first, tiles too
+    again.join(code2, "Ann", client="a", token=rules.member_token(tab))
+    assert again.membership(rules.member_token(tab))["code"] == code2
+    assert again.tiles(secret) == [] and again.members(secret) == []
+    again.close()
 
 
 WRITER = """
