@@ -1,7 +1,7 @@
 """First paint: how long a student waits for the first digit on a fresh server.
 
-Each round starts a fresh `streamlit run app.py` in a subprocess (the helpers of tests/e2e_support.py, offline,
-not in test mode) and drives Debian's headless Chromium through Playwright:
+Each round starts a fresh `streamlit run app.py` in a subprocess (offline, not in test mode) and drives Debian's
+headless Chromium through Playwright (the settings of tests/e2e_support.py):
 
 1. **start → healthy**: from launching the server process until `/_stcore/health` answers 200;
 2. **first tab**: (after `--idle` seconds, the time a server usually waits before its first student) a new
@@ -11,9 +11,11 @@ not in test mode) and drives Debian's headless Chromium through Playwright:
 4. **other browser**: a new browser context (another student's first visit, nothing cached), the same measure.
 
 Medians over `--rounds` rounds (each a new server), with the machine's load average before and after: the
-figures move a lot with the load, so compare only figures taken side by side.
+figures move a lot with the load, so compare only figures taken side by side. `--baseline DIR` runs another
+checkout of the project (e.g. `git worktree add /tmp/base main`) in alternate rounds, in the same run, so the
+two are measured under the same load.
 
-    python bench/first_paint.py [--rounds 5] [--idle 0] [--record]
+    python bench/first_paint.py [--rounds 5] [--idle 0] [--baseline DIR] [--record]
 
 Prints figures; never fails on a timing. --record appends a block to BENCHMARKS.md.
 """
@@ -23,16 +25,18 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from common import ROOT, environment, record
 
 sys.path.insert(0, str(ROOT / "tests"))
 import torch  # noqa: E402
-from e2e_support import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
+from e2e_support import APP_ENV, CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 
 VIEWPORT = {"width": 1366, "height": 900}
 DIGIT_CAPTION = "G(z): the generator's output for this z"
@@ -55,70 +59,107 @@ def time_tab(ctx, url: str, timeout: float = 120.0) -> float:
     return time.monotonic() - t0
 
 
-def one_round(browser, idle: float, log_dir: Path) -> tuple[float, float, float, float]:
-    server = StreamlitServer(log_dir / "first-paint-server.log", env={"GAN_CLASSROOM_TEST_MODE": ""})
+def start_server(root: Path, log) -> tuple[subprocess.Popen, str, float]:
+    """`streamlit run app.py` of the checkout at `root`; returns it, its address and the seconds until healthy."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, **APP_ENV, "GAN_CLASSROOM_TEST_MODE": ""}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless", "true"]
+    cmd += ["--server.port", str(port), "--server.address", "127.0.0.1"]
     t0 = time.monotonic()
-    server.start(timeout=180)
-    healthy = time.monotonic() - t0
-    one = browser.new_context(viewport=VIEWPORT)
-    other = browser.new_context(viewport=VIEWPORT)
-    try:
-        time.sleep(idle)
-        first = time_tab(one, server.url)
-        second = time_tab(one, server.url)
-        fresh = time_tab(other, server.url)
-    except Exception:
-        print(server.log()[-3000:], file=sys.stderr)
-        raise
-    finally:
-        one.close()
-        other.close()
-        server.stop()
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    while time.monotonic() - t0 < 180:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url, time.monotonic() - t0
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("streamlit did not become healthy in 180 s")
+
+
+def one_round(browser, root: Path, idle: float, log_dir: Path) -> tuple[float, float, float, float]:
+    log_path = log_dir / "first-paint-server.log"
+    with open(log_path, "wb") as log:
+        proc, url, healthy = start_server(root, log)
+        one = browser.new_context(viewport=VIEWPORT)
+        other = browser.new_context(viewport=VIEWPORT)
+        try:
+            time.sleep(idle)
+            first = time_tab(one, url)
+            second = time_tab(one, url)
+            fresh = time_tab(other, url)
+        except Exception:
+            print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
+            raise
+        finally:
+            one.close()
+            other.close()
+            proc.terminate()
+            proc.wait(20)
     return healthy, first, second, fresh
+
+
+NAMES = [
+    "server start -> healthy",
+    "first tab -> digit + sliders",
+    "second tab (same browser) -> digit + sliders",
+    "other browser's first tab -> digit + sliders",
+]
+
+
+def summary(rows: list) -> list[str]:
+    lines = []
+    for name, col in zip(NAMES, zip(*rows)):
+        lines.append(f"  - {name}: **{statistics.median(col):.2f} s** ({min(col):.2f}-{max(col):.2f})")
+    return lines
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--idle", type=float, default=0.0, help="seconds between healthy and the first tab")
+    ap.add_argument("--baseline", type=Path, help="another checkout, run in alternate rounds (the reference)")
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
 
     from playwright.sync_api import sync_playwright
 
-    rows = []
+    trees = {"this checkout": ROOT}
+    if args.baseline:
+        trees["baseline"] = args.baseline.resolve()
+    rows: dict[str, list] = {name: [] for name in trees}
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for r in range(args.rounds):
-                row = one_round(browser, args.idle, Path(tmp))
-                rows.append(row)
-                print(
-                    f"round {r + 1}: healthy {row[0]:.2f} s, first tab {row[1]:.2f} s, second tab {row[2]:.2f} s,"
-                    f" other browser {row[3]:.2f} s"
-                    f"  (load {os.getloadavg()[0]:.2f})",
-                    flush=True,
-                )
+                for name, root in trees.items():
+                    row = one_round(browser, root, args.idle, Path(tmp))
+                    rows[name].append(row)
+                    print(
+                        f"round {r + 1}, {name}: healthy {row[0]:.2f} s, first tab {row[1]:.2f} s,"
+                        f" second tab {row[2]:.2f} s, other browser {row[3]:.2f} s (load {os.getloadavg()[0]:.2f})",
+                        flush=True,
+                    )
         finally:
             browser.close()
     load_after = os.getloadavg()
-    med = [statistics.median(col) for col in zip(*rows)]
-    lo = [min(col) for col in zip(*rows)]
-    hi = [max(col) for col in zip(*rows)]
-    names = [
-        "server start -> healthy",
-        "first tab -> digit + sliders",
-        "second tab (same browser) -> digit + sliders",
-        "other browser's first tab -> digit + sliders",
-    ]
+    cmd = f"python bench/first_paint.py --rounds {args.rounds} --idle {args.idle:g}"
+    if args.baseline:
+        cmd += " --baseline DIR"
     lines = [
-        f"- `python bench/first_paint.py --rounds {args.rounds} --idle {args.idle:g}`: a fresh `streamlit run app.py`"
-        f" per round, headless Chromium; medians (min-max) of {len(rows)} rounds; load average (1 min)"
-        f" {load_before[0]:.2f} before, {load_after[0]:.2f} after",
+        f"- `{cmd}`: a fresh `streamlit run app.py` per round, headless Chromium, {args.idle:g} s between healthy"
+        f" and the first tab; medians (min-max) of {args.rounds} rounds; load average (1 min) {load_before[0]:.2f}"
+        f" before, {load_after[0]:.2f} after (2 cores)",
     ]
-    for name, m, a, b in zip(names, med, lo, hi):
-        lines.append(f"  - {name}: **{m:.2f} s** ({a:.2f}-{b:.2f})")
+    for name in trees:
+        if len(trees) > 1:
+            lines.append(f"  - {name}" + (f" ({trees[name]})" if name == "baseline" else ""))
+        lines += [("  " if len(trees) > 1 else "") + line for line in summary(rows[name])]
     print("\n".join(lines))
     if args.record:
         record("First paint (bench/first_paint.py)", environment(torch.device("cpu")), lines)
