@@ -34,7 +34,9 @@ Views:
     teacher_link the teacher-link builder: the link, the app's address, its QR code, the expander that makes it
     learn_run, learn_extras   a lesson's predict-then-run flow and its run; the latent and augmentation panels
     train, learn, about, playground   the pages
-    frame        the top: set-up once per process, the language switch in the menu, the page to run (app.py calls it)
+    frame        the top: the language switch in the menu, the page to run (app.py calls it); it imports no page
+    warmup       start-up work on a background thread: the default generator, the other pages, gc.freeze()
+    __main__     `python -m gan_ui`: `streamlit run app.py` with the warm-up started before the first tab
 
 gan_core never imports anything from here.
 """
