@@ -47,7 +47,7 @@ def start() -> None:
     global _thread
     with _lock:
         if _thread is None:
-            _thread = threading.Thread(target=_warm_up, name="gan-warm-up", daemon=True)
+            _thread = threading.Thread(target=_warm_up, name="gan_warmup", daemon=True)
             _thread.start()
 
 
