@@ -15,7 +15,11 @@ figures move a lot with the load, so compare only figures taken side by side. `-
 checkout of the project (e.g. `git worktree add /tmp/base main`) in alternate rounds, in the same run, so the
 two are measured under the same load.
 
-    python bench/first_paint.py [--rounds 5] [--idle 0] [--baseline DIR] [--record]
+`--warm-start` starts this checkout with `python -m gan_ui` (gan_ui/__main__.py: the same server with its warm-up
+started before the first tab; give it some `--idle`) instead of `streamlit run app.py`; a baseline always runs
+`streamlit run app.py`.
+
+    python bench/first_paint.py [--rounds 5] [--idle 0] [--baseline DIR] [--warm-start] [--record]
 
 Prints figures; never fails on a timing. --record appends a block to BENCHMARKS.md.
 """
@@ -59,13 +63,14 @@ def time_tab(ctx, url: str, timeout: float = 120.0) -> float:
     return time.monotonic() - t0
 
 
-def start_server(root: Path, log) -> tuple[subprocess.Popen, str, float]:
-    """`streamlit run app.py` of the checkout at `root`; returns it, its address and the seconds until healthy."""
+def start_server(root: Path, log, warm_start: bool = False) -> tuple[subprocess.Popen, str, float]:
+    """`streamlit run app.py` (or `python -m gan_ui`) of the checkout at `root`; returns it, its address and the
+    seconds until healthy."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, **APP_ENV, "GAN_CLASSROOM_TEST_MODE": ""}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless", "true"]
-    cmd += ["--server.port", str(port), "--server.address", "127.0.0.1"]
+    cmd = [sys.executable, "-m", "gan_ui"] if warm_start else [sys.executable, "-m", "streamlit", "run", "app.py"]
+    cmd += ["--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"]
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     while time.monotonic() - t0 < 180:
@@ -81,10 +86,10 @@ def start_server(root: Path, log) -> tuple[subprocess.Popen, str, float]:
     raise RuntimeError("streamlit did not become healthy in 180 s")
 
 
-def one_round(browser, root: Path, idle: float, log_dir: Path) -> tuple[float, float, float, float]:
+def one_round(browser, root: Path, idle: float, log_dir: Path, warm_start: bool) -> tuple[float, float, float, float]:
     log_path = log_dir / "first-paint-server.log"
     with open(log_path, "wb") as log:
-        proc, url, healthy = start_server(root, log)
+        proc, url, healthy = start_server(root, log, warm_start)
         one = browser.new_context(viewport=VIEWPORT)
         other = browser.new_context(viewport=VIEWPORT)
         try:
@@ -123,6 +128,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--idle", type=float, default=0.0, help="seconds between healthy and the first tab")
     ap.add_argument("--baseline", type=Path, help="another checkout, run in alternate rounds (the reference)")
+    ap.add_argument("--warm-start", action="store_true", help="start this checkout with python -m gan_ui")
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
 
@@ -138,7 +144,7 @@ def main() -> None:
         try:
             for r in range(args.rounds):
                 for name, root in trees.items():
-                    row = one_round(browser, root, args.idle, Path(tmp))
+                    row = one_round(browser, root, args.idle, Path(tmp), args.warm_start and name == "this checkout")
                     rows[name].append(row)
                     print(
                         f"round {r + 1}, {name}: healthy {row[0]:.2f} s, first tab {row[1]:.2f} s,"
@@ -151,8 +157,12 @@ def main() -> None:
     cmd = f"python bench/first_paint.py --rounds {args.rounds} --idle {args.idle:g}"
     if args.baseline:
         cmd += " --baseline DIR"
+    if args.warm_start:
+        cmd += " --warm-start"
     lines = [
-        f"- `{cmd}`: a fresh `streamlit run app.py` per round, headless Chromium, {args.idle:g} s between healthy"
+        f"- `{cmd}`: a fresh server per round (this checkout: `"
+        + ("python -m gan_ui" if args.warm_start else "streamlit run app.py")
+        + "`), headless Chromium, {args.idle:g} s between healthy"
         f" and the first tab; medians (min-max) of {args.rounds} rounds; load average (1 min) {load_before[0]:.2f}"
         f" before, {load_after[0]:.2f} after (2 cores)",
     ]
