@@ -162,7 +162,7 @@ def main() -> None:
     lines = [
         f"- `{cmd}`: a fresh server per round (this checkout: `"
         + ("python -m gan_ui" if args.warm_start else "streamlit run app.py")
-        + "`), headless Chromium, {args.idle:g} s between healthy"
+        + f"`), headless Chromium, {args.idle:g} s between healthy"
         f" and the first tab; medians (min-max) of {args.rounds} rounds; load average (1 min) {load_before[0]:.2f}"
         f" before, {load_after[0]:.2f} after (2 cores)",
     ]

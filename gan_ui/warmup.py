@@ -7,9 +7,9 @@ the server takes its first tab) then, once per process, on one daemon thread:
 1. loads what the default first view needs: torch, Explore's modules, and the shipped default generator, into
    the same server-wide cache the page reads (`catalogue.shipped_entry`);
 2. imports every other page's modules, so a later click on Train or Learn does not wait for pandas, plotly or
-   the class board either, one module at a time and only while no page is being drawn (app.py draws each page
-   inside `page_run()`): it never competes with a student's page for the interpreter lock (waiting at most
-   `QUIET_WAIT` seconds for a quiet moment);
+   the class board either, one module at a time and only when no page has been drawn for `QUIET_FOR` seconds
+   (app.py draws each page inside `page_run()`): it does not compete with students' pages for the interpreter
+   lock while they arrive (waiting at most `QUIET_WAIT` seconds for a quiet moment);
 3. settles the process, again in a quiet moment: gc.freeze() (see `settle_process`).
 
 Nothing here is needed for correctness: a page whose module is not loaded yet imports it itself (Python's
@@ -30,13 +30,15 @@ log = logging.getLogger("gan_ui")
 
 FIRST_VIEW = ("gan_ui.settings", "gan_ui.explore")  # what the default page (Explore) imports
 OTHER_PAGES = ("gan_ui.train", "gan_ui.learn", "gan_ui.playground", "gan_ui.about", "gan_ui.class_page")
-QUIET_WAIT = 30.0  # s step 2 waits for a moment when no page is drawn (then it goes on regardless)
+QUIET_FOR = 2.0  # s without a page drawn that count as a quiet moment
+QUIET_WAIT = 60.0  # s step 2 waits for a quiet moment (then it goes on regardless)
 GC_YOUNG_THRESHOLD = 10_000  # allocations between young-generation collections (Python's default 700: a
 # slider move allocates tens of thousands of objects, nearly all freed at once)
 
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
 _drawing = 0  # pages being drawn now (script runs inside page_run)
+_last_drawn = float("-inf")  # time.monotonic() when the last one ended
 _quiet = threading.Condition(_lock)
 done = threading.Event()  # set when all of the warm-up has run (tests and benchmarks wait on it)
 _settled = False
@@ -54,7 +56,7 @@ def start() -> None:
 @contextlib.contextmanager
 def page_run():
     """Around the drawing of a page: the warm-up's background imports wait until no page is being drawn."""
-    global _drawing
+    global _drawing, _last_drawn
     with _lock:
         _drawing += 1
     try:
@@ -62,13 +64,24 @@ def page_run():
     finally:
         with _lock:
             _drawing -= 1
+            _last_drawn = time.monotonic()
             _quiet.notify_all()
 
 
-def wait_quiet(timeout: float = QUIET_WAIT) -> bool:
-    """Wait until no page is being drawn (at most `timeout` s); True if it is quiet."""
-    with _lock:
-        return _quiet.wait_for(lambda: _drawing == 0, timeout)
+def wait_quiet(timeout: float = QUIET_WAIT, quiet_for: float = QUIET_FOR) -> bool:
+    """Wait until no page has been drawn for `quiet_for` s (at most `timeout` s); True if it is quiet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with _lock:
+            if not _quiet.wait_for(lambda: _drawing == 0, max(0.0, deadline - time.monotonic())):
+                return False
+            rest = _last_drawn + quiet_for - time.monotonic()
+        if rest <= 0:
+            return True
+        if time.monotonic() + rest > deadline:
+            time.sleep(max(0.0, deadline - time.monotonic()))
+            return False
+        time.sleep(rest)
 
 
 def settle_process() -> None:

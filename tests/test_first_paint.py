@@ -128,9 +128,11 @@ def test_the_warm_up_loads_the_default_generator_then_every_page_then_settles():
     assert lines[-3:] == [repr([DEFAULT_MODEL.removeprefix("shipped:")]), "[]", "True"]
 
 
-def test_the_warm_up_waits_while_a_page_is_drawn():
+def test_the_warm_up_waits_for_a_quiet_moment():
+    """Its background imports wait while a page is drawn, and until none has been drawn for a while."""
     from gan_ui import warmup
 
     with warmup.page_run():
-        assert not warmup.wait_quiet(timeout=0.05)
-    assert warmup.wait_quiet(timeout=0.05)
+        assert not warmup.wait_quiet(timeout=0.05, quiet_for=0.0)
+    assert not warmup.wait_quiet(timeout=0.05, quiet_for=30.0)  # a page just ended: not quiet for 30 s yet
+    assert warmup.wait_quiet(timeout=1.0, quiet_for=0.2)
