@@ -5,7 +5,7 @@ fresh server pays for Explore alone. `start()` (app.py calls it first thing, and
 the server takes its first tab) then, once per process, on one daemon thread:
 
 1. loads what the default first view needs: torch, Explore's modules, and the shipped default generator, into
-   the same server-wide cache the page reads (`catalogue.shipped_entry`);
+   the same server-wide cache the page reads (`catalogue.shipped_entry`), and gc.freeze()s what it loaded;
 2. imports every other page's modules, so a later click on Train or Learn does not wait for pandas, plotly or
    the class board either, one module at a time and only when no page has been drawn for `QUIET_FOR` seconds
    (app.py draws each page inside `page_run()`): it does not compete with students' pages for the interpreter
@@ -41,7 +41,6 @@ _drawing = 0  # pages being drawn now (script runs inside page_run)
 _last_drawn = float("-inf")  # time.monotonic() when the last one ended
 _quiet = threading.Condition(_lock)
 done = threading.Event()  # set when all of the warm-up has run (tests and benchmarks wait on it)
-_settled = False
 
 
 def start() -> None:
@@ -49,6 +48,7 @@ def start() -> None:
     global _thread
     with _lock:
         if _thread is None:
+            gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
             _thread = threading.Thread(target=_warm_up, name="gan_warmup", daemon=True)
             _thread.start()
 
@@ -84,24 +84,22 @@ def wait_quiet(timeout: float = QUIET_WAIT, quiet_for: float = QUIET_FOR) -> boo
         time.sleep(rest)
 
 
-def settle_process() -> None:
-    """Once per server process, after the pages' modules are imported: gc.freeze().
+def settle_process(collect: bool = True) -> None:
+    """Move every object the process holds now out of the cyclic GC's sight (gc.freeze()), after a collection
+    when `collect`; called when the first view's modules are loaded (no collection: it would hold the
+    interpreter lock for a student's page) and again, with one, when every page's are.
 
     Python's cyclic GC now and then walks every object the process holds ("generation 2"). Here that is
     well over a million objects (torch, plotly's figure classes, Streamlit, protobuf), and the walk holds
     the GIL: a full collection took 200-300 ms, about every 10 s, stalling every student's slider move in
     flight (bench/classroom_load.py, 30 sessions). Modules live as long as the process, so they are moved
-    out of the collector's sight once; objects made later (sessions, runs) are collected as usual, and
-    reference counting still frees everything that is not in a cycle.
+    out of the collector's sight; objects made later (sessions, runs) are collected as usual, and
+    reference counting still frees everything that is not in a cycle. The young generation's threshold is
+    raised from the first call of `start()`, so the imports themselves trigger fewer collections.
     """
-    global _settled
-    with _lock:
-        if _settled:
-            return
-        _settled = True
-    gc.collect()
+    if collect:
+        gc.collect()
     gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _warm_up() -> None:
@@ -115,6 +113,7 @@ def _warm_up() -> None:
         default = importlib.import_module("gan_ui.explore_model").DEFAULT_MODEL.removeprefix("shipped:")
         if default in catalogue.shipped_names():
             catalogue.shipped_entry(default)
+        settle_process(collect=False)
         log.info("warm-up: first view ready in %.1f s", time.monotonic() - t0)
         for name in OTHER_PAGES:
             wait_quiet()
