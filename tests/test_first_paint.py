@@ -12,10 +12,11 @@ import os
 import subprocess
 import sys
 import textwrap
+import urllib.request
 from pathlib import Path
 
 import pytest
-from e2e_support import page_script
+from e2e_support import APP_ENV, free_port, page_script, wait_for
 from streamlit.testing.v1 import AppTest
 
 import gan_core
@@ -136,3 +137,32 @@ def test_the_warm_up_waits_for_a_quiet_moment():
         assert not warmup.wait_quiet(timeout=0.05, quiet_for=0.0)
     assert not warmup.wait_quiet(timeout=0.05, quiet_for=30.0)  # a page just ended: not quiet for 30 s yet
     assert warmup.wait_quiet(timeout=1.0, quiet_for=0.2)
+
+
+def test_python_m_gan_ui_warms_up_before_any_tab_arrives(tmp_path):
+    """`python -m gan_ui` is `streamlit run app.py` whose warm-up runs from the server's start: no tab is opened
+    here, yet the log says the first view, then every page, were loaded."""
+    port = free_port()
+    log_path = tmp_path / "server.log"
+    cmd = [sys.executable, "-m", "gan_ui", "--server.headless", "true", "--server.port", str(port)]
+    cmd += ["--server.address", "127.0.0.1"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **APP_ENV}, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: healthy(port) or proc.poll() is not None, 180, what="the server's health check")
+            assert proc.poll() is None, log_path.read_text()
+            wait_for(lambda: "warm-up: every page loaded" in log_path.read_text(), 240, what="the warm-up's end")
+            text = log_path.read_text()
+            assert text.index("warm-up: first view ready") < text.index("warm-up: every page loaded")
+            assert "warm-up failed" not in text
+        finally:
+            proc.terminate()
+            proc.wait(20)
+
+
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
