@@ -43,57 +43,156 @@ One concept per module:
 It never imports a UI toolkit: front ends read the trainer's records and snapshots.
 """
 
-from .augment import AugmentResult, run_augmentation
-from .bundle import build_bundle, read_config_file, read_config_json, trainer_bundle
-from .checkpoints import (
-    Checkpoint,
-    CheckpointError,
-    checkpoint_bytes,
-    list_pretrained,
-    load_checkpoint,
-    load_checkpoint_bytes,
-    save_checkpoint,
-)
-from .classifier import (
-    ClassifierError,
-    DigitClassifier,
-    default_classifier,
-    load_classifier,
-    save_classifier,
-    train_classifier,
-)
-from .coach import Alert, diagnose
-from .config import DEFAULT_PRESET, PRESETS, ConfigError, GANConfig, Preset, preset_config
-from .critic import DScore, ask_discriminator
-from .data import DataFormatError, DataUnavailable, ImageData, load_dataset, to_pixels, to_unit_range
-from .device import DeviceError, device_name, resolve_device
-from .digits import DigitImageError, PreparedDigit, nearest_digits, prepare_digit
-from .directions import Directions, principal_directions
-from .evaluation import Evaluation, evaluate_generator, format_evaluation
-from .inside import Inside, look_inside
-from .inversion import InversionResult, invert
-from .journal import RunJournal, RunShelf
-from .losses import LOSS_INFO, d_loss_fn, g_loss_fn, gradient_penalty, info_loss_fn
-from .metrics import QuickQuality, frechet_distance, get_reference, inception_score, quick_quality
-from .models import build_models, count_parameters
-from .monitor import QualityMonitor
-from .runs import BackendUnavailable, TrainingRun, make_run, watch_quality
-from .sampling import (
-    LATENT_RANGE,
-    generate,
-    interpolate,
-    lerp,
-    make_grid,
-    sample_labels,
-    sample_z,
-    slerp,
-    sweep,
-    to_png,
-    upscale,
-)
-from .scheduler import Limits, Scheduler, SchedulerError, Ticket
-from .training import Snapshot, StepRecord, Trainer
-from .webexport import ExportError, export_program
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time each name is imported on first use
+    from .augment import AugmentResult, run_augmentation
+    from .bundle import build_bundle, read_config_file, read_config_json, trainer_bundle
+    from .checkpoints import (
+        Checkpoint,
+        CheckpointError,
+        checkpoint_bytes,
+        list_pretrained,
+        load_checkpoint,
+        load_checkpoint_bytes,
+        save_checkpoint,
+    )
+    from .classifier import (
+        ClassifierError,
+        DigitClassifier,
+        default_classifier,
+        load_classifier,
+        save_classifier,
+        train_classifier,
+    )
+    from .coach import Alert, diagnose
+    from .config import DEFAULT_PRESET, PRESETS, ConfigError, GANConfig, Preset, preset_config
+    from .critic import DScore, ask_discriminator
+    from .data import DataFormatError, DataUnavailable, ImageData, load_dataset, to_pixels, to_unit_range
+    from .device import DeviceError, device_name, resolve_device
+    from .digits import DigitImageError, PreparedDigit, nearest_digits, prepare_digit
+    from .directions import Directions, principal_directions
+    from .evaluation import Evaluation, evaluate_generator, format_evaluation
+    from .inside import Inside, look_inside
+    from .inversion import InversionResult, invert
+    from .journal import RunJournal, RunShelf
+    from .losses import LOSS_INFO, d_loss_fn, g_loss_fn, gradient_penalty, info_loss_fn
+    from .metrics import QuickQuality, frechet_distance, get_reference, inception_score, quick_quality
+    from .models import build_models, count_parameters
+    from .monitor import QualityMonitor
+    from .runs import BackendUnavailable, TrainingRun, make_run, watch_quality
+    from .sampling import (
+        LATENT_RANGE,
+        generate,
+        interpolate,
+        lerp,
+        make_grid,
+        sample_labels,
+        sample_z,
+        slerp,
+        sweep,
+        to_png,
+        upscale,
+    )
+    from .scheduler import Limits, Scheduler, SchedulerError, Ticket
+    from .training import Snapshot, StepRecord, Trainer
+    from .webexport import ExportError, export_program
+
+_HOMES = {  # public name -> the module that defines it (imported on first use: see __getattr__)
+    "AugmentResult": "augment",
+    "run_augmentation": "augment",
+    "build_bundle": "bundle",
+    "read_config_file": "bundle",
+    "read_config_json": "bundle",
+    "trainer_bundle": "bundle",
+    "Checkpoint": "checkpoints",
+    "CheckpointError": "checkpoints",
+    "checkpoint_bytes": "checkpoints",
+    "list_pretrained": "checkpoints",
+    "load_checkpoint": "checkpoints",
+    "load_checkpoint_bytes": "checkpoints",
+    "save_checkpoint": "checkpoints",
+    "ClassifierError": "classifier",
+    "DigitClassifier": "classifier",
+    "default_classifier": "classifier",
+    "load_classifier": "classifier",
+    "save_classifier": "classifier",
+    "train_classifier": "classifier",
+    "Alert": "coach",
+    "diagnose": "coach",
+    "DEFAULT_PRESET": "config",
+    "PRESETS": "config",
+    "ConfigError": "config",
+    "GANConfig": "config",
+    "Preset": "config",
+    "preset_config": "config",
+    "DScore": "critic",
+    "ask_discriminator": "critic",
+    "DataFormatError": "data",
+    "DataUnavailable": "data",
+    "ImageData": "data",
+    "load_dataset": "data",
+    "to_pixels": "data",
+    "to_unit_range": "data",
+    "DeviceError": "device",
+    "device_name": "device",
+    "resolve_device": "device",
+    "DigitImageError": "digits",
+    "PreparedDigit": "digits",
+    "nearest_digits": "digits",
+    "prepare_digit": "digits",
+    "Directions": "directions",
+    "principal_directions": "directions",
+    "Evaluation": "evaluation",
+    "evaluate_generator": "evaluation",
+    "format_evaluation": "evaluation",
+    "Inside": "inside",
+    "look_inside": "inside",
+    "InversionResult": "inversion",
+    "invert": "inversion",
+    "RunJournal": "journal",
+    "RunShelf": "journal",
+    "LOSS_INFO": "losses",
+    "d_loss_fn": "losses",
+    "g_loss_fn": "losses",
+    "gradient_penalty": "losses",
+    "info_loss_fn": "losses",
+    "QuickQuality": "metrics",
+    "frechet_distance": "metrics",
+    "get_reference": "metrics",
+    "inception_score": "metrics",
+    "quick_quality": "metrics",
+    "build_models": "models",
+    "count_parameters": "models",
+    "QualityMonitor": "monitor",
+    "BackendUnavailable": "runs",
+    "TrainingRun": "runs",
+    "make_run": "runs",
+    "watch_quality": "runs",
+    "LATENT_RANGE": "sampling",
+    "generate": "sampling",
+    "interpolate": "sampling",
+    "lerp": "sampling",
+    "make_grid": "sampling",
+    "sample_labels": "sampling",
+    "sample_z": "sampling",
+    "slerp": "sampling",
+    "sweep": "sampling",
+    "to_png": "sampling",
+    "upscale": "sampling",
+    "Limits": "scheduler",
+    "Scheduler": "scheduler",
+    "SchedulerError": "scheduler",
+    "Ticket": "scheduler",
+    "Snapshot": "training",
+    "StepRecord": "training",
+    "Trainer": "training",
+    "ExportError": "webexport",
+    "export_program": "webexport",
+}
 
 __all__ = [
     "Checkpoint",
@@ -187,3 +286,18 @@ __all__ = [
     "AugmentResult",
     "run_augmentation",
 ]
+
+
+def __getattr__(name: str):
+    """`gan_core.X` (and `from gan_core import X`) imports X's module on first use, so that a page which needs
+    only gan_core.i18n or gan_core.config does not load torch, the metrics and Ray's glue before it can paint."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -44,7 +44,9 @@ Views:
     class_board  the teacher's class board (tiles, sort/filter, leaderboard, hall of collapse, locks, hand-ins)
     class_page   the Class page: join, hand in, leave; create a class; the board for its secret link
     train, learn, about, playground   the pages
-    frame        the top: set-up once per process, the language switch in the menu, the page to run (app.py calls it)
+    frame        the top: the language switch in the menu, the page to run (app.py calls it); it imports no page
+    warmup       start-up work on a background thread: the default generator, the other pages, gc.freeze()
+    __main__     `python -m gan_ui`: `streamlit run app.py` with the warm-up started before the first tab
 
 gan_core never imports anything from here.
 """

@@ -4,13 +4,15 @@ ModelEntry            a generator (and D when kept) with its config, info and ti
 entry_from_checkpoint a gan_core.Checkpoint as an entry
 upload_entry          an uploaded .safetensors file as an entry (CheckpointError says why not)
 shipped_entry         a shipped generator: one copy per server process (st.cache_resource), read by every tab
-catalogue(user_models) every model of a tab: shipped first, then its runs, uploads and saved runs
+catalogue(user_models) every model of a tab (a Catalogue): shipped first, then its runs, uploads and saved runs;
+                      a shipped model is loaded when first opened (the picker reads names from file headers only)
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from gan_core import (
     load_checkpoint,
     load_checkpoint_bytes,
 )
-from gan_core.checkpoints import PRETRAINED_DIR
+from gan_core.checkpoints import PRETRAINED_DIR, read_info
 from gan_core.i18n import _, format_number
 from gan_core.metrics import code_digits
 
@@ -159,22 +161,61 @@ def shipped_names() -> list[str]:
     return list_pretrained()
 
 
+def _mtime(name: str) -> float:
+    path = PRETRAINED_DIR / f"{name}.safetensors"
+    return path.stat().st_mtime if path.exists() else 0.0
+
+
 def shipped_entry(name: str) -> ModelEntry:
     """A shipped generator; a newer file on disk (same name) is loaded afresh."""
-    path = PRETRAINED_DIR / f"{name}.safetensors"
-    return _shipped(name, path.stat().st_mtime if path.exists() else 0.0)
+    return _shipped(name, _mtime(name))
 
 
-def catalogue(user_models: list[ModelEntry]) -> dict[str, ModelEntry]:
-    """Every model Explore can open: shipped ones first, then this tab's runs and uploads."""
-    out: dict[str, ModelEntry] = {}
-    for name in shipped_names():
-        try:
-            entry = shipped_entry(name)
-        except CheckpointError as exc:  # a broken file in pretrained/ must not break the page
-            log.warning("skipping shipped model %s: %s", name, exc)
-            continue
-        out[entry.key] = entry
-    for entry in user_models:
-        out[entry.key] = entry
-    return out
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _shipped_title(name: str, mtime: float) -> str | None:
+    """The title in a shipped file's header ("" when it has none), read without loading the model; None when the
+    header is broken (the file is left out of the picker)."""
+    try:
+        return str(read_info(name)["info"].get("title") or "")
+    except (CheckpointError, OSError) as exc:  # a broken file in pretrained/ must not break the page
+        log.warning("skipping shipped model %s: %s", name, exc)
+        return None
+
+
+class Catalogue(Mapping):
+    """Every model Explore can open, by key: shipped ones first, then a tab's runs and uploads.
+
+    A shipped generator is loaded (once per server process, `shipped_entry`) only when its key is looked up:
+    the picker lists every name from the files' headers, and a tab that never opens a model never waits for it.
+    """
+
+    def __init__(self, user_models: list[ModelEntry]):
+        self._shipped = {
+            f"shipped:{name}": name for name in shipped_names() if _shipped_title(name, _mtime(name)) is not None
+        }
+        self._user = {entry.key: entry for entry in user_models if entry.key not in self._shipped}
+
+    def __getitem__(self, key: str) -> ModelEntry:
+        if key in self._user:
+            return self._user[key]
+        return shipped_entry(self._shipped[key])  # KeyError for an unknown key, as a dict
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._shipped
+        yield from self._user
+
+    def __len__(self) -> int:
+        return len(self._shipped) + len(self._user)
+
+    def label(self, key: str) -> str:
+        """The name the picker shows for `key`, in the tab's language, without loading a shipped model."""
+        if key in self._user:
+            return self._user[key].picker_label()
+        name = self._shipped[key]
+        title = _shipped_title(name, _mtime(name))
+        return title or _("{name} · shipped with the app").format(name=name)
+
+
+def catalogue(user_models: list[ModelEntry]) -> Catalogue:
+    """Every model Explore can open: shipped ones first (loaded when opened), then this tab's runs and uploads."""
+    return Catalogue(user_models)

@@ -15,7 +15,7 @@ from gan_core.config import DEFAULT_PRESET
 from gan_core.i18n import _
 
 from . import state
-from .catalogue import ModelEntry, upload_entry
+from .catalogue import Catalogue, ModelEntry, upload_entry
 from .choices import keep
 from .latent import current_label, random_z, set_z
 
@@ -113,7 +113,7 @@ def _on_upload() -> None:
 DEFAULT_MODEL = f"shipped:{DEFAULT_PRESET}"  # Explore opens on the default recipe's model: it draws the digit asked for
 
 
-def model_picker(models: dict[str, ModelEntry]) -> ModelEntry | None:
+def model_picker(models: Catalogue) -> ModelEntry | None:
     keys = list(models)
     keep(MODEL_KEY)  # the model stays open through a change of language (its name is translated)
     if keys and st.session_state.get(MODEL_KEY) not in keys:
@@ -126,7 +126,7 @@ def model_picker(models: dict[str, ModelEntry]) -> ModelEntry | None:
                 _("Generator"),
                 keys,
                 key=MODEL_KEY,
-                format_func=lambda k: models[k].picker_label(),
+                format_func=models.label,  # names from the files' headers: only the chosen model is loaded
                 help=_("Shipped generators, runs trained in this tab, and uploaded .safetensors files."),
             )
     with right:
@@ -144,7 +144,11 @@ def model_picker(models: dict[str, ModelEntry]) -> ModelEntry | None:
             st.session_state.pop("upload_msg")
     if key is None:
         return None
-    entry = models[key]
+    try:
+        entry = models[key]  # a shipped model is loaded here, the first time any tab opens it
+    except CheckpointError as exc:  # its header was readable but its weights are not: pick another one
+        st.error(_("Could not open {name}: {error}").format(name=models.label(key), error=exc))
+        st.stop()
     st.caption(entry.describe())
     data = entry.info.get("data") if isinstance(entry.info.get("data"), str) else None
     st.caption(
