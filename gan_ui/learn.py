@@ -16,8 +16,8 @@ import streamlit as st
 from gan_core.i18n import _
 
 from . import teacher, teacher_link
-from .learn_extras import augment_panel, latent_panel
 from .layout import page_link
+from .learn_extras import augment_panel, latent_panel
 from .learn_run import answer_due, prediction, prediction_locked, run_section
 from .lessons import BY_ID, LESSON_IDS, LESSONS, Lesson, number, translated
 from .lessons_playground import PLAYGROUND_BY_ID
