@@ -5,7 +5,9 @@ Plain Python (no Streamlit), tested without a browser:
     images       digits, strips and grids as crisp PNGs
     charts       plotly figures from training records;  compare: the comparison of runs
     lessons      the Learn page's lessons, as data (translated with lessons.translated); the texts in
-                 lessons_basics and lessons_more, what a lesson is in lesson_model
+                 lessons_basics and lessons_more, what a lesson is in lesson_model; lessons_playground:
+                 the Playground's lessons
+    teacher_params   what a teacher link may say (lock/hide/allow names) and parse(): pure
 
 State (who owns what):
     catalogue    the models Explore can open (ModelEntry): shipped, runs, uploads, saved runs
@@ -18,7 +20,8 @@ State (who owns what):
     latent       the tab's z (the sliders' values, the digit asked for) and z as text
     controls     the Train controls <-> GANConfig, both ways; start_from_controls()
     projector    projector mode's look: its CSS, colours and restyled figures
-    teacher      a tab's teacher settings from its link (?lesson=&lock=&hide=&allow=&projector=): parsing, locks, hiding
+    teacher      a tab's teacher settings from its link (?lesson=&lock=&hide=&allow=&projector=): locks, hiding
+    playground_game  the Playground's game for a session: state, steps, bursts, frames for the view
 
 Views:
     layout       page specs, links between pages that keep the tab, global CSS
@@ -33,6 +36,7 @@ Views:
     choices      a widget's choice (the open tab, model, option) kept through a change of language
     teacher_link the teacher-link builder: the link, the app's address, its QR code, the expander that makes it
     learn_run, learn_extras   a lesson's predict-then-run flow and its run; the latent and augmentation panels
+    playground_settings, playground_lesson   the Playground's settings widgets; its lessons' predict-then-run
     train, learn, about, playground   the pages
     frame        the top: set-up once per process, the language switch in the menu, the page to run (app.py calls it)
 
