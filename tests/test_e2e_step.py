@@ -25,6 +25,13 @@ PIXELS = """() => { const c = document.querySelector('.toy-view canvas');
     let h = 0; for (let i = 0; i < d.length; i += 97) h = (h * 31 + d[i]) >>> 0; return h; }"""
 
 
+def pg_button(page, key: str):
+    """The Playground's button with this key, once the page has only one of it (no stale copy of a rerun)."""
+    buttons = page.locator(f".st-key-{key} button")
+    wait_for(lambda: buttons.count() == 1, 30, what=f"one {key} button")
+    return buttons
+
+
 def test_train_page_step_mode_d_then_g_changes_the_fakes(streamlit_server, browser):  # noqa: F811
     ctx = browser.new_context(viewport=VIEWPORT)
     page = open_page(ctx, streamlit_server.url + "/train", '[data-testid="stBaseButton-primary"]')
@@ -63,8 +70,7 @@ def test_playground_lesson_from_a_teacher_link_steps_and_trains(streamlit_server
         target = page.locator('[data-testid="stSelectbox"]').filter(has_text="Target distribution")
         assert target.locator("input").is_disabled(), "the link locked the target"
         assert page.get_by_text("Your teacher fixed").count() > 0
-        g_step = page.get_by_role("button", name="One G step", exact=True)
-        assert g_step.is_disabled(), "the buttons wait for a prediction"
+        assert pg_button(page, "pg_g_step").is_disabled(), "the buttons wait for a prediction"
 
         page.get_by_text("Only G's points (and its mesh)", exact=True).click()
         wait_idle(page)
@@ -72,27 +78,27 @@ def test_playground_lesson_from_a_teacher_link_steps_and_trains(streamlit_server
         page.wait_for_timeout(1500)  # the first frame's playback settles
 
         before = page.evaluate(PIXELS)
-        click_button(page, "One D step")
+        pg_button(page, "pg_d_step").click()
         page.wait_for_selector("text=One D step: D's loss", timeout=30_000)
         wait_for(lambda: page.evaluate(PIXELS) != before, 10, what="the picture to change after a D step")
         page.wait_for_timeout(1500)
 
         before = page.evaluate(PIXELS)
-        click_button(page, "One G step")
+        pg_button(page, "pg_g_step").click()
         page.wait_for_selector("text=One G step: G's loss", timeout=30_000)
         wait_for(lambda: page.evaluate(PIXELS) != before, 10, what="the picture to change after a G step")
         page.wait_for_selector("text=You predicted", timeout=30_000)  # the answer: due after one G update
         assert page.get_by_text("A G step changes G's weights and nothing else").count() == 1
         no_exception(page)
 
-        click_button(page, "Train")
+        pg_button(page, "pg_play").click()
         start_frames, start_it = page.evaluate(FRAMES), page.evaluate(ITERATION)
         wait_for(lambda: page.evaluate(FRAMES) > start_frames + 20, 30, what="frames while training")
         wait_for(lambda: page.evaluate(ITERATION) > start_it + 50, 30, what="the iteration count to grow")
         trained = page.evaluate(PIXELS)
         wait_for(lambda: page.evaluate(PIXELS) != trained, 10, what="the picture to keep moving")
         shot(page, "e2e-playground-lesson")
-        click_button(page, "Pause")
+        pg_button(page, "pg_play").click()  # Pause
         wait_idle(page)
         no_exception(page)
     finally:
