@@ -152,3 +152,12 @@ def test_each_lessons_game_shows_its_answer(lesson_id, lo, hi):
     t.train(item.g_steps)
     covered = t.measure().covered
     assert lo <= covered <= hi, f"{lesson_id}: {covered} of 8 modes covered after {item.g_steps} iterations"
+
+
+@pytestmark_app
+def test_a_link_can_hide_the_lesson_list_and_the_answer():
+    at = open_playground(lesson="pg-what-d-sees", hide="lessons,answer", allow="run_first")
+    assert not any(s.key == "pg_lesson_pick" for s in at.selectbox)  # students stay on the link's lesson
+    button(at, "pg_g_step").click().run()
+    assert not answer_shown(at, PLAYGROUND_BY_ID["pg-what-d-sees"])
+    assert any("Your teacher will give the answer in class" in c.value for c in at.caption)
