@@ -14,6 +14,7 @@ Prints figures; never fails on a timing. --record appends a block to BENCHMARKS.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -45,8 +46,8 @@ def main() -> None:
         f"Preset {args.preset}; frames drawn by the canvas over {args.seconds:g} s of training, per speed "
         "(iterations per 1-s burst); headless Chromium (60 Hz ceiling), server on the same machine.",
         "",
-        "| speed | frames/s drawn | iterations/s trained |",
-        "|---|---|---|",
+        "| speed | frames/s drawn | iterations/s trained | load average (1 min) |",
+        "|---|---|---|---|",
     ]
     try:
         with sync_playwright() as p:
@@ -68,7 +69,8 @@ def main() -> None:
                 time.sleep(args.seconds)
                 f1, i1 = page.evaluate(COUNT)
                 dt = time.monotonic() - t0
-                line = f"| {speed} | {(f1 - f0) / dt:.1f} | {(i1 - i0) / dt:.0f} |"
+                load = os.getloadavg()[0]  # the machine is shared: a figure means little without it
+                line = f"| {speed} | {(f1 - f0) / dt:.1f} | {(i1 - i0) / dt:.0f} | {load:.1f} |"
                 print(line, flush=True)
                 lines.append(line)
                 if args.screenshot and speed == "fast":  # after ~1,500 iterations: the ring forming

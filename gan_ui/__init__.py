@@ -6,7 +6,9 @@ Plain Python (no Streamlit), tested without a browser:
     charts       plotly figures from training records;  quality_charts: the sample-quality figures
     compare      the comparison of runs
     lessons      the Learn page's lessons, as data (translated with lessons.translated); the texts in
-                 lessons_basics and lessons_more, what a lesson is in lesson_model
+                 lessons_basics and lessons_more, what a lesson is in lesson_model; lessons_playground:
+                 the Playground's lessons
+    teacher_params   what a teacher link may say (lock/hide/allow names) and parse(): pure
     class_feed   a run's tile for the class board (plain data + a 4x4 grid) and ClassFeed: one tab's throttled writes
 
 State (who owns what):
@@ -22,7 +24,8 @@ State (who owns what):
     number_checks  why a typed number (steps, seed, D steps) is refused, shown under its box
     names        presets and losses as a page shows them (a translated name beside the key)
     projector    projector mode's look: its CSS, colours and restyled figures
-    teacher      a tab's teacher settings from its link (?lesson=&lock=&hide=&allow=&projector=): parsing, locks, hiding
+    teacher      a tab's teacher settings from its link (?lesson=&lock=&hide=&allow=&projector=): locks, hiding
+    playground_game  the Playground's game for a session: state, steps, bursts, frames for the view
     class_publisher  the thread that writes every class member's tiles, whatever page the student has open
     class_state  a tab's class: the process's class database, the tab's membership (found by its token), pushed locks
 
@@ -43,6 +46,7 @@ Views:
     train_controls  the Train page's left column: recipe, budget, advanced settings, run buttons
     class_board  the teacher's class board (tiles, sort/filter, leaderboard, hall of collapse, locks, hand-ins)
     class_page   the Class page: join, hand in, leave; create a class; the board for its secret link
+    playground_settings, playground_lesson   the Playground's settings widgets; its lessons' predict-then-run
     train, learn, about, playground   the pages
     frame        the top: the language switch in the menu, the page to run (app.py calls it); it imports no page
     warmup       start-up work on a background thread: the default generator, the other pages, gc.freeze()

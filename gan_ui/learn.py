@@ -16,9 +16,11 @@ import streamlit as st
 from gan_core.i18n import _
 
 from . import teacher, teacher_link
+from .layout import page_link
 from .learn_extras import augment_panel, latent_panel
 from .learn_run import answer_due, prediction, prediction_locked, run_section
 from .lessons import BY_ID, LESSON_IDS, LESSONS, Lesson, number, translated
+from .lessons_playground import PLAYGROUND_BY_ID
 from .source_view import show_code
 
 
@@ -103,6 +105,15 @@ def lesson_body(lesson: Lesson) -> None:
         step += 1
     st.subheader(_("{step} · What to look for").format(step=step), divider="gray")
     st.markdown(lesson.look_for)
+    if lesson.playground in PLAYGROUND_BY_ID:  # the same idea as a game on the plane (gan_ui/playground_lesson.py)
+        page_link(
+            "playground",
+            label=_("On the plane, in the Playground: {title}").format(
+                title=_(PLAYGROUND_BY_ID[lesson.playground].title)
+            ),
+            query={"lesson": lesson.playground},
+            icon=":material/scatter_plot:",
+        )
     st.subheader(_("{step} · The answer").format(step=step + 1), divider="gray")
     answer_section(lesson, extra_result)
 

@@ -1,6 +1,7 @@
 """What a lesson is, as data: the idea, a predict-then-run question, the run, what to look for.
 
-gan_ui/lessons.py gathers the lessons (gan_ui/lessons_basics.py, gan_ui/lessons_more.py) and translates them.
+gan_ui/lessons.py gathers the lessons (gan_ui/lessons_basics.py, gan_ui/lessons_more.py) and translates them;
+gan_ui/lessons_playground.py holds the Playground's lessons.
 """
 
 from __future__ import annotations
@@ -30,6 +31,28 @@ class Lesson:
     runs: tuple = ()  # LessonRun variants (the student picks one when there are several)
     extra: str = ""  # "latent" | "augment": a lesson-specific panel instead of/besides a run
     code: tuple = ()  # gan_ui.source_view.CODE keys: the real source behind the lesson's math
+    playground: str = ""  # a PlaygroundLesson id: the same idea on the plane (a link from this lesson)
+
+
+@dataclass(frozen=True)
+class PlaygroundLesson:
+    """A lesson on the Playground page (gan_ui/lessons_playground.py): the game on the plane, predict-then-run.
+
+    Its run is the Playground's own game with a 2-D preset (gan_core.toy2d.TOY_PRESETS) plus overrides; the answer
+    shows once G has made `g_steps` updates in a game with exactly those settings."""
+
+    id: str
+    title: str
+    idea: str
+    question: str
+    choices: tuple
+    correct: int
+    answer: str
+    look_for: str
+    preset: str  # a gan_core.toy2d.TOY_PRESETS name
+    overrides: dict = field(default_factory=dict)
+    g_steps: int = 2000  # G updates before the answer shows
+    digits: str = ""  # a Learn lesson id: where the idea goes on with digits
 
 
 VALUE_FN = (

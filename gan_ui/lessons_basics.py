@@ -12,6 +12,7 @@ from .lesson_model import VALUE_FN, Lesson, LessonRun
 BASICS: list[Lesson] = [
     Lesson(
         id="what",
+        playground="pg-what-d-sees",
         code=("step", "value"),
         title=N_("What a GAN is"),
         idea=N_(

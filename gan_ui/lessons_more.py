@@ -12,6 +12,7 @@ from .lesson_model import Lesson, LessonRun
 MORE: list[Lesson] = [
     Lesson(
         id="collapse",
+        playground="pg-collapse",
         code=("mlp",),
         title=N_("Mode collapse"),
         idea=N_(
@@ -49,6 +50,7 @@ MORE: list[Lesson] = [
     ),
     Lesson(
         id="stabilisers",
+        playground="pg-wgan-gp",
         code=("bce", "other_losses"),
         title=N_("Stabilisers, side by side"),
         idea=N_(

@@ -20,6 +20,7 @@ from gan_core.i18n import N_, _
 from gan_core.sampling import make_grid
 
 from .images import grid_png
+from .layout import show_png
 from .run_handle import RunHandle
 
 RESULT_KEY = "step_result"  # session_state: (run key, StepResult) of the last step
@@ -95,7 +96,7 @@ def _d_result(res) -> None:
     st.plotly_chart(scores_chart(res), key="step_scores", width="stretch")
     order = np.argsort(res.fake_after - res.fake_before)[:8]  # the fakes D turned against most
     st.caption(_("The eight fakes D turned against most:"))
-    st.image(grid_png(_u8(res.images_after[order]), ncol=8, scale=2))
+    show_png(grid_png(_u8(res.images_after[order]), ncol=8, scale=2))
 
 
 def _g_result(res) -> None:
@@ -113,7 +114,7 @@ def _g_result(res) -> None:
     ):
         with col:
             st.caption(title)
-            st.image(png)
+            show_png(png)
 
 
 def step_panel(run: RunHandle) -> None:

@@ -3,13 +3,17 @@
 A teacher shares a link such as
 
     http://host:8501/learn?lesson=5&lock=lr,loss&hide=advanced,answer&projector=1
+    http://host:8501/playground?lesson=pg-collapse&lock=lr,target&hide=answer
 
-* `lesson`    the lesson to open: its number (1-8) or its id ("collapse");
+* `lesson`    the lesson to open: a Learn lesson's number (1-8) or id ("collapse"), or a Playground lesson's id
+              ("pg-collapse", gan_ui/lessons_playground.py: the Playground opens with that lesson's settings);
 * `lock`      controls shown but disabled, with a note saying the teacher fixed them (names in LOCKABLE);
 * `hide`      parts of the page not shown at all (names in HIDEABLE);
 * `allow`     what a lesson otherwise withholds (names in ALLOWABLE): `run_first` lets its run start before a
               prediction, `answer` reveals the answer without waiting for the run to end;
 * `projector` 1: larger type, high-contrast text and the projector pair of colours for G and D.
+
+The names and `parse` live in gan_ui/teacher_params.py (pure); this module applies them to a tab.
 
 The settings live on the server with the tab (under its token, gan_ui/tabs.py), not in the page's
 session: they hold on every page, after a reload (F5), the back button, a new window on the same
@@ -24,126 +28,19 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from gan_core.i18n import N_, _
+from gan_core.i18n import _
 
 from . import projector, tabs
 from .settings import D_COLOR, G_COLOR
+from .teacher_params import ALLOWABLE, HIDEABLE, LOCK_NAMES, LOCKABLE, TeacherSettings, parse
 
-# lock name -> the Train page's control keys it disables ("preset" is locked with any of them: picking a
-# preset would reset the locked control)
-LOCKABLE = {
-    "preset": ("cfg_preset",),
-    "budget": ("budget", "budget_steps"),
-    "arch": ("cfg_arch",),
-    "loss": ("cfg_loss",),
-    "lr": ("cfg_lr_g", "cfg_lr_d"),
-    "beta": ("cfg_beta1", "cfg_beta2"),
-    "batch": ("cfg_batch_size",),
-    "latent": ("cfg_latent_dim",),
-    "d_steps": ("cfg_d_steps",),
-    "smoothing": ("cfg_label_smoothing",),
-    "sn": ("cfg_spectral_norm",),
-    "ema": ("cfg_ema",),
-    "conditional": ("cfg_conditional",),
-    "seed": ("cfg_seed",),
-    "dataset": ("cfg_dataset",),
-    "variant": ("learn_variant",),
-}
-# lock name -> the name shown to people: in English the name itself, which is also the URL's value (that stays
-# English in every language); in another language what it fixes ("lr" -> 学习率)
-LOCK_NAMES = {
-    "preset": N_("preset"),
-    "budget": N_("budget"),
-    "arch": N_("arch"),
-    "loss": N_("loss"),
-    "lr": N_("lr"),
-    "beta": N_("beta"),
-    "batch": N_("batch"),
-    "latent": N_("latent"),
-    "d_steps": N_("d_steps"),
-    "smoothing": N_("smoothing"),
-    "sn": N_("sn"),
-    "ema": N_("ema"),
-    "conditional": N_("conditional"),
-    "seed": N_("seed"),
-    "dataset": N_("dataset"),
-    "variant": N_("variant"),
-}
-HIDEABLE = {
-    "advanced": N_("the Train page's advanced settings"),
-    "answer": N_("the lesson's answer (the teacher gives it in class)"),
-    "lessons": N_("the list of other lessons (students stay on the lesson of the link)"),
-    "coach": N_("the training-health coach's alerts"),
-}
+__all__ = ["ALLOWABLE", "HIDEABLE", "LOCKABLE", "LOCK_NAMES", "TeacherSettings", "parse"]  # and the functions below
+
 MAX_TABS = 20_000  # tabs whose settings the server remembers (the oldest unused are forgotten first)
-ALLOWABLE = {
-    "run_first": N_("start a lesson's run before predicting"),
-    "answer": N_("show the answer now, without waiting for the run (the teacher reveals it)"),
-}
-
-
-@dataclass
-class TeacherSettings:
-    lesson: str | None = None  # lesson id the link opens
-    lock: frozenset = frozenset()  # LOCKABLE names
-    hide: frozenset = frozenset()  # HIDEABLE names
-    allow: frozenset = frozenset()  # ALLOWABLE names
-    projector: bool = False
-    problems: list = field(default_factory=list)  # what in the link was not understood, in words
-    held: dict = field(default_factory=dict)  # locked control key -> the value it keeps in this tab
-
-    @property
-    def active(self) -> bool:
-        return bool(self.lock or self.hide or self.allow or self.projector)
-
-
-def _names(raw: str | None) -> list[str]:
-    return [n.strip().lower() for n in (raw or "").split(",") if n.strip()]
-
-
-def _known(params, key: str, allowed, what: str, problems: list) -> set:
-    """The names in params[key] that are in `allowed`; each other name adds a problem saying what is allowed."""
-    found = set()
-    for n in _names(params.get(key)):
-        if n in allowed:
-            found.add(n)
-        else:
-            problems.append(
-                _("{key}={name!r} is not {what} ({allowed}).").format(
-                    key=key, name=n, what=_(what), allowed=", ".join(allowed)
-                )
-            )
-    return found
-
-
-def parse(params: dict, lesson_ids: list[str]) -> TeacherSettings:
-    """TeacherSettings from query parameters (a mapping of str -> str). Pure: tested without Streamlit."""
-    s = TeacherSettings()
-    raw = (params.get("lesson") or "").strip().lower()
-    if raw:
-        if raw.isdigit() and 1 <= int(raw) <= len(lesson_ids):
-            s.lesson = lesson_ids[int(raw) - 1]
-        elif raw in lesson_ids:
-            s.lesson = raw
-        else:
-            s.problems.append(
-                _("lesson={raw!r} is not a lesson: use 1 to {n} or one of {ids}.").format(
-                    raw=raw, n=len(lesson_ids), ids=", ".join(lesson_ids)
-                )
-            )
-    lock = _known(params, "lock", LOCKABLE, N_("a control that can be locked"), s.problems)
-    if lock - {"variant"}:
-        lock.add("preset")
-    s.lock = frozenset(lock)
-    s.hide = frozenset(_known(params, "hide", HIDEABLE, N_("something that can be hidden"), s.problems))
-    s.allow = frozenset(_known(params, "allow", ALLOWABLE, N_("something a link can allow"), s.problems))
-    s.projector = (params.get("projector") or "").strip().lower() in ("1", "true", "yes", "on")
-    return s
 
 
 # --------------------------------------------------------------------------------------- per tab
@@ -193,6 +90,8 @@ def load(lesson_ids: list[str]) -> TeacherSettings:
     s = parse(params, lesson_ids)
     if s.lesson:
         ss["learn_lesson"] = s.lesson
+    if s.playground:
+        ss["pg_lesson"] = s.playground
     if not any(params[k] for k in ("lock", "hide", "allow", "projector")):
         return current()  # a plain lesson link (e.g. from a coach alert): the settings stay
     kept = settings_of(tab)

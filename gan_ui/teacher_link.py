@@ -18,12 +18,16 @@ from gan_core.i18n import _
 
 from . import copy_button, teacher
 from .layout import PAGE_SPECS, show_png
+from .teacher_params import HIDEABLE, TRAIN_LOCKS
 
 PAGE_PATHS = tuple(PAGE_SPECS)  # the pages' url paths (learn, train, ...): not part of the app's address
 
 
-def link(base: str, lesson: int | None = None, lock=(), hide=(), projector: bool = False, allow=()) -> str:
-    """The teacher link for these choices (base: the app's address, e.g. http://localhost:8501)."""
+def link(
+    base: str, lesson: int | str | None = None, lock=(), hide=(), projector: bool = False, allow=(), page="learn"
+) -> str:
+    """The teacher link for these choices (base: the app's address, e.g. http://localhost:8501), to the Learn page
+    (a lesson's number) or the Playground (`page="playground"`, a Playground lesson's id)."""
     q = {}
     if lesson:
         q["lesson"] = str(lesson)
@@ -35,7 +39,7 @@ def link(base: str, lesson: int | None = None, lock=(), hide=(), projector: bool
         q["allow"] = ",".join(allow)
     if projector:
         q["projector"] = "1"
-    url = base.rstrip("/") + "/learn"
+    url = base.rstrip("/") + "/" + page
     return url + ("?" + urlencode(q, safe=",") if q else "")
 
 
@@ -94,33 +98,32 @@ def _labels(names: dict) -> dict:
     return {n: n if _(words) == n else f"{n}: {_(words)}" for n, words in names.items()}
 
 
-def builder(lesson_number: int) -> None:
-    """The expander in which a teacher builds a link that opens lesson `lesson_number`."""
+def builder(lesson: int | str, page: str = "learn", locks=TRAIN_LOCKS, hides=tuple(HIDEABLE), key: str = "tl") -> None:
+    """The expander in which a teacher builds a link that opens `lesson` on `page` (the Learn page: a lesson's
+    number; the Playground: a Playground lesson's id), offering the lock and hide names of that page."""
     with st.expander(_("For teachers: a link that opens this lesson"), icon=":material/co_present:"):
         st.caption(_("Choose what students may change; share the link (or show its QR code on the projector)."))
         lock = st.multiselect(
             _("Lock (shown, not changeable)"),
-            list(teacher.LOCKABLE),
-            key="tl_lock",
+            list(locks),
+            key=f"{key}_lock",
             format_func=_labels(teacher.LOCK_NAMES).get,
         )
-        hide = st.multiselect(
-            _("Hide"), list(teacher.HIDEABLE), key="tl_hide", format_func=_labels(teacher.HIDEABLE).get
-        )
+        hide = st.multiselect(_("Hide"), list(hides), key=f"{key}_hide", format_func=_labels(teacher.HIDEABLE).get)
         allow = st.multiselect(
             _("Allow"),
             list(teacher.ALLOWABLE),
-            key="tl_allow",
+            key=f"{key}_allow",
             format_func=_labels(teacher.ALLOWABLE).get,
         )
-        projector = st.toggle(_("Projector mode (large type, high contrast)"), key="tl_projector")
+        projector = st.toggle(_("Projector mode (large type, high contrast)"), key=f"{key}_projector")
         host = st.context.headers.get("Host")  # the browser's address; its Host header else
         here = app_base(st.context.url, PAGE_PATHS) or (f"http://{host}" if host else None) or "http://localhost:8501"
-        if st.session_state.get("tl_base_seen") != here:  # the address this browser is on, as its default
-            st.session_state["tl_base"] = st.session_state["tl_base_seen"] = here
+        if st.session_state.get(f"{key}_base_seen") != here:  # the address this browser is on, as its default
+            st.session_state[f"{key}_base"] = st.session_state[f"{key}_base_seen"] = here
         base = st.text_input(
             _("App address"),
-            key="tl_base",
+            key=f"{key}_base",
             help=_(
                 "Filled in from your browser's address bar. Change it if students reach this server by another address."
             ),
@@ -140,7 +143,7 @@ def builder(lesson_number: int) -> None:
                 ),
                 icon=":material/wifi_off:",
             )
-        url = link(base, lesson_number, lock, hide, projector, allow)
+        url = link(base, lesson, lock, hide, projector, allow, page=page)
         st.code(url, language="text", wrap_lines=True)
-        copy_button.copy_button(url, _("Copy link"), key="tl_copy")
+        copy_button.copy_button(url, _("Copy link"), key=f"{key}_copy")
         show_png(qr_png(url), width="content", caption=_("QR code of this link: students scan it from the projector"))
