@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import secrets
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from . import safejson
+from .atomic import atomic_write  # noqa: F401  (re-exported: the CLI and tests import it from here)
 from .config import ConfigError, GANConfig
 from .models import ARCHITECTURES, build_models
 
@@ -74,29 +74,6 @@ class Checkpoint:
     @property
     def name(self) -> str:
         return self.info.get("name") or Path(self.source).stem
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: no half-written file ever appears.
-
-    The temporary file is created with mode 0o666, which the kernel narrows by the process's umask
-    (the usual permissions of a new file) without reading or changing the umask: os.umask is
-    process-wide, and this runs on worker threads. On any failure (a full disk, a read-only folder)
-    the temporary file is removed and `path` keeps its old content.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def checkpoint_bytes(

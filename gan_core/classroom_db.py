@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from gan_core.i18n import _
 
+from .atomic import atomic_write
 from .classroom_rules import (
     DUPLICATE,
     EXPIRED,
@@ -40,7 +41,6 @@ from .classroom_rules import (
     digest,
     new_code,
     safe_name,
-    write_atomic,
 )
 from .classroom_schema import DB_FILE, MIGRATIONS, classes, default_url, expiry_seconds, hand_ins, members, open_engine
 from .classroom_schema import summaries as tiles_table
@@ -227,7 +227,7 @@ class ClassroomDB:
             }
             if grid_png is not None:
                 path = self.files / member.class_id / member.id / f"{safe_name(run_id)}.png"
-                write_atomic(path, grid_png)
+                atomic_write(path, grid_png)
                 values["grid_path"] = str(path.relative_to(self.files))
             key = (tiles_table.c.member_id == member.id) & (tiles_table.c.run_id == run_id)
             if conn.execute(tiles_table.update().where(key).values(**values)).rowcount == 0:
@@ -272,7 +272,7 @@ class ClassroomDB:
         with self.engine.begin() as conn:
             member = self._member(conn, token)
             path = self.files / member.class_id / member.id / f"{safe_name(run_id)}.zip"
-            write_atomic(path, bundle)
+            atomic_write(path, bundle)
             values = {
                 "class_id": member.class_id,
                 "bundle_path": str(path.relative_to(self.files)),

@@ -9,14 +9,11 @@ again after a reload or a server restart without the member token ever being sto
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
-import tempfile
 import threading
 import time
 import unicodedata
 from collections import defaultdict, deque
-from pathlib import Path
 
 from gan_core.i18n import N_, _
 
@@ -105,18 +102,3 @@ class JoinLimits:
 def safe_name(run_id: str) -> str:
     """A run id as a file name: letters, digits, - and _ only."""
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(run_id))[:64] or "run"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """A reader sees the old file or the new one, never half of one (a temporary file, fsync, os.replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

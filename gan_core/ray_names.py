@@ -14,11 +14,13 @@ process is gone for good) stops itself, so it never holds CPUs or a GPU share fo
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import load_file, safe_open
+from safetensors.torch import save as st_save
+
+from .atomic import atomic_write
 
 NAMESPACE_ENV = "GAN_CLASSROOM_RAY_NAMESPACE"  # one per deployment: two apps on one cluster never mix runs
 DEFAULT_NAMESPACE = "gan-classroom"
@@ -43,18 +45,10 @@ def snapshot_path(directory: str | os.PathLike, token: str) -> Path:
 
 def save_snapshot(path: Path, g_state: dict, images: torch.Tensor, step: int, elapsed: float, cfg_json: str) -> None:
     """Write G's weights and the grid of one snapshot to `path` atomically (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {f"g.{k}": v.detach().cpu().contiguous() for k, v in g_state.items()}
     tensors[_IMAGES] = images.detach().cpu().contiguous()
     meta = {"step": str(int(step)), "elapsed": repr(float(elapsed)), "config": cfg_json}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=meta)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(path, st_save(tensors, metadata=meta))
 
 
 def load_snapshot(path: Path) -> dict | None:
