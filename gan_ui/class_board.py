@@ -211,7 +211,11 @@ def _teacher_tools(secret: str, info: dict) -> None:
     with st.expander(_("Lock controls for every student"), icon=":material/lock:"):
         lesson = st.number_input(_("Lesson (0 = none)"), 0, 20, int(info["locked"].get("lesson") or 0), key="b_lesson")
         lock = st.multiselect(
-            _("Locked controls"), list(teacher.LOCKABLE), info["locked"].get("lock", []), key="b_lock"
+            _("Locked controls"),
+            list(teacher.LOCKABLE),
+            info["locked"].get("lock", []),
+            key="b_lock",
+            placeholder=_("Choose options"),
         )
         if st.button(_("Push to every student"), key="board_push"):
             class_state.db().set_locked(secret, {"lesson": lesson or None, "lock": lock})

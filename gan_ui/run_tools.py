@@ -155,6 +155,7 @@ def compare_section(store: SessionStore) -> None:
         numbers,
         key=COMPARE_KEY,
         format_func=lambda n: store.run(n).label,
+        placeholder=_("Choose options"),
     )
     if len(picked) < 2:
         st.info(_("Pick at least two runs to compare."), icon=":material/info:")

@@ -108,13 +108,21 @@ def builder(lesson: int | str, page: str = "learn", locks=TRAIN_LOCKS, hides=tup
             list(locks),
             key=f"{key}_lock",
             format_func=_labels(teacher.LOCK_NAMES).get,
+            placeholder=_("Choose options"),
         )
-        hide = st.multiselect(_("Hide"), list(hides), key=f"{key}_hide", format_func=_labels(teacher.HIDEABLE).get)
+        hide = st.multiselect(
+            _("Hide"),
+            list(hides),
+            key=f"{key}_hide",
+            format_func=_labels(teacher.HIDEABLE).get,
+            placeholder=_("Choose options"),
+        )
         allow = st.multiselect(
             _("Allow"),
             list(teacher.ALLOWABLE),
             key=f"{key}_allow",
             format_func=_labels(teacher.ALLOWABLE).get,
+            placeholder=_("Choose options"),
         )
         projector = st.toggle(_("Projector mode (large type, high contrast)"), key=f"{key}_projector")
         host = st.context.headers.get("Host")  # the browser's address; its Host header else

@@ -76,6 +76,8 @@ def test_learn_in_chinese_has_no_english_sentences():
     assert english_runs(at) == []
     labels = [w.label for w in at.multiselect]
     assert all(CJK.search(label) for label in labels), labels  # Lock, Hide, Allow
+    placeholders = [w.placeholder for w in at.multiselect]
+    assert all(CJK.search(p) for p in placeholders), placeholders  # not Streamlit's "Choose options"
     options = [o for w in at.multiselect for o in w.options]
     assert any("学习率" in o for o in options), options  # lock names in words; the URL's value (lr) stays
     assert any("lr" in o for o in options)
