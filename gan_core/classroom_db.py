@@ -42,7 +42,17 @@ from .classroom_rules import (
     new_code,
     safe_name,
 )
-from .classroom_schema import DB_FILE, MIGRATIONS, classes, default_url, expiry_seconds, hand_ins, members, open_engine
+from .classroom_schema import (
+    DB_FILE,
+    MIGRATIONS,
+    classes,
+    default_url,
+    expiry_seconds,
+    hand_ins,
+    members,
+    open_engine,
+    removed_tiles,
+)
 from .classroom_schema import summaries as tiles_table
 from .classroom_schema import version as schema_version
 
@@ -117,7 +127,7 @@ class ClassroomDB:
             self._drop_class(conn, row.id)
 
     def _drop_class(self, conn, class_id: str) -> None:
-        for table in (hand_ins, tiles_table):
+        for table in (hand_ins, tiles_table, removed_tiles):
             conn.execute(table.delete().where(table.c.class_id == class_id))
         conn.execute(members.delete().where(members.c.class_id == class_id))
         conn.execute(classes.delete().where(classes.c.id == class_id))
@@ -201,7 +211,7 @@ class ClassroomDB:
             self._drop_member(conn, row.id, row.class_id)
 
     def _drop_member(self, conn, member_id: str, class_id: str) -> None:
-        for table in (hand_ins, tiles_table):
+        for table in (hand_ins, tiles_table, removed_tiles):
             conn.execute(table.delete().where(table.c.member_id == member_id))
         conn.execute(members.delete().where(members.c.id == member_id))
         shutil.rmtree(self.files / class_id / member_id, ignore_errors=True)
@@ -214,9 +224,15 @@ class ClassroomDB:
 
     # ------------------------------------------------------------------ run summaries (the board's tiles)
     def publish(self, token: str, run_id: str, summary: dict, grid_png: bytes | None = None) -> None:
-        """Insert or replace one run's tile. `summary` is plain JSON data; status/alert/frechet are indexed."""
+        """Insert or replace one run's tile. `summary` is plain JSON data; status/alert/frechet are indexed.
+        A run the teacher removed from the board stays off it: its later writes are dropped."""
         with self.engine.begin() as conn:
             member = self._member(conn, token)
+            gone = sa.select(removed_tiles.c.run_id).where(
+                removed_tiles.c.member_id == member.id, removed_tiles.c.run_id == run_id
+            )
+            if conn.execute(gone).first() is not None:
+                return
             values = {
                 "class_id": member.class_id,
                 "data": json.dumps(summary, sort_keys=True),
@@ -256,16 +272,19 @@ class ClassroomDB:
         return out
 
     def remove_tile(self, secret: str, tile: str) -> None:
+        """Take one run off the board for good (a run still training does not bring it back)."""
         member_id, _sep, run_id = tile.partition("/")
         with self.engine.begin() as conn:
             row = self._class_by_secret(conn, secret)
-            conn.execute(
+            deleted = conn.execute(
                 tiles_table.delete().where(
                     tiles_table.c.class_id == row.id,
                     tiles_table.c.member_id == member_id,
                     tiles_table.c.run_id == run_id,
                 )
-            )
+            ).rowcount
+            if deleted:  # only a tile of this class: a guessed id of another class's member writes nothing
+                conn.execute(removed_tiles.insert().values(member_id=member_id, run_id=run_id, class_id=row.id))
 
     # ------------------------------------------------------------------ hand-ins
     def hand_in(self, token: str, run_id: str, bundle: bytes, settings: dict, metrics: dict) -> None:

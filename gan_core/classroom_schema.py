@@ -2,7 +2,8 @@
 
 Tables: `classes` (join code, the teacher secret's hash, expiry, the locked settings the teacher pushed),
 `members` (nickname, the member token's hash), `run_summaries` (one board tile a run: JSON data plus the
-indexed status/alert/Fréchet, the grid's file), `hand_ins` (a bundle's file, its settings and metrics).
+indexed status/alert/Fréchet, the grid's file), `removed_tiles` (runs the teacher took off the board: their later
+writes are dropped), `hand_ins` (a bundle's file, its settings and metrics).
 
 Migrations are versioned: `schema_version` holds one row (the version applied) and `MIGRATIONS` is an ordered
 list of steps; `migrate(engine)` applies the missing ones, each in its own transaction with the version bump.
@@ -72,12 +73,25 @@ hand_ins = sa.Table(
 )
 
 
+removed_tiles = sa.Table(
+    "removed_tiles",
+    metadata,
+    sa.Column("member_id", sa.String(32), sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("class_id", sa.String(32), nullable=False, index=True),
+)
+
+
 def _v1(conn) -> None:
     for table in (classes, members, summaries, hand_ins):
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS = [_v1]  # append steps; never edit or reorder a released one
+def _v2(conn) -> None:
+    removed_tiles.create(conn, checkfirst=True)
+
+
+MIGRATIONS = [_v1, _v2]  # append steps; never edit or reorder a released one
 
 
 def version(engine: sa.Engine) -> int:

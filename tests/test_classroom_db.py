@@ -167,8 +167,13 @@ def test_teacher_removes_a_tile_locks_settings_and_collects_hand_ins(store):
     ann = store.join(code, "Ann")
     store.publish(ann["token"], "r1", {"step": 1})
     store.publish(ann["token"], "r2", {"step": 2})
-    store.remove_tile(secret, store.tiles(secret)[0]["tile"])
+    removed = store.tiles(secret)[0]
+    store.remove_tile(secret, removed["tile"])
     assert len(store.tiles(secret)) == 1
+    store.publish(ann["token"], removed["tile"].split("/")[1], {"step": 3})  # the removed run trains on
+    assert [t["tile"] for t in store.tiles(secret)] != [removed["tile"]] and len(store.tiles(secret)) == 1
+    store.publish(ann["token"], "r3", {"step": 1})  # a new run of the same student is shown
+    assert len(store.tiles(secret)) == 2
     store.set_locked(secret, {"lesson": 5, "lr_G": 0.01})
     assert store.membership(ann["token"])["locked"] == {"lesson": 5, "lr_G": 0.01}
     store.hand_in(ann["token"], "r1", b"ZIPDATA", {"lr_G": 0.01}, {"frechet": 2.0})
