@@ -179,11 +179,12 @@ class SessionStore:
 
     def refind(self) -> set[str]:
         """This tab's runs that outlived the web process that started them (the Ray backend: a restarted
-        server, or another replica taking over the tab): a run still training comes back as an active run
-        (mirrored, journaled and shelved at its end as any other, outside this server's queue: it already
-        holds its worker); a run whose worker died comes back "interrupted at step N" with its last snapshot's
-        G (usable in Explore, downloadable) and is shelved at once. Called once, by a new store of a tab.
-        Returns the found runs' tokens (their journal keys). Never raises: a Ray fault only costs the runs."""
+        server, or another replica taking over the tab). A run still training comes back as an active run:
+        mirrored, journaled and shelved at its end as any other, holding a slot of this server's queue
+        (`Scheduler.adopt`: it already has its worker). A run whose worker died comes back "interrupted at
+        step N" with its last snapshot's G (usable in Explore, downloadable) and is shelved at once.
+        Called once, by a new store of a tab. Returns the found runs' tokens (their journal keys).
+        Never raises: a Ray fault only costs the runs."""
         if not self.owner or training_backend()[0] != "ray":
             return set()
         try:
@@ -198,14 +199,12 @@ class SessionStore:
                 self.shelve(handle)
             else:
                 self._track(handle)
+                try:
+                    handle.ticket = server_scheduler().adopt(self.token, run)
+                except SchedulerError as exc:  # a second run still training for the tab: it trains on
+                    log.warning("session store %d: %s", self.id, exc)
             self.viewing = handle.number
-            log.info(
-                "session store %d: found its run %s again on Ray (%s, step %d)",
-                self.id,
-                run.token,
-                run.status,
-                run.step,
-            )
+            log.info("session store %d: found its run %s again on Ray (%s)", self.id, run.token, run.status)
         return {run.token for run in found}
 
     def stop_run(self, handle: RunHandle) -> None:

@@ -150,6 +150,7 @@ def test_a_tab_finds_its_run_training_on_after_its_web_process_died_then_sees_it
     assert handle.active and handle.status == "running", handle.message
     assert handle.records()[0].step == 1, "its records come back from the start of the run"
     assert store.active_run() is handle
+    assert handle.ticket is not None and handle.ticket.state == "running", "it holds a slot of this server's queue"
     step = handle.step
     wait_for(lambda: handle.step > step + 20, 60, "the found run to keep training")
     wait_for(lambda: any(s.g_state is not None for s in handle.snapshots()), 30, "a snapshot's weights")
@@ -160,6 +161,9 @@ def test_a_tab_finds_its_run_training_on_after_its_web_process_died_then_sees_it
     assert handle.message.startswith(f"Interrupted at step {handle.step}:"), handle.message
     assert handle.usable, "the last snapshot's weights are kept"
     assert handle.checkpoint()[:8], "and downloadable"
+    from gan_ui.server import server_scheduler
+
+    assert server_scheduler().counts()["running"] == 0, "its slot is free again"
     wait_for(lambda: shelved(tab), 10, "the interrupted run on the tab's shelf")
     assert shelved(tab)[0].startswith(f"run{handle.number}-")
     assert not (ray_app / f"ray-{token}.safetensors").exists(), "the fault file goes once the shelf has the run"
