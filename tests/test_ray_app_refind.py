@@ -40,7 +40,7 @@ WEB = textwrap.dedent(
     from gan_ui import state
     store = state.attach({tab!r})
     handle = store.start(tiny_mlp(max_steps=0, max_seconds=120.0, snapshot_every=20))
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not (
         handle.step >= 40 and any(s.g_state is not None for s in handle.snapshots())
     ):
@@ -146,17 +146,17 @@ def test_a_tab_finds_its_run_training_on_after_its_web_process_died_then_sees_it
     assert token.startswith(tab + "-")
     assert store.interrupted == [], f"a run found training is not reported lost: {store.interrupted}"
     assert store.viewing == handle.number, "the Train page shows the found run"
-    wait_for(lambda: handle.step > seen and handle.records(), 60, "the found run's mirror to catch up")
+    wait_for(lambda: handle.step > seen and handle.records(), 120, "the found run's mirror to catch up")
     assert handle.active and handle.status == "running", handle.message
     assert handle.records()[0].step == 1, "its records come back from the start of the run"
     assert store.active_run() is handle
     assert handle.ticket is not None and handle.ticket.state == "running", "it holds a slot of this server's queue"
     step = handle.step
-    wait_for(lambda: handle.step > step + 20, 60, "the found run to keep training")
+    wait_for(lambda: handle.step > step + 20, 120, "the found run to keep training")
     wait_for(lambda: any(s.g_state is not None for s in handle.snapshots()), 30, "a snapshot's weights")
 
     os.kill(worker_pid(token), signal.SIGKILL)  # as an OOM kill would
-    assert handle.join(30), "a killed worker is reported to its tab"
+    assert handle.join(90), "a killed worker is reported to its tab"
     assert handle.status == "interrupted"
     assert handle.message.startswith(f"Interrupted at step {handle.step}:"), handle.message
     assert handle.usable, "the last snapshot's weights are kept"
@@ -164,7 +164,7 @@ def test_a_tab_finds_its_run_training_on_after_its_web_process_died_then_sees_it
     from gan_ui.server import server_scheduler
 
     assert server_scheduler().counts()["running"] == 0, "its slot is free again"
-    wait_for(lambda: shelved(tab), 10, "the interrupted run on the tab's shelf")
+    wait_for(lambda: shelved(tab), 30, "the interrupted run on the tab's shelf")
     assert shelved(tab)[0].startswith(f"run{handle.number}-")
     assert not (ray_app / f"ray-{token}.safetensors").exists(), "the fault file goes once the shelf has the run"
 
