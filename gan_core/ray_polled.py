@@ -4,7 +4,8 @@ and the end of the run, whichever way it comes.
 Faults. A worker that dies (its process killed, `ray.kill`, its node gone) fails the next poll within
 a second or two: the run ends "interrupted" with "Interrupted at step N: the worker training this run
 stopped (...)." and keeps the snapshot weights it had pulled. A worker that stops answering for
-HUNG_AFTER seconds is killed and reported the same way. The end frees the worker (`ray.kill`) before
+HUNG_AFTER seconds (START_AFTER before its first answer: it may still be starting) is killed and reported
+the same way. The end frees the worker (`ray.kill`) before
 "on_end" fires, and removes the run's snapshot file unless it was interrupted.
 """
 
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 
 WEIGHTS_EVERY = 1.0  # at most this often the newest snapshot's G comes back (a run killed keeps a recent G)
 HUNG_AFTER = 30.0  # a worker that has not answered a poll for this long is killed, the run interrupted
+START_AFTER = 300.0  # ... except before its first answer: a new worker imports torch and loads the digits
+# (~4 s on an idle 2-core machine, over 30 s under a load average of 30: bench/classroom_load.py --backend ray
+# saw 7 of 10 runs end "could not start" with 30 s), and Ray may queue it until a CPU is free
 UNAVAILABLE_GRACE = 10.0  # an actor Ray calls "temporarily unavailable" (network blip) gets this long to return
 FINAL_FETCH_TIMEOUT = 60.0  # the final weights must arrive within this; else the run ends with what it has
 
@@ -67,8 +71,8 @@ class PolledRun:
                 answer = ray.get(ref, timeout=5)
                 self._last_answer, self._unavailable_since = now, None
                 self._take_poll(answer, now)
-            elif self._poll_ref is not None and now - self._poll_sent > HUNG_AFTER:
-                self._interrupt(f"it did not answer for {HUNG_AFTER:g} s and was shut down")
+            elif self._poll_ref is not None and now - self._poll_sent > self._patience():
+                self._interrupt(f"it did not answer for {self._patience():g} s and was shut down")
                 return True
             if self._stop_sent is not None and now - self._stop_sent > HUNG_AFTER and self._final_ref is None:
                 self._interrupt(f"it did not stop within {HUNG_AFTER:g} s and was shut down")
@@ -88,6 +92,10 @@ class PolledRun:
             log.exception("run %s: polling its worker failed", self.id)
             self._interrupt(f"{type(exc).__name__}: {_short(exc)}")
             return True
+
+    def _patience(self) -> float:
+        """Seconds a poll may go unanswered: HUNG_AFTER once the worker has answered, START_AFTER before."""
+        return HUNG_AFTER if self.worker_pid is not None else START_AFTER
 
     def _take_poll(self, a: dict, now: float) -> None:
         new_snaps = [Snapshot(step, elapsed, images) for step, elapsed, images in a["snapshots"]]
