@@ -2,6 +2,7 @@
 
     OMP_NUM_THREADS=1 python bench/classroom_load.py                 # 30 sessions; --record: to BENCHMARKS.md
     python bench/classroom_load.py --sessions 8 --browsers 1    # a quick look
+    OMP_NUM_THREADS=1 python bench/classroom_load.py --backend ray   # runs in Ray workers (a local Ray)
 
 It starts `streamlit run app.py` on a free loopback port (the real server, real settings, the
 default queue cap for this machine) and opens `--sessions` tabs: `--browsers` of them real
@@ -16,7 +17,8 @@ websocket messages a browser sends, polling fragments included, without renderin
   loaded, timed in the page);
 * it reports errors (exception elements any session received, stException in the browsers,
   tracebacks in the server log), slider latency p50/p95, each run's queue wait and end state,
-  and the server's peak RSS and thread count (sampled from /proc every 0.25 s).
+  and the server's peak RSS and thread count (sampled from /proc every 0.25 s); with `--backend ray`
+  also the peak RSS of the server's whole process tree (its local Ray and the workers training the runs).
 
 Loopback only, bounded in time (`--duration`). Not a test: it prints figures and never fails.
 """
@@ -62,6 +64,36 @@ def proc_status(pid: int) -> tuple[float, int]:
             elif line.startswith("Threads:"):
                 threads = int(line.split()[1])
     return rss, threads
+
+
+def tree_rss(pid: int) -> float:
+    """RSS in MB of a process and every process under it (a local Ray's GCS, raylet and workers)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+
+    def under(p: int) -> bool:
+        for _ in range(64):
+            if p == pid:
+                return True
+            p = parents.get(p, 1)
+            if p <= 1:
+                return False
+        return False
+
+    total = 0.0
+    for p in parents:
+        if under(p):
+            try:
+                total += proc_status(p)[0]
+            except OSError:
+                pass
+    return total
 
 
 class Results:
@@ -250,6 +282,7 @@ async def load(url: str, pid: int, args) -> tuple[Results, dict]:
         "load": [],
         "cpu_per_move": cpu_per_move,
         "rss": 0.0,
+        "tree_rss": 0.0,
         "threads": 0,
         "rss_start": rss0,
         "threads_start": threads0,
@@ -262,6 +295,8 @@ async def load(url: str, pid: int, args) -> tuple[Results, dict]:
             n += 1
             if n % 20 == 0:
                 peak["load"].append(loadavg())
+            if n % 8 == 0:
+                peak["tree_rss"] = max(peak["tree_rss"], tree_rss(pid))
             rss, threads = proc_status(pid)
             peak["rss"], peak["threads"] = max(peak["rss"], rss), max(peak["threads"], threads)
             await asyncio.sleep(0.25)
@@ -326,6 +361,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=90.0, help="seconds the slider students keep moving")
     ap.add_argument("--stagger", type=float, default=0.1, help="seconds between session starts")
     ap.add_argument("--baseline-moves", type=int, default=20, help="slider moves of one session alone, first")
+    ap.add_argument("--backend", choices=("inprocess", "ray"), default="inprocess", help="GAN_CLASSROOM_BACKEND")
     ap.add_argument("--record", action="store_true", help="append the figures to BENCHMARKS.md")
     args = ap.parse_args()
 
@@ -333,6 +369,8 @@ def main() -> None:
 
     log_path = Path(tempfile.mkdtemp(prefix="gan-load-")) / "server.log"
     env = {"GAN_CLASSROOM_TEST_MODE": "0", "GAN_CLASSROOM_TORCH_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    env["GAN_CLASSROOM_BACKEND"] = args.backend
+    env["GAN_CLASSROOM_RUNS_DIR"] = str(log_path.parent / "runs")
     server = StreamlitServer(log_path, env=env).start()
     try:
         res, peak = asyncio.run(load(server.url, server.proc.pid, args))
@@ -353,7 +391,9 @@ def main() -> None:
         f"- `bench/classroom_load.py`: **{args.sessions} concurrent sessions** against one `streamlit run app.py` "
         f"({args.browsers} headless Chromium contexts + {args.sessions - args.browsers} protocol-level websocket "
         f"clients), {args.duration:.0f} s of slider moves while {len(res.runs)} sessions train a `{args.budget}` run "
-        f"each through the queue (cap: the default for this machine); server log: {log_path}",
+        f"each through the queue (cap: the default for this machine); backend **{args.backend}**"
+        + (" (a local Ray started by the server)" if args.backend == "ray" else "")
+        + f"; server log: {log_path}",
         f"- opening: {len(con)} of {args.sessions} sessions got their first full page (Explore), p50 "
         f"{pct(con, 50):.1f} s / max {max(con) if con else float('nan'):.1f} s after opening, {args.stagger:g} s "
         f"apart; all in {peak.get('all_connected_s', float('nan')):.0f} s",
@@ -384,7 +424,12 @@ def main() -> None:
         f"ended: {', '.join(f'{k}: {v}' for k, v in ends.items())}",
         f"- server process: peak RSS **{peak['rss']:.0f} MB** (start {peak['rss_start']:.0f} MB, end "
         f"{peak['rss_end']:.0f} MB); threads start {peak['threads_start']}, peak {peak['threads']}, "
-        f"end {peak['threads_end']}",
+        f"end {peak['threads_end']}"
+        + (
+            f"; with its process tree (the local Ray, the workers): peak {peak['tree_rss']:.0f} MB"
+            if args.backend == "ray"
+            else ""
+        ),
     ]
     print("\n".join(lines))
     if args.record:

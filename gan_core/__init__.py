@@ -24,7 +24,8 @@ One concept per module:
     directions   principal directions of G's latent space (PCA of its digits, mapped back to z)
     critic       ask the discriminator about any digit
     runs         TrainingRun: a run seen from outside (what pages, scheduler, journal use); make_run picks the
-                 backend ($GAN_CLASSROOM_BACKEND: inprocess = a Trainer thread, ray = a RayRun); BackendUnavailable
+                 backend ($GAN_CLASSROOM_BACKEND: inprocess = a Trainer thread, ray = a RayRun); find_runs: a tab's
+                 runs that outlived their web process (Ray); BackendUnavailable
     ray_runs     RayRun: a run in a Ray worker process, mirrored here by one poller thread (the Ray backend's
                  modules are imported only when it is used: `from gan_core import ray_runs`)
     ray_actor    RunWorker: the Ray actor holding a run's Trainer in its worker process; plain data out
@@ -83,7 +84,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time each name is imp
     from .metrics import QuickQuality, frechet_distance, get_reference, inception_score, quick_quality
     from .models import build_models, count_parameters
     from .monitor import QualityMonitor
-    from .runs import BackendUnavailable, TrainingRun, make_run, watch_quality
+    from .runs import BackendUnavailable, TrainingRun, find_runs, make_run, watch_quality
     from .sampling import (
         LATENT_RANGE,
         generate,
@@ -170,6 +171,7 @@ _HOMES = {  # public name -> the module that defines it (imported on first use: 
     "QualityMonitor": "monitor",
     "BackendUnavailable": "runs",
     "TrainingRun": "runs",
+    "find_runs": "runs",
     "make_run": "runs",
     "watch_quality": "runs",
     "LATENT_RANGE": "sampling",
@@ -240,6 +242,7 @@ __all__ = [
     "Trainer",
     "BackendUnavailable",
     "TrainingRun",
+    "find_runs",
     "make_run",
     "watch_quality",
     "Limits",

@@ -37,6 +37,7 @@ GPU_SHARE = 1 / 8
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _connect_lock = threading.Lock()
 _started_here = False  # True when connect() started the local Ray (so shutdown() may stop it)
+_keep_local = threading.Event()  # set by shutdown(): the thread that started the local Ray may end
 
 
 def _check_reachable(address: str, timeout: float = 3.0) -> None:
@@ -85,14 +86,43 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> None:
             _init_with_timeout(dict(address=address, **common), address)
             return
         try:
-            ray.init(
-                num_cpus=num_cpus or usable_cores(),
-                include_dashboard=os.environ.get(RAY_DASHBOARD_ENV, "") in ("1", "true", "yes"),
-                **common,
+            _init_local(
+                dict(
+                    num_cpus=num_cpus or usable_cores(),
+                    include_dashboard=os.environ.get(RAY_DASHBOARD_ENV, "") in ("1", "true", "yes"),
+                    **common,
+                )
             )
             _started_here = True
         except Exception as exc:  # noqa: BLE001 - any reason Ray cannot start becomes one error type
             raise BackendUnavailable(f"Ray could not start on this machine: {type(exc).__name__}: {exc}") from exc
+
+
+def _init_local(kwargs: dict) -> None:
+    """ray.init of a local Ray from a thread that lives until shutdown().
+
+    Ray starts its GCS and raylet with PR_SET_PDEATHSIG, and Linux sends that signal when the *thread* that
+    started them ends, not the process. Streamlit runs each page's script in a thread that ends with the run,
+    so a local Ray started from a page died seconds later (and took the web server with it: Ray's driver
+    aborts when its GCS is gone). Found with bench/classroom_load.py --backend ray."""
+    outcome: list = []
+    ready = threading.Event()
+    _keep_local.clear()
+
+    def keep():
+        try:
+            ray.init(**kwargs)
+            outcome.append(None)
+        except Exception as exc:  # noqa: BLE001 - raised in the caller's thread below
+            outcome.append(exc)
+        ready.set()
+        if outcome[0] is None:
+            _keep_local.wait()  # Ray's processes live while this thread does
+
+    threading.Thread(target=keep, name="gan-ray-local", daemon=True).start()
+    ready.wait()
+    if outcome[0] is not None:
+        raise outcome[0]
 
 
 def _init_with_timeout(kwargs: dict, address: str) -> None:
@@ -128,6 +158,7 @@ def shutdown() -> None:
         if ray.is_initialized():
             ray.shutdown()
         _started_here = False
+        _keep_local.set()
 
 
 def max_concurrent(threads_per_run: int = 1) -> int:

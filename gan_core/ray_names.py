@@ -67,6 +67,12 @@ def load_snapshot(path: Path) -> dict | None:
     }
 
 
+def snapshot_tokens(directory: str | os.PathLike, prefix: str) -> list[str]:
+    """The tokens starting with `prefix` (a tab's token) whose snapshot file is in `directory`."""
+    head, tail = "ray-", ".safetensors"
+    return [p.name[len(head) : -len(tail)] for p in Path(directory).glob(f"{head}{prefix}*{tail}") if p.is_file()]
+
+
 def forget_snapshot(directory: str | os.PathLike | None, token: str) -> None:
     """Remove a run's file once its tab has the weights in its own journal (or the run ended normally)."""
     if directory is not None:
@@ -83,4 +89,5 @@ __all__ = [
     "namespace",
     "save_snapshot",
     "snapshot_path",
+    "snapshot_tokens",
 ]

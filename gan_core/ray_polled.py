@@ -4,7 +4,8 @@ and the end of the run, whichever way it comes.
 Faults. A worker that dies (its process killed, `ray.kill`, its node gone) fails the next poll within
 a second or two: the run ends "interrupted" with "Interrupted at step N: the worker training this run
 stopped (...)." and keeps the snapshot weights it had pulled. A worker that stops answering for
-HUNG_AFTER seconds is killed and reported the same way. The end frees the worker (`ray.kill`) before
+HUNG_AFTER seconds (START_AFTER before its first answer: it may still be starting) is killed and reported
+the same way. The end frees the worker (`ray.kill`) before
 "on_end" fires, and removes the run's snapshot file unless it was interrupted.
 """
 
@@ -15,6 +16,7 @@ import logging
 import ray
 from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError, RayError
 
+from .i18n import _, language
 from .ray_names import forget_snapshot
 from .training import FINAL, Snapshot
 
@@ -22,6 +24,9 @@ log = logging.getLogger(__name__)
 
 WEIGHTS_EVERY = 1.0  # at most this often the newest snapshot's G comes back (a run killed keeps a recent G)
 HUNG_AFTER = 30.0  # a worker that has not answered a poll for this long is killed, the run interrupted
+START_AFTER = 300.0  # ... except before its first answer: a new worker imports torch and loads the digits
+# (~4 s on an idle 2-core machine, over 30 s under a load average of 30: bench/classroom_load.py --backend ray
+# saw 7 of 10 runs end "could not start" with 30 s), and Ray may queue it until a CPU is free
 UNAVAILABLE_GRACE = 10.0  # an actor Ray calls "temporarily unavailable" (network blip) gets this long to return
 FINAL_FETCH_TIMEOUT = 60.0  # the final weights must arrive within this; else the run ends with what it has
 
@@ -47,7 +52,9 @@ class PolledRun:
     def _advance(self, ready: set, now: float) -> bool:
         """Poller: take in what arrived; True once the run is over (the poller then forgets it)."""
         if self._actor is None:  # started after a stop(): end without a worker
-            self._finish("stopped", self._stop_reason or "Stopped by the user after 0 steps.")
+            with language(self.lang):
+                reason = self._stop_reason or _("Stopped by the user after {steps} steps.").format(steps=0)
+            self._finish("stopped", reason)
             return True
         try:
             if self._weights_ref is not None and self._weights_ref in ready:
@@ -67,8 +74,8 @@ class PolledRun:
                 answer = ray.get(ref, timeout=5)
                 self._last_answer, self._unavailable_since = now, None
                 self._take_poll(answer, now)
-            elif self._poll_ref is not None and now - self._poll_sent > HUNG_AFTER:
-                self._interrupt(f"it did not answer for {HUNG_AFTER:g} s and was shut down")
+            elif self._poll_ref is not None and now - self._poll_sent > self._patience():
+                self._interrupt(f"it did not answer for {self._patience():g} s and was shut down")
                 return True
             if self._stop_sent is not None and now - self._stop_sent > HUNG_AFTER and self._final_ref is None:
                 self._interrupt(f"it did not stop within {HUNG_AFTER:g} s and was shut down")
@@ -88,6 +95,10 @@ class PolledRun:
             log.exception("run %s: polling its worker failed", self.id)
             self._interrupt(f"{type(exc).__name__}: {_short(exc)}")
             return True
+
+    def _patience(self) -> float:
+        """Seconds a poll may go unanswered: HUNG_AFTER once the worker has answered, START_AFTER before."""
+        return HUNG_AFTER if self.worker_pid is not None else START_AFTER
 
     def _take_poll(self, a: dict, now: float) -> None:
         new_snaps = [Snapshot(step, elapsed, images) for step, elapsed, images in a["snapshots"]]
@@ -139,15 +150,19 @@ class PolledRun:
 
     def _end_without_final(self, why: str) -> None:
         status, message = self._worker_end or ("finished", "")
-        self._finish(status, f"{message} (Its final weights are not here: {why}; the last snapshot's G is.)")
+        with language(self.lang):
+            note = _("(Its final weights are not here: {why}; the last snapshot's G is.)").format(why=why)
+        self._finish(status, f"{message} {note}".strip())
 
     def _interrupt(self, why: str) -> None:
         with self._lock:
             step = self.step
-        if self.worker_pid is None and step == 0:
-            self._finish("failed", f"The run could not start in its Ray worker: {why}.")
-        else:
-            self._finish("interrupted", f"Interrupted at step {step}: the worker training this run stopped ({why}).")
+        with language(self.lang):  # the run's language: this runs on the poller thread, not in a page
+            if self.worker_pid is None and step == 0:
+                self._finish("failed", _("The run could not start in its Ray worker: {why}.").format(why=why))
+            else:
+                text = _("Interrupted at step {step}: the worker training this run stopped ({why}).")
+                self._finish("interrupted", text.format(step=step, why=why))
 
     def _finish(self, status: str, message: str) -> None:
         """The end, once: final status, the worker freed, the quality mirror closed, then "on_end"."""

@@ -49,7 +49,7 @@ from .losses import LOSS_INFO
 from .models import build_models, count_parameters
 from .ray_actor import _RemoteWorker
 from .ray_cluster import GPU_SHARE, RAY_ADDRESS_ENV, connect, max_concurrent, shutdown
-from .ray_names import ORPHAN_AFTER, actor_name, load_snapshot, namespace, snapshot_path
+from .ray_names import ORPHAN_AFTER, actor_name, load_snapshot, namespace, snapshot_path, snapshot_tokens
 from .ray_polled import PolledRun
 from .ray_poller import _poller
 from .ray_quality import RayQuality
@@ -264,6 +264,26 @@ class RayRun(PolledRun):
         run._pulled_step = saved["step"]
         run._interrupt("it was gone when this web process looked for it")
         return run
+
+    @classmethod
+    def tokens(cls, prefix: str, save_dir: str | None = None) -> list[str]:
+        """The tokens starting with `prefix` (a tab's token) of this deployment's runs that `find` may find:
+        live named workers in the namespace, and snapshot files in save_dir (workers that died). Sorted, so
+        tokens that begin with a time (as gan_ui's do) come oldest first."""
+        connect()
+        start = actor_name(prefix)
+        live = {
+            a["name"][len(actor_name("")) :]
+            for a in ray.util.list_named_actors(all_namespaces=True)
+            if a.get("namespace") == namespace() and a.get("name", "").startswith(start)
+        }
+        return sorted(live | set(snapshot_tokens(save_dir, prefix) if save_dir else ()))
+
+    @classmethod
+    def find_all(cls, prefix: str, save_dir: str | None = None) -> list["RayRun"]:
+        """`find` for every token starting with `prefix`: a tab's runs, training or interrupted, oldest first."""
+        found = (cls.find(token, save_dir) for token in cls.tokens(prefix, save_dir))
+        return [run for run in found if run is not None]
 
     # ------------------------------------------------------------------ commands (never wait)
     def start(self) -> "RayRun":

@@ -139,6 +139,19 @@ def make_run(
     return RayRun(cfg, data_or_name, device=device, threads=threads, token=token, save_dir=save_dir)
 
 
+def find_runs(prefix: str, save_dir: str | None = None, backend: str | None = None) -> list[TrainingRun]:
+    """The runs whose token starts with `prefix` (a tab's token) that outlived the process that started them:
+    on the Ray backend, workers still training (mirrored here from now on, as `RayRun.find`) and workers that
+    died with their last snapshot in `save_dir` (ended, "interrupted", holding that snapshot's G); oldest
+    first. The in-process backend's runs die with their process: []. Waits on Ray a few seconds at most per
+    run found (a page calls it once, when a tab comes back to a web process that does not know it)."""
+    if backend_name(backend) == "inprocess":
+        return []
+    from .ray_runs import RayRun
+
+    return RayRun.find_all(prefix, save_dir)
+
+
 def watch_quality(run: TrainingRun, data: ImageData | None = None, every: int | None = None, n: int | None = None):
     """Live sample quality of an MNIST run that has not started: an object with QualityMonitor's read
     API (records(), latest(), class_dist, real_scores(), done, error, join()).
@@ -153,4 +166,13 @@ def watch_quality(run: TrainingRun, data: ImageData | None = None, every: int | 
     return QualityMonitor(get_reference(data), every=every, n=n).attach(run)
 
 
-__all__ = ["BACKENDS", "BACKEND_ENV", "BackendUnavailable", "TrainingRun", "backend_name", "make_run", "watch_quality"]
+__all__ = [
+    "BACKENDS",
+    "BACKEND_ENV",
+    "BackendUnavailable",
+    "TrainingRun",
+    "backend_name",
+    "find_runs",
+    "make_run",
+    "watch_quality",
+]

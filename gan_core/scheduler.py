@@ -6,6 +6,7 @@ would sit in memory together. The scheduler instead lets at most `max_concurrent
 time; the others wait in one first-come-first-served queue and start by themselves when a slot frees:
 
     submit(session, run) -> Ticket                queued, or started at once if a slot is free
+    adopt(session, run) -> Ticket                 a run already training (found again on Ray) holds a slot
     ticket.position                               0 while running, 1 = next in line, ...
     scheduler.wait_estimate(ticket)               seconds until it should start
     cancel(ticket) / cancel_session(session)      leave the queue, or stop the run if it trains
@@ -227,6 +228,25 @@ class Scheduler:
             self._queue.append(ticket)
             self._fill()
             return ticket
+
+    def adopt(self, session: str, trainer: TrainingRun) -> Ticket:
+        """Take in a run that is already training for `session` (a Ray run a restarted web process found
+        again): it holds a slot from now on, even past `max_concurrent` (its worker is already there), so
+        the class rules apply to it as to any run (one per session, pause eviction, the queue's estimates).
+        Raises SchedulerError when the session has another run queued or training."""
+        with self._lock:
+            mine = self._by_session.get(session)
+            if mine is not None and mine.state in (QUEUED, RUNNING):
+                raise SchedulerError(_("This session already has a run training; stop it before starting another."))
+            ticket = Ticket(session, trainer, state=RUNNING, started=time.monotonic())
+            trainer.add_callback("on_end", lambda _t, ticket=ticket: self._ended(ticket))
+            self._by_session[session] = ticket
+            self._running.append(ticket)
+            self.started_total += 1
+            self._fill()  # the pause watcher
+        if trainer.join(0):  # it ended before its callback was in: free the slot now
+            self._ended(ticket)
+        return ticket
 
     def cancel(self, ticket: Ticket, session: str, reason: str = "cancelled") -> bool:
         """Take a queued ticket out of the queue, or stop its run if it trains. Only its own session may."""

@@ -85,6 +85,8 @@ def _message(run: RunHandle) -> None:
             st.code(run.traceback, language="text")
     elif t.status == "finished":
         st.success(t.message, icon=":material/check_circle:")
+    elif t.status == "interrupted":  # its worker died: the last snapshot's weights are what is left
+        st.warning(t.message, icon=":material/report:")
     else:
         st.info(t.message, icon=":material/stop_circle:")
     if run.save_error:

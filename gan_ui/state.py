@@ -48,8 +48,9 @@ def _key(store: SessionStore) -> str:
 
 def attach(owner: str) -> SessionStore:
     """A page of the tab `owner` opened: the tab's store (a parked store's grace timer cancelled, a kept
-    store no longer due to close), or a new store, which reads the journal (runs a server restart
-    interrupted) and the shelf (saved runs)."""
+    store no longer due to close), or a new store, which reads the shelf (saved runs), finds the tab's runs
+    that outlived their web process on Ray (SessionStore.refind) and the journal (the other runs a server
+    restart interrupted)."""
     journal = server_journal()
     expired = _sweep()
     with _tabs_lock:
@@ -69,8 +70,9 @@ def attach(owner: str) -> SessionStore:
         log.info("session store %d reconnected: a page of its tab is back", store.id)
     store.notes += notes
     if new and tabs.valid(owner):
-        store.interrupted = journal.claim(owner)
         store.restore_saved()
+        found = store.refind()  # its runs still on Ray (or interrupted there): not "lost in a restart"
+        store.interrupted = [e for e in journal.claim(owner) if e.get("key") not in found]
     _close_all(expired)
     return store
 

@@ -3,6 +3,11 @@
 `SessionStore.start(cfg)` validates a config against the server's caps, builds its run on the shared
 dataset, attaches the live quality monitor and queues it in the server's scheduler; it returns the run's
 `RunHandle` or raises `StartError` with a reason a student can act on.
+
+On the Ray backend a run's worker outlives the web process: each run gets a token (the tab's token, the
+start time, a few random digits), its worker is a named Ray actor, and its newest snapshot is kept beside
+the run journal. `SessionStore.refind()` gives a tab that comes back to another web process (a restarted
+server, another replica) its runs again: still training, or "interrupted at step N" with that snapshot's G.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 import uuid
 import weakref
 
@@ -20,10 +26,12 @@ from gan_core import (
     DataUnavailable,
     GANConfig,
     SchedulerError,
+    find_runs,
     load_checkpoint_bytes,
     make_run,
 )
 from gan_core.i18n import _, language
+from gan_core.ray_names import forget_snapshot
 
 from . import settings
 from .catalogue import ModelEntry, entry_from_checkpoint
@@ -69,7 +77,9 @@ class SessionStore:
         try:
             cfg = settings.limits().check(cfg.validate())
             data = shared_dataset(cfg.dataset)
-            run = make_run(cfg, data, device=settings.train_device(), backend=training_backend()[0])
+            backend = training_backend()[0]
+            token, save_dir = (self._run_token(), self._save_dir()) if backend == "ray" else (None, None)
+            run = make_run(cfg, data, device=settings.train_device(), backend=backend, token=token, save_dir=save_dir)
             handle = self.add_run(run)
             handle.quality, handle.quality_note = attach_quality(run, data)
             return self.submit(handle)
@@ -87,19 +97,36 @@ class SessionStore:
                 self.runs.remove(finished.pop(0))
             return handle
 
+    def _run_token(self) -> str:
+        """A new run's name on Ray: the tab's token (so `refind` finds it by its tab), then the time in ms
+        (found runs come back in the order they started) and random digits (unique across replicas)."""
+        return f"{self.owner or self.token}-{time.time_ns() // 1_000_000:012x}{uuid.uuid4().hex[:6]}"
+
+    @staticmethod
+    def _save_dir() -> str:
+        """Where a Ray worker keeps its newest snapshot: the run journal's folder (settings.runs_dir(),
+        shared by the replicas and the workers of a deployment)."""
+        return str(server_journal().path.parent)
+
+    def _track(self, handle: RunHandle) -> str:
+        """Journal the handle's run while it trains and shelve it when it ends; returns its journal key (the
+        run's Ray token when it has one, so a new web process tells the runs it found from the lost ones)."""
+        t = handle._run
+        journal, key = server_journal(), getattr(t, "token", None) or f"{self.token}:{handle.number}"
+        journal.begin(key, self.owner or self.token, f"{t.cfg.preset or 'custom'} run {handle.number}")
+        t.add_callback("on_record", lambda tr, _recs: journal.progress(key, tr.step))
+        t.add_callback("on_snapshot", lambda tr, _snap: journal.progress(key, tr.step))
+        t.add_callback("on_end", lambda tr: journal.end(key, self.shelve(handle)))  # shelved first, then ended
+        return key
+
     def submit(self, handle: RunHandle) -> RunHandle:
         """Queue the handle's (not yet started) trainer in the server's scheduler; it may start at once.
 
         Raises SchedulerError (another run of this tab is active, the queue is full): the handle is dropped.
         """
-        journal, key = server_journal(), f"{self.token}:{handle.number}"
-        t = handle._run
-        journal.begin(key, self.owner or self.token, f"{t.cfg.preset or 'custom'} run {handle.number}")
-        t.add_callback("on_record", lambda tr, _recs: journal.progress(key, tr.step))
-        t.add_callback("on_snapshot", lambda tr, _snap: journal.progress(key, tr.step))
-        t.add_callback("on_end", lambda tr: journal.end(key, self.shelve(handle)))  # shelved first, then ended
+        journal, key = server_journal(), self._track(handle)
         try:
-            handle.ticket = server_scheduler().submit(self.token, t)
+            handle.ticket = server_scheduler().submit(self.token, handle._run)
         except Exception:
             journal.end(key)
             with self._lock:
@@ -134,6 +161,8 @@ class SessionStore:
                     handle.save_error = _("{status}, not saved: {why}").format(
                         status=_(STATUS_WORDS.get(t.status, t.status)), why=_why(shelf.error)
                     )
+            elif t.status == "interrupted" and getattr(t, "token", None):  # the shelf has its weights now
+                forget_snapshot(t.save_dir, t.token)
         except Exception as exc:  # noqa: BLE001 - logged; the run itself is fine
             log.warning("could not shelve run %d: %s", handle.number, exc)
             with language(handle.lang):
@@ -155,6 +184,36 @@ class SessionStore:
             self.add_model(entry_from_checkpoint(f"saved:{name}", _("Saved: {name}").format(name=name), "saved", ckpt))
             restored += 1
         return restored
+
+    def refind(self) -> set[str]:
+        """This tab's runs that outlived the web process that started them (the Ray backend: a restarted
+        server, or another replica taking over the tab). A run still training comes back as an active run:
+        mirrored, journaled and shelved at its end as any other, holding a slot of this server's queue
+        (`Scheduler.adopt`: it already has its worker). A run whose worker died comes back "interrupted at
+        step N" with its last snapshot's G (usable in Explore, downloadable) and is shelved at once.
+        Called once, by a new store of a tab. Returns the found runs' tokens (their journal keys).
+        Never raises: a Ray fault only costs the runs."""
+        if not self.owner or training_backend()[0] != "ray":
+            return set()
+        try:
+            found = find_runs(self.owner, self._save_dir(), backend="ray")
+        except Exception as exc:  # noqa: BLE001 - the page must open even when Ray misbehaves
+            log.warning("could not look for the runs of tab %s on Ray: %s", self.owner[:8], exc)
+            return set()
+        for run in found:
+            handle = self.add_run(run)
+            handle.quality = getattr(run, "quality", None)
+            if run.done:
+                self.shelve(handle)
+            else:
+                self._track(handle)
+                try:
+                    handle.ticket = server_scheduler().adopt(self.token, run)
+                except SchedulerError as exc:  # a second run still training for the tab: it trains on
+                    log.warning("session store %d: %s", self.id, exc)
+            self.viewing = handle.number
+            log.info("session store %d: found its run %s again on Ray (%s)", self.id, run.token, run.status)
+        return {run.token for run in found}
 
     def stop_run(self, handle: RunHandle) -> None:
         """Stop a training run, or take a queued one out of the queue."""

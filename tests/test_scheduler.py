@@ -251,3 +251,29 @@ def test_a_run_paused_too_long_gives_its_slot_to_a_waiting_one(trainers):
     assert a.trainer.step > 0 and a.trainer.snapshots  # what it learned is kept
     wait_for(lambda: b.trainer.done, 60, "the waiting run to start and finish")
     assert b.trainer.status == "finished" and b.trainer.step == 10
+
+
+def test_an_adopted_run_holds_a_slot_and_the_session_rule_until_it_ends(trainers):
+    """A run found training again (a Ray run after a web restart) is taken in as running: the next run waits
+    for its slot, its session cannot start a second one, and its end starts the next in line."""
+    sched = Scheduler(Limits(max_concurrent=1))
+    found = trainers(max_steps=0, max_seconds=60.0).start()
+    ticket = sched.adopt("alice", found)
+    assert ticket.state == RUNNING and sched.counts()["running"] == 1
+    with pytest.raises(SchedulerError):
+        sched.submit("alice", trainers(max_steps=5))
+    b = sched.submit("bob", trainers(max_steps=5))
+    assert b.state == QUEUED and b.position == 1, "the adopted run holds the slot"
+    assert sched.cancel(ticket, "alice", "stopped by the student")
+    assert found.join(30) and found.status == "stopped"
+    wait_for(lambda: b.trainer.done, 60, "the queued run to start once the adopted run ended")
+    assert b.trainer.status == "finished" and ticket.state == DONE
+
+
+def test_an_adopted_run_that_already_ended_frees_its_slot_at_once(trainers):
+    sched = Scheduler(Limits(max_concurrent=1))
+    ended = trainers(max_steps=3).start()
+    assert ended.join(30)
+    ticket = sched.adopt("alice", ended)
+    assert ticket.state == DONE and sched.counts()["running"] == 0
+    assert sched.submit("alice", trainers(max_steps=3)).state == RUNNING
