@@ -64,6 +64,18 @@ def can_hand_in(page) -> bool:
     return page.get_by_role("button", name="Hand in", exact=True).count() > 0
 
 
+def stopped(page) -> bool:
+    """Press Stop until the page says the run stopped. Under load the live panel reruns without a pause, and a
+    click that lands while it is being redrawn can be lost; the page is not left before the run has stopped (the
+    Class page hands in an ended run only)."""
+    if page.get_by_text("Stopped by the user").count():
+        return True
+    stop = page.get_by_role("button", name="Stop", exact=True)
+    if stop.count() and stop.first.is_enabled():
+        stop.first.click()
+    return False
+
+
 def join(ctx, server, code: str, nick: str):
     page = open_page(ctx, server.url + "/class", 'input[aria-label="Class code"]')
     page.get_by_label("Class code").fill(code)
@@ -121,7 +133,7 @@ def test_teacher_board_with_five_students(server, browser):  # noqa: F811
     board.screenshot(path=str(ARTIFACTS / "e2e-class-board.png"), full_page=True)
 
     bea = students["Bea"]
-    click_button(bea, "Stop")  # (no wait for the Train page to idle: under load its live panel polls non-stop)
+    wait_for(lambda: stopped(bea), 180, interval=3, what="Bea's run to stop")
     wait_for(lambda: can_hand_in(bea), 180, interval=2, what="Bea's stopped run, ready to hand in")
     click_button(bea, "Hand in")
     bea.get_by_text("Handed in").wait_for(timeout=60_000)
