@@ -14,6 +14,7 @@ from gan_core.toy2d import OPTIMIZERS, TOY_PRESETS, ToyConfig
 from gan_core.toy2d_data import TARGETS
 
 from . import teacher
+from .names import loss_label
 from .playground_game import state
 
 TARGET_NAMES = {
@@ -81,7 +82,7 @@ def settings_ui() -> ToyConfig | str:
         list(LOSS_INFO),
         key="pg_loss",
         disabled=teacher.locked("pg_loss"),
-        format_func=lambda k: LOSS_INFO[k].label,
+        format_func=loss_label,
         help=_("The same losses the MNIST side trains with."),
     )
     with st.expander(_("More settings")):
