@@ -3,6 +3,7 @@
     OMP_NUM_THREADS=1 python bench/classroom_load.py                 # 30 sessions; --record: to BENCHMARKS.md
     python bench/classroom_load.py --sessions 8 --browsers 1    # a quick look
     OMP_NUM_THREADS=1 python bench/classroom_load.py --backend ray   # runs in Ray workers (a local Ray)
+    OMP_NUM_THREADS=1 python bench/classroom_load.py --board         # the trainers in a class, its board open
 
 It starts `streamlit run app.py` on a free loopback port (the real server, real settings, the
 default queue cap for this machine) and opens `--sessions` tabs: `--browsers` of them real
@@ -19,6 +20,13 @@ websocket messages a browser sends, polling fragments included, without renderin
   tracebacks in the server log), slider latency p50/p95, each run's queue wait and end state,
   and the server's peak RSS and thread count (sampled from /proc every 0.25 s); with `--backend ray`
   also the peak RSS of the server's whole process tree (its local Ray and the workers training the runs).
+
+With `--board` (issue #24), the benchmark creates a class in the server's class database (the server's runs
+folder), the trainers join it as members of their tabs (each protocol client carries a `?tab=` token, and is
+joined with `ClassroomDB.join` under that tab's member token, as the Class page's join form does), and one more
+headless Chromium context keeps the teacher's board (`/class?board=<secret>`) open for the whole run: the
+students' tiles are written by the server's class publisher and redrawn on the board every few seconds, so the
+slider figures include the board's cost. It reports how many tiles the board showed at its fullest.
 
 Loopback only, bounded in time (`--duration`). Not a test: it prints figures and never fails.
 """
@@ -144,9 +152,11 @@ async def slider_student(
         await c.close()
 
 
-async def training_student(url: str, name: str, res: Results, go: asyncio.Event, budget: str, timeout: float) -> None:
+async def training_student(
+    url: str, name: str, res: Results, go: asyncio.Event, budget: str, timeout: float, query: str = ""
+) -> None:
     t0 = time.monotonic()
-    c = await Client(url, name).connect()
+    c = await Client(url, name, query=query).connect()
     res.connect.append(time.monotonic() - t0)
     run = {"name": name, "queued": False, "wait": None, "end": None}
     res.runs.append(run)
@@ -236,6 +246,45 @@ async def browser_student(
         await ctx.close()
 
 
+TILE_COUNT_JS = """() => document.querySelectorAll('[data-testid="stImage"] img').length"""
+
+
+async def board_teacher(browser, url: str, res: Results, peak: dict, stop: asyncio.Event) -> None:
+    """The teacher's board on the projector for the whole run: counts the images it shows (a grid per tile)."""
+    ctx = await browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = await ctx.new_page()
+    try:
+        await page.goto(url, timeout=180_000)
+        await page.wait_for_selector('[data-testid="stMain"]', timeout=180_000)
+        while not stop.is_set():
+            peak["board_images"] = max(peak.get("board_images", 0), await page.evaluate(TILE_COUNT_JS))
+            await asyncio.sleep(2.0)
+        if await page.locator('[data-testid="stException"]').count():
+            res.errors.append("board: stException on the page")
+    except Exception as exc:
+        res.errors.append(f"board: {type(exc).__name__}: {exc}")
+    finally:
+        await ctx.close()
+
+
+def open_class(runs_dir: Path, members: int) -> tuple[str, list[str]]:
+    """A class in the server's database and `members` tab tokens joined to it: (teacher secret, tab tokens)."""
+    import uuid
+
+    from gan_core.classroom_db import ClassroomDB
+    from gan_core.classroom_rules import member_token
+
+    db = ClassroomDB(runs_dir)
+    try:
+        code, secret = db.create_class()
+        tabs = [uuid.uuid4().hex for _i in range(members)]
+        for i, tab in enumerate(tabs):
+            db.join(code, f"student{i + 1}", client=tab, token=member_token(tab))
+    finally:
+        db.close()
+    return secret, tabs
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (/proc/PID/stat), in seconds."""
     with open(f"/proc/{pid}/stat") as fh:
@@ -272,7 +321,7 @@ async def baseline(url: str, pid: int, moves: int) -> tuple[list[float], float]:
 
 
 # ---------------------------------------------------------------------------------------------
-async def load(url: str, pid: int, args) -> tuple[Results, dict]:
+async def load(url: str, pid: int, args, runs_dir: Path) -> tuple[Results, dict]:
     res = Results()
     await baseline(url, pid, 3)  # warm-up: first imports, caches
     base, cpu_per_move = await baseline(url, pid, args.baseline_moves)
@@ -304,16 +353,18 @@ async def load(url: str, pid: int, args) -> tuple[Results, dict]:
     sampler = asyncio.create_task(sample())
     n_proto = args.sessions - args.browsers
     trainers = min(args.trainers, n_proto)
+    secret, tabs = open_class(runs_dir, trainers) if args.board else ("", [""] * trainers)
     go = asyncio.Event()
     tasks = []
     for i in range(n_proto):
         name = f"proto{i + 1}"
         if i < trainers:
-            tasks.append(training_student(url, name, res, go, args.budget, args.duration + 240))
+            query = f"tab={tabs[i]}" if tabs[i] else ""
+            tasks.append(training_student(url, name, res, go, args.budget, args.duration + 240, query))
         else:
             tasks.append(slider_student(url, name, res, go, args.duration, random.Random(i)))
     pw = browser = None
-    if args.browsers:
+    if args.browsers or args.board:
         from e2e_support import CHROMIUM, CHROMIUM_ARGS
         from playwright.async_api import async_playwright
 
@@ -323,6 +374,12 @@ async def load(url: str, pid: int, args) -> tuple[Results, dict]:
             browser_student(browser, url, f"chromium{i + 1}", res, go, args.duration, random.Random(100 + i))
             for i in range(args.browsers)
         ]
+    board_stop = asyncio.Event()
+    board = (
+        asyncio.create_task(board_teacher(browser, f"{url}/class?board={secret}", res, peak, board_stop))
+        if args.board
+        else None
+    )
 
     async def starter():
         """Everyone opens the app first (the connect storm is timed on its own); then the lesson starts."""
@@ -342,6 +399,9 @@ async def load(url: str, pid: int, args) -> tuple[Results, dict]:
     t_load, cpu_load = time.monotonic(), cpu_seconds(pid)
     await asyncio.gather(starter(), *(staggered(i, c) for i, c in enumerate(tasks)))
     peak["cores_used"] = (cpu_seconds(pid) - cpu_load) / (time.monotonic() - t_load)
+    board_stop.set()
+    if board is not None:
+        await board
     stop.set()
     await sampler
     if browser is not None:
@@ -362,6 +422,7 @@ def main() -> None:
     ap.add_argument("--stagger", type=float, default=0.1, help="seconds between session starts")
     ap.add_argument("--baseline-moves", type=int, default=20, help="slider moves of one session alone, first")
     ap.add_argument("--backend", choices=("inprocess", "ray"), default="inprocess", help="GAN_CLASSROOM_BACKEND")
+    ap.add_argument("--board", action="store_true", help="the trainers join a class; its board open in Chromium")
     ap.add_argument("--record", action="store_true", help="append the figures to BENCHMARKS.md")
     args = ap.parse_args()
 
@@ -373,7 +434,7 @@ def main() -> None:
     env["GAN_CLASSROOM_RUNS_DIR"] = str(log_path.parent / "runs")
     server = StreamlitServer(log_path, env=env).start()
     try:
-        res, peak = asyncio.run(load(server.url, server.proc.pid, args))
+        res, peak = asyncio.run(load(server.url, server.proc.pid, args, log_path.parent / "runs"))
         log = server.log()
     finally:
         server.stop()
@@ -393,6 +454,12 @@ def main() -> None:
         f"clients), {args.duration:.0f} s of slider moves while {len(res.runs)} sessions train a `{args.budget}` run "
         f"each through the queue (cap: the default for this machine); backend **{args.backend}**"
         + (" (a local Ray started by the server)" if args.backend == "ray" else "")
+        + (
+            f"; the trainers in a class, the teacher's board open in Chromium (at most {peak.get('board_images', 0)} "
+            "images on it at once: a grid and a sparkline per live tile)"
+            if args.board
+            else ""
+        )
         + f"; server log: {log_path}",
         f"- opening: {len(con)} of {args.sessions} sessions got their first full page (Explore), p50 "
         f"{pct(con, 50):.1f} s / max {max(con) if con else float('nan'):.1f} s after opening, {args.stagger:g} s "

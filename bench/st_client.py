@@ -44,6 +44,7 @@ class Client:
     widget_values: dict = field(default_factory=dict)  # id -> WidgetState we keep sending
     finished: int = 0  # script_finished messages (full runs and fragment runs)
     fragments: dict = field(default_factory=dict)  # fragment id -> polling interval (s)
+    query: str = ""  # the page's query string (e.g. "tab=<token>"), sent with every rerun as a browser does
 
     async def connect(self, timeout: float = 180.0) -> "Client":
         url = self.base.replace("http", "ws", 1) + "/_stcore/stream"
@@ -131,6 +132,7 @@ class Client:
         cs.page_script_hash = self.page_hash
         cs.fragment_id = fragment_id
         cs.is_auto_rerun = auto
+        cs.query_string = self.query
         for ws in self.widget_values.values():
             cs.widget_states.widgets.add().CopyFrom(ws)
         for wid in triggers:
