@@ -18,6 +18,8 @@ from gan_core import Trainer
 from gan_core.classroom_rules import member_token
 from gan_ui import class_state, state, teacher
 from gan_ui.class_board import hand_ins_zip
+from gan_ui.class_feed import FEED_S, ClassFeed
+from gan_ui.store import SessionStore
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120
@@ -137,3 +139,49 @@ def test_an_unreachable_class_database_breaks_no_page(tmp_path, monkeypatch):
     at.switch_page("gan_ui/pages/train.py").run()
     assert not at.exception, at.exception
     assert class_state._down_until > 0  # it was asked, failed, and is left alone for a while
+
+
+def test_the_board_with_thirty_live_runs(tmp_path, mnist):
+    """30 students, each with a real run training in its own thread, their tiles written by their feeds as the
+    class publisher does: the board shows all 30 with their steps, filters them by a setting, sorts them by step,
+    and a second write of every tile (FEED_S later) reaches the board's next refresh."""
+    db = class_state.reset(tmp_path)
+    code, secret = db.create_class()
+    now = [0.0]  # the feeds' clock: FEED_S passes when the test says so, not by sleeping
+    students = []
+    try:
+        for i in range(30):
+            nick = f"S{i:02d}"
+            token = db.join(code, nick, client=f"client{i}")["token"]
+            cfg = tiny_mlp(max_steps=100_000, snapshot_every=5, **({"lr_g": 1e-3} if i % 2 else {}))
+            handle = SessionStore().add_run(Trainer(cfg, mnist, device="cpu").start())
+            students.append((nick, handle, ClassFeed(db, token, nick, code, clock=lambda: now[0])))
+        wait_for(lambda: all(h.snapshots() for _n, h, _f in students), timeout=TIMEOUT, what="30 runs training")
+        assert sum(feed.tick([h]) for _n, h, feed in students) == 30
+        first = {t["nickname"]: t["step"] for t in db.tiles(secret)}
+        assert len(first) == 30 and all(t["status"] == "running" for t in db.tiles(secret))
+
+        board = open_class(board=secret)
+        shown = texts(board)
+        assert "30 runs" in shown
+        assert all(nick in shown for nick, _h, _f in students)
+        assert all(t.get("grid") for t in db.tiles(secret))  # every tile has its 4x4 grid of samples
+
+        board.text_input(key="board_filter").set_value("lr_g").run()
+        assert "15 runs" in texts(board)
+        board.text_input(key="board_filter").set_value("").run()
+        board.selectbox(key="board_sort").set_value("step").run()
+        assert not board.exception, board.exception
+
+        wait_for(lambda: all(h.step > first[n] for n, h, _f in students), timeout=TIMEOUT, what="more steps")
+        now[0] += FEED_S
+        assert sum(feed.tick([h]) for _n, h, feed in students) == 30
+        second = {t["nickname"]: t["step"] for t in db.tiles(secret)}
+        assert all(second[n] > first[n] for n in first)
+        board.run()
+        shown = texts(board)
+        newest = max(second.items(), key=lambda kv: kv[1])
+        assert f"step {newest[1]:,}" in shown or f"step {newest[1]}" in shown
+    finally:
+        for _n, handle, _f in students:
+            handle.stop()
