@@ -15,6 +15,15 @@ Measured:
   * step -> board: for every tile write the board shows for the first time, the worst delay for a step it
     carries: (the refresh that first shows it) - (the same client's previous write), since a step made just
     after that previous write waits for this one. Target (issue #24): <= 5 s; refresh <= 300 ms.
+With `--server`, the board is the real thing instead of AppTest: `streamlit run app.py` in a subprocess with its
+runs folder (and so its class database) shared with the simulated clients, and the board opened by a
+protocol-level client (bench/st_client.py) that re-runs the board's polling fragment every BOARD_S seconds, as a
+browser's timer does. Measured: the server time of each fragment refresh (from the rerun message sent until the
+server's "script finished" arrives, over loopback: the fragment's run plus a few ms of websocket), i.e. exactly
+what the board costs the server per update.
+
+    python bench/board_load.py --server [--clients 30] [--seconds 60]
+
 Prints median, p95 and max; not a test, no timing assertions. The load average is printed beside them.
 """
 
@@ -54,7 +63,7 @@ def row(name: str, xs: list[float], scale: float = 1000.0, unit: str = "ms") -> 
     return f"  {name:<34} median {med:8.1f} {unit}   p95 {p95:8.1f} {unit}   max {top:8.1f} {unit}   (n={len(xs)})"
 
 
-class Client(threading.Thread):
+class Student(threading.Thread):
     """One simulated student: joins, then rewrites its tile every FEED_S seconds until told to stop."""
 
     def __init__(self, i: int, db, code: str, stop: threading.Event, start_at: float):
@@ -87,15 +96,73 @@ class Client(threading.Thread):
             self.stop_event.wait(max(0.0, FEED_S - (time.time() - made)))
 
 
+def served_board(args) -> None:
+    """The board in a real server, refreshed by a protocol client's polling fragment; the server time per refresh."""
+    import asyncio
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from e2e_support import StreamlitServer
+    from st_client import Client
+
+    runs = Path(tempfile.mkdtemp(prefix="board-bench-"))
+    db = class_state.reset(runs)
+    code, secret = db.create_class()
+    stop = threading.Event()
+    clients = [Student(i, db, code, stop, time.time()) for i in range(args.clients)]
+    for c in clients:
+        c.start()
+    env = {"GAN_CLASSROOM_TEST_MODE": "0", "GAN_CLASSROOM_RUNS_DIR": str(runs), "OMP_NUM_THREADS": "1"}
+    server = StreamlitServer(runs / "server.log", env=env).start()
+    load, shown = [], []
+
+    async def watch() -> list[float]:
+        board = Client(server.url, "board", query=f"board={secret}")
+        await board.connect()
+        await board.goto("class")
+        await board.wait(lambda c: c.fragments, 60)  # the board's polling fragment announced itself
+        board.fragment_runs.clear()
+        end = time.time() + args.seconds
+        while time.time() < end:
+            await asyncio.sleep(1.0)
+            load.append(os.getloadavg()[0])
+        runs_ = list(board.fragment_runs)
+        text = board.texts()
+        shown.append(sum(1 for c in clients if c.nick in text))
+        errors = list(board.exceptions)
+        await board.close()
+        if errors:
+            print("exceptions on the board:", errors[:3])
+        return runs_
+
+    try:
+        times = asyncio.run(watch())
+    finally:
+        stop.set()
+        for c in clients:
+            c.join()
+        server.stop()
+    print(
+        f"board in a real server (`streamlit run app.py`), {args.clients} simulated clients writing their tiles every "
+        f"{FEED_S:g} s, the board's fragment re-run every {BOARD_S:g} s by a protocol client, {args.seconds:.0f} s, "
+        f"{os.cpu_count()} cores, load average {min(load):.1f}-{max(load):.1f}"
+    )
+    print(row("board fragment refresh (server)", times))
+    print(f"  tiles on the board at the end: {shown[0] if shown else 0} of {args.clients}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=30)
     ap.add_argument("--seconds", type=float, default=60.0, help="how long the board is measured")
+    ap.add_argument("--server", action="store_true", help="a real server and a protocol client instead of AppTest")
     args = ap.parse_args()
+    if args.server:
+        served_board(args)
+        return
     db = class_state.reset(Path(tempfile.mkdtemp(prefix="board-bench-")))
     code, secret = db.create_class()
     stop = threading.Event()
-    clients = [Client(i, db, code, stop, time.time()) for i in range(args.clients)]
+    clients = [Student(i, db, code, stop, time.time()) for i in range(args.clients)]
     by_nick = {c.nick: c for c in clients}
     for c in clients:
         c.start()

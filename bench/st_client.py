@@ -45,6 +45,8 @@ class Client:
     finished: int = 0  # script_finished messages (full runs and fragment runs)
     fragments: dict = field(default_factory=dict)  # fragment id -> polling interval (s)
     query: str = ""  # the page's query string (e.g. "tab=<token>"), sent with every rerun as a browser does
+    fragment_runs: list = field(default_factory=list)  # seconds from a polling fragment's rerun to its end
+    _auto_sent: float | None = None  # when the pending polling rerun was sent (None: none pending)
 
     async def connect(self, timeout: float = 180.0) -> "Client":
         url = self.base.replace("http", "ws", 1) + "/_stcore/stream"
@@ -98,6 +100,9 @@ class Client:
                         self.fragments.clear()
                 elif kind == "script_finished":
                     self.finished += 1
+                    if self._auto_sent is not None:
+                        self.fragment_runs.append(time.monotonic() - self._auto_sent)
+                        self._auto_sent = None
                 async with self._changed:
                     self._changed.notify_all()
         except (websockets.ConnectionClosed, asyncio.CancelledError):
@@ -112,6 +117,8 @@ class Client:
             for fid, interval in list(self.fragments.items()):
                 if now - last.get(fid, 0.0) >= interval:
                     last[fid] = now
+                    if self._auto_sent is None:  # time it only when no other run is in flight
+                        self._auto_sent = time.monotonic()
                     await self._send(fragment_id=fid, auto=True)
 
     async def wait(self, predicate, timeout: float = 60.0):
