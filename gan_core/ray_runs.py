@@ -35,7 +35,6 @@ import copy
 import logging
 import threading
 import time
-from collections import defaultdict
 
 import ray
 import torch
@@ -45,7 +44,6 @@ from ray.exceptions import GetTimeoutError, RayError
 from .config import GANConfig
 from .data import ImageData
 from .i18n import get_language
-from .losses import LOSS_INFO
 from .models import build_models, count_parameters
 from .ray_actor import _RemoteWorker
 from .ray_cluster import GPU_SHARE, RAY_ADDRESS_ENV, connect, max_concurrent, shutdown
@@ -53,7 +51,7 @@ from .ray_names import ORPHAN_AFTER, actor_name, load_snapshot, namespace, snaps
 from .ray_polled import PolledRun
 from .ray_poller import _poller
 from .ray_quality import RayQuality
-from .training import FINAL, Snapshot, StepRecord, _run_ids
+from .training import RunView, Snapshot, _run_ids
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +59,7 @@ FIND_TIMEOUT = 5.0  # RayRun.find waits this long for a found worker to describe
 
 
 # ------------------------------------------------------------------------------------------ the web side
-class RayRun(PolledRun):
+class RayRun(PolledRun, RunView):
     """A run training in a Ray worker, seen through the `TrainingRun` interface; see the module docstring.
 
     Reads are local. Its status is the worker's as of the last poll (at most POLL_EVERY seconds old);
@@ -106,14 +104,10 @@ class RayRun(PolledRun):
         )
         self.step, self.elapsed = 0, 0.0
         self.status, self.message = "ready", ""
-        self.history: list[StepRecord] = []
-        self.snapshots: list[Snapshot] = []
+        self._init_view()  # history, snapshots, their lock and the callbacks (RunView)
         self.traceback: str | None = None
         self.worker_pid: int | None = None
         self.quality: RayQuality | None = None
-        self.callback_errors: list[str] = []
-        self._callbacks = defaultdict(list)
-        self._lock = threading.Lock()
         self._ended = threading.Event()
         self._actor = None
         self._started = False
@@ -130,43 +124,7 @@ class RayRun(PolledRun):
         self._unavailable_since: float | None = None
         self._stop_sent: float | None = None
 
-    # ------------------------------------------------------------------ reading (all local)
-    def add_callback(self, event: str, fn) -> None:
-        """As Trainer.add_callback; the callbacks run in the process's Ray poller thread."""
-        if event not in ("on_record", "on_snapshot", "on_end"):
-            raise ValueError(f"Unknown event {event!r}.")
-        self._callbacks[event].append(fn)
-
-    def _fire(self, event: str, *args) -> None:
-        for fn in self._callbacks[event]:
-            try:
-                fn(self, *args)
-            except Exception as exc:  # noqa: BLE001 - someone else's code; the others still run
-                log.exception("a %s callback of run %s failed", event, self.id)
-                self.callback_errors.append(
-                    f"{event} {getattr(fn, '__name__', type(fn).__name__)}: {type(exc).__name__}: {exc}"
-                )
-
-    def records(self, since: int = 0) -> list[StepRecord]:
-        with self._lock:
-            return self.history[since:]
-
-    def snapshot_list(self) -> list[Snapshot]:
-        with self._lock:
-            return list(self.snapshots)
-
-    @property
-    def loss_info(self):
-        return LOSS_INFO[self.cfg.loss]
-
-    @property
-    def remaining_seconds(self) -> float | None:
-        return max(0.0, self.cfg.max_seconds - self.elapsed) if self.cfg.max_seconds else None
-
-    @property
-    def done(self) -> bool:
-        return self.status in FINAL
-
+    # ------------------------------------------------------------------ reading (all local: RunView's)
     def _generator(self, state: dict) -> nn.Module:
         G = copy.deepcopy(self._G)
         G.load_state_dict(state)

@@ -100,7 +100,61 @@ def _adam(params, lr: float, betas: tuple[float, float]) -> torch.optim.Optimize
         return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
 
 
-class Trainer:
+class RunView:
+    """What every run shows whoever reads it, wherever it trains (a `Trainer` here, a `gan_core.ray_runs.RayRun`
+    mirroring a Ray worker): its history and snapshots behind one lock, the callbacks fired as they grow, and the
+    few facts derived from its config and status. `_init_view()` sets the state; the subclass fills it."""
+
+    def _init_view(self) -> None:
+        self.history: list[StepRecord] = []
+        self.snapshots: list[Snapshot] = []
+        self._lock = threading.Lock()
+        self._callbacks = defaultdict(list)
+        self.callback_errors: list[str] = []  # callbacks that raised (each logged; the others still ran)
+
+    def add_callback(self, event: str, fn) -> None:
+        """event: "on_record" fn(run, records), "on_snapshot" fn(run, snapshot), "on_end" fn(run); they run in the
+        run's own thread (a Trainer's training thread, the process's Ray poller thread for a RayRun)."""
+        if event not in ("on_record", "on_snapshot", "on_end"):
+            raise ValueError(f"Unknown event {event!r}.")
+        self._callbacks[event].append(fn)
+
+    def _fire(self, event: str, *args) -> None:
+        """Call every callback of `event`, each on its own: one that raises is logged and recorded in
+        `callback_errors`, and the rest still run (the scheduler frees the run's slot in the last
+        "on_end" callback, so an earlier one that fails must not keep the slot forever)."""
+        for fn in self._callbacks[event]:
+            try:
+                fn(self, *args)
+            except Exception as exc:  # noqa: BLE001 - someone else's code; the run and the others go on
+                log.exception("a %s callback of run %s failed", event, self.id)
+                self.callback_errors.append(
+                    f"{event} {getattr(fn, '__name__', type(fn).__name__)}: {type(exc).__name__}: {exc}"
+                )
+
+    def records(self, since: int = 0) -> list[StepRecord]:
+        """A copy of the history from index `since` on (thread-safe)."""
+        with self._lock:
+            return self.history[since:]
+
+    def snapshot_list(self) -> list[Snapshot]:
+        with self._lock:
+            return list(self.snapshots)
+
+    @property
+    def loss_info(self):
+        return LOSS_INFO[self.cfg.loss]
+
+    @property
+    def remaining_seconds(self) -> float | None:
+        return max(0.0, self.cfg.max_seconds - self.elapsed) if self.cfg.max_seconds else None
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINAL
+
+
+class Trainer(RunView):
     """One GAN run: its models, optimisers, RNGs, history and control state."""
 
     def __init__(self, cfg: GANConfig, data: ImageData, device: str | torch.device = "auto"):
@@ -143,16 +197,12 @@ class Trainer:
         self.elapsed = 0.0
         self.status = "ready"
         self.message = ""  # why the run ended, in words (or the divergence diagnosis)
-        self.history: list[StepRecord] = []
-        self.snapshots: list[Snapshot] = []
+        self._init_view()  # history, snapshots, their lock and the callbacks
         self.error: BaseException | None = None
-        self._lock = threading.Lock()
         self._pending: list[torch.Tensor] = []
         self._window = (0, 0.0)  # (step, elapsed) at the last flush, for images/s
         self._last_good: tuple[int, dict] | None = None
         self._img_stride = self._w_stride = 1  # snapshot thinning grid, in units of snapshot_every
-        self._callbacks = defaultdict(list)
-        self.callback_errors: list[str] = []  # callbacks that raised (each logged; the others still ran)
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -181,47 +231,6 @@ class Trainer:
             self.G_ema.load_state_dict(self.G.state_dict())
             self._ema_warm = True
         return self
-
-    # ------------------------------------------------------------------ callbacks & reading
-    def add_callback(self, event: str, fn) -> None:
-        """event: "on_record" fn(trainer, records), "on_snapshot" fn(trainer, snapshot), "on_end" fn(trainer)."""
-        if event not in ("on_record", "on_snapshot", "on_end"):
-            raise ValueError(f"Unknown event {event!r}.")
-        self._callbacks[event].append(fn)
-
-    def _fire(self, event: str, *args) -> None:
-        """Call every callback of `event`, each on its own: one that raises is logged and recorded in
-        `callback_errors`, and the rest still run (the scheduler frees the run's slot in the last
-        "on_end" callback, so an earlier one that fails must not keep the slot forever)."""
-        for fn in self._callbacks[event]:
-            try:
-                fn(self, *args)
-            except Exception as exc:  # noqa: BLE001 - someone else's code; the run and the others go on
-                log.exception("a %s callback of run %s failed", event, self.id)
-                self.callback_errors.append(
-                    f"{event} {getattr(fn, '__name__', type(fn).__name__)}: {type(exc).__name__}: {exc}"
-                )
-
-    def records(self, since: int = 0) -> list[StepRecord]:
-        """A copy of the history from index `since` on (thread-safe)."""
-        with self._lock:
-            return self.history[since:]
-
-    def snapshot_list(self) -> list[Snapshot]:
-        with self._lock:
-            return list(self.snapshots)
-
-    @property
-    def loss_info(self):
-        return LOSS_INFO[self.cfg.loss]
-
-    @property
-    def remaining_seconds(self) -> float | None:
-        return max(0.0, self.cfg.max_seconds - self.elapsed) if self.cfg.max_seconds else None
-
-    @property
-    def done(self) -> bool:
-        return self.status in FINAL
 
     # ------------------------------------------------------------------ one step
     def _batch(self):
