@@ -245,20 +245,13 @@ class ClassroomDB:
                 path = self.files / member.class_id / member.id / f"{safe_name(run_id)}.png"
                 atomic_write(path, grid_png)
                 values["grid_path"] = str(path.relative_to(self.files))
-            key = (tiles_table.c.member_id == member.id) & (tiles_table.c.run_id == run_id)
-            if conn.execute(tiles_table.update().where(key).values(**values)).rowcount == 0:
-                conn.execute(tiles_table.insert().values(member_id=member.id, run_id=run_id, **values))
+            _upsert(conn, tiles_table, member.id, run_id, values)
 
     def tiles(self, secret: str) -> list[dict]:
         """Every tile of the class (teacher only), newest first: the summary plus nickname, grid path, ids."""
         with self.engine.connect() as conn:
             row = self._class_by_secret(conn, secret)
-            rows = conn.execute(
-                sa.select(tiles_table, members.c.nickname)
-                .join(members, members.c.id == tiles_table.c.member_id)
-                .where(tiles_table.c.class_id == row.id)
-                .order_by(tiles_table.c.updated.desc())
-            ).all()
+            rows = _with_nicknames(conn, tiles_table, row.id, tiles_table.c.updated.desc())
         out = []
         for r in rows:
             tile = json.loads(r.data)
@@ -299,19 +292,12 @@ class ClassroomDB:
                 "metrics": json.dumps(metrics, sort_keys=True),
                 "created": self.clock(),
             }
-            key = (hand_ins.c.member_id == member.id) & (hand_ins.c.run_id == run_id)
-            if conn.execute(hand_ins.update().where(key).values(**values)).rowcount == 0:
-                conn.execute(hand_ins.insert().values(member_id=member.id, run_id=run_id, **values))
+            _upsert(conn, hand_ins, member.id, run_id, values)
 
     def hand_ins(self, secret: str) -> list[dict]:
         with self.engine.connect() as conn:
             row = self._class_by_secret(conn, secret)
-            rows = conn.execute(
-                sa.select(hand_ins, members.c.nickname)
-                .join(members, members.c.id == hand_ins.c.member_id)
-                .where(hand_ins.c.class_id == row.id)
-                .order_by(members.c.nickname, hand_ins.c.run_id)
-            ).all()
+            rows = _with_nicknames(conn, hand_ins, row.id, members.c.nickname, hand_ins.c.run_id)
         return [
             {
                 "nickname": r.nickname,
@@ -323,3 +309,20 @@ class ClassroomDB:
             }
             for r in rows
         ]
+
+
+def _upsert(conn, table, member_id, run_id, values: dict) -> None:
+    """One row per (member, run) in `table`: update it, or insert it when there is none yet."""
+    key = (table.c.member_id == member_id) & (table.c.run_id == run_id)
+    if conn.execute(table.update().where(key).values(**values)).rowcount == 0:
+        conn.execute(table.insert().values(member_id=member_id, run_id=run_id, **values))
+
+
+def _with_nicknames(conn, table, class_id, *order) -> list:
+    """The class's rows of `table` (tiles or hand-ins), each with its member's nickname, in `order`."""
+    return conn.execute(
+        sa.select(table, members.c.nickname)
+        .join(members, members.c.id == table.c.member_id)
+        .where(table.c.class_id == class_id)
+        .order_by(*order)
+    ).all()
