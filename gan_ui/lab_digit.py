@@ -13,6 +13,7 @@ from gan_core.digits import DigitImageError, prepare_digit, prepare_upload
 from gan_core.i18n import _, format_number
 
 from . import images, lab_find
+from .builtin_text import translate_uploader
 from .catalogue import ModelEntry
 from .choices import keep
 from .lab import SOURCE_KEY
@@ -99,6 +100,7 @@ def your_digit_source(entry: ModelEntry):
             key="lab_upload",
             on_change=lambda: st.session_state.update({SOURCE_KEY: "Upload"}),
         )
+        translate_uploader("lab_upload", UPLOAD_TYPES)
         keep(SOURCE_KEY)  # through a change of language ("Drawing", "Upload" are translated)
         if st.session_state.get(SOURCE_KEY) is None:
             st.session_state[SOURCE_KEY] = "Drawing"
