@@ -14,6 +14,7 @@ own file types, so its rule is scoped by the widget key's class (`.st-key-<key>`
 css_string(text)                 text as a CSS string literal, every character that could end it escaped
 uploader_css(key, types, max_mb) the style sheet for one uploader, "" in English
 translate_uploader(key, types)   draws it (call beside the st.file_uploader with that key)
+dropdown_css()                   the style sheet for the open list of any selectbox or multiselect, "" in English
 """
 
 from __future__ import annotations
@@ -61,6 +62,24 @@ def uploader_css(key: str, types: list[str] | None, max_mb: int) -> str:
     rules = [
         f"{scope} {where} {{ {_HIDE} }} "
         f"{scope} {where}::after {{ content: {css_string(text)}; font-size: 0.875rem; {_SHOW} }}"
+        for where, text in texts.items()
+    ]
+    return "<style>" + " ".join(rules) + "</style>"
+
+
+def dropdown_css() -> str:
+    """The style sheet for the texts Streamlit puts in every selectbox's and multiselect's open list: "Select all"
+    and "Select N matches" (a multiselect's first entry; the number is left out) and "No results" (a filter that
+    matches nothing); "" in English. The list opens in a layer of its own, so the rules are not scoped."""
+    if i18n.get_language() == i18n.DEFAULT:
+        return ""
+    texts = {
+        '[role="option"][data-key="__select_all__"] > *': _("Select all"),
+        '[role="option"][data-key="__select_matches__"] > *': _("Select every match"),
+        '[role="listbox"][data-empty] > *': _("No results"),
+    }
+    rules = [
+        f"{where} {{ {_HIDE} }} {where}::after {{ content: {css_string(text)}; font-size: 0.875rem; {_SHOW} }}"
         for where, text in texts.items()
     ]
     return "<style>" + " ".join(rules) + "</style>"

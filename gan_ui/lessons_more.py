@@ -141,7 +141,7 @@ MORE: list[Lesson] = [
             "**A gradual morph.** Because G is a continuous function, small steps in z make small changes "
             "in the image; most intermediate images still look like digits (sometimes like a third digit on "
             "the way). Where the morph passes through an odd, blurry shape, G is in a region of z it was "
-            "rarely trained on. In Explore, *what does dimension k do?* shows the same smoothness along one axis."
+            "rarely trained on. In Explore, *What does one dimension do?* shows the same smoothness along one axis."
         ),
         look_for=N_(
             "- The strip below: the two end digits and the images between them.\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from gan_core.i18n import _, language
-from gan_ui.builtin_text import css_string, uploader_css
+from gan_ui.builtin_text import css_string, dropdown_css, uploader_css
 
 ESCAPE = re.compile(r"\\([0-9A-F]{6})")
 
@@ -53,3 +53,14 @@ def test_each_uploader_names_its_own_types():
     assert "PNG, JPG" in _decode(re.findall(r'content: ("[^"]*")', digits)[1])
     assert _decode(re.findall(r'content: ("[^"]*")', model)[1]).endswith("· SAFETENSORS")
     assert ".st-key-lab_upload " in digits and ".st-key-model_upload " in model
+
+
+def test_the_open_lists_get_their_texts_in_chinese_only():
+    with language("en"):
+        assert dropdown_css() == ""
+    with language("zh_CN"):
+        css = dropdown_css()
+        expected = [_("Select all"), _("Select every match"), _("No results")]
+    assert [_decode(c) for c in re.findall(r'content: ("[^"]*")', css)] == expected
+    assert all(re.search(r"[\u4e00-\u9fff]", text) for text in expected), expected
+    assert '[data-key="__select_all__"]' in css and '[role="listbox"][data-empty]' in css

@@ -1,8 +1,10 @@
-"""Streamlit's own file-uploader texts in 简体中文, in a real Chromium: the button, the limits line and the hint shown
-while a file is dragged over the box read in Chinese (from the catalogue, through CSS: gan_ui.builtin_text), and
-none of Streamlit's English is visible; in English the uploader is Streamlit's own, untouched.
+"""Streamlit's own widget texts in 简体中文, in a real Chromium (gan_ui.builtin_text: CSS with the catalogue's words).
 
-Streamlit has no API for these texts (streamlit/streamlit#13500). Screenshots: artifacts/uploader-zh-CN*.png.
+* The file uploader: its button, its limits line and the hint shown while a file is dragged over the box read in
+  Chinese, and none of Streamlit's English of it is visible; in English the uploader is Streamlit's own.
+* An open multiselect's "Select all" and a filter's "No results" read in Chinese.
+
+Streamlit has no API for these texts (streamlit/streamlit#13500). Screenshots: artifacts/builtin-*.png.
 """
 
 from __future__ import annotations
@@ -71,8 +73,8 @@ def test_the_uploader_reads_in_chinese_with_no_english_of_streamlit_visible(stre
         assert not [w for text in seen for w in ENGLISH.findall(text) if w not in ("MB", "JSON")], seen
         inner = box.inner_text()  # Streamlit's English is in the DOM but not rendered: not in innerText either
         assert "Upload" not in inner and "per file" not in inner, inner
-        box.screenshot(path=str(ARTIFACTS / "uploader-zh-CN.png"))
-        shot(page, "uploader-zh-CN-page")
+        box.screenshot(path=str(ARTIFACTS / "builtin-uploader-zh-CN.png"))
+        shot(page, "builtin-uploader-zh-CN-page")
 
         box.evaluate(DRAG)  # a file dragged over the box: Streamlit's overlay hint, in Chinese too
         page.wait_for_function(f"() => document.querySelector('{BOX} > div > span') !== null", timeout=10_000)
@@ -80,7 +82,7 @@ def test_the_uploader_reads_in_chinese_with_no_english_of_streamlit_visible(stre
         with language("zh_CN"):
             assert _("Drop the file here") in seen, seen
         assert not any("Drag and drop" in text for text in seen), seen
-        box.screenshot(path=str(ARTIFACTS / "uploader-zh-CN-drag.png"))
+        box.screenshot(path=str(ARTIFACTS / "builtin-uploader-zh-CN-drag.png"))
     finally:
         ctx.close()
 
@@ -90,5 +92,32 @@ def test_the_uploader_in_english_is_streamlits_own(streamlit_server, browser):
     try:
         seen = page.locator(BOX).evaluate(SEEN)
         assert seen == ["Upload", "20MB per file • JSON"], seen
+    finally:
+        ctx.close()
+
+
+def test_an_open_multiselect_says_select_all_and_no_results_in_chinese(streamlit_server, browser):
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-US")
+    try:
+        page = ctx.new_page()
+        page.goto(f"{streamlit_server.url}/learn?lang=zh-CN")
+        wait_idle(page, '[data-testid="stMain"]', timeout=120)
+        page.locator('[data-testid="stExpander"]:has([data-testid="stMultiSelect"]) summary').first.click()
+        wait_idle(page)
+        page.locator('[data-testid="stMultiSelect"]').first.click()
+        listbox = page.locator('[role="listbox"]').first
+        listbox.wait_for(state="visible", timeout=10_000)
+        first = listbox.locator('[role="option"]').first
+        with language("zh_CN"):
+            select_all, none = _("Select all"), _("No results")
+        assert first.evaluate(SEEN) == [select_all]
+        seen = listbox.evaluate(SEEN)
+        assert seen and all(CJK.search(text) for text in seen), seen  # the options are ours, in Chinese too
+        shot(page, "builtin-multiselect-zh-CN")
+        page.keyboard.type("zzzz")
+        page.wait_for_function("() => document.querySelector('[role=listbox][data-empty]') !== null", timeout=10_000)
+        assert page.locator('[role="listbox"]').first.evaluate(SEEN) == [none]
+        shot(page, "builtin-multiselect-zh-CN-no-results")
+        page.keyboard.press("Escape")
     finally:
         ctx.close()
