@@ -1,7 +1,8 @@
-"""A run's name in Explore's model picker follows the tab's language, not the language the run was made in.
+"""A run's name follows the tab's language, not the language the run was made in: in Explore's model picker, and in
+a lesson's table of its runs (variant and status), where the chosen variant also survives the switch.
 
-The names are formatted from their parts (number, preset, steps; a saved run's file name; an upload's file name)
-each time the picker is drawn. The Chinese text is read from the real catalogue (locale/zh_CN).
+The names are formatted from their parts (number, preset, steps; a saved run's file name; an upload's file name;
+a lesson variant's message id) each time they are drawn. The Chinese is read from the real catalogue (locale/zh_CN).
 """
 
 from __future__ import annotations
@@ -9,10 +10,13 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_app import open_app, poll
+from test_learn_app import open_learn, store_runs
 
 from gan_core import DEFAULT_PRESET, GANConfig, build_models, checkpoint_bytes
-from gan_core.i18n import language
+from gan_core.i18n import _, language
 from gan_ui.catalogue import ModelEntry, run_name, upload_entry
+from gan_ui.lessons import LESSONS
+from gan_ui.run_handle import STATUS_WORDS
 
 
 def _texts(at: AppTest) -> str:
@@ -64,3 +68,31 @@ def test_a_run_made_in_english_shows_its_chinese_name_in_the_picker_after_the_sw
         options = at.selectbox(key="explore_model").options
         assert f"训练 1 · {DEFAULT_PRESET} · 5 步" in options, options
         assert english not in options
+
+
+@pytest.mark.usefixtures("app_env")
+def test_lesson_runs_made_in_english_are_listed_in_chinese_after_the_switch_with_the_variant_kept():
+    at = open_learn(lesson="saturating")
+    at.radio(key="predict_saturating").set_value(LESSONS[2].choices[0]).run()
+    for i in (0, 1):  # two variants: the lesson's side-by-side table appears
+        at.radio(key="learn_variant_saturating").set_value(LESSONS[2].runs[i].label).run()
+        next(b for b in at.button if b.key == "learn_run_saturating").click().run()
+        run = store_runs(at)[-1]
+        assert run.join(60) and (run.quality is None or run.quality.join(60))
+        at.run()
+        assert not at.exception, at.exception
+    english = [r.label for r in LESSONS[2].runs[:2]]
+    assert list(at.dataframe[-1].value["variant"]) == english
+    at.query_params["lang"] = "zh-CN"
+    at.run()
+    assert not at.exception, at.exception
+    with language("zh_CN"):
+        variants = [_(label) for label in english]
+        status = _(STATUS_WORDS[run.status])
+        assert variants != english and status != run.status  # the catalogue has them
+        table = at.dataframe[-1].value
+        assert list(table[_("variant")]) == variants, table
+        assert set(table[_("status")]) == {status}, table
+        assert at.radio(key="learn_variant_saturating").value == variants[1]  # the chosen variant, not the first
+        shown = _("Run {n}: {label}").format(n=run.number, label=variants[1])
+        assert any(shown in m.value for m in at.markdown), [m.value for m in at.markdown][:8]
