@@ -89,8 +89,8 @@ def render() -> None:
         st.caption(
             _(
                 "The other losses on the Train page (least-squares, hinge, WGAN-GP) change what D outputs; "
-                "their charts have no fixed equilibrium line. All three drop the sigmoid: D gives a score, any real "
-                "number, not a probability (WGAN-GP calls such a D a critic)."
+                "their charts have no fixed equilibrium line. All three drop the sigmoid: D gives a score, positive or "
+                "negative, not a probability (WGAN-GP calls such a D a critic)."
             )
         )
         st.subheader(_("Categories without labels: InfoGAN"))

@@ -26,7 +26,7 @@ import streamlit as st
 from gan_core import i18n
 from gan_core.i18n import _
 
-_SAFE = re.compile(r"[A-Za-z0-9 ]")
+_SAFE = re.compile(r"[A-Za-z0-9]")
 
 # Hide a text node's element but keep the element (its ::after shows the translation in the same place).
 _HIDE = "visibility: hidden; font-size: 0; line-height: 0;"
@@ -36,9 +36,10 @@ INSTRUCTIONS = '[data-testid="stFileUploaderDropzoneInstructions"]'
 
 
 def css_string(text: str) -> str:
-    """`text` as a double-quoted CSS string: letters, digits and spaces as they are, every other character as a
+    """`text` as a double-quoted CSS string: ASCII letters and digits as they are, every other character as a
     six-digit escape (\\00XXXX needs no terminating space), so no quote, backslash, newline or `</style>` in a
-    translation can end the string or the style element."""
+    translation can end the string or the style element. Spaces are escaped too: a space right after an escape
+    would be read as the escape's terminator and vanish."""
     return '"' + "".join(ch if _SAFE.fullmatch(ch) else f"\\{ord(ch):06X}" for ch in text) + '"'
 
 
@@ -76,7 +77,7 @@ def dropdown_css() -> str:
     texts = {
         '[role="option"][data-key="__select_all__"] > *': _("Select all"),
         '[role="option"][data-key="__select_matches__"] > *': _("Select every match"),
-        '[role="listbox"][data-empty] > *': _("No results"),
+        '[role="listbox"][data-empty] [role="option"] > span': _("No results"),
     }
     rules = [
         f"{where} {{ {_HIDE} }} {where}::after {{ content: {css_string(text)}; font-size: 0.875rem; {_SHOW} }}"

@@ -11,7 +11,7 @@ import re
 from gan_core.i18n import _, language
 from gan_ui.builtin_text import css_string, dropdown_css, uploader_css
 
-ESCAPE = re.compile(r"\\([0-9A-F]{6})")
+ESCAPE = re.compile(r"\\([0-9A-F]{1,6})[ \t\n]?")  # CSS: one whitespace after an escape ends it and is dropped
 
 
 def _decode(css: str) -> str:
@@ -21,7 +21,15 @@ def _decode(css: str) -> str:
 
 
 def test_css_string_round_trips_and_nothing_can_end_the_string_or_the_style():
-    for text in ["上传", "20 MB · JSON", 'a "quote" \\ back', "</style><script>x</script>", "line\nbreak; }", "💾"]:
+    for text in [
+        "上传",
+        "单个文件不超过 20 MB · JSON",
+        "a  b",
+        'a "quote" \\ back',
+        "</style><script>x</script>",
+        "line\nbreak; }",
+        "💾",
+    ]:
         css = css_string(text)
         assert _decode(css) == text
         inner = css[1:-1]
@@ -63,4 +71,4 @@ def test_the_open_lists_get_their_texts_in_chinese_only():
         expected = [_("Select all"), _("Select every match"), _("No results")]
     assert [_decode(c) for c in re.findall(r'content: ("[^"]*")', css)] == expected
     assert all(re.search(r"[\u4e00-\u9fff]", text) for text in expected), expected
-    assert '[data-key="__select_all__"]' in css and '[role="listbox"][data-empty]' in css
+    assert '[data-key="__select_all__"]' in css and '[role="listbox"][data-empty] [role="option"] > span' in css

@@ -31,13 +31,12 @@ SEEN = """(box) => {
         for (const where of ['::before', '::after']) {
             const c = getComputedStyle(el, where).content;
             if (c && c !== 'none' && c !== 'normal' && getComputedStyle(el, where).visibility === 'visible')
-                out.push(JSON.parse(c));
+                { const t = JSON.parse(c); if (t.trim()) out.push(t); }
         }
-        for (const node of el.childNodes) {
-            if (node.nodeType === Node.TEXT_NODE && node.textContent.trim() && style.visibility === 'visible'
-                && parseFloat(style.fontSize) > 0) out.push(node.textContent.trim());
-            else if (node.nodeType === Node.ELEMENT_NODE) walk(node);
-        }
+        const own = Array.from(el.childNodes).filter(n => n.nodeType === Node.TEXT_NODE)
+            .map(n => n.textContent).join('').trim();  // an element's own text, however React split it
+        if (own && style.visibility === 'visible' && parseFloat(style.fontSize) > 0) out.push(own);
+        for (const node of el.children) walk(node);
     };
     walk(box);
     return out;
