@@ -17,6 +17,7 @@ from .builtin_text import translate_uploader
 from .catalogue import ModelEntry
 from .choices import keep
 from .lab import SOURCE_KEY
+from .language import use_language
 from .latent import current_label, current_z
 from .layout import show_png
 from .server import shared_dataset
@@ -209,6 +210,7 @@ def ask_d_panel(entry: ModelEntry, mine: np.ndarray) -> None:
 
 @st.fragment
 def your_digit_tab(entry: ModelEntry) -> None:
+    use_language()  # a fragment rerun does not pass through frame.navigation
     st.caption(
         _(
             "Draw a digit or upload a picture of one. It is prepared the way MNIST's digits were: grey, white on "
