@@ -120,3 +120,25 @@ def test_an_open_multiselect_says_select_all_and_no_results_in_chinese(streamlit
         page.keyboard.press("Escape")
     finally:
         ctx.close()
+
+
+def test_a_fragment_rerun_on_explore_stays_in_chinese(streamlit_server, browser):
+    """Pressing a button inside Explore's slider panel reruns only that fragment, which must set the language
+    itself (it used to come back in English)."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    try:
+        page = ctx.new_page()
+        page.goto(f"{streamlit_server.url}/?lang=zh-CN")
+        wait_idle(page, '[data-testid="stMain"]', timeout=120)
+        main = page.locator('[data-testid="stMain"]')
+        english = ("Random z", "Reset to zero", "What does one dimension do?")
+        with language("zh_CN"):
+            chinese = [_(text) for text in english]
+        assert all(text in main.inner_text() for text in chinese)
+        page.locator(".st-key-explore_random button").first.click()
+        wait_idle(page)
+        text = main.inner_text()
+        assert all(t in text for t in chinese), text[:400]
+        assert not [t for t in english if t in text], text[:400]
+    finally:
+        ctx.close()
