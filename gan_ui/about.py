@@ -63,6 +63,15 @@ def render() -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader(_("Equilibrium"))
+        st.markdown(_("For a fixed G, the best D compares the two densities at each image x:"))
+        st.latex(r"D^*(x) = \frac{p_\text{data}(x)}{p_\text{data}(x) + p_g(x)}")
+        st.markdown(
+            _(
+                "Put D* into V and the game becomes a distance between the two distributions, the Jensen-Shannon "
+                "divergence: G is best exactly when p_g = p_data, where JS = 0 and D* = ½."
+            )
+        )
+        st.latex(r"V(D^*, G) = -\ln 4 + 2\,\mathrm{JS}\big(p_\text{data} \,\|\, p_g\big)")
         st.markdown(
             _("When G draws exactly like the data, D can only guess: D(x) = ½ everywhere, and D's loss −V settles at")
         )
@@ -80,7 +89,8 @@ def render() -> None:
         st.caption(
             _(
                 "The other losses on the Train page (least-squares, hinge, WGAN-GP) change what D outputs; "
-                "their charts have no fixed equilibrium line."
+                "their charts have no fixed equilibrium line. All three drop the sigmoid: D gives a score, positive or "
+                "negative, not a probability (WGAN-GP calls such a D a critic)."
             )
         )
         st.subheader(_("Categories without labels: InfoGAN"))

@@ -1,6 +1,7 @@
 """The models Explore can open: shipped generators, this tab's runs, uploads and saved runs, as `ModelEntry`.
 
 ModelEntry            a generator (and D when kept) with its config, info and timeline snapshots
+run_name              a run's name ("Run 3 · dcgan · 400 steps") in the tab's current language, from its parts
 entry_from_checkpoint a gan_core.Checkpoint as an entry
 upload_entry          an uploaded .safetensors file as an entry (CheckpointError says why not)
 shipped_entry         a shipped generator: one copy per server process (st.cache_resource), read by every tab
@@ -29,16 +30,23 @@ from gan_core import (
     load_checkpoint_bytes,
 )
 from gan_core.checkpoints import PRETRAINED_DIR, read_info
-from gan_core.i18n import _, format_number
+from gan_core.i18n import _, format_number, ngettext
 from gan_core.metrics import code_digits
 
 log = logging.getLogger("gan_ui")
 
 
+def run_name(number: int, preset: str | None, steps: int) -> str:
+    """A run's name in the tab's current language, formatted from its parts each time it is shown: a name
+    stored as text would keep the language the run was made in after the tab switches."""
+    steps_text = ngettext("{n} step", "{n} steps", steps).format(n=format_number(steps))
+    return _("Run {number} · {preset} · {steps}").format(number=number, preset=preset or _("custom"), steps=steps_text)
+
+
 @dataclass
 class ModelEntry:
     key: str  # "shipped:dcgan", "run:3", "upload:2", "saved:run3-dcgan-400steps"
-    label: str  # what the picker shows
+    label: str  # what the picker showed when the entry was made (picker_label formats it again in today's language)
     kind: str  # "shipped" | "run" | "upload" | "saved"
     config: GANConfig
     G: torch.nn.Module  # CPU, eval mode, no gradients: read-only, safe to share
@@ -47,6 +55,7 @@ class ModelEntry:
     D: torch.nn.Module | None = None  # the discriminator when the file/run kept it: CPU, eval mode, no gradients
     _at_step: dict = field(default_factory=dict, repr=False, compare=False)  # step -> G, built on demand
     _code_digits: list | None = field(default=None, repr=False, compare=False)
+    source_name: str = ""  # an upload's file name without its extension
 
     @property
     def latent_dim(self) -> int:
@@ -104,9 +113,18 @@ class ModelEntry:
         return self._code_digits
 
     def picker_label(self) -> str:
-        """The name the model picker shows, in the tab's language (a shipped entry is cached for every tab)."""
-        if self.kind == "shipped" and not self.info.get("title"):
-            return _("{name} · shipped with the app").format(name=self.key.removeprefix("shipped:"))
+        """The name the model picker shows, in the tab's current language, built from the entry's parts (key,
+        config, info): a tab that switches language renames the runs it made before (a shipped entry is cached
+        for every tab, so it never keeps one tab's language either). `label` is the fallback."""
+        kind, name = self.kind, self.key.partition(":")[2]
+        if kind == "shipped" and not self.info.get("title"):
+            return _("{name} · shipped with the app").format(name=name)
+        if kind == "run" and name.isdigit():
+            return run_name(int(name), self.config.preset, int(self.info.get("steps") or 0))
+        if kind == "saved" and name:  # the shelf's file name ("run3-dcgan-400steps"): old and new files alike
+            return _("Saved: {name}").format(name=name)
+        if kind == "upload" and self.source_name:
+            return _("Uploaded: {name}").format(name=self.source_name)
         return self.label
 
     def describe(self) -> str:
@@ -147,7 +165,9 @@ def upload_entry(data: bytes, filename: str, number: int) -> ModelEntry:
         raise CheckpointError(_("{name} is not a .safetensors file.").format(name=repr(filename)))
     ckpt = load_checkpoint_bytes(data, source=filename)
     stem = Path(filename).stem
-    return entry_from_checkpoint(f"upload:{number}", _("Uploaded: {name}").format(name=stem), "upload", ckpt)
+    entry = entry_from_checkpoint(f"upload:{number}", _("Uploaded: {name}").format(name=stem), "upload", ckpt)
+    entry.source_name = stem
+    return entry
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

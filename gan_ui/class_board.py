@@ -20,6 +20,7 @@ from gan_core.classroom_db import ClassroomError
 from gan_core.i18n import N_, _, format_number, get_language
 
 from . import class_state, teacher
+from .language import use_language
 from .layout import show_png
 from .names import preset_label
 from .settings import D_COLOR, G_COLOR
@@ -127,6 +128,7 @@ def _tile(secret: str, tile: dict) -> None:
 
 
 def _tiles(secret: str) -> None:
+    use_language()  # a fragment rerun (every BOARD_S) does not pass through frame.navigation
     try:
         tiles = class_state.db().tiles(secret)
     except ClassroomError:

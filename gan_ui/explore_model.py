@@ -15,6 +15,7 @@ from gan_core.config import DEFAULT_PRESET
 from gan_core.i18n import _
 
 from . import state
+from .builtin_text import translate_uploader
 from .catalogue import Catalogue, ModelEntry, upload_entry
 from .choices import keep
 from .latent import current_label, random_z, set_z
@@ -137,6 +138,7 @@ def model_picker(models: Catalogue) -> ModelEntry | None:
                 key="model_upload",
                 on_change=_on_upload,
             )
+            translate_uploader("model_upload", ["safetensors"])
     msg = st.session_state.get("upload_msg")
     if msg:
         (st.error if msg[0] == "error" else st.success)(msg[1])

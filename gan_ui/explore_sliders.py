@@ -14,6 +14,7 @@ from gan_core.sampling import LATENT_RANGE
 from . import images, inside_view, scrub
 from .catalogue import ModelEntry
 from .explore_model import class_order, code_names, labels_for
+from .language import use_language
 from .latent import LABEL_KEY, current_z, format_z, parse_z, random_z, set_z, z_key
 from .layout import show_png
 
@@ -91,6 +92,7 @@ PHONE_CSS = """
 @st.fragment
 def latent_panel(entry: ModelEntry) -> None:
     """Sliders, the digit they make, and what one dimension does: re-rendered alone on every slider move."""
+    use_language()  # a fragment rerun does not pass through frame.navigation: without this it draws in English
     dim = entry.latent_dim
     left, right = st.columns([3, 2], gap="large")
     with left:

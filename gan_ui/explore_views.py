@@ -17,6 +17,7 @@ from . import images
 from .catalogue import ModelEntry
 from .choices import keep
 from .explore_model import PIN_KEY, class_order, code_names, labels_for
+from .language import use_language
 from .latent import current_z, format_z, random_z, z_key
 from .layout import show_png
 
@@ -26,6 +27,7 @@ TIMELINE_SEED = 0  # the fixed noise of the timeline grid: the same 64 z at ever
 @st.fragment
 def morph_panel(entry: ModelEntry, za: torch.Tensor, zb: torch.Tensor) -> None:
     """One digit part-way from A to B (spherical), re-rendered alone as the morph slider moves."""
+    use_language()  # a fragment rerun does not pass through frame.navigation
     labels = labels_for(entry)
     keep("morph_mode")  # through a change of language (its options are translated)
     c1, c2 = st.columns([2, 1], vertical_alignment="center")
@@ -156,6 +158,7 @@ def _pin(dim: int) -> None:
 @st.fragment
 def timeline_tab(entry: ModelEntry) -> None:
     """Scrub through the snapshots saved in the model's file; draw one pinned z by each of them."""
+    use_language()  # a fragment rerun does not pass through frame.navigation
     if not entry.snapshots:
         st.info(
             _(

@@ -13,6 +13,7 @@ import streamlit as st
 from gan_core.i18n import _
 
 from . import class_state, server, settings, tabs, teacher
+from .builtin_text import dropdown_css
 from .language import language_switch, use_language
 from .layout import CSS, pages, top_menu
 from .lessons import LESSON_IDS
@@ -23,6 +24,8 @@ def navigation():
     settings.configure_torch()
     use_language()
     st.html(CSS)
+    if builtin := dropdown_css():  # Streamlit's own words in open lists ("No results"), in the tab's language
+        st.html(builtin)
     tabs.token()  # this tab's identity, back in the URL if a page switch dropped it
     teacher.load(LESSON_IDS)  # teacher links: ?lesson=N&lock=...&hide=...&projector=1
     class_state.apply_locks()  # locks a class's teacher pushed from the board

@@ -13,9 +13,11 @@ from gan_core.digits import DigitImageError, prepare_digit, prepare_upload
 from gan_core.i18n import _, format_number
 
 from . import images, lab_find
+from .builtin_text import translate_uploader
 from .catalogue import ModelEntry
 from .choices import keep
 from .lab import SOURCE_KEY
+from .language import use_language
 from .latent import current_label, current_z
 from .layout import show_png
 from .server import shared_dataset
@@ -99,6 +101,7 @@ def your_digit_source(entry: ModelEntry):
             key="lab_upload",
             on_change=lambda: st.session_state.update({SOURCE_KEY: "Upload"}),
         )
+        translate_uploader("lab_upload", UPLOAD_TYPES)
         keep(SOURCE_KEY)  # through a change of language ("Drawing", "Upload" are translated)
         if st.session_state.get(SOURCE_KEY) is None:
             st.session_state[SOURCE_KEY] = "Drawing"
@@ -207,6 +210,7 @@ def ask_d_panel(entry: ModelEntry, mine: np.ndarray) -> None:
 
 @st.fragment
 def your_digit_tab(entry: ModelEntry) -> None:
+    use_language()  # a fragment rerun does not pass through frame.navigation
     st.caption(
         _(
             "Draw a digit or upload a picture of one. It is prepared the way MNIST's digits were: grey, white on "

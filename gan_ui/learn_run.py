@@ -18,9 +18,10 @@ from gan_core.coach import WINDOW, window_values
 from gan_core.i18n import _, format_number
 
 from . import controls, settings, state, teacher
+from .choices import keep_label
 from .lessons import BY_ID, Lesson, LessonRun
 from .live_panel import live_panel
-from .run_handle import RunHandle
+from .run_handle import STATUS_WORDS, RunHandle
 from .server import shared_dataset
 
 TEST_STEPS = 6  # lesson budgets in test mode (GAN_CLASSROOM_TEST_MODE=1)
@@ -43,7 +44,16 @@ def _on_run(lesson_id: str, spec: LessonRun) -> None:
     fill_controls(spec)  # the Train page shows (and a teacher's locks keep) the lesson's values
     handle = controls.start_from_controls()
     if handle is not None:
-        ss.setdefault("learn_runs", {})[handle.number] = (lesson_id, spec.label)
+        ss.setdefault("learn_runs", {})[handle.number] = (lesson_id, _source_label(lesson_id, spec))
+
+
+def _source_label(lesson_id: str, spec: LessonRun) -> str:
+    """The variant's label as written (the catalogue's message id), so the runs table says it in the language of
+    the moment, not in the one the run was started in."""
+    for source in BY_ID[lesson_id].runs:
+        if (source.preset, source.overrides, source.steps) == (spec.preset, spec.overrides, spec.steps):
+            return source.label
+    return spec.label
 
 
 def prediction(lesson: Lesson) -> str | None:
@@ -76,7 +86,7 @@ def lesson_runs(lesson_id: str) -> list[tuple[RunHandle, str]]:
     """This tab's runs started from this lesson, oldest first, as (handle, variant label)."""
     store = state.session_store()
     tags = st.session_state.get("learn_runs", {})
-    return [(h, tags[h.number][1]) for h in store.runs if tags.get(h.number, ("",))[0] == lesson_id]
+    return [(h, _(tags[h.number][1])) for h in store.runs if tags.get(h.number, ("",))[0] == lesson_id]
 
 
 def _median(values) -> float | None:
@@ -99,7 +109,7 @@ def comparison_rows(runs) -> list[dict]:
             {
                 _("run"): _("Run {n}").format(n=h.number),
                 _("variant"): label,
-                _("status"): h.status,
+                _("status"): _(STATUS_WORDS.get(h.status, h.status)),
                 _("steps"): h.step,
                 "D(x)": _median(window_values(recs, "d_real", WINDOW)) if info.probabilistic else None,
                 "D(G(z))": _median(window_values(recs, "d_fake", WINDOW)) if info.probabilistic else None,
@@ -119,6 +129,7 @@ def _variant(lesson: Lesson, active) -> LessonRun:
         return specs[0]
     key = f"learn_variant_{lesson.id}"
     labels = [s.label for s in specs]
+    keep_label(key, [s.label for s in BY_ID[lesson.id].runs])  # the chosen variant survives a change of language
     if ss.get(key) not in labels:
         ss[key] = labels[0]
     st.radio(

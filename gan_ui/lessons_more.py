@@ -57,11 +57,12 @@ MORE: list[Lesson] = [
             "Three common fixes for an unstable game, each applied here to the *overpowered D* of lesson 4:\n\n"
             "- **One-sided label smoothing** (Salimans et al. 2016): D's target for real digits becomes 0.9, "
             "so D is never rewarded for total certainty.\n"
-            "- **Spectral normalization** (Miyato et al. 2018): each D weight is divided by its largest "
+            "- **Spectral normalization** (Miyato et al. 2018): each weight matrix of D is divided by its largest "
             "singular value, so D cannot change its verdict abruptly (it is 1-Lipschitz); here with the "
             "hinge loss.\n"
-            "- **WGAN-GP** (Gulrajani et al. 2017): D becomes a critic scoring realness; a gradient penalty "
-            "keeps it 1-Lipschitz, and its loss estimates a distance between the real and fake distributions."
+            "- **WGAN-GP** (Gulrajani et al. 2017): D becomes a critic scoring realness, with no sigmoid (a "
+            "score, not a probability); a gradient penalty keeps it 1-Lipschitz, and minus its loss estimates the "
+            "Wasserstein distance between the real and fake distributions."
         ),
         math=(
             r"\text{label smoothing: } L_D = -\mathbb{E}_x\big[0.9\log D(x) + 0.1\log(1-D(x))\big] - "
@@ -140,7 +141,7 @@ MORE: list[Lesson] = [
             "**A gradual morph.** Because G is a continuous function, small steps in z make small changes "
             "in the image; most intermediate images still look like digits (sometimes like a third digit on "
             "the way). Where the morph passes through an odd, blurry shape, G is in a region of z it was "
-            "rarely trained on. In Explore, *what does dimension k do?* shows the same smoothness along one axis."
+            "rarely trained on. In Explore, *What does one dimension do?* shows the same smoothness along one axis."
         ),
         look_for=N_(
             "- The strip below: the two end digits and the images between them.\n"

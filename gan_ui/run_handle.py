@@ -21,12 +21,12 @@ from gan_core import (
     trainer_bundle,
     watch_quality,
 )
-from gan_core.i18n import N_, _, format_number, ngettext
+from gan_core.i18n import N_, _
 from gan_core.losses import LossInfo
 from gan_core.stepping import StepResult
 
 from . import settings
-from .catalogue import ModelEntry
+from .catalogue import ModelEntry, run_name
 from .server import server_scheduler
 
 log = logging.getLogger("gan_ui")
@@ -139,10 +139,7 @@ class RunHandle:
 
     @property
     def label(self) -> str:
-        steps = ngettext("{n} step", "{n} steps", self.step).format(n=format_number(self.step))
-        return _("Run {number} · {preset} · {steps}").format(
-            number=self.number, preset=self.cfg.preset or _("custom"), steps=steps
-        )
+        return run_name(self.number, self.cfg.preset, self.step)
 
     @property
     def lang(self) -> str | None:

@@ -15,6 +15,7 @@ from gan_core import ConfigError, read_config_json
 from gan_core.i18n import _, format_decimal, format_number
 
 from . import compare, controls, images, settings
+from .builtin_text import translate_uploader
 from .language import use_language
 from .layout import show_png
 from .names import preset_label
@@ -104,6 +105,7 @@ def config_loader(disabled: bool = False) -> None:
             on_change=_on_config_upload,
             disabled=disabled,
         )
+        translate_uploader(UPLOAD_KEY, ["json"])
         msg = st.session_state.get(UPLOAD_MSG)
         if msg:
             (st.error if msg[0] == "error" else st.success)(msg[1])
