@@ -5,10 +5,13 @@ The game itself is gan_core.toy2d.ToyTrainer; one per browser session (gan_ui/pl
 * while playing, a fragment reruns once a second (BURST_SECONDS), trains one burst (SPEEDS: from 2 iterations,
   slow motion, to 200) and sends the 2-30 frames it recorded to the view component (gan_ui/toy_view), which
   plays them on a <canvas> over the next second, tweening between frames that are far apart, and keeps the
-  last one. One Streamlit rerun per second, not one per frame. A burst is bounded work (at most a few hundred
-  milliseconds, like one slider move on Explore), so it runs in the fragment itself: no thread to leak.
+  last one. One Streamlit rerun per second, not one per frame. A burst is bounded work: it stops after
+  BURST_BUDGET seconds of training (a busy machine trains fewer iterations, and the burst still arrives each
+  second with its frames), so it runs in the fragment itself: no thread to leak.
 * the step buttons run one D step, one G step or one iteration and send two frames, before and after, played
-  in slow motion, with a sentence saying what moved;
+  in slow motion, with a sentence saying what moved. The buttons live in the view's fragment, so a click reruns
+  the view and its charts only; a click that changes the page around it (the Train button, a lesson's
+  prediction and progress) asks for a full rerun;
 * "custom": clicks (or taps) on the canvas add points; each click starts a new game on them.
 * the settings are gan_ui/playground_settings.py's; a Playground lesson (gan_ui/playground_lesson.py) wraps the
   game in predict-then-run, and a teacher's link can open one with settings locked.
@@ -102,10 +105,12 @@ def _charts(t: ToyTrainer) -> None:
         )
 
 
-def _view(s: dict, speed: str) -> None:
+def _view(s: dict, lesson) -> None:
     full_run = s.pop("full_run", False)  # set by render(): the rest of the page is drawn in this run too
-    if s.pop("rerun", False):
-        st.rerun(scope="app")  # a click on the plane reran only this fragment: the settings must see it
+    if s.pop("rerun", False) and not full_run:
+        st.rerun(scope="app")  # a click reran only this fragment, and the page around it must see it
+    _buttons(s, lesson)
+    speed = st.session_state.get("pg_speed", "normal")
     t: ToyTrainer | None = s["trainer"]
     drawing = st.session_state.get("pg_target") == "custom"
     left, right = st.columns([3, 2])
@@ -170,16 +175,21 @@ def render() -> None:
         if s["trainer"] is None or s["trainer"].cfg != cfg:
             new_game(s, cfg)
             s["playing"] = False
-    _buttons(s, lesson)
-    speed = st.session_state.get("pg_speed", "normal")
     if s["error"]:
         st.info(s["error"])
     run_every = BURST_SECONDS if s["playing"] else None
-    st.fragment(run_every=run_every)(_view)(s, speed)
+    # The buttons are in the view's fragment: a step click reruns the view and its charts, not the whole page
+    # (bench/step_latency.py --browser); what the page around it must show asks for a full rerun ("rerun").
+    st.fragment(run_every=run_every)(_view)(s, lesson)
     playground_lesson.footer(lesson, s["trainer"])
 
 
 def _on_step(kind: str, lesson) -> None:
+    s = state()
+    # The page outside the view must change too when the game stops playing (the Train button), or when a
+    # lesson's prediction locks or its progress counts: then the whole page reruns, else only the view.
+    if s["playing"] or (lesson is not None and not playground_lesson.answer_due(lesson, s["trainer"])):
+        s["rerun"] = True
     playground_lesson.mark_started(lesson)
     step(kind)
 
@@ -198,6 +208,7 @@ def _buttons(s: dict, lesson) -> None:
     if row.button(_("Restart"), key="pg_restart", disabled=s["trainer"] is None):
         new_game(s, s["trainer"].cfg)
         s["playing"] = False
+        st.rerun()
     row.select_slider(
         _("Speed"),
         list(SPEEDS),

@@ -10,7 +10,8 @@
 //         lo, hi, level, arrows: [x, y, dx, dy, ...] (already scaled to plane units), mesh: [x, y, ...],
 //         rows, cols}
 // Trigger "points": the clicked points, sent after each click (and on Clear).
-// Frames drawn are counted in root.dataset.frames and window.__toyFrames (tests, bench/playground_fps.py).
+// Frames drawn are counted in root.dataset.frames and window.__toyFrames (tests, bench/playground_fps.py);
+// root.dataset.seq is the last burst or step received.
 
 const TOY = {
   fakeSide: [167, 139, 250],     // D says "fake": violet, light
@@ -235,6 +236,7 @@ export default function (component) {
   if (data.run !== S.run) { S.run = data.run; S.queue = []; S.current = null; S.previous = null; }
   if (data.seq !== S.seq) {
     S.seq = data.seq;
+    root.dataset.seq = String(data.seq);   // a new burst or step arrived (bench/step_latency.py --browser)
     const frames = data.frames || [];
     S.burst = Math.max(1, frames.length);
     // Play a burst over the time bursts actually take to arrive (a busy server sends them late): the view then
