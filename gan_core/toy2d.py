@@ -173,11 +173,11 @@ TOY_PRESETS: dict[str, ToyPreset] = {
         ),
         ToyPreset(
             "ring-d-ahead",
-            "D trained alone for 300 steps before the game: it rejects G's points (D(G(z)) near 0), as at the "
+            "D trained alone for 1,000 steps before the game: it rejects G's points (D(G(z)) near 0), as at the "
             "start of real training. Plain gradient descent (SGD), so a step is proportional to the gradient and "
             "a vanishing gradient shows as points that do not move (Adam would rescale it). The loss lesson "
             "plays it with the minimax loss and compares with the non-saturating one.",
-            {"d_head_start": 300, "optimizer": "sgd", "lr_g": 1e-2, "lr_d": 1e-2},
+            {"d_head_start": 1000, "optimizer": "sgd", "lr_g": 1e-3, "lr_d": 1e-2},
         ),
         ToyPreset(
             "grid", "The 5x5 grid of 25 Gaussians (VEEGAN's harder test) with the default settings.", {"target": "grid"}

@@ -146,11 +146,11 @@ def test_the_loss_lesson_opens_from_a_teacher_link_with_d_ahead_and_the_minimax_
     assert (ss["pg_preset"], ss["pg_loss"], ss["pg_d_head_start"], ss["pg_optimizer"]) == (
         "ring-d-ahead",
         "minimax",
-        300,
+        1000,
         "sgd",
     )
     assert at.selectbox(key="pg_loss").disabled and at.selectbox(key="pg_preset").disabled
-    assert at.number_input(key="pg_d_head_start").value == 300
+    assert at.number_input(key="pg_d_head_start").value == 1000
     assert any(r.key == "pg_predict_pg-saturating" for r in at.radio)
 
 
@@ -206,7 +206,7 @@ def test_the_loss_lesson_minimax_barely_moves_g_while_d_is_ahead(seed):
     assert verdict == same_start  # the head start does not depend on G's loss: one start, two losses
     assert verdict < 0.05, f"D is not ahead: D(G(z)) = {verdict:.3f} at the start"
     assert push_mm * 10 < push_ns, f"push: minimax {push_mm:.4f}, non-saturating {push_ns:.4f}"
-    assert moved_mm * 5 < moved_ns, f"moved: minimax {moved_mm:.4f}, non-saturating {moved_ns:.4f}"
+    assert moved_mm * 20 < moved_ns, f"moved: minimax {moved_mm:.4f}, non-saturating {moved_ns:.4f}"
 
 
 def test_preset_labels_say_what_each_game_is_in_both_languages():
