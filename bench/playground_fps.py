@@ -36,7 +36,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--preset", default="ring")
-    ap.add_argument("--speeds", default="normal,fast,slow motion")
+    ap.add_argument("--speeds", default="slow motion,slow,normal,fast")
     ap.add_argument("--screenshot", action="store_true")
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()

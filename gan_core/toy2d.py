@@ -363,23 +363,18 @@ class ToyTrainer:
         """n iterations; with frames > 0, returns about that many frame()s spread evenly over them (the last
         one after the last iteration), for the view to play back.
 
-        With `seconds`, stops early when that much wall time has passed (a busy machine: the view gets fewer
-        iterations, never fewer frames), and a frame is also taken each seconds / frames of wall time, so a slow
-        burst still brings about `frames` frames spread over its time."""
+        With `seconds`, stops early once that much wall time has passed: on a busy machine a burst trains fewer
+        iterations and brings fewer frames (the view tweens between them), but it still ends on time. Frames are
+        taken on the iterations' schedule only: a frame costs more than an iteration, so frames taken by the
+        clock would eat the budget on a slow machine and leave no time to train."""
         out: list[dict] = []
         every = max(1, n // frames) if frames else 0
-        t0 = time.perf_counter()
-        gap = seconds / frames if seconds and frames else math.inf
-        next_t, deadline = t0 + gap, t0 + (seconds if seconds else math.inf)
+        deadline = time.perf_counter() + seconds if seconds else math.inf
         for i in range(1, n + 1):
             self.iteration()
-            now = time.perf_counter() if seconds else 0.0
-            due = every and (i % every == 0 or i == n or now >= next_t)
-            if due and len(out) < frames:
+            if every and (i % every == 0 or i == n) and len(out) < frames:
                 out.append(self.frame())
-                while next_t <= now:
-                    next_t += gap
-            if now >= deadline:
+            if seconds and time.perf_counter() >= deadline:
                 break
         if frames and (not out or out[-1]["iteration"] != self.iterations):
             if len(out) >= frames:

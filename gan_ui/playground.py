@@ -20,6 +20,7 @@ The game itself is gan_core.toy2d.ToyTrainer; one per browser session (gan_ui/pl
 from __future__ import annotations
 
 import functools
+import time
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -47,6 +48,7 @@ from .playground_settings import TARGET_NAMES, settings_ui
 __all__ = ["TARGET_NAMES", "encode_frame", "render"]
 
 HERE = Path(__file__).resolve().parent / "toy_view"
+CHART_SECONDS = 3.0  # while playing, the loss and mode charts are rebuilt at most this often
 
 
 @functools.cache
@@ -59,7 +61,27 @@ def _component():
     )
 
 
-def _charts(t: ToyTrainer) -> None:
+def _charts(s: dict, t: ToyTrainer) -> None:
+    """The charts, rebuilt at most every CHART_SECONDS while playing: between two rebuilds the page gets the same
+    figures again, which the browser need not redraw (Plotly's redraw of two charts each second was what kept
+    Chromium from animating the view on a busy machine; BENCHMARKS.md, Playground frame rate)."""
+    now = time.monotonic()
+    kept = s.get("charts")
+    if not (s["playing"] and kept and kept[0] == id(t) and now - kept[1] < CHART_SECONDS):
+        kept = s["charts"] = (id(t), now, _figures(t))
+    losses, modes = kept[2]
+    st.plotly_chart(losses, key="pg_losses", width="stretch")
+    if modes is not None:
+        st.plotly_chart(modes, key="pg_modes", width="stretch")
+        st.caption(
+            _(
+                "A mode is covered when at least 20 of 2,500 samples fall within 3σ of its centre; a sample "
+                "is high quality when it lies within 3σ of some mode (VEEGAN's rule)."
+            )
+        )
+
+
+def _figures(t: ToyTrainer) -> tuple[go.Figure, go.Figure | None]:
     n = len(t.g_losses)
     step = max(1, n // 400)
     x = list(range(1, n + 1, step))
@@ -74,35 +96,30 @@ def _charts(t: ToyTrainer) -> None:
         legend={"orientation": "h", "y": -0.3},
         uirevision="losses",
     )
-    st.plotly_chart(fig, key="pg_losses", width="stretch")
-    if t.target.is_mixture and t.metrics:
-        it, covered, hq = zip(*t.metrics)
-        fig = go.Figure()
-        fig.add_scatter(x=it, y=covered, name=_("modes covered"), line={"color": "#009E73"})
-        fig.add_scatter(
-            x=it,
-            y=[100 * v for v in hq],
-            name=_("high-quality %"),
-            yaxis="y2",
-            line={"color": "#6d28d9", "dash": "dot"},
-        )
-        modes = len(t.target.centres)
-        fig.update_layout(
-            title=_("Modes covered (of {n}) and high-quality share").format(n=modes),
-            height=230,
-            margin={"l": 10, "r": 10, "t": 40, "b": 10},
-            uirevision="modes",
-            yaxis={"range": [0, modes + 0.5]},
-            yaxis2={"overlaying": "y", "side": "right", "range": [0, 101], "dtick": 25, "showgrid": False},
-            legend={"orientation": "h", "y": -0.3},
-        )
-        st.plotly_chart(fig, key="pg_modes", width="stretch")
-        st.caption(
-            _(
-                "A mode is covered when at least 20 of 2,500 samples fall within 3σ of its centre; a sample "
-                "is high quality when it lies within 3σ of some mode (VEEGAN's rule)."
-            )
-        )
+    losses = fig
+    if not (t.target.is_mixture and t.metrics):
+        return losses, None
+    it, covered, hq = zip(*t.metrics)
+    fig = go.Figure()
+    fig.add_scatter(x=it, y=covered, name=_("modes covered"), line={"color": "#009E73"})
+    fig.add_scatter(
+        x=it,
+        y=[100 * v for v in hq],
+        name=_("high-quality %"),
+        yaxis="y2",
+        line={"color": "#6d28d9", "dash": "dot"},
+    )
+    modes = len(t.target.centres)
+    fig.update_layout(
+        title=_("Modes covered (of {n}) and high-quality share").format(n=modes),
+        height=230,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        uirevision="modes",
+        yaxis={"range": [0, modes + 0.5]},
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, 101], "dtick": 25, "showgrid": False},
+        legend={"orientation": "h", "y": -0.3},
+    )
+    return losses, fig
 
 
 def _view(s: dict, lesson) -> None:
@@ -150,7 +167,7 @@ def _view(s: dict, lesson) -> None:
             st.caption(s["note"])
     with right:
         if t is not None:
-            _charts(t)
+            _charts(s, t)
 
 
 def render() -> None:

@@ -17,8 +17,8 @@ from gan_core.toy2d_data import CUSTOM_MAX
 
 COMPONENT_KEY = "pg_view"
 BURST_SECONDS = 1.0  # one rerun a second while playing: the view plays the burst's frames over it
-BURST_BUDGET = 0.4  # at most this much of the second is spent training: on a busy machine "fast" trains fewer
-#   iterations, but the burst (and its frames) still arrives every second (BENCHMARKS.md, Playground frame rate)
+BURST_BUDGET = 0.4  # at most this much of the second is spent training: on a busy machine a burst trains fewer
+#   iterations, but it still arrives every second and the view keeps moving (BENCHMARKS.md, Playground frame rate)
 MAX_FRAMES = 30  # frames per burst: 30 frames/s on screen, ~60 KB a second to the browser
 ARROW_SCALE = 0.25  # an arrow is 0.25 plane units per unit of -dL_G/dx: lengths compare across frames,
 ARROW_MAX = 0.6  #   so a vanishing gradient (minimax) shows as short arrows; capped to stay readable

@@ -13,6 +13,10 @@
 // Frames drawn are counted in root.dataset.frames and window.__toyFrames (tests, bench/playground_fps.py);
 // root.dataset.seq is the last burst or step received.
 
+// Tween between two frames whenever they are further apart than this: a burst that brings fewer frames than the
+// display's rate (a busy server trains fewer iterations) still moves smoothly at the display's rate.
+const TWEEN_MS = 20;
+
 const TOY = {
   fakeSide: [167, 139, 250],     // D says "fake": violet, light
   realSide: [134, 239, 172],     // D says "real": green, light
@@ -141,7 +145,7 @@ function toyDraw(S, now) {
   const py = (y) => ((b - y) / (2 * b)) * W;
   const cur = S.current, prev = S.previous;
   let t = 1;
-  if (cur && prev && S.interval > 60) t = Math.min(1, (now - S.shownAt) / S.interval);   // tween slow frames
+  if (cur && prev && S.interval > TWEEN_MS) t = Math.min(1, (now - S.shownAt) / S.interval);   // tween slow frames
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, W);
   if (cur) {
     const heat = toyLerpArray(prev && toyDecodeHeat(prev, S.side), toyDecodeHeat(cur, S.side), t);
@@ -204,7 +208,7 @@ function toyTick(S, now) {
     S.shownAt = now;
     moved = true;
   }
-  const tweening = S.previous && S.interval > 60 && now - S.shownAt < S.interval + 20;
+  const tweening = S.previous && S.interval > TWEEN_MS && now - S.shownAt < S.interval + 20;
   if (moved || tweening || S.dirty) {
     S.dirty = false;
     toyDraw(S, now);
