@@ -30,7 +30,7 @@ from gan_core.i18n import _
 from gan_core.toy2d import HEAT_SIDE, ToyTrainer
 from gan_core.toy2d_data import CUSTOM_MAX, PLANE
 
-from . import playground_lesson
+from . import language, playground_lesson
 from .playground_game import (
     BURST_SECONDS,
     COMPONENT_KEY,
@@ -123,6 +123,7 @@ def _figures(t: ToyTrainer) -> tuple[go.Figure, go.Figure | None]:
 
 
 def _view(s: dict, lesson) -> None:
+    language.use_language()  # a fragment rerun starts in a fresh context: the bursts' labels, the charts
     full_run = s.pop("full_run", False)  # set by render(): the rest of the page is drawn in this run too
     if s.pop("rerun", False) and not full_run:
         st.rerun(scope="app")  # a click reran only this fragment, and the page around it must see it
@@ -202,6 +203,7 @@ def render() -> None:
 
 
 def _on_step(kind: str, lesson) -> None:
+    language.use_language()  # the callback runs before the fragment: the step's note and labels in the tab's
     s = state()
     # The page outside the view must change too when the game stops playing (the Train button), or when a
     # lesson's prediction locks or its progress counts: then the whole page reruns, else only the view.
