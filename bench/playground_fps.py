@@ -27,7 +27,8 @@ from test_e2e_playground import PlaygroundServer  # noqa: E402
 
 COUNT = (
     "() => [Number(document.querySelector('.toy-view').dataset.frames || 0), "
-    "Number(document.querySelector('.toy-view').dataset.iteration || 0)]"
+    "Number(document.querySelector('.toy-view').dataset.iteration || 0), "
+    "Number(document.querySelector('.toy-view').dataset.seq || 0)]"
 )
 
 
@@ -35,7 +36,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--preset", default="ring")
-    ap.add_argument("--speeds", default="normal,fast,slow motion")
+    ap.add_argument("--speeds", default="slow motion,slow,normal,fast")
     ap.add_argument("--screenshot", action="store_true")
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
@@ -46,8 +47,8 @@ def main() -> None:
         f"Preset {args.preset}; frames drawn by the canvas over {args.seconds:g} s of training, per speed "
         "(iterations per 1-s burst); headless Chromium (60 Hz ceiling), server on the same machine.",
         "",
-        "| speed | frames/s drawn | iterations/s trained | load average (1 min) |",
-        "|---|---|---|---|",
+        "| speed | frames/s drawn | bursts/s received | iterations/s trained | load average (1 min) |",
+        "|---|---|---|---|---|",
     ]
     try:
         with sync_playwright() as p:
@@ -64,22 +65,23 @@ def main() -> None:
                 wait_idle(page)
                 page.get_by_role("button", name="Train").click()
                 time.sleep(2.5)  # the first burst is on its way
-                f0, i0 = page.evaluate(COUNT)
+                f0, i0, s0 = page.evaluate(COUNT)
                 t0 = time.monotonic()
                 time.sleep(args.seconds)
-                f1, i1 = page.evaluate(COUNT)
+                f1, i1, s1 = page.evaluate(COUNT)
                 dt = time.monotonic() - t0
                 load = os.getloadavg()[0]  # the machine is shared: a figure means little without it
-                line = f"| {speed} | {(f1 - f0) / dt:.1f} | {(i1 - i0) / dt:.0f} | {load:.1f} |"
+                line = f"| {speed} | {(f1 - f0) / dt:.1f} | {(s1 - s0) / dt:.2f} | {(i1 - i0) / dt:.0f} | {load:.1f} |"
                 print(line, flush=True)
                 lines.append(line)
-                if args.screenshot and speed == "fast":  # after ~1,500 iterations: the ring forming
+                page.get_by_role("button", name="Pause").click()
+                wait_idle(page)
+                if args.screenshot and speed == "fast":  # paused after fast: the ring forming, the page idle
+                    page.wait_for_timeout(1500)  # the last burst's playback ends
                     out = ROOT / "docs" / "screenshots" / "playground.png"
                     out.parent.mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(out), full_page=True)
                     print("saved", out)
-                page.get_by_role("button", name="Pause").click()
-                wait_idle(page)
             browser.close()
     finally:
         server.stop()

@@ -7,6 +7,10 @@ default preset and for the MLP, for each kind of step, median and spread over --
 Streamlit's rerun and the browser's paint (the page's usual rerun, the same for any button).
 
     python bench/step_latency.py [--repeats 15] [--threads N] [--record]
+    python bench/step_latency.py --browser [--repeats 10] [--record]
+
+--browser times the whole click instead, as a student feels it, on the Train page and the Playground, in
+headless Chromium against `streamlit run app.py` (bench/step_click.py): the rerun, the step, the browser.
 
 Prints figures; never fails on a timing. --record appends a block to BENCHMARKS.md. Target: <= 300 ms.
 """
@@ -18,6 +22,7 @@ import os
 import statistics
 import time
 
+import step_click
 import torch
 from common import environment, record
 
@@ -42,7 +47,16 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())
     ap.add_argument("--record", action="store_true")
+    ap.add_argument("--browser", action="store_true", help="time whole clicks in Chromium (bench/step_click.py)")
+    ap.add_argument("--pages", default="playground,train", help="with --browser")
     args = ap.parse_args()
+    if args.browser:
+        lines = step_click.measure(args.repeats, args.pages.split(","))
+        if args.record:
+            record(
+                "Step click in the browser (bench/step_latency.py --browser)", environment(torch.device("cpu")), lines
+            )
+        return
     torch.set_num_threads(args.threads)
     data = load_dataset("mnist")
     lines = [

@@ -26,6 +26,7 @@ warped mesh that shows how G folds the noise plane onto the data.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -59,6 +60,9 @@ class ToyConfig:
     lr_g: float = 1e-3  # Adam at 1e-3 learns the ring in a few thousand iterations
     lr_d: float = 1e-3
     d_steps: int = 1  # D updates per G update; WGAN-GP's critic wants more (5 in the paper)
+    d_head_start: int = 0  # D updates made alone (G fixed) before the game starts: a D that already rejects G's
+    #   points, D(G(z)) near 0, as at the start of real training; the loss lesson's situation. Not counted in
+    #   d_updates: the game starts at iteration 0 with D ahead
     optimizer: str = "adam"  # "adam" or "sgd" (plain gradient descent: slower, shows oscillation)
     beta1: float = 0.5  # Adam's momentum: 0.5 as in DCGAN; 0.9 makes the game oscillate more
     beta2: float = 0.99
@@ -99,6 +103,7 @@ class ToyConfig:
         whole("g_width", 4, 512)
         whole("d_width", 4, 512)
         whole("d_steps", 1, 20)
+        whole("d_head_start", 0, 5000)
         whole("batch_size", 2, 4096)
         whole("seed", 0, 2**63 - 1)
         number("lr_g", 0, 1, lo_open=True)
@@ -165,6 +170,14 @@ TOY_PRESETS: dict[str, ToyPreset] = {
             "WGAN-GP with 5 critic steps per G step (Gulrajani et al. 2017): slower per iteration, "
             "the critic's gradient points G at every mode.",
             {"loss": "wgan-gp", "d_steps": 5, "beta1": 0.5, "beta2": 0.9},
+        ),
+        ToyPreset(
+            "ring-d-ahead",
+            "D trained alone for 1,000 steps before the game: it rejects G's points (D(G(z)) near 0), as at the "
+            "start of real training. Plain gradient descent (SGD), so a step is proportional to the gradient and "
+            "a vanishing gradient shows as points that do not move (Adam would rescale it). The loss lesson "
+            "plays it with the minimax loss and compares with the non-saturating one.",
+            {"d_head_start": 1000, "optimizer": "sgd", "lr_g": 1e-3, "lr_d": 1e-2},
         ),
         ToyPreset(
             "grid", "The 5x5 grid of 25 Gaussians (VEEGAN's harder test) with the default settings.", {"target": "grid"}
@@ -274,6 +287,9 @@ class ToyTrainer:
         self.g_losses: list[float] = []
         self.metrics: list[tuple[int, int, float]] = []  # (iteration, modes covered, high-quality share)
         self._last_d = float("nan")
+        for _ in range(cfg.d_head_start):  # D ahead before the game starts (G fixed): see ToyConfig.d_head_start
+            self._last_d = self._d_update()
+        self.d_updates = 0
 
     def _optimizer(self, model: nn.Module, lr: float):
         if self.cfg.optimizer == "sgd":
@@ -343,17 +359,28 @@ class ToyTrainer:
         self.g_losses.append(g)
         return g
 
-    def train(self, n: int, frames: int = 0) -> list[dict]:
+    def train(self, n: int, frames: int = 0, seconds: float | None = None) -> list[dict]:
         """n iterations; with frames > 0, returns about that many frame()s spread evenly over them (the last
-        one after the last iteration), for the view to play back."""
-        out = []
+        one after the last iteration), for the view to play back.
+
+        With `seconds`, stops early once that much wall time has passed: on a busy machine a burst trains fewer
+        iterations and brings fewer frames (the view tweens between them), but it still ends on time. Frames are
+        taken on the iterations' schedule only: a frame costs more than an iteration, so frames taken by the
+        clock would eat the budget on a slow machine and leave no time to train."""
+        out: list[dict] = []
         every = max(1, n // frames) if frames else 0
+        deadline = time.perf_counter() + seconds if seconds else math.inf
         for i in range(1, n + 1):
             self.iteration()
             if every and (i % every == 0 or i == n) and len(out) < frames:
                 out.append(self.frame())
-        if frames and out and out[-1]["iteration"] != self.iterations:
-            out[-1] = self.frame()
+            if seconds and time.perf_counter() >= deadline:
+                break
+        if frames and (not out or out[-1]["iteration"] != self.iterations):
+            if len(out) >= frames:
+                out[-1] = self.frame()
+            else:
+                out.append(self.frame())
         return out
 
     # -- what the view shows ----------------------------------------------------------------------
@@ -389,15 +416,24 @@ class ToyTrainer:
         """D's decision level: 0.5 for probabilities, 0 for raw scores (least-squares: 0.5, halfway to its targets)."""
         return 0.5 if self.info.probabilistic or self.cfg.loss == "least-squares" else 0.0
 
+    @torch.no_grad()
+    def verdict(self, x: np.ndarray) -> np.ndarray:
+        """D on points (N, 2): its probability "real" for the BCE losses, else its raw score. (N,)"""
+        s = self.D(torch.as_tensor(x, dtype=torch.float32))
+        return (torch.sigmoid(s) if self.info.probabilistic else s).numpy().copy()
+
     def frame(self) -> dict:
         """Plain data for the view (numpy arrays and lists; no tensors)."""
         pts, push = self.push()
+        fake = self.fakes()
         return {
             "iteration": self.iterations,
             "d_updates": self.d_updates,
             "g_updates": self.g_updates,
             "real": self.real_shown.numpy(),
-            "fake": self.fakes(),
+            "fake": fake,
+            "verdict": float(self.verdict(fake).mean()),  # D's mean verdict on G's shown points
+            "push_norm": float(np.linalg.norm(push, axis=1).mean()),  # mean |-dL_G/dx| on the arrows' points
             "heat": self.heat(),
             "level": self.level,
             "probabilistic": self.info.probabilistic,

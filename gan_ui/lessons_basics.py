@@ -92,6 +92,7 @@ BASICS: list[Lesson] = [
     Lesson(
         id="saturating",
         code=("g_losses",),
+        playground="pg-saturating",
         title=N_("Saturating vs non-saturating loss"),
         idea=N_(
             "In the value function G *minimises* log(1 − D(G(z))). Early on D rejects every fake: "

@@ -80,6 +80,52 @@ PLAYGROUND_LESSONS: list[PlaygroundLesson] = [
         digits="collapse",
     ),
     PlaygroundLesson(
+        id="pg-saturating",
+        title=N_("The minimax loss when D is ahead"),
+        idea=N_(
+            "At the start of real training D quickly learns to reject G's points: D(G(z)) ≈ 0. This game starts "
+            "there: before iteration 0, D was trained alone for 1,000 steps, so the background is violet (fake) "
+            "wherever G's points are. G's loss is the **minimax** one from the value function, "
+            "log(1 − D(G(z))), which is flat where D(G(z)) ≈ 0: its push on a point is D(G(z)) times D's slope "
+            "there. The **non-saturating** loss, −log D(G(z)), pushes with (1 − D(G(z))) times the same slope. "
+            "Both players use plain gradient descent here, so a step is proportional to the push (Adam would "
+            "rescale it and hide the effect)."
+        ),
+        question=N_(
+            "In the next 100 iterations, how far will G's points move with the minimax loss, compared with the "
+            "same start under the non-saturating loss?"
+        ),
+        choices=(
+            N_("About as far: it is the same game"),
+            N_("Far less: the push almost vanishes"),
+            N_("Further: the minimax loss pushes harder"),
+        ),
+        correct=1,
+        answer=N_(
+            "**Far less.** Over five seeds (bench/toy2d_loss_lesson.py), D's head start left D(G(z)) at about 0.02 "
+            "on G's points. From that same start the minimax loss pushed G's points 45–56 times more weakly than "
+            "the non-saturating loss, and in 100 iterations they moved 0.005–0.01 on average, against 1.4–2.4 "
+            "under the non-saturating loss: 170–310 times less far. The minimax loss is the value function "
+            "itself, and it saturates exactly when G most needs a push: that is why almost every GAN trains G "
+            "with −log D(G(z)). A surprise worth knowing: switch the optimiser to Adam (with D's learning rate "
+            "1e-3, D(G(z)) falls below 0.0001) and the minimax push is tens of thousands of times weaker, yet "
+            "G's points move about as far as under the non-saturating loss, because Adam divides each step by "
+            "the recent size of the gradient. The gradient norms still show the saturation: the Learn page's "
+            "lesson measures them on digits."
+        ),
+        look_for=N_(
+            "- **The arrows**: press **One G step**; the line under the picture gives D(G(z)) and the mean push. "
+            "The orange arrows are hard to see at all.\n"
+            "- **Train** for 100 iterations: the violet points hardly move, and D stays sure they are fake.\n"
+            "- Then pick the loss *non-saturating* (unless your teacher locked it): the game starts again from "
+            "the same head start. Compare the arrows, the push, and how far the points travel toward the ring."
+        ),
+        preset="ring-d-ahead",
+        overrides={"loss": "minimax"},
+        g_steps=100,
+        digits="saturating",
+    ),
+    PlaygroundLesson(
         id="pg-wgan-gp",
         title=N_("A stabiliser on the plane: WGAN-GP"),
         idea=N_(

@@ -15,6 +15,13 @@ PRESET_NAMES = {
     "strong-d": N_("strong-d"),
     "high-lr": N_("high-lr"),
 }
+TOY_PRESET_NAMES = {  # the Playground's presets (gan_core.toy2d.TOY_PRESETS): what each game is, in words
+    "ring": N_("Ring of 8, players balanced"),
+    "ring-collapse": N_("Ring of 8, D too slow: collapse"),
+    "ring-wgan-gp": N_("Ring of 8, WGAN-GP"),
+    "ring-d-ahead": N_("Ring of 8, D trained first"),
+    "grid": N_("Grid of 25"),
+}
 LOSS_NAMES = {  # loss keys that are English words, shown as _(name)
     "minimax": N_("minimax"),
     "non-saturating": N_("non-saturating"),
@@ -34,3 +41,8 @@ def preset_label(name: str | None) -> str:
         return _("custom")
     shown = _(PRESET_NAMES[name]) if name in PRESET_NAMES else name
     return name if shown == name else f"{shown} ({name})"
+
+
+def toy_preset_label(name: str) -> str:
+    """A Playground preset as shown, in every language: what it is in words, then its key ("Grid of 25 (grid)")."""
+    return f"{_(TOY_PRESET_NAMES[name])} ({name})" if name in TOY_PRESET_NAMES else name

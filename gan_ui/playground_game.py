@@ -17,6 +17,8 @@ from gan_core.toy2d_data import CUSTOM_MAX
 
 COMPONENT_KEY = "pg_view"
 BURST_SECONDS = 1.0  # one rerun a second while playing: the view plays the burst's frames over it
+BURST_BUDGET = 0.4  # at most this much of the second is spent training: on a busy machine a burst trains fewer
+#   iterations, but it still arrives every second and the view keeps moving (BENCHMARKS.md, Playground frame rate)
 MAX_FRAMES = 30  # frames per burst: 30 frames/s on screen, ~60 KB a second to the browser
 ARROW_SCALE = 0.25  # an arrow is 0.25 plane units per unit of -dL_G/dx: lengths compare across frames,
 ARROW_MAX = 0.6  #   so a vanishing gradient (minimax) shows as short arrows; capped to stay readable
@@ -59,8 +61,18 @@ def encode_frame(frame: dict, label: str) -> dict:
     }
 
 
-def frame_label(t: ToyTrainer) -> str:
-    return _("iteration {i} · {d} D steps, {g} G steps").format(i=t.iterations, d=t.d_updates, g=t.g_updates)
+def gauge(t: ToyTrainer, frame: dict) -> str:
+    """D's verdict on G's points and the mean push on them: the loss lesson's two numbers, on every frame."""
+    if t.info.probabilistic:
+        return _("D(G(z)) {v:.3f} · push {p:.3g}").format(v=frame["verdict"], p=frame["push_norm"])
+    return _("D's score on G's points {v:.2f} · push {p:.3g}").format(v=frame["verdict"], p=frame["push_norm"])
+
+
+def frame_label(t: ToyTrainer, frame: dict) -> str:
+    text = _("iteration {i} · {d} D steps, {g} G steps").format(i=t.iterations, d=t.d_updates, g=t.g_updates)
+    if t.cfg.d_head_start:
+        text += " " + _("(D trained alone for {n} steps first)").format(n=t.cfg.d_head_start)
+    return text + " · " + gauge(t, frame)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -91,7 +103,8 @@ def new_game(s: dict, cfg: ToyConfig) -> None:
     s["run"] += 1
     s["note"] = ""
     t.measure()
-    send(s, [encode_frame(t.frame(), frame_label(t))])
+    f = t.frame()
+    send(s, [encode_frame(f, frame_label(t, f))])
 
 
 def on_points() -> None:
@@ -112,7 +125,8 @@ def step(kind: str) -> None:
     if t is None:
         return
     s["playing"] = False
-    before = encode_frame(t.frame(), frame_label(t))
+    f = t.frame()
+    before = encode_frame(f, frame_label(t, f))
     if kind == "d":
         delta = t.d_step(record=True)
         moved = float(np.abs(delta.heat_after - delta.heat_before).max())
@@ -124,19 +138,20 @@ def step(kind: str) -> None:
         moved = float(np.linalg.norm(delta.fakes_after - delta.fakes_before, axis=1).mean())
         s["note"] = _(
             "One G step: G's loss {loss:.3f}. The fake points moved {moved:.4f} on average, along "
-            "the orange arrows; D's map did not change."
-        ).format(loss=delta.loss, moved=moved)
+            "the orange arrows (mean push {push:.3g}); D's map did not change."
+        ).format(loss=delta.loss, moved=moved, push=float(np.linalg.norm(delta.push, axis=1).mean()))
     else:
         loss = t.iteration()
         s["note"] = _("One iteration: {d} D step(s), then one G step (G's loss {loss:.3f}).").format(
             d=t.cfg.d_steps, loss=loss
         )
     t.measure()
-    send(s, [before, encode_frame(t.frame(), frame_label(t))])
+    f = t.frame()
+    send(s, [before, encode_frame(f, frame_label(t, f))])
 
 
 def burst(s: dict, iterations: int) -> None:
     t: ToyTrainer = s["trainer"]
-    frames = t.train(iterations, frames=min(iterations, MAX_FRAMES))
+    frames = t.train(iterations, frames=min(iterations, MAX_FRAMES), seconds=BURST_BUDGET)
     t.measure()
-    send(s, [encode_frame(f, _("iteration {i}").format(i=f["iteration"])) for f in frames])
+    send(s, [encode_frame(f, _("iteration {i}").format(i=f["iteration"]) + " · " + gauge(t, f)) for f in frames])

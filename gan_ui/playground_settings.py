@@ -14,7 +14,7 @@ from gan_core.toy2d import OPTIMIZERS, TOY_PRESETS, ToyConfig
 from gan_core.toy2d_data import TARGETS
 
 from . import teacher
-from .names import loss_label
+from .names import loss_label, toy_preset_label
 from .playground_game import state
 
 TARGET_NAMES = {
@@ -31,6 +31,7 @@ SETTINGS = (  # the ToyConfig fields with a widget (key "pg_" + name)
     "lr_g",
     "lr_d",
     "d_steps",
+    "d_head_start",
     "optimizer",
     "beta1",
     "beta2",
@@ -68,6 +69,7 @@ def settings_ui() -> ToyConfig | str:
         key="pg_preset",
         disabled=teacher.locked("pg_preset"),
         on_change=apply_preset,
+        format_func=toy_preset_label,
         help=_("Settings measured to show something: mode collapse, its fix, a harder target."),
     )
     c2.selectbox(
@@ -123,6 +125,15 @@ def settings_ui() -> ToyConfig | str:
             help=_("With more than 2, the mesh is a slice through the first two."),
         )
         c.number_input(_("Batch size"), 2, 4096, key="pg_batch_size", disabled=teacher.locked("pg_batch_size"))
+        c.number_input(
+            _("D's head start (steps)"),
+            0,
+            5000,
+            step=50,
+            key="pg_d_head_start",
+            disabled=teacher.locked("pg_d_head_start"),
+            help=_("D steps made alone, G fixed, before the game starts: a D that already rejects G's points."),
+        )
         a.toggle(_("Spectral norm in D"), key="pg_spectral_norm", disabled=teacher.locked("pg_spectral_norm"))
         b.number_input(_("Seed"), 0, 2**31 - 1, key="pg_seed", disabled=teacher.locked("pg_seed"))
     teacher.lock_note()

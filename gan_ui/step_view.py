@@ -117,8 +117,13 @@ def _g_result(res) -> None:
             show_png(png)
 
 
+@st.fragment
 def step_panel(run: RunHandle) -> None:
-    """Step mode for a paused run: three buttons and the last step's result. Draws nothing otherwise."""
+    """Step mode for a paused run: three buttons and the last step's result. Draws nothing otherwise.
+
+    A fragment: a step click reruns this panel only, not the Train page around it (its charts, grids and run
+    tools), since a step changes nothing else there (steps are not added to the run's history, gan_core/stepping.py).
+    """
     if run.status != "paused":
         return
     with st.container(border=True, key="step_mode"):

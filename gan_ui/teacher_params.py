@@ -28,7 +28,7 @@ LOCKABLE = {
     "beta": ("cfg_beta1", "cfg_beta2", "pg_beta1", "pg_beta2"),
     "batch": ("cfg_batch_size", "pg_batch_size"),
     "latent": ("cfg_latent_dim", "pg_z_dim"),
-    "d_steps": ("cfg_d_steps", "pg_d_steps"),
+    "d_steps": ("cfg_d_steps", "pg_d_steps", "pg_d_head_start"),
     "smoothing": ("cfg_label_smoothing", "pg_label_smoothing"),
     "sn": ("cfg_spectral_norm", "pg_spectral_norm"),
     "ema": ("cfg_ema",),

@@ -14,10 +14,12 @@ import pytest
 from e2e_support import ROOT
 from streamlit.testing.v1 import AppTest
 
+from gan_core.i18n import language
 from gan_core.toy2d import TOY_PRESETS, ToyTrainer, toy_preset
 from gan_ui import teacher_link
 from gan_ui.lessons import BY_ID, LESSON_IDS
 from gan_ui.lessons_playground import PLAYGROUND_BY_ID, PLAYGROUND_LESSONS
+from gan_ui.names import TOY_PRESET_NAMES, toy_preset_label
 from gan_ui.teacher_params import PLAYGROUND_LOCKS, parse
 
 APP = str(ROOT / "app.py")
@@ -124,13 +126,32 @@ def test_only_a_game_with_the_lessons_settings_counts_and_free_play_has_no_lesso
 
 
 @pytestmark_app
-def test_a_learn_lesson_links_to_its_playground_lesson():
+@pytest.mark.parametrize(
+    "learn, playground", [("collapse", "pg-collapse"), ("saturating", "pg-saturating")], ids=["collapse", "loss"]
+)
+def test_a_learn_lesson_links_to_its_playground_lesson(learn, playground):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lesson"] = "collapse"
+    at.query_params["lesson"] = learn
     at.run()
     at.switch_page("gan_ui/pages/learn.py").run()
-    links = [p for p in at.get("page_link") if "Mode collapse on the plane" in p.proto.label]
-    assert links and "lesson=pg-collapse" in links[0].proto.query_string
+    title = PLAYGROUND_BY_ID[playground].title
+    links = [p for p in at.get("page_link") if title in p.proto.label]
+    assert links and f"lesson={playground}" in links[0].proto.query_string
+
+
+@pytestmark_app
+def test_the_loss_lesson_opens_from_a_teacher_link_with_d_ahead_and_the_minimax_loss():
+    at = open_playground(lesson="pg-saturating", lock="loss")
+    ss = at.session_state
+    assert (ss["pg_preset"], ss["pg_loss"], ss["pg_d_head_start"], ss["pg_optimizer"]) == (
+        "ring-d-ahead",
+        "minimax",
+        1000,
+        "sgd",
+    )
+    assert at.selectbox(key="pg_loss").disabled and at.selectbox(key="pg_preset").disabled
+    assert at.number_input(key="pg_d_head_start").value == 1000
+    assert any(r.key == "pg_predict_pg-saturating" for r in at.radio)
 
 
 # ---------------------------------------------------------------------------------------------- the answers
@@ -161,3 +182,38 @@ def test_a_link_can_hide_the_lesson_list_and_the_answer():
     button(at, "pg_g_step").click().run()
     assert not answer_shown(at, PLAYGROUND_BY_ID["pg-what-d-sees"])
     assert any("Your teacher will give the answer in class" in c.value for c in at.caption)
+
+
+def _saturating_game(loss: str, seed: int, iterations: int) -> tuple[float, float, float]:
+    """The loss lesson's game under `loss`: (D(G(z)) at the start, mean push at the start, mean distance moved)."""
+    item = PLAYGROUND_BY_ID["pg-saturating"]
+    t = ToyTrainer(toy_preset(item.preset, **{**item.overrides, "loss": loss, "seed": seed}))
+    start = t.frame()
+    t.train(iterations)
+    return start["verdict"], start["push_norm"], float(np.linalg.norm(t.fakes() - start["fake"], axis=1).mean())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_loss_lesson_minimax_barely_moves_g_while_d_is_ahead(seed):
+    """What pg-saturating's answer says, per seed (the figures over seeds 0-4: bench/toy2d_loss_lesson.py):
+    from D's head start, the minimax loss's push and G's move are a small fraction of the non-saturating ones.
+    Swapping the two losses (or a head start that leaves D unsure) fails it."""
+    item = PLAYGROUND_BY_ID["pg-saturating"]
+    assert item.overrides["loss"] == "minimax"
+    assert item.choices[item.correct] == "Far less: the push almost vanishes"
+    verdict, push_mm, moved_mm = _saturating_game("minimax", seed, item.g_steps)
+    same_start, push_ns, moved_ns = _saturating_game("non-saturating", seed, item.g_steps)
+    assert verdict == same_start  # the head start does not depend on G's loss: one start, two losses
+    assert verdict < 0.05, f"D is not ahead: D(G(z)) = {verdict:.3f} at the start"
+    assert push_mm * 10 < push_ns, f"push: minimax {push_mm:.4f}, non-saturating {push_ns:.4f}"
+    assert moved_mm * 20 < moved_ns, f"moved: minimax {moved_mm:.4f}, non-saturating {moved_ns:.4f}"
+
+
+def test_preset_labels_say_what_each_game_is_in_both_languages():
+    assert set(TOY_PRESET_NAMES) == set(TOY_PRESETS)
+    for key in TOY_PRESETS:
+        english = toy_preset_label(key)
+        with language("zh_CN"):
+            chinese = toy_preset_label(key)
+        assert english.endswith(f"({key})") and chinese.endswith(f"({key})")  # the key stays findable
+        assert english != f"{key} ({key})" and chinese != english, (english, chinese)

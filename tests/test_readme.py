@@ -23,3 +23,14 @@ def test_readme_has_the_two_setup_commands():
     assert "scripts/test.sh" in text
     ci = README.parent / ".ci" / "run"
     assert ci.exists() and "scripts/test.sh" in ci.read_text()
+
+
+def test_readme_images_exist_and_are_pngs():
+    """Every image the README shows is in the repository (a renamed screenshot would leave a broken picture)."""
+    paths = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", README.read_text())
+    local = [p for p in paths if not p.startswith(("http://", "https://"))]
+    assert "docs/screenshots/playground.png" in local
+    for path in local:
+        image = README.parent / path
+        assert image.is_file(), f"README shows {path}, which is missing"
+        assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" or path.endswith((".svg", ".gif", ".jpg")), path

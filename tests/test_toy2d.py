@@ -198,6 +198,27 @@ def test_frame_is_plain_data_of_the_right_shapes():
     assert w["level"] == 0.0 and not w["probabilistic"]
 
 
+def test_a_burst_with_a_time_budget_stops_early_and_still_ends_on_a_frame():
+    """train(n, frames, seconds): on a busy machine a burst gives up iterations, not its last frame."""
+    t = ToyTrainer(ToyConfig())
+    frames = t.train(10**6, frames=6, seconds=0.05)  # a million iterations would take many minutes
+    assert 0 < t.iterations < 10**6
+    assert 1 <= len(frames) <= 6
+    assert frames[-1]["iteration"] == t.iterations
+    assert [f["iteration"] for f in frames] == sorted({f["iteration"] for f in frames})  # in order, no repeats
+
+
+def test_d_head_start_puts_d_ahead_without_counting_as_the_games_steps():
+    plain, ahead = ToyTrainer(ToyConfig(seed=3)), ToyTrainer(ToyConfig(seed=3, d_head_start=100))
+    assert (ahead.d_updates, ahead.g_updates, ahead.iterations) == (0, 0, 0)
+    np.testing.assert_array_equal(ahead.fakes(), plain.fakes())  # G untouched: the same points
+    assert ahead.frame()["verdict"] < 0.5 * plain.frame()["verdict"]  # D now rejects them
+    other_loss = ToyTrainer(ToyConfig(seed=3, d_head_start=100, loss="minimax"))
+    np.testing.assert_array_equal(other_loss.heat(), ahead.heat())  # G's loss plays no part in D's head start
+    with pytest.raises(ValueError, match="d_head_start must be a whole number from 0 to 5000"):
+        ToyConfig(d_head_start=-1).validate()
+
+
 # ---------------------------------------------------------------------------------------------- presets
 # Measured (bench/toy2d_presets.py, BENCHMARKS.md): at 2,000 iterations ring-collapse covered 0-1 modes and
 # ring covered 8 in 5 of 5 seeds. The test asks 3 of 3 seeds, with margin: <= 3 and >= 7 modes.

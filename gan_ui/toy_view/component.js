@@ -10,7 +10,12 @@
 //         lo, hi, level, arrows: [x, y, dx, dy, ...] (already scaled to plane units), mesh: [x, y, ...],
 //         rows, cols}
 // Trigger "points": the clicked points, sent after each click (and on Clear).
-// Frames drawn are counted in root.dataset.frames and window.__toyFrames (tests, bench/playground_fps.py).
+// Frames drawn are counted in root.dataset.frames and window.__toyFrames (tests, bench/playground_fps.py);
+// root.dataset.seq is the last burst or step received.
+
+// Tween between two frames whenever they are further apart than this: a burst that brings fewer frames than the
+// display's rate (a busy server trains fewer iterations) still moves smoothly at the display's rate.
+const TWEEN_MS = 20;
 
 const TOY = {
   fakeSide: [167, 139, 250],     // D says "fake": violet, light
@@ -140,7 +145,7 @@ function toyDraw(S, now) {
   const py = (y) => ((b - y) / (2 * b)) * W;
   const cur = S.current, prev = S.previous;
   let t = 1;
-  if (cur && prev && S.interval > 60) t = Math.min(1, (now - S.shownAt) / S.interval);   // tween slow frames
+  if (cur && prev && S.interval > TWEEN_MS) t = Math.min(1, (now - S.shownAt) / S.interval);   // tween slow frames
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, W);
   if (cur) {
     const heat = toyLerpArray(prev && toyDecodeHeat(prev, S.side), toyDecodeHeat(cur, S.side), t);
@@ -203,7 +208,7 @@ function toyTick(S, now) {
     S.shownAt = now;
     moved = true;
   }
-  const tweening = S.previous && S.interval > 60 && now - S.shownAt < S.interval + 20;
+  const tweening = S.previous && S.interval > TWEEN_MS && now - S.shownAt < S.interval + 20;
   if (moved || tweening || S.dirty) {
     S.dirty = false;
     toyDraw(S, now);
@@ -235,6 +240,7 @@ export default function (component) {
   if (data.run !== S.run) { S.run = data.run; S.queue = []; S.current = null; S.previous = null; }
   if (data.seq !== S.seq) {
     S.seq = data.seq;
+    root.dataset.seq = String(data.seq);   // a new burst or step arrived (bench/step_latency.py --browser)
     const frames = data.frames || [];
     S.burst = Math.max(1, frames.length);
     // Play a burst over the time bursts actually take to arrive (a busy server sends them late): the view then
