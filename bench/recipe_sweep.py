@@ -3,7 +3,8 @@ by two figures that a shared, noisy machine cannot spoil.
 
 1. Steps to the bar (`--mode steps`): each variant trains in this process's main thread and is judged every
    `--every` steps (from `--start` on) by the bar of bench/time_to_digits.py; the run stops at the first
-   checkpoint that passes. Quality per step does not depend on the machine or its load.
+   checkpoint that passes (with `--full` it trains on to `--max-steps`, for the quality of a longer run).
+   Quality per step does not depend on the machine or its load.
 2. Seconds per step (`--mode speed`): the variants train in turn, `--rounds` alternating rounds of `--seconds`
    each, in one process; each round's steps/s is divided by the first variant's in the same round, and the
    median ratio is reported. The load hits every variant of a round alike, so the ratio holds where the
@@ -85,7 +86,7 @@ def steps_to_bar(cfg, extra, data, device, evaluate, args) -> tuple[int | None, 
         r = evaluate(trainer.export_generator(), trainer.elapsed, trainer.elapsed)
         rows.append((step, r))
         print(f"    step {step:>5}  {r.brief()}  {'PASS' if r.passed else '-'}  ({load()})", flush=True)
-        if r.passed:
+        if r.passed and not args.full:
             trainer.stop("passed")
         judging[0] += time.perf_counter() - t0
 
@@ -113,6 +114,7 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=50)
     ap.add_argument("--start", type=int, default=150)
     ap.add_argument("--n", type=int, default=1000, help="samples per judgement")
+    ap.add_argument("--full", action="store_true", help="train to --max-steps instead of stopping at the bar")
     ap.add_argument("--seconds", type=float, default=4.0, help="speed mode: seconds per variant per round")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)

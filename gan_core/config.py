@@ -371,7 +371,7 @@ PRESETS: dict[str, Preset] = {
         # the EMA of G's weights averages out the step-to-step jitter that blurs a young generator's digits.
         # Both learning rates are 5e-4, 2.5x the DCGAN paper's 2e-4 (issue #22): with the label and the EMA the game
         # stays stable there, and the quality bar comes after ~400 steps instead of ~700 at the same cost per step
-        # (bench/recipe_sweep.py, BENCHMARKS.md "CPU path"); TTUR (lr_D 4e-4, lr_G 1e-4) was far slower.
+        # (bench/recipe_sweep.py, BENCHMARKS.md "CPU path"); TTUR (lr_D 4e-4, lr_G 1e-4) was far behind by step 200.
         # Its promise is in steps, which do not depend on the machine (bench/steps_to_digits.py, BENCHMARKS.md); the
         # seconds in its description are those steps at the idle 2-core pace of 14-21 steps/s (bench/train_speed.py,
         # bench/time_to_digits.py), and a busy server takes longer.
