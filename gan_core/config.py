@@ -369,9 +369,10 @@ PRESETS: dict[str, Preset] = {
         # The default: of everything measured (BENCHMARKS.md, bench/time_to_digits.py) it learns clean, varied
         # digits fastest per second. The label takes "which digit" off G's hands, so no class goes missing, and
         # the EMA of G's weights averages out the step-to-step jitter that blurs a young generator's digits.
-        # Both learning rates are 5e-4, 2.5x the DCGAN paper's 2e-4 (issue #22): with the label and the EMA the game
-        # stays stable there, and the quality bar comes after ~400 steps instead of ~700 at the same cost per step
-        # (bench/recipe_sweep.py, BENCHMARKS.md "CPU path"); TTUR (lr_D 4e-4, lr_G 1e-4) was far behind by step 200.
+        # Both learning rates are 1e-3, 5x the DCGAN paper's 2e-4, which found 1e-3 too high for its unconditional
+        # model (issue #22): with the label and the EMA of G the game stays stable there, and the quality bar comes
+        # after 250-300 steps instead of 700-800 at the same cost per step (5e-4: 350-400; three seeds each,
+        # bench/recipe_sweep.py, BENCHMARKS.md "CPU path"); TTUR (lr_D 4e-4, lr_G 1e-4) was far behind by step 200.
         # Its promise is in steps, which do not depend on the machine (bench/steps_to_digits.py, BENCHMARKS.md); the
         # seconds in its description are those steps at the idle 2-core pace of 14-21 steps/s (bench/train_speed.py,
         # bench/time_to_digits.py), and a busy server takes longer.
@@ -379,11 +380,11 @@ PRESETS: dict[str, Preset] = {
             "cdcgan",
             N_(
                 "Conditional DCGAN (the default): G and D see the digit label, so you can ask for a 7; clean digits "
-                "of all ten kinds after about 400 steps (measured), which an idle 2-core CPU trains in 20-30 s "
+                "of all ten kinds after about 300 steps (measured), which an idle 2-core CPU trains in 15-20 s "
                 "and a busy one takes longer over."
             ),
-            {"conditional": True, "ema": 0.999, "lr_g": 5e-4, "lr_d": 5e-4},
-            digits_after_steps=400,
+            {"conditional": True, "ema": 0.999, "lr_g": 1e-3, "lr_d": 1e-3},
+            digits_after_steps=300,
         ),
         Preset(
             "wgan-gp",
