@@ -65,7 +65,7 @@ class GANConfig:
     # so it cannot memorise a small dataset's pixels (0 = off: on the InfoGAN, 2 made
     # digits far worse, README; DiffAugment's own 1/8 of the image is 3 here)
     # --- optimisation --------------------------------------------------------------------
-    lr_g: float = 2e-4  # Adam learning rate of G; 2e-4 is the DCGAN paper's value (1e-3 was too high)
+    lr_g: float = 2e-4  # Adam learning rate of G; the DCGAN paper's value (1e-3 was too high; not for cdcgan)
     lr_d: float = 2e-4  # Adam learning rate of D; equal to G's keeps the two players matched
     beta1: float = 0.5  # Adam momentum; the DCGAN paper found 0.9 oscillates and 0.5 is stable
     beta2: float = 0.999  # Adam's second-moment decay; PyTorch's default, nobody tunes it for GANs except WGAN-GP
