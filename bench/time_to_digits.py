@@ -21,7 +21,7 @@ to the bar is known to within the checkpoint spacing: "<= t s" means the checkpo
 the one before it did not.
 
     python bench/time_to_digits.py [--preset dcgan] [--seconds 120] [--every 5] [--n 1000] [--device auto]
-                                   [--data-dir DIR] [--threads N] [--no-reference] [--no-warmup] [--record]
+                                   [--data-dir DIR] [--threads N] [--seed S] [--no-reference] [--no-warmup] [--record]
 
 Prints figures; never fails on a timing. --record appends a block to BENCHMARKS.md.
 """
@@ -204,6 +204,7 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--data-dir", default=None, help="folder with MNIST IDX files (default: gan_core's sources)")
     ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's choice)")
+    ap.add_argument("--seed", type=int, default=0, help="the preset's seed (run several for the spread)")
     ap.add_argument(
         "--reference",
         action=argparse.BooleanOptionalAction,
@@ -222,7 +223,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     data = load_dataset("mnist", data_dir=args.data_dir)
-    cfg = preset_config(args.preset)
+    cfg = preset_config(args.preset, seed=args.seed)
     evaluate = Evaluator(data, args.n)
     times = schedule(args.seconds, args.every)
     real = evaluate.ref.real_scores(args.n)
@@ -234,7 +235,7 @@ def main() -> None:
     print(f"reference: {evaluate.ref.description}")
     print(
         f"preset `{args.preset}`: {cfg.arch}, {cfg.loss} loss, batch {cfg.batch_size}, d_steps {cfg.d_steps}, "
-        f"ema {cfg.ema:g}; device {env['device']}, {env['threads']} threads"
+        f"ema {cfg.ema:g}, seed {cfg.seed}; device {env['device']}, {env['threads']} threads"
     )
     print(
         f"n = {args.n:,} samples per evaluation (Fréchet on {fd_n:,}); real-vs-real floor at that n: FD {floor:.3f}; "

@@ -65,7 +65,7 @@ class GANConfig:
     # so it cannot memorise a small dataset's pixels (0 = off: on the InfoGAN, 2 made
     # digits far worse, README; DiffAugment's own 1/8 of the image is 3 here)
     # --- optimisation --------------------------------------------------------------------
-    lr_g: float = 2e-4  # Adam learning rate of G; 2e-4 is the DCGAN paper's value (1e-3 was too high)
+    lr_g: float = 2e-4  # Adam learning rate of G; the DCGAN paper's value (1e-3 was too high; not for cdcgan)
     lr_d: float = 2e-4  # Adam learning rate of D; equal to G's keeps the two players matched
     beta1: float = 0.5  # Adam momentum; the DCGAN paper found 0.9 oscillates and 0.5 is stable
     beta2: float = 0.999  # Adam's second-moment decay; PyTorch's default, nobody tunes it for GANs except WGAN-GP
@@ -369,18 +369,22 @@ PRESETS: dict[str, Preset] = {
         # The default: of everything measured (BENCHMARKS.md, bench/time_to_digits.py) it learns clean, varied
         # digits fastest per second. The label takes "which digit" off G's hands, so no class goes missing, and
         # the EMA of G's weights averages out the step-to-step jitter that blurs a young generator's digits.
-        # Its promise is in steps, which do not depend on the machine: the quality bar passed at step 700, not at 600
-        # (bench/steps_to_digits.py, BENCHMARKS.md); the seconds in its description are the idle 2-core figures of
-        # bench/time_to_digits.py (BENCHMARKS.md), and a busy server takes longer.
+        # Both learning rates are 1e-3, 5x the DCGAN paper's 2e-4, which found 1e-3 too high for its unconditional
+        # model (issue #22): with the label and the EMA of G the game stays stable there, and the quality bar comes
+        # after 250-300 steps instead of 700-800 at the same cost per step (5e-4: 350-400; three seeds each,
+        # bench/recipe_sweep.py, BENCHMARKS.md "CPU path"); TTUR (lr_D 4e-4, lr_G 1e-4) was far behind by step 200.
+        # Its promise is in steps, which do not depend on the machine (bench/steps_to_digits.py, BENCHMARKS.md); the
+        # seconds in its description are those steps at the idle 2-core pace of 14-21 steps/s (bench/train_speed.py,
+        # bench/time_to_digits.py), and a busy server takes longer.
         Preset(
             "cdcgan",
             N_(
                 "Conditional DCGAN (the default): G and D see the digit label, so you can ask for a 7; clean digits "
-                "of all ten kinds after about 700 steps (measured), which an idle 2-core CPU trains in 35-50 s "
+                "of all ten kinds after about 300 steps (measured), which an idle 2-core CPU trains in 15-20 s "
                 "and a busy one takes longer over."
             ),
-            {"conditional": True, "ema": 0.999},
-            digits_after_steps=700,
+            {"conditional": True, "ema": 0.999, "lr_g": 1e-3, "lr_d": 1e-3},
+            digits_after_steps=300,
         ),
         Preset(
             "wgan-gp",
