@@ -44,6 +44,7 @@ class Client:
     widget_values: dict = field(default_factory=dict)  # id -> WidgetState we keep sending
     finished: int = 0  # script_finished messages (full runs and fragment runs)
     fragments: dict = field(default_factory=dict)  # fragment id -> polling interval (s)
+    headers: dict = field(default_factory=dict)  # sent with the websocket's opening request (e.g. a proxy's cookie)
 
     async def connect(self, timeout: float = 180.0) -> "Client":
         url = self.base.replace("http", "ws", 1) + "/_stcore/stream"
@@ -54,6 +55,7 @@ class Client:
             max_size=64 * 1024 * 1024,
             open_timeout=60,
             ping_interval=None,
+            additional_headers=self.headers or None,
         )
         self._changed = asyncio.Condition()
         self._reader = asyncio.create_task(self._read())
