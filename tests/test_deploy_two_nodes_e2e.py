@@ -213,7 +213,11 @@ def test_a_class_on_two_ray_nodes_loses_one_node_mid_run_and_keeps_every_run(tmp
             try:
                 before, lost = wait_for(two_at_once, 240, interval=1.0, what="two runs training, one on each node")
             except AssertionError as exc:
-                raise AssertionError(f"{exc}; the last looks: {samples[-6:]}") from None
+                (ARTIFACTS / "e2e-two-nodes-looks.txt").write_text(
+                    "\n".join(map(repr, samples)) + f"\nends: {[(s.name, s.end, s.error) for s in students]}\n"
+                )
+                busy = [look for look in samples if look[1]]
+                raise AssertionError(f"{exc}; looks with runs answering: {busy[:4]} ... {busy[-4:]}") from None
             page.screenshot(path=str(ARTIFACTS / "e2e-two-nodes-before.png"))
 
             d.workers[0].kill()  # the second machine leaves: its raylet and its workers, nothing of the head
