@@ -47,6 +47,7 @@ class Client:
     query: str = ""  # the page's query string (e.g. "tab=<token>"), sent with every rerun as a browser does
     fragment_runs: list = field(default_factory=list)  # seconds from a polling fragment's rerun to its end
     _auto_sent: float | None = None  # when the pending polling rerun was sent (None: none pending)
+    headers: dict = field(default_factory=dict)  # sent with the websocket's opening request (e.g. a proxy's cookie)
 
     async def connect(self, timeout: float = 180.0) -> "Client":
         url = self.base.replace("http", "ws", 1) + "/_stcore/stream"
@@ -57,6 +58,7 @@ class Client:
             max_size=64 * 1024 * 1024,
             open_timeout=60,
             ping_interval=None,
+            additional_headers=self.headers or None,
         )
         self._changed = asyncio.Condition()
         self._reader = asyncio.create_task(self._read())

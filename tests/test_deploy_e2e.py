@@ -10,6 +10,8 @@ bounded, and the whole test gives up after DEADLINE seconds.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import re
 import shutil
@@ -25,7 +27,7 @@ import pytest
 pytest.importorskip("ray")
 
 from e2e_support import ARTIFACTS, ROOT, StreamlitServer, browser, chromium_or_skip, free_port, wait_for  # noqa: E402, F401
-from ray_cluster_support import start_head  # noqa: E402
+from ray_cluster_support import Node, start_head, start_worker  # noqa: E402
 from test_e2e import VIEWPORT, no_exception, open_page, start_run, step_count  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -73,13 +75,25 @@ class Nginx:
                 self.proc.wait(5)
 
 
-@pytest.fixture
-def deployment(tmp_path):
-    """(nginx, [replica 1, replica 2]) on a fresh Ray head; everything stopped afterwards."""
+@dataclasses.dataclass
+class Deployment:
+    proxy: Nginx
+    replicas: list[StreamlitServer]
+    head: Node
+    workers: list[Node]  # worker nodes joined to the head (`ray start --address`), each its own raylet
+    runs: Path  # the runs folder the replicas and the Ray workers share
+
+
+@contextlib.contextmanager
+def deployed(tmp_path: Path, head_cpus: int = 2, worker_nodes: tuple[str, ...] = (), name: str = "deploy"):
+    """A Ray head of `head_cpus` CPUs, a worker node per entry of `worker_nodes` (its Ray resources, e.g.
+    '{"lab_b": 1}', with one CPU), two replicas on the Ray backend over one runs folder and nginx in front;
+    this test process's environment set to join the cluster in the replicas' namespace. Everything stopped
+    afterwards. The replicas' logs are artifacts, e2e-<name>-replica<i>.log."""
     chromium_or_skip()
     if not os.path.exists(NGINX):
         pytest.skip("nginx is not installed (apt-get install nginx)")
-    address, head, ray_tmp = start_head(num_cpus=2)
+    address, head, ray_tmp = start_head(num_cpus=head_cpus)
     env = {
         "GAN_CLASSROOM_BACKEND": "ray",
         "GAN_CLASSROOM_RAY_ADDRESS": address,
@@ -88,15 +102,16 @@ def deployment(tmp_path):
         "RAY_AUTH_MODE": "disabled",
         "RAY_USAGE_STATS_ENABLED": "0",
     }
-    replicas, proxy = [], None
+    replicas, workers, proxy = [], [], None
     try:
+        workers += [start_worker(address, ray_tmp, num_cpus=1, resources=r) for r in worker_nodes]
         for i in (1, 2):
-            replicas.append(StreamlitServer(ARTIFACTS / f"e2e-deploy-replica{i}.log", env=env).start(timeout=180))
+            replicas.append(StreamlitServer(ARTIFACTS / f"e2e-{name}-replica{i}.log", env=env).start(timeout=180))
         proxy = Nginx(tmp_path / "nginx", [r.port for r in replicas])
         proxy.ray_address = address
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)  # this test process asks Ray for the worker's process (the same namespace)
-        yield proxy, replicas
+        yield Deployment(proxy, replicas, head, workers, tmp_path / "runs")
     finally:
         from gan_core import ray_cluster
 
@@ -110,8 +125,17 @@ def deployment(tmp_path):
             proxy.stop()
         for r in replicas:
             r.stop()
+        for w in workers:
+            w.kill()
         head.kill()
         shutil.rmtree(ray_tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def deployment(tmp_path):
+    """(nginx, [replica 1, replica 2]) on a fresh Ray head of two CPUs."""
+    with deployed(tmp_path) as d:
+        yield d.proxy, d.replicas
 
 
 def serving(replicas: list[StreamlitServer], tab: str) -> StreamlitServer:
