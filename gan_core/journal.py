@@ -169,6 +169,7 @@ class RunJournal:
         self._lock = threading.Lock()
         self._last_write: dict[str, float] = {}
         self._mine: dict[str, dict] = {}  # this writer's runs in flight (the truth; the file's copy may lag)
+        self._unsaved: list[dict] = []  # notes a full disk kept out of the file: put back in at every write
         self._doc: dict = {"format": FORMAT, "running": {}, "interrupted": [], "writers": {}}
         self._file = os.path.abspath(self.path)
         self._serial = next(_serials)
@@ -230,8 +231,9 @@ class RunJournal:
             entry = self._mine.pop(key, None)
             if entry is None:
                 return
-            noted = [{**entry, "key": key, "interrupted_at": time.time(), "note": str(note)}] if note else []
-            self._transact(lambda doc: doc["interrupted"].extend(noted))
+            if note:
+                self._unsaved.append({**entry, "key": key, "interrupted_at": time.time(), "note": str(note)})
+            self._transact()
 
     def claim(self, owner: str) -> list[dict]:
         """The owner's runs that a server stop interrupted, handed out once."""
@@ -243,6 +245,7 @@ class RunJournal:
 
         with self._lock:
             self._transact(take)
+            self._unsaved = [e for e in self._unsaved if e.get("owner") != owner]
         return mine
 
     def _heartbeat(self) -> None:
@@ -270,6 +273,7 @@ class RunJournal:
         try:
             doc = self._read() if on_file else self._doc
             moved = self._merge(doc, now)
+            doc["interrupted"].extend(e for e in self._unsaved if e not in doc["interrupted"])
             if change is not None:
                 change(doc)
             doc["interrupted"] = [
@@ -280,6 +284,7 @@ class RunJournal:
                 try:
                     atomic_write(self.path, json.dumps(doc, indent=1, sort_keys=True).encode())
                     self.error = None
+                    self._unsaved.clear()  # in the file now
                 except OSError as exc:  # disk full, read-only storage: never break a run over it
                     self._failed(exc)
             return moved

@@ -163,19 +163,8 @@ class RayRun(PolledRun, RunView):
         return None if snapshot.g_state is None else self._generator(snapshot.g_state)
 
     def summary(self) -> dict:
-        last = self.history[-1] if self.history else None
         return {
-            "id": self.id,
-            "status": self.status,
-            "message": self.message,
-            "step": self.step,
-            "elapsed": round(self.elapsed, 2),
-            "device": self.device_name,
-            "precision": self.precision,
-            "params": self.param_counts,
-            "data": self.data_description,
-            "preset": self.cfg.preset,
-            "last": last.to_dict() if last else None,
+            **super().summary(),
             "backend": "ray",
             "worker_pid": self.worker_pid,
         }

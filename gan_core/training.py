@@ -153,6 +153,23 @@ class RunView:
     def done(self) -> bool:
         return self.status in FINAL
 
+    def summary(self) -> dict:
+        """The run in plain JSON data (a bundle's run.json, the CLI's last line)."""
+        last = self.history[-1] if self.history else None
+        return {
+            "id": self.id,
+            "status": self.status,
+            "message": self.message,
+            "step": self.step,
+            "elapsed": round(self.elapsed, 2),
+            "device": self.device_name,
+            "precision": self.precision,
+            "params": self.param_counts,
+            "data": self.data_description,
+            "preset": self.cfg.preset,
+            "last": last.to_dict() if last else None,
+        }
+
 
 class Trainer(RunView):
     """One GAN run: its models, optimisers, RNGs, history and control state."""
@@ -637,19 +654,3 @@ class Trainer(RunView):
         G = copy.deepcopy(self.sampling_generator()).to("cpu")
         G.load_state_dict(snapshot.g_state)
         return G.eval().requires_grad_(False)
-
-    def summary(self) -> dict:
-        last = self.history[-1] if self.history else None
-        return {
-            "id": self.id,
-            "status": self.status,
-            "message": self.message,
-            "step": self.step,
-            "elapsed": round(self.elapsed, 2),
-            "device": self.device_name,
-            "precision": self.precision,
-            "params": self.param_counts,
-            "data": self.data_description,
-            "preset": self.cfg.preset,
-            "last": last.to_dict() if last else None,
-        }
