@@ -67,8 +67,13 @@ def editable(page) -> list[str]:
 
 
 def values(page) -> dict[str, str]:
-    """What the LOCKED controls show."""
-    shown = {name: page.get_by_role("combobox", name=name, exact=True).input_value() for name in ("Preset", "Loss")}
+    """What the LOCKED controls show (each waited for: after the back button Streamlit can redraw the page twice,
+    the URL's page and then the tab's, and a control of the first drawing is gone before the second has it)."""
+    shown = {}
+    for name in ("Preset", "Loss"):
+        box = page.get_by_role("combobox", name=name, exact=True)
+        box.wait_for(timeout=120_000)
+        shown[name] = box.input_value(timeout=120_000)
     for name in ("Learning rate G", "Learning rate D"):
         thumb = page.locator('[data-testid="stSlider"]').filter(has_text=name).locator('input[type="range"]')
         shown[name] = thumb.get_attribute("aria-valuetext")
