@@ -13,12 +13,14 @@ by two figures that a shared, noisy machine cannot spoil.
 Steps to the bar x seconds per step (relative to the first variant) is the time to the bar, relative.
 
 A variant is `name:field=value,field=value` over GANConfig fields (`default` alone = the preset as it is), plus
-two knobs that are not config fields: `threads=N` (torch's intra-op threads for that variant's rounds) and
-`g_channels_last=1` (G and its EMA copy in channels-last memory on the CPU, as the Trainer already puts D).
+three knobs that are not config fields: `threads=N` (torch's intra-op threads for that variant's rounds),
+`g_channels_last=1` (G and its EMA copy in channels-last memory on the CPU, as the Trainer already puts D) and
+`graph=0|1` (the step replayed as one CUDA graph, gan_core/cuda_graph.py; default: the Trainer's choice).
 
     python bench/recipe_sweep.py --mode steps --variants default "lr2x:lr_g=4e-4,lr_d=4e-4" --seeds 0 1 2 \
         [--preset cdcgan] [--max-steps 900] [--every 50] [--start 150] [--n 1000] [--threads 1] [--data-dir DIR]
     python bench/recipe_sweep.py --mode speed --variants default "b128:batch_size=128" --seconds 4 --rounds 5
+    python bench/recipe_sweep.py --device cuda --mode speed --variants "eager:graph=0" "graph:graph=1"
 
 Prints figures with the load average beside them; never fails on a timing; records nothing by itself.
 """
@@ -37,7 +39,7 @@ from time_to_digits import BAR_TEXT, Evaluator
 from gan_core import DEFAULT_PRESET, Trainer, load_dataset, preset_config, resolve_device
 from gan_core.config import GANConfig
 
-EXTRA_KNOBS = ("threads", "g_channels_last")
+EXTRA_KNOBS = ("threads", "g_channels_last", "graph")
 
 
 def load() -> str:
@@ -63,7 +65,7 @@ def parse_variant(text: str) -> tuple[str, dict, dict]:
 
 
 def make_trainer(cfg: GANConfig, extra: dict, data, device) -> Trainer:
-    t = Trainer(cfg, data, device)
+    t = Trainer(cfg, data, device, graph=bool(extra["graph"]) if "graph" in extra else None)
     if extra.get("g_channels_last") and device.type == "cpu":
         # Module.to() swaps the parameters' storage in place, so the optimisers keep the same Parameter objects.
         t.G.to(memory_format=torch.channels_last)

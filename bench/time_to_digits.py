@@ -22,6 +22,10 @@ the one before it did not.
 
     python bench/time_to_digits.py [--preset dcgan] [--seconds 120] [--every 5] [--n 1000] [--device auto]
                                    [--data-dir DIR] [--threads N] [--seed S] [--no-reference] [--no-warmup] [--record]
+                                   [--set FIELD=VALUE ...] [--graph auto|on|off]
+
+`--set` changes the preset's settings (e.g. a GPU's batch and learning rates: `--set batch_size=1024 lr_g=4e-3
+lr_d=4e-3`); `--graph` replays our step as one CUDA graph (gan_core/cuda_graph.py; auto: on wherever it can be).
 
 Prints figures; never fails on a timing. --record appends a block to BENCHMARKS.md.
 """
@@ -39,6 +43,7 @@ from common import environment, pause_when, record
 from train_speed import textbook_loop
 
 from gan_core import DEFAULT_PRESET, Trainer, load_dataset, preset_config, resolve_device
+from gan_core.config import GANConfig
 from gan_core.evaluation import evaluate_generator
 from gan_core.metrics import get_reference
 
@@ -125,14 +130,16 @@ def _target_for(times: list[float], elapsed: float, seconds: float) -> float:
     return passed[-1] if passed else seconds
 
 
-def run_ours(cfg, data, device, seconds: float, times: list[float], evaluate: Evaluator, log) -> tuple[list, Trainer]:
+def run_ours(
+    cfg, data, device, seconds: float, times: list[float], evaluate: Evaluator, log, graph: bool | None = None
+) -> tuple[list, Trainer]:
     """The Trainer in its background thread; at each checkpoint time it is paused (its clock stops),
     evaluated and resumed. The pause is asked for from the trainer's own on_record callback (every
     10 steps, in the training thread) as soon as its clock passes a checkpoint time, so nothing polls
     the trainer from another thread while it trains (a 5 ms polling loop cost it ~30 % of its steps
     here, through the GIL); the run stops within 10 steps of the checkpoint, and the time actually
     reached is the one reported."""
-    t = Trainer(cfg.replace(max_seconds=seconds, max_steps=0), data, device)
+    t = Trainer(cfg.replace(max_seconds=seconds, max_steps=0), data, device, graph=graph)
     pending = list(times)
     rows: list[Checkpoint] = []
     due = pause_when(t, lambda trainer: bool(pending) and trainer.elapsed >= pending[0])
@@ -217,13 +224,17 @@ def main() -> None:
         default=True,
         help="a few unmeasured steps of each loop first (default: yes)",
     )
+    ap.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE", help="change the preset's settings")
+    ap.add_argument("--graph", default="auto", choices=["auto", "on", "off"], help="our step as one CUDA graph")
     ap.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
     args = ap.parse_args()
+    graph = {"auto": None, "on": True, "off": False}[args.graph]
+    changes = {k.strip(): GANConfig.parse_field(k.strip(), v) for k, _, v in (item.partition("=") for item in args.set)}
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     data = load_dataset("mnist", data_dir=args.data_dir)
-    cfg = preset_config(args.preset, seed=args.seed)
+    cfg = preset_config(args.preset, seed=args.seed, **changes)
     evaluate = Evaluator(data, args.n)
     times = schedule(args.seconds, args.every)
     real = evaluate.ref.real_scores(args.n)
@@ -235,7 +246,8 @@ def main() -> None:
     print(f"reference: {evaluate.ref.description}")
     print(
         f"preset `{args.preset}`: {cfg.arch}, {cfg.loss} loss, batch {cfg.batch_size}, d_steps {cfg.d_steps}, "
-        f"ema {cfg.ema:g}, seed {cfg.seed}; device {env['device']}, {env['threads']} threads"
+        f"ema {cfg.ema:g}, lr {cfg.lr_g:g}/{cfg.lr_d:g}, seed {cfg.seed}; device {env['device']}, "
+        f"{env['threads']} threads; settings changed: {changes or 'none'}; CUDA graph: {args.graph}"
     )
     print(
         f"n = {args.n:,} samples per evaluation (Fréchet on {fd_n:,}); real-vs-real floor at that n: FD {floor:.3f}; "
@@ -261,10 +273,10 @@ def main() -> None:
         )
 
     if args.warmup:  # first-use costs (kernel selection, lazy init) out of both loops' clocks
-        Trainer(cfg.replace(max_seconds=0.0, max_steps=5), data, device).run()
+        Trainer(cfg.replace(max_seconds=0.0, max_steps=5), data, device, graph=graph).run()
         if args.reference:
             textbook_loop(TEXTBOOK, data, device, 0.5)
-    ours, trainer = run_ours(cfg, data, device, args.seconds, times, evaluate, log)
+    ours, trainer = run_ours(cfg, data, device, args.seconds, times, evaluate, log, graph=graph)
     book = None
     if args.reference:
         book = run_textbook(TEXTBOOK, data, device, args.seconds, times, evaluate, log)
@@ -277,7 +289,9 @@ def main() -> None:
         f"training per loop, checkpoints every {args.every:g} s (evaluation excluded), n = {args.n:,} samples "
         f"(FD floor {floor:.3f} at n = {fd_n:,}); data: {data.describe()}",
         f"bar: {BAR_TEXT}",
-        f"gan_core Trainer ({trainer.step} steps): quality bar {reached(ours)}",
+        f"gan_core Trainer ({trainer.step} steps; settings changed: {changes or 'none'}; "
+        f"CUDA graph: {'replayed' if trainer._graphed is not None and trainer._graphed.replays else 'no'}): "
+        f"quality bar {reached(ours)}",
     ]
     if book is not None:
         lines.append(f"textbook loop: quality bar {reached(book)}")

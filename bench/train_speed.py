@@ -8,7 +8,10 @@ tensor. The two run alternately in one process, several rounds, so the ratio hol
 machine.
 
     python bench/train_speed.py [--seconds 15] [--rounds 3] [--device cpu] [--preset dcgan] [--precision auto]
-                                 [--data-dir DIR] [--record]
+                                 [--graph auto|on|off|both] [--data-dir DIR] [--record]
+
+`--graph both` (on a GPU) times our trainer twice per round, its step replayed as one CUDA graph
+(gan_core/cuda_graph.py) and eager, beside the same textbook round.
 
 Our trainer keeps its own optimisations (bf16 autocast where the chip has bf16 units, EMA if the preset has it);
 the textbook loop is float32, as the examples are.
@@ -99,9 +102,13 @@ def textbook_images_per_s(cfg, data, device, seconds: float) -> float:
     return n_images / elapsed
 
 
-def trainer_images_per_s(cfg, data, device, seconds: float) -> tuple[float, str]:
-    t = Trainer(cfg.replace(max_seconds=seconds, max_steps=0), data, device).run()
+def trainer_images_per_s(cfg, data, device, seconds: float, graph: bool | None = None) -> tuple[float, str]:
+    t = Trainer(cfg.replace(max_seconds=seconds, max_steps=0), data, device, graph=graph).run()
     return t.step * cfg.batch_size * cfg.d_steps / t.elapsed, t.precision
+
+
+def _graph_label(mode: bool | None) -> str:
+    return {None: "", True: " (CUDA graph)", False: " (eager)"}[mode]
 
 
 def main() -> None:
@@ -117,9 +124,16 @@ def main() -> None:
         choices=["auto", "fp32", "bf16"],
         help="the trainer's arithmetic (the textbook loop is always float32, as the examples are)",
     )
+    ap.add_argument(
+        "--graph",
+        default="auto",
+        choices=["auto", "on", "off", "both"],
+        help="our step as one CUDA graph: the Trainer's choice (auto), on, off, or both in turn (GPU only)",
+    )
     ap.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
     args = ap.parse_args()
     device = resolve_device(args.device)
+    modes = {"auto": [None], "on": [True], "off": [False], "both": [True, False]}[args.graph]
     data = load_dataset("mnist", data_dir=args.data_dir)
     cfg = preset_config(
         args.preset,
@@ -127,27 +141,29 @@ def main() -> None:
         d_steps=1,  # identical model and loss for both
         precision=args.precision,
     )
-    ours, book = [], []
+    ours, book = {m: [] for m in modes}, []
     for r in range(args.rounds):
         book.append(textbook_images_per_s(cfg, data, device, args.seconds))
-        ips, precision = trainer_images_per_s(cfg, data, device, args.seconds)
-        ours.append(ips)
-        print(
-            f"round {r + 1}: textbook {book[-1]:8.0f} img/s   gan_core {ours[-1]:8.0f} img/s   "
-            f"ratio {ours[-1] / book[-1]:.2f}x",
-            flush=True,
-        )
-    ratio = statistics.median(o / b for o, b in zip(ours, book))
+        line = f"round {r + 1}: textbook {book[-1]:8.0f} img/s"
+        for m in modes:
+            ips, precision = trainer_images_per_s(cfg, data, device, args.seconds, graph=m)
+            ours[m].append(ips)
+            line += f"   gan_core{_graph_label(m)} {ips:8.0f} img/s ({ips / book[-1]:.2f}x)"
+        print(line, flush=True)
     env = environment(device)
-    summary = (
-        f"preset `{args.preset}` ({cfg.arch}, G width {cfg.g_width}, batch {cfg.batch_size}): "
-        f"gan_core ({precision}) {statistics.median(ours):.0f} img/s vs textbook (fp32) "
-        f"{statistics.median(book):.0f} img/s, "
-        f"median ratio **{ratio:.2f}x** ({args.rounds} alternating rounds of {args.seconds:g} s)"
-    )
+    summaries = []
+    for m, got in ours.items():
+        ratio = statistics.median(o / b for o, b in zip(got, book))
+        summaries.append(
+            f"preset `{args.preset}` ({cfg.arch}, G width {cfg.g_width}, batch {cfg.batch_size}): "
+            f"gan_core{_graph_label(m)} ({precision}) {statistics.median(got):.0f} img/s vs textbook (fp32) "
+            f"{statistics.median(book):.0f} img/s, "
+            f"median ratio **{ratio:.2f}x** ({args.rounds} alternating rounds of {args.seconds:g} s)"
+        )
+    summary = "\n".join(summaries)
     print(summary)
     if args.record:
-        record("Training throughput (bench/train_speed.py)", env, [f"- {summary}"])
+        record("Training throughput (bench/train_speed.py)", env, [f"- {line}" for line in summaries])
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ One concept per module:
     models       MLP and DCGAN generators/discriminators, conditional and InfoGAN variants, spectral norm
     losses       minimax, non-saturating, least-squares, hinge, WGAN-GP, InfoGAN's code loss; with the math
     training     Trainer: the loop, records, snapshots, background thread with pause/resume/stop
+    cuda_graph   GraphedStep: on a GPU, the whole step recorded once as a CUDA graph and replayed (no host syncs)
     stepping     step mode: one D update, G update or iteration of a paused Trainer, and what it changed
     sampling     generate, latent sweeps, lerp/slerp, grids and PNGs
     checkpoints  safetensors save/load with the config as metadata; shipped models

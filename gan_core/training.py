@@ -35,6 +35,7 @@ import torch
 import torch.nn as nn
 
 from .config import GANConfig
+from .cuda_graph import GraphedStep, use_graph
 from .data import ImageData, random_shift, to_pixels, to_unit_range
 from .device import device_name, resolve_device, resolve_precision
 from .i18n import _, get_language, language
@@ -90,10 +91,13 @@ def _total_norm(params) -> torch.Tensor:
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))  # one fused call for all of them
 
 
-def _adam(params, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+def _adam(params, lr: float, betas: tuple[float, float], capturable: bool = False) -> torch.optim.Optimizer:
     """Adam as one fused kernel over all parameters where PyTorch has one for the device (~5 % faster steps
-    on this CPU than the multi-tensor version), else the multi-tensor (foreach) version."""
+    on this CPU than the multi-tensor version), else the multi-tensor (foreach) version. `capturable`: Adam's
+    step count t lives on the device, so a CUDA graph can replay the update (gan_core/cuda_graph.py)."""
     params = list(params)
+    if capturable:
+        return torch.optim.Adam(params, lr=lr, betas=betas, fused=True, capturable=True)
     try:
         return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
     except (RuntimeError, TypeError, ValueError):
@@ -174,7 +178,10 @@ class RunView:
 class Trainer(RunView):
     """One GAN run: its models, optimisers, RNGs, history and control state."""
 
-    def __init__(self, cfg: GANConfig, data: ImageData, device: str | torch.device = "auto"):
+    def __init__(self, cfg: GANConfig, data: ImageData, device: str | torch.device = "auto", graph: bool | None = None):
+        """graph: replay the whole step as one CUDA graph (gan_core/cuda_graph.py). None (the default): on
+        wherever it can be (a CUDA device, no learning-rate decay, $GAN_CLASSROOM_CUDA_GRAPH not "0");
+        True asks for it and fails clearly where it cannot be; False: the eager step."""
         self.cfg = cfg.validate()
         if data.name != cfg.dataset:
             raise ValueError(
@@ -201,8 +208,13 @@ class Trainer(RunView):
         self._ema_warm = False  # True once G_ema holds trained weights (a continued run): no warm-up
         if cfg.ema:
             self.G_ema = copy.deepcopy(self.G).requires_grad_(False).eval()
-        self.opt_g = _adam(self.G.parameters(), cfg.lr_g, (cfg.beta1, cfg.beta2))
-        self.opt_d = _adam(self.D.parameters(), cfg.lr_d, (cfg.beta1, cfg.beta2))
+        self.graph = use_graph(cfg, self.device, graph)  # True: train_step replays one CUDA graph
+        self.opt_g = _adam(self.G.parameters(), cfg.lr_g, (cfg.beta1, cfg.beta2), capturable=self.graph)
+        self.opt_d = _adam(self.D.parameters(), cfg.lr_d, (cfg.beta1, cfg.beta2), capturable=self.graph)
+        # The EMA warm-up's step t, as a device tensor when a graph replays the step (its decay cannot be a
+        # Python number baked into the graph); None on the eager path, which reads self.step.
+        self._ema_t = torch.zeros((), dtype=torch.float64, device=self.device) if self.graph else None
+        self._graphed = GraphedStep(self) if self.graph else None
         # Separate RNG streams: batches/noise, and the fixed noise (same 64 z for every snapshot of this seed).
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         fixed = torch.Generator().manual_seed(cfg.seed + 2)
@@ -280,6 +292,15 @@ class Trainer(RunView):
         )
 
     def train_step(self) -> None:
+        """One training step (`step_stats`), then its bookkeeping: the step's numbers queued for `_flush`.
+
+        On a GPU the step is recorded once as a CUDA graph and replayed (gan_core/cuda_graph.py): the same kernels
+        as calling `step_stats`, launched in one go."""
+        stats = self._graphed() if self._graphed is not None else self.step_stats()  # (7,) on the device
+        self._pending.append(stats)  # no host sync: `_flush` reads every FLUSH_EVERY steps' numbers at once
+        self.step += 1
+
+    def step_stats(self) -> torch.Tensor:
         """One step of Algorithm 1 (Goodfellow et al. 2014): k = cfg.d_steps updates of D, then one of G.
 
             (1) Update D: maximise log D(x) + log(1 - D(G(z)))   (minimise L_D of the chosen loss), k times
@@ -290,10 +311,14 @@ class Trainer(RunView):
         gradient penalty, InfoGAN's code loss for Q), `_g_extra` (InfoGAN's code loss for G) and
         `_after_g_update` (the EMA of G's weights). Under bf16 only the forward passes are autocast;
         logits are cast back to float32, so losses, gradients and Adam's state stay float32.
+
+        Returns the step's numbers as one (7,) tensor on the device. Nothing in it reads a tensor back to
+        Python or changes Python state a later step depends on, so a CUDA graph can record it once and
+        replay it (gan_core/cuda_graph.py).
         """
         fake, y, code, d_loss, real_logits, d_norm = self.update_d()
         g_loss, fake_logits, g_norm, info = self.update_g(fake, y, code)
-        self._record_step(d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm, info)
+        return self._stats(d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm, info)
 
     def update_d(self, steps: int | None = None):
         """Phase (1): `steps` (default cfg.d_steps) updates of D. Returns the last update's fakes (still on
@@ -382,8 +407,8 @@ class Trainer(RunView):
         if self.G_ema is not None:
             self._update_ema()
 
-    def _record_step(self, d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm, info) -> None:
-        """Queue the step's numbers as tensors (no host sync); `_flush` turns them into StepRecords."""
+    def _stats(self, d_loss, g_loss, real_logits, fake_logits, g_norm, d_norm, info) -> torch.Tensor:
+        """The step's numbers as one (7,) tensor (no host sync); `_flush` turns them into StepRecords."""
         info = info.detach() if info is not None else torch.full_like(g_norm, math.nan)
         loss = self.cfg.loss
         stats = torch.stack(
@@ -397,8 +422,7 @@ class Trainer(RunView):
                 info,
             ]
         )  # (7,)
-        self._pending.append(stats)
-        self.step += 1
+        return stats
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -409,9 +433,14 @@ class Trainer(RunView):
         still make up 37 % of the average after 1,000 steps). A run continued from a trained G (`load_weights`)
         skips the warm-up: its average starts from trained weights, and keeps them at full weight.
         """
-        decay = self.cfg.ema if self._ema_warm else min(self.cfg.ema, (1.0 + self.step) / (10.0 + self.step))
-        ema_p = list(self.G_ema.parameters())
-        torch._foreach_lerp_(ema_p, list(self.G.parameters()), 1.0 - decay)
+        ema_p, g_p = list(self.G_ema.parameters()), list(self.G.parameters())
+        if self._ema_t is not None and not self._ema_warm:  # under a CUDA graph: t is a device tensor
+            t = self._ema_t  # () float64, set to self.step before each replay
+            decay = torch.clamp((1.0 + t) / (10.0 + t), max=self.cfg.ema)  # ()
+            torch._foreach_lerp_(ema_p, g_p, [(1.0 - decay).float()] * len(ema_p))
+        else:
+            decay = self.cfg.ema if self._ema_warm else min(self.cfg.ema, (1.0 + self.step) / (10.0 + self.step))
+            torch._foreach_lerp_(ema_p, g_p, 1.0 - decay)
         for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
             b_ema.copy_(b)
 

@@ -50,7 +50,7 @@ CODE = {
     ),
     "step": (
         N_("One training step: (1) update D, (2) update G"),
-        (training.Trainer.train_step,),
+        (training.Trainer.step_stats,),
         N_(
             "The whole game in one function; the extras (augmentation, penalty, InfoGAN, EMA) are the "
             "hooks it calls by name."

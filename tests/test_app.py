@@ -354,7 +354,7 @@ def test_about_page_shows_the_code_that_runs():
     at = open_app("about")
     shown = "\n".join(c.value for c in at.code)
     for obj in (
-        training.Trainer.train_step,
+        training.Trainer.step_stats,
         losses.d_loss_fn,
         losses.g_loss_fn,
         losses._bce_d,
