@@ -91,3 +91,13 @@ def page_link(
 def show_png(png: bytes, **kwargs) -> None:
     """st.image for our PNG bytes: kept as PNG (auto format may re-encode to a blurry JPEG)."""
     st.image(png, output_format="PNG", **kwargs)
+
+
+def predict_radio(label: str, choices: tuple, key: str, locked: bool, predicted: bool) -> bool:
+    """A lesson's "1 · Predict": one choice, none at first, kept for the tab's session; disabled once `locked` (the
+    run that tests it has started). Returns whether it said the prediction is locked in."""
+    st.radio(label, choices, index=None, key=key, disabled=locked, persist_state="session")
+    if locked and predicted:
+        st.caption(":material/lock: " + _("Your prediction is locked in."))
+        return True
+    return False

@@ -16,7 +16,7 @@ import streamlit as st
 from gan_core.i18n import _
 
 from . import teacher, teacher_link
-from .layout import page_link
+from .layout import page_link, predict_radio
 from .learn_extras import augment_panel, latent_panel
 from .learn_run import answer_due, prediction, prediction_locked, run_section
 from .lessons import BY_ID, LESSON_IDS, LESSONS, Lesson, number, translated
@@ -79,16 +79,7 @@ def lesson_body(lesson: Lesson) -> None:
     show_code(lesson.code)
     st.subheader(_("1 · Predict"), divider="gray")
     locked = prediction_locked(lesson) or (not lesson.runs and answer_due(lesson))
-    st.radio(
-        lesson.question,
-        lesson.choices,
-        index=None,
-        key=f"predict_{lesson.id}",
-        disabled=locked,
-        persist_state="session",
-    )
-    if locked and prediction(lesson) is not None:
-        st.caption(":material/lock: " + _("Your prediction is locked in."))
+    predict_radio(lesson.question, lesson.choices, f"predict_{lesson.id}", locked, prediction(lesson) is not None)
     extra_result = None
     step = 2
     if lesson.runs:

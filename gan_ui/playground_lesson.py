@@ -16,7 +16,7 @@ from gan_core.i18n import _, format_number
 from gan_core.toy2d import ToyConfig, ToyTrainer, toy_preset
 
 from . import settings, teacher, teacher_link
-from .layout import page_link
+from .layout import page_link, predict_radio
 from .lesson_model import PlaygroundLesson
 from .lessons import BY_ID, number, translated
 from .lessons_playground import PLAYGROUND_BY_ID, PLAYGROUND_IDS, translated_pg
@@ -119,17 +119,9 @@ def header(trainer: ToyTrainer | None) -> PlaygroundLesson | None:
     st.subheader(item.title, divider="gray")
     st.markdown(item.idea)
     locked = started(item, trainer)
-    st.radio(
-        "**" + _("1 · Predict") + "** " + item.question,
-        item.choices,
-        index=None,
-        key=f"pg_predict_{item.id}",
-        disabled=locked,
-        persist_state="session",
-    )
-    if locked and prediction(item) is not None:
-        st.caption(":material/lock: " + _("Your prediction is locked in."))
-    elif not may_play(item):
+    label = "**" + _("1 · Predict") + "** " + item.question
+    said_locked = predict_radio(label, item.choices, f"pg_predict_{item.id}", locked, prediction(item) is not None)
+    if not said_locked and not may_play(item):
         st.caption(":material/touch_app: " + _("Make your prediction first: the buttons below wait for it."))
     return item
 
