@@ -85,9 +85,10 @@ def free_port() -> int:
 
 
 class StreamlitServer:
-    """`streamlit run app.py` in a subprocess on a free port; its output goes to a log file."""
+    """`streamlit run app.py` (or another `script`) in a subprocess on a free port; its output goes to a log file."""
 
-    def __init__(self, log_path: Path, env: dict | None = None, port: int | None = None):
+    def __init__(self, log_path: Path, env: dict | None = None, port: int | None = None, script: Path | None = None):
+        self.script = script or ROOT / "app.py"
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -102,7 +103,7 @@ class StreamlitServer:
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(self.script),
             "--server.headless",
             "true",
             "--server.port",

@@ -6,11 +6,6 @@ train and check the component keeps drawing frames (the frame rate itself is ben
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 from e2e_support import ARTIFACTS, ROOT, StreamlitServer, browser, shot, wait_for, wait_idle  # noqa: F401
 
@@ -23,44 +18,11 @@ PIXELS = """() => { const c = document.querySelector('.toy-view canvas');
     let h = 0; for (let i = 0; i < d.length; i += 97) h = (h * 31 + d[i]) >>> 0; return h; }"""
 
 
-class PlaygroundServer(StreamlitServer):
-    """The project's server helper, started on tests/playground_app.py instead of app.py."""
-
-    def start(self, timeout: float = 90.0) -> "PlaygroundServer":
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "wb")
-        cmd = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "tests" / "playground_app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(self.port),
-            "--server.address",
-            "127.0.0.1",
-        ]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f} s:\n{self.log()}")
-
-
 @pytest.fixture(scope="module")
 def server(browser):  # noqa: F811
-    s = PlaygroundServer(ARTIFACTS / "test_e2e_playground-server.log").start()
+    s = StreamlitServer(
+        ARTIFACTS / "test_e2e_playground-server.log", script=ROOT / "tests" / "playground_app.py"
+    ).start()
     yield s
     s.stop()
 
