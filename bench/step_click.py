@@ -18,10 +18,11 @@ import os
 import statistics
 import sys
 
+from browser import chromium
 from common import ROOT
 
 sys.path.insert(0, str(ROOT / "tests"))
-from e2e_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, StreamlitServer, wait_for, wait_idle  # noqa: E402
+from e2e_support import ARTIFACTS, StreamlitServer, wait_for, wait_idle  # noqa: E402
 from test_e2e import click_button, start_run, step_count  # noqa: E402
 
 # Click the button, then poll every 5 ms until `done` holds after the click's run has been seen running and ended.
@@ -98,9 +99,6 @@ def train(browser, url: str, repeats: int) -> list[str]:
 
 
 def measure(repeats: int, pages: list[str]) -> list[str]:
-    from playwright.sync_api import sync_playwright
-
-    server = StreamlitServer(ARTIFACTS / "step_click-server.log").start()
     lines = [
         f"Milliseconds from a step click in headless Chromium to the result on the page (the click's rerun ended "
         f"and, on the Playground, the view has the step's frames), median [min-max] of {repeats}; server on the "
@@ -109,16 +107,11 @@ def measure(repeats: int, pages: list[str]) -> list[str]:
         "| page | D step | G step | full iteration |",
         "|---|---|---|---|",
     ]
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for name in pages:
-                cells = (playground if name == "playground" else train)(browser, server.url, repeats)
-                line = f"| {name} | " + " | ".join(cells) + " |"
-                print(line, flush=True)
-                lines.append(line)
-            browser.close()
-    finally:
-        server.stop()
+    with chromium(StreamlitServer(ARTIFACTS / "step_click-server.log")) as (browser, url):
+        for name in pages:
+            cells = (playground if name == "playground" else train)(browser, url, repeats)
+            line = f"| {name} | " + " | ".join(cells) + " |"
+            print(line, flush=True)
+            lines.append(line)
     lines.append(f"\nLoad average at the end: {os.getloadavg()[0]:.2f} (2 cores, shared).")
     return lines

@@ -8,6 +8,13 @@ Streamlit's rerun and the browser's paint (the page's usual rerun, the same for 
 
     python bench/step_latency.py [--repeats 15] [--threads N] [--record]
     python bench/step_latency.py --browser [--repeats 10] [--record]
+    python bench/step_latency.py --ab [--repeats 6] [--threads 1]
+
+--ab alternates, in one process and on one trainer (default preset), clicks as they were before looks were
+saved (`two_looks`: a full look before and after the update) and clicks as `gan_core.stepping.step` makes them
+now (the last click's look reused; after a D step only D looks again, after a G step D's real verdict kept), three
+clicks of a kind in a row, the last two timed; prints wall and CPU milliseconds (process time: less sensitive to a
+busy machine).
 
 --browser times the whole click instead, as a student feels it, on the Train page and the Playground, in
 headless Chromium against `streamlit run app.py` (bench/step_click.py): the rerun, the step, the browser.
@@ -29,7 +36,7 @@ from common import environment, record
 from gan_core import Trainer, preset_config
 from gan_core.config import DEFAULT_PRESET
 from gan_core.data import load_dataset
-from gan_core.stepping import step
+from gan_core.stepping import _look, _real_probe, step
 from gan_ui.images import grid_png
 from gan_ui.step_view import SHOWN, _u8, heat_png, scores_chart
 
@@ -42,6 +49,43 @@ def draw(res) -> None:
     heat_png(res.change[:SHOWN], ncol=8, scale=2)
 
 
+def two_looks(trainer, kind: str) -> None:
+    """A click as it was before looks were saved: a full look, the update, a full look (the baseline of --ab)."""
+    real, real_y = _real_probe(trainer)
+    _look(trainer, real, real_y)
+    if kind == "d":
+        trainer.update_d(1)
+    elif kind == "g":
+        trainer.update_g(*trainer.fresh_fakes())
+    else:
+        trainer.update_g(*trainer.update_d()[:3])
+    _look(trainer, real, real_y)
+
+
+def ab(repeats: int) -> None:
+    t = Trainer(preset_config(DEFAULT_PRESET, max_steps=10), load_dataset("mnist"), device="cpu")
+    print(f"torch threads {torch.get_num_threads()}; load average {os.getloadavg()[0]:.2f} at the start")
+    ways = {"two full looks": two_looks, "saved looks (now)": step}
+    times = {(w, k): ([], []) for w in ways for k in ("d", "g", "both")}
+    for _ in range(repeats):
+        for kind in ("d", "g", "both"):
+            for way, fn in ways.items():
+                fn(t, kind)  # the first click of a run of clicks: nothing saved yet
+                for _ in range(2):
+                    w0, c0 = time.perf_counter(), time.process_time()
+                    fn(t, kind)
+                    times[(way, kind)][0].append((time.perf_counter() - w0) * 1000)
+                    times[(way, kind)][1].append((time.process_time() - c0) * 1000)
+    print("| way | D step wall / CPU ms | G step | full iteration |\n|---|---|---|---|")
+    for way in ways:
+        cells = [
+            f"{statistics.median(times[(way, k)][0]):.0f} / {statistics.median(times[(way, k)][1]):.0f}"
+            for k in ("d", "g", "both")
+        ]
+        print(f"| {way} | " + " | ".join(cells) + " |")
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=15)
@@ -49,7 +93,12 @@ def main() -> None:
     ap.add_argument("--record", action="store_true")
     ap.add_argument("--browser", action="store_true", help="time whole clicks in Chromium (bench/step_click.py)")
     ap.add_argument("--pages", default="playground,train", help="with --browser")
+    ap.add_argument("--ab", action="store_true", help="saved looks vs two full looks a click, alternating")
     args = ap.parse_args()
+    if args.ab:
+        torch.set_num_threads(args.threads)
+        ab(args.repeats)
+        return
     if args.browser:
         lines = step_click.measure(args.repeats, args.pages.split(","))
         if args.record:

@@ -18,10 +18,12 @@ history: they are a slow-motion look at the game, not part of the recorded curve
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn as nn
 
 from .data import to_unit_range
 from .i18n import _
@@ -58,30 +60,76 @@ def _real_probe(trainer) -> torch.Tensor:
     return to_unit_range(trainer.images[idx]), (trainer.labels[idx] if trainer.cfg.conditional else None)
 
 
-@torch.no_grad()
-def _look(trainer, real, real_y):
+def _state(net) -> tuple:
+    """What G's or D's output on a fixed batch depends on, copied: its weights and its buffers, except BatchNorm's
+    running statistics in training mode (there BatchNorm normalises with the batch's own statistics; spectral
+    norm's vectors, by contrast, always count). A copy, not a version counter: optimisers update weights in place
+    without bumping `Tensor._version`. A few MB at most, copied and compared in milliseconds."""
+    tensors = list(net.parameters()) + [
+        b
+        for m in net.modules()
+        if not (isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training)
+        for b in m.buffers(recurse=False)
+    ]
+    return id(net), net.training, [t.detach().clone() for t in tensors]
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    return a[:2] == b[:2] and len(a[2]) == len(b[2]) and all(torch.equal(x, y) for x, y in zip(a[2], b[2]))
+
+
+@dataclass
+class _Look:
+    """One look at the two players: D's scores on the probes, G's fixed fakes, and the nets' signatures."""
+
+    real: np.ndarray  # (64,) D's score on the real probe
+    fake: np.ndarray  # (64,) D's score on G's fixed fakes
+    images: np.ndarray  # (64, 28, 28) the fixed fakes in [0, 1]
+    fakes: torch.Tensor  # (64, 1, 28, 28) the same fakes in [-1, 1], as D is shown them
+    g_state: tuple  # G's and D's weights when looked at (_state)
+    d_state: tuple
+
+
+# The last look after a step, per trainer: the next click's "before" when nothing moved in between (a run in step
+# mode is paused), so a click looks once instead of twice. Weak: a trainer that goes away takes its look with it.
+_LAST: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@torch.inference_mode()
+def _look(trainer, real, real_y, before: _Look | None = None) -> _Look:
     """D's scores on the real probe and on G(fixed z), and G(fixed z) as images in [0, 1].
+
+    With `before`, only what the step could have changed is computed again: after a D step G is the same, so
+    are its fakes (only D scores again); after a G step D is the same, so are its scores on the real digits.
 
     The nets are looked at in training mode, as the training phases see them (BatchNorm normalises
     with the probe batch's own statistics), and their buffers (BatchNorm's running statistics) are put
     back afterwards: a look changes nothing, so before/after differ only by the step's weight update."""
     G, D = trainer.G, trainer.D
+    g_state, d_state = _state(G), _state(D)
+    same_g = before is not None and _same(before.g_state, g_state)
+    same_d = before is not None and _same(before.d_state, d_state)
+    if same_g and same_d:
+        return before
     saved = [(b, b.clone()) for net in (G, D) for b in net.buffers()]
     try:
-        return _scores(trainer, G, D, real, real_y)
+        if same_g:
+            fakes, images = before.fakes, before.images
+        else:
+            fakes = G(trainer.fixed_z, trainer.fixed_y).float()  # (64, 1, 28, 28) in [-1, 1]
+            images = ((fakes[:, 0] + 1.0) / 2.0).clamp(0, 1).cpu().numpy()  # (64, 28, 28)
+        s_fake = D(fakes, None if trainer.cfg.info_codes else trainer.fixed_y).float()  # (64,)
+        if LOSS_INFO[trainer.cfg.loss].probabilistic:
+            s_fake = torch.sigmoid(s_fake)
+        if same_d:
+            s_real = before.real
+        else:
+            s_real = D(real, real_y).float()  # (64,)
+            s_real = (torch.sigmoid(s_real) if LOSS_INFO[trainer.cfg.loss].probabilistic else s_real).cpu().numpy()
     finally:
         for b, copy in saved:
             b.copy_(copy)
-
-
-def _scores(trainer, G, D, real, real_y):
-    fakes = G(trainer.fixed_z, trainer.fixed_y).float()  # (64, 1, 28, 28) in [-1, 1]
-    s_real = D(real, real_y).float()  # (64,)
-    s_fake = D(fakes, None if trainer.cfg.info_codes else trainer.fixed_y).float()  # (64,)
-    if LOSS_INFO[trainer.cfg.loss].probabilistic:
-        s_real, s_fake = torch.sigmoid(s_real), torch.sigmoid(s_fake)
-    img = ((fakes[:, 0] + 1.0) / 2.0).clamp(0, 1)  # (64, 28, 28)
-    return s_real.cpu().numpy(), s_fake.cpu().numpy(), img.cpu().numpy()
+    return _Look(s_real, s_fake.cpu().numpy(), images, fakes, g_state, d_state)
 
 
 def can_step(run) -> bool:
@@ -105,22 +153,22 @@ def step(trainer, kind: str) -> StepResult:
         raise RuntimeError(_("Pause the run before stepping it (status: {status}).").format(status=trainer.status))
     t0 = time.perf_counter()
     real, real_y = _real_probe(trainer)
-    real_b, fake_b, img_b = _look(trainer, real, real_y)
+    before = _look(trainer, real, real_y, _LAST.get(trainer))  # the last step's "after" when nothing moved since
     if kind == "d":
         trainer.update_d(1)
     elif kind == "g":
         trainer.update_g(*trainer.fresh_fakes())
     else:
         trainer.update_g(*trainer.update_d()[:3])
-    real_a, fake_a, img_a = _look(trainer, real, real_y)
+    _LAST[trainer] = after = _look(trainer, real, real_y, before)
     return StepResult(
         kind=kind,
-        real_before=real_b,
-        real_after=real_a,
-        fake_before=fake_b,
-        fake_after=fake_a,
-        images_before=img_b,
-        images_after=img_a,
+        real_before=before.real,
+        real_after=after.real,
+        fake_before=before.fake,
+        fake_after=after.fake,
+        images_before=before.images,
+        images_after=after.images,
         real_images=((real[:, 0] + 1.0) / 2.0).cpu().numpy(),
         probabilistic=LOSS_INFO[trainer.cfg.loss].probabilistic,
         seconds=time.perf_counter() - t0,

@@ -39,6 +39,7 @@ from torch.nn.utils.parametrizations import spectral_norm as _sn
 from .fast_adam import FastAdam
 from .losses import LOSS_INFO, d_loss_fn, g_loss_fn, gradient_penalty
 from .toy2d_data import EVAL_SAMPLES, PLANE, TARGETS, ModeMetrics, Target, validate_points
+from .toy2d_fast import ManualBackward, supported
 
 OPTIMIZERS = ("adam", "sgd")
 HEAT_SIDE = 40  # D is shown on a 40x40 grid over the plane: smooth once the browser scales it up, cheap
@@ -256,9 +257,13 @@ class StepDelta:
 
 
 class ToyTrainer:
-    """Plays the 2-D game. d_step(), g_step(), iteration(), train(n); frame() is the view's plain data."""
+    """Plays the 2-D game. d_step(), g_step(), iteration(), train(n); frame() is the view's plain data.
 
-    def __init__(self, cfg: ToyConfig | None = None):
+    The gradients come from autograd (the reference: `_d_update`, `_g_update` below) or, with `fast` and the
+    plain MLPs (no spectral norm, no gradient penalty), from gan_core.toy2d_fast's hand-written backward: the same
+    numbers from the same draws, in fewer operations."""
+
+    def __init__(self, cfg: ToyConfig | None = None, fast: bool = True):
         self.cfg = cfg = (cfg or ToyConfig()).validate()
         self.info = LOSS_INFO[cfg.loss]
         self.gen = torch.Generator().manual_seed(cfg.seed)
@@ -270,6 +275,9 @@ class ToyTrainer:
         self.D.eval()  # D refines its spectral-norm estimate only in its own steps: G's step leaves D as it was
         self.opt_g, self.opt_d = self._optimizer(self.G, cfg.lr_g), self._optimizer(self.D, cfg.lr_d)
         self._g_params, self._d_params = list(self.G.parameters()), list(self.D.parameters())
+        self.manual = None  # the hand-written backward, where it covers the settings
+        if fast and supported(cfg.loss, cfg.spectral_norm, self.info.gradient_penalty):
+            self.manual = ManualBackward(self.G, self.D, cfg.loss, 1.0 - cfg.label_smoothing, cfg.batch_size)
         # What the view shows: fixed z (each fake point keeps its identity from frame to frame) and fixed reals.
         self.z_shown = torch.randn(SHOWN_POINTS, cfg.z_dim, generator=self.gen)  # (S, k)
         self.real_shown = self.target.sample(SHOWN_POINTS, self.gen)  # (S, 2)
@@ -303,6 +311,11 @@ class ToyTrainer:
         """(1) Update D: minimise L_D on a real batch and a batch of G's points (G fixed)."""
         cfg, B = self.cfg, self.cfg.batch_size
         real = self.target.sample(B, self.gen)  # (B, 2)
+        if self.manual is not None:  # the same draws, the same gradients, without the graph
+            loss = self.manual.d_grads(real, torch.randn(B, cfg.z_dim, generator=self.gen))
+            self.opt_d.step()
+            self.d_updates += 1
+            return loss
         with torch.no_grad():
             fake = self.G(torch.randn(B, cfg.z_dim, generator=self.gen))  # (B, 2)
         if cfg.spectral_norm:
@@ -324,6 +337,11 @@ class ToyTrainer:
     def _g_update(self) -> float:
         """(2) Update G: minimise L_G on fresh z (D fixed: its parameters take no gradient)."""
         cfg = self.cfg
+        if self.manual is not None:
+            loss = self.manual.g_grads(torch.randn(cfg.batch_size, cfg.z_dim, generator=self.gen))
+            self.opt_g.step()
+            self.g_updates += 1
+            return loss
         loss = g_loss_fn(cfg.loss, self.D(self.G(torch.randn(cfg.batch_size, cfg.z_dim, generator=self.gen))))
         grads = torch.autograd.grad(loss, self._g_params)  # G's gradients only: D's weights get none
         for p, g in zip(self._g_params, grads):

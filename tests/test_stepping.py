@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from gan_core import Trainer, preset_config
-from gan_core.stepping import PROBE, step
+from gan_core.config import DEFAULT_PRESET
+from gan_core.stepping import PROBE, _look, _real_probe, step
 
 
 def small(**kw):
@@ -79,3 +80,50 @@ def test_a_running_run_refuses_a_step(mnist):
         step(t, "d")
     with pytest.raises(ValueError):
         step(Trainer(small(), mnist, device="cpu"), "x")
+
+
+# A click looks at the players twice (before and after its update). Those looks are saved work: the last step's
+# "after" is the next step's "before" when nothing moved in between, and a look after a D step scores G's same fakes
+# (G did not move), after a G step D's same verdict on the real digits. Each shortcut must give what a full look
+# gives: the same numbers as gan_core.stepping._look without them.
+def full_look(t):
+    return _look(t, *_real_probe(t))
+
+
+def assert_same(res, look, when="after"):
+    np.testing.assert_array_equal(getattr(res, f"real_{when}"), look.real)
+    np.testing.assert_array_equal(getattr(res, f"fake_{when}"), look.fake)
+    np.testing.assert_array_equal(getattr(res, f"images_{when}"), look.images)
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        lambda: small(),
+        lambda: small(spectral_norm=True),  # D's spectral-norm vectors move in every training-mode pass
+        lambda: preset_config(DEFAULT_PRESET, batch_size=16, max_steps=100, max_seconds=0, seed=3),  # BatchNorm
+    ],
+    ids=["mlp", "mlp-spectral-norm", "default-preset"],
+)
+def test_saved_looks_give_what_a_full_look_gives(mnist, cfg):
+    t = Trainer(cfg(), mnist, device="cpu")
+    last = None
+    for kind in ("d", "g", "both", "d", "d", "g"):
+        res = step(t, kind)
+        assert_same(res, full_look(t))
+        if last is not None:
+            np.testing.assert_array_equal(res.real_before, last.real_after)
+            np.testing.assert_array_equal(res.images_before, last.images_after)
+        last = res
+
+
+def test_a_step_after_the_weights_moved_looks_afresh(mnist):
+    t = Trainer(small(), mnist, device="cpu")
+    first = step(t, "d")
+    t.train_step()  # the run resumed for a step (both players moved) and was paused again
+    expected = full_look(t)
+    assert not np.array_equal(expected.fake, first.fake_after)
+    res = step(t, "g")
+    np.testing.assert_array_equal(res.fake_before, expected.fake)
+    np.testing.assert_array_equal(res.real_before, expected.real)
+    np.testing.assert_array_equal(res.images_before, expected.images)
