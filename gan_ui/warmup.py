@@ -1,8 +1,8 @@
 """The server process's start-up work, done on a background thread so that no student's page waits for it.
 
 A page imports only what it draws (its script in gan_ui/pages/ imports its own module), so the first tab of a
-fresh server pays for Explore alone. `start()` (app.py calls it first thing, and a launcher may call it before
-the server takes its first tab) then, once per process, on one daemon thread:
+fresh server pays for Explore alone. `start()` (called by the server's start-up hook `lifespan`, and again by
+app.py's page script, which does nothing once it has run) then, once per process, on one daemon thread:
 
 1. loads what the default first view needs: torch, Explore's modules, and the shipped default generator, into
    the same server-wide cache the page reads (`catalogue.shipped_entry`), and gc.freeze()s what it loaded;
@@ -51,6 +51,15 @@ def start() -> None:
             gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
             _thread = threading.Thread(target=_warm_up, name="gan_warmup", daemon=True)
             _thread.start()
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app):
+    """The web server's start-up hook (app.py's `st.App(..., lifespan=lifespan)`): `streamlit run app.py` starts
+    the warm-up when the server starts (Streamlit's runtime has started by then), not when the first tab
+    arrives, so the first student finds the default view in memory."""
+    start()
+    yield
 
 
 @contextlib.contextmanager
