@@ -72,6 +72,7 @@ def main() -> None:
                         ctx.close()
                     else:
                         times[name].append(fp.time_tab(contexts[name], url))
+                        contexts[name].pages[-1].close()  # the first tab stays open; timed ones do not pile up
                 print(
                     f"tab {k + 1}: "
                     + ", ".join(f"{name} {times[name][-1]:.2f} s" for name in trees)
