@@ -37,5 +37,5 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).status != 200)"
 
-# python -m gan_ui = streamlit run app.py with the default generator loaded before the first student arrives.
+# python -m gan_ui = streamlit run app.py: the default generator loads as the server starts, before the first student.
 CMD ["python", "-m", "gan_ui", "--server.address", "0.0.0.0", "--server.port", "8501", "--server.headless", "true"]

@@ -15,9 +15,10 @@ figures move a lot with the load, so compare only figures taken side by side. `-
 checkout of the project (e.g. `git worktree add /tmp/base main`) in alternate rounds, in the same run, so the
 two are measured under the same load.
 
-`--warm-start` starts this checkout with `python -m gan_ui` (gan_ui/__main__.py: the same server with its warm-up
-started before the first tab; give it some `--idle`) instead of `streamlit run app.py`; a baseline always runs
-`streamlit run app.py`.
+`--warm-start` starts this checkout with `python -m gan_ui` instead of `streamlit run app.py` (since app.py became
+an st.App whose start-up hook warms up, the two are the same server; before that only `python -m gan_ui` warmed up
+before the first tab); a baseline always runs `streamlit run app.py`. `--idle` gives the warm-up time to finish
+before the first tab, as a server started before the lesson has.
 
     python bench/first_paint.py [--rounds 5] [--idle 0] [--baseline DIR] [--warm-start] [--record]
 

@@ -11,6 +11,6 @@ cd "$(dirname "$0")/.."
 : "${GAN_CLASSROOM_RUNS_DIR:?set it to a folder shared by the web replicas and the Ray workers}"
 export GAN_CLASSROOM_BACKEND=ray GAN_CLASSROOM_RAY_ADDRESS GAN_CLASSROOM_RUNS_DIR
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-# python -m gan_ui: streamlit run app.py with the warm-up (gan_ui/warmup.py) started with the server
+# python -m gan_ui = streamlit run app.py: both start the warm-up (gan_ui/warmup.py) with the server
 exec python -m gan_ui --server.port "$PORT" --server.address 0.0.0.0 --server.headless true \
     --server.fileWatcherType none

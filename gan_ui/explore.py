@@ -30,6 +30,7 @@ TABS = [
     N_("Directions"),
     N_("Your digit"),
 ]
+DIGIT_TAB_OPENED = "_explore_digit_tab_opened"  # session state: "Your digit" has been opened (see render)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -56,22 +57,26 @@ def render() -> None:
     st.html(PHONE_CSS)
     init_model_state(entry)
     lab.apply_pending(entry)  # a z found by "Find my digit" lands in the sliders before they are drawn
-    # on_change="rerun": switching tabs reruns the page, so every tab shows the z another tab's fragment set
+    # on_change="rerun": the tabs keep which one is open, and opening another reruns the page, which draws the open
+    # tab alone (`.open`): a hidden tab costs neither the server's script run nor the browser's layout (all six
+    # drawn at once were 1,681 elements, and a later tab took 1.5-2.5 s to its digit; bench/first_paint.py). Each tab
+    # is drawn afresh when opened, so it shows the z another tab set; its widgets keep their values meanwhile
+    # (persist_state). "Your digit" holds what Streamlit cannot keep for an undrawn widget (the canvas's strokes,
+    # the uploaded picture): once opened it is drawn on every run of the session.
     keep_label("explore_tab", TABS)  # the open tab survives a change of language
-    tab_sliders, tab_interp, tab_gallery, tab_time, tab_dirs, tab_mine = st.tabs(
-        [_(name) for name in TABS],
-        key="explore_tab",
-        on_change="rerun",
+    tabs = st.tabs([_(name) for name in TABS], key="explore_tab", on_change="rerun")
+    views = (
+        latent_panel,
+        interpolation_tab,
+        gallery_tab,
+        timeline_tab,
+        lab_directions.directions_tab,
+        lab_digit.your_digit_tab,
     )
-    with tab_sliders:
-        latent_panel(entry)
-    with tab_interp:
-        interpolation_tab(entry)
-    with tab_gallery:
-        gallery_tab(entry)
-    with tab_time:
-        timeline_tab(entry)
-    with tab_dirs:
-        lab_directions.directions_tab(entry)
-    with tab_mine:
-        lab_digit.your_digit_tab(entry)
+    if tabs[-1].open:
+        st.session_state[DIGIT_TAB_OPENED] = True
+    for k, (tab, view) in enumerate(zip(tabs, views, strict=True)):
+        kept = k == len(tabs) - 1 and st.session_state.get(DIGIT_TAB_OPENED, False)
+        if tab.open is not False or kept:  # open is None only if the tabs kept no state: then draw them all
+            with tab:
+                view(entry)

@@ -118,7 +118,9 @@ def latent_panel(entry: ModelEntry) -> None:
         with b3.popover(_("Copy / paste z"), icon=":material/content_paste:", width="stretch"):
             st.caption(_("This z (copy it with the icon at the right of the box):"))
             st.code(format_z(current_z(dim).tolist()), language="json", wrap_lines=True)
-            st.text_input(_("Paste a z"), key="z_paste", placeholder=_("[0.5, -1.2, ...] or 0.5, -1.2, ..."))
+            st.text_input(
+                _("Paste a z"), key="z_paste", persist_state="page", placeholder=_("[0.5, -1.2, ...] or 0.5, -1.2, ...")
+            )
             st.button(_("Use the pasted z"), on_click=_on_paste, args=(dim,), key="explore_use_paste")
             msg = st.session_state.get("z_paste_msg")
             if msg:
@@ -127,6 +129,7 @@ def latent_panel(entry: ModelEntry) -> None:
         if st.toggle(
             _("Scrub mode (runs in your browser)"),
             key="scrub_mode",
+            persist_state="page",
             help=_(
                 "G runs inside your browser, so dragging a slider redraws the digit at once, with no "
                 "trip to the server. When you let go, the server's z and digit follow."
@@ -188,7 +191,13 @@ def latent_panel(entry: ModelEntry) -> None:
     st.subheader(_("What does one dimension do?"), divider="gray")
     c1, c2 = st.columns([1, 5], vertical_alignment="center")
     with c1:
-        st.selectbox(_("Dimension"), list(range(1, dim + 1)), key="sweep_dim", format_func=lambda i: f"z{i}")
+        st.selectbox(
+            _("Dimension"),
+            list(range(1, dim + 1)),
+            key="sweep_dim",
+            format_func=lambda i: f"z{i}",
+            persist_state="page",
+        )
     with c2:
         show_png(
             views.sweep_png(),

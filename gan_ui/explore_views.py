@@ -32,12 +32,13 @@ def morph_panel(entry: ModelEntry, za: torch.Tensor, zb: torch.Tensor) -> None:
     keep("morph_mode")  # through a change of language (its options are translated)
     c1, c2 = st.columns([2, 1], vertical_alignment="center")
     with c1:
-        t = st.slider(_("Morph from A (0) to B (1)"), 0.0, 1.0, 0.5, step=0.02, key="morph_t")
+        t = st.slider(_("Morph from A (0) to B (1)"), 0.0, 1.0, 0.5, step=0.02, key="morph_t", persist_state="page")
         mode = st.radio(
             _("Path"),
             ["slerp", "lerp"],
             horizontal=True,
             key="morph_mode",
+            persist_state="page",
             format_func=lambda m: {"slerp": _("spherical (slerp)"), "lerp": _("linear (lerp)")}[m],
         )
     path = interpolate(za, zb, 51, mode)  # (51, latent)
@@ -74,7 +75,7 @@ def interpolation_tab(entry: ModelEntry) -> None:
         key="interp_from_sliders",
     )
     with c3:
-        n = st.slider(_("Frames"), 5, 15, 9, key="interp_n")
+        n = st.slider(_("Frames"), 5, 15, 9, key="interp_n", persist_state="page")
     za = torch.tensor(st.session_state["interp_a"], dtype=torch.float32)
     zb = torch.tensor(st.session_state["interp_b"], dtype=torch.float32)
     labels = labels_for(entry)
@@ -183,7 +184,11 @@ def timeline_tab(entry: ModelEntry) -> None:
     if st.session_state.get(key) not in steps:
         st.session_state[key] = steps[-1]
     step = st.select_slider(
-        _("Training step"), options=steps, key=key, format_func=lambda s: _("step {n}").format(n=format_number(s))
+        _("Training step"),
+        options=steps,
+        key=key,
+        format_func=lambda s: _("step {n}").format(n=format_number(s)),
+        persist_state="page",  # kept while another Explore tab is open (only the open one is drawn)
     )
     G = dict(frames)[step]
     if entry.conditional:

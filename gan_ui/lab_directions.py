@@ -108,7 +108,11 @@ def directions_tab(entry: ModelEntry) -> None:
             st.caption(_("Watch a direction's strip below, then give it a name (for this session)."))
             for k in range(dirs.k):
                 st.text_input(
-                    f"PC{k + 1}", key=_name_key(entry, k), placeholder=_("e.g. slant, stroke width"), max_chars=30
+                    f"PC{k + 1}",
+                    key=_name_key(entry, k),
+                    placeholder=_("e.g. slant, stroke width"),
+                    max_chars=30,
+                    persist_state="session",  # "for this session", whichever tab or page is open
                 )
     with right:
         digit = generate(entry.G, z, labels)[0].numpy()  # (28, 28)
@@ -117,7 +121,7 @@ def directions_tab(entry: ModelEntry) -> None:
             width=28 * images.DIGIT_SCALE,
             caption=_("The digit of the current z (the same z as the Latent sliders)"),
         )
-        if st.toggle(_("Show the nearest real digits"), key="lab_nearest"):
+        if st.toggle(_("Show the nearest real digits"), key="lab_nearest", persist_state="page"):
             nearest_panel(entry, digit)
 
     st.subheader(_("What each direction does"), divider="gray")

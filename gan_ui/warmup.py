@@ -1,11 +1,12 @@
 """The server process's start-up work, done on a background thread so that no student's page waits for it.
 
 A page imports only what it draws (its script in gan_ui/pages/ imports its own module), so the first tab of a
-fresh server pays for Explore alone. `start()` (app.py calls it first thing, and a launcher may call it before
-the server takes its first tab) then, once per process, on one daemon thread:
+fresh server pays for Explore alone. `start()` (called by the server's start-up hook `lifespan`, and again by
+app.py's page script, which does nothing once it has run) then, once per process, on one daemon thread:
 
-1. loads what the default first view needs: torch, Explore's modules, and the shipped default generator, into
-   the same server-wide cache the page reads (`catalogue.shipped_entry`), and gc.freeze()s what it loaded;
+1. loads what the default first view needs: torch, the frame (app.py's menu and teacher settings), Explore's
+   modules, and the shipped default generator, into the same server-wide cache the page reads
+   (`catalogue.shipped_entry`), and gc.freeze()s what it loaded;
 2. imports every other page's modules, so a later click on Train or Learn does not wait for pandas, plotly or
    the class board either, one module at a time and only when no page has been drawn for `QUIET_FOR` seconds
    (app.py draws each page inside `page_run()`): it does not compete with students' pages for the interpreter
@@ -28,7 +29,8 @@ import time
 
 log = logging.getLogger("gan_ui")
 
-FIRST_VIEW = ("gan_ui.settings", "gan_ui.explore")  # what the default page (Explore) imports
+FIRST_VIEW = ("gan_ui.settings", "gan_ui.frame", "gan_ui.explore")  # what the default page (Explore) imports:
+# torch, the frame every page is drawn in (its class board needs sqlalchemy), and Explore
 OTHER_PAGES = ("gan_ui.train", "gan_ui.learn", "gan_ui.playground", "gan_ui.about", "gan_ui.class_page")
 QUIET_FOR = 2.0  # s without a page drawn that count as a quiet moment
 QUIET_WAIT = 60.0  # s step 2 waits for a quiet moment (then it goes on regardless)
@@ -51,6 +53,15 @@ def start() -> None:
             gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
             _thread = threading.Thread(target=_warm_up, name="gan_warmup", daemon=True)
             _thread.start()
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app):
+    """The web server's start-up hook (app.py's `st.App(..., lifespan=lifespan)`): `streamlit run app.py` starts
+    the warm-up when the server starts (Streamlit's runtime has started by then), not when the first tab
+    arrives, so the first student finds the default view in memory."""
+    start()
+    yield
 
 
 @contextlib.contextmanager
@@ -102,6 +113,45 @@ def settle_process(collect: bool = True) -> None:
     gc.freeze()
 
 
+def first_samples(entry) -> None:
+    """What the first view computes for the default model, once, on made-up inputs: G's first forward pass in a
+    process pays for PyTorch's kernel set-up (0.28 s of the first tab's run on a busy machine), and the page's
+    choice of a crisp starting z (explore_model.crisp_start) loads the shipped digit classifier."""
+    torch = importlib.import_module("torch")
+    sampling = importlib.import_module("gan_core.sampling")
+    pixels = sampling.generate(entry.G, torch.zeros(16, entry.latent_dim), 0 if entry.conditional else None)
+    if entry.config.dataset == "mnist":
+        classifier = importlib.import_module("gan_core.classifier")
+        classifier.predict(classifier.default_classifier(), pixels)
+
+
+def languages_first_use() -> None:
+    """Every language's catalogue and Babel's number formats for it, loaded once per process (Babel's locale data
+    took 0.25 s of the first tab's run on a busy machine)."""
+    i18n = importlib.import_module("gan_core.i18n")
+    for lang in i18n.LANGUAGES:
+        i18n.translations(lang)
+        i18n.format_decimal(1234.5, lang=lang)
+        i18n.format_percent(0.5, lang=lang)
+
+
+def streamlit_first_use() -> None:
+    """What Streamlit itself does once per process, on the first page's first elements, done here instead: the
+    first tab's script run took 1.2 s on a warmed-up server (0.4 s once these are done; cProfile, busy machine).
+
+    * `streamlit.emojis`: a regex of every emoji, compiled on import (0.38 s) the first time a label is not
+      ASCII (the language switch's 简体中文).
+    * The first element a process sends checks once whether it runs in a REPL (`inspect.stack()`, which reads
+      the source of every frame: 0.23 s). Private, so looked up by name; only where a server runs (elsewhere
+      it would print its "use streamlit run" warning), and a Streamlit without it is simply not warmed here.
+    """
+    importlib.import_module("streamlit.emojis")
+    runtime = importlib.import_module("streamlit.runtime")
+    check = getattr(importlib.import_module("streamlit.delta_generator"), "_maybe_print_use_warning", None)
+    if check is not None and runtime.exists():
+        check()
+
+
 def _warm_up() -> None:
     t0 = time.monotonic()
     try:
@@ -112,7 +162,9 @@ def _warm_up() -> None:
         catalogue = importlib.import_module("gan_ui.catalogue")
         default = importlib.import_module("gan_ui.explore_model").DEFAULT_MODEL.removeprefix("shipped:")
         if default in catalogue.shipped_names():
-            catalogue.shipped_entry(default)
+            first_samples(catalogue.shipped_entry(default))
+        streamlit_first_use()
+        languages_first_use()
         settle_process(collect=False)
         log.info("warm-up: first view ready in %.1f s", time.monotonic() - t0)
         for name in OTHER_PAGES:

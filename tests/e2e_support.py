@@ -50,6 +50,15 @@ def page_script(module: str) -> str:
     return f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom gan_ui import {module}\n{module}.render()\n"
 
 
+def open_tab(at, label: str):
+    """Open Explore's tab `label` in an AppTest, as a click on it does: st.tabs keeps the open tab's label under
+    its key (explore_tab), and the rerun that follows draws that tab alone (gan_ui/explore.py)."""
+    at.session_state["explore_tab"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def stop_all_runs(timeout: float = 30.0) -> None:
     """Stop every training run any session store of this process started, and wait for the threads."""
     from gan_ui import state

@@ -13,7 +13,7 @@ import time
 
 import pytest
 import torch
-from e2e_support import ROOT, wait_for
+from e2e_support import ROOT, open_tab, wait_for
 from streamlit.testing.v1 import AppTest
 
 import gan_core.runs
@@ -105,7 +105,7 @@ def test_shipped_model_timeline_scrubs_snapshots_and_pins_a_z():
     shipped = DEFAULT_PRESET  # the model Explore opens on
     steps = [s for s, _ in load_checkpoint(shipped).snapshots]
     assert steps, f"pretrained/{shipped}.safetensors carries no snapshots"
-    at = open_app()
+    at = open_tab(open_app(), "Training timeline")
     slider = at.select_slider(key=f"timeline_shipped:{shipped}")
     assert slider.options[0] == "step 0"  # the untrained G, rebuilt from the seed
     later = [s for s in steps if s > 0]  # a saved step-0 snapshot is not listed twice
@@ -120,8 +120,10 @@ def test_shipped_model_timeline_scrubs_snapshots_and_pins_a_z():
     at.select_slider(key=f"timeline_shipped:{shipped}").set_value(0).run()
     noise = image_with_caption(at, "G at step 0 of")
     assert noise != trained
-    # pin another z: move a slider, pin it, and the strip redraws it through every snapshot
+    # pin another z: move a slider (in its own tab), pin it, and the strip redraws it through every snapshot
+    open_tab(at, "Latent sliders")
     at.slider(key="z_0").set_value(-2.5 if at.slider(key="z_0").value > 0 else 2.5).run()
+    open_tab(at, "Training timeline")
     assert image_with_caption(at, "Steps 0 → ") == strip  # nothing pinned yet
     button(at, "Pin this z").click().run()
     assert not at.exception, at.exception
@@ -130,7 +132,7 @@ def test_shipped_model_timeline_scrubs_snapshots_and_pins_a_z():
 
 
 def test_a_model_without_snapshots_explains_the_empty_timeline():
-    at = upload(open_app(), model_file())
+    at = open_tab(upload(open_app(), model_file()), "Training timeline")
     assert any("carries no snapshots" in i.value for i in at.info)
 
 
@@ -199,6 +201,7 @@ def test_sweep_interpolation_and_gallery_render_strips():
     assert any(c.startswith("z1 swept from −3σ to +3σ") for c in captions)
     at.selectbox(key="sweep_dim").set_value(5).run()
     assert any(c.startswith("z5 swept") for img in at.image for c in img.captions)
+    open_tab(at, "Interpolation")
     morph = next(img.value[0] for img in at.image if img.captions and img.captions[0].startswith("t = 0.50"))
     at.slider(key="morph_t").set_value(0.0).run()
     assert next(img.value[0] for img in at.image if img.captions and img.captions[0] == "t = 0.00") != morph
@@ -206,6 +209,7 @@ def test_sweep_interpolation_and_gallery_render_strips():
         "**Linear (lerp)**: A → B",
         "**Spherical (slerp)**: A → B",
     ]
+    open_tab(at, "Gallery")
     grid_before = [img.value[0] for img in at.image]
     button(at, "New samples").click().run()
     assert [img.value[0] for img in at.image] != grid_before

@@ -7,6 +7,7 @@ import io
 import numpy as np
 import pytest
 import torch
+from e2e_support import open_tab
 from PIL import Image
 from test_app import model_file, open_app, upload, z_values
 
@@ -47,7 +48,7 @@ def open_on_dcgan():
 
 
 def test_upload_ask_d_and_find_my_digit_moves_the_sliders(mnist):
-    at = open_on_dcgan()
+    at = open_tab(open_on_dcgan(), "Your digit")
     entry = shipped_entry("dcgan")
     dim = entry.latent_dim
     assert [i.value for i in at.info if "Draw a digit" in i.value]
@@ -63,11 +64,14 @@ def test_upload_ask_d_and_find_my_digit_moves_the_sliders(mnist):
     result = at.session_state[lab.RESULT_KEY]
     after = z_values(at, dim)
     assert after == result["z"] and after != before  # the found z is in the session's sliders
+    assert any("now in the sliders" in s.value for s in at.success)
+    open_tab(at, "Latent sliders")
     assert [s.value for s in at.slider if s.key in {f"z_{k}" for k in range(dim)}] != []
     at.session_state["more_dims_open"] = True  # open "More dimensions": every slider drawn
     at.run()
     shown = {s.key: s.value for s in at.slider}
     assert [shown[f"z_{k}"] for k in range(dim)] == after  # ...and the slider widgets show it
+    open_tab(at, "Your digit")  # back to the picture: it and the search's result are still there
     err = float(metrics(at)["Pixel error (RMSE, 0–1)"])
     assert err == pytest.approx(result["error"], abs=1e-3) and err < result["start_error"] and err < 0.2
     assert any("now in the sliders" in s.value for s in at.success)
@@ -79,7 +83,7 @@ def test_upload_ask_d_and_find_my_digit_moves_the_sliders(mnist):
 
 
 def test_bad_pictures_get_clear_messages_and_the_page_keeps_working(mnist):
-    at = open_app()
+    at = open_tab(open_app(), "Your digit")
     upload_digit(at, b"this is a text file, not a PNG", "notes.png")
     assert any("notes.png" in e.value and "not a picture" in e.value for e in at.error)
     upload_digit(at, picture(np.zeros((28, 28), np.uint8)), "blank.png")
@@ -94,7 +98,7 @@ def test_bad_pictures_get_clear_messages_and_the_page_keeps_working(mnist):
 
 
 def test_direction_sliders_move_z_and_take_names():
-    at = open_on_dcgan()
+    at = open_tab(open_on_dcgan(), "Directions")
     entry = shipped_entry("dcgan")
     dirs = lab_directions.directions_for(entry)
     pc = [s for s in at.slider if s.key and s.key.startswith("pc_")]
@@ -119,6 +123,7 @@ def test_direction_sliders_move_z_and_take_names():
 def test_conditional_model_finds_the_label_and_a_model_without_d_says_so(mnist):
     at = open_app()
     at.selectbox(key="explore_model").set_value("shipped:cdcgan").run()
+    open_tab(at, "Your digit")
     seven = mnist.images[mnist.labels == 7][3].numpy()
     upload_digit(at, picture(seven))
     assert at.session_state["lab_d_label"] == 7  # D is asked about the digit it looks like
@@ -128,8 +133,10 @@ def test_conditional_model_finds_the_label_and_a_model_without_d_says_so(mnist):
     # (which label wins within the 1.5 s deadline depends on the machine's speed; test_lab.py checks the
     # label search itself with a step budget) the digit picker follows the label found:
     assert result["label"] in range(10) and at.session_state["explore_label"] == result["label"]
+    open_tab(at, "Latent sliders")
     assert at.session_state["explore_label"] == at.pills(key="explore_label").value
     upload(at, model_file())  # an uploaded file that kept no D
+    open_tab(at, "Your digit")
     assert any("carries no discriminator" in i.value for i in at.info)
     assert load_checkpoint("dcgan").D is not None
 
@@ -142,6 +149,7 @@ def test_infogan_model_offers_codes_not_digits_and_its_d_is_asked_without_a_labe
     assert code.label.startswith("Code c") and code.options == [str(c) for c in range(10)]
     assert any(s.value == "Same z, all 10 codes" for s in at.subheader)
     code.set_value(3).run()
+    open_tab(at, "Your digit")
     upload_digit(at, picture(mnist.images[mnist.labels == 2][0].numpy()))
     assert "lab_d_label" not in at.session_state  # no label for an unconditional D
     assert set(metrics(at)) == {"Your digit", "A real digit", "G's digit (the slider z)"}

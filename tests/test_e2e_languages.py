@@ -99,6 +99,12 @@ def test_every_page_speaks_one_language(streamlit_server, browser, path, lang):
         page = _open(ctx, f"{streamlit_server.url}/{path}?lang={lang}")
         shot(page, f"lang-{lang}-{path or 'explore'}")
         _one_language(page, lang)
+        tabs = page.locator('[data-testid="stTabs"] [role="tab"]') if path == "" else None
+        for k in range(1, tabs.count() if tabs else 0):  # Explore draws the open tab alone: open each in turn
+            tabs.nth(k).click()
+            wait_idle(page)
+            shot(page, f"lang-{lang}-explore-tab{k}")
+            _one_language(page, lang)
     finally:
         ctx.close()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from e2e_support import ROOT
+from e2e_support import ROOT, open_tab
 from streamlit.testing.v1 import AppTest
 
 from gan_core.i18n import _, language
@@ -63,14 +63,6 @@ def open_explore(lang: str, model: str | None = None) -> AppTest:
         at.session_state["explore_model"] = model  # (set_value would format the options in the test's language)
         at.run()
         assert not at.exception, at.exception
-    return at
-
-
-def open_tab(at: AppTest, label: str) -> AppTest:
-    """Switch Explore's tab (st.tabs keeps its choice under the key explore_tab)."""
-    at.session_state["explore_tab"] = label
-    at.run()
-    assert not at.exception, at.exception
     return at
 
 
