@@ -25,8 +25,7 @@ from browser import chromium
 from common import ROOT, environment, record
 
 sys.path.insert(0, str(ROOT / "tests"))
-from e2e_support import ARTIFACTS, StreamlitServer, wait_idle  # noqa: E402
-from test_e2e_playground import PlaygroundServer  # noqa: E402
+from e2e_support import ARTIFACTS, ROOT, StreamlitServer, wait_idle  # noqa: E402
 
 COUNT = (
     "() => [Number(document.querySelector('.toy-view').dataset.frames || 0), "
@@ -45,7 +44,7 @@ def main() -> None:
     ap.add_argument("--app", action="store_true", help="measure the Playground inside the whole app (app.py)")
     args = ap.parse_args()
     where = "the whole app (app.py, /playground)" if args.app else "the page alone (tests/playground_app.py)"
-    server_cls = StreamlitServer if args.app else PlaygroundServer
+    script = None if args.app else ROOT / "tests" / "playground_app.py"  # None: app.py
     lines = [
         f"Preset {args.preset}; {where}; frames drawn by the canvas over {args.seconds:g} s of training, per speed "
         "(iterations per 1-s burst); headless Chromium (60 Hz ceiling), server on the same machine.",
@@ -53,7 +52,7 @@ def main() -> None:
         "| speed | frames/s drawn | bursts/s received | iterations/s trained | load average (1 min) |",
         "|---|---|---|---|---|",
     ]
-    with chromium(server_cls(ARTIFACTS / "playground_fps-server.log")) as (browser, url):
+    with chromium(StreamlitServer(ARTIFACTS / "playground_fps-server.log", script=script)) as (browser, url):
         page = browser.new_page(viewport={"width": 1280, "height": 1350})
         page.goto(url + "/playground" if args.app else url)
         wait_idle(page, ".toy-view canvas", timeout=120)
