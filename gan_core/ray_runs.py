@@ -51,6 +51,7 @@ from .ray_names import ORPHAN_AFTER, actor_name, load_snapshot, namespace, snaps
 from .ray_polled import PolledRun
 from .ray_poller import _poller
 from .ray_quality import RayQuality
+from .scheduler import Limits
 from .training import RunView, Snapshot, _run_ids
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,9 @@ class RayRun(PolledRun, RunView):
         self._last_answer = time.monotonic()
         self._unavailable_since: float | None = None
         self._stop_sent: float | None = None
+        self._warm_start = False  # started on a warm worker (lost before it trains: started again, cold)
+        self._lease: str | None = None  # a warm start's placement group (hex id), as the worker last said
+        self.nice = Limits.nice  # its training thread's niceness in the worker (the Scheduler's, by renice)
 
     # ------------------------------------------------------------------ reading (all local: RunView's)
     def _generator(self, state: dict) -> nn.Module:
@@ -192,6 +196,9 @@ class RayRun(PolledRun, RunView):
             about = ray.get(actor.describe.remote(), timeout=timeout)
         except (ValueError, RayError, GetTimeoutError):  # ValueError: no actor of that name
             actor = None
+        if actor is not None and not about.get("started", True):  # a queued run's warm worker: its queue is gone
+            ray.kill(actor, no_restart=True)
+            actor = None
         if actor is not None:
             run = cls(about["cfg"], about["cfg"].dataset, about["device"], about["threads"], token, save_dir)
             run.lang = about["lang"]
@@ -233,36 +240,73 @@ class RayRun(PolledRun, RunView):
         return [run for run in found if run is not None]
 
     # ------------------------------------------------------------------ commands (never wait)
-    def start(self) -> "RayRun":
-        """Create the worker (Ray queues it until its CPUs / GPU share are free) and start training there."""
-        if self._started or self.status != "ready":
-            raise RuntimeError(f"This run has already been started (status: {self.status}).")
-        self._started = True
-        if self._stop_reason is not None:  # stopped before it started: no worker at all
-            _poller().add(self)
-            return self
-        opts = {"num_cpus": self.threads, "max_restarts": 0}
-        if self.use_gpu:
-            opts = {"num_cpus": 1, "num_gpus": GPU_SHARE, "max_restarts": 0}
+    def warm(self) -> bool:
+        """Make this queued run's worker now, holding no CPU or GPU: it imports torch, loads the data and builds
+        the Trainer while the run waits, so `start()` trains at once when its slot frees (the Scheduler warms
+        the first few in line). CPU runs only: a GPU run starts cold, as before. True when a worker is there."""
+        if self._actor is not None:
+            return True
+        if self._started or self.status != "ready" or self.use_gpu or self._stop_reason is not None:
+            return False
+        self._actor = self._create({"num_cpus": 0}, warm=True)
+        _poller().add(self)
+        return True
+
+    @property
+    def warmed(self) -> bool:
+        """True while a queued run's warm worker has built its Trainer and waits for `start()`."""
+        return self._actor is not None and not self._started and self.worker_pid is not None
+
+    def _resources(self) -> dict:
+        """What one run trains with: its threads' CPUs, or a CPU and a GPU share."""
+        return {"CPU": 1, "GPU": GPU_SHARE} if self.use_gpu else {"CPU": self.threads}
+
+    def _create(self, opts: dict, warm: bool = False):
+        """The run's actor (named and detached when the run has a token); not waited for."""
         quality = (self.quality.every, self.quality.n) if self.quality is not None else None
         save_to, orphan_after = None, None
+        opts = {**opts, "max_restarts": 0}
         if self.token:
             opts.update(name=actor_name(self.token), namespace=namespace(), lifetime="detached")
             orphan_after = ORPHAN_AFTER
             if self.save_dir:
                 save_to = str(snapshot_path(self.save_dir, self.token))
+        actor = _RemoteWorker.options(**opts).remote(
+            self.cfg, self._worker_device, self.threads, quality, save_to, self.lang, orphan_after
+        )
+        if self._paused_early:
+            actor.pause.remote()
+        return actor
+
+    def start(self) -> "RayRun":
+        """Train: a warm worker asks Ray for the run's CPUs / GPU share and trains once granted; otherwise the
+        worker is created now with them (Ray queues it until they are free) and trains once built."""
+        if self._started or self.status != "ready":
+            raise RuntimeError(f"This run has already been started (status: {self.status}).")
+        self._started = True
+        if self._stop_reason is not None:  # stopped before it started: no training at all
+            self._drop_warm()
+            _poller().add(self)
+            return self
+        if self._actor is not None:
+            self._warm_start = True
+            self._actor.start.remote(self._resources(), self.nice)
+            _poller().add(self)  # it has it already, unless the warm worker was lost just now
+            return self
+        res = self._resources()
+        opts = {"num_cpus": res["CPU"], "num_gpus": res.get("GPU", 0)}
         try:
-            self._actor = _RemoteWorker.options(**opts).remote(
-                self.cfg, self._worker_device, self.threads, quality, save_to, self.lang, orphan_after
-            )
-            self._actor.start.remote()
-            if self._paused_early:
-                self._actor.pause.remote()
+            self._actor = self._create(opts)
+            self._actor.start.remote(None, self.nice)
         except Exception:
             self._started, self._actor = False, None
             raise
         _poller().add(self)
         return self
+
+    def renice(self, nice: int) -> None:
+        """The Linux niceness its worker's training thread runs at (set before start; the Scheduler's Limits.nice)."""
+        self.nice = max(0, int(nice))
 
     def pause(self) -> None:
         if self._actor is None:
@@ -277,7 +321,7 @@ class RayRun(PolledRun, RunView):
 
     def stop(self, reason: str = "") -> None:
         """End the run at its next step (in the worker); `reason` becomes its message."""
-        if self._actor is None:
+        if not self._started or self._actor is None:  # not started (a warm worker waits on): start() ends it
             if self._stop_reason is None or (reason and not self._stop_reason):
                 self._stop_reason = reason
             return
@@ -295,6 +339,9 @@ class RayRun(PolledRun, RunView):
         """End a run that never started: status "stopped", "on_end" fires once (here), no worker is made."""
         if self._started or self.status != "ready":
             raise RuntimeError(f"Only a run that has not started can be cancelled (status: {self.status}).")
+        if self._actor is not None:  # a warm worker: killed now (its memory freed), "on_end" fires here
+            self._finish("stopped", message)
+            return
         self.status, self.message = "stopped", message
         if self.quality is not None:
             self.quality._end()
