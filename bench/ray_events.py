@@ -8,10 +8,12 @@ machine's cores): runs made by `gan_core.runs.make_run(..., backend="ray")` and 
 1. **Ray start**: `connect()` (ray.init of a local Ray), once.
 2. **Queued run**: run A trains `--first-seconds` while run B waits in the scheduler's queue. Timed from the
    moment A's slot frees (A's "on_end" callback, where the scheduler starts the next run) to B's first step
-   record arriving in this process, i.e. B training. Without a warm start, B's start includes its worker's
-   start (a new process that imports torch and loads the digits); with one (the scheduler warms the first in
-   line, `RayRun.warm`), that happened while A trained, as long as A trains longer than a worker takes to
-   start (a student's run trains 20-120 s). Each round says whether B's worker was warm when the slot freed.
+   record arriving in this process, i.e. B training (the first record comes with its 10th step: records are
+   flushed every 10 steps), and to B's step-0 grid arriving here (taken as B's Trainer starts). Without a warm
+   start, B's start includes its worker's start (a new process that imports torch and loads the digits); with
+   one (the scheduler warms the first in line, `RayRun.warm`), that happened while A trained, as long as A
+   trains longer than a worker takes to start (a student's run trains 20-120 s). Each round says whether B's
+   worker was warm when the slot freed.
 3. **Killed worker**: a run trains; its worker process gets SIGKILL (`kill -9`, as the OOM killer does). Timed
    from the kill to the run's status reading "interrupted" here (what its tab shows at its next refresh).
 
@@ -49,8 +51,9 @@ def wait_until(predicate, timeout: float, what: str) -> None:
         time.sleep(0.01)
 
 
-def queued_start(cfg, data, first_seconds: float) -> tuple[float, bool]:
-    """Seconds from run A's slot freeing to run B's first record here; whether B's worker was warm then."""
+def queued_start(cfg, data, first_seconds: float) -> tuple[float, bool, float]:
+    """Seconds from run A's slot freeing to run B's first record here; whether B's worker was warm then; seconds
+    to B's step-0 grid here (taken as its Trainer starts, before its first step: what the tab shows first)."""
     sched = Scheduler(Limits(max_concurrent=1))
     a = make_run(cfg.replace(max_seconds=first_seconds), data, device="cpu", backend="ray", threads=1)
     b = make_run(cfg.replace(max_seconds=2.0), data, device="cpu", backend="ray", threads=1)
@@ -63,11 +66,12 @@ def queued_start(cfg, data, first_seconds: float) -> tuple[float, bool]:
     a.add_callback("on_end", slot_freed)
     first = {}
     b.add_callback("on_record", lambda run, recs: first.setdefault("t", time.monotonic()))
+    b.add_callback("on_snapshot", lambda run, snap: first.setdefault("grid", time.monotonic()))
     sched.submit("student-a", a)
     sched.submit("student-b", b)
     wait_until(lambda: "t" in first, 600, "run B's first record")
     wait_until(lambda: b.done, 300, "run B's end")
-    return first["t"] - freed["t"], freed["warm"]
+    return first["t"] - freed["t"], freed["warm"], first["grid"] - freed["t"]
 
 
 def killed_worker(cfg, data) -> float:
@@ -98,15 +102,19 @@ def main() -> None:
     init_s = time.perf_counter() - t0
     cfg = preset_config(args.preset)
     data = load_dataset(cfg.dataset)
-    queued, warm, killed = [], [], []
+    queued, warm, grids, killed = [], [], [], []
     try:
         for i in range(args.rounds):
             said = []
             if "queued" in events:
-                q, w = queued_start(cfg, data, args.first_seconds)
+                q, w, g = queued_start(cfg, data, args.first_seconds)
                 queued.append(q)
                 warm.append(w)
-                said.append(f"queued run trains {q:.2f} s after the slot frees ({'warm' if w else 'cold'} worker)")
+                grids.append(g)
+                said.append(
+                    f"queued run trains {q:.2f} s after the slot frees (its step-0 grid here after {g:.2f} s; "
+                    f"{'warm' if w else 'cold'} worker)"
+                )
             if "killed" in events:
                 killed.append(killed_worker(cfg, data))
                 said.append(f"killed worker reported after {killed[-1]:.2f} s")
@@ -124,6 +132,10 @@ def main() -> None:
         print(
             f"  - queued run: slot freed -> its first step here, median **{statistics.median(queued):.2f} s** "
             f"({', '.join(f'{q:.2f}' for q in queued)}; warm worker in {sum(warm)} of {len(warm)})"
+        )
+        print(
+            f"  - queued run: slot freed -> its step-0 grid here (its Trainer started), median "
+            f"**{statistics.median(grids):.2f} s** ({', '.join(f'{g:.2f}' for g in grids)})"
         )
     if killed:
         print(

@@ -6,13 +6,15 @@ watches it with a QualityMonitor when asked (the classifier's reference computed
 are plain data: numbers and strings, StepRecords, snapshots as (step, elapsed, uint8 grid), quality
 records, and CPU state dicts; never a Trainer. Its proxy in the web process is gan_core.ray_runs.RayRun.
 
-A warm start (a queued run's worker made before its slot frees): the actor is created holding no CPU, so it
-imports torch, loads the digits and builds the Trainer while the run waits in line. `start(lease)` then asks
-Ray for the run's resources as a placement group of one bundle on this actor's own node (the *lease*), and
-the Trainer starts the moment Ray grants it: Ray still decides who trains, and never more at once than the
-cluster's CPUs / GPU shares allow. The lease is given back when the Trainer ends (before the final weights
-are fetched), and Ray removes it with the actor if the actor dies (a placement group made by a detached
-actor lives as long as that actor).
+A warm start (a queued run's worker made before its slot frees, RayRun.warm): the actor is created holding
+no CPU, so it imports torch, loads the digits and builds the Trainer while the run waits in line.
+`start(lease)` then asks Ray for the run's resources as a placement group of one bundle (the *lease*), with
+this actor's node as a soft target, and the Trainer starts the moment Ray grants it on this node: Ray still
+decides who trains, and never more at once than the cluster's CPUs allow. Granted on another node (this one
+was full, another had room: a cluster of several machines), the lease is given back and the poll says so;
+the web process then starts the run on a new worker the ordinary way, where Ray has room. The lease is
+given back the moment the Trainer ends, and Ray removes it with the actor if the actor dies (a placement
+group made by a detached actor lives as long as that actor; the web process removes a plain actor's).
 """
 
 from __future__ import annotations
@@ -24,7 +26,12 @@ from pathlib import Path
 
 import ray
 import torch
-from ray.util.placement_group import NODE_ID_LABEL_KEY, PlacementGroup, placement_group, remove_placement_group
+from ray.util.placement_group import (
+    PlacementGroup,
+    placement_group,
+    placement_group_table,
+    remove_placement_group,
+)
 
 from .config import GANConfig
 from .data import load_dataset
@@ -71,6 +78,8 @@ class RunWorker:
         self.lease: PlacementGroup | None = None  # a warm start's resources, once asked for
         self._lease_lock = threading.Lock()
         self._stopping = threading.Event()
+        self.node = ray.get_runtime_context().get_node_id()  # the Ray node this worker runs on (hex id)
+        self.misplaced = False  # a warm start's lease was granted on another node: the run starts elsewhere
         self._nice = 0
         self.trainer.add_callback("on_end", lambda _t: self._release())
         self.last_poll = time.monotonic()
@@ -112,14 +121,17 @@ class RunWorker:
         return os.getpid()
 
     def _lease_then_train(self, resources: dict) -> None:
-        """Ask Ray for `resources` on this node, wait until granted (or the run is stopped), then train."""
-        node = ray.get_runtime_context().get_node_id()
+        """Ask Ray for `resources`, this node first; wait until granted (or the run is stopped), then train here,
+        or, granted on another node, give the lease back and say so (`misplaced` in the poll's answer)."""
+        node = self.node
         with self._lease_lock:
-            self.lease = placement_group(
-                [resources], strategy="STRICT_PACK", bundle_label_selector=[{NODE_ID_LABEL_KEY: node}]
-            )
+            self.lease = placement_group([resources], strategy="STRICT_PACK", _soft_target_node_id=node)
         while not self._stopping.is_set() and not self.lease.wait(LEASE_WAIT):
             pass
+        if not self._stopping.is_set() and placement_group_table(self.lease)["bundles_to_node_id"].get(0) != node:
+            self._release()
+            self.misplaced = True
+            return
         self._train()  # stopped while waiting: the Trainer ends at once, as a run stopped at step 0
 
     def _train(self) -> None:
@@ -144,6 +156,8 @@ class RunWorker:
             "pid": os.getpid(),
             "ended": ended,
             "lease": self.lease.id.hex() if self.lease is not None else None,
+            "misplaced": self.misplaced,
+            "node": self.node,
             "status": t.status,
             "message": t.message,
             "step": t.step,

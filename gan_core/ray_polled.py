@@ -109,6 +109,9 @@ class PolledRun:
         if self._ended.is_set():  # cancelled while the answer was on its way
             return
         self._lease = a.get("lease") or self._lease
+        if a.get("misplaced"):  # its lease was granted on another node: start there, on a new worker
+            self._restart_cold("its lease was granted on another node")
+            return
         new_snaps = [Snapshot(step, elapsed, images) for step, elapsed, images in a["snapshots"]]
         kept = set(a["kept"])
         with self._lock:
@@ -118,6 +121,7 @@ class PolledRun:
             self.device_name, self.precision = a["device_name"], a["precision"]
             self.data_description, self.param_counts = a["data_description"], a["param_counts"]
             self.worker_pid, self.traceback = a["pid"], a["traceback"]
+            self.worker_node = a.get("node")
             if not a["ended"] or a["status"] not in FINAL:
                 self.status, self.message = a["status"], a["message"]
             else:
@@ -172,10 +176,7 @@ class PolledRun:
             self._drop_warm()
             return
         if self._warm_start and self.worker_pid is not None and self.status == "ready" and self._stop_sent is None:
-            log.warning("run %s: its warm worker was lost before it trained (%s); starting it cold", self.id, why)
-            self._drop_warm()
-            self._started = self._warm_start = False
-            self.start()  # a new worker holding the run's CPUs, as a run that was never warm
+            self._restart_cold(f"its warm worker was lost before it trained ({why})")
             return
         with self._lock:
             step = self.step
@@ -186,16 +187,35 @@ class PolledRun:
                 text = _("Interrupted at step {step}: the worker training this run stopped ({why}).")
                 self._finish("interrupted", text.format(step=step, why=why))
 
+    def _restart_cold(self, why: str) -> None:
+        """A run started on a warm worker that cannot train there: start it on a new worker that holds the run's
+        CPUs / GPU share itself, as a run that was never warm (Ray places it where they are free)."""
+        log.warning("run %s: %s; starting it on a new worker", self.id, why)
+        self._drop_warm()
+        self._started = self._warm_start = False
+        self.start()
+
     def _drop_warm(self) -> None:
-        """Forget a warm worker of a run that has not started (killed if still there)."""
+        """Forget a warm worker of a run that has not trained (killed if still there, its lease removed)."""
         actor, self._actor = self._actor, None
         self._poll_ref = self._weights_ref = self._final_ref = None
-        self.worker_pid = None
+        self.worker_pid = self.worker_node = None
         if actor is not None:
             try:
                 ray.kill(actor, no_restart=True)
             except Exception as exc:  # noqa: BLE001 - already gone
                 log.debug("run %s: kill: %s", self.id, exc)
+        self._remove_lease()
+
+    def _remove_lease(self) -> None:
+        """The worker gives its lease back when its Trainer ends, and Ray removes a detached worker's lease with
+        it; a plain actor's lease would outlive the actor, so it is removed here."""
+        lease, self._lease = self._lease, None
+        if lease is not None and not self.token:
+            try:
+                remove_placement_group(PlacementGroup(PlacementGroupID(bytes.fromhex(lease))))
+            except Exception as exc:  # noqa: BLE001 - already removed
+                log.debug("run %s: lease: %s", self.id, exc)
 
     def _finish(self, status: str, message: str) -> None:
         """The end, once: final status, the worker freed, the quality mirror closed, then "on_end"."""
@@ -208,12 +228,7 @@ class PolledRun:
                 ray.kill(actor, no_restart=True)  # frees its memory and its CPUs / GPU share now
             except Exception as exc:  # noqa: BLE001 - already gone
                 log.debug("run %s: kill: %s", self.id, exc)
-        if self._lease is not None and not self.token:  # the worker gives its lease back when it ends, and
-            # Ray removes a detached worker's lease with it; a plain actor's lease would outlive it
-            try:
-                remove_placement_group(PlacementGroup(PlacementGroupID(bytes.fromhex(self._lease))))
-            except Exception as exc:  # noqa: BLE001 - already removed
-                log.debug("run %s: lease: %s", self.id, exc)
+        self._remove_lease()
         with self._lock:
             self.status, self.message = status, message
         if status != "interrupted" and self.token:  # its weights are here now: the file was only for a fault

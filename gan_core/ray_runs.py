@@ -22,6 +22,12 @@ Two halves:
   D, the kept snapshots' G) are fetched once, then "on_end" fires and the actor is killed: after the
   end everything is local and the worker's memory (or GPU share) is free.
 
+Warm starts: a queued run's worker can be made before its slot frees (`warm()`, which the Scheduler calls
+for the first few in line): an actor holding no CPU that imports torch, loads the data and builds the
+Trainer while the run waits. `start()` then only asks Ray for the run's CPUs / GPU share (a placement group
+on the actor's node, see gan_core.ray_actor), so the run trains within a poll of its slot freeing instead
+of after a new process's start-up (seconds; over ten under load), and Ray still decides who trains.
+
 Faults (a dead, hung or unreachable worker): see gan_core.ray_polled.
 
 Starting Ray and the cluster's size: gan_core.ray_cluster. The actor: gan_core.ray_actor. The poller's
@@ -108,6 +114,7 @@ class RayRun(PolledRun, RunView):
         self._init_view()  # history, snapshots, their lock and the callbacks (RunView)
         self.traceback: str | None = None
         self.worker_pid: int | None = None
+        self.worker_node: str | None = None  # its worker's Ray node (hex id), from the polls
         self.quality: RayQuality | None = None
         self._ended = threading.Event()
         self._actor = None
@@ -124,7 +131,8 @@ class RayRun(PolledRun, RunView):
         self._last_answer = time.monotonic()
         self._unavailable_since: float | None = None
         self._stop_sent: float | None = None
-        self._warm_start = False  # started on a warm worker (lost before it trains: started again, cold)
+        self._warm_start = False  # started on a warm worker (lost before it trains, or its lease granted on
+        # another node: the run starts again on a new worker, as a run that was never warm)
         self._lease: str | None = None  # a warm start's placement group (hex id), as the worker last said
         self.nice = Limits.nice  # its training thread's niceness in the worker (the Scheduler's, by renice)
 
@@ -279,8 +287,9 @@ class RayRun(PolledRun, RunView):
         return actor
 
     def start(self) -> "RayRun":
-        """Train: a warm worker asks Ray for the run's CPUs / GPU share and trains once granted; otherwise the
-        worker is created now with them (Ray queues it until they are free) and trains once built."""
+        """Train. A warm worker (made while the run waited, `warm()`) asks Ray for the run's CPUs (the lease) and
+        trains once granted; otherwise the worker is created now holding them (Ray queues it until they are
+        free) and trains once built."""
         if self._started or self.status != "ready":
             raise RuntimeError(f"This run has already been started (status: {self.status}).")
         self._started = True
@@ -294,9 +303,8 @@ class RayRun(PolledRun, RunView):
             _poller().add(self)  # it has it already, unless the warm worker was lost just now
             return self
         res = self._resources()
-        opts = {"num_cpus": res["CPU"], "num_gpus": res.get("GPU", 0)}
         try:
-            self._actor = self._create(opts)
+            self._actor = self._create({"num_cpus": res["CPU"], "num_gpus": res.get("GPU", 0)})
             self._actor.start.remote(None, self.nice)
         except Exception:
             self._started, self._actor = False, None

@@ -28,6 +28,8 @@ A run is any `gan_core.runs.TrainingRun`: a Trainer in a thread of this process,
 Trainer lives in a Ray worker. The scheduler only calls start / stop / cancel_unstarted and reads
 status, step, elapsed and cfg, so the class rules hold whatever backend trains.
 
+* the first `Limits.warm_ahead` runs in line are warmed when the run can be (a RayRun makes its worker
+  while it waits, `RayRun.warm`), so they train as soon as their slot frees;
 * a run paused for longer than `Limits.max_pause` while others wait gives its slot back (it is
   stopped, keeping what it learned); a watcher thread of the scheduler checks the paused runs'
   status every `PAUSE_CHECK` seconds while any run holds a slot.
