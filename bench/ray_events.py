@@ -51,6 +51,12 @@ def wait_until(predicate, timeout: float, what: str) -> None:
         time.sleep(0.01)
 
 
+def rss_mb(pid: int) -> float:
+    """A process's resident memory in MB (Linux /proc)."""
+    with open(f"/proc/{pid}/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:")) / 1024
+
+
 def queued_start(cfg, data, first_seconds: float) -> tuple[float, bool, float]:
     """Seconds from run A's slot freeing to run B's first record here; whether B's worker was warm then; seconds
     to B's step-0 grid here (taken as its Trainer starts, before its first step: what the tab shows first)."""
@@ -62,6 +68,8 @@ def queued_start(cfg, data, first_seconds: float) -> tuple[float, bool, float]:
     def slot_freed(run):
         freed.setdefault("warm", bool(getattr(b, "warmed", False)))  # before the scheduler's callback starts B
         freed.setdefault("t", time.monotonic())
+        if freed["warm"]:
+            freed.setdefault("rss", rss_mb(b.worker_pid))
 
     a.add_callback("on_end", slot_freed)
     first = {}
@@ -71,6 +79,8 @@ def queued_start(cfg, data, first_seconds: float) -> tuple[float, bool, float]:
     sched.submit("student-b", b)
     wait_until(lambda: "t" in first, 600, "run B's first record")
     wait_until(lambda: b.done, 300, "run B's end")
+    if "rss" in freed:
+        print(f"  (run B's warm worker held {freed['rss']:.0f} MB resident while it waited)", flush=True)
     return first["t"] - freed["t"], freed["warm"], first["grid"] - freed["t"]
 
 
