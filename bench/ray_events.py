@@ -51,10 +51,11 @@ def wait_until(predicate, timeout: float, what: str) -> None:
         time.sleep(0.01)
 
 
-def rss_mb(pid: int) -> float:
-    """A process's resident memory in MB (Linux /proc)."""
-    with open(f"/proc/{pid}/status") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:")) / 1024
+def rss_mb(pid: int) -> tuple[float, float]:
+    """A process's resident memory and its proportional share (shared pages split among their users), in MB."""
+    with open(f"/proc/{pid}/smaps_rollup") as fh:
+        kb = {line.split(":")[0]: int(line.split()[1]) for line in fh if line.startswith(("Rss:", "Pss:"))}
+    return kb["Rss"] / 1024, kb["Pss"] / 1024
 
 
 def queued_start(cfg, data, first_seconds: float) -> tuple[float, bool, float]:
@@ -80,7 +81,8 @@ def queued_start(cfg, data, first_seconds: float) -> tuple[float, bool, float]:
     wait_until(lambda: "t" in first, 600, "run B's first record")
     wait_until(lambda: b.done, 300, "run B's end")
     if "rss" in freed:
-        print(f"  (run B's warm worker held {freed['rss']:.0f} MB resident while it waited)", flush=True)
+        rss, pss = freed["rss"]
+        print(f"  (run B's warm worker held {rss:.0f} MB resident, {pss:.0f} MB its own share, while it waited)")
     return first["t"] - freed["t"], freed["warm"], first["grid"] - freed["t"]
 
 
