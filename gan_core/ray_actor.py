@@ -19,6 +19,7 @@ group made by a detached actor lives as long as that actor; the web process remo
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -42,6 +43,7 @@ from .ray_names import save_snapshot
 from .scheduler import lower_priority
 from .training import Trainer
 
+log = logging.getLogger(__name__)
 LEASE_WAIT = 0.5  # seconds per wait on the lease, so a stop while it is pending is seen this soon
 
 
@@ -124,11 +126,16 @@ class RunWorker:
         """Ask Ray for `resources`, this node first; wait until granted (or the run is stopped), then train here,
         or, granted on another node, give the lease back and say so (`misplaced` in the poll's answer)."""
         node = self.node
-        with self._lease_lock:
-            self.lease = placement_group([resources], strategy="STRICT_PACK", _soft_target_node_id=node)
-        while not self._stopping.is_set() and not self.lease.wait(LEASE_WAIT):
-            pass
-        if not self._stopping.is_set() and placement_group_table(self.lease)["bundles_to_node_id"].get(0) != node:
+        try:
+            with self._lease_lock:
+                self.lease = placement_group([resources], strategy="STRICT_PACK", _soft_target_node_id=node)
+            while not self._stopping.is_set() and not self.lease.wait(LEASE_WAIT):
+                pass
+            elsewhere = placement_group_table(self.lease)["bundles_to_node_id"].get(0) != node
+        except Exception:  # noqa: BLE001 - Ray could not make or read the lease: the run starts the ordinary way
+            log.exception("the lease of a warm start failed")
+            elsewhere = True
+        if elsewhere and not self._stopping.is_set():
             self._release()
             self.misplaced = True
             return
