@@ -6,17 +6,24 @@ machine's cores): runs made by `gan_core.runs.make_run(..., backend="ray")` and 
 `gan_core.Scheduler` with room for one run at a time (the cap of a 2-core server).
 
 1. **Ray start**: `connect()` (ray.init of a local Ray), once.
-2. **Queued run**: run A trains a short budget while run B waits in the scheduler's queue. Timed from the moment
-   A's slot frees (A's "on_end" callback, where the scheduler starts the next run) to B's first step record
-   arriving in this process, i.e. B training. B's start includes its worker's start (a new process that
-   imports torch and loads the digits), which is what a student in line waits for.
+2. **Queued run**: run A trains `--first-seconds` while run B waits in the scheduler's queue. Timed from the
+   moment A's slot frees (A's "on_end" callback, where the scheduler starts the next run) to B's first step
+   record arriving in this process, i.e. B training (the first record comes with its 10th step: records are
+   flushed every 10 steps), and to B's step-0 grid arriving here (taken as B's Trainer starts). Without a warm
+   start, B's start includes its worker's start (a new process that imports torch and loads the digits); with
+   one (the scheduler warms the first in line, `RayRun.warm`), that happened while A trained, as long as A
+   trains longer than a worker takes to start (a student's run trains 20-120 s). Each round says whether B's
+   worker was warm when the slot freed.
 3. **Killed worker**: a run trains; its worker process gets SIGKILL (`kill -9`, as the OOM killer does). Timed
    from the kill to the run's status reading "interrupted" here (what its tab shows at its next refresh).
 
 Medians over --rounds; the load average before and after is printed beside them. Not a test: it never fails on
 a timing.
 
-    python bench/ray_events.py [--rounds 3] [--preset cdcgan]
+    python bench/ray_events.py [--rounds 3] [--preset cdcgan] [--first-seconds 15] [--events queued,killed]
+
+The same file runs against an older checkout (it only uses what both have), for A/B runs that alternate the
+two: `cp bench/ray_events.py OLD/bench/ && python OLD/bench/ray_events.py --rounds 1 ...`.
 """
 
 from __future__ import annotations
@@ -44,20 +51,39 @@ def wait_until(predicate, timeout: float, what: str) -> None:
         time.sleep(0.01)
 
 
-def queued_start(cfg, data) -> float:
-    """Seconds from run A's slot freeing to run B's first record here."""
+def rss_mb(pid: int) -> tuple[float, float]:
+    """A process's resident memory and its proportional share (shared pages split among their users), in MB."""
+    with open(f"/proc/{pid}/smaps_rollup") as fh:
+        kb = {line.split(":")[0]: int(line.split()[1]) for line in fh if line.startswith(("Rss:", "Pss:"))}
+    return kb["Rss"] / 1024, kb["Pss"] / 1024
+
+
+def queued_start(cfg, data, first_seconds: float) -> tuple[float, bool, float]:
+    """Seconds from run A's slot freeing to run B's first record here; whether B's worker was warm then; seconds
+    to B's step-0 grid here (taken as its Trainer starts, before its first step: what the tab shows first)."""
     sched = Scheduler(Limits(max_concurrent=1))
-    a = make_run(cfg.replace(max_seconds=4.0), data, device="cpu", backend="ray", threads=1)
+    a = make_run(cfg.replace(max_seconds=first_seconds), data, device="cpu", backend="ray", threads=1)
     b = make_run(cfg.replace(max_seconds=2.0), data, device="cpu", backend="ray", threads=1)
     freed = {}
-    a.add_callback("on_end", lambda run: freed.setdefault("t", time.monotonic()))
+
+    def slot_freed(run):
+        freed.setdefault("warm", bool(getattr(b, "warmed", False)))  # before the scheduler's callback starts B
+        freed.setdefault("t", time.monotonic())
+        if freed["warm"]:
+            freed.setdefault("rss", rss_mb(b.worker_pid))
+
+    a.add_callback("on_end", slot_freed)
     first = {}
     b.add_callback("on_record", lambda run, recs: first.setdefault("t", time.monotonic()))
+    b.add_callback("on_snapshot", lambda run, snap: first.setdefault("grid", time.monotonic()))
     sched.submit("student-a", a)
     sched.submit("student-b", b)
     wait_until(lambda: "t" in first, 600, "run B's first record")
     wait_until(lambda: b.done, 300, "run B's end")
-    return first["t"] - freed["t"]
+    if "rss" in freed:
+        rss, pss = freed["rss"]
+        print(f"  (run B's warm worker held {rss:.0f} MB resident, {pss:.0f} MB its own share, while it waited)")
+    return first["t"] - freed["t"], freed["warm"], first["grid"] - freed["t"]
 
 
 def killed_worker(cfg, data) -> float:
@@ -75,7 +101,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--preset", default=DEFAULT_PRESET)
+    ap.add_argument("--first-seconds", type=float, default=15.0, help="run A's budget while B waits in line")
+    ap.add_argument("--events", default="queued,killed", help="which events to time (comma-separated)")
     args = ap.parse_args()
+    events = set(args.events.split(","))
     torch.set_num_threads(1)
     from gan_core import ray_runs
 
@@ -85,32 +114,46 @@ def main() -> None:
     init_s = time.perf_counter() - t0
     cfg = preset_config(args.preset)
     data = load_dataset(cfg.dataset)
-    queued, killed = [], []
+    queued, warm, grids, killed = [], [], [], []
     try:
         for i in range(args.rounds):
-            queued.append(queued_start(cfg, data))
-            killed.append(killed_worker(cfg, data))
-            print(
-                f"round {i + 1}: queued run trains {queued[-1]:.2f} s after the slot frees; "
-                f"killed worker reported after {killed[-1]:.2f} s (load {os.getloadavg()[0]:.1f})",
-                flush=True,
-            )
+            said = []
+            if "queued" in events:
+                q, w, g = queued_start(cfg, data, args.first_seconds)
+                queued.append(q)
+                warm.append(w)
+                grids.append(g)
+                said.append(
+                    f"queued run trains {q:.2f} s after the slot frees (its step-0 grid here after {g:.2f} s; "
+                    f"{'warm' if w else 'cold'} worker)"
+                )
+            if "killed" in events:
+                killed.append(killed_worker(cfg, data))
+                said.append(f"killed worker reported after {killed[-1]:.2f} s")
+            print(f"round {i + 1}: {'; '.join(said)} (load {os.getloadavg()[0]:.1f})", flush=True)
     finally:
         ray_runs.shutdown()
     print(
-        f"- `python bench/ray_events.py --rounds {args.rounds} --preset {args.preset}` ({threading.active_count()} "
+        f"- `python bench/ray_events.py --rounds {args.rounds} --preset {args.preset} --first-seconds "
+        f"{args.first_seconds:g} --events {args.events}` ({threading.active_count()} "
         f"threads at the end; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
         f"{os.cpu_count()} cores)"
     )
     print(f"  - Ray start (local `ray.init`): **{init_s:.1f} s**")
-    print(
-        f"  - queued run: slot freed -> its first step here, median **{statistics.median(queued):.2f} s** "
-        f"({', '.join(f'{q:.2f}' for q in queued)})"
-    )
-    print(
-        f"  - killed worker (SIGKILL) -> run reads interrupted, median **{statistics.median(killed):.2f} s** "
-        f"({', '.join(f'{k:.2f}' for k in killed)})"
-    )
+    if queued:
+        print(
+            f"  - queued run: slot freed -> its first step here, median **{statistics.median(queued):.2f} s** "
+            f"({', '.join(f'{q:.2f}' for q in queued)}; warm worker in {sum(warm)} of {len(warm)})"
+        )
+        print(
+            f"  - queued run: slot freed -> its step-0 grid here (its Trainer started), median "
+            f"**{statistics.median(grids):.2f} s** ({', '.join(f'{g:.2f}' for g in grids)})"
+        )
+    if killed:
+        print(
+            f"  - killed worker (SIGKILL) -> run reads interrupted, median **{statistics.median(killed):.2f} s** "
+            f"({', '.join(f'{k:.2f}' for k in killed)})"
+        )
 
 
 if __name__ == "__main__":

@@ -66,10 +66,11 @@ def _runtime_env(local: bool) -> dict:
     return {"env_vars": env, "py_modules": [str(REPO_ROOT / "gan_core")]}
 
 
-def connect(address: str | None = None, num_cpus: int | None = None) -> None:
+def connect(address: str | None = None, num_cpus: int | None = None, worker_niceness: int | None = None) -> None:
     """Start Ray here once per process, or join the cluster at `address` / $GAN_CLASSROOM_RAY_ADDRESS.
 
-    Local: `num_cpus` (default: the cores this process may use), no dashboard unless
+    Local: `num_cpus` (default: the cores this process may use), `worker_niceness` (Ray's own: each worker
+    process lowers its priority by this much at its start; Ray's default is 15), no dashboard unless
     $GAN_CLASSROOM_RAY_DASHBOARD=1, Ray's own logging at WARNING and the workers' output not copied here.
     Raises BackendUnavailable with the reason when Ray cannot start or the cluster cannot be reached.
     Takes ~3.5 s on the 2-core machine (bench/backend_speed.py); a second call returns at once.
@@ -85,14 +86,15 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> None:
                 _check_reachable(address)
             _init_with_timeout(dict(address=address, **common), address)
             return
+        local = dict(
+            num_cpus=num_cpus or usable_cores(),
+            include_dashboard=os.environ.get(RAY_DASHBOARD_ENV, "") in ("1", "true", "yes"),
+            **common,
+        )
+        if worker_niceness is not None:
+            local["_system_config"] = {"worker_niceness": int(worker_niceness)}
         try:
-            _init_local(
-                dict(
-                    num_cpus=num_cpus or usable_cores(),
-                    include_dashboard=os.environ.get(RAY_DASHBOARD_ENV, "") in ("1", "true", "yes"),
-                    **common,
-                )
-            )
+            _init_local(local)
             _started_here = True
         except Exception as exc:  # noqa: BLE001 - any reason Ray cannot start becomes one error type
             raise BackendUnavailable(f"Ray could not start on this machine: {type(exc).__name__}: {exc}") from exc

@@ -5,8 +5,9 @@ Faults. A worker that dies (its process killed, `ray.kill`, its node gone) fails
 a second or two: the run ends "interrupted" with "Interrupted at step N: the worker training this run
 stopped (...)." and keeps the snapshot weights it had pulled. A worker that stops answering for
 HUNG_AFTER seconds (START_AFTER before its first answer: it may still be starting) is killed and reported
-the same way. The end frees the worker (`ray.kill`) before
-"on_end" fires, and removes the run's snapshot file unless it was interrupted.
+the same way. The end frees the worker (`ray.kill`) and its lease (a warm start's placement group) before
+"on_end" fires, and removes the run's snapshot file unless it was interrupted. A queued run's warm worker
+that is lost before the run starts costs nothing but the warm start: the run starts cold.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 import logging
 
 import ray
+from ray._raylet import PlacementGroupID
 from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError, RayError
+from ray.util.placement_group import PlacementGroup, remove_placement_group
 
 from .i18n import _, language
 from .ray_names import forget_snapshot
@@ -51,7 +54,9 @@ class PolledRun:
 
     def _advance(self, ready: set, now: float) -> bool:
         """Poller: take in what arrived; True once the run is over (the poller then forgets it)."""
-        if self._actor is None:  # started after a stop(): end without a worker
+        if self._actor is None:  # started after a stop(): end without a worker (or a warm worker lost)
+            if not self._started:
+                return True
             with language(self.lang):
                 reason = self._stop_reason or _("Stopped by the user after {steps} steps.").format(steps=0)
             self._finish("stopped", reason)
@@ -76,31 +81,37 @@ class PolledRun:
                 self._take_poll(answer, now)
             elif self._poll_ref is not None and now - self._poll_sent > self._patience():
                 self._interrupt(f"it did not answer for {self._patience():g} s and was shut down")
-                return True
+                return self._over()
             if self._stop_sent is not None and now - self._stop_sent > HUNG_AFTER and self._final_ref is None:
                 self._interrupt(f"it did not stop within {HUNG_AFTER:g} s and was shut down")
-                return True
+                return self._over()
             return False
         except ActorUnavailableError as exc:  # maybe a network blip: retry for a while
             self._poll_ref = self._weights_ref = None
             self._unavailable_since = self._unavailable_since or now
             if now - self._unavailable_since > UNAVAILABLE_GRACE:
                 self._interrupt(f"unreachable for {UNAVAILABLE_GRACE:g} s: {_short(exc)}")
-                return True
+                return self._over()
             return False
         except RayActorError as exc:
             self._interrupt(_death_reason(exc))
-            return True
+            return self._over()
         except (RayError, GetTimeoutError) as exc:  # poll itself raised: a bug, not a fault of the run
             log.exception("run %s: polling its worker failed", self.id)
             self._interrupt(f"{type(exc).__name__}: {_short(exc)}")
-            return True
+            return self._over()
 
     def _patience(self) -> float:
         """Seconds a poll may go unanswered: HUNG_AFTER once the worker has answered, START_AFTER before."""
         return HUNG_AFTER if self.worker_pid is not None else START_AFTER
 
     def _take_poll(self, a: dict, now: float) -> None:
+        if self._ended.is_set():  # cancelled while the answer was on its way
+            return
+        self._lease = a.get("lease") or self._lease
+        if a.get("misplaced"):  # its lease was granted on another node: start there, on a new worker
+            self._restart_cold("its lease was granted on another node")
+            return
         new_snaps = [Snapshot(step, elapsed, images) for step, elapsed, images in a["snapshots"]]
         kept = set(a["kept"])
         with self._lock:
@@ -110,6 +121,7 @@ class PolledRun:
             self.device_name, self.precision = a["device_name"], a["precision"]
             self.data_description, self.param_counts = a["data_description"], a["param_counts"]
             self.worker_pid, self.traceback = a["pid"], a["traceback"]
+            self.worker_node = a.get("node")
             if not a["ended"] or a["status"] not in FINAL:
                 self.status, self.message = a["status"], a["message"]
             else:
@@ -154,7 +166,18 @@ class PolledRun:
             note = _("(Its final weights are not here: {why}; the last snapshot's G is.)").format(why=why)
         self._finish(status, f"{message} {note}".strip())
 
+    def _over(self) -> bool:
+        """Whether the poller may forget this run: it ended, or it lost its warm worker before it started."""
+        return self._ended.is_set() or (self._actor is None and not self._started)
+
     def _interrupt(self, why: str) -> None:
+        if not self._started:  # a queued run's warm worker: the run will start cold
+            log.warning("run %s: its warm worker was lost before it started (%s)", self.id, why)
+            self._drop_warm()
+            return
+        if self._warm_start and self.worker_pid is not None and self.status == "ready" and self._stop_sent is None:
+            self._restart_cold(f"its warm worker was lost before it trained ({why})")
+            return
         with self._lock:
             step = self.step
         with language(self.lang):  # the run's language: this runs on the poller thread, not in a page
@@ -163,6 +186,36 @@ class PolledRun:
             else:
                 text = _("Interrupted at step {step}: the worker training this run stopped ({why}).")
                 self._finish("interrupted", text.format(step=step, why=why))
+
+    def _restart_cold(self, why: str) -> None:
+        """A run started on a warm worker that cannot train there: start it on a new worker that holds the run's
+        CPUs / GPU share itself, as a run that was never warm (Ray places it where they are free)."""
+        log.warning("run %s: %s; starting it on a new worker", self.id, why)
+        self._drop_warm()
+        self._started = self._warm_start = False
+        self.start()
+
+    def _drop_warm(self) -> None:
+        """Forget a warm worker of a run that has not trained (killed if still there, its lease removed)."""
+        actor, self._actor = self._actor, None
+        self._poll_ref = self._weights_ref = self._final_ref = None
+        self.worker_pid = self.worker_node = None
+        if actor is not None:
+            try:
+                ray.kill(actor, no_restart=True)
+            except Exception as exc:  # noqa: BLE001 - already gone
+                log.debug("run %s: kill: %s", self.id, exc)
+        self._remove_lease()
+
+    def _remove_lease(self) -> None:
+        """The worker gives its lease back when its Trainer ends, and Ray removes a detached worker's lease with
+        it; a plain actor's lease would outlive the actor, so it is removed here."""
+        lease, self._lease = self._lease, None
+        if lease is not None and not self.token:
+            try:
+                remove_placement_group(PlacementGroup(PlacementGroupID(bytes.fromhex(lease))))
+            except Exception as exc:  # noqa: BLE001 - already removed
+                log.debug("run %s: lease: %s", self.id, exc)
 
     def _finish(self, status: str, message: str) -> None:
         """The end, once: final status, the worker freed, the quality mirror closed, then "on_end"."""
@@ -175,6 +228,7 @@ class PolledRun:
                 ray.kill(actor, no_restart=True)  # frees its memory and its CPUs / GPU share now
             except Exception as exc:  # noqa: BLE001 - already gone
                 log.debug("run %s: kill: %s", self.id, exc)
+        self._remove_lease()
         with self._lock:
             self.status, self.message = status, message
         if status != "interrupted" and self.token:  # its weights are here now: the file was only for a fault

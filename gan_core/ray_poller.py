@@ -30,7 +30,8 @@ class _Poller:
 
     def add(self, run) -> None:
         with self._cond:
-            self._runs.append(run)
+            if run not in self._runs:
+                self._runs.append(run)
             self._cond.notify_all()
 
     def live(self) -> list:

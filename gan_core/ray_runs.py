@@ -22,6 +22,12 @@ Two halves:
   D, the kept snapshots' G) are fetched once, then "on_end" fires and the actor is killed: after the
   end everything is local and the worker's memory (or GPU share) is free.
 
+Warm starts: a queued run's worker can be made before its slot frees (`warm()`, which the Scheduler calls
+for the first few in line): an actor holding no CPU that imports torch, loads the data and builds the
+Trainer while the run waits. `start()` then only asks Ray for the run's CPUs / GPU share (a placement group
+on the actor's node, see gan_core.ray_actor), so the run trains within a poll of its slot freeing instead
+of after a new process's start-up (seconds; over ten under load), and Ray still decides who trains.
+
 Faults (a dead, hung or unreachable worker): see gan_core.ray_polled.
 
 Starting Ray and the cluster's size: gan_core.ray_cluster. The actor: gan_core.ray_actor. The poller's
@@ -51,6 +57,7 @@ from .ray_names import ORPHAN_AFTER, actor_name, load_snapshot, namespace, snaps
 from .ray_polled import PolledRun
 from .ray_poller import _poller
 from .ray_quality import RayQuality
+from .scheduler import Limits
 from .training import RunView, Snapshot, _run_ids
 
 log = logging.getLogger(__name__)
@@ -107,6 +114,7 @@ class RayRun(PolledRun, RunView):
         self._init_view()  # history, snapshots, their lock and the callbacks (RunView)
         self.traceback: str | None = None
         self.worker_pid: int | None = None
+        self.worker_node: str | None = None  # its worker's Ray node (hex id), from the polls
         self.quality: RayQuality | None = None
         self._ended = threading.Event()
         self._actor = None
@@ -123,6 +131,10 @@ class RayRun(PolledRun, RunView):
         self._last_answer = time.monotonic()
         self._unavailable_since: float | None = None
         self._stop_sent: float | None = None
+        self._warm_start = False  # started on a warm worker (lost before it trains, or its lease granted on
+        # another node: the run starts again on a new worker, as a run that was never warm)
+        self._lease: str | None = None  # a warm start's placement group (hex id), as the worker last said
+        self.nice = Limits.nice  # its training thread's niceness in the worker (the Scheduler's, by renice)
 
     # ------------------------------------------------------------------ reading (all local: RunView's)
     def _generator(self, state: dict) -> nn.Module:
@@ -192,6 +204,9 @@ class RayRun(PolledRun, RunView):
             about = ray.get(actor.describe.remote(), timeout=timeout)
         except (ValueError, RayError, GetTimeoutError):  # ValueError: no actor of that name
             actor = None
+        if actor is not None and not about.get("started", True):  # a queued run's warm worker: its queue is gone
+            ray.kill(actor, no_restart=True)
+            actor = None
         if actor is not None:
             run = cls(about["cfg"], about["cfg"].dataset, about["device"], about["threads"], token, save_dir)
             run.lang = about["lang"]
@@ -233,36 +248,73 @@ class RayRun(PolledRun, RunView):
         return [run for run in found if run is not None]
 
     # ------------------------------------------------------------------ commands (never wait)
-    def start(self) -> "RayRun":
-        """Create the worker (Ray queues it until its CPUs / GPU share are free) and start training there."""
-        if self._started or self.status != "ready":
-            raise RuntimeError(f"This run has already been started (status: {self.status}).")
-        self._started = True
-        if self._stop_reason is not None:  # stopped before it started: no worker at all
-            _poller().add(self)
-            return self
-        opts = {"num_cpus": self.threads, "max_restarts": 0}
-        if self.use_gpu:
-            opts = {"num_cpus": 1, "num_gpus": GPU_SHARE, "max_restarts": 0}
+    def warm(self) -> bool:
+        """Make this queued run's worker now, holding no CPU or GPU: it imports torch, loads the data and builds
+        the Trainer while the run waits, so `start()` trains at once when its slot frees (the Scheduler warms
+        the first few in line). CPU runs only: a GPU run starts cold, as before. True when a worker is there."""
+        if self._actor is not None:
+            return True
+        if self._started or self.status != "ready" or self.use_gpu or self._stop_reason is not None:
+            return False
+        self._actor = self._create({"num_cpus": 0}, warm=True)
+        _poller().add(self)
+        return True
+
+    @property
+    def warmed(self) -> bool:
+        """True while a queued run's warm worker has built its Trainer and waits for `start()`."""
+        return self._actor is not None and not self._started and self.worker_pid is not None
+
+    def _resources(self) -> dict:
+        """What one run trains with: its threads' CPUs, or a CPU and a GPU share."""
+        return {"CPU": 1, "GPU": GPU_SHARE} if self.use_gpu else {"CPU": self.threads}
+
+    def _create(self, opts: dict, warm: bool = False):
+        """The run's actor (named and detached when the run has a token); not waited for."""
         quality = (self.quality.every, self.quality.n) if self.quality is not None else None
         save_to, orphan_after = None, None
+        opts = {**opts, "max_restarts": 0}
         if self.token:
             opts.update(name=actor_name(self.token), namespace=namespace(), lifetime="detached")
             orphan_after = ORPHAN_AFTER
             if self.save_dir:
                 save_to = str(snapshot_path(self.save_dir, self.token))
+        actor = _RemoteWorker.options(**opts).remote(
+            self.cfg, self._worker_device, self.threads, quality, save_to, self.lang, orphan_after
+        )
+        if self._paused_early:
+            actor.pause.remote()
+        return actor
+
+    def start(self) -> "RayRun":
+        """Train. A warm worker (made while the run waited, `warm()`) asks Ray for the run's CPUs (the lease) and
+        trains once granted; otherwise the worker is created now holding them (Ray queues it until they are
+        free) and trains once built."""
+        if self._started or self.status != "ready":
+            raise RuntimeError(f"This run has already been started (status: {self.status}).")
+        self._started = True
+        if self._stop_reason is not None:  # stopped before it started: no training at all
+            self._drop_warm()
+            _poller().add(self)
+            return self
+        if self._actor is not None:
+            self._warm_start = True
+            self._actor.start.remote(self._resources(), self.nice)
+            _poller().add(self)  # it has it already, unless the warm worker was lost just now
+            return self
+        res = self._resources()
         try:
-            self._actor = _RemoteWorker.options(**opts).remote(
-                self.cfg, self._worker_device, self.threads, quality, save_to, self.lang, orphan_after
-            )
-            self._actor.start.remote()
-            if self._paused_early:
-                self._actor.pause.remote()
+            self._actor = self._create({"num_cpus": res["CPU"], "num_gpus": res.get("GPU", 0)})
+            self._actor.start.remote(None, self.nice)
         except Exception:
             self._started, self._actor = False, None
             raise
         _poller().add(self)
         return self
+
+    def renice(self, nice: int) -> None:
+        """The Linux niceness its worker's training thread runs at (set before start; the Scheduler's Limits.nice)."""
+        self.nice = max(0, int(nice))
 
     def pause(self) -> None:
         if self._actor is None:
@@ -277,7 +329,7 @@ class RayRun(PolledRun, RunView):
 
     def stop(self, reason: str = "") -> None:
         """End the run at its next step (in the worker); `reason` becomes its message."""
-        if self._actor is None:
+        if not self._started or self._actor is None:  # not started (a warm worker waits on): start() ends it
             if self._stop_reason is None or (reason and not self._stop_reason):
                 self._stop_reason = reason
             return
@@ -295,6 +347,9 @@ class RayRun(PolledRun, RunView):
         """End a run that never started: status "stopped", "on_end" fires once (here), no worker is made."""
         if self._started or self.status != "ready":
             raise RuntimeError(f"Only a run that has not started can be cancelled (status: {self.status}).")
+        if self._actor is not None:  # a warm worker: killed now (its memory freed), "on_end" fires here
+            self._finish("stopped", message)
+            return
         self.status, self.message = "stopped", message
         if self.quality is not None:
             self.quality._end()

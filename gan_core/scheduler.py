@@ -28,6 +28,8 @@ A run is any `gan_core.runs.TrainingRun`: a Trainer in a thread of this process,
 Trainer lives in a Ray worker. The scheduler only calls start / stop / cancel_unstarted and reads
 status, step, elapsed and cfg, so the class rules hold whatever backend trains.
 
+* the first `Limits.warm_ahead` runs in line are warmed when the run can be (a RayRun makes its worker
+  while it waits, `RayRun.warm`), so they train as soon as their slot frees;
 * a run paused for longer than `Limits.max_pause` while others wait gives its slot back (it is
   stopped, keeping what it learned); a watcher thread of the scheduler checks the paused runs'
   status every `PAUSE_CHECK` seconds while any run holds a slot.
@@ -74,6 +76,8 @@ class Limits:
     max_latent: int = 128  # latent size; Explore draws one slider per dimension
     max_queue: int = 200  # tickets waiting at once (a bound on memory: each holds an unstarted Trainer)
     nice: int = 10  # training threads run at this Linux niceness, so slider reruns win the CPU
+    warm_ahead: int | None = None  # queued runs whose worker is made before their slot frees (Ray backend;
+    # each holds torch and its data, ~300-500 MB); None: one per slot (max_concurrent)
     max_pause: float = 60.0  # a paused run keeps its slot this long at most while others wait (0 = forever)
 
     def check(self, cfg: GANConfig) -> GANConfig:
@@ -330,6 +334,9 @@ class Scheduler:
             self.started_total += 1
             self.waits = (self.waits + [ticket.waited])[-1000:]
             try:
+                renice = getattr(ticket.trainer, "renice", None)  # a RayRun: its worker lowers its own thread
+                if renice is not None:
+                    renice(self.limits.nice)
                 ticket.trainer.start()
                 lower_priority(getattr(ticket.trainer, "thread", None), self.limits.nice)  # RayRun: None
             except Exception as exc:  # a trainer that cannot start must not hold a slot
@@ -343,9 +350,23 @@ class Scheduler:
                 except RuntimeError:  # it got far enough to end by itself
                     pass
         self._renumber()
+        self._warm_next()
         if self._running and self.limits.max_pause and self._watcher is None:
             self._watcher = threading.Thread(target=self._watch_pauses, name="gan-pause-watch", daemon=True)
             self._watcher.start()
+
+    def _warm_next(self) -> None:
+        """Warm the first `limits.warm_ahead` runs in line (runs that can: RayRun.warm makes its worker now), so
+        each starts training within a poll of its slot freeing instead of after a new process's start-up."""
+        ahead = self.limits.max_concurrent if self.limits.warm_ahead is None else self.limits.warm_ahead
+        for ticket in self._queue[: max(0, ahead)]:
+            warm = getattr(ticket.trainer, "warm", None)
+            if warm is None:
+                continue
+            try:
+                warm()
+            except Exception:  # noqa: BLE001 - a warm start is only a head start: the run starts cold instead
+                log.exception("the queued run of session %s could not be warmed", ticket.session)
 
     def _watch_pauses(self) -> None:
         """Watcher thread: a run paused for more than max_pause while others queue gives up its slot.
@@ -386,6 +407,9 @@ class Scheduler:
             if ticket in self._running:
                 self._running.remove(ticket)
                 self.finished_total += 1
+            if ticket in self._queue:  # it ended while queued (a run cancelled from outside the scheduler)
+                self._queue.remove(ticket)
+                ticket.state = CANCELLED
             if ticket.state == RUNNING:
                 ticket.state = DONE
             self._forget(ticket)

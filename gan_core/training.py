@@ -585,8 +585,8 @@ class Trainer(RunView):
                 now = time.perf_counter()
                 self.elapsed += now - t_last
                 t_last = now
-                if self.step % FLUSH_EVERY == 0 and not self._flush():
-                    break
+                if (self.step % FLUSH_EVERY == 0 or self.step == 1) and not self._flush():  # the first at once:
+                    break  # a run that starts (a queued one whose slot freed) shows its first point without delay
                 if self.step % self.cfg.snapshot_every == 0:
                     self._snapshot()
             if self.status != "diverged" and self._flush():

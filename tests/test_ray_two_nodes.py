@@ -41,6 +41,35 @@ def two_nodes():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_a_warm_run_whose_node_is_full_trains_on_the_node_with_room(two_nodes):
+    """A warm worker holds no CPU, so it may sit on a node that is full when its run starts: Ray grants the
+    lease on the node with room, and the run starts there on a new worker (before the node is lost below)."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    from gan_core.ray_cluster import connect
+    from gan_core.ray_runs import RayRun
+
+    connect()
+    wait_for(lambda: ray.cluster_resources().get("CPU", 0) >= 2, 60, "both nodes' CPUs in the cluster")
+    run = RayRun(tiny_mlp(max_seconds=120.0), "mnist", "cpu", 1)
+    assert run.warm()
+    try:
+        wait_for(lambda: run.warmed, 120, "the warm worker")
+        warm_pid, warm_node = run.worker_pid, run.worker_node
+        hold = ray.remote(num_cpus=1)(lambda seconds: __import__("time").sleep(seconds))  # holds a CPU
+        held = hold.options(scheduling_strategy=NodeAffinitySchedulingStrategy(warm_node, soft=False)).remote(90.0)
+        wait_for(lambda: ray.available_resources().get("CPU", 0) <= 1, 60, "the warm worker's node full")
+        run.start()
+        wait_for(lambda: run.step > 20, 180, "the run to train on the other node")
+        assert run.worker_node != warm_node and run.worker_pid != warm_pid, (run.worker_node, warm_node)
+        ray.cancel(held, force=True)
+    finally:
+        run.stop()
+        run.join(60)
+    assert run.status == "stopped", run.message
+
+
 def test_two_nodes_train_two_runs_at_once_and_a_lost_node_interrupts_only_its_run(two_nodes, tmp_path):
     import ray
 
