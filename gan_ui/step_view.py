@@ -19,6 +19,7 @@ from PIL import Image
 from gan_core.i18n import N_, _
 from gan_core.sampling import make_grid, upscale
 
+from . import live_chart
 from .images import grid_png
 from .layout import show_png
 from .run_handle import RunHandle
@@ -103,7 +104,7 @@ def _d_result(res) -> None:
             "on G's fakes by {fake:+.3f}; it now finds {rejected} of the 64 fakes less real than before."
         ).format(real=real, fake=fake, rejected=rejected)
     )
-    st.plotly_chart(scores_chart(res), key="step_scores", width="stretch")
+    live_chart.live_plotly(scores_chart(res), key="step_scores")
     order = np.argsort(res.fake_after - res.fake_before)[:8]  # the fakes D turned against most
     st.caption(_("The eight fakes D turned against most:"))
     show_png(grid_png(_u8(res.images_after[order]), ncol=8, scale=2))

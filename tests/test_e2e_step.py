@@ -45,7 +45,14 @@ def test_train_page_step_mode_d_then_g_changes_the_fakes(streamlit_server, brows
         click_button(page, "One D step")
         page.wait_for_selector("text=D learned to reject these", timeout=60_000)
         wait_idle(page)
-        assert page.locator('.st-key-step_mode [data-testid="stPlotlyChart"]').count() == 1  # D's verdict
+        # D's verdict before/after: one Plotly chart (gan_ui/live_chart.py's component) with the real digits' and
+        # the fakes' 64 points each
+        chart = page.locator(".st-key-step_mode .st-key-step_scores .js-plotly-plot")
+        wait_for(lambda: chart.count() == 1, 30, what="D's verdict chart")
+        points = ".st-key-step_mode .st-key-step_scores .scatterlayer .trace:nth-child(-n+2) .point"
+        wait_for(lambda: page.locator(points).count() == 128, 30, what="128 points: 64 real, 64 fakes")
+        page.locator(".st-key-step_mode").scroll_into_view_if_needed()
+        shot(page, "e2e-step-mode-train-d")
         no_exception(page)
 
         click_button(page, "One G step")
