@@ -17,15 +17,14 @@ The load average before and after is printed beside the figures: record only fro
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import time
 
 import torch
-from common import environment, record
+from common import report, run_args
 
-from gan_core import DEFAULT_PRESET, load_dataset, preset_config
+from gan_core import load_dataset, preset_config
 from gan_core.runs import make_run
 
 
@@ -44,12 +43,7 @@ def one(backend: str, cfg, data) -> tuple[float, float, int]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seconds", type=float, default=10.0)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--preset", default=DEFAULT_PRESET)
-    ap.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
-    args = ap.parse_args()
+    args = run_args(__doc__).parse_args()
 
     torch.set_num_threads(1)
     from gan_core import ray_runs
@@ -92,9 +86,7 @@ def main() -> None:
         "",
         f"- `ray.init` of a local Ray: {init_s:.1f} s, once per server process.",
     ]
-    print("\n".join(lines))
-    if args.record:
-        record("Training backends: in-process vs Ray (bench/backend_speed.py)", environment(torch.device("cpu")), lines)
+    report("Training backends: in-process vs Ray (bench/backend_speed.py)", lines, args.record)
 
 
 if __name__ == "__main__":

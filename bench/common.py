@@ -5,6 +5,7 @@ Benchmarks print figures and never fail on a timing; they are not tests.
 
 from __future__ import annotations
 
+import argparse
 import datetime as _dt
 import platform
 import subprocess
@@ -17,6 +18,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT)) if str(ROOT) not in sys.path else None
 
+from gan_core.config import DEFAULT_PRESET  # noqa: E402
 from gan_core.device import device_name  # noqa: E402
 
 
@@ -56,6 +58,23 @@ def record(section: str, env: dict, lines: list[str]) -> None:
     else:
         text = text.rstrip() + f"\n\n{marker}\n{block}"
     path.write_text(text)
+
+
+def run_args(doc: str, seconds: float = 10.0, rounds: int = 3) -> argparse.ArgumentParser:
+    """The options of a benchmark that trains runs of a preset in rounds: --seconds, --rounds, --preset, --record."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=seconds, help="training time of each run (s)")
+    ap.add_argument("--rounds", type=int, default=rounds)
+    ap.add_argument("--preset", default=DEFAULT_PRESET)
+    ap.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
+    return ap
+
+
+def report(section: str, lines: list[str], save: bool) -> None:
+    """Print a CPU benchmark's lines; with `save` (its --record flag), also append them under `## section`."""
+    print("\n".join(lines))
+    if save:
+        record(section, environment(torch.device("cpu")), lines)
 
 
 def pause_when(trainer, reached) -> threading.Event:

@@ -36,7 +36,7 @@ from common import environment, record
 from gan_core import Trainer, preset_config
 from gan_core.config import DEFAULT_PRESET
 from gan_core.data import load_dataset
-from gan_core.stepping import _look, _real_probe, step
+from gan_core.stepping import _look, _real_probe, step, update
 from gan_ui.images import grid_png
 from gan_ui.step_view import SHOWN, _u8, heat_png, scores_chart
 
@@ -53,12 +53,7 @@ def two_looks(trainer, kind: str) -> None:
     """A click as it was before looks were saved: a full look, the update, a full look (the baseline of --ab)."""
     real, real_y = _real_probe(trainer)
     _look(trainer, real, real_y)
-    if kind == "d":
-        trainer.update_d(1)
-    elif kind == "g":
-        trainer.update_g(*trainer.fresh_fakes())
-    else:
-        trainer.update_g(*trainer.update_d()[:3])
+    update(trainer, kind)
     _look(trainer, real, real_y)
 
 

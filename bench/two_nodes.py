@@ -19,7 +19,6 @@ nodes, about two with one). Loopback only; prints figures with the load average,
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import statistics
@@ -28,12 +27,12 @@ import time
 from pathlib import Path
 
 import torch
-from common import environment, record
+from common import report, run_args
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from ray_cluster_support import start_head, start_worker  # noqa: E402
 
-from gan_core import DEFAULT_PRESET, load_dataset, preset_config  # noqa: E402
+from gan_core import load_dataset, preset_config  # noqa: E402
 from gan_core.runs import make_run  # noqa: E402
 
 
@@ -55,12 +54,7 @@ def train_together(cfg, data, n: int) -> tuple[list[float], float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seconds", type=float, default=10.0)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--preset", default=DEFAULT_PRESET)
-    ap.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
-    args = ap.parse_args()
+    args = run_args(__doc__).parse_args()
     torch.set_num_threads(1)
     from gan_core import ray_runs
 
@@ -107,9 +101,7 @@ def main() -> None:
         f"| a pair, one node (the second stopped) | 1 (the other queued) | "
         f"{statistics.median(one_node):,.0f} | {one_node_wall:.1f} s |",
     ]
-    print("\n".join(lines))
-    if args.record:
-        record("Two nodes (bench/two_nodes.py)", environment(torch.device("cpu")), lines)
+    report("Two nodes (bench/two_nodes.py)", lines, args.record)
 
 
 if __name__ == "__main__":

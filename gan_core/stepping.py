@@ -137,6 +137,17 @@ def can_step(run) -> bool:
     return hasattr(run, "update_d") and hasattr(run, "update_g")
 
 
+def update(trainer, kind: str) -> None:
+    """The update itself, the same code as training: "d" one D update, "g" one G update on fresh fakes, "both"
+    `train_step`'s two phases (cfg.d_steps D updates, then G on the last D update's fakes)."""
+    if kind == "d":
+        trainer.update_d(1)
+    elif kind == "g":
+        trainer.update_g(*trainer.fresh_fakes())
+    else:
+        trainer.update_g(*trainer.update_d()[:3])
+
+
 def step(trainer, kind: str) -> StepResult:
     """Run one step of `kind` on a paused (or not yet started) Trainer and return what changed.
 
@@ -154,12 +165,7 @@ def step(trainer, kind: str) -> StepResult:
     t0 = time.perf_counter()
     real, real_y = _real_probe(trainer)
     before = _look(trainer, real, real_y, _LAST.get(trainer))  # the last step's "after" when nothing moved since
-    if kind == "d":
-        trainer.update_d(1)
-    elif kind == "g":
-        trainer.update_g(*trainer.fresh_fakes())
-    else:
-        trainer.update_g(*trainer.update_d()[:3])
+    update(trainer, kind)
     _LAST[trainer] = after = _look(trainer, real, real_y, before)
     return StepResult(
         kind=kind,
