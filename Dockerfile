@@ -10,7 +10,11 @@ FROM python:3.12-slim
 # CPU wheels by default: the CUDA wheels are several GB and useless without a GPU.
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 
+# MALLOC_ARENA_MAX=2: Streamlit runs every tab's script in a thread of its own, and glibc gives busy threads malloc
+# arenas of their own (up to 8 per core) that it seldom hands back; two arenas kept the web process under 1.2 GB
+# with 30 students where the default reached 1.3 GB (BENCHMARKS.md, "Classroom load: in-process vs Ray").
 ENV PYTHONUNBUFFERED=1 \
+    MALLOC_ARENA_MAX=2 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     OMP_NUM_THREADS=1 \
