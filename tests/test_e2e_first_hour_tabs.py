@@ -47,9 +47,19 @@ def tab_of(url: str) -> str:
     return parse_qs(urlparse(url).query).get("tab", [""])[0]
 
 
-def menu(page, name: str, ready: str | None = None) -> None:
-    """Click a page in the app's top menu, as a student does."""
-    page.get_by_role("link", name=name, exact=True).first.click()
+def menu(page, name: str, ready: str | None = None, path: str | None = None) -> None:
+    """Click a page in the app's top menu, as a student does. With `path`, wait until the address is that page's,
+    and click again if it is not within 20 s: a click that lands while a rerun redraws the menu (a lesson's run
+    just ended) can meet the old link as it is replaced (the fresh-clone CI at f109f88 saw the page stay on /learn)."""
+    for _ in range(3):
+        page.get_by_role("link", name=name, exact=True).first.click()
+        if path is None:
+            break
+        try:
+            wait_for(lambda: urlparse(page.url).path == path, 20, interval=0.2, what=f"the {path} page")
+            break
+        except AssertionError:
+            continue
     wait_idle(page, ready, timeout=120)
 
 
@@ -110,7 +120,7 @@ def test_no_way_found_to_unlock_a_teachers_lock(server, browser, tmp_path):
     page.get_by_text(lesson.choices[0], exact=True).click()  # a lesson's run waits for a prediction
     click_button(page, "Run the collapse preset")  # the lesson's run sets the locked controls' values
     page.wait_for_selector("text=Reached the budget of 6 steps.", timeout=120_000)
-    menu(page, "Train", START)
+    menu(page, "Train", START, path="/train")
     assert_locked(page, "the top menu", token)
     held = values(page)
     assert held["Preset"] == "collapse", held
