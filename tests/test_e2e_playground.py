@@ -43,7 +43,7 @@ def test_draw_step_and_train(server, browser):  # noqa: F811
         # Draw your own: four clicks on the canvas make four points, and a new game on them.
         choose(page, "Target distribution", "Draw your own")
         canvas = page.locator(VIEW)
-        box = canvas.bounding_box()
+        box = wait_for(canvas.bounding_box, 30, what="the drawing canvas on screen")  # None while a rerun redraws it
         for fx, fy in [(0.3, 0.3), (0.7, 0.3), (0.3, 0.7), (0.7, 0.7)]:
             canvas.click(position={"x": box["width"] * fx, "y": box["height"] * fy})
             wait_idle(page)
