@@ -132,11 +132,22 @@ def training_now(d) -> dict[str, tuple[str, int]]:
 
     names = [a["name"] for a in ray.util.list_named_actors(all_namespaces=True) if a["namespace"] == namespace()]
     on_b, on_head = d.workers[0].descendants(), d.head.descendants()
-    out = {}
+    refs = {}
     for name in names:
         try:
-            reply = ray.get(ray.get_actor(name, namespace=namespace()).poll.remote(10**9, 10**9, 10**9), timeout=5)
-        except Exception:  # noqa: BLE001 - not placed yet, or gone
+            refs[name] = ray.get_actor(name, namespace=namespace()).poll.remote(10**9, 10**9, 10**9)
+        except Exception:  # noqa: BLE001 - gone between the listing and the lookup
+            continue
+    # All polls at once, one bounded wait: an actor not placed yet never answers, and waiting for each in turn
+    # (5 s apiece) made looks 11 s apart under load, longer than the window this test looks for.
+    answered, _ = ray.wait(list(refs.values()), num_returns=len(refs), timeout=5) if refs else ([], [])
+    out = {}
+    for name, ref in refs.items():
+        if ref not in answered:
+            continue
+        try:
+            reply = ray.get(ref, timeout=1)
+        except Exception:  # noqa: BLE001 - its node went
             continue
         node = "b" if reply["pid"] in on_b else "head" if reply["pid"] in on_head else f"pid {reply['pid']}?"
         out[name.removeprefix("run-")] = (node, reply["step"])
