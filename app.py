@@ -23,4 +23,7 @@ if __name__ == "__main__":  # a page's script run
     with warmup.page_run():  # the warm-up's background imports wait while a page is drawn
         frame.navigation().run()
 else:  # imported by `streamlit run app.py` (or an ASGI server: uvicorn app:app) when the server starts
+    from gan_ui import memory
+
+    memory.cap_arenas()  # two malloc arenas for the threads that will run every tab's script (gan_ui/memory.py)
     app = st.App(__file__, lifespan=warmup.lifespan)
