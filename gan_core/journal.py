@@ -244,9 +244,27 @@ class RunJournal:
             doc["interrupted"] = [e for e in doc["interrupted"] if e.get("owner") != owner]
 
         with self._lock:
+            if not self._mentions(owner):
+                return mine  # every new tab asks: a file that names none of its runs is read, not rewritten
             self._transact(take)
             self._unsaved = [e for e in self._unsaved if e.get("owner") != owner]
         return mine
+
+    def _mentions(self, owner: str) -> bool:
+        """Whether the file (or what the disk refused) holds a run of `owner`: interrupted, or running under any
+        writer (a gone writer's runs become interrupted in the next write). Unreadable storage: True, so that
+        `_transact` deals with it as before. Called with self._lock held."""
+        try:
+            fd = self._locked()
+        except OSError:
+            return True
+        try:
+            doc = self._read()
+        finally:
+            if fd is not None:
+                os.close(fd)
+        entries = [*doc.get("interrupted", []), *doc.get("running", {}).values(), *self._unsaved]
+        return any(isinstance(e, dict) and e.get("owner") == owner for e in entries)
 
     def _heartbeat(self) -> None:
         """While this writer has runs in flight, write at least every BEAT seconds: a replica on another

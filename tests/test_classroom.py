@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 import torch
@@ -17,6 +18,7 @@ from thread_support import fill_disk_after, wait_for
 from thread_support import tiny_mlp as tiny
 
 from gan_core import Limits, RunJournal, RunShelf, Trainer
+from gan_core.journal import FORMAT
 from gan_ui import server
 from gan_ui.catalogue import upload_entry
 from gan_ui.server import reset_scheduler, server_scheduler, server_shelf
@@ -63,6 +65,38 @@ def test_a_killed_server_leaves_its_runs_reported_as_interrupted(tmp_path):
     assert len(mine) == 1 and mine[0]["label"] == "mlp run 1" and mine[0]["step"] >= 40
     assert j.claim("owner-a") == []  # handed out once
     assert RunJournal(path).interrupted == []  # ... and gone from the file
+
+
+def test_a_new_tab_with_nothing_in_the_journal_leaves_the_file_alone(tmp_path):
+    """Every new tab claims its interrupted runs: when the file names none of its runs the claim reads the file and
+    does not rewrite it (an atomic rewrite, with its fsync, per new tab); a tab with a run there still gets it."""
+    path = tmp_path / "j.json"
+    path.write_text(
+        json.dumps(
+            {
+                "format": FORMAT,
+                "running": {},
+                "writers": {},
+                "interrupted": [
+                    {
+                        "key": "tab1:1",
+                        "owner": "owner-a",
+                        "label": "run 1",
+                        "step": 40,
+                        "started": time.time() - 60,
+                        "updated": time.time() - 30,
+                        "interrupted_at": time.time() - 30,
+                    }
+                ],
+            }
+        )
+    )
+    j = RunJournal(path)
+    before = (path.stat().st_ino, path.stat().st_mtime_ns, path.read_bytes())
+    assert j.claim("owner-b") == []
+    assert (path.stat().st_ino, path.stat().st_mtime_ns, path.read_bytes()) == before, "read, not rewritten"
+    assert [e["key"] for e in j.claim("owner-a")] == ["tab1:1"]
+    assert path.stat().st_ino != before[0] and json.loads(path.read_text())["interrupted"] == [], "handed out once"
 
 
 def test_a_run_that_ends_normally_is_not_reported(tmp_path, mnist):
