@@ -6,6 +6,9 @@ visitor sees a digit, not a smudge.
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 import numpy as np
 import streamlit as st
 import torch
@@ -54,15 +57,31 @@ def code_names(entry: ModelEntry) -> dict[int, str]:
     }
 
 
-def crisp_start(entry: ModelEntry, candidates: int = 16, seed: int = 7) -> list[float]:
-    """A fixed z whose digit reads clearly: of a few seeded draws, the one the shipped digit classifier
-    is surest about (or, without it, the one with the fewest grey pixels).
+def crisp_start(entry: ModelEntry, label: int | None, candidates: int = 16, seed: int = 7) -> list[float]:
+    """A fixed z whose digit (of class `label`, for a conditional G) reads clearly: of a few seeded draws, the one
+    the shipped digit classifier is surest about (or, without it, the one with the fewest grey pixels).
 
-    A first-time visitor should see a digit, not a smudge; the choice is deterministic per model.
+    A first-time visitor should see a digit, not a smudge; the choice is deterministic per model (and digit),
+    so it is made once per generator in a process and every later tab reuses it: scoring the draws was a third
+    of a new tab's script run on a warm server (py-spy; bench/later_tabs.py).
     """
+    label = int(label) if entry.conditional else None
+    key = (label, candidates, seed)
+    with _crisp_lock:
+        known = _crisp.setdefault(entry.G, {})
+        if key not in known:
+            known[key] = _crisp_start(entry, label, candidates, seed)
+        return list(known[key])
+
+
+_crisp: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # generator -> {(label, n, seed): z}; goes with G
+_crisp_lock = threading.Lock()
+
+
+def _crisp_start(entry: ModelEntry, labels, candidates: int, seed: int) -> list[float]:
     rng = np.random.default_rng(seed)
     zs = torch.tensor([random_z(entry.latent_dim, rng) for _ in range(candidates)])  # (n, latent)
-    px = generate(entry.G, zs, labels_for(entry))  # (n, 28, 28) uint8
+    px = generate(entry.G, zs, labels)  # (n, 28, 28) uint8
     score = torch.minimum(px.float(), 255 - px.float()).mean(dim=(1, 2))  # low = crisp black and white
     if entry.config.dataset == "mnist":
         try:
@@ -80,7 +99,7 @@ def init_model_state(entry: ModelEntry) -> None:
     if st.session_state.get("explore_loaded") == entry.key:
         return
     rng = np.random.default_rng(7)
-    set_z(crisp_start(entry))
+    set_z(crisp_start(entry, labels_for(entry)))
     st.session_state["interp_a"] = random_z(entry.latent_dim, rng)
     st.session_state["interp_b"] = random_z(entry.latent_dim, rng)
     st.session_state["gallery_seed"] = 0

@@ -114,15 +114,12 @@ def settle_process(collect: bool = True) -> None:
 
 
 def first_samples(entry) -> None:
-    """What the first view computes for the default model, once, on made-up inputs: G's first forward pass in a
-    process pays for PyTorch's kernel set-up (0.28 s of the first tab's run on a busy machine), and the page's
-    choice of a crisp starting z (explore_model.crisp_start) loads the shipped digit classifier."""
-    torch = importlib.import_module("torch")
-    sampling = importlib.import_module("gan_core.sampling")
-    pixels = sampling.generate(entry.G, torch.zeros(16, entry.latent_dim), 0 if entry.conditional else None)
-    if entry.config.dataset == "mnist":
-        classifier = importlib.import_module("gan_core.classifier")
-        classifier.predict(classifier.default_classifier(), pixels)
+    """What the first view computes for the default model, once: G's first forward pass in a process pays for
+    PyTorch's kernel set-up (0.28 s of the first tab's run on a busy machine), and the page's choice of a crisp
+    starting z (explore_model.crisp_start) loads the shipped digit classifier; the choice, for the first digit
+    the page draws, is then kept for every tab."""
+    explore_model = importlib.import_module("gan_ui.explore_model")
+    explore_model.crisp_start(entry, 0)  # a first view draws digit 0 (latent.current_label)
 
 
 def languages_first_use() -> None:

@@ -352,3 +352,28 @@ def test_model_entry_rebuilds_step_zero_and_loads_snapshots_without_touching_g()
     from gan_ui.explore import timeline_frames
 
     assert [s for s, _ in timeline_frames(entry)] == [0, 20, 40]  # + the final G
+
+
+def test_crisp_start_is_chosen_once_per_generator_and_digit():
+    """Explore's first z for a model: the seeded draw the classifier is surest about, made once per generator (and
+    digit) in a process, so a later tab does not score the draws again; another digit or generator gets its own."""
+    from gan_ui import explore_model
+    from gan_ui.catalogue import shipped_entry
+
+    entry = shipped_entry("cdcgan")
+    explore_model._crisp.pop(entry.G, None)
+    z0 = explore_model.crisp_start(entry, 0)
+    assert len(z0) == entry.latent_dim
+    assert explore_model._crisp[entry.G] == {(0, 16, 7): z0}
+    calls = []
+    real = explore_model._crisp_start
+    explore_model._crisp_start = lambda *a: calls.append(a) or real(*a)
+    try:
+        assert explore_model.crisp_start(entry, 0) == z0  # kept: nothing scored again
+        assert calls == []
+        z3 = explore_model.crisp_start(entry, 3)  # another digit: chosen for that digit
+        assert len(calls) == 1 and z3 == real(entry, 3, 16, 7)
+    finally:
+        explore_model._crisp_start = real
+    # The kept choice is the one a fresh choice makes: deterministic, and the classifier's surest.
+    assert real(entry, 0, 16, 7) == z0
