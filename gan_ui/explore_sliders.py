@@ -21,6 +21,7 @@ from .layout import show_png
 VISIBLE_DIMS = 8  # sliders shown at once; the rest sit behind "More dimensions"
 SLIDER_STEP = 0.05
 MORE_KEY = "more_dims_open"
+COPY_KEY = "z_copy_open"
 
 
 def _on_random(dim: int) -> None:
@@ -51,6 +52,19 @@ def _on_scrub_release(z: list[float], label: int | None) -> None:
     if label is not None:
         st.session_state[LABEL_KEY] = label
     st.session_state.pop("z_paste_msg", None)
+
+
+def _copy_paste(dim: int) -> None:
+    """The open "Copy / paste z" popover: this z as text to copy, and a field to paste one."""
+    st.caption(_("This z (copy it with the icon at the right of the box):"))
+    st.code(format_z(current_z(dim).tolist()), language="json", wrap_lines=True)
+    st.text_input(
+        _("Paste a z"), key="z_paste", persist_state="page", placeholder=_("[0.5, -1.2, ...] or 0.5, -1.2, ...")
+    )
+    st.button(_("Use the pasted z"), on_click=_on_paste, args=(dim,), key="explore_use_paste")
+    msg = st.session_state.get("z_paste_msg")
+    if msg:
+        (st.error if msg[0] == "error" else st.success)(msg[1])
 
 
 def _slider(k: int) -> None:
@@ -115,16 +129,14 @@ def latent_panel(entry: ModelEntry) -> None:
             help=_("z = 0: the centre of the prior."),
             key="explore_zero",
         )
-        with b3.popover(_("Copy / paste z"), icon=":material/content_paste:", width="stretch"):
-            st.caption(_("This z (copy it with the icon at the right of the box):"))
-            st.code(format_z(current_z(dim).tolist()), language="json", wrap_lines=True)
-            st.text_input(
-                _("Paste a z"), key="z_paste", persist_state="page", placeholder=_("[0.5, -1.2, ...] or 0.5, -1.2, ...")
-            )
-            st.button(_("Use the pasted z"), on_click=_on_paste, args=(dim,), key="explore_use_paste")
-            msg = st.session_state.get("z_paste_msg")
-            if msg:
-                (st.error if msg[0] == "error" else st.success)(msg[1])
+        # Lazy, like "More dimensions": a closed popover's box, field and button are not drawn, so a slider move
+        # does not re-send them (slider p95 under 30 sessions: BENCHMARKS.md, bench/classroom_load.py).
+        copy = b3.popover(
+            _("Copy / paste z"), icon=":material/content_paste:", width="stretch", key=COPY_KEY, on_change="rerun"
+        )
+        if copy.open:
+            with copy:
+                _copy_paste(dim)
         scrub_off = True
         if st.toggle(
             _("Scrub mode (runs in your browser)"),

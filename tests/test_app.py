@@ -183,6 +183,9 @@ def test_random_and_reset_buttons():
 def test_paste_z_applies_good_text_and_explains_bad_text():
     at = upload(open_app(), model_file(latent_dim=4))
     before = z_values(at, 4)
+    assert not at.text_input, "the closed popover's field is not drawn (lazy: a slider move does not re-send it)"
+    at.session_state["z_copy_open"] = True  # what a click on "Copy / paste z" does
+    at.run()
     at.text_input(key="z_paste").input("[1, 2,").run()
     button(at, "Use the pasted z").click().run()
     assert any("not a valid JSON list" in e.value for e in at.error)
