@@ -104,6 +104,42 @@ def tree_rss(pid: int) -> float:
     return total
 
 
+def cpu_by_group(server: int) -> dict[str, float]:
+    """CPU seconds used so far by each group of this machine's processes: the web server, what runs under it
+    (a local Ray, its workers), this benchmark (the protocol clients), Chromium, and everything else. Processes
+    that ended are not counted, so take the difference of two snapshots as a lower bound."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float, str]] = {}  # pid -> (parent, cpu s, command)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                head, rest = fh.read().rsplit(")", 1)
+            fields = rest.split()
+            stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, head.split("(", 1)[1])
+        except (OSError, ValueError, IndexError):
+            pass
+
+    def group(p: int) -> str:
+        me, name = p, stats[p][2]
+        for _ in range(64):
+            if p == server:
+                return "server" if me == server else "server's children (Ray, workers)"
+            if p == os.getpid():
+                return "chromium" if "chrom" in name or "headless" in name else "benchmark (protocol clients)"
+            p = stats.get(p, (1,))[0]
+            if p <= 1:
+                break
+        return "chromium" if "chrom" in name else "everything else"
+
+    out: dict[str, float] = {}
+    for p, (_parent, cpu, _name) in stats.items():
+        g = group(p)
+        out[g] = out.get(g, 0.0) + cpu
+    return out
+
+
 class Results:
     def __init__(self):
         self.latency: list[float] = []  # seconds, protocol clients
@@ -374,6 +410,12 @@ async def load(url: str, pid: int, args, runs_dir: Path) -> tuple[Results, dict]
             browser_student(browser, url, f"chromium{i + 1}", res, go, args.duration, random.Random(100 + i))
             for i in range(args.browsers)
         ]
+    if args.clients_nice:
+        # The protocol clients stand for students' own machines, which in a classroom take none of the server's
+        # CPU: at a niceness they get only what the server, its training and the measuring Chromiums leave.
+        # Chromium was started above, so it keeps the niceness it had; only this process's main thread (the
+        # clients' event loop) is lowered.
+        os.nice(args.clients_nice)
     board_stop = asyncio.Event()
     board = (
         asyncio.create_task(board_teacher(browser, f"{url}/class?board={secret}", res, peak, board_stop))
@@ -396,9 +438,12 @@ async def load(url: str, pid: int, args, runs_dir: Path) -> tuple[Results, dict]
         except Exception as exc:
             res.errors.append(f"session {i}: {type(exc).__name__}: {exc}")
 
-    t_load, cpu_load = time.monotonic(), cpu_seconds(pid)
+    t_load, cpu_load, groups_load = time.monotonic(), cpu_seconds(pid), cpu_by_group(pid)
     await asyncio.gather(starter(), *(staggered(i, c) for i, c in enumerate(tasks)))
-    peak["cores_used"] = (cpu_seconds(pid) - cpu_load) / (time.monotonic() - t_load)
+    wall = time.monotonic() - t_load
+    peak["cores_used"] = (cpu_seconds(pid) - cpu_load) / wall
+    groups_end = cpu_by_group(pid)
+    peak["cores_by_group"] = {g: (groups_end[g] - groups_load.get(g, 0.0)) / wall for g in groups_end}
     board_stop.set()
     if board is not None:
         await board
@@ -423,6 +468,12 @@ def main() -> None:
     ap.add_argument("--baseline-moves", type=int, default=20, help="slider moves of one session alone, first")
     ap.add_argument("--backend", choices=("inprocess", "ray"), default="inprocess", help="GAN_CLASSROOM_BACKEND")
     ap.add_argument("--board", action="store_true", help="the trainers join a class; its board open in Chromium")
+    ap.add_argument(
+        "--clients-nice",
+        type=int,
+        default=0,
+        help="niceness of the protocol clients (they stand for other machines; 19: they take only spare CPU)",
+    )
     ap.add_argument("--record", action="store_true", help="append the figures to BENCHMARKS.md")
     args = ap.parse_args()
 
@@ -486,6 +537,9 @@ def main() -> None:
         f"Server CPU per slider move (alone): {peak['cpu_per_move'] * 1e3:.0f} ms. During the load the server "
         f"process got {peak['cores_used']:.2f} cores on average; machine load average "
         f"{statistics.mean(peak['load']) if peak['load'] else float('nan'):.1f} (2 cores, shared with other jobs)",
+        "- where the cores went during the load (mean cores; processes that ended before its end not counted): "
+        + ", ".join(f"{g} {c:.2f}" for g, c in sorted(peak["cores_by_group"].items(), key=lambda gc: -gc[1]))
+        + (f"; protocol clients at nice {args.clients_nice}" if args.clients_nice else ""),
         f"- runs: {len(res.runs)} started, {len(queued)} had to wait in the queue; time from Start to the first "
         f"trained step p50 {pct(waits, 50):.1f} s / max {max(waits) if waits else float('nan'):.1f} s; "
         f"ended: {', '.join(f'{k}: {v}' for k, v in ends.items())}",
