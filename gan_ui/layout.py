@@ -53,11 +53,15 @@ CSS = """
 """
 
 
+def page(name: str) -> st.Page:
+    """One of the app's pages, titled in the tab's language (an st.Page is cheap to make, but not free: every link
+    makes only its own)."""
+    title, icon = PAGE_SPECS[name]
+    return st.Page(PAGES_DIR / f"{name}.py", title=_(title), icon=icon, url_path=name, default=(name == "explore"))
+
+
 def pages() -> dict[str, st.Page]:
-    return {
-        name: st.Page(PAGES_DIR / f"{name}.py", title=_(title), icon=icon, url_path=name, default=(name == "explore"))
-        for name, (title, icon) in PAGE_SPECS.items()
-    }
+    return {name: page(name) for name in PAGE_SPECS}
 
 
 def top_menu(extra=None) -> None:
@@ -71,7 +75,7 @@ def top_menu(extra=None) -> None:
 
 
 def switch_to(name: str) -> None:
-    st.switch_page(pages()[name], query_params=tabs.query())
+    st.switch_page(page(name), query_params=tabs.query())
 
 
 def page_link(
@@ -80,7 +84,7 @@ def page_link(
     """A link to one of the app's pages, in this tab (its token rides along with `query`)."""
     title, page_icon = PAGE_SPECS[name]
     st.page_link(
-        pages()[name],
+        page(name),
         label=label or _(title),
         icon=icon or page_icon,
         help=help,
