@@ -103,101 +103,115 @@ PHONE_CSS = """
 """
 
 
+def _controls(entry: ModelEntry, dim: int) -> None:
+    """The left column: Random z, Reset, Copy / paste, scrub mode and the sliders themselves."""
+    b1, b2, b3 = st.columns(3)
+    b1.button(
+        _("Random z"),
+        icon=":material/casino:",
+        on_click=_on_random,
+        args=(dim,),
+        width="stretch",
+        help=_("Draw a new z from the prior N(0, I)."),
+        key="explore_random",
+    )
+    b2.button(
+        _("Reset to zero"),
+        icon=":material/restart_alt:",
+        on_click=_on_zero,
+        args=(dim,),
+        width="stretch",
+        help=_("z = 0: the centre of the prior."),
+        key="explore_zero",
+    )
+    # Lazy, like "More dimensions": a closed popover's box, field and button are not drawn, so a slider move
+    # does not re-send them (slider p95 under 30 sessions: BENCHMARKS.md, bench/classroom_load.py).
+    copy = b3.popover(
+        _("Copy / paste z"), icon=":material/content_paste:", width="stretch", key=COPY_KEY, on_change="rerun"
+    )
+    if copy.open:
+        with copy:
+            _copy_paste(dim)
+    scrub_off = True
+    if st.toggle(
+        _("Scrub mode (runs in your browser)"),
+        key="scrub_mode",
+        persist_state="page",
+        help=_(
+            "G runs inside your browser, so dragging a slider redraws the digit at once, with no "
+            "trip to the server. When you let go, the server's z and digit follow."
+        ),
+    ):
+        why = scrub.scrub_panel(
+            entry.G, current_z(dim).tolist(), labels_for(entry), _on_scrub_release, visible=VISIBLE_DIMS
+        )
+        scrub_off = why is not None
+        if why:
+            st.info(
+                _("Scrub mode is unavailable: {why}. The server sliders below work as usual.").format(why=why),
+                icon=":material/info:",
+            )
+    if scrub_off:
+        _slider_grid(range(min(dim, VISIBLE_DIMS)))
+        if dim > VISIBLE_DIMS:
+            # Lazy, like "Look inside": a closed panel's sliders are not drawn, so a slider move does not
+            # re-send them, to the server's or the browser's cost (slider p95 under 30 sessions: BENCHMARKS.md,
+            # bench/classroom_load.py). Their values stay in session state (persist_state), and z and the
+            # digit always use every dimension.
+            more = st.expander(
+                _("More dimensions ({n} more)").format(n=dim - VISIBLE_DIMS), key=MORE_KEY, on_change="rerun"
+            )
+            if more.open:
+                with more:
+                    _slider_grid(range(VISIBLE_DIMS, dim), ncols=4)
+
+
+def _digit(entry: ModelEntry, dim: int, z):
+    """The right column: the digit to draw (a conditional G) and G(z); returns (labels, k, views) for the strips
+    below it, which come from the same batched pass of G."""
+    order = class_order(entry)
+    if entry.conditional:
+        names = code_names(entry)
+        if entry.infogan:
+            st.pills(
+                _("Code c, named by the digit it draws (G learned the codes without labels)"),
+                order,
+                key=LABEL_KEY,
+                default=order[0],
+                format_func=names.get,
+                persist_state="session",
+            )
+        else:
+            st.pills(_("Digit to draw"), order, key=LABEL_KEY, default=0, persist_state="session")
+    labels = labels_for(entry)
+    k = _sweep_dim(dim)  # the selectbox below: its value is in session state already
+    views = images.z_views(entry.G, z, k - 1, labels, entry.num_classes if entry.conditional else None, order)
+    show_png(views.digit_png(), width=28 * images.DIGIT_SCALE, caption=_("G(z): the generator's output for this z"))
+    st.download_button(
+        _("Download digit (PNG)"),
+        lambda: views.digit_png(images.DIGIT_SCALE),
+        file_name="digit.png",
+        mime="image/png",
+        icon=":material/download:",
+        on_click="ignore",
+        key="dl_digit",
+    )
+    return labels, k, views
+
+
 @st.fragment
 def latent_panel(entry: ModelEntry) -> None:
     """Sliders, the digit they make, and what one dimension does: re-rendered alone on every slider move."""
     use_language()  # a fragment rerun does not pass through frame.navigation: without this it draws in English
     dim = entry.latent_dim
     left, right = st.columns([3, 2], gap="large")
-    with left:
-        b1, b2, b3 = st.columns(3)
-        b1.button(
-            _("Random z"),
-            icon=":material/casino:",
-            on_click=_on_random,
-            args=(dim,),
-            width="stretch",
-            help=_("Draw a new z from the prior N(0, I)."),
-            key="explore_random",
-        )
-        b2.button(
-            _("Reset to zero"),
-            icon=":material/restart_alt:",
-            on_click=_on_zero,
-            args=(dim,),
-            width="stretch",
-            help=_("z = 0: the centre of the prior."),
-            key="explore_zero",
-        )
-        # Lazy, like "More dimensions": a closed popover's box, field and button are not drawn, so a slider move
-        # does not re-send them (slider p95 under 30 sessions: BENCHMARKS.md, bench/classroom_load.py).
-        copy = b3.popover(
-            _("Copy / paste z"), icon=":material/content_paste:", width="stretch", key=COPY_KEY, on_change="rerun"
-        )
-        if copy.open:
-            with copy:
-                _copy_paste(dim)
-        scrub_off = True
-        if st.toggle(
-            _("Scrub mode (runs in your browser)"),
-            key="scrub_mode",
-            persist_state="page",
-            help=_(
-                "G runs inside your browser, so dragging a slider redraws the digit at once, with no "
-                "trip to the server. When you let go, the server's z and digit follow."
-            ),
-        ):
-            why = scrub.scrub_panel(
-                entry.G, current_z(dim).tolist(), labels_for(entry), _on_scrub_release, visible=VISIBLE_DIMS
-            )
-            scrub_off = why is not None
-            if why:
-                st.info(
-                    _("Scrub mode is unavailable: {why}. The server sliders below work as usual.").format(why=why),
-                    icon=":material/info:",
-                )
-        if scrub_off:
-            _slider_grid(range(min(dim, VISIBLE_DIMS)))
-            if dim > VISIBLE_DIMS:
-                # Lazy, like "Look inside": a closed panel's sliders are not drawn, so a slider move does not
-                # re-send them, to the server's or the browser's cost (slider p95 under 30 sessions: BENCHMARKS.md,
-                # bench/classroom_load.py). Their values stay in session state (persist_state), and z and the
-                # digit always use every dimension.
-                more = st.expander(
-                    _("More dimensions ({n} more)").format(n=dim - VISIBLE_DIMS), key=MORE_KEY, on_change="rerun"
-                )
-                if more.open:
-                    with more:
-                        _slider_grid(range(VISIBLE_DIMS, dim), ncols=4)
+    # The digit's column is drawn first (its place on the page is fixed by st.columns), so the new digit leaves
+    # the server before the buttons and sliders are re-sent: a slider move's picture arrives sooner.
     z = current_z(dim)
     with right, st.container(key="explore_digit"):
-        order = class_order(entry)
-        if entry.conditional:
-            names = code_names(entry)
-            if entry.infogan:
-                st.pills(
-                    _("Code c, named by the digit it draws (G learned the codes without labels)"),
-                    order,
-                    key=LABEL_KEY,
-                    default=order[0],
-                    format_func=names.get,
-                    persist_state="session",
-                )
-            else:
-                st.pills(_("Digit to draw"), order, key=LABEL_KEY, default=0, persist_state="session")
-        labels = labels_for(entry)
-        k = _sweep_dim(dim)  # the selectbox below: its value is in session state already
-        views = images.z_views(entry.G, z, k - 1, labels, entry.num_classes if entry.conditional else None, order)
-        show_png(views.digit_png(), width=28 * images.DIGIT_SCALE, caption=_("G(z): the generator's output for this z"))
-        st.download_button(
-            _("Download digit (PNG)"),
-            lambda: views.digit_png(images.DIGIT_SCALE),
-            file_name="digit.png",
-            mime="image/png",
-            icon=":material/download:",
-            on_click="ignore",
-            key="dl_digit",
-        )
+        labels, k, views = _digit(entry, dim, z)
+    with left:
+        _controls(entry, dim)
     inside_view.inside_panel(entry, z, labels)
 
     st.subheader(_("What does one dimension do?"), divider="gray")
