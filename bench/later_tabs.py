@@ -99,7 +99,12 @@ def main() -> None:
     )
     for name in trees:
         col = times[name]
-        print(f"  - {name}: median **{statistics.median(col):.2f} s** ({min(col):.2f}-{max(col):.2f})")
+        same, other = col[0::2], col[1::2]  # even k: a new tab of the open browser; odd k: a new browser
+        print(
+            f"  - {name}: median **{statistics.median(col):.2f} s** ({min(col):.2f}-{max(col):.2f}); a new tab of the"
+            f" same browser {statistics.median(same):.2f} s ({min(same):.2f}-{max(same):.2f}), a new browser"
+            + (f" {statistics.median(other):.2f} s ({min(other):.2f}-{max(other):.2f})" if other else " -")
+        )
     print(f"  - this checkout / baseline, tab by tab: median **{statistics.median(ratios):.2f}**")
 
 
