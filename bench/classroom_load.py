@@ -104,10 +104,9 @@ def tree_rss(pid: int) -> float:
     return total
 
 
-def cpu_by_group(server: int) -> dict[str, float]:
-    """CPU seconds used so far by each group of this machine's processes: the web server, what runs under it
-    (a local Ray, its workers), this benchmark (the protocol clients), Chromium, and everything else. Processes
-    that ended are not counted, so take the difference of two snapshots as a lower bound."""
+def cpu_by_process(server: int) -> dict[int, tuple[str, float]]:
+    """Every process's group and CPU seconds used so far: the web server, what runs under it (a local Ray, its
+    workers), this benchmark (the protocol clients), Chromium, and everything else."""
     tick = os.sysconf("SC_CLK_TCK")
     stats: dict[int, tuple[int, float, str]] = {}  # pid -> (parent, cpu s, command)
     for entry in os.listdir("/proc"):
@@ -133,11 +132,25 @@ def cpu_by_group(server: int) -> dict[str, float]:
                 break
         return "chromium" if "chrom" in name else "everything else"
 
-    out: dict[str, float] = {}
-    for p, (_parent, cpu, _name) in stats.items():
-        g = group(p)
-        out[g] = out.get(g, 0.0) + cpu
-    return out
+    return {p: (group(p), cpu) for p, (_parent, cpu, _name) in stats.items()}
+
+
+class CpuMeter:
+    """CPU seconds by group over a stretch of time, from /proc snapshots taken every `look()`: a process that
+    starts and ends between two looks (a short-lived worker) is counted up to its last look."""
+
+    def __init__(self, server: int):
+        self.server, self.first, self.last = server, cpu_by_process(server), {}
+        self.last = dict(self.first)
+
+    def look(self) -> None:
+        self.last.update(cpu_by_process(self.server))
+
+    def cores(self, seconds: float) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for p, (g, cpu) in self.last.items():
+            out[g] = out.get(g, 0.0) + cpu - self.first.get(p, (g, 0.0))[1]
+        return {g: c / seconds for g, c in out.items()}
 
 
 class Results:
@@ -438,17 +451,25 @@ async def load(url: str, pid: int, args, runs_dir: Path) -> tuple[Results, dict]
         except Exception as exc:
             res.errors.append(f"session {i}: {type(exc).__name__}: {exc}")
 
-    t_load, cpu_load, groups_load = time.monotonic(), cpu_seconds(pid), cpu_by_group(pid)
+    t_load, cpu_load, meter = time.monotonic(), cpu_seconds(pid), CpuMeter(pid)
+
+    async def meter_looks():
+        while not stop.is_set():
+            meter.look()
+            await asyncio.sleep(1.0)
+
+    looks = asyncio.create_task(meter_looks())
     await asyncio.gather(starter(), *(staggered(i, c) for i, c in enumerate(tasks)))
     wall = time.monotonic() - t_load
     peak["cores_used"] = (cpu_seconds(pid) - cpu_load) / wall
-    groups_end = cpu_by_group(pid)
-    peak["cores_by_group"] = {g: (groups_end[g] - groups_load.get(g, 0.0)) / wall for g in groups_end}
+    meter.look()
+    peak["cores_by_group"] = meter.cores(wall)
     board_stop.set()
     if board is not None:
         await board
     stop.set()
     await sampler
+    await looks
     if browser is not None:
         await browser.close()
         await pw.stop()
@@ -537,7 +558,7 @@ def main() -> None:
         f"Server CPU per slider move (alone): {peak['cpu_per_move'] * 1e3:.0f} ms. During the load the server "
         f"process got {peak['cores_used']:.2f} cores on average; machine load average "
         f"{statistics.mean(peak['load']) if peak['load'] else float('nan'):.1f} (2 cores, shared with other jobs)",
-        "- where the cores went during the load (mean cores; processes that ended before its end not counted): "
+        "- where the 2 cores went during the load (mean cores, from /proc every second): "
         + ", ".join(f"{g} {c:.2f}" for g, c in sorted(peak["cores_by_group"].items(), key=lambda gc: -gc[1]))
         + (f"; protocol clients at nice {args.clients_nice}" if args.clients_nice else ""),
         f"- runs: {len(res.runs)} started, {len(queued)} had to wait in the queue; time from Start to the first "
