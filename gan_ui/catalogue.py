@@ -33,6 +33,8 @@ from gan_core.checkpoints import PRETRAINED_DIR, read_info
 from gan_core.i18n import _, format_number, ngettext
 from gan_core.metrics import code_digits
 
+from .names import loss_label, preset_label
+
 log = logging.getLogger("gan_ui")
 
 
@@ -40,7 +42,7 @@ def run_name(number: int, preset: str | None, steps: int) -> str:
     """A run's name in the tab's current language, formatted from its parts each time it is shown: a name
     stored as text would keep the language the run was made in after the tab switches."""
     steps_text = ngettext("{n} step", "{n} steps", steps).format(n=format_number(steps))
-    return _("Run {number} · {preset} · {steps}").format(number=number, preset=preset or _("custom"), steps=steps_text)
+    return _("Run {number} · {preset} · {steps}").format(number=number, preset=preset_label(preset), steps=steps_text)
 
 
 @dataclass
@@ -131,7 +133,7 @@ class ModelEntry:
         cfg, info = self.config, self.info
         parts = [
             cfg.arch.upper() if cfg.arch == "dcgan" else "MLP",
-            _("{loss} loss").format(loss=cfg.loss),
+            _("{loss} loss").format(loss=loss_label(cfg.loss)),
             _("{n}-d z").format(n=cfg.latent_dim),
         ]
         if cfg.conditional:

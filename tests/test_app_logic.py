@@ -377,3 +377,19 @@ def test_crisp_start_is_chosen_once_per_generator_and_digit():
         explore_model._crisp_start = real
     # The kept choice is the one a fresh choice makes: deterministic, and the classifier's surest.
     assert real(entry, 0, 16, 7) == z0
+
+
+def test_model_card_and_run_names_name_the_loss_and_preset_in_the_tab_language():
+    """A model's one-line card and a run's name carry the loss and the preset by key in English, and in Chinese
+    the translated term with the key after it (non-saturating -> 非饱和 (non-saturating)), as the Train page does."""
+    from gan_core.i18n import language
+    from gan_ui.catalogue import run_name, shipped_entry
+
+    entry = shipped_entry("cdcgan")
+    assert "non-saturating loss" in entry.describe()
+    assert run_name(3, "collapse", 400).startswith("Run 3 · collapse · ")
+    with language("zh_CN"):
+        card = entry.describe()
+        assert "非饱和 (non-saturating) 损失" in card, card
+        assert "non-saturating 损失" not in card
+        assert "(collapse)" in run_name(3, "collapse", 400) and "collapse ·" not in run_name(3, "collapse", 400)
