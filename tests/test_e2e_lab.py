@@ -95,6 +95,9 @@ def slider_values(page, prefix: str) -> list[str]:
     return [t.split("\n")[2] for t in texts if t.startswith(prefix)]
 
 
+PC2 = '[data-testid="stSlider"]:has-text("PC2")'
+
+
 def test_a_direction_slider_moves_the_raw_sliders(streamlit_server, browser):
     ctx = browser.new_context(viewport=VIEWPORT)
     page = ctx.new_page()
@@ -102,7 +105,7 @@ def test_a_direction_slider_moves_the_raw_sliders(streamlit_server, browser):
     wait_idle(page, SLIDER_DIGIT, timeout=120)
     raw_before = slider_values(page, "z")
     page.get_by_role("tab", name="Directions").click()
-    wait_idle(page)
+    wait_idle(page, PC2)  # the open tab alone is drawn: its sliders come with the rerun the click starts
     pc_before = slider_values(page, "PC")
     thumb = page.locator('[data-testid="stSlider"]').filter(has_text="PC2").locator('input[type="range"]').first
     thumb.focus()
@@ -117,7 +120,7 @@ def test_a_direction_slider_moves_the_raw_sliders(streamlit_server, browser):
     raw_after = slider_values(page, "z")
     assert raw_after != raw_before  # the raw sliders follow the direction
     page.get_by_role("tab", name="Directions").click()
-    wait_idle(page)
+    wait_idle(page, PC2)
     assert slider_values(page, "PC")[1] == pc_after[1]  # and the move sticks across tab switches
     no_exception(page)
     ctx.close()
