@@ -50,6 +50,8 @@ LABEL_DIM = 16  # size of the label embedding fed to a conditional G; small next
 class Generator(nn.Module):
     """Base class: G(z, y) -> images (B, 1, 28, 28) in [-1, 1]."""
 
+    channels_last = False  # weights and activations stored channels-last (`memory_layout`)
+
     def __init__(self, cfg: GANConfig):
         super().__init__()
         self.latent_dim = cfg.latent_dim
@@ -68,6 +70,13 @@ class Generator(nn.Module):
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return self.trace(z, y)[-1][1]
+
+    def memory_layout(self, channels_last: bool) -> "Generator":
+        """Store the convolutions' weights and activations channels-last (B, H, W, C), oneDNN's fast layout on
+        CPU (the Trainer's choice there), or plain (B, C, H, W): the same numbers either way. A plain Python
+        flag, so that torch.fx can trace the forward pass (gan_core.webexport)."""
+        self.channels_last = bool(channels_last)
+        return self.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
 
     def trace(self, z, y=None) -> list[tuple[str, torch.Tensor]]:  # pragma: no cover - abstract
         """Every intermediate activation, named, ending with the image: for "look inside" views."""
@@ -194,6 +203,8 @@ class DCGANGenerator(Generator):
 
     def trace(self, z, y=None):
         h0 = self.project(self._input(z, y)).view(-1, 2 * self.w, 7, 7)  # (B, 2w, 7, 7)
+        if self.channels_last:  # a channels-last G (training on CPU): its activations too, from here on
+            h0 = h0.contiguous(memory_format=torch.channels_last)  # (B, 2w, 7, 7), stored (B, 7, 7, 2w)
         h0 = F.relu(self.bn0(h0))
         h1 = F.relu(self.bn1(self.up1(h0)))  # (B, w, 14, 14)
         img = torch.tanh(self.up2(h1))  # (B, 1, 28, 28)
@@ -220,7 +231,30 @@ class DCGANDiscriminator(Discriminator):
         if self.mbstd is not None:  # measured before BatchNorm can rescale it away
             s = self.mbstd(h1)  # (B,)
             h = torch.cat([h, s.view(-1, 1, 1, 1).expand(-1, 1, 7, 7)], dim=1)  # (B, 2w+1, 7, 7)
-        return h.flatten(1)  # (B, (2w[+1])*49)
+        return _flatten_keeping_layout(h)  # (B, (2w[+1])*49)
+
+
+def _flatten_keeping_layout(h: torch.Tensor) -> torch.Tensor:
+    """h.flatten(1), in (C, H, W) order whatever h's memory layout, so weights mean the same on every device.
+
+    On CPU, D runs channels-last (Trainer). Flatten's backward hands the gradient back as a plain contiguous
+    (B, C, H, W) tensor, and LeakyReLU's backward, meeting a channels-last input and a contiguous gradient,
+    falls off oneDNN's fast path onto a generic strided loop (the slowest op of a CPU step before this;
+    bench/train_speed.py, BENCHMARKS.md). A hook turns the gradient back into h's layout first: the same
+    numbers, one small copy.
+    """
+    if h.requires_grad and _channels_last(h):
+        h.register_hook(_to_channels_last)
+    return h.flatten(1)  # (B, C*H*W)
+
+
+def _channels_last(t: torch.Tensor) -> bool:
+    """Stored channels-last, and not also plain contiguous (as a tensor with one channel or 1x1 pixels is)."""
+    return t.is_contiguous(memory_format=torch.channels_last) and not t.is_contiguous()
+
+
+def _to_channels_last(grad: torch.Tensor) -> torch.Tensor:
+    return grad.contiguous(memory_format=torch.channels_last)  # (B, C, H, W), stored (B, H, W, C)
 
 
 ARCHITECTURES = {"mlp": (MLPGenerator, MLPDiscriminator), "dcgan": (DCGANGenerator, DCGANDiscriminator)}

@@ -200,10 +200,11 @@ class Trainer(RunView):
         self.images, self.labels = d.images, d.labels  # (N, 28, 28) uint8, (N,) int64, on device
         self.G, self.D = build_models(cfg, self.device)
         if self.device.type == "cpu" and cfg.arch == "dcgan":
-            # D's convolutions (forward and backward, three passes a step) are most of a step's work; oneDNN
-            # runs them ~9 % faster on channels-last weights here (bench/train_speed.py). Same numbers, other layout;
-            # checkpoints store the weights contiguous.
+            # The convolutions (forward and backward) are most of a step's work, and oneDNN runs them faster on
+            # channels-last weights and activations (bench/train_speed.py; BENCHMARKS.md). Same numbers, other
+            # layout; exported copies and checkpoints hold the weights contiguous.
             self.D = self.D.to(memory_format=torch.channels_last)
+            self.G = self.G.memory_layout(channels_last=True)  # its activations too (DCGANGenerator.trace)
         self.G_ema = None
         self._ema_warm = False  # True once G_ema holds trained weights (a continued run): no warm-up
         if cfg.ema:
@@ -667,7 +668,7 @@ class Trainer(RunView):
         """An independent copy of the generator to sample from (CPU, eval mode, no gradients)."""
         with self._lock:
             G = copy.deepcopy(self.sampling_generator())
-        return G.to("cpu").eval().requires_grad_(False)
+        return G.to("cpu").memory_layout(channels_last=False).eval().requires_grad_(False)
 
     def export_discriminator(self) -> nn.Module:
         """An independent copy of the discriminator (CPU, eval mode, no gradients), e.g. to ask it about a
@@ -680,6 +681,6 @@ class Trainer(RunView):
         """A CPU eval-mode generator with the weights of a snapshot (None if they were thinned away)."""
         if snapshot.g_state is None:
             return None
-        G = copy.deepcopy(self.sampling_generator()).to("cpu")
+        G = copy.deepcopy(self.sampling_generator()).to("cpu").memory_layout(channels_last=False)
         G.load_state_dict(snapshot.g_state)
         return G.eval().requires_grad_(False)

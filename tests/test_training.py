@@ -472,3 +472,59 @@ def test_the_gradient_penalty_reaches_d(mnist):
     for t in runs:
         t.train_step()
     assert not same_state(state_of(runs[0].D), state_of(runs[1].D))
+
+
+# ------------------------------------------------------------------------------------------ memory layout
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_channels_last_on_cpu_trains_the_same_numbers_as_the_plain_layout(mnist, precision):
+    """On CPU a DCGAN's G and D train channels-last (oneDNN's fast layout): the same run as the plain layout,
+    to float noise, and what leaves the Trainer (exported G and D, snapshot generators) is plain again."""
+    cfg = tiny("dcgan", g_width=8, d_width=8, batch_size=16, precision=precision, seed=3)
+    fast = Trainer(cfg, mnist, device="cpu")
+    plain = Trainer(cfg, mnist, device="cpu")
+    assert fast.G.channels_last and fast.G.up1.weight.is_contiguous(memory_format=torch.channels_last)
+    assert not fast.G.up1.weight.is_contiguous() and not fast.D.down2.weight.is_contiguous()
+    plain.G.memory_layout(channels_last=False)  # in place: the optimisers keep the same parameters
+    plain.D.to(memory_format=torch.contiguous_format)
+    assert plain.G.up1.weight.is_contiguous() and plain.D.down2.weight.is_contiguous()
+
+    for _ in range(3):
+        fast.train_step()
+        plain.train_step()
+    tol = dict(rtol=1e-4, atol=1e-5) if precision == "fp32" else dict(rtol=2e-2, atol=2e-3)
+    # Except D.down2.bias: BatchNorm right after it subtracts the batch mean, so its true gradient is 0 and what
+    # autograd finds is rounding noise, which Adam (dividing by sqrt(v)) turns into full-size steps of any sign;
+    # BatchNorm's running mean carries that bias along (in training mode D's output never sees either).
+    noise_only = {"D.down2.bias", "D.bn2.running_mean"}
+    for net in ("G", "D"):
+        a, b = state_of(getattr(fast, net)), state_of(getattr(plain, net))
+        assert a.keys() == b.keys()
+        for k in a.keys() - {n.removeprefix(net + ".") for n in noise_only}:
+            torch.testing.assert_close(a[k], b[k], **tol, msg=f"{net}.{k} after 3 steps")
+    torch.testing.assert_close(torch.stack(fast._pending), torch.stack(plain._pending), **tol, equal_nan=True)
+
+    G, D = fast.export_generator(), fast.export_discriminator()
+    assert not G.channels_last
+    assert all(p.is_contiguous() for p in [*G.parameters(), *D.parameters()])
+    z = sample_z(8, cfg.latent_dim, seed=0)
+    with torch.no_grad():
+        torch.testing.assert_close(G(z), plain.export_generator()(z), **tol)
+
+
+def test_d_hands_its_gradient_back_in_its_own_layout():
+    """Flatten's backward makes a plain (B, C, H, W) gradient; D's features turn it back to channels-last before
+    LeakyReLU's backward meets it (mixed layouts take a slow generic loop there). The values are unchanged."""
+    from gan_core.models import _flatten_keeping_layout
+
+    weights = torch.randn(6 * 49)
+    for channels_last in (True, False):
+        leaf = torch.randn(4, 6, 7, 7, requires_grad=True)
+        h = leaf.contiguous(memory_format=torch.channels_last) if channels_last else leaf * 1.0  # (4, 6, 7, 7)
+        flat = _flatten_keeping_layout(h)  # (4, 294)
+        seen = []  # what the next op back (LeakyReLU's backward in D) is handed: hooks run in order
+        h.register_hook(seen.append)
+        (flat @ weights).sum().backward()
+        assert seen[0].is_contiguous(memory_format=torch.channels_last) == channels_last
+        assert seen[0].is_contiguous() != channels_last
+        torch.testing.assert_close(seen[0], weights.view(1, 6, 7, 7).expand(4, -1, -1, -1))
+        torch.testing.assert_close(leaf.grad, weights.view(1, 6, 7, 7).expand(4, -1, -1, -1))
