@@ -14,7 +14,7 @@ Steps to the bar x seconds per step (relative to the first variant) is the time 
 
 A variant is `name:field=value,field=value` over GANConfig fields (`default` alone = the preset as it is), plus
 three knobs that are not config fields: `threads=N` (torch's intra-op threads for that variant's rounds),
-`g_channels_last=1` (G and its EMA copy in channels-last memory on the CPU, as the Trainer already puts D) and
+`g_channels_last=0|1` (G and its EMA copy channels-last on the CPU, the Trainer's choice there; 0: plain layout) and
 `graph=0|1` (the step replayed as one CUDA graph, gan_core/cuda_graph.py; default: the Trainer's choice).
 
     python bench/recipe_sweep.py --mode steps --variants default "lr2x:lr_g=4e-4,lr_d=4e-4" --seeds 0 1 2 \
@@ -66,11 +66,11 @@ def parse_variant(text: str) -> tuple[str, dict, dict]:
 
 def make_trainer(cfg: GANConfig, extra: dict, data, device) -> Trainer:
     t = Trainer(cfg, data, device, graph=bool(extra["graph"]) if "graph" in extra else None)
-    if extra.get("g_channels_last") and device.type == "cpu":
+    if "g_channels_last" in extra and device.type == "cpu" and cfg.arch == "dcgan":
         # Module.to() swaps the parameters' storage in place, so the optimisers keep the same Parameter objects.
-        t.G.to(memory_format=torch.channels_last)
-        if t.G_ema is not None:
-            t.G_ema.to(memory_format=torch.channels_last)
+        for G in (t.G, t.G_ema):
+            if G is not None:
+                G.memory_layout(bool(extra["g_channels_last"]))
     return t
 
 
