@@ -43,6 +43,9 @@ the 5,000 offline MNIST digits; see tests/test_coach.py, which re-measures them)
                   window has passed (BENCHMARKS.md, "Coach margins", has the per-seed figures). The swing count
                   tells oscillation from a one-way fall: when D takes over, D(G(z)) drops from ~0.5 to ~0
                   once - a wide spread but a single swing - and that is "D is winning", not oscillation.
+                  Nor is a run that D wins with a lucky step or two for G: D(G(z)) jumps from ~0 to ~1 for
+                  one step and back (two swings per spike), so each of the top and bottom thirds must hold at
+                  least OSCILLATION_SHARE of the window's steps; a game that swings spends many steps in both.
 * mode_collapse   from the sample-quality reading (ignored before step MIN_QUALITY_STEP, when G's blobs
                   read as one or two digits whatever the recipe): one digit makes up >= 40 % of G's samples
                   (MNIST's most common digit is ~11 %), or at most 5 of 10 classes present.
@@ -66,6 +69,7 @@ VANISH_FAKE = 0.05  # D(G(z)) below this (window median) while ||grad G|| is sma
 VANISH_NORM = 1.0  # ||grad G|| below this (window median): G's gradient has vanished
 OSCILLATION_STD = 0.2  # std of D(G(z)) over the window above this (healthy presets: at most 0.12) ...
 OSCILLATION_SWINGS = 3  # ... with at least this many high <-> low swings (up, down, up): the game oscillates
+OSCILLATION_SHARE = 0.1  # ... spending at least this share of the window in the top third and in the bottom third
 SCORE_RUNAWAY = 500.0  # raw-score losses: |D| above this (window median) is a runaway critic (healthy WGAN-GP: 10-40)
 COLLAPSE_TOP_SHARE = 0.40  # one class >= 40 % of the samples (MNIST's largest is ~11 %)
 COLLAPSE_MAX_PRESENT = 5  # or at most this many classes present
@@ -129,20 +133,33 @@ def check_runaway(records, probabilistic: bool, window: int = WINDOW) -> Alert |
     return None
 
 
+def _thirds(values: list[float]) -> list[int]:
+    """Each value's third of the range of `values`: 1 top, -1 bottom, 0 middle."""
+    lo, hi = min(values), max(values)
+    low_band, high_band = lo + (hi - lo) / 3, hi - (hi - lo) / 3
+    return [1 if v > high_band else -1 if v < low_band else 0 for v in values]
+
+
 def swings(values: list[float]) -> int:
     """How many times `values` crosses from the top third of its range to the bottom third or back.
     Noise inside the middle third does not count, so a one-way fall is one swing."""
     if len(values) < 2:
         return 0
-    lo, hi = min(values), max(values)
-    low_band, high_band = lo + (hi - lo) / 3, hi - (hi - lo) / 3
     count, side = 0, 0
-    for v in values:
-        now = 1 if v > high_band else -1 if v < low_band else 0
+    for now in _thirds(values):
         if now and side and now != side:
             count += 1
         side = now or side
     return count
+
+
+def least_third_share(values: list[float]) -> float:
+    """The smaller of the shares of `values` in the top and in the bottom third of their range: near 0.5 for a
+    game flipping between the two, 1/len for one spike above a flat line, 0 for a constant."""
+    if len(values) < 2 or max(values) == min(values):
+        return 0.0
+    thirds = _thirds(values)
+    return min(thirds.count(1), thirds.count(-1)) / len(values)
 
 
 def check_d_winning(records, probabilistic: bool, window: int = WINDOW) -> Alert | None:
@@ -193,7 +210,7 @@ def check_oscillating(records, probabilistic: bool, window: int = WINDOW) -> Ale
     if len(fake) < window // 2:
         return None
     s, n = pstdev(fake), swings(fake)
-    if s > OSCILLATION_STD and n >= OSCILLATION_SWINGS:
+    if s > OSCILLATION_STD and n >= OSCILLATION_SWINGS and least_third_share(fake) >= OSCILLATION_SHARE:
         return Alert(
             "oscillating",
             "warning",

@@ -14,10 +14,12 @@ from gan_core import LOSS_INFO, StepRecord, diagnose
 from gan_core.coach import (
     MIN_QUALITY_STEP,
     MIN_STEPS,
+    OSCILLATION_SHARE,
     OSCILLATION_STD,
     SCORE_RUNAWAY,
     WINDOW,
     check_mode_collapse,
+    least_third_share,
     swings,
 )
 from gan_core.coach import alerts_along as coach_alerts_along
@@ -94,6 +96,22 @@ def test_a_one_way_fall_is_not_an_oscillation():
     assert pstdev(r.d_fake for r in fall) > OSCILLATION_STD
     assert swings([r.d_fake for r in fall]) == 1
     assert "oscillating" not in kinds(diagnose(fall))
+
+
+def test_a_run_d_wins_with_a_few_lucky_g_steps_is_not_an_oscillation():
+    """D(G(z)) ~0 with three one-step spikes to ~1 (G fooled D once, and D caught up at once): wide spread and six
+    swings, but the top third holds 3 of 50 steps. The strong-d preset does this (seed 0 raised "oscillating" at
+    step 45 before this rule); a swinging game spends many steps in both thirds."""
+    spikes = {9, 24, 39}
+    lucky = [rec(i + 1, d_fake=0.97 if i in spikes else 0.01, d_real=0.99) for i in range(WINDOW)]
+    fake = [r.d_fake for r in lucky]
+    assert pstdev(fake) > OSCILLATION_STD and swings(fake) == 6  # the spread and swings alone would call it
+    assert least_third_share(fake) == 3 / WINDOW < OSCILLATION_SHARE
+    assert "oscillating" not in kinds(diagnose(lucky))
+    assert "d_winning" in kinds(diagnose(lucky))
+    # ... while the same spikes every third step (17 of 50 steps up) are a game that swings
+    often = [rec(i + 1, d_fake=0.97 if i % 3 == 0 else 0.01, d_real=0.99) for i in range(WINDOW)]
+    assert "oscillating" in kinds(diagnose(often))
 
 
 def test_swings_count_band_to_band_crossings_only():
