@@ -239,8 +239,8 @@ def _flatten_keeping_layout(h: torch.Tensor) -> torch.Tensor:
 
     On CPU, D runs channels-last (Trainer). Flatten's backward hands the gradient back as a plain contiguous
     (B, C, H, W) tensor, and LeakyReLU's backward, meeting a channels-last input and a contiguous gradient,
-    falls off oneDNN's fast path onto a generic strided loop (twenty times slower than with matching layouts;
-    BENCHMARKS.md, "CPU path"). A hook turns the gradient back into h's layout first: the same numbers, one
+    falls off oneDNN's fast path onto a generic strided loop, many times slower than with matching layouts
+    (BENCHMARKS.md, "CPU path"). A hook turns the gradient back into h's layout first: the same numbers, one
     small copy.
     """
     if h.requires_grad and _channels_last(h):
