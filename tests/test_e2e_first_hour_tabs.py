@@ -79,10 +79,17 @@ def editable(page) -> list[str]:
 def values(page) -> dict[str, str]:
     """What the LOCKED controls show (each waited for: after the back button Streamlit can redraw the page twice,
     the URL's page and then the tab's, and a control of the first drawing is gone before the second has it)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     shown = {}
     for name in ("Preset", "Loss"):
         box = page.get_by_role("combobox", name=name, exact=True)
-        box.wait_for(timeout=120_000)
+        try:
+            box.wait_for(timeout=120_000)
+        except PlaywrightTimeout:  # what the page showed instead, for the report
+            path = shot(page, f"e2e-first-hour-no-{name.lower()}")
+            main = page.locator('[data-testid="stMain"]').inner_text(timeout=10_000)[:600]
+            raise AssertionError(f"no {name} box at {page.url} (screenshot {path}); the page says: {main!r}") from None
         shown[name] = box.input_value(timeout=120_000)
     for name in ("Learning rate G", "Learning rate D"):
         thumb = page.locator('[data-testid="stSlider"]').filter(has_text=name).locator('input[type="range"]')
