@@ -89,6 +89,30 @@ def number_box(where, label: str, key: str, disabled: bool, **kwargs) -> None:
         where.error(problem, icon=":material/block:")
 
 
+def _notices(active: RunHandle | None, problem: str | None) -> None:
+    """The lines above the run buttons: the teacher's locks, why Start waits, why a start failed, and
+    whether the server is busy before a run starts."""
+    teacher.lock_note()
+    if problem:
+        st.error(problem, icon=":material/block:")
+    if st.session_state.get("start_error"):
+        st.error(st.session_state["start_error"], icon=":material/error:")
+    if active is not None:
+        return
+    server = busy_state(server_scheduler().counts()["running"])
+    if server.busy:
+        what = _("runs training: {n}").format(n=server.runs) if server.runs else _("other work on the machine")
+        if server.load is not None:
+            what += _(", load {load:.1f} on {cores} cores").format(load=server.load, cores=server.cores)
+        st.caption(
+            ":material/speed: "
+            + _(
+                "This server is busy now ({what}): a run trains more slowly than on an idle machine. "
+                "Its pace shows once it starts."
+            ).format(what=what)
+        )
+
+
 def control_column(active: RunHandle | None) -> None:
     """The left column: recipe, budget, advanced settings, validation and the run buttons."""
     busy = active is not None
@@ -236,7 +260,6 @@ def control_column(active: RunHandle | None) -> None:
             format_func=lambda name: {"mnist": _("MNIST digits"), "fashion": "Fashion-MNIST"}.get(name, name),
         )
 
-    teacher.lock_note()
     problem = None
     refused = number_problems()
     if refused:  # named here too: a refused seed may sit in the closed Advanced settings
@@ -247,25 +270,12 @@ def control_column(active: RunHandle | None) -> None:
             config_from_controls().validate()
         except ConfigError as exc:
             problem = str(exc)
-    if problem:
-        st.error(problem, icon=":material/block:")
-    if st.session_state.get("start_error"):
-        st.error(st.session_state["start_error"], icon=":material/error:")
-
     status = active.status if active else None
-    if active is None:
-        server = busy_state(server_scheduler().counts()["running"])
-        if server.busy:
-            what = _("runs training: {n}").format(n=server.runs) if server.runs else _("other work on the machine")
-            if server.load is not None:
-                what += _(", load {load:.1f} on {cores} cores").format(load=server.load, cores=server.cores)
-            st.caption(
-                ":material/speed: "
-                + _(
-                    "This server is busy now ({what}): a run trains more slowly than on an idle machine. "
-                    "Its pace shows once it starts."
-                ).format(what=what)
-            )
+    # One fixed slot for the notices that come and go (a lock, a refused number, the busy server): the
+    # buttons under it keep their place in the page, so pressing Start never leaves a faded second row of
+    # buttons on screen while the page redraws.
+    with st.container():
+        _notices(active, problem)
     with st.container(horizontal=True, gap="small"):
         st.button(
             _("Start"),

@@ -57,7 +57,10 @@ X_RANGE = f"""() => document.querySelector('{LOSS_PLOT}')._fullLayout.xaxis.rang
 
 
 def click_button(page, text: str) -> None:
-    page.get_by_role("button", name=text, exact=True).click()  # material icons are aria-hidden
+    """Click the enabled button named `text` (material icons are aria-hidden). While Streamlit redraws, a
+    faded copy of a button whose place changed can linger until the script run ends (a CI run once saw a
+    disabled Stop beside the live one); two enabled copies still fail strict mode, loudly."""
+    page.get_by_role("button", name=text, exact=True, disabled=False).click()
 
 
 def start_run(page, budget: str, steps: int | None = None) -> None:
