@@ -187,7 +187,7 @@ async def slider_student(
             await c.set_slider(w, round(rng.uniform(-3, 3), 2))
             try:
                 # The new digit's delta, or the end of the rerun: a small move can leave every pixel as it
-                # was, and then the digit keeps its media URL and no new one ever comes.
+                # was, and then the digit keeps its URL and no new one ever comes.
                 await c.wait(lambda c, before=before, done=done: set(c.images(DIGIT)) - before or c.finished > done, 30)
                 if set(c.images(DIGIT)) - before:
                     res.latency.append(time.monotonic() - t0)

@@ -11,7 +11,8 @@
     latent slider is focused and ArrowRight (or ArrowLeft, away from the end of the range) pressed;
     timed in the page from the keydown event until the digit's <img> has a new src ("src") and until
     that image has loaded ("shown"), p50/p95 over --presses presses, each after the page is idle.
-    Includes Streamlit's rerun of the fragment, the websocket, the media fetch and decoding.
+    Includes Streamlit's rerun of the fragment, the websocket and decoding (the digit rides inline as a data: URL:
+    no media fetch since 2026-12-06).
 
     python bench/slider_latency.py [--n 300] [--presses 40] [--models dcgan,mlp] [--threads N]
                                    [--no-browser] [--record]

@@ -186,7 +186,12 @@ def _digit(entry: ModelEntry, dim: int, z):
     labels = labels_for(entry)
     k = _sweep_dim(dim)  # the selectbox below: its value is in session state already
     views = images.z_views(entry.G, z, k - 1, labels, entry.num_classes if entry.conditional else None, order)
-    show_png(views.digit_png(), width=28 * images.DIGIT_SCALE, caption=_("G(z): the generator's output for this z"))
+    show_png(
+        views.digit_png(),
+        inline=True,
+        width=28 * images.DIGIT_SCALE,
+        caption=_("G(z): the generator's output for this z"),
+    )
     st.download_button(
         _("Download digit (PNG)"),
         lambda: views.digit_png(images.DIGIT_SCALE),
@@ -227,6 +232,7 @@ def latent_panel(entry: ModelEntry) -> None:
     with c2:
         show_png(
             views.sweep_png(),
+            inline=True,
             width="stretch",
             caption=_("z{k} swept from −3σ to +3σ, every other coordinate held where the sliders put it").format(k=k),
         )
@@ -245,6 +251,7 @@ def latent_panel(entry: ModelEntry) -> None:
         named = entry.code_digits() is not None
         show_png(
             views.classes_png(),
+            inline=True,
             width="stretch",
             caption=(
                 _("Codes in the order of the digits they draw: {codes}.").format(
@@ -263,6 +270,7 @@ def latent_panel(entry: ModelEntry) -> None:
         st.subheader(_("Same z, all ten digits"), divider="gray")
         show_png(
             views.classes_png(),
+            inline=True,
             width="stretch",
             caption=_("z sets the style (slant, thickness); the label sets the class"),
         )

@@ -90,7 +90,7 @@ def inside_panel(entry: ModelEntry, z: torch.Tensor, label: int | None) -> None:
         cols = st.columns([3, 3, 2] if cfg.arch == "dcgan" else [2, 3, 2], gap="medium")
         for col, (png, caption) in zip(cols, figs):
             with col:
-                show_png(png, width=Image.open(io.BytesIO(png)).width, caption=caption)  # natural size: crisp
+                show_png(png, inline=True, width=Image.open(io.BytesIO(png)).width, caption=caption)  # natural size
         st.markdown(":material/gavel: **" + _("D's verdict on this digit") + "**")
         v = inside.verdict
         if v is None:

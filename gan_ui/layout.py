@@ -11,6 +11,7 @@ the tab's runs and its teacher's settings. Every other link and page switch goes
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import streamlit as st
@@ -92,9 +93,20 @@ def page_link(
     )
 
 
-def show_png(png: bytes, **kwargs) -> None:
-    """st.image for our PNG bytes: kept as PNG (auto format may re-encode to a blurry JPEG)."""
-    st.image(png, output_format="PNG", **kwargs)
+def png_data_url(png: bytes) -> str:
+    """The PNG as a data: URL, which the browser decodes without asking the server for anything."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def show_png(png: bytes, inline: bool = False, **kwargs) -> None:
+    """st.image for our PNG bytes: kept as PNG (auto format may re-encode to a blurry JPEG).
+
+    inline: send the picture inside the page's own message (a data: URL) rather than as a media file the
+    browser then fetches with a second request. For the small pictures redrawn on every slider move (a 28 x 28
+    digit is a few hundred bytes): the second request waits for the same busy server as the move itself, and
+    every media file is one more to store and forget per move. Big or seldom-changing pictures stay media
+    files, which the browser caches."""
+    st.image(png_data_url(png) if inline else png, output_format="PNG", **kwargs)
 
 
 def predict_radio(label: str, choices: tuple, key: str, locked: bool, predicted: bool) -> bool:

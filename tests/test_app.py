@@ -7,18 +7,23 @@ a snapshot every 2 steps), and every run a test starts is stopped in teardown.
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 import re
 import time
 
+import numpy as np
 import pytest
 import torch
 from e2e_support import ROOT, open_tab, wait_for
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import gan_core.runs
-from gan_core import GANConfig, build_models, checkpoint_bytes, list_pretrained, load_checkpoint
+from gan_core import GANConfig, build_models, checkpoint_bytes, list_pretrained, load_checkpoint, load_checkpoint_bytes
 from gan_core.config import DEFAULT_PRESET
+from gan_ui.images import z_views
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120  # seconds per script run; generous because CI machines may be shared
@@ -51,7 +56,7 @@ def upload(at: AppTest, data: bytes, name: str = "mine.safetensors") -> AppTest:
 
 
 def digit_url(at: AppTest) -> str:
-    """The media URL of the big digit (a content hash: it changes exactly when the PNG bytes change)."""
+    """The big digit's URL: a data: URL of its PNG (it rides inline), so it changes exactly when the bytes do."""
     return next(img.value[0] for img in at.image if img.captions and img.captions[0].startswith("G(z)"))
 
 
@@ -91,7 +96,7 @@ def test_app_opens_on_explore_with_the_shipped_generator():
     at = open_app()
     assert at.title[0].value == "Explore a generator"
     assert at.selectbox(key="explore_model").value == f"shipped:{DEFAULT_PRESET}"  # the default recipe's model
-    assert digit_url(at).endswith(".png")  # PNG, never a re-encoded (blurry) JPEG
+    assert digit_url(at).startswith("data:image/png;base64,")  # PNG, never a re-encoded (blurry) JPEG
     tabs = [t.label for t in at.tabs]
     assert tabs == ["Latent sliders", "Interpolation", "Gallery", "Training timeline", "Directions", "Your digit"]
 
@@ -160,13 +165,25 @@ def test_a_closed_panels_dimensions_still_shape_the_digit():
     assert at.session_state["z_10"] in (2.5, -2.5)  # kept though its slider is not drawn
 
 
+def shown_digit(at: AppTest) -> np.ndarray:
+    """The pixels of the big digit, decoded from its data: URL as the browser does."""
+    head, _, body = digit_url(at).partition(",")
+    assert head == "data:image/png;base64"
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(body))))
+
+
 def test_moving_a_slider_changes_the_digit():
-    at = upload(open_app(), model_file())
+    data = model_file()
+    at = upload(open_app(), data)
     before = digit_url(at)
     at.slider(key="z_0").set_value(2.5).run()
     assert digit_url(at) != before
+    # The digit rides inline in the page's message: exactly G(z) for the sliders' z, pixel for pixel.
+    G = load_checkpoint_bytes(data).G
+    assert np.array_equal(shown_digit(at), z_views(G, torch.tensor(z_values(at, 16)), 0).digit)
     at.slider(key="z_0").set_value(-2.5).run()
     assert digit_url(at) != before
+    assert np.array_equal(shown_digit(at), z_views(G, torch.tensor(z_values(at, 16)), 0).digit)
 
 
 def test_random_and_reset_buttons():

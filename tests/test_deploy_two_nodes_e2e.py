@@ -173,8 +173,11 @@ def test_a_class_on_two_ray_nodes_loses_one_node_mid_run_and_keeps_every_run(tmp
         ctx = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
         thread = None
         try:
-            page = open_page(ctx, d.proxy.url + "/", DIGIT)  # Explore: its digit is a file of this replica only
-            here, there = routes(d.proxy.url, page.locator(DIGIT).get_attribute("src"))
+            page = open_page(ctx, d.proxy.url + "/", DIGIT)
+            page.get_by_role("tab", name="Gallery", exact=True).click()  # its grid is a file of this replica only
+            grid = page.locator('[data-testid="stImage"] img[src*="/media/"]').first  # (the digit rides inline)
+            grid.wait_for(timeout=120_000)
+            here, there = routes(d.proxy.url, grid.get_attribute("src"))
             # The protocol students over both replicas: one beside the browser, two on the other replica.
             students, release, thread = protocol_students(d.proxy.url, here[:1] + there[:2], DEADLINE / 2)
             page.goto(d.proxy.url + "/train")
