@@ -78,7 +78,7 @@ def server_digit(page) -> np.ndarray:
 
 
 def server_digit_changed(page, old: np.ndarray) -> bool:
-    """For polling: mid-rerun the old media URL can vanish before the new <img> arrives."""
+    """For polling: mid-rerun the old <img> can be gone before the new one arrives (its data: URL with it)."""
     try:
         return not np.array_equal(server_digit(page), old)
     except Exception:  # noqa: BLE001 - not an image (yet): ask again
