@@ -5,7 +5,8 @@
 #   scripts/test.sh tests/test_losses.py -k hinge
 #   scripts/test.sh -m "not slow and not browser"
 #
-# 1. System packages: Debian's Chromium (the browser tests drive it), dataset-fashion-mnist and nginx.
+# 1. System packages: Debian's Chromium (the browser tests drive it), dataset-fashion-mnist, nginx, PostgreSQL
+#    and fonts-noto-cjk (Chinese glyphs).
 #    Installed with apt-get when missing (as root, or through sudo); without either, a warning and
 #    the browser tests skip with their reason.
 # 2. A virtual environment OUTSIDE the clone, named after the lock file it holds:
@@ -47,6 +48,9 @@ installed chromium "$CHROMIUM" || missing+=(chromium)
 installed dataset-fashion-mnist "$FASHION_DIR" || missing+=(dataset-fashion-mnist)
 installed nginx /usr/sbin/nginx || missing+=(nginx)   # the deploy test's sticky proxy (tests/test_deploy_e2e.py)
 installed postgresql "$PG_INITDB" || missing+=(postgresql)
+# Chinese glyphs: the browser tests' screenshots of Chinese pages (tofu boxes without them) and the words drawn into
+# images (gan_core/fonts.py); tests/test_fonts_installed.py checks both where this script could install it.
+installed fonts-noto-cjk /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || missing+=(fonts-noto-cjk)
 if [[ ! -x "$VENV/bin/python" ]] && ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
     missing+=(python3-venv)          # Debian splits `python3 -m venv` into its own package
 fi
