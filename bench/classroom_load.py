@@ -14,8 +14,10 @@ websocket messages a browser sends, polling fragments included, without renderin
   Start (the server queues what it cannot train at once) and keep watching the live panel;
 * all the others keep moving latent sliders (a random dimension to a random value, with a short
   pause between moves) while the runs train. A slider round trip is the time from sending the new
-  value until the new digit image arrives (protocol clients: its delta; Chromium: the new <img>
-  loaded, timed in the page);
+  value until the server's new digit image arrives (protocol clients: its delta; Chromium: the new <img>
+  loaded, timed in the page). Explore opens in scrub mode (G in the browser): the Chromium students
+  click its sliders and are also timed to the browser's own repaint, what a student sees move; the
+  protocol clients send its "release" trigger, as the component does when a slider is let go;
 * it reports errors (exception elements any session received, stException in the browsers,
   tracebacks in the server log), slider latency p50/p95, each run's queue wait and end state,
   and the server's peak RSS and thread count (sampled from /proc every 0.25 s); with `--backend ray`
@@ -156,7 +158,8 @@ class CpuMeter:
 class Results:
     def __init__(self):
         self.latency: list[float] = []  # seconds, protocol clients
-        self.browser_latency: list[float] = []  # seconds, Chromium (key press to new digit loaded)
+        self.browser_latency: list[float] = []  # seconds, Chromium (key press or click to the server's new digit)
+        self.paint_latency: list[float] = []  # seconds, Chromium in scrub mode (click to the browser's repaint)
         self.misses = 0  # slider moves whose digit never came back (timeout)
         self.unchanged = 0  # protocol moves whose rerun ended with the same digit (same pixels)
         self.errors: list[str] = []
@@ -177,14 +180,19 @@ async def slider_student(
         await c.wait(lambda c: c.images(DIGIT), 60)
         res.connect.append(time.monotonic() - t0)
         sliders = [w for w in c.widgets("slider") if w.label.startswith("z")]
+        scrub = c.scrub()  # scrub mode (on as Explore opens): a move is a release of the component's slider
+        z = list(scrub[2]["z"]) if scrub else None
         res.ready += 1
         await go.wait()
         until = time.monotonic() + duration
         while time.monotonic() < until:
-            w = rng.choice(sliders)
             before, done = set(c.images(DIGIT)), c.finished
             t0 = time.monotonic()
-            await c.set_slider(w, round(rng.uniform(-3, 3), 2))
+            if scrub:
+                z[rng.randrange(min(8, len(z)))] = round(rng.uniform(-3, 3), 2)
+                await c.scrub_release(z, scrub[2].get("label"))
+            else:
+                await c.set_slider(rng.choice(sliders), round(rng.uniform(-3, 3), 2))
             try:
                 # The new digit's delta, or the end of the rerun: a small move can leave every pixel as it
                 # was, and then the digit keeps its URL and no new one ever comes.
@@ -251,6 +259,14 @@ INSTALL_JS = """(caption) => {
         return null;
     };
     document.addEventListener('keydown', () => { window.__ganKeyAt = performance.now(); }, true);
+    document.addEventListener('pointerdown', () => { window.__ganKeyAt = performance.now(); }, true);
+}"""
+# Scrub mode: ms from the pointer going down on a slider to the component's first repaint after it (its own
+# record of each paint, `S.frames`), or null while none has come.
+PAINTED_JS = """() => {
+    const S = document.querySelector('.gan-scrub').__ganScrub;
+    const f = S.frames.find(f => f.at >= window.__ganKeyAt);
+    return f ? f.at - window.__ganKeyAt : null;
 }"""
 CHANGED_JS = """(prev) => {
     const img = window.__ganDigit();
@@ -270,12 +286,19 @@ async def browser_student(
         await page.wait_for_selector(f'[data-testid="stImage"]:has-text("{DIGIT_CAPTION}") img', timeout=180_000)
         res.connect.append(time.monotonic() - t0)
         await page.evaluate(INSTALL_JS, DIGIT_CAPTION)
+        try:  # scrub mode, on as Explore opens, unless it fell back to the server's sliders
+            await page.wait_for_selector('.gan-scrub[data-state="ready"] .gan-scrub-slider', timeout=60_000)
+            scrub = True
+        except Exception:
+            scrub = False
         res.ready += 1
         await go.wait()
         until = time.monotonic() + duration
+        if scrub:
+            await scrub_moves(page, res, until, rng)
         thumbs = page.locator('[data-testid="stSlider"] input[type="range"]')
         n = min(8, await thumbs.count())
-        while time.monotonic() < until:
+        while not scrub and time.monotonic() < until:
             thumb = thumbs.nth(rng.randrange(n))
             prev = await page.evaluate("() => { const i = window.__ganDigit(); return i ? i.src : null; }")
             await thumb.focus()
@@ -293,6 +316,26 @@ async def browser_student(
         res.errors.append(f"{name}: {type(exc).__name__}: {exc}")
     finally:
         await ctx.close()
+
+
+async def scrub_moves(page, res: Results, until: float, rng: random.Random) -> None:
+    """A student clicking scrub mode's sliders (a random one of the eight shown, at a random place: the value jumps
+    there, as a click on a slider's track does). Timed twice: pointer down -> the component's repaint (what the
+    student sees move) and pointer down -> the server's digit redrawn after the release (the round trip)."""
+    thumbs = page.locator(".gan-scrub-slider")
+    n = min(8, await thumbs.count())
+    while time.monotonic() < until:
+        box = await thumbs.nth(rng.randrange(n)).bounding_box()
+        prev = await page.evaluate("() => { const i = window.__ganDigit(); return i ? i.src : null; }")
+        await page.mouse.click(box["x"] + 6 + rng.random() * (box["width"] - 12), box["y"] + box["height"] / 2)
+        try:
+            ms = await (await page.wait_for_function(PAINTED_JS, polling=5, timeout=30_000)).json_value()
+            res.paint_latency.append(ms / 1e3)
+            ms = await (await page.wait_for_function(CHANGED_JS, arg=prev, polling=5, timeout=30_000)).json_value()
+            res.browser_latency.append(ms / 1e3)
+        except Exception:
+            res.misses += 1
+        await asyncio.sleep(rng.uniform(0.3, 1.0))
 
 
 TILE_COUNT_JS = """() => document.querySelectorAll('[data-testid="stImage"] img').length"""
@@ -545,9 +588,17 @@ def main() -> None:
         f"- slider round trip while the runs train, protocol clients (value sent -> new digit delta received): "
         f"**p50 {pct(lat, 50) * 1e3:.0f} ms / p95 {pct(lat, 95) * 1e3:.0f} ms** over {len(lat)} moves"
         + (
-            f"; Chromium (key press -> new digit loaded): p50 {pct(res.browser_latency, 50) * 1e3:.0f} ms / "
-            f"p95 {pct(res.browser_latency, 95) * 1e3:.0f} ms over {len(res.browser_latency)} moves"
+            f"; Chromium (key press or click -> the server's new digit loaded): p50 "
+            f"{pct(res.browser_latency, 50) * 1e3:.0f} ms / p95 {pct(res.browser_latency, 95) * 1e3:.0f} ms over "
+            f"{len(res.browser_latency)} moves"
             if res.browser_latency
+            else ""
+        )
+        + (
+            f"; Chromium in scrub mode (click -> the digit redrawn by the browser): **p50 "
+            f"{pct(res.paint_latency, 50) * 1e3:.0f} ms / p95 {pct(res.paint_latency, 95) * 1e3:.0f} ms** over "
+            f"{len(res.paint_latency)} moves"
+            if res.paint_latency
             else ""
         )
         + f"; {res.misses} moves without a new digit within 30 s"

@@ -6,7 +6,8 @@ headless Chromium through Playwright (the settings of tests/e2e_support.py):
 1. **start → healthy**: from launching the server process until `/_stcore/health` answers 200;
 2. **first tab**: (after `--idle` seconds, the time a server usually waits before its first student) a new
    browser context opens the address; from `goto` until the Explore page's digit has loaded and its latent
-   sliders are on screen;
+   sliders are on screen (scrub mode's, once its program has loaded in the page, or the server's where scrub
+   mode falls back);
 3. **second tab**: a second tab of the same browser (its cache holds the app's scripts by now), the same measure;
 4. **other browser**: a new browser context (another student's first visit, nothing cached), the same measure.
 
@@ -49,7 +50,7 @@ READY_JS = """(caption) => {
     const figs = [...document.querySelectorAll('[data-testid="stImage"]')].filter(f => f.innerText.includes(caption));
     const img = figs.length ? figs[0].querySelector('img') : null;
     const shown = img && img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 0;
-    const sliders = [...document.querySelectorAll('[data-testid="stSlider"]')]
+    const sliders = [...document.querySelectorAll('[data-testid="stSlider"], .gan-scrub-slider')]
         .filter(s => s.getBoundingClientRect().width > 0);
     return Boolean(shown && sliders.length > 0);
 }"""

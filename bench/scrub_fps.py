@@ -150,8 +150,7 @@ def in_app(browser, seconds: float) -> tuple[str, dict]:
         page.goto(server.url)
         wait_idle(page, '[data-testid="stImage"]', timeout=120)
         model = page.locator('[data-testid="stSelectbox"] input').first.input_value()
-        page.get_by_text("Scrub mode (runs in your browser)").click()
-        page.wait_for_selector('.gan-scrub[data-state="ready"]', timeout=60_000)
+        page.wait_for_selector('.gan-scrub[data-state="ready"]', timeout=60_000)  # on as Explore opens
         wait_idle(page)
         s = summarise(page.evaluate(DRIVE_JS, seconds))
         page.close()

@@ -155,6 +155,9 @@ def browser_round_trip(presses: int, threads: int, timeout: float) -> dict:
             page = browser.new_page(viewport={"width": 1366, "height": 900})
             page.goto(server.url)
             wait_idle(page, digit_sel, timeout=120)
+            # The server's sliders: scrub mode (on as Explore opens) redraws in the browser, bench/scrub_fps.py.
+            page.get_by_text("Scrub mode (runs in your browser)").click()
+            wait_idle(page, '[data-testid="stSlider"]', timeout=120)
             model = page.locator('[data-testid="stSelectbox"] input').first.input_value()  # the Generator picker
             page.evaluate(INSTALL_JS, DIGIT_CAPTION)
             thumb = page.locator('[data-testid="stSlider"] input[type="range"]').first

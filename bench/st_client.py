@@ -8,12 +8,15 @@ sends widget changes, and, like a browser, re-runs fragments that asked for `run
 (the Train page's live panel), so the server does the same work as for a real open tab.
 
 It does not render anything or fetch media files: a slider round trip is measured from sending
-the new value to receiving the delta with the new digit image.
+the new value to receiving the delta with the new digit image. It runs no component JavaScript either: for
+Explore's scrub mode (gan_ui/scrub, G in the browser) it sends what the component sends when a slider is let
+go, the trigger "release" with the new z (`scrub_release`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -135,7 +138,8 @@ class Client:
         return await asyncio.wait_for(check(), timeout)
 
     # ------------------------------------------------------------------ sending
-    async def _send(self, fragment_id: str = "", auto: bool = False, triggers=()) -> None:
+    async def _send(self, fragment_id: str = "", auto: bool = False, triggers=(), once=()) -> None:
+        """Rerun with the kept widget values, the button `triggers` (ids) and the one-shot WidgetStates `once`."""
         msg = BackMsg()
         cs = msg.rerun_script
         cs.page_script_hash = self.page_hash
@@ -146,6 +150,8 @@ class Client:
             cs.widget_states.widgets.add().CopyFrom(ws)
         for wid in triggers:
             cs.widget_states.widgets.add(id=wid, trigger_value=True)
+        for ws in once:
+            cs.widget_states.widgets.add().CopyFrom(ws)
         await self.ws.send(msg.SerializeToString())
 
     async def rerun(self, triggers=(), fragment_id: str = "", timeout: float = 180.0) -> None:
@@ -175,6 +181,16 @@ class Client:
             if w.label == label:
                 return w
         raise KeyError(f"{self.name}: no {kind} labelled {label!r}; have {[w.label for w in self.widgets(kind)]}")
+
+    def scrub(self) -> tuple[str, str, dict] | None:
+        """Explore's scrub-mode component, if the page shows it: (its id, the fragment that drew it, its data)."""
+        for path in sorted(self.elements):
+            el = self.elements[path]
+            if el.WhichOneof("type") == "bidi_component" and el.bidi_component.component_name.endswith("gan_scrub"):
+                bc = el.bidi_component
+                data = json.loads(bc.mixed.json if bc.WhichOneof("data") == "mixed" else bc.json or "{}")
+                return bc.id, self.fragment_of.get(path, ""), data
+        return None
 
     def images(self, caption_prefix: str = "") -> list[str]:
         urls = []
@@ -207,6 +223,17 @@ class Client:
         state = self.widget_values[w.id] = WidgetState(id=w.id)
         state.double_array_value.data.append(value)
         await self._send(fragment_id=w.fragment)
+
+    async def scrub_release(self, z: list[float], label: int | None = None) -> None:
+        """What scrub mode's component sends when a slider is let go (component.js, `ganRelease`): the trigger
+        "release" with the browser's z, label and program digest; it reruns the component's fragment."""
+        from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+        cid, fragment, data = self.scrub()
+        state = WidgetState(id=_make_trigger_id(cid, "events"))
+        value = {"z": [round(v, 2) for v in z], "label": label, "digest": data["digest"]}
+        state.json_trigger_value = json.dumps([{"event": "release", "value": value}])
+        await self._send(fragment_id=fragment, once=[state])
 
     def keep(self, state: WidgetState) -> None:
         """Send this widget value with every later rerun (as a browser keeps its widgets' values)."""

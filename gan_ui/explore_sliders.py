@@ -133,13 +133,17 @@ def _controls(entry: ModelEntry, dim: int) -> None:
         with copy:
             _copy_paste(dim)
     scrub_off = True
+    # On by default: a drag redraws the digit in the browser at once, whatever the server is doing; with a class on
+    # one server, a server slider's round trip waits behind every other student's (bench/classroom_load.py).
     if st.toggle(
         _("Scrub mode (runs in your browser)"),
+        value=True,
         key="scrub_mode",
         persist_state="page",
         help=_(
             "G runs inside your browser, so dragging a slider redraws the digit at once, with no "
-            "trip to the server. When you let go, the server's z and digit follow."
+            "trip to the server. When you let go, the server's z and digit follow. Off: the server's "
+            "sliders, which redraw the digit on the server after each move."
         ),
     ):
         why = scrub.scrub_panel(
@@ -166,11 +170,12 @@ def _controls(entry: ModelEntry, dim: int) -> None:
                     _slider_grid(range(VISIBLE_DIMS, dim), ncols=4)
 
 
-def _digit(entry: ModelEntry, dim: int, z):
-    """The right column: the digit to draw (a conditional G) and G(z); returns (labels, k, views) for the strips
-    below it, which come from the same batched pass of G."""
+def _digit(entry: ModelEntry, dim: int, z, picker: bool = True):
+    """The right column: the digit to draw (a conditional G; `picker` False when scrub mode's component, which has
+    a picker of its own, shows) and G(z); returns (labels, k, views) for the strips below it, which come from the
+    same batched pass of G."""
     order = class_order(entry)
-    if entry.conditional:
+    if entry.conditional and picker:
         names = code_names(entry)
         if entry.infogan:
             st.pills(
@@ -213,8 +218,10 @@ def latent_panel(entry: ModelEntry) -> None:
     # The digit's column is drawn first (its place on the page is fixed by st.columns), so the new digit leaves
     # the server before the buttons and sliders are re-sent: a slider move's picture arrives sooner.
     z = current_z(dim)
+    # Scrub mode's component (drawn in the left column below) has its own digit picker: one picker on the page.
+    scrubbing = st.session_state.get("scrub_mode", True) and scrub.why_not(entry.G) is None
     with right, st.container(key="explore_digit"):
-        labels, k, views = _digit(entry, dim, z)
+        labels, k, views = _digit(entry, dim, z, picker=not scrubbing)
     with left:
         _controls(entry, dim)
     inside_view.inside_panel(entry, z, labels)

@@ -183,8 +183,9 @@ def test_7_a_busy_server_says_so_and_what_to_expect(streamlit_server, browser):
 def test_8_explore_on_a_phone_digit_first_and_every_tab_in_reach(streamlit_server, browser):
     ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = open_page(ctx, streamlit_server.url, DIGIT)
+    page.wait_for_selector('.gan-scrub[data-state="ready"] .gan-scrub-slider', timeout=60_000)  # scrub mode's
     digit = page.locator(DIGIT).bounding_box()
-    slider = page.locator('[data-testid="stSlider"]').first.bounding_box()
+    slider = page.locator(".gan-scrub-slider").first.bounding_box()
     assert digit["y"] < slider["y"], (
         f"the digit ({digit['y']:.0f} px) must come before the sliders ({slider['y']:.0f} px)"
     )

@@ -2,14 +2,16 @@
 
 1. gan_ui/scrub/forward.js, loaded into a blank page of Debian's Chromium, runs the program that
    gan_core.webexport exports from a shipped generator; its 28x28 output must equal torch's G(z).
-2. `streamlit run app.py` + Chromium: switch on scrub mode, drag the first latent slider with the
-   mouse. While the button is held the canvas changes and the server's digit does not (no round
-   trip); after release the server's digit becomes exactly the browser's digit.
+2. `streamlit run app.py` + Chromium: scrub mode is on when Explore opens; drag the first latent slider
+   with the mouse. While the button is held the canvas changes and the server's digit does not (no round
+   trip); after release the server's digit becomes exactly the browser's digit. Switched off, the server's
+   sliders are back and move the server's digit.
 """
 
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -90,7 +92,8 @@ def canvas_digit(page) -> np.ndarray:
 
 
 def open_scrub(browser, url: str, model: str | None = None, ready: str = ""):
-    """A new tab on Explore (with `model` picked, if given) and scrub mode switched on and ready."""
+    """A new tab on Explore (with `model` picked, if given) and its scrub mode ready: on from the start, as a
+    student finds it."""
     ctx = browser.new_context(viewport={"width": 1366, "height": 1000})
     page = ctx.new_page()
     page.goto(url)
@@ -99,7 +102,7 @@ def open_scrub(browser, url: str, model: str | None = None, ready: str = ""):
         page.locator('[data-testid="stSelectbox"]').first.click()
         page.get_by_role("option").filter(has_text=model).first.click()
         wait_idle(page)
-    page.get_by_text("Scrub mode (runs in your browser)").click()
+    assert page.locator(".st-key-scrub_mode input").is_checked()  # on as Explore opens
     page.wait_for_selector(f'.gan-scrub[data-state="ready"]{ready}', timeout=60_000)
     wait_idle(page)
     return ctx, page
@@ -199,6 +202,34 @@ def test_component_reports_a_program_it_cannot_run(js_page, src, program, why):
     out = js_page.evaluate(MOUNT_JS, [js, data])
     assert out["state"] == "failed" and "could not start" in out["text"] and why in out["text"]
     assert out["triggers"] and out["triggers"][0][0] == "failed" and out["triggers"][0][1]["digest"] == f"bad-{why}"
+
+
+@pytest.mark.slow
+def test_scrub_mode_off_brings_back_the_server_sliders(streamlit_server, browser):  # noqa: F811
+    """Off, Explore is the server's: its eight sliders (no component), starting at the z the component left, and a
+    move redraws the digit on the server."""
+    ctx, page = open_scrub(browser, streamlit_server.url)
+    slider = page.locator(".gan-scrub-slider").first
+    slider.focus()
+    page.keyboard.press("End")  # z1 to +3: input, then change, so the server follows
+    wait_for(lambda: float(slider.input_value()) == 3.0, 5, what="the scrub slider at its end")
+    wait_idle(page)
+    page.get_by_text("Scrub mode (runs in your browser)").click()
+    page.locator('[data-testid="stSlider"]').first.wait_for(timeout=60_000)
+    wait_idle(page)
+    assert page.locator(".gan-scrub").count() == 0
+    sliders = page.locator('[data-testid="stSlider"]').filter(has_text=re.compile(r"^z\d+"))
+    assert sliders.count() == 8
+    thumb = sliders.first.locator('input[type="range"]')
+    assert thumb.get_attribute("aria-valuetext") == "3.00"  # the z the browser left
+    before = server_digit(page)
+    thumb.focus()
+    for _ in range(10):  # z1: 3.00 -> 2.50, one server round trip a press
+        page.keyboard.press("ArrowLeft")
+    wait_for(lambda: server_digit_changed(page, before), 60, what="the server's digit to follow its slider")
+    wait_idle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    ctx.close()
 
 
 @pytest.mark.slow

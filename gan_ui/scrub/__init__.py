@@ -147,15 +147,9 @@ def _on_failed() -> None:
         st.session_state.setdefault(FAILED_KEY, {})[value["digest"]] = str(value.get("message", "unknown error"))
 
 
-def scrub_panel(
-    G: torch.nn.Module,
-    z: list[float],
-    label: int | None,
-    on_release: Callable[[list[float], int | None], None],
-    visible: int = 8,
-) -> str | None:
-    """Mount the scrub component for G at z (and label). Returns None when it is showing, else why it
-    cannot (the caller then shows its server sliders with that note)."""
+def why_not(G: torch.nn.Module) -> str | None:
+    """None when scrub mode can show G in this session, else why not (one line): no browser, a G the exporter
+    cannot express, or a browser that already said it could not run this program."""
     why = available()
     if why:
         return why
@@ -165,6 +159,22 @@ def scrub_panel(
     failed = st.session_state.get(FAILED_KEY, {}).get(ex.digest)
     if failed:
         return _("your browser could not run it ({error})").format(error=failed)
+    return None
+
+
+def scrub_panel(
+    G: torch.nn.Module,
+    z: list[float],
+    label: int | None,
+    on_release: Callable[[list[float], int | None], None],
+    visible: int = 8,
+) -> str | None:
+    """Mount the scrub component for G at z (and label). Returns None when it is showing, else why it
+    cannot (`why_not`; the caller then shows its server sliders with that note)."""
+    why = why_not(G)
+    if why:
+        return why
+    ex = exported(G)
     src = static_src(ex)
     conditional = bool(getattr(G, "conditional", False))
     data = {
