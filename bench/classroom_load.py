@@ -319,15 +319,19 @@ async def browser_student(
 
 
 async def scrub_moves(page, res: Results, until: float, rng: random.Random) -> None:
-    """A student clicking scrub mode's sliders (a random one of the eight shown, at a random place: the value jumps
-    there, as a click on a slider's track does). Timed twice: pointer down -> the component's repaint (what the
-    student sees move) and pointer down -> the server's digit redrawn after the release (the round trip)."""
+    """A student clicking scrub mode's sliders (a random one of the eight shown, at a random place at least a
+    seventh of the track away from its thumb: the value jumps there, as a click on a slider's track does). Timed
+    twice: pointer down -> the component's repaint (what the student sees move) and pointer down -> the server's
+    digit redrawn after the release (the round trip)."""
     thumbs = page.locator(".gan-scrub-slider")
     n = min(8, await thumbs.count())
     while time.monotonic() < until:
-        box = await thumbs.nth(rng.randrange(n)).bounding_box()
+        thumb = thumbs.nth(rng.randrange(n))
+        box = await thumb.bounding_box()
+        now = (float(await thumb.input_value()) + 3) / 6  # where the thumb is, 0..1 along the track
+        to = rng.choice([f for f in (rng.random() for _ in range(20)) if abs(f - now) > 0.15] or [1 - now])
         prev = await page.evaluate("() => { const i = window.__ganDigit(); return i ? i.src : null; }")
-        await page.mouse.click(box["x"] + 6 + rng.random() * (box["width"] - 12), box["y"] + box["height"] / 2)
+        await page.mouse.click(box["x"] + 6 + to * (box["width"] - 12), box["y"] + box["height"] / 2)
         try:
             ms = await (await page.wait_for_function(PAINTED_JS, polling=5, timeout=30_000)).json_value()
             res.paint_latency.append(ms / 1e3)
