@@ -373,17 +373,20 @@ PRESETS: dict[str, Preset] = {
         # model (issue #22): with the label and the EMA of G the game stays stable there, and the quality bar comes
         # after 250-300 steps instead of 700-800 at the same cost per step (5e-4: 350-400; three seeds each,
         # bench/recipe_sweep.py, BENCHMARKS.md "CPU path"); TTUR (lr_D 4e-4, lr_G 1e-4) was far behind by step 200.
+        # D is half the DCGAN paper's width (d_width 32; its two convolutions are most of a float32 step): on a
+        # 2-core CPU without bf16 units the bar came at about the same step (200-265) in 16-21 s instead of 29-32+ s,
+        # and the 20 s command-line run passed it on three seeds of three (BENCHMARKS.md "CPU path", 2026-12-06).
         # Its promise is in steps, which do not depend on the machine (bench/steps_to_digits.py, BENCHMARKS.md); the
-        # seconds in its description are those steps at the idle 2-core pace of 14-21 steps/s (bench/train_speed.py,
+        # seconds in its description are those steps at an idle 2-core pace (bench/train_speed.py,
         # bench/time_to_digits.py), and a busy server takes longer.
         Preset(
             "cdcgan",
             N_(
                 "Conditional DCGAN (the default): G and D see the digit label, so you can ask for a 7; clean digits "
-                "of all ten kinds after about 300 steps (measured): 15-20 s of an idle 2-core CPU with bf16 units, "
-                "about 30 s of one without (most laptops), longer on a busy one."
+                "of all ten kinds after about 300 steps (measured), which an idle 2-core CPU trains in 15-20 s "
+                "and a busy one takes longer over."
             ),
-            {"conditional": True, "ema": 0.999, "lr_g": 1e-3, "lr_d": 1e-3},
+            {"conditional": True, "ema": 0.999, "lr_g": 1e-3, "lr_d": 1e-3, "d_width": 32},
             digits_after_steps=300,
         ),
         Preset(
