@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SIZES = [(1366, 768), (1920, 1080)]
+SCRUB_READY = '.gan-scrub[data-state="ready"] .gan-scrub-slider'  # scrub mode's sliders, G loaded in the page
 
 IDLE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
@@ -155,7 +156,7 @@ def main(argv=None) -> int:
             ctx = browser.new_context(viewport={"width": w, "height": h})
             page = ctx.new_page()
             page.goto(url)
-            wait_idle(page, '[data-testid="stSlider"]')
+            wait_idle(page, SCRUB_READY)  # Explore opens in scrub mode: its sliders, once G runs in the page
             time.sleep(1.0)
             save(page, out / f"explore-{w}x{h}.png")
             ctx.close()
@@ -163,11 +164,11 @@ def main(argv=None) -> int:
         ctx = browser.new_context(viewport={"width": 1366, "height": 1480})  # tall: picker to codes row in one shot
         page = ctx.new_page()
         page.goto(url)
-        wait_idle(page, '[data-testid="stSlider"]')
+        wait_idle(page, SCRUB_READY)
         page.get_by_role("combobox", name="Generator").click()
         page.get_by_role("option", name="infogan", exact=False).first.click()
-        wait_idle(page)
-        page.locator(".st-key-explore_label button").nth(3).click()  # code c3
+        wait_idle(page, '.gan-scrub[data-state="ready"] .gan-scrub-label')
+        page.locator(".gan-scrub-label").nth(3).click()  # code c3, in scrub mode's own picker
         wait_idle(page)
         time.sleep(1.0)
         save(page, out / "explore-infogan-1366x1480.png")
