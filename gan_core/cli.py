@@ -194,6 +194,19 @@ def cmd_train(args) -> int:
             raise ConfigError(
                 _("{model} kept no discriminator, so training cannot continue from it.").format(model=args.init)
             )
+        differ = init.config.network_differences(cfg)
+        if differ:  # say which fields, and the flags that match them, rather than a tensor's shape
+            raise ConfigError(
+                _(
+                    "The networks of {model} do not fit this run's config: it has {theirs}, this run {ours}. "
+                    "To continue it, add {flags}."
+                ).format(
+                    model=args.init,
+                    theirs=", ".join(f"{k}={a}" for k, (a, _b) in differ.items()),
+                    ours=", ".join(f"{k}={b}" for k, (_a, b) in differ.items()),
+                    flags=" ".join(f"--set {k}={a}" for k, (a, _b) in differ.items()),
+                )
+            )
         trainer.load_weights(init.G, init.D)
         print(
             _("init:   {name} after {steps} steps ({path})").format(

@@ -35,6 +35,20 @@ def _one_of(name: str, allowed, value) -> str:
     )
 
 
+# The fields that shape G's and D's layers, so a model's weights load only into networks built with the same values.
+NETWORK_FIELDS = (
+    "arch",
+    "latent_dim",
+    "g_width",
+    "d_width",
+    "conditional",
+    "info_codes",
+    "num_classes",
+    "spectral_norm",
+    "minibatch_std",
+)
+
+
 @dataclass
 class GANConfig:
     # --- model ---------------------------------------------------------------------------
@@ -269,6 +283,13 @@ class GANConfig:
     def class_count(self) -> int:
         """How many values G's class input takes: the InfoGAN's codes, else the dataset's classes."""
         return self.info_codes or self.num_classes
+
+    def network_differences(self, other: "GANConfig") -> dict[str, tuple]:
+        """{field: (self's value, other's value)} for the fields that shape G's and D's weights (NETWORK_FIELDS)
+        where the two differ: empty when one's trained weights load into the other's networks (except for D's
+        BatchNorm, which some losses leave out: `losses.LOSS_INFO`)."""
+        pairs = {f: (getattr(self, f), getattr(other, f)) for f in NETWORK_FIELDS}
+        return {f: (a, b) for f, (a, b) in pairs.items() if a != b}
 
     def replace(self, **changes) -> "GANConfig":
         """A copy with some fields changed (unknown names raise ConfigError)."""

@@ -233,10 +233,12 @@ def test_train_can_continue_a_saved_model(cli_model, tmp_path):
 def test_continuing_needs_a_matching_model_with_its_d(capsys, cli_model, tmp_path):
     first, _ = cli_model
     out = tmp_path / "x.safetensors"
-    assert_clean_error(
-        *_main(capsys, "train", "--preset", "mlp", "--steps", "1", "--init", first, "--out", out),
-        "do not fit this run's config",
-    )
+    rc, err = _main(capsys, "train", "--preset", "mlp", "--steps", "1", "--init", first, "--out", out)
+    assert_clean_error(rc, err, "do not fit this run's config")
+    # which fields differ, and the flags that make this run's networks the model's (the run above that passes
+    # exactly those flags continues it)
+    assert "it has latent_dim=6, g_width=8, d_width=8, this run latent_dim=32, g_width=64, d_width=64" in err
+    assert "add --set latent_dim=6 --set g_width=8 --set d_width=8" in err
     bare = save_checkpoint(tmp_path / "bare.safetensors", load_checkpoint(first).config, load_checkpoint(first).G)
     assert_clean_error(
         *_main(
