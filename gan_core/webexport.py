@@ -12,12 +12,19 @@ operations on one activation vector, with G's weights as float32 arrays. A forty
     x4 = conv_transpose2d(x3, K, stride, padding) + b
     ...
 
-How it is found: `torch.fx.symbolic_trace` records G's forward as a graph of calls (modules such
+How it is found: torch.fx's symbolic tracing records G's forward as a graph of calls (modules such
 as nn.Linear, functions such as F.relu, methods such as .view); a shape pass runs one example z
 through it so every reshape gets concrete sizes. Each call is translated to an op; anything else
 (a module or function this exporter does not know, or a graph that is not a chain of layers)
 raises `ExportError` naming it, rather than exporting a program that computes something else.
 Nothing depends on the widths or the latent size: they are read from the modules.
+
+In a server, tracing must leave the other threads alone: torch.fx's Tracer patches `nn.Module.__call__`
+and `__getattr__` for the whole process while it traces, so another session's G(z), or a run training
+in a thread, would be recorded into this graph and handed a Proxy instead of a tensor (seen: an Explore
+page's "Uncaught app execution" and a broken trace, two sessions opening Explore at once). `_Tracer`
+records the calls of the thread that traces and lets every other thread's modules run as usual, and
+one trace runs at a time.
 
 Eval mode: BatchNorm uses its running statistics, so it is a fixed affine map per channel,
 
@@ -37,6 +44,7 @@ import base64
 import hashlib
 import json
 import operator
+import threading
 
 import numpy as np
 import torch
@@ -130,9 +138,38 @@ def _describe(node: torch.fx.Node, modules: dict) -> str:
     return f"{node.op} {node.target!r}"
 
 
+class _Tracer(torch.fx.Tracer):
+    """torch.fx's Tracer, recording only the thread that started the trace (see the module docstring)."""
+
+    def __init__(self):
+        super().__init__()
+        self._thread = threading.get_ident()
+
+    def call_module(self, m, forward, args, kwargs):
+        if threading.get_ident() != self._thread:
+            return forward(*args, **kwargs)  # another thread's module call: run it, record nothing
+        return super().call_module(m, forward, args, kwargs)
+
+    def getattr(self, attr, attr_val, parameter_proxy_cache):
+        if threading.get_ident() != self._thread:
+            return attr_val
+        return super().getattr(attr, attr_val, parameter_proxy_cache)
+
+
+_TRACING = threading.Lock()  # one trace at a time: two would interleave their patches of nn.Module
+
+
+def symbolic_trace(G: nn.Module) -> torch.fx.GraphModule:
+    """`torch.fx.symbolic_trace(G)`, safe beside other threads that run modules (a server's sessions, training)."""
+    with _TRACING:
+        tracer = _Tracer()
+        graph = tracer.trace(G)
+        return torch.fx.GraphModule(tracer.root, graph, type(G).__name__)
+
+
 def _trace(G: nn.Module) -> tuple[torch.fx.GraphModule, list[torch.fx.Node]]:
     try:
-        gm = torch.fx.symbolic_trace(G)
+        gm = symbolic_trace(G)
     except Exception as exc:  # data-dependent Python control flow, unsupported constructs
         raise ExportError(
             N_("Could not trace {model}'s forward pass with torch.fx: {error}"), model=type(G).__name__, error=exc

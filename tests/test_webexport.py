@@ -10,6 +10,8 @@ tests/test_scrub_browser.py.
 from __future__ import annotations
 
 import json
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -219,3 +221,51 @@ def test_program_is_generic_over_conv_shapes(fold):
     assert ("affine" in [op["op"] for op in program["ops"]]) == (not fold)
     z = np.random.default_rng(2).standard_normal(5)
     np.testing.assert_allclose(run_program(program, z), torch_out(G, z, None), atol=2e-5, rtol=0)
+
+
+def test_exporting_leaves_the_other_threads_modules_alone():
+    """A server exports G (Explore opens in scrub mode) while other sessions run generators and runs train, each in
+    a thread of its own. torch.fx patches nn.Module for the whole process while it traces: none of the other
+    threads' calls may be recorded into the trace or handed a Proxy, and two exports at once give the same program."""
+    G = load_checkpoint("cdcgan").G
+    alone = program_json(export_program(G))
+    other = build_generator(GANConfig(arch="dcgan", latent_dim=6, g_width=8)).eval()
+    z = torch.randn(4, 6)  # (4, latent)
+    with torch.no_grad():
+        want = other(z)  # (4, 1, 28, 28)
+    stop, running, errors, calls = threading.Event(), threading.Event(), [], [0]
+
+    def another_session():
+        with torch.no_grad():
+            while not stop.is_set():
+                try:
+                    out = other(z)
+                    assert isinstance(out, torch.Tensor) and torch.equal(out, want), type(out)
+                except BaseException as exc:  # noqa: BLE001 - collected, asserted on below
+                    errors.append(repr(exc))
+                calls[0] += 1
+                running.set()
+
+    programs: list[str] = []
+    busy = [threading.Thread(target=another_session) for _ in range(2)]
+    exporters = [threading.Thread(target=lambda: programs.append(program_json(export_program(G)))) for _ in range(2)]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # the threads take turns every few bytecodes: every trace meets the others' calls
+    for t in busy:
+        t.start()
+    try:
+        assert running.wait(10)
+        before = calls[0]
+        for t in exporters:
+            t.start()
+        for t in exporters:
+            t.join(60)
+        programs.append(program_json(export_program(G)))
+    finally:
+        stop.set()
+        for t in busy:
+            t.join(10)
+        sys.setswitchinterval(switch)
+    assert not errors, errors[:3]
+    assert calls[0] - before > 3  # the other threads really ran while G was traced
+    assert programs == [alone] * 3
