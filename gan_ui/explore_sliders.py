@@ -147,7 +147,13 @@ def _controls(entry: ModelEntry, dim: int) -> None:
         ),
     ):
         why = scrub.scrub_panel(
-            entry.G, current_z(dim).tolist(), labels_for(entry), _on_scrub_release, visible=VISIBLE_DIMS
+            entry.G,
+            current_z(dim).tolist(),
+            labels_for(entry),
+            _on_scrub_release,
+            visible=VISIBLE_DIMS,
+            label_order=class_order(entry) if entry.conditional else None,
+            label_names=code_names(entry) if entry.conditional else None,
         )
         scrub_off = why is not None
         if why:

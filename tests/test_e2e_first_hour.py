@@ -278,8 +278,10 @@ def test_8_infogan_codes_are_named_by_the_digit_they_draw(streamlit_server, brow
         seen.append(int(probs.argmax()))
         return seen[-1]
 
+    picker = page.locator('.gan-scrub[data-state="ready"] .gan-scrub-labels')  # scrub mode's, as Explore opens
+    picker.wait_for(timeout=60_000)
     for digit in (0, 3, 8):
-        page.get_by_role("radio", name=str(digit), exact=True).first.click()  # a pill
+        picker.get_by_role("button", name=str(digit), exact=True).first.click()  # the code named by that digit
         wait_idle(page)
         wait_for(
             lambda digit=digit: drawn() == digit,

@@ -168,9 +168,12 @@ def scrub_panel(
     label: int | None,
     on_release: Callable[[list[float], int | None], None],
     visible: int = 8,
+    label_order: list[int] | None = None,
+    label_names: dict[int, str] | None = None,
 ) -> str | None:
     """Mount the scrub component for G at z (and label). Returns None when it is showing, else why it
-    cannot (`why_not`; the caller then shows its server sliders with that note)."""
+    cannot (`why_not`; the caller then shows its server sliders with that note). A conditional G's picker shows
+    its classes in `label_order` and by `label_names` (default: 0, 1, ... by number)."""
     why = why_not(G)
     if why:
         return why
@@ -188,6 +191,8 @@ def scrub_panel(
         "step": SCRUB_STEP,
         "scale": CANVAS_SCALE,
         "labelTitle": _("Code c") if getattr(G, "info", False) else _("Digit to draw"),
+        "labelOrder": label_order,
+        "labelNames": {str(k): v for k, v in (label_names or {}).items()},
         "caption": _("G(z) computed by your browser as you drag; the server's copy follows when you let go."),
         "texts": {
             "loading": _("Loading the generator into your browser…"),

@@ -6,7 +6,7 @@
 // follows. If the program cannot be loaded or run, the trigger "failed" tells Python to fall back.
 //
 // data: {digest, src (URL of the program JSON) or program (the JSON text), z, label, visible,
-//        range, step, scale, caption}
+//        range, step, scale, caption, labelOrder and labelNames (the digit picker's order and names)}
 
 // The page's words come from Python, translated (data.texts: templates with {name} placeholders).
 const GAN_TEXTS = {
@@ -72,9 +72,12 @@ function ganBuild(root, S, data) {
   if (S.model.conditional) {
     const row = ganEl("div", "gan-scrub-labels", right);
     ganEl("span", "gan-scrub-label-title", row, data.labelTitle || "Digit to draw");
-    for (let c = 0; c < S.model.numClasses; c++) {
-      const b = ganEl("button", "gan-scrub-label", row, String(c));
+    // In the page's order and by the page's names (an InfoGAN's codes sorted and named by the digit each draws).
+    const order = data.labelOrder || [...Array(S.model.numClasses).keys()];
+    for (const c of order) {
+      const b = ganEl("button", "gan-scrub-label", row, (data.labelNames || {})[c] || String(c));
       b.type = "button";
+      b.dataset.code = String(c);
       b.addEventListener("click", () => {
         S.label = c;
         ganMarkLabel(S);
@@ -130,7 +133,7 @@ function ganBuild(root, S, data) {
 }
 
 function ganMarkLabel(S) {
-  S.labelButtons.forEach((b, c) => b.classList.toggle("active", c === S.label));
+  S.labelButtons.forEach((b) => b.classList.toggle("active", Number(b.dataset.code) === S.label));
 }
 
 function ganSchedule(S) {
