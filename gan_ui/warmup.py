@@ -6,7 +6,7 @@ app.py's page script, which does nothing once it has run) then, once per process
 
 1. loads what the default first view needs: torch, the frame (app.py's menu and teacher settings), Explore's
    modules, and the shipped default generator, into the same server-wide cache the page reads
-   (`catalogue.shipped_entry`), and gc.freeze()s what it loaded;
+   (`catalogue.shipped_entry`), with its scrub-mode program ready to send, and gc.freeze()s what it loaded;
 2. imports every other page's modules, so a later click on Train or Learn does not wait for pandas, plotly or
    the class board either, one module at a time and only when no page has been drawn for `QUIET_FOR` seconds
    (app.py draws each page inside `page_run()`): it does not compete with students' pages for the interpreter
@@ -122,6 +122,14 @@ def first_samples(entry) -> None:
     explore_model.crisp_start(entry, 0)  # a first view draws digit 0 (latent.current_label)
 
 
+def scrub_program(entry) -> None:
+    """Explore opens in scrub mode, which sends the page G as a program (gan_core.webexport): traced, encoded and
+    written to the static folder here, once per process, instead of in the first tab's script run. The export is
+    cached on the G module, and `catalogue.shipped_entry` hands every tab the same module."""
+    scrub = importlib.import_module("gan_ui.scrub")
+    scrub.static_src(scrub.exported(entry.G))
+
+
 def languages_first_use() -> None:
     """Every language's catalogue and Babel's number formats for it, loaded once per process (Babel's locale data
     took 0.25 s of the first tab's run on a busy machine)."""
@@ -160,6 +168,7 @@ def _warm_up() -> None:
         default = importlib.import_module("gan_ui.explore_model").DEFAULT_MODEL.removeprefix("shipped:")
         if default in catalogue.shipped_names():
             first_samples(catalogue.shipped_entry(default))
+            scrub_program(catalogue.shipped_entry(default))
         streamlit_first_use()
         languages_first_use()
         settle_process(collect=False)

@@ -119,7 +119,10 @@ def test_the_warm_up_loads_the_default_generator_then_every_page_then_settles():
         warmup.start()
         warmup.start()  # once per process
         assert warmup.done.wait(240), "the warm-up did not finish"
-        catalogue.shipped_entry({DEFAULT_MODEL.removeprefix("shipped:")!r})  # the page's call: cached by now
+        entry = catalogue.shipped_entry({DEFAULT_MODEL.removeprefix("shipped:")!r})  # the page's call: cached by now
+        from gan_ui import scrub
+        ex = scrub._EXPORTS.get(entry.G)  # scrub mode's program, exported for the first tab
+        print(ex is not None and ex.error is None and ex.header["latentDim"] == entry.latent_dim)
         print(loaded)
         print([m for m in {PAGE_MODULES + ["gan_ui.train"]!r} if m not in sys.modules])
         print(gc.get_freeze_count() > 0)
@@ -128,7 +131,7 @@ def test_the_warm_up_loads_the_default_generator_then_every_page_then_settles():
         """
     )
     lines = out.strip().splitlines()
-    assert lines[-4:] == [repr([DEFAULT_MODEL.removeprefix("shipped:")]), "[]", "True", "True True"]
+    assert lines[-5:] == ["True", repr([DEFAULT_MODEL.removeprefix("shipped:")]), "[]", "True", "True True"]
 
 
 def test_the_warm_up_waits_for_a_quiet_moment():

@@ -154,6 +154,40 @@ def test_scrub_mode_repaints_in_the_browser_and_the_server_follows(streamlit_ser
     ctx.close()
 
 
+@pytest.mark.slow
+def test_sliders_work_while_the_program_is_still_loading(streamlit_server, browser):  # noqa: F811
+    """A slow first visit: the program's request is held back. The sliders and the digit picker are on the page at
+    once (state "loading"), a release already moves the server's digit, and when the program arrives the canvas
+    draws the z the sliders hold, the same digit as the server's."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 1000})
+    page = ctx.new_page()
+    held = []
+    page.route("**/app/static/scrub/*.json", lambda route: held.append(route))  # answered once we let it go
+    page.goto(streamlit_server.url)
+    wait_idle(page, SERVER_DIGIT, timeout=120)
+    page.wait_for_selector('.gan-scrub[data-state="loading"] .gan-scrub-slider', timeout=60_000)
+    wait_for(lambda: held, 30, what="the page to ask for the program")
+    assert page.locator(".gan-scrub-slider").count() == 16  # every dimension: 8 shown, 8 under "More dimensions"
+    assert page.locator(".gan-scrub-label").count() == 10  # the default model is conditional: its picker too
+    before = server_digit(page)
+    slider = page.locator(".gan-scrub-slider").first
+    slider.focus()
+    page.keyboard.press("End")  # z1 to +3: input, then change (a release)
+    wait_for(lambda: server_digit_changed(page, before), 60, what="the server's digit to follow a release")
+    wait_idle(page)
+    assert page.locator(".gan-scrub").get_attribute("data-state") == "loading"  # all of that without the program
+    assert float(slider.input_value()) == 3.0
+    for route in held:
+        route.continue_()
+    page.wait_for_selector('.gan-scrub[data-state="ready"]', timeout=60_000)
+    wait_idle(page)
+    assert float(slider.input_value()) == 3.0  # the move survived the program's arrival
+    assert np.abs(server_digit(page) - canvas_digit(page)).max() <= 1
+    assert canvas_digit(page).std() > 20  # a digit, not the blank canvas of the loading state
+    assert page.locator('[data-testid="stException"]').count() == 0
+    ctx.close()
+
+
 MOUNT_JS = """async ([js, data]) => {
     const mod = await import(URL.createObjectURL(new Blob([js], {type: 'text/javascript'})));
     const host = document.createElement('div'); document.body.appendChild(host);
@@ -183,9 +217,10 @@ MOUNT_JS = """async ([js, data]) => {
     ],
     ids=["missing", "foreign", "unknown-op"],
 )
-def test_component_reports_a_program_it_cannot_run(js_page, src, program, why):
+@pytest.mark.parametrize("header", [False, True], ids=["no-header", "sliders-drawn-first"])
+def test_component_reports_a_program_it_cannot_run(js_page, src, program, why, header):
     """The component says why and sends the "failed" trigger, which makes Explore fall back to the
-    server sliders (gan_ui/scrub: FAILED_KEY)."""
+    server sliders (gan_ui/scrub: FAILED_KEY); also when it had drawn its sliders from the header first."""
     js = FORWARD_JS.read_text() + "\n" + (ROOT / "gan_ui" / "scrub" / "component.js").read_text()
     data = {
         "digest": f"bad-{why}",
@@ -198,6 +233,7 @@ def test_component_reports_a_program_it_cannot_run(js_page, src, program, why):
         "step": 0.01,
         "scale": 8,
         "caption": "",
+        "model": {"latentDim": 4, "conditional": False, "numClasses": 0, "outputShape": [1, 28, 28]} if header else None,
     }
     out = js_page.evaluate(MOUNT_JS, [js, data])
     assert out["state"] == "failed" and "could not start" in out["text"] and why in out["text"]

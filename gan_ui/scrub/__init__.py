@@ -9,7 +9,8 @@ forward pass into the page instead:
 2. The program is served as a static file (static/scrub/<digest>.json, when Streamlit's static
    serving is on, as in this app's config) or else sent inline; the page fetches it once per digest.
 3. forward.js runs it on every slider `input` event (once per animation frame) and paints a
-   28x28 canvas, scaled with crisp pixels. No server round trip while dragging.
+   28x28 canvas, scaled with crisp pixels. No server round trip while dragging. The sliders are drawn
+   from the program's header at once; until the program has loaded, a release still moves the server's z.
 4. On release (`change`) the component sends {z, label} back as the trigger "release"; the
    caller's `on_release(z, label)` stores it, so the server-side sliders and digit follow.
 
@@ -60,6 +61,8 @@ class Exported:
     digest: str | None
     problem: Exception | None = None  # why there is none (read in the reader's language: `error`)
     src: str | None = None  # URL of the static copy, when one was written
+    header: dict | None = None  # what the page draws its sliders from before the program has loaded
+
 
     @property
     def error(self) -> str | None:
@@ -74,8 +77,15 @@ def exported(G: torch.nn.Module) -> Exported:
     hit = _EXPORTS.get(G)
     if hit is None:
         try:
-            text = program_json(export_program(G))
-            hit = Exported(text, program_digest(text))
+            program = export_program(G)
+            text = program_json(program)
+            header = {
+                "latentDim": program["latent_dim"],
+                "conditional": program["conditional"],
+                "numClasses": program.get("num_classes") or 0,
+                "outputShape": program["output_shape"],
+            }
+            hit = Exported(text, program_digest(text), header=header)
         except ExportError as exc:
             hit = Exported(None, None, exc)
         except Exception as exc:  # a bug in the exporter must not take Explore down: fall back, say why
@@ -184,6 +194,7 @@ def scrub_panel(
         "digest": ex.digest,
         "src": src,
         "program": None if src else ex.text,
+        "model": ex.header,  # the sliders and the picker are drawn from it while the program loads
         "z": [float(v) for v in z],
         "label": label if conditional else None,
         "visible": visible,

@@ -5,8 +5,13 @@
 // is picked, the z goes back to Python as the trigger "release", and Explore's server-side state
 // follows. If the program cannot be loaded or run, the trigger "failed" tells Python to fall back.
 //
-// data: {digest, src (URL of the program JSON) or program (the JSON text), z, label, visible,
-//        range, step, scale, caption, labelOrder and labelNames (the digit picker's order and names)}
+// data: {digest, src (URL of the program JSON) or program (the JSON text), model (the program's header:
+//        latentDim, conditional, numClasses, outputShape), z, label, visible, range, step, scale, caption,
+//        labelOrder and labelNames (the digit picker's order and names)}
+//
+// The sliders and the digit picker are drawn from data.model at once, while the program loads (a second or so
+// on a slow machine's first visit): z can be moved, and a release still reaches the server, from the first
+// frame. data-state says "loading" until the program runs here, then "ready" (or "failed").
 
 // The page's words come from Python, translated (data.texts: templates with {name} placeholders).
 const GAN_TEXTS = {
@@ -31,7 +36,9 @@ function ganLoadProgram(data) {
     } else {
       p = Promise.resolve().then(() => {     // inside the promise: a bad URL is a failure like any other
         const base = window.location.origin + window.location.pathname.replace(/[^/]*$/, "");
-        return fetch(new URL(data.src, base).href);
+        // The file's name is its content's digest: any copy the browser holds is the right one, so a second tab
+        // (or the same model opened again) takes it from the HTTP cache without asking the server.
+        return fetch(new URL(data.src, base).href, { cache: "force-cache" });
       }).then((r) => {
         if (!r.ok) throw new Error(`could not load ${data.src} (HTTP ${r.status})`);
         return r.json();
@@ -58,22 +65,22 @@ function ganBuild(root, S, data) {
   const wrap = ganEl("div", "gan-scrub-wrap", root);
   const left = ganEl("div", "gan-scrub-digit", wrap);
   const canvas = ganEl("canvas", "gan-scrub-canvas", left);
-  const [ch, h, w] = S.model.outputShape;
+  const [ch, h, w] = S.shape.outputShape;
   canvas.width = w; canvas.height = h;
   canvas.style.width = `${w * data.scale}px`;
   canvas.style.height = `${h * data.scale}px`;
   S.canvas = canvas;
   S.ctx = canvas.getContext("2d");
   S.image = S.ctx.createImageData(w, h);
-  S.fps = ganEl("div", "gan-scrub-fps", left, ganT(data, "fpsHint", {}));
+  S.fps = ganEl("div", "gan-scrub-fps", left, ganT(data, S.model ? "fpsHint" : "loading", {}));
   ganEl("div", "gan-scrub-caption", left, data.caption || "");
   const right = ganEl("div", "gan-scrub-controls", wrap);
   S.labelButtons = [];
-  if (S.model.conditional) {
+  if (S.shape.conditional) {
     const row = ganEl("div", "gan-scrub-labels", right);
     ganEl("span", "gan-scrub-label-title", row, data.labelTitle || "Digit to draw");
     // In the page's order and by the page's names (an InfoGAN's codes sorted and named by the digit each draws).
-    const order = data.labelOrder || [...Array(S.model.numClasses).keys()];
+    const order = data.labelOrder || [...Array(S.shape.numClasses).keys()];
     for (const c of order) {
       const b = ganEl("button", "gan-scrub-label", row, (data.labelNames || {})[c] || String(c));
       b.type = "button";
@@ -90,7 +97,7 @@ function ganBuild(root, S, data) {
   S.sliders = [];
   S.readouts = [];
   const grid = ganEl("div", "gan-scrub-grid", right);
-  const dim = S.model.latentDim;
+  const dim = S.shape.latentDim;
   let more = null;
   for (let k = 0; k < dim; k++) {
     let parent = grid;
@@ -143,6 +150,7 @@ function ganSchedule(S) {
 }
 
 function ganPaint(S) {
+  if (!S.model) return;                     // still loading: the first paint comes when it has loaded
   const t0 = performance.now();
   const values = S.model.run(S.z, S.label);
   ganToRGBA(values, S.image.data);
@@ -201,32 +209,42 @@ export default function (component) {
   let root = parentElement.querySelector(".gan-scrub");
   if (!root) root = ganEl("div", "gan-scrub", parentElement);
   let S = root.__ganScrub;
+  const label = data.label === null || data.label === undefined ? 0 : data.label;
   if (!S || S.digest !== data.digest) {
-    S = { digest: data.digest, model: null, z: null, label: data.label || 0, frames: [], paints: 0,
-          lastPaint: null, lastReadout: 0, pending: false, dragging: false, incoming: null, failed: null };
+    const shape = data.model || {};
+    S = { digest: data.digest, model: null, shape, z: Float64Array.from(data.z), label, frames: [], paints: 0,
+          lastPaint: null, lastReadout: 0, pending: false, dragging: false, incoming: null, failed: null,
+          lastData: { z: data.z, label }, texts: data.texts || {} };
     root.__ganScrub = S;
     root.dataset.state = "loading";
-    root.textContent = ganT(data, "loading", {});
+    if (shape.latentDim === data.z.length && shape.outputShape) ganBuild(root, S, data);   // usable at once
+    else root.textContent = ganT(data, "loading", {});
   }
   S.texts = data.texts || {};
   S.setTriggerValue = setTriggerValue;
-  const label = data.label === null || data.label === undefined ? 0 : data.label;
   if (!(S.lastData && ganSame(S.lastData.z, data.z) && S.lastData.label === label)) {
     S.lastData = { z: data.z, label };
     S.incoming = { z: data.z, label };
   }
-  if (S.model) { ganApplyPending(S); return; }
+  if (S.sliders) ganApplyPending(S);
+  if (S.model || S.loading) return;
+  S.loading = true;
   ganLoadProgram(data).then((model) => {
     if (root.__ganScrub !== S || S.model) return;
-    if (model.latentDim !== data.z.length) throw new Error(`the program takes ${model.latentDim}-d z, the page has ${data.z.length}`);
+    if (model.latentDim !== S.z.length) throw new Error(`the program takes ${model.latentDim}-d z, the page has ${S.z.length}`);
+    if (!S.sliders) {                       // no header came with the data: drawn from the program itself
+      S.shape = model;
+      ganBuild(root, S, data);
+      ganApplyPending(S);
+    }
     S.model = model;
-    S.z = Float64Array.from(data.z);
-    S.incoming = null;
-    ganBuild(root, S, data);
+    S.fps.textContent = ganT(S, "fpsHint", {});
     root.dataset.state = "ready";
     ganPaint(S);
   }).catch((err) => {
     if (root.__ganScrub !== S) return;
+    S.loading = false;                      // the next data may try again (the failed promise was dropped)
+    S.sliders = null;
     S.failed = String(err && err.message || err);
     root.dataset.state = "failed";
     root.textContent = ganT(data, "failed", { error: S.failed });
