@@ -65,9 +65,37 @@ def test_static_programs_are_bounded_least_recently_used_first(tmp_path):
     from gan_ui.scrub import prune_static
 
     for i in range(6):
-        f = tmp_path / f"p{i}.json"
-        f.write_text("{}")
-        os.utime(f, (1_000_000 + i, 1_000_000 + i))  # p5 is the most recently used
+        for f in (tmp_path / f"p{i}.json", tmp_path / f"p{i}.json.gz"):  # a program and its gzipped copy
+            f.write_text("{}")
+            os.utime(f, (1_000_000 + i, 1_000_000 + i))  # p5 is the most recently used
     os.utime(tmp_path / "p0.json", (2_000_000, 2_000_000))  # p0 was just used again
     prune_static(tmp_path, keep=3)
-    assert sorted(p.name for p in tmp_path.glob("*.json")) == ["p0.json", "p4.json", "p5.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "p0.json",
+        "p0.json.gz",
+        "p4.json",
+        "p4.json.gz",
+        "p5.json",
+        "p5.json.gz",
+    ]
+
+
+def test_a_program_is_written_once_beside_its_gzipped_copy(tmp_path, monkeypatch):
+    """static/scrub/<digest>.json and .json.gz hold the same program; written again, the bytes do not change (the
+    browser's cached copy stays right); no temporary file is left behind."""
+    import gzip
+
+    from gan_core import load_checkpoint
+    from gan_ui import live_chart, scrub
+
+    monkeypatch.setattr(live_chart, "STATIC_DIR", tmp_path)
+    ex = scrub.exported(load_checkpoint("mlp").G)
+    src = scrub.static_src(ex)
+    assert src == f"app/static/scrub/{ex.digest}.json"
+    plain, packed = tmp_path / "scrub" / f"{ex.digest}.json", tmp_path / "scrub" / f"{ex.digest}.json.gz"
+    assert plain.read_text() == ex.text == gzip.decompress(packed.read_bytes()).decode("ascii")
+    assert len(packed.read_bytes()) < 0.8 * len(ex.text)  # base64 packs back to about the weights' own bytes
+    first = packed.read_bytes()
+    packed.unlink()  # lost (pruned by another session): written again, the same bytes
+    assert scrub.static_src(ex) == src and packed.read_bytes() == first
+    assert sorted(f.name for f in (tmp_path / "scrub").iterdir()) == [plain.name, packed.name]

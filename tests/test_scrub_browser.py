@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
+import urllib.request
 
 import numpy as np
 import pytest
@@ -162,11 +164,13 @@ def test_sliders_work_while_the_program_is_still_loading(streamlit_server, brows
     ctx = browser.new_context(viewport={"width": 1366, "height": 1000})
     page = ctx.new_page()
     held = []
-    page.route("**/app/static/scrub/*.json", lambda route: held.append(route))  # answered once we let it go
+    page.route("**/app/static/scrub/*", lambda route: held.append(route))  # answered once we let it go
     page.goto(streamlit_server.url)
     wait_idle(page, SERVER_DIGIT, timeout=120)
     page.wait_for_selector('.gan-scrub[data-state="loading"] .gan-scrub-slider', timeout=60_000)
     wait_for(lambda: held, 30, what="the page to ask for the program")
+    packed_url = held[0].request.url
+    assert packed_url.endswith(".json.gz")  # the gzipped copy: Chromium unpacks it (DecompressionStream)
     assert page.locator(".gan-scrub-slider").count() == 16  # every dimension: 8 shown, 8 under "More dimensions"
     assert page.locator(".gan-scrub-label").count() == 10  # the default model is conditional: its picker too
     before = server_digit(page)
@@ -186,6 +190,13 @@ def test_sliders_work_while_the_program_is_still_loading(streamlit_server, brows
     assert canvas_digit(page).std() > 20  # a digit, not the blank canvas of the loading state
     assert page.locator('[data-testid="stException"]').count() == 0
     ctx.close()
+    # The server sends the .gz as stored bytes (not compressed again per request), the same program as the .json.
+    request = urllib.request.Request(packed_url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        assert r.headers["Content-Type"] == "application/gzip" and r.headers.get("Content-Encoding") is None
+        packed = r.read()
+    with urllib.request.urlopen(packed_url.removesuffix(".gz"), timeout=30) as r:
+        assert gzip.decompress(packed) == r.read()
 
 
 MOUNT_JS = """async ([js, data]) => {

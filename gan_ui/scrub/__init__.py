@@ -7,7 +7,11 @@ forward pass into the page instead:
 1. gan_core.webexport turns G into a small program (ops + float32 weights), once per model
    (cached on the G module, so a shipped model is exported once per server process).
 2. The program is served as a static file (static/scrub/<digest>.json, when Streamlit's static
-   serving is on, as in this app's config) or else sent inline; the page fetches it once per digest.
+   serving is on, as in this app's config) or else sent inline; the page fetches it once per digest,
+   and a browser keeps it in its HTTP cache (the name changes with the content). Beside it lies
+   <digest>.json.gz, compressed once when written: Streamlit gzips every other /app/static/ response
+   afresh on each request (~0.1 s of server CPU for this one, per new browser), but serves a .gz file as
+   application/gzip bytes, and the page unpacks it with the browser's DecompressionStream.
 3. forward.js runs it on every slider `input` event (once per animation frame) and paints a
    28x28 canvas, scaled with crisp pixels. No server round trip while dragging. The sliders are drawn
    from the program's header at once; until the program has loaded, a release still moves the server's z.
@@ -23,6 +27,7 @@ Streamlit glue), scrub.css.
 from __future__ import annotations
 
 import functools
+import gzip
 import logging
 import uuid
 import weakref
@@ -60,7 +65,6 @@ class Exported:
     text: str | None
     digest: str | None
     problem: Exception | None = None  # why there is none (read in the reader's language: `error`)
-    src: str | None = None  # URL of the static copy, when one was written
     header: dict | None = None  # what the page draws its sliders from before the program has loaded
 
 
@@ -96,19 +100,25 @@ def exported(G: torch.nn.Module) -> Exported:
 
 
 def static_src(ex: Exported) -> str | None:
-    """Write the program to static/scrub/<digest>.json (once) and return its URL, or None without static serving."""
+    """Write the program to static/scrub/<digest>.json and .json.gz (once) and return the URL of the first, or None
+    without static serving (or without room on the disk: the caller then sends the program inline)."""
     if ex.text is None or not st.get_option("server.enableStaticServing"):
         return None
-    path = live_chart.STATIC_DIR / STATIC_SUBDIR / f"{ex.digest}.json"
+    folder = live_chart.STATIC_DIR / STATIC_SUBDIR
+    plain, packed = folder / f"{ex.digest}.json", folder / f"{ex.digest}.json.gz"
     try:
-        if path.is_file():
-            path.touch()  # recently used: kept by the pruning below
+        if plain.is_file() and packed.is_file():
+            plain.touch()  # recently used: kept by the pruning below
+            packed.touch()
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.stem}.{uuid.uuid4().hex}.tmp")  # concurrent writers never share a tmp
-            tmp.write_text(ex.text)
-            tmp.replace(path)
-            prune_static(path.parent)
+            folder.mkdir(parents=True, exist_ok=True)
+            data = ex.text.encode("ascii")
+            # mtime=0: the same program always gives the same bytes. Level 6 (zlib's default): as small as 9 here.
+            for path, body in ((packed, gzip.compress(data, compresslevel=6, mtime=0)), (plain, data)):
+                tmp = path.with_name(f"{ex.digest}.{uuid.uuid4().hex}.tmp")  # concurrent writers never share a tmp
+                tmp.write_bytes(body)
+                tmp.replace(path)  # the .gz first: a page that finds the .json finds its pair too
+            prune_static(folder)
     except OSError:
         return None
     return f"app/static/{STATIC_SUBDIR}/{ex.digest}.json"
@@ -116,10 +126,17 @@ def static_src(ex: Exported) -> str | None:
 
 def prune_static(folder: Path, keep: int = MAX_STATIC_PROGRAMS) -> None:
     """Bound the disk a shared server spends on programs (every uploaded model or run adds one): keep the
-    `keep` most recently used, delete the rest. A deleted one is simply written again when next needed."""
-    files = sorted(folder.glob("*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
-    for old in files[keep:]:
-        old.unlink(missing_ok=True)
+    `keep` most recently used (a program's .json and .json.gz count as one), delete the rest. A deleted one is
+    simply written again when next needed."""
+    used: dict[str, float] = {}
+    for f in folder.glob("*.json*"):
+        try:
+            used[f.name.split(".")[0]] = max(used.get(f.name.split(".")[0], 0.0), f.stat().st_mtime)
+        except OSError:  # deleted meanwhile by another session's pruning
+            continue
+    for digest in sorted(used, key=used.get, reverse=True)[keep:]:
+        for suffix in (".json", ".json.gz"):
+            (folder / f"{digest}{suffix}").unlink(missing_ok=True)
 
 
 @functools.cache
@@ -188,11 +205,12 @@ def scrub_panel(
     if why:
         return why
     ex = exported(G)
-    src = static_src(ex)
+    src = static_src(ex)  # and its .gz beside it
     conditional = bool(getattr(G, "conditional", False))
     data = {
         "digest": ex.digest,
         "src": src,
+        "gz": f"{src}.gz" if src else None,
         "program": None if src else ex.text,
         "model": ex.header,  # the sliders and the picker are drawn from it while the program loads
         "z": [float(v) for v in z],

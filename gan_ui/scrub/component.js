@@ -5,7 +5,8 @@
 // is picked, the z goes back to Python as the trigger "release", and Explore's server-side state
 // follows. If the program cannot be loaded or run, the trigger "failed" tells Python to fall back.
 //
-// data: {digest, src (URL of the program JSON) or program (the JSON text), model (the program's header:
+// data: {digest, src (URL of the program JSON) and gz (of its gzipped copy) or program (the JSON text),
+//        model (the program's header:
 //        latentDim, conditional, numClasses, outputShape), z, label, visible, range, step, scale, caption,
 //        labelOrder and labelNames (the digit picker's order and names)}
 //
@@ -34,14 +35,18 @@ function ganLoadProgram(data) {
     if (data.program) {
       p = Promise.resolve().then(() => ganCompile(JSON.parse(data.program)));
     } else {
+      // The gzipped copy where the browser can unpack it (the server then sends it as stored, without
+      // compressing it again for every tab), else the plain JSON.
+      const packed = Boolean(data.gz) && typeof DecompressionStream === "function";
+      const src = packed ? data.gz : data.src;
       p = Promise.resolve().then(() => {     // inside the promise: a bad URL is a failure like any other
         const base = window.location.origin + window.location.pathname.replace(/[^/]*$/, "");
         // The file's name is its content's digest: any copy the browser holds is the right one, so a second tab
         // (or the same model opened again) takes it from the HTTP cache without asking the server.
-        return fetch(new URL(data.src, base).href, { cache: "force-cache" });
+        return fetch(new URL(src, base).href, { cache: "force-cache" });
       }).then((r) => {
-        if (!r.ok) throw new Error(`could not load ${data.src} (HTTP ${r.status})`);
-        return r.json();
+        if (!r.ok) throw new Error(`could not load ${src} (HTTP ${r.status})`);
+        return packed ? new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json() : r.json();
       }).then(ganCompile);
     }
     p.catch(() => GAN_PROGRAMS.delete(data.digest));
