@@ -244,7 +244,9 @@ def test_component_reports_a_program_it_cannot_run(js_page, src, program, why, h
         "step": 0.01,
         "scale": 8,
         "caption": "",
-        "model": {"latentDim": 4, "conditional": False, "numClasses": 0, "outputShape": [1, 28, 28]} if header else None,
+        "model": {"latentDim": 4, "conditional": False, "numClasses": 0, "outputShape": [1, 28, 28]}
+        if header
+        else None,
     }
     out = js_page.evaluate(MOUNT_JS, [js, data])
     assert out["state"] == "failed" and "could not start" in out["text"] and why in out["text"]

@@ -67,7 +67,6 @@ class Exported:
     problem: Exception | None = None  # why there is none (read in the reader's language: `error`)
     header: dict | None = None  # what the page draws its sliders from before the program has loaded
 
-
     @property
     def error(self) -> str | None:
         return None if self.problem is None else str(self.problem)
