@@ -6,10 +6,11 @@ headless Chromium through Playwright (the settings of tests/e2e_support.py):
 1. **start → healthy**: from launching the server process until `/_stcore/health` answers 200;
 2. **first tab**: (after `--idle` seconds, the time a server usually waits before its first student) a new
    browser context opens the address; from `goto` until the Explore page's digit has loaded and its latent
-   sliders are on screen (scrub mode's, once its program has loaded in the page, or the server's where scrub
-   mode falls back);
+   sliders are on screen (scrub mode's, which are drawn and work through the server while its program loads,
+   or the server's where scrub mode falls back);
 3. **second tab**: a second tab of the same browser (its cache holds the app's scripts by now), the same measure;
-4. **other browser**: a new browser context (another student's first visit, nothing cached), the same measure.
+4. **other browser**: a new browser context (another student's first visit, nothing cached), the same measure;
+5. for each of the three tabs, also the time until scrub mode's program runs in the page (its canvas draws G(z)).
 
 Medians over `--rounds` rounds (each a new server), with the machine's load average before and after: the
 figures move a lot with the load, so compare only figures taken side by side. `--baseline DIR` runs another
@@ -56,13 +57,24 @@ READY_JS = """(caption) => {
 }"""
 
 
-def time_tab(ctx, url: str, timeout: float = 120.0) -> float:
-    """Seconds from opening `url` in a new tab of `ctx` (a new session) to the digit and its sliders on screen."""
+SCRUB_JS = """() => { const s = document.querySelector('.gan-scrub');
+    return !s || s.dataset.state === 'ready' || s.dataset.state === 'failed'; }"""
+
+
+def time_tab(ctx, url: str, timeout: float = 120.0, until_scrub: list | None = None) -> float:
+    """Seconds from opening `url` in a new tab of `ctx` (a new session) to the digit and its sliders on screen.
+
+    Scrub mode's sliders are drawn (and work, through the server) before its program has loaded; with
+    `until_scrub` (a list), the seconds until the program also runs in the page are appended to it."""
     page = ctx.new_page()
     t0 = time.monotonic()
     page.goto(url, wait_until="commit")
     page.wait_for_function(READY_JS, arg=DIGIT_CAPTION, timeout=timeout * 1000, polling=50)
-    return time.monotonic() - t0
+    shown = time.monotonic() - t0
+    if until_scrub is not None:
+        page.wait_for_function(SCRUB_JS, timeout=timeout * 1000, polling=20)
+        until_scrub.append(time.monotonic() - t0)
+    return shown
 
 
 def start_server(root: Path, log, warm_start: bool = False) -> tuple[subprocess.Popen, str, float]:
@@ -96,9 +108,10 @@ def one_round(browser, root: Path, idle: float, log_dir: Path, warm_start: bool)
         other = browser.new_context(viewport=VIEWPORT)
         try:
             time.sleep(idle)
-            first = time_tab(one, url)
-            second = time_tab(one, url)
-            fresh = time_tab(other, url)
+            scrub: list[float] = []
+            first = time_tab(one, url, until_scrub=scrub)
+            second = time_tab(one, url, until_scrub=scrub)
+            fresh = time_tab(other, url, until_scrub=scrub)
         except Exception:
             print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
             raise
@@ -107,7 +120,7 @@ def one_round(browser, root: Path, idle: float, log_dir: Path, warm_start: bool)
             other.close()
             proc.terminate()
             proc.wait(20)
-    return healthy, first, second, fresh
+    return healthy, first, second, fresh, *scrub
 
 
 NAMES = [
@@ -115,6 +128,9 @@ NAMES = [
     "first tab -> digit + sliders",
     "second tab (same browser) -> digit + sliders",
     "other browser's first tab -> digit + sliders",
+    "first tab -> scrub mode's program running in the page",
+    "second tab -> scrub mode's program running",
+    "other browser -> scrub mode's program running",
 ]
 
 
@@ -150,7 +166,8 @@ def main() -> None:
                     rows[name].append(row)
                     print(
                         f"round {r + 1}, {name}: healthy {row[0]:.2f} s, first tab {row[1]:.2f} s,"
-                        f" second tab {row[2]:.2f} s, other browser {row[3]:.2f} s (load {os.getloadavg()[0]:.2f})",
+                        f" second tab {row[2]:.2f} s, other browser {row[3]:.2f} s (load {os.getloadavg()[0]:.2f});"
+                        f" scrub mode's program running at {row[4]:.2f} / {row[5]:.2f} / {row[6]:.2f} s",
                         flush=True,
                     )
         finally:
