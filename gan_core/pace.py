@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 MIN_SECONDS = 3.0  # a pace measured over less training time than this is mostly start-up
 MIN_STEPS = 10  # ... or over fewer steps
+BUSY_MARGIN = 1.0  # runnable tasks beyond the cores before the machine counts as busy: at least one always waits.
+# One run training beside the student's own browser on a 2-core laptop keeps the load near 2.2; that is the
+# normal case, not a busy server
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,9 @@ class Busy:
 
     @property
     def busy(self) -> bool:
-        """Other runs train beside this one, or the machine has more work than cores."""
-        return self.runs > 1 or (self.load is not None and self.load > self.cores)
+        """Other runs train beside this one, or the machine has more work than its cores can run: a load average of
+        at least cores + BUSY_MARGIN (the load counts the tasks running and waiting for a core)."""
+        return self.runs > 1 or (self.load is not None and self.load >= self.cores + BUSY_MARGIN)
 
 
 def busy_state(running_runs: int) -> Busy:

@@ -29,7 +29,9 @@ def test_a_step_budget_ends_at_its_steps_or_at_the_time_cap():
 def test_busy_means_other_runs_or_more_work_than_cores():
     assert not Busy(runs=1, load=0.5, cores=2).busy
     assert Busy(runs=2, load=0.5, cores=2).busy
-    assert Busy(runs=1, load=3.0, cores=2).busy
+    assert Busy(runs=1, load=3.0, cores=2).busy  # one task always waiting for a core
+    assert not Busy(runs=1, load=2.2, cores=2).busy  # a run and the student's own browser on a 2-core laptop
+    assert Busy(runs=1, load=17.5, cores=16).busy and not Busy(runs=1, load=16.5, cores=16).busy
     assert not Busy(runs=1, load=None, cores=2).busy  # no load average: only the runs count
 
 
