@@ -177,6 +177,8 @@ def _warm_up() -> None:
             wait_quiet()
             importlib.import_module(name)
         wait_quiet()
+        importlib.import_module("gan_ui.live_chart").ensure_static_plotly()  # Train's charts: plotly.min.js(.gz)
+        wait_quiet()
         settle_process()
         log.info("warm-up: every page loaded and the process settled in %.1f s", time.monotonic() - t0)
     except Exception:  # a warm-up is an optimisation: the pages load what they need themselves

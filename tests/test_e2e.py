@@ -166,6 +166,9 @@ def test_zoom_survives_live_updates(streamlit_server, browser):
     start_run(page, "Steps", 100_000)
     wait_for(lambda: step_count(page) > 20 and loss_points(page) > 5, 120, what="the first records")
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 0, "live charts use the component"
+    loaded = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+    assert any(u.endswith("/app/static/plotly.min.js.gz") for u in loaded), loaded  # the gzipped copy, unpacked
+    assert not any(u.endswith("/app/static/plotly.min.js") for u in loaded)  # ... and not the plain file too
     plot = page.locator(LOSS_PLOT + ' .nsewdrag').first  # a mouse drag, as a student zooms
     box = plot.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5)
