@@ -199,6 +199,27 @@ def test_sliders_work_while_the_program_is_still_loading(streamlit_server, brows
         assert gzip.decompress(packed) == r.read()
 
 
+@pytest.mark.slow
+def test_a_browser_without_decompression_streams_loads_the_plain_program(streamlit_server, browser):  # noqa: F811
+    """Older browsers have no DecompressionStream: the page fetches the plain .json instead of the .gz, and scrub mode
+    works the same."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 1000})
+    ctx.add_init_script("delete window.DecompressionStream;")
+    page = ctx.new_page()
+    page.goto(streamlit_server.url)
+    wait_idle(page, SERVER_DIGIT, timeout=120)
+    page.wait_for_selector('.gan-scrub[data-state="ready"]', timeout=60_000)
+    wait_idle(page)
+    fetched = [
+        u
+        for u in page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+        if "/app/static/scrub/" in u
+    ]
+    assert fetched and all(u.endswith(".json") for u in fetched), fetched
+    assert np.abs(server_digit(page) - canvas_digit(page)).max() <= 1
+    ctx.close()
+
+
 MOUNT_JS = """async ([js, data]) => {
     const mod = await import(URL.createObjectURL(new Blob([js], {type: 'text/javascript'})));
     const host = document.createElement('div'); document.body.appendChild(host);
