@@ -6,9 +6,8 @@
 // follows. If the program cannot be loaded or run, the trigger "failed" tells Python to fall back.
 //
 // data: {digest, src (URL of the program JSON) and gz (of its gzipped copy) or program (the JSON text),
-//        model (the program's header:
-//        latentDim, conditional, numClasses, outputShape), z, label, visible, range, step, scale, caption,
-//        labelOrder and labelNames (the digit picker's order and names)}
+//        model (the program's header: latentDim, conditional, numClasses, outputShape), z, label, visible,
+//        range, step, scale, caption, labelOrder and labelNames (the digit picker's order and names)}
 //
 // The sliders and the digit picker are drawn from data.model at once, while the program loads (a second or so
 // on a slow machine's first visit): z can be moved, and a release still reaches the server, from the first
