@@ -167,8 +167,9 @@ def _warm_up() -> None:
         catalogue = importlib.import_module("gan_ui.catalogue")
         default = importlib.import_module("gan_ui.explore_model").DEFAULT_MODEL.removeprefix("shipped:")
         if default in catalogue.shipped_names():
-            first_samples(catalogue.shipped_entry(default))
-            scrub_program(catalogue.shipped_entry(default))
+            entry = catalogue.shipped_entry(default)
+            first_samples(entry)
+            scrub_program(entry)
         streamlit_first_use()
         languages_first_use()
         settle_process(collect=False)

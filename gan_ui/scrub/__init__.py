@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import gzip
 import logging
+import os
 import uuid
 import weakref
 from dataclasses import dataclass
@@ -106,10 +107,10 @@ def static_src(ex: Exported) -> str | None:
     folder = live_chart.STATIC_DIR / STATIC_SUBDIR
     plain, packed = folder / f"{ex.digest}.json", folder / f"{ex.digest}.json.gz"
     try:
-        if plain.is_file() and packed.is_file():
-            plain.touch()  # recently used: kept by the pruning below
-            packed.touch()
-        else:
+        try:
+            for path in (packed, plain):
+                os.utime(path)  # recently used: kept by the pruning below (FileNotFoundError: write the pair)
+        except FileNotFoundError:
             folder.mkdir(parents=True, exist_ok=True)
             data = ex.text.encode("ascii")
             # mtime=0: the same program always gives the same bytes. Level 6 (zlib's default): as small as 9 here.
@@ -129,8 +130,9 @@ def prune_static(folder: Path, keep: int = MAX_STATIC_PROGRAMS) -> None:
     simply written again when next needed."""
     used: dict[str, float] = {}
     for f in folder.glob("*.json*"):
+        digest = f.name.split(".")[0]
         try:
-            used[f.name.split(".")[0]] = max(used.get(f.name.split(".")[0], 0.0), f.stat().st_mtime)
+            used[digest] = max(used.get(digest, 0.0), f.stat().st_mtime)
         except OSError:  # deleted meanwhile by another session's pruning
             continue
     for digest in sorted(used, key=used.get, reverse=True)[keep:]:
