@@ -103,8 +103,10 @@ PHONE_CSS = """
 """
 
 
-def _controls(entry: ModelEntry, dim: int) -> None:
-    """The left column: Random z, Reset, Copy / paste, scrub mode and the sliders themselves."""
+def _controls(entry: ModelEntry, dim: int, wanted: bool, scrub_why: str | None) -> None:
+    """The left column: Random z, Reset, Copy / paste, scrub mode and the sliders themselves. `wanted`: the scrub
+    toggle's value in session state before it is drawn; `scrub_why`: `scrub.why_not(G)`, asked once by the panel
+    when wanted (None: scrub mode can show here)."""
     b1, b2, b3 = st.columns(3)
     b1.button(
         _("Random z"),
@@ -132,10 +134,9 @@ def _controls(entry: ModelEntry, dim: int) -> None:
     if copy.open:
         with copy:
             _copy_paste(dim)
-    scrub_off = True
     # On by default: a drag redraws the digit in the browser at once, whatever the server is doing; with a class on
     # one server, a server slider's round trip waits behind every other student's (bench/classroom_load.py).
-    if st.toggle(
+    on = st.toggle(
         _("Scrub mode (runs in your browser)"),
         value=True,
         key="scrub_mode",
@@ -145,8 +146,16 @@ def _controls(entry: ModelEntry, dim: int) -> None:
             "trip to the server. When you let go, the server's z and digit follow. Off: the server's "
             "sliders, which redraw the digit on the server after each move."
         ),
-    ):
-        why = scrub.scrub_panel(
+    )
+    if on and not wanted:  # not asked above: session state said off (cannot happen unless Streamlit changes)
+        scrub_why = scrub.why_not(entry.G)
+    if on and scrub_why:
+        st.info(
+            _("Scrub mode is unavailable: {why}. The server sliders below work as usual.").format(why=scrub_why),
+            icon=":material/info:",
+        )
+    elif on:
+        scrub.scrub_panel(
             entry.G,
             current_z(dim).tolist(),
             labels_for(entry),
@@ -155,13 +164,7 @@ def _controls(entry: ModelEntry, dim: int) -> None:
             label_order=class_order(entry) if entry.conditional else None,
             label_names=code_names(entry) if entry.conditional else None,
         )
-        scrub_off = why is not None
-        if why:
-            st.info(
-                _("Scrub mode is unavailable: {why}. The server sliders below work as usual.").format(why=why),
-                icon=":material/info:",
-            )
-    if scrub_off:
+    if not on or scrub_why:
         _slider_grid(range(min(dim, VISIBLE_DIMS)))
         if dim > VISIBLE_DIMS:
             # Lazy, like "Look inside": a closed panel's sliders are not drawn, so a slider move does not
@@ -225,11 +228,13 @@ def latent_panel(entry: ModelEntry) -> None:
     # the server before the buttons and sliders are re-sent: a slider move's picture arrives sooner.
     z = current_z(dim)
     # Scrub mode's component (drawn in the left column below) has its own digit picker: one picker on the page.
-    scrubbing = st.session_state.get("scrub_mode", True) and scrub.why_not(entry.G) is None
+    # Asked once: the toggle is drawn below, but its value is in session state already (True until first drawn).
+    wanted = bool(st.session_state.get("scrub_mode", True))
+    scrub_why = scrub.why_not(entry.G) if wanted else None
     with right, st.container(key="explore_digit"):
-        labels, k, views = _digit(entry, dim, z, picker=not scrubbing)
+        labels, k, views = _digit(entry, dim, z, picker=not (wanted and scrub_why is None))
     with left:
-        _controls(entry, dim)
+        _controls(entry, dim, wanted, scrub_why)
     inside_view.inside_panel(entry, z, labels)
 
     st.subheader(_("What does one dimension do?"), divider="gray")

@@ -198,13 +198,10 @@ def scrub_panel(
     visible: int = 8,
     label_order: list[int] | None = None,
     label_names: dict[int, str] | None = None,
-) -> str | None:
-    """Mount the scrub component for G at z (and label). Returns None when it is showing, else why it
-    cannot (`why_not`; the caller then shows its server sliders with that note). A conditional G's picker shows
-    its classes in `label_order` and by `label_names` (default: 0, 1, ... by number)."""
-    why = why_not(G)
-    if why:
-        return why
+) -> None:
+    """Mount the scrub component for G at z (and label). The caller asks `why_not(G)` first, once per rerun, and
+    shows its server sliders with that note instead when it is not None. A conditional G's picker shows its
+    classes in `label_order` and by `label_names` (default: 0, 1, ... by number)."""
     ex = exported(G)
     src = static_src(ex)  # and its .gz beside it
     conditional = bool(getattr(G, "conditional", False))
@@ -241,4 +238,3 @@ def scrub_panel(
             on_release_change=functools.partial(_on_release, on_release, conditional, ex.digest),
             on_failed_change=_on_failed,
         )
-    return None
