@@ -26,12 +26,12 @@ from __future__ import annotations
 import functools
 import gzip
 import json
-import shutil
 from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from gan_core.atomic import atomic_write
 from gan_core.i18n import _
 
 from . import teacher
@@ -124,18 +124,13 @@ def ensure_static_plotly() -> bool:
         dst = STATIC_DIR / PLOTLY_JS
         packed = STATIC_DIR / f"{PLOTLY_JS}.gz"
         if not dst.is_file() or dst.stat().st_size != src.stat().st_size:
-            STATIC_DIR.mkdir(exist_ok=True)
             packed.unlink(missing_ok=True)  # it belongs to the old file
-            tmp = dst.with_suffix(".tmp")
-            shutil.copyfile(src, tmp)
-            tmp.replace(dst)
+            atomic_write(dst, src.read_bytes())
     except OSError:
         return False
     try:
         if not packed.is_file():
-            tmp = packed.with_suffix(".tmp")
-            tmp.write_bytes(gzip.compress(dst.read_bytes(), compresslevel=6, mtime=0))  # once per install: ~0.2 s
-            tmp.replace(packed)
+            atomic_write(packed, gzip.compress(dst.read_bytes(), compresslevel=6, mtime=0))  # once per install: ~0.2 s
     except OSError:
         pass
     return True

@@ -30,7 +30,6 @@ import functools
 import gzip
 import logging
 import os
-import uuid
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import Callable
 import streamlit as st
 import torch
 
+from gan_core.atomic import atomic_write
 from gan_core.i18n import _
 from gan_core.sampling import LATENT_RANGE
 from gan_core.webexport import ExportError, export_program, program_digest, program_json
@@ -111,13 +111,11 @@ def static_src(ex: Exported) -> str | None:
             for path in (packed, plain):
                 os.utime(path)  # recently used: kept by the pruning below (FileNotFoundError: write the pair)
         except FileNotFoundError:
-            folder.mkdir(parents=True, exist_ok=True)
             data = ex.text.encode("ascii")
             # mtime=0: the same program always gives the same bytes. Level 6 (zlib's default): as small as 9 here.
-            for path, body in ((packed, gzip.compress(data, compresslevel=6, mtime=0)), (plain, data)):
-                tmp = path.with_name(f"{ex.digest}.{uuid.uuid4().hex}.tmp")  # concurrent writers never share a tmp
-                tmp.write_bytes(body)
-                tmp.replace(path)  # the .gz first: a page that finds the .json finds its pair too
+            # The .gz first: a page that finds the .json finds its pair too. A full disk leaves no temporary file.
+            atomic_write(packed, gzip.compress(data, compresslevel=6, mtime=0))
+            atomic_write(plain, data)
             prune_static(folder)
     except OSError:
         return None
@@ -130,6 +128,8 @@ def prune_static(folder: Path, keep: int = MAX_STATIC_PROGRAMS) -> None:
     simply written again when next needed."""
     used: dict[str, float] = {}
     for f in folder.glob("*.json*"):
+        if f.name.startswith("."):  # a write in flight (atomic_write's temporary file)
+            continue
         digest = f.name.split(".")[0]
         try:
             used[digest] = max(used.get(digest, 0.0), f.stat().st_mtime)
